@@ -1,0 +1,36 @@
+// The allocation engine's contract (DESIGN §4). Pure, synchronous, no I/O. The composer wraps it:
+// it rebuilds an engine from the inventory and the stored allocations at start-up, then asks it.
+import type { Inventory } from '../model/inventory';
+import type {
+  CapacityAnswer,
+  CapacityQuery,
+  Placement,
+  PlacementRequest,
+  PlacementResult,
+} from '../model/placement';
+
+export interface Allocator {
+  /** Choose a placement without reserving anything (dry run). */
+  plan(request: PlacementRequest): PlacementResult;
+  /** Choose and reserve under `allocationId`. Infeasible → nothing changes. Throws if the id is taken. */
+  place(allocationId: string, request: PlacementRequest): PlacementResult;
+  /**
+   * Reserve a placement decided earlier (restoring stored allocations after a restart, replaying
+   * the journal). Throws if any extent is already taken or does not exist.
+   */
+  restore(allocationId: string, placement: Placement): void;
+  /** Give back exactly what `allocationId` holds. Unknown id → false, nothing changes. */
+  release(allocationId: string): boolean;
+  /**
+   * Grow a slice allocation in place to `newSizeGiB` when the neighbouring extent is free.
+   * Shrinking or growing a non-slice fails with a reason; nothing changes on failure.
+   */
+  extend(allocationId: string, newSizeGiB: number): PlacementResult;
+  /** Can this placement be staged on `server` (transport, bandwidth domain unless softDomains)? */
+  checkServer(placement: Placement, server: string, softDomains: boolean): { ok: true } | { ok: false; failure: { constraint: string; message: string } };
+  /** Available capacity and the largest volume that would succeed (CSI GetCapacity). */
+  capacity(query: CapacityQuery): CapacityAnswer;
+  /** The current placement of an allocation. */
+  get(allocationId: string): Placement | undefined;
+  readonly inventory: Inventory;
+}
