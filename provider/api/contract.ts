@@ -1,0 +1,226 @@
+// The composer's REST contract (/v1), shared by the composer, the agent, the resource handlers
+// and the CLI. Attribute names are schema.json's (camelCase). Types here are the wire shapes.
+import type { Inventory, Transport } from '../model/inventory';
+import type { Member, Placement, RaidLevel, VolumeType } from '../model/placement';
+
+export const API_PREFIX = '/v1';
+
+/**
+ * Paths (all JSON; `Authorization: Bearer <token>` on everything but /healthz and /readyz):
+ *   GET  /healthz  /readyz  /metrics (Prometheus text)  /openapi.json
+ *   PUT  /v1/inventory              (admin)  body: Inventory            -> InventorySummary
+ *   GET  /v1/inventory                        -> Inventory
+ *   GET  /v1/inventory/summary                -> InventorySummary
+ *   GET  /v1/capacity?type=ssd&redundancy=true&requiredTags=a,b...   -> CapacityResponse
+ *   POST /v1/{clusters|volumes|slices|key-policies}[?dryRun=true]   body: create fields
+ *        201 created | 200 same spec already exists | 409 conflict_exists (fields differ)
+ *        dryRun: 200 DryRunResponse, nothing reserved
+ *   GET  /v1/{kind}[?cluster=ID]  -> { items: T[] }      GET /v1/{kind}/{id} -> T
+ *   PATCH /v1/{kind}/{id}  body: changed fields -> T     (409 replace_required, 422 shrink_refused)
+ *   DELETE /v1/{kind}/{id} -> 204 (also when absent)     (409 in_use for a key policy in use)
+ *   POST /v1/volumes/{id}/purge  -> 204  (frees a Retained volume's drives)
+ *   GET  /v1/operations[?state=pending]  -> { items: Operation[] }   GET /v1/operations/{id}
+ *   GET  /v1/servers  -> { items: ServerStatus[] }
+ *  Agent channel (role agent, scoped to its own server):
+ *   POST /v1/agents/{server}/register  body: AgentFacts -> ServerStatus
+ *   POST /v1/agents/{server}/heartbeat -> 204
+ *   GET  /v1/agents/{server}/assignments?since=REV&waitSeconds=30 -> AssignmentsResponse (long poll)
+ *   PUT  /v1/agents/{server}/status/{volumeId}  body: ObservedState -> 204
+ *   GET  /v1/agents/{server}/keys/{volumeId}[?version=N] -> VolumeKey (403 unless assigned to server)
+ */
+
+export type ResourceKind = 'clusters' | 'volumes' | 'slices' | 'key-policies';
+
+export interface ObjectMeta {
+  id: string;
+  /** Free text set by the caller: a Pulumi URN or a Terraform address. */
+  owner?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Cluster extends ObjectMeta {
+  name: string;
+  servers: string[];
+  keyPolicy?: string;
+  networkTransportsAllowed: Transport[];
+}
+
+export type VolumeState = 'pending' | 'staged' | 'unstaged' | 'failed' | 'retained' | 'deleting';
+
+export interface Volume extends ObjectMeta {
+  cluster: string;
+  name: string;
+  type: VolumeType;
+  sizeGiB: number;
+  rpm?: number;
+  fsType: 'ext4' | 'xfs' | 'none';
+  striping: boolean;
+  redundancy: boolean;
+  raidMaxDrives: number;
+  sgResiliency: boolean;
+  jbodResiliency: boolean;
+  encrypt: boolean;
+  keyPolicy?: string;
+  softDomains: boolean;
+  requiredTags: string[];
+  excludedTags: string[];
+  storageGroup: string[];
+  networkTransportsAllowed: Transport[];
+  minVolumeSize?: number;
+  maxVolumeSize?: number;
+  reclaimPolicy: 'Delete' | 'Retain';
+  server?: string;
+  mountPath?: string;
+  // outputs
+  state: VolumeState;
+  raidLevel: RaidLevel;
+  members: Member[];
+  transport: Transport;
+  capacityGiB: number;
+  devicePath?: string;
+  /** Observed state on the server, as the agent last reported it. */
+  observed?: ObservedState;
+}
+
+export interface Slice extends ObjectMeta {
+  cluster: string;
+  name: string;
+  sizeGiB: number;
+  softDomains: boolean;
+  requiredTags: string[];
+  excludedTags: string[];
+  storageGroup: string[];
+  networkTransportsAllowed: Transport[];
+  server?: string;
+  state: VolumeState;
+  members: Member[];
+  transport: Transport;
+  capacityGiB: number;
+  devicePath?: string;
+  observed?: ObservedState;
+}
+
+export interface KeyPolicy extends ObjectMeta {
+  name: string;
+  cipher: 'aes-xts-plain64';
+  keySizeBits: 256 | 512;
+  fingerprint: string;
+  version: number;
+  /** Rotation progress: volumes under the policy and how many run the current version. */
+  rotation: { volumes: number; current: number; pending: string[] };
+  // `secret` is accepted on create/PATCH and NEVER returned.
+}
+
+export interface DryRunResponse {
+  dryRun: true;
+  placement: Placement;
+}
+
+export interface InventorySummary {
+  storageGroups: string[];
+  enclosureCount: number;
+  driveCount: number;
+  servers: string[];
+  revision: number;
+}
+
+export interface CapacityResponse {
+  availableGiB: number;
+  maximumVolumeSizeGiB: number;
+  byStorageGroup: Record<string, number>;
+}
+
+export type OperationKind = 'create' | 'update' | 'delete' | 'purge' | 'rotate';
+export type OperationState = 'pending' | 'done' | 'rolled_back' | 'failed';
+
+export interface Operation {
+  id: string;
+  kind: OperationKind;
+  resource: ResourceKind;
+  objectId: string;
+  state: OperationState;
+  startedAt: string;
+  finishedAt?: string;
+  /** What the operation reserved (allocation id) or changed, and why it failed if it did. */
+  detail?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface ServerStatus {
+  name: string;
+  /** up after a heartbeat within the grace period, down after missed heartbeats, unknown before any. */
+  health: 'up' | 'down' | 'unknown';
+  lastHeartbeat?: string;
+  facts?: AgentFacts;
+}
+
+export interface AgentFacts {
+  hostname: string;
+  transports: Transport[];
+  nicGbps: number;
+  backend: 'linux' | 'lab' | 'simulated';
+  agentVersion: string;
+}
+
+/** What the composer wants staged on a server. */
+export interface Assignment {
+  volumeId: string;
+  kind: 'volume' | 'slice';
+  cluster: string;
+  name: string;
+  placement: Placement;
+  fsType: 'ext4' | 'xfs' | 'none';
+  encrypt: boolean;
+  keyPolicy?: string;
+  /** The key version the agent should be using (rotation bumps it). */
+  keyVersion?: number;
+  mountPath?: string;
+  /** Bumps on every change of this assignment (move, grow, mountPath, rotation). */
+  generation: number;
+}
+
+export interface AssignmentsResponse {
+  /** Pass back as `since` to wait for the next change. */
+  revision: number;
+  /** The full desired set for the server: anything staged and not listed must be unstaged. */
+  assignments: Assignment[];
+}
+
+export interface ObservedState {
+  state: 'staging' | 'staged' | 'unstaging' | 'unstaged' | 'failed';
+  generation: number;
+  devicePath?: string;
+  mountedAt?: string;
+  keyVersion?: number;
+  /** When failed: the step and the tool's stderr. */
+  step?: string;
+  error?: string;
+  reportedAt?: string;
+}
+
+export interface VolumeKey {
+  volumeId: string;
+  version: number;
+  cipher: string;
+  keySizeBits: number;
+  /** Base64 of the derived key. Only ever sent to the agent of the assigned server. */
+  key: string;
+}
+
+/** application/problem+json */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  /** Stable machine code: validation_failed, not_found, conflict_exists, replace_required,
+   * shrink_refused, capacity_exhausted, in_use, unauthorized, forbidden, not_leader, ... */
+  code: string;
+  detail: string;
+  /** One entry per bad field for validation_failed; the differing fields for conflict_exists. */
+  errors?: { field: string; reason: string }[];
+  /** not_leader: where the leader is. */
+  leader?: string;
+}
+
+export type { Inventory };

@@ -1,0 +1,59 @@
+// The shared resource handlers' contract (DESIGN §1, §6): one implementation per resource kind,
+// driven by schema.json and talking to the composer over HTTP. The Pulumi dynamic provider and
+// the Terraform provider are thin adapters around these.
+import type { FieldFailure } from '../schema';
+
+export interface ConnectionConfig {
+  /** Composer URL, e.g. http://127.0.0.1:7420. */
+  endpoint: string;
+  /** Bearer token (operator role). Never logged. */
+  token: string;
+  /** Retries with back-off on 503 / connection errors before giving up. */
+  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+}
+
+export type Props = Record<string, unknown>;
+
+export interface CheckResult {
+  /** Inputs with schema defaults applied. */
+  inputs: Props;
+  failures: FieldFailure[];
+}
+
+export interface DiffResult {
+  changes: boolean;
+  /** Attribute names whose change forces replacement. */
+  replaces: string[];
+  /** Attribute names changed in place. */
+  updates: string[];
+  /** The name is reused, so the old object must go before the new one is made. */
+  deleteBeforeReplace: boolean;
+}
+
+export interface ResourceHandler {
+  /** schema.json resource type, e.g. tessera_volume. */
+  readonly type: string;
+  /** Validate inputs against schema.json (+ cross-field rules); with `preview`, also dry-run the placement. */
+  check(news: Props, opts?: { preview?: boolean }): Promise<CheckResult>;
+  diff(id: string, olds: Props, news: Props): DiffResult;
+  /** Idempotent by (cluster, name). `owner` is the URN or Terraform address. */
+  create(inputs: Props, owner: string): Promise<{ id: string; outputs: Props }>;
+  /** undefined when the object is gone (Pulumi/Terraform then drop it from state). */
+  read(id: string): Promise<Props | undefined>;
+  update(id: string, olds: Props, news: Props): Promise<Props>;
+  /** Absent objects are fine. */
+  delete(id: string, olds: Props): Promise<void>;
+}
+
+/** A composer error carried up to the user: problem details plus the failing fields. */
+export class ComposerError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly fieldErrors: FieldFailure[] = [],
+  ) {
+    super(message);
+    this.name = 'ComposerError';
+  }
+}
