@@ -1,0 +1,566 @@
+// The embedded store: one SQLite file in WAL mode, after the etcd v3 model.
+//
+// Tables: `kv` holds the live keys with their revisions, `events` is the change log that lets
+// watch() replay history (compacted to the last `retainRevisions`), `leases` holds TTL leases,
+// `meta` the store revision and the compaction point.
+//
+// Writes are group-committed: every write issued during one turn of the event loop runs inside a
+// single SQLite transaction, each in its own savepoint (so one failing request does not undo the
+// others), and all promises resolve only after COMMIT returned. With synchronous=FULL (the default)
+// that COMMIT is fsynced, so an acknowledged write survives kill -9 and power loss alike.
+//
+// Several processes may open the same file (SQLite serialises the writers); each process notices
+// the others' commits through PRAGMA data_version and feeds them to its watchers.
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CompactedError, LeaseNotFoundError, StoreClosedError, StoreRequestError } from './errors';
+import type { Compare, KeyValue, Lease, Op, Store, TxnRequest, TxnResponse, WatchEvent, Watcher } from './store';
+import { checkKey, checkRevision, checkTtl, checkTxn, prefixEnd } from './validate';
+
+export interface SqliteStoreOptions {
+  /** 'full' (default): fsync every group commit. 'normal': survives kill -9 but not power loss. */
+  synchronous?: 'full' | 'normal';
+  /** Revisions of watch history kept for replay (default 50,000). */
+  retainRevisions?: number;
+  /** How often other processes' commits and expired leases are looked for (ms, default 100). */
+  pollIntervalMs?: number;
+}
+
+interface KvRow {
+  key: Buffer;
+  value: string;
+  create_rev: number;
+  mod_rev: number;
+  version: number;
+  lease: number;
+}
+
+interface EventRow {
+  rev: number;
+  seq: number;
+  type: number; // 0 put, 1 delete
+  key: Buffer;
+  value: string;
+  create_rev: number;
+  version: number;
+  lease: number;
+}
+
+/** What one write job sees: the revision it would commit as, and whether it changed anything. */
+interface WriteContext {
+  nextRev: number;
+  seq: number;
+  changed: boolean;
+  after: Array<() => void>;
+}
+
+interface WriteJob {
+  run(ctx: WriteContext): unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface LocalWatcher {
+  start: Buffer;
+  end: Buffer | undefined;
+  prefix: string;
+  nextRev: number;
+  onEvent: (events: WatchEvent[]) => void;
+  closed: boolean;
+}
+
+interface LocalLease {
+  id: number;
+  ttlSeconds: number;
+  timer: NodeJS.Timeout;
+  lostCallbacks: Array<() => void>;
+  ended: boolean;
+  lost: boolean;
+}
+
+const PUT = 0;
+const DELETE = 1;
+const DEFAULT_RETAIN = 50_000;
+const COMPACT_EVERY = 1_000;
+
+function toKeyValue(row: KvRow): KeyValue {
+  const kv: KeyValue = {
+    key: row.key.toString('utf8'),
+    value: row.value,
+    createRevision: row.create_rev,
+    modRevision: row.mod_rev,
+    version: row.version,
+  };
+  if (row.lease !== 0) kv.lease = String(row.lease);
+  return kv;
+}
+
+function toWatchEvent(row: EventRow): WatchEvent {
+  if (row.type === DELETE) {
+    return { type: 'delete', kv: { key: row.key.toString('utf8'), value: '', createRevision: 0, modRevision: row.rev, version: 0 } };
+  }
+  const kv: KeyValue = { key: row.key.toString('utf8'), value: row.value, createRevision: row.create_rev, modRevision: row.rev, version: row.version };
+  if (row.lease !== 0) kv.lease = String(row.lease);
+  return { type: 'put', kv };
+}
+
+function compareNumbers(actual: number, op: '=' | '<' | '>', expected: number): boolean {
+  return op === '=' ? actual === expected : op === '<' ? actual < expected : actual > expected;
+}
+
+function callSafely(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    // A subscriber's bug must not break the store; make it visible without crashing.
+    process.emitWarning(`store callback threw: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  private readonly db: Database.Database;
+  private readonly retainRevisions: number;
+  private queue: WriteJob[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly watchers = new Set<LocalWatcher>();
+  private readonly leases = new Map<number, LocalLease>();
+  private dispatchedRev: number;
+  private dataVersion: number;
+  private readonly pollTimer: NodeJS.Timeout;
+  private lastCompactCheck = 0;
+  private readonly stmt: ReturnType<SqliteStore['prepare']>;
+
+  /** Opens (creating when absent) the store file at `file`. */
+  static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    if (typeof file !== 'string' || file.length === 0) throw new StoreRequestError('path', 'must be a non-empty file path');
+    if (file.includes('\0')) throw new StoreRequestError('path', 'must not contain NUL');
+    const dir = path.dirname(path.resolve(file));
+    if (!fs.existsSync(dir)) throw new StoreRequestError('path', `directory ${dir} does not exist`);
+    return new SqliteStore(file, options);
+  }
+
+  private constructor(file: string, options: SqliteStoreOptions) {
+    const sync = options.synchronous ?? 'full';
+    if (sync !== 'full' && sync !== 'normal') throw new StoreRequestError('synchronous', "must be 'full' or 'normal'");
+    this.retainRevisions = options.retainRevisions ?? DEFAULT_RETAIN;
+    if (!Number.isInteger(this.retainRevisions) || this.retainRevisions < 1) throw new StoreRequestError('retainRevisions', 'must be an integer >= 1');
+    const pollMs = options.pollIntervalMs ?? 100;
+    if (!Number.isInteger(pollMs) || pollMs < 1) throw new StoreRequestError('pollIntervalMs', 'must be an integer >= 1');
+
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${sync.toUpperCase()}`);
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+      CREATE TABLE IF NOT EXISTS kv (
+        key BLOB PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL,
+        mod_rev INTEGER NOT NULL, version INTEGER NOT NULL, lease INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS kv_by_lease ON kv (lease) WHERE lease != 0;
+      CREATE TABLE IF NOT EXISTS events (
+        rev INTEGER NOT NULL, seq INTEGER NOT NULL, type INTEGER NOT NULL, key BLOB NOT NULL,
+        value TEXT NOT NULL, create_rev INTEGER NOT NULL, version INTEGER NOT NULL, lease INTEGER NOT NULL,
+        PRIMARY KEY (rev, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY AUTOINCREMENT, ttl INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS leases_by_expiry ON leases (expires_at);
+    `);
+    this.stmt = this.prepare();
+    this.dispatchedRev = this.readRevision();
+    this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    this.pollTimer = setInterval(() => this.poll(), pollMs);
+    this.pollTimer.unref();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT job'),
+      release: db.prepare('RELEASE job'),
+      rollbackTo: db.prepare('ROLLBACK TO job'),
+      getMeta: db.prepare('SELECT value FROM meta WHERE name = ?').pluck(),
+      setMeta: db.prepare('UPDATE meta SET value = ? WHERE name = ?'),
+      getKv: db.prepare('SELECT * FROM kv WHERE key = ?'),
+      rangeFrom: db.prepare('SELECT * FROM kv WHERE key >= ? ORDER BY key LIMIT ?'),
+      rangeBetween: db.prepare('SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?'),
+      upsert: db.prepare(`INSERT INTO kv (key, value, create_rev, mod_rev, version, lease) VALUES (@key, @value, @rev, @rev, 1, @lease)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev, version = kv.version + 1, lease = excluded.lease
+        RETURNING create_rev, version`),
+      deleteKey: db.prepare('DELETE FROM kv WHERE key = ? RETURNING key'),
+      deleteFrom: db.prepare('DELETE FROM kv WHERE key >= ? RETURNING key'),
+      deleteBetween: db.prepare('DELETE FROM kv WHERE key >= ? AND key < ? RETURNING key'),
+      deleteByLease: db.prepare('DELETE FROM kv WHERE lease = ? RETURNING key'),
+      addEvent: db.prepare(`INSERT INTO events (rev, seq, type, key, value, create_rev, version, lease)
+        VALUES (@rev, @seq, @type, @key, @value, @create_rev, @version, @lease)`),
+      eventsAfter: db.prepare('SELECT * FROM events WHERE rev > ? ORDER BY rev, seq'),
+      eventsAfterFrom: db.prepare('SELECT * FROM events WHERE rev > ? AND rev <= ? AND key >= ? ORDER BY rev, seq'),
+      eventsAfterBetween: db.prepare('SELECT * FROM events WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev, seq'),
+      compactEvents: db.prepare('DELETE FROM events WHERE rev <= ?'),
+      leaseExists: db.prepare('SELECT 1 FROM leases WHERE id = ?').pluck(),
+      grantLease: db.prepare('INSERT INTO leases (ttl, expires_at) VALUES (?, ?) RETURNING id').pluck(),
+      // An expired lease is never renewed, even before the sweep has removed it.
+      renewLease: db.prepare('UPDATE leases SET expires_at = ? WHERE id = ? AND expires_at > ?'),
+      deleteLease: db.prepare('DELETE FROM leases WHERE id = ?'),
+      expiredLeases: db.prepare('SELECT id FROM leases WHERE expires_at <= ? ORDER BY id').pluck(),
+      anyExpired: db.prepare('SELECT 1 FROM leases WHERE expires_at <= ? LIMIT 1').pluck(),
+    };
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------
+
+  async get(key: string): Promise<KeyValue | undefined> {
+    this.assertOpen();
+    checkKey('key', key);
+    return this.readKey(key);
+  }
+
+  async range(prefix: string, opts: { limit?: number } = {}): Promise<KeyValue[]> {
+    this.assertOpen();
+    if (typeof prefix !== 'string') throw new StoreRequestError('prefix', 'must be a string');
+    const limit = opts.limit ?? -1;
+    if (opts.limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new StoreRequestError('limit', 'must be an integer >= 1');
+    return this.readRange(prefix, limit);
+  }
+
+  async revision(): Promise<number> {
+    this.assertOpen();
+    return this.readRevision();
+  }
+
+  private readRevision(): number {
+    return this.stmt.getMeta.get('revision') as number;
+  }
+
+  private readKey(key: string): KeyValue | undefined {
+    const row = this.stmt.getKv.get(Buffer.from(key, 'utf8')) as KvRow | undefined;
+    return row ? toKeyValue(row) : undefined;
+  }
+
+  private readRange(prefix: string, limit = -1): KeyValue[] {
+    const start = Buffer.from(prefix, 'utf8');
+    const end = prefixEnd(start);
+    const rows = (end ? this.stmt.rangeBetween.all(start, end, limit) : this.stmt.rangeFrom.all(start, limit)) as KvRow[];
+    return rows.map(toKeyValue);
+  }
+
+  // ---- writes --------------------------------------------------------------------------------
+
+  async put(key: string, value: string, opts: { lease?: string } = {}): Promise<number> {
+    const res = await this.txn({ compare: [], success: [{ type: 'put', key, value, lease: opts.lease }] });
+    return res.revision;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    checkKey('key', key);
+    const res = await this.write((ctx) => this.applyDelete(ctx, key));
+    return res;
+  }
+
+  async txn(request: TxnRequest): Promise<TxnResponse> {
+    this.assertOpen();
+    checkTxn(request);
+    return this.write((ctx) => {
+      const succeeded = request.compare.every((c) => this.holds(c));
+      const ops = succeeded ? request.success : request.failure ?? [];
+      const results = ops.map((op) => this.applyOp(ctx, op));
+      return { succeeded, revision: ctx.changed ? ctx.nextRev : ctx.nextRev - 1, results };
+    });
+  }
+
+  private holds(c: Compare): boolean {
+    const kv = this.readKey(c.key);
+    switch (c.target) {
+      case 'value':
+        return kv !== undefined && kv.value === c.value; // as etcd: a value compare on an absent key fails
+      case 'version':
+        return compareNumbers(kv?.version ?? 0, c.op, c.value);
+      case 'modRevision':
+        return compareNumbers(kv?.modRevision ?? 0, c.op, c.value);
+    }
+  }
+
+  private applyOp(ctx: WriteContext, op: Op): KeyValue[] {
+    switch (op.type) {
+      case 'put':
+        this.applyPut(ctx, op.key, op.value, op.lease);
+        return [];
+      case 'delete':
+        this.applyDelete(ctx, op.key);
+        return [];
+      case 'deletePrefix': {
+        const start = Buffer.from(op.prefix, 'utf8');
+        const end = prefixEnd(start);
+        const keys = (end ? this.stmt.deleteBetween.all(start, end) : this.stmt.deleteFrom.all(start)) as Array<{ key: Buffer }>;
+        this.recordDeletes(ctx, keys.map((r) => r.key));
+        return [];
+      }
+      case 'get': {
+        const kv = this.readKey(op.key);
+        return kv ? [kv] : [];
+      }
+      case 'range':
+        return this.readRange(op.prefix);
+    }
+  }
+
+  private applyPut(ctx: WriteContext, key: string, value: string, lease: string | undefined): void {
+    const leaseId = lease === undefined ? 0 : Number(lease);
+    if (leaseId !== 0 && !this.stmt.leaseExists.get(leaseId)) throw new LeaseNotFoundError(String(lease));
+    const keyBuf = Buffer.from(key, 'utf8');
+    const row = this.stmt.upsert.get({ key: keyBuf, value, rev: ctx.nextRev, lease: leaseId }) as { create_rev: number; version: number };
+    this.stmt.addEvent.run({ rev: ctx.nextRev, seq: ctx.seq++, type: PUT, key: keyBuf, value, create_rev: row.create_rev, version: row.version, lease: leaseId });
+    ctx.changed = true;
+  }
+
+  private applyDelete(ctx: WriteContext, key: string): boolean {
+    const rows = this.stmt.deleteKey.all(Buffer.from(key, 'utf8')) as Array<{ key: Buffer }>;
+    this.recordDeletes(ctx, rows.map((r) => r.key));
+    return rows.length > 0;
+  }
+
+  private recordDeletes(ctx: WriteContext, keys: Buffer[]): void {
+    keys.sort(Buffer.compare);
+    for (const key of keys) {
+      this.stmt.addEvent.run({ rev: ctx.nextRev, seq: ctx.seq++, type: DELETE, key, value: '', create_rev: 0, version: 0, lease: 0 });
+      ctx.changed = true;
+    }
+  }
+
+  /** Queues a write for the next group commit; resolves after the commit is durable. */
+  private write<T>(run: (ctx: WriteContext) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreClosedError(this.kind));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const jobs = this.queue;
+    this.queue = [];
+    if (jobs.length === 0) return;
+    const settle: Array<() => void> = [];
+    const after: Array<() => void> = [];
+    try {
+      this.stmt.begin.run();
+      try {
+        let rev = this.readRevision();
+        for (const job of jobs) {
+          const ctx: WriteContext = { nextRev: rev + 1, seq: 0, changed: false, after: [] };
+          this.stmt.savepoint.run();
+          try {
+            const result = job.run(ctx);
+            this.stmt.release.run();
+            if (ctx.changed) rev += 1;
+            after.push(...ctx.after);
+            settle.push(() => job.resolve(result));
+          } catch (err) {
+            this.stmt.rollbackTo.run();
+            this.stmt.release.run();
+            settle.push(() => job.reject(err));
+          }
+        }
+        this.stmt.setMeta.run(rev, 'revision');
+        this.maybeCompact(rev);
+        this.stmt.commit.run();
+      } catch (err) {
+        if (this.db.inTransaction) this.stmt.rollback.run();
+        throw err;
+      }
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    for (const s of settle) s();
+    this.dispatch();
+    for (const a of after) callSafely(a);
+  }
+
+  private maybeCompact(rev: number): void {
+    if (rev - this.lastCompactCheck < COMPACT_EVERY) return;
+    this.lastCompactCheck = rev;
+    const upTo = rev - this.retainRevisions;
+    if (upTo <= (this.stmt.getMeta.get('compacted') as number)) return;
+    this.stmt.compactEvents.run(upTo);
+    this.stmt.setMeta.run(upTo, 'compacted');
+  }
+
+  // ---- watch ---------------------------------------------------------------------------------
+
+  async watch(prefix: string, fromRevision: number | undefined, onEvent: (events: WatchEvent[]) => void): Promise<Watcher> {
+    this.assertOpen();
+    if (typeof prefix !== 'string') throw new StoreRequestError('prefix', 'must be a string');
+    checkRevision('fromRevision', fromRevision);
+    if (typeof onEvent !== 'function') throw new StoreRequestError('onEvent', 'must be a function');
+    this.dispatch(); // catch up with other processes first, so "now" is current
+    const start = Buffer.from(prefix, 'utf8');
+    const watcher: LocalWatcher = { start, end: prefixEnd(start), prefix, nextRev: this.dispatchedRev + 1, onEvent, closed: false };
+    if (fromRevision !== undefined) {
+      const compacted = this.stmt.getMeta.get('compacted') as number;
+      if (fromRevision < compacted) throw new CompactedError(fromRevision, compacted);
+      if (fromRevision < this.dispatchedRev) {
+        const rows = (watcher.end
+          ? this.stmt.eventsAfterBetween.all(fromRevision, this.dispatchedRev, start, watcher.end)
+          : this.stmt.eventsAfterFrom.all(fromRevision, this.dispatchedRev, start)) as EventRow[];
+        if (rows.length > 0) {
+          // Delivered before any live event: live events only arrive from later macrotasks.
+          const events = rows.map(toWatchEvent);
+          queueMicrotask(() => {
+            if (!watcher.closed) callSafely(() => onEvent(events));
+          });
+        }
+      } else {
+        watcher.nextRev = fromRevision + 1;
+      }
+    }
+    this.watchers.add(watcher);
+    return {
+      close: async () => {
+        watcher.closed = true;
+        this.watchers.delete(watcher);
+      },
+    };
+  }
+
+  /** Feeds every committed event not yet seen (ours or another process's) to the watchers. */
+  private dispatch(): void {
+    if (this.closed) return;
+    if (this.watchers.size === 0) {
+      this.dispatchedRev = this.readRevision();
+      return;
+    }
+    const rows = this.stmt.eventsAfter.all(this.dispatchedRev) as EventRow[];
+    if (rows.length === 0) {
+      this.dispatchedRev = Math.max(this.dispatchedRev, this.readRevision());
+      return;
+    }
+    this.dispatchedRev = rows[rows.length - 1].rev;
+    const events = rows.map((row) => ({ row, event: toWatchEvent(row) }));
+    for (const w of [...this.watchers]) {
+      const mine = events.filter((e) => e.row.rev >= w.nextRev && e.event.kv.key.startsWith(w.prefix)).map((e) => e.event);
+      w.nextRev = Math.max(w.nextRev, this.dispatchedRev + 1);
+      if (mine.length > 0 && !w.closed) callSafely(() => w.onEvent(mine));
+    }
+  }
+
+  private poll(): void {
+    if (this.closed) return;
+    try {
+      const version = this.db.pragma('data_version', { simple: true }) as number;
+      if (version !== this.dataVersion) {
+        this.dataVersion = version;
+        this.dispatch();
+      }
+      if (this.stmt.anyExpired.get(Date.now())) void this.expireLeases().catch(() => undefined);
+    } catch (err) {
+      process.emitWarning(`sqlite store poll failed: ${(err as Error).message}`);
+    }
+  }
+
+  // ---- leases --------------------------------------------------------------------------------
+
+  async grantLease(ttlSeconds: number): Promise<Lease> {
+    this.assertOpen();
+    checkTtl(ttlSeconds);
+    const id = await this.write(() => this.stmt.grantLease.get(ttlSeconds, Date.now() + ttlSeconds * 1000) as number);
+    const local: LocalLease = {
+      id,
+      ttlSeconds,
+      timer: setInterval(() => this.keepAlive(local), Math.max(100, (ttlSeconds * 1000) / 3)),
+      lostCallbacks: [],
+      ended: false,
+      lost: false,
+    };
+    local.timer.unref();
+    this.leases.set(id, local);
+    return {
+      id: String(id),
+      revoke: () => this.revokeLease(local),
+      onLost: (cb) => {
+        if (local.lost) queueMicrotask(cb);
+        else local.lostCallbacks.push(cb);
+      },
+    };
+  }
+
+  private keepAlive(local: LocalLease): void {
+    if (local.ended || this.closed) return;
+    this.write(() => {
+      const now = Date.now();
+      return this.stmt.renewLease.run(now + local.ttlSeconds * 1000, local.id, now).changes;
+    })
+      .then((changes) => {
+        if (changes === 0) this.markLost(local);
+      })
+      .catch(() => undefined); // the next tick retries; expiry is what finally decides
+  }
+
+  private markLost(local: LocalLease): void {
+    if (local.ended) return;
+    local.ended = true;
+    local.lost = true;
+    clearInterval(local.timer);
+    this.leases.delete(local.id);
+    for (const cb of local.lostCallbacks) callSafely(cb);
+  }
+
+  private async revokeLease(local: LocalLease): Promise<void> {
+    if (!local.ended) {
+      local.ended = true;
+      clearInterval(local.timer);
+      this.leases.delete(local.id);
+    }
+    if (this.closed) throw new StoreClosedError(this.kind);
+    await this.write((ctx) => this.endLease(ctx, local.id));
+  }
+
+  private endLease(ctx: WriteContext, id: number): void {
+    const keys = this.stmt.deleteByLease.all(id) as Array<{ key: Buffer }>;
+    this.recordDeletes(ctx, keys.map((r) => r.key));
+    this.stmt.deleteLease.run(id);
+  }
+
+  private expireLeases(): Promise<void> {
+    return this.write((ctx) => {
+      for (const id of this.stmt.expiredLeases.all(Date.now()) as number[]) {
+        this.endLease(ctx, id);
+        const local = this.leases.get(id);
+        if (local) ctx.after.push(() => this.markLost(local));
+      }
+    });
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.queue.length > 0) this.flush();
+    this.closed = true;
+    clearInterval(this.pollTimer);
+    for (const l of this.leases.values()) {
+      l.ended = true;
+      clearInterval(l.timer);
+    }
+    this.leases.clear();
+    for (const w of this.watchers) w.closed = true;
+    this.watchers.clear();
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError(this.kind);
+  }
+}
