@@ -1,0 +1,169 @@
+// schema.json -> the provider's Terraform schema (tfplugin6 Schema messages and cty types),
+// derived at run time so the provider can never disagree with the source of truth. Names are
+// snake_case (tfName: sizeGiB -> size_gib); values cross between Terraform's and the handlers'
+// (camelCase, schema.json) shapes here.
+import { type AttributeSpec, type AttributeType, type BlockSpec, isInput, schema, tfName } from '../schema';
+import { type CtyType, type CtyValue, isUnknown, typeJson } from './cty';
+
+export function ctyTypeOf(t: AttributeType): CtyType {
+  if (t === 'string') return 'string';
+  if (t === 'integer') return 'number';
+  if (t === 'boolean') return 'bool';
+  if ('list' in t) return ['list', ctyTypeOf(t.list)];
+  const attrs: Record<string, CtyType> = {};
+  for (const [k, v] of Object.entries(t.object)) attrs[tfName(k)] = ctyTypeOf(v);
+  return ['object', attrs];
+}
+
+/** How Terraform sees one schema.json attribute. */
+export interface TfAttribute {
+  /** schema.json name (camelCase). */
+  name: string;
+  tfName: string;
+  spec: AttributeSpec;
+  type: CtyType;
+  required: boolean;
+  optional: boolean;
+  /** Set by the provider: outputs, and optional inputs whose default the provider fills in. */
+  computed: boolean;
+}
+
+export interface TfBlock {
+  typeName: string;
+  spec: BlockSpec;
+  attributes: TfAttribute[];
+  byTfName: Map<string, TfAttribute>;
+  type: CtyType;
+}
+
+function tfAttribute(name: string, spec: AttributeSpec, dataSource: boolean): TfAttribute {
+  const input = isInput(spec);
+  return {
+    name,
+    tfName: tfName(name),
+    spec,
+    type: ctyTypeOf(spec.type),
+    required: !!spec.required,
+    optional: !spec.required && input,
+    // A default the provider applies makes the attribute optional+computed: the plan shows the
+    // default rather than null. Write-only attributes are never computed.
+    computed: !input || (!spec.writeOnly && spec.default !== undefined) || (dataSource && !input),
+  };
+}
+
+function block(typeName: string, spec: BlockSpec, dataSource: boolean): TfBlock {
+  const attributes = Object.entries(spec.attributes).map(([n, a]) => tfAttribute(n, a, dataSource));
+  // Terraform data sources and resources carry an `id`; data sources here have none in
+  // schema.json, so the provider adds a computed one (a stable digest of the query).
+  if (dataSource && !attributes.some((a) => a.tfName === 'id')) {
+    attributes.push({
+      name: 'id',
+      tfName: 'id',
+      spec: { type: 'string', computed: true, description: 'Identifier of this read: the query it answers.' },
+      type: 'string',
+      required: false,
+      optional: false,
+      computed: true,
+    });
+  }
+  const objAttrs: Record<string, CtyType> = {};
+  for (const a of attributes) objAttrs[a.tfName] = a.type;
+  return { typeName, spec, attributes, byTfName: new Map(attributes.map((a) => [a.tfName, a])), type: ['object', objAttrs] };
+}
+
+export const providerBlock: TfBlock = block(
+  'tessera',
+  { kind: 'Provider', api: '', description: schema.provider.description, attributes: schema.provider.attributes },
+  false,
+);
+export const resourceBlocks: Map<string, TfBlock> = new Map(
+  Object.entries(schema.resources).map(([type, spec]) => [type, block(type, spec, false)]),
+);
+export const dataSourceBlocks: Map<string, TfBlock> = new Map(
+  Object.entries(schema.dataSources).map(([type, spec]) => [type, block(type, spec, true)]),
+);
+
+// Provider attributes are all optional (they fall back to the environment) and never computed.
+for (const a of providerBlock.attributes) a.computed = false;
+
+/** The tfplugin6 Schema message for a block. */
+export function schemaMessage(b: TfBlock): Record<string, unknown> {
+  return {
+    version: 0,
+    block: {
+      version: 0,
+      description: b.spec.description,
+      description_kind: 0,
+      attributes: b.attributes.map((a) => ({
+        name: a.tfName,
+        type: typeJson(a.type),
+        description: a.spec.description + (a.spec.default !== undefined ? ` Default: ${JSON.stringify(a.spec.default)}.` : ''),
+        description_kind: 0,
+        required: a.required,
+        optional: a.optional,
+        computed: a.computed,
+        sensitive: !!a.spec.sensitive,
+        write_only: !!a.spec.writeOnly,
+      })),
+      block_types: [],
+    },
+  };
+}
+
+// ---- value shapes ---------------------------------------------------------------------------
+
+/** A nested object value from the composer (camelCase keys) into Terraform's shape. */
+function toTfValue(v: unknown, t: AttributeType): CtyValue {
+  if (v === undefined || v === null) return null;
+  if (typeof t === 'string') return v as CtyValue;
+  if ('list' in t) return Array.isArray(v) ? v.map((e) => toTfValue(e, t.list)) : null;
+  const out: Record<string, CtyValue> = {};
+  const rec = v as Record<string, unknown>;
+  for (const [k, at] of Object.entries(t.object)) out[tfName(k)] = toTfValue(rec[k], at);
+  return out;
+}
+
+function fromTfValue(v: CtyValue, t: AttributeType): unknown {
+  if (v === null || isUnknown(v)) return undefined;
+  if (typeof t === 'string') return v;
+  if ('list' in t) return (v as CtyValue[]).map((e) => fromTfValue(e, t.list));
+  const out: Record<string, unknown> = {};
+  const rec = v as Record<string, CtyValue>;
+  for (const [k, at] of Object.entries(t.object)) {
+    const x = fromTfValue(rec[tfName(k)], at);
+    if (x !== undefined) out[k] = x;
+  }
+  return out;
+}
+
+/** A composer object (schema.json names) as a Terraform object of the block's type. */
+export function toTfObject(b: TfBlock, props: Record<string, unknown>): Record<string, CtyValue> {
+  const out: Record<string, CtyValue> = {};
+  for (const a of b.attributes) out[a.tfName] = toTfValue(props[a.name], a.spec.type);
+  return out;
+}
+
+/** The known, non-null attributes of a Terraform object, with schema.json names. */
+export function fromTfObject(b: TfBlock, obj: Record<string, CtyValue> | null, which: (a: TfAttribute) => boolean = () => true): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!obj) return out;
+  for (const a of b.attributes) {
+    if (!which(a)) continue;
+    const v = fromTfValue(obj[a.tfName], a.spec.type);
+    if (v !== undefined) out[a.name] = v;
+  }
+  return out;
+}
+
+/** Terraform attribute path steps for a handler field name like `storageGroup[1]` or `members[0].sizeGiB`. */
+export function attributePath(field: string): { steps: Record<string, unknown>[] } | undefined {
+  if (!field || field.startsWith('(')) return undefined;
+  const steps: Record<string, unknown>[] = [];
+  const re = /([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(field))) {
+    if (m[1] !== undefined) steps.push({ attribute_name: tfName(m[1]) });
+    else steps.push({ element_key_int: Number(m[2]) });
+  }
+  return steps.length ? { steps } : undefined;
+}

@@ -1,0 +1,126 @@
+// The provider executable as Terraform starts it: handshake, AutoMTLS, health, controller,
+// schema from schema.json, validation with unknowns. No composer needed here.
+import { existsSync } from 'node:fs';
+import { unknown } from '../../provider/terraform/cty';
+import { ProviderProcess, runToExit } from './harness';
+
+describe('terraform-provider-tessera handshake', () => {
+  test('refuses to run without the magic cookie, printing nothing on stdout', async () => {
+    const r = await runToExit({ cookie: false });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/This binary is a plugin/);
+  });
+
+  test('refuses a client that does not offer protocol 6', async () => {
+    const r = await runToExit({ versions: '4,5' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/PLUGIN_PROTOCOL_VERSIONS: .*protocol 6, the client offered 4,5/);
+  });
+
+  test('negotiates 6 over a unix socket with mTLS; health, schema, shutdown', async () => {
+    const p = await ProviderProcess.start({ versions: '5,6' });
+    try {
+      expect(p.handshakeLine).toMatch(/^1\|6\|unix\|\/.+\|grpc\|[A-Za-z0-9+/]+\n$/);
+      expect(p.handshake.cert).not.toMatch(/=$/);
+      expect(existsSync(p.handshake.address)).toBe(true);
+      expect(await p.healthCheck('plugin')).toEqual({ status: 1 });
+      expect((await p.healthCheck('nope')).status).toBe(3);
+      const md = await p.call('GetMetadata');
+      expect(md.resources.map((r: { type_name: string }) => r.type_name).sort()).toEqual(
+        ['tessera_cluster', 'tessera_key_policy', 'tessera_slice', 'tessera_volume'],
+      );
+      const t = await p.types();
+      const vol = (t.raw.resource_schemas as Record<string, { block: { attributes: Record<string, unknown>[] } }>).tessera_volume.block.attributes;
+      const attr = (n: string) => vol.find((a) => a.name === n)!;
+      expect(attr('size_gib')).toMatchObject({ required: true, optional: false, computed: false });
+      expect(attr('type')).toMatchObject({ optional: true, computed: true });
+      expect(attr('raid_level')).toMatchObject({ computed: true, optional: false, required: false });
+      expect(JSON.parse(Buffer.from(attr('members').type as Buffer).toString())).toEqual([
+        'list',
+        ['object', { serial: 'string', enclosure: 'string', storage_group: 'string', offset_gib: 'number', size_gib: 'number', mirror: 'number', stripe: 'number' }],
+      ]);
+      const kp = (t.raw.resource_schemas as Record<string, { block: { attributes: Record<string, unknown>[] } }>).tessera_key_policy.block.attributes;
+      expect(kp.find((a) => a.name === 'secret')).toMatchObject({ sensitive: true, write_only: false });
+      expect(kp.find((a) => a.name === 'secret_wo')).toMatchObject({ sensitive: true, write_only: true, computed: false });
+      const prov = (t.raw.provider as { block: { attributes: Record<string, unknown>[] } }).block.attributes;
+      expect(prov.find((a) => a.name === 'token')).toMatchObject({ sensitive: true, optional: true });
+    } finally {
+      await p.stop();
+    }
+    expect(p.child.exitCode).toBe(0);
+    expect(existsSync(p.handshake.address)).toBe(false);
+  });
+
+  test('a client without the right certificate cannot connect', async () => {
+    const p = await ProviderProcess.start();
+    try {
+      const { makeServerCertificate } = await import('../../provider/terraform/tls');
+      const grpc = await import('@grpc/grpc-js');
+      const { loadProtos } = await import('../../provider/terraform/plugin');
+      const stranger = makeServerCertificate();
+      const forge = (await import('node-forge')).default;
+      const serverPem = forge.pki.certificateToPem(forge.pki.certificateFromAsn1(forge.asn1.fromDer(Buffer.from(p.handshake.cert, 'base64').toString('binary'))));
+      const Health = ((loadProtos().grpc as never as Record<string, Record<string, Record<string, grpc.ServiceClientConstructor>>>).health.v1.Health);
+      const c = new Health(`unix://${p.handshake.address}`, grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem)), {
+        'grpc.ssl_target_name_override': 'localhost',
+      });
+      const err = await new Promise<Error | null>((resolve) =>
+        (c as unknown as { Check: (r: unknown, o: unknown, cb: (e: Error | null) => void) => void }).Check({ service: 'plugin' }, { deadline: Date.now() + 5000 }, (e) => resolve(e)),
+      );
+      c.close();
+      expect(err).not.toBeNull();
+      expect(await p.healthCheck('plugin')).toEqual({ status: 1 });
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test('validation: schema.json rules, unknowns skipped, write-only needs client support', async () => {
+    const p = await ProviderProcess.start();
+    try {
+      const vol = await p.object('tessera_volume', { cluster: unknown, name: 'Bad_Name', size_gib: 0, type: 'slice', rpm: 7200, redundancy: true, storage_group: unknown });
+      const v = await p.call('ValidateResourceConfig', { type_name: 'tessera_volume', config: await p.dv('tessera_volume', vol) });
+      const byPath = v.diagnostics.map((d: { attribute: { steps: { attribute_name: string }[] }; detail: string }) => [d.attribute.steps[0].attribute_name, d.detail]);
+      expect(byPath).toEqual(
+        expect.arrayContaining([
+          ['name', expect.stringMatching(/does not match/)],
+          ['size_gib', expect.stringMatching(/must be >= 1/)],
+          ['rpm', expect.stringMatching(/only applies to hdd/)],
+          ['redundancy', expect.stringMatching(/cannot be mirrored/)],
+        ]),
+      );
+      expect(v.diagnostics.every((d: { severity: number }) => d.severity === 1)).toBe(true);
+      const ok = await p.object('tessera_volume', { cluster: unknown, name: 'data', size_gib: unknown });
+      expect((await p.call('ValidateResourceConfig', { type_name: 'tessera_volume', config: await p.dv('tessera_volume', ok) })).diagnostics).toEqual([]);
+      const list = await p.object('tessera_volume', { cluster: 'c', name: 'data', size_gib: 1, storage_group: ['a', 'a'] });
+      const dl = await p.call('ValidateResourceConfig', { type_name: 'tessera_volume', config: await p.dv('tessera_volume', list) });
+      expect(dl.diagnostics[0].attribute.steps).toEqual([
+        { attribute_name: 'storage_group', selector: 'attribute_name' },
+        { element_key_int: 1, selector: 'element_key_int' },
+      ]);
+      const wo = await p.object('tessera_key_policy', { name: 'k', secret_wo: 'abcdefghijklmnopq', secret_wo_version: 1 });
+      const old = await p.call('ValidateResourceConfig', { type_name: 'tessera_key_policy', config: await p.dv('tessera_key_policy', wo) });
+      expect(old.diagnostics.map((d: { summary: string }) => d.summary)).toEqual(['Write-only attribute not supported: secret_wo']);
+      const modern = await p.call('ValidateResourceConfig', {
+        type_name: 'tessera_key_policy',
+        config: await p.dv('tessera_key_policy', wo),
+        client_capabilities: { write_only_attributes_allowed: true },
+      });
+      expect(modern.diagnostics).toEqual([]);
+      const none = await p.object('tessera_key_policy', { name: 'k' });
+      const nd = await p.call('ValidateResourceConfig', { type_name: 'tessera_key_policy', config: await p.dv('tessera_key_policy', none) });
+      expect(nd.diagnostics[0].detail).toMatch(/^secret: is required/);
+      const pc = await p.call('ValidateProviderConfig', { config: await p.dv('provider', { endpoint: 'ftp://x', token: null }) });
+      expect(pc.diagnostics[0]).toMatchObject({ severity: 1, summary: 'Invalid provider endpoint' });
+      // An unknown type name is a protocol error, not a crash.
+      await expect(p.call('ValidateResourceConfig', { type_name: 'tessera_nope', config: { msgpack: Buffer.from([0xc0]) } })).rejects.toMatchObject({ code: 3 });
+      // Configure without endpoint anywhere: a diagnostic naming the attribute.
+      const cfg = await p.call('ConfigureProvider', { config: await p.dv('provider', { endpoint: null, token: null }), terraform_version: 'test' });
+      expect(cfg.diagnostics[0]).toMatchObject({ summary: 'Missing composer endpoint' });
+    } finally {
+      await p.stop();
+    }
+  });
+});
