@@ -1,6 +1,7 @@
 // The provider executable as Terraform starts it: handshake, AutoMTLS, health, controller,
 // schema from schema.json, validation with unknowns. No composer needed here.
 import { existsSync } from 'node:fs';
+import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import { unknown } from '../../provider/terraform/cty';
 import { ProviderProcess, runToExit } from './harness';
 
@@ -62,7 +63,7 @@ describe('terraform-provider-tessera handshake', () => {
       const stranger = makeServerCertificate();
       const forge = (await import('node-forge')).default;
       const serverPem = forge.pki.certificateToPem(forge.pki.certificateFromAsn1(forge.asn1.fromDer(Buffer.from(p.handshake.cert, 'base64').toString('binary'))));
-      const Health = ((loadProtos().grpc as never as Record<string, Record<string, Record<string, grpc.ServiceClientConstructor>>>).health.v1.Health);
+      const Health = ((loadProtos().grpc as never as Record<string, Record<string, Record<string, ServiceClientConstructor>>>).health.v1.Health);
       const c = new Health(`unix://${p.handshake.address}`, grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem)), {
         'grpc.ssl_target_name_override': 'localhost',
       });
