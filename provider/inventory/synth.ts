@@ -3,7 +3,9 @@
 // Layout: racks are built to a few standard templates (an all-flash eBOD of 24-48 SSDs, or an
 // HDD JBOD of 60-90 drives). Templates are instantiated once per bandwidth domain, round after
 // round, so every domain holds the same mix; within a domain consecutive enclosures rotate
-// through the storage groups, so every domain spans several failure domains.
+// through the storage groups, so every domain spans several failure domains. Transports are
+// uniform per kind (SSD eBODs: roce + nvmetcp; HDD JBODs: nvmetcp + iscsi), as a fleet bought to
+// one spec would be; hand-written inventories can mix them freely.
 import type { BandwidthDomain, Drive, Enclosure, Inventory, Server, StorageGroup, Transport } from '../model/inventory';
 
 export interface SynthOptions {
@@ -68,13 +70,13 @@ function makeTemplate(r: () => number): Template {
     const driveCount = weighted(r, [[60, 3], [84, 4], [90, 3]]);
     const main = weighted(r, HDD_MODELS);
     const models = Array.from({ length: driveCount }, () => (r() < 0.8 ? main : weighted(r, HDD_MODELS)));
-    const transports: Transport[] = r() < 0.7 ? ['iscsi'] : ['nvmetcp', 'iscsi'];
+    const transports: Transport[] = ['nvmetcp', 'iscsi'];
     return { kind: 'hdd', driveCount, models, transports, tags: [r() < 0.6 ? 'sas' : 'sata'] };
   }
   const driveCount = weighted(r, [[24, 5], [32, 3], [48, 2]]);
   const main = weighted(r, SSD_MODELS);
   const models = Array.from({ length: driveCount }, () => (r() < 0.8 ? main : weighted(r, SSD_MODELS)));
-  const transports: Transport[] = r() < 0.75 ? ['roce', 'nvmetcp'] : ['nvmetcp'];
+  const transports: Transport[] = ['roce', 'nvmetcp'];
   return { kind: 'ssd', driveCount, models, transports, tags: ['nvme'] };
 }
 

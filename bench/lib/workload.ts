@@ -1,0 +1,43 @@
+// The mixed allocation workload of the benchmark (issue 2): about 60% slices of 1-500 GiB, 15%
+// ssd RAID1, 15% single hdd, 10% hdd RAID10, with releases interleaved at about 30% of operations.
+// Whole-drive sizes follow the drive models of the synthetic inventory so demand meets supply.
+import type { Inventory } from '../../provider/model/inventory';
+import { PLACEMENT_DEFAULTS, type PlacementRequest } from '../../provider/model/placement';
+import { rng } from '../../provider/inventory';
+
+export type Op = { kind: 'place'; id: string; request: PlacementRequest; mix: string } | { kind: 'release'; pick: number };
+
+export function makeWorkload(inv: Inventory, ops: number, seed: number): Op[] {
+  const r = rng(seed ^ 0x5eed);
+  const servers = inv.servers.map((s) => s.name);
+  const sizes = { hdd: [] as number[], ssd: [] as number[] };
+  for (const g of inv.storageGroups) for (const e of g.enclosures) for (const d of e.drives) sizes[d.type].push(d.sizeGiB);
+  const modelSize = (t: 'hdd' | 'ssd') => sizes[t][Math.floor(r() * sizes[t].length)];
+  const out: Op[] = [];
+  let n = 0;
+  for (let i = 0; i < ops; i++) {
+    if (i > 0 && r() < 0.3) {
+      out.push({ kind: 'release', pick: r() });
+      continue;
+    }
+    const server = servers.length ? servers[Math.floor(r() * servers.length)] : undefined;
+    const x = r();
+    let request: PlacementRequest;
+    let mix: string;
+    if (x < 0.6) {
+      mix = 'slice';
+      request = { ...PLACEMENT_DEFAULTS, type: 'slice', sizeGiB: 1 + Math.floor(r() * 500), server };
+    } else if (x < 0.75) {
+      mix = 'ssd-raid1';
+      request = { ...PLACEMENT_DEFAULTS, type: 'ssd', redundancy: true, sizeGiB: Math.max(1, Math.floor(modelSize('ssd') * (0.5 + 0.5 * r()))), server };
+    } else if (x < 0.9) {
+      mix = 'hdd';
+      request = { ...PLACEMENT_DEFAULTS, type: 'hdd', sizeGiB: Math.max(1, Math.floor(modelSize('hdd') * (0.5 + 0.5 * r()))), server };
+    } else {
+      mix = 'hdd-raid10';
+      request = { ...PLACEMENT_DEFAULTS, type: 'hdd', sizeGiB: Math.floor(modelSize('hdd') * (1.1 + 0.9 * r())), server };
+    }
+    out.push({ kind: 'place', id: `v${n++}`, request, mix });
+  }
+  return out;
+}

@@ -1,0 +1,272 @@
+// The engine's indexed view of the inventory and of what is free. Drives and enclosures are
+// numbered; per enclosure two sorted indexes answer every placement question without scanning
+// drives:
+//   whole[type]  fully free drives, packed as size * 2^12 + local index  (best fit = lower bound)
+//   extents      free SSD extents, packed as length * 2^32 + local * 2^20 + offset
+// Every drive also keeps its own free list (offset-sorted [offset, length] pairs), the truth the
+// indexes are derived from. Drive sizes are < 2^20 GiB and enclosures hold <= 4096 drives
+// (enforced by the inventory validator), so packed keys stay below 2^53 and exact.
+import { TRANSPORTS, type DriveType, type Inventory, type Transport } from '../model/inventory';
+import { insertSorted, removeSorted } from './sorted';
+
+export const HDD = 0;
+export const SSD = 1;
+export type Kind = typeof HDD | typeof SSD;
+
+export const LOCAL_BITS = 4096; // 2^12
+const EXT_LEN = 4294967296; // 2^32
+const EXT_LOCAL = 1048576; // 2^20
+
+export function kindOf(t: DriveType): Kind {
+  return t === 'hdd' ? HDD : SSD;
+}
+
+export function transportBit(t: Transport): number {
+  return 1 << TRANSPORTS.indexOf(t);
+}
+
+export function transportMask(ts: readonly Transport[]): number {
+  let m = 0;
+  for (const t of ts) m |= transportBit(t);
+  return m;
+}
+
+export function extKey(len: number, local: number, off: number): number {
+  return len * EXT_LEN + local * EXT_LOCAL + off;
+}
+
+export function extLen(key: number): number {
+  return Math.floor(key / EXT_LEN);
+}
+
+export function extLocal(key: number): number {
+  return (key % EXT_LEN) >>> 20;
+}
+
+export function extOff(key: number): number {
+  return key % EXT_LOCAL;
+}
+
+export function wholeKey(size: number, local: number): number {
+  return size * LOCAL_BITS + local;
+}
+
+export function wholeSize(key: number): number {
+  return Math.floor(key / LOCAL_BITS);
+}
+
+export function wholeLocal(key: number): number {
+  return key % LOCAL_BITS;
+}
+
+export interface ServerInfo {
+  name: string;
+  bd: number;
+  tmask: number;
+}
+
+export class Pool {
+  // Drives, by global index.
+  readonly serial: string[] = [];
+  readonly kind: Kind[] = [];
+  readonly size: number[] = [];
+  readonly rpm: number[] = [];
+  readonly tags: string[][] = [];
+  readonly enc: number[] = [];
+  readonly local: number[] = [];
+  /** Free extents, offset-sorted [off, len, off, len, ...]. */
+  readonly free: number[][] = [];
+  readonly freeGiB: number[] = [];
+  readonly driveBySerial = new Map<string, number>();
+
+  // Enclosures.
+  readonly encName: string[] = [];
+  readonly encSg: number[] = [];
+  readonly encBd: number[] = [];
+  readonly encTmask: number[] = [];
+  readonly encDrives: number[][] = [];
+  readonly encWhole: [number[], number[]][] = [];
+  readonly encExtents: number[][] = [];
+  readonly encTotal: [number, number][] = [];
+  readonly encUsed: [number, number][] = [];
+  readonly encByName = new Map<string, number>();
+
+  readonly sgNames: string[] = [];
+  readonly sgByName = new Map<string, number>();
+  readonly bdNames: string[] = [];
+  readonly bdByName = new Map<string, number>();
+  readonly servers = new Map<string, ServerInfo>();
+
+  /** Enclosures holding drives of a kind: all, and per bandwidth domain. */
+  readonly encOfKind: [number[], number[]] = [[], []];
+  readonly encOfKindInBd: [number[], number[]][] = [];
+
+  constructor(inv: Inventory) {
+    inv.bandwidthDomains.forEach((b, i) => {
+      this.bdNames.push(b.name);
+      this.bdByName.set(b.name, i);
+      this.encOfKindInBd.push([[], []]);
+    });
+    for (const g of inv.storageGroups) {
+      const sg = this.sgNames.length;
+      this.sgNames.push(g.name);
+      this.sgByName.set(g.name, sg);
+      for (const e of g.enclosures) {
+        const ei = this.encName.length;
+        const bd = this.bdByName.get(e.bandwidthDomain);
+        if (bd === undefined) throw new Error(`enclosure ${e.name}: unknown bandwidth domain ${e.bandwidthDomain}`);
+        this.encName.push(e.name);
+        this.encByName.set(e.name, ei);
+        this.encSg.push(sg);
+        this.encBd.push(bd);
+        this.encTmask.push(transportMask(e.transports));
+        const drives: number[] = [];
+        const whole: [number[], number[]] = [[], []];
+        const extents: number[] = [];
+        const total: [number, number] = [0, 0];
+        e.drives.forEach((d, local) => {
+          const di = this.serial.length;
+          const k = kindOf(d.type);
+          this.serial.push(d.serial);
+          this.driveBySerial.set(d.serial, di);
+          this.kind.push(k);
+          this.size.push(d.sizeGiB);
+          this.rpm.push(d.rpm ?? 0);
+          this.tags.push(d.tags);
+          this.enc.push(ei);
+          this.local.push(local);
+          this.free.push([0, d.sizeGiB]);
+          this.freeGiB.push(d.sizeGiB);
+          drives.push(di);
+          whole[k].push(wholeKey(d.sizeGiB, local));
+          if (k === SSD) extents.push(extKey(d.sizeGiB, local, 0));
+          total[k] += d.sizeGiB;
+        });
+        whole[0].sort((a, b) => a - b);
+        whole[1].sort((a, b) => a - b);
+        extents.sort((a, b) => a - b);
+        this.encDrives.push(drives);
+        this.encWhole.push(whole);
+        this.encExtents.push(extents);
+        this.encTotal.push(total);
+        this.encUsed.push([0, 0]);
+        for (const k of [HDD, SSD] as Kind[]) {
+          if (total[k] > 0) {
+            this.encOfKind[k].push(ei);
+            this.encOfKindInBd[bd][k].push(ei);
+          }
+        }
+      }
+    }
+    for (const s of inv.servers) {
+      const bd = this.bdByName.get(s.bandwidthDomain);
+      if (bd === undefined) throw new Error(`server ${s.name}: unknown bandwidth domain ${s.bandwidthDomain}`);
+      this.servers.set(s.name, { name: s.name, bd, tmask: transportMask(s.transports) });
+    }
+  }
+
+  get driveCount(): number {
+    return this.serial.length;
+  }
+
+  /** Utilisation of an enclosure's drives of one kind, 0..1. */
+  util(e: number, k: Kind): number {
+    const t = this.encTotal[e][k];
+    return t === 0 ? 1 : this.encUsed[e][k] / t;
+  }
+
+  /** Largest fully free drive of a kind in an enclosure (0 if none). */
+  maxWhole(e: number, k: Kind): number {
+    const w = this.encWhole[e][k];
+    return w.length === 0 ? 0 : wholeSize(w[w.length - 1]);
+  }
+
+  /** Largest free SSD extent in an enclosure (0 if none). */
+  maxExtent(e: number): number {
+    const x = this.encExtents[e];
+    return x.length === 0 ? 0 : extLen(x[x.length - 1]);
+  }
+
+  isWholeFree(d: number): boolean {
+    return this.freeGiB[d] === this.size[d];
+  }
+
+  /** Is [off, off+len) inside one free extent of drive d? */
+  isFree(d: number, off: number, len: number): boolean {
+    const f = this.free[d];
+    for (let i = 0; i < f.length; i += 2) {
+      if (f[i] <= off && off + len <= f[i] + f[i + 1]) return true;
+      if (f[i] > off) break;
+    }
+    return false;
+  }
+
+  /** Length of the free extent starting exactly at `off` (0 if none). */
+  freeAt(d: number, off: number): number {
+    const f = this.free[d];
+    for (let i = 0; i < f.length; i += 2) {
+      if (f[i] === off) return f[i + 1];
+      if (f[i] > off) break;
+    }
+    return 0;
+  }
+
+  /** Marks [off, off+len) used. Throws (changing nothing) when it is not entirely free. */
+  take(d: number, off: number, len: number): void {
+    const f = this.free[d];
+    let i = 0;
+    while (i < f.length && !(f[i] <= off && off + len <= f[i] + f[i + 1])) i += 2;
+    if (i >= f.length || len <= 0) {
+      throw new Error(`extent ${off}+${len} GiB of drive ${this.serial[d]} is not free`);
+    }
+    const e = this.enc[d];
+    const k = this.kind[d];
+    const local = this.local[d];
+    const fo = f[i];
+    const fl = f[i + 1];
+    if (this.freeGiB[d] === this.size[d]) removeSorted(this.encWhole[e][k], wholeKey(this.size[d], local));
+    if (k === SSD) removeSorted(this.encExtents[e], extKey(fl, local, fo));
+    const pieces: number[] = [];
+    if (off > fo) pieces.push(fo, off - fo);
+    if (off + len < fo + fl) pieces.push(off + len, fo + fl - off - len);
+    f.splice(i, 2, ...pieces);
+    if (k === SSD) for (let p = 0; p < pieces.length; p += 2) insertSorted(this.encExtents[e], extKey(pieces[p + 1], local, pieces[p]));
+    this.freeGiB[d] -= len;
+    this.encUsed[e][k] += len;
+  }
+
+  /** Marks [off, off+len) free again, merging with neighbours. Throws (changing nothing) on overlap. */
+  give(d: number, off: number, len: number): void {
+    const f = this.free[d];
+    if (len <= 0 || off < 0 || off + len > this.size[d]) throw new Error(`extent ${off}+${len} GiB is outside drive ${this.serial[d]}`);
+    let i = 0;
+    while (i < f.length && f[i] < off) i += 2;
+    const prevEnd = i > 0 ? f[i - 2] + f[i - 1] : -1;
+    if (prevEnd > off || (i < f.length && f[i] < off + len)) {
+      throw new Error(`extent ${off}+${len} GiB of drive ${this.serial[d]} is already free`);
+    }
+    const e = this.enc[d];
+    const k = this.kind[d];
+    const local = this.local[d];
+    let start = off;
+    let end = off + len;
+    let from = i;
+    let count = 0;
+    if (i > 0 && prevEnd === off) {
+      from = i - 2;
+      start = f[i - 2];
+      count += 2;
+      if (k === SSD) removeSorted(this.encExtents[e], extKey(f[i - 1], local, f[i - 2]));
+    }
+    if (i < f.length && f[i] === end) {
+      end = f[i] + f[i + 1];
+      count += 2;
+      if (k === SSD) removeSorted(this.encExtents[e], extKey(f[i + 1], local, f[i]));
+    }
+    f.splice(from, count, start, end - start);
+    if (k === SSD) insertSorted(this.encExtents[e], extKey(end - start, local, start));
+    this.freeGiB[d] += len;
+    this.encUsed[e][k] -= len;
+    if (this.freeGiB[d] === this.size[d]) insertSorted(this.encWhole[e][k], wholeKey(this.size[d], local));
+  }
+}

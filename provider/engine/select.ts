@@ -1,0 +1,262 @@
+// The placement search (DESIGN §4). For each usable transport, most performant first, it tries:
+//   1. one drive / one slice (no redundancy), or a RAID1 pair (redundancy);
+//   2. when that fails, striping is on and the request is for whole drives: RAID10 over 2k
+//      drives, k = the fewest mirrored pairs whose members can hold the size, up to raidMaxDrives.
+// Each member is chosen by the preference order, in this order of precedence:
+//   a. the server's bandwidth domain (the only choice when softDomains is false);
+//   b. the least-utilised enclosure for the drive kind (counting members already chosen for
+//      this request), ties broken by inventory order;
+//   c. within that enclosure, the best fit: the smallest free extent (slices) or the smallest
+//      free drive (whole drives) that holds the member, so large extents and drives stay free.
+// Mirror halves are separated as the resiliency flags demand: strict flags are filters, false
+// flags are preferences (another storage group, else another enclosure, else another drive).
+// Everything is driven by per-enclosure sorted indexes (pool.ts): a request looks at the
+// enclosures in scope, never at every drive.
+import { TRANSPORTS, type Transport } from '../model/inventory';
+import type { RaidLevel } from '../model/placement';
+import type { Ctx } from './request';
+import { extKey, extOff, wholeKey, wholeSize, type Pool } from './pool';
+import { lowerBound } from './sorted';
+
+/** One chosen member: drive, extent, enclosure. */
+export interface Pick {
+  d: number;
+  off: number;
+  len: number;
+  e: number;
+}
+
+export interface Selection {
+  picks: Pick[];
+  raidLevel: RaidLevel;
+  transport: Transport;
+}
+
+/** Which enclosures a member may not share with its mirror partner. */
+interface Separation {
+  sgNot: number;
+  encNot: number;
+}
+
+const NO_SEPARATION: Separation = { sgNot: -1, encNot: -1 };
+
+export class Selector {
+  /** GiB tentatively taken by the request being decided, per enclosure. */
+  private readonly pending: Float64Array;
+  private readonly touched: number[] = [];
+  private chosen: number[] = [];
+  private ctx!: Ctx;
+  private tbit = 0;
+  private scope: number[] = [];
+  /** Union of transports offered by enclosures of each kind. */
+  private readonly kindTmask: [number, number];
+
+  constructor(private readonly pool: Pool) {
+    this.pending = new Float64Array(pool.encName.length);
+    this.kindTmask = [0, 0];
+    for (const k of [0, 1] as const) for (const e of pool.encOfKind[k]) this.kindTmask[k] |= pool.encTmask[e];
+  }
+
+  select(ctx: Ctx): Selection | null {
+    this.ctx = ctx;
+    const pool = this.pool;
+    const usable = ctx.tmask & this.kindTmask[ctx.kind];
+    this.scope = ctx.strictDomain ? pool.encOfKindInBd[ctx.server!.bd][ctx.kind] : pool.encOfKind[ctx.kind];
+    for (let t = 0; t < TRANSPORTS.length; t++) {
+      this.tbit = 1 << t;
+      if ((usable & this.tbit) === 0) continue;
+      const found = this.selectForTransport();
+      this.reset();
+      if (found) return { ...found, transport: TRANSPORTS[t] };
+    }
+    return null;
+  }
+
+  private reset(): void {
+    for (const e of this.touched) this.pending[e] = 0;
+    this.touched.length = 0;
+    this.chosen = [];
+  }
+
+  private selectForTransport(): Omit<Selection, 'transport'> | null {
+    const ctx = this.ctx;
+    if (ctx.slice) {
+      if (ctx.lower > ctx.upper) return null;
+      return this.singleOrMirror(ctx.lower, ctx.lower);
+    }
+    const direct = this.singleOrMirror(ctx.lower, ctx.upper);
+    if (direct) return direct;
+    if (!ctx.req.striping || ctx.req.raidMaxDrives < 4) return null;
+    return this.raid10();
+  }
+
+  private singleOrMirror(need: number, upper: number): Omit<Selection, 'transport'> | null {
+    this.reset();
+    const a = this.pickBest(need, upper, NO_SEPARATION);
+    if (!a) return null;
+    if (!this.ctx.mirrored) return { picks: [a], raidLevel: 'none' };
+    const b = this.pickPartner(a, need, upper);
+    if (!b) return null;
+    return { picks: [a, b], raidLevel: 'raid1' };
+  }
+
+  /** The mirror partner of `a`: strict flags filter, false flags only order the tries. */
+  private pickPartner(a: Pick, need: number, upper: number): Pick | null {
+    const req = this.ctx.req;
+    const sg = this.pool.encSg[a.e];
+    const tiers: Separation[] = [{ sgNot: sg, encNot: -1 }];
+    if (!req.sgResiliency) {
+      tiers.push({ sgNot: -1, encNot: a.e });
+      if (!req.jbodResiliency) tiers.push(NO_SEPARATION);
+    }
+    for (const sep of tiers) {
+      const b = this.pickBest(need, upper, sep);
+      if (b) return b;
+    }
+    return null;
+  }
+
+  private raid10(): Omit<Selection, 'transport'> | null {
+    const ctx = this.ctx;
+    const pool = this.pool;
+    let maxFree = 0;
+    for (const e of this.scope) if (this.encOk(e)) maxFree = Math.max(maxFree, pool.maxWhole(e, ctx.kind));
+    if (maxFree === 0) return null;
+    const kMax = Math.floor(ctx.req.raidMaxDrives / 2);
+    const strict = ctx.req.sgResiliency || ctx.req.jbodResiliency;
+    for (let k = Math.max(2, Math.ceil(ctx.lower / maxFree)); k <= kMax; k++) {
+      const need = Math.ceil(ctx.lower / k);
+      const upper = ctx.upper === Infinity ? Infinity : Math.floor(ctx.upper / k);
+      if (need > upper) break;
+      const greedy = this.raid10Greedy(k, need, upper);
+      if (greedy) return { picks: greedy, raidLevel: 'raid10' };
+      if (strict) {
+        const counted = this.raid10ByCounts(k, need, upper);
+        if (counted) return { picks: counted, raidLevel: 'raid10' };
+      }
+    }
+    return null;
+  }
+
+  /** Pairs chosen one after another by the preference order. */
+  private raid10Greedy(k: number, need: number, upper: number): Pick[] | null {
+    this.reset();
+    const picks: Pick[] = [];
+    for (let i = 0; i < k; i++) {
+      const a = this.pickBest(need, upper, NO_SEPARATION);
+      if (!a) return null;
+      const b = this.pickPartner(a, need, upper);
+      if (!b) return null;
+      picks.push(a, b);
+    }
+    return picks;
+  }
+
+  /**
+   * When the greedy order strands drives in one failure domain, pair from the two domains with
+   * the most candidates each time: this forms k separated pairs whenever any assignment can.
+   */
+  private raid10ByCounts(k: number, need: number, upper: number): Pick[] | null {
+    this.reset();
+    const pool = this.pool;
+    const ctx = this.ctx;
+    const byColor = new Map<number, Pick[]>();
+    for (const e of this.scope) {
+      if (!this.encOk(e) || pool.maxWhole(e, ctx.kind) < need) continue;
+      const color = ctx.req.sgResiliency ? pool.encSg[e] : e;
+      const arr = pool.encWhole[e][ctx.kind];
+      for (let i = lowerBound(arr, wholeKey(need, 0)); i < arr.length; i++) {
+        const size = wholeSize(arr[i]);
+        if (size > upper) break;
+        const d = pool.encDrives[e][arr[i] % 4096];
+        if (ctx.drivePred && !ctx.drivePred(d)) continue;
+        let list = byColor.get(color);
+        if (!list) byColor.set(color, (list = []));
+        list.push({ d, off: 0, len: pool.size[d], e });
+      }
+    }
+    const colors = [...byColor.entries()].map(([color, list]) => ({ color, list, next: 0 }));
+    const picks: Pick[] = [];
+    for (let i = 0; i < k; i++) {
+      colors.sort((x, y) => y.list.length - y.next - (x.list.length - x.next) || x.color - y.color);
+      if (colors.length < 2 || colors[1].next >= colors[1].list.length) return null;
+      picks.push(colors[0].list[colors[0].next++], colors[1].list[colors[1].next++]);
+    }
+    return picks;
+  }
+
+  private encOk(e: number): boolean {
+    const ctx = this.ctx;
+    if ((this.pool.encTmask[e] & this.tbit) === 0) return false;
+    return ctx.sgAllowed === null || ctx.sgAllowed[this.pool.encSg[e]] === 1;
+  }
+
+  /** Preference key of an enclosure: lower is better (domain first, then utilisation). */
+  private key(e: number): number {
+    const pool = this.pool;
+    const k = this.ctx.kind;
+    const util = (pool.encUsed[e][k] + this.pending[e]) / pool.encTotal[e][k];
+    return this.ctx.preferBd >= 0 && pool.encBd[e] !== this.ctx.preferBd ? 2 + util : util;
+  }
+
+  private hasRoom(e: number, need: number): boolean {
+    return this.ctx.slice ? this.pool.maxExtent(e) >= need : this.pool.maxWhole(e, this.ctx.kind) >= need;
+  }
+
+  /** The best member in the best enclosure, honouring `sep`; records it as chosen. */
+  private pickBest(need: number, upper: number, sep: Separation): Pick | null {
+    const pool = this.pool;
+    let best = -1;
+    let bestKey = Infinity;
+    for (const e of this.scope) {
+      if (e === sep.encNot || (sep.sgNot >= 0 && pool.encSg[e] === sep.sgNot)) continue;
+      if (!this.encOk(e) || !this.hasRoom(e, need)) continue;
+      const key = this.key(e);
+      if (key < bestKey) {
+        bestKey = key;
+        best = e;
+      }
+    }
+    if (best < 0) return null;
+    let pick = this.pickIn(best, need, upper);
+    if (!pick) {
+      // Drive filters (tags, rpm, size bounds) emptied the best enclosure: walk the rest in order.
+      const order: { e: number; key: number }[] = [];
+      for (const e of this.scope) {
+        if (e === best || e === sep.encNot || (sep.sgNot >= 0 && pool.encSg[e] === sep.sgNot)) continue;
+        if (this.encOk(e) && this.hasRoom(e, need)) order.push({ e, key: this.key(e) });
+      }
+      order.sort((x, y) => x.key - y.key || x.e - y.e);
+      for (const o of order) if ((pick = this.pickIn(o.e, need, upper))) break;
+    }
+    if (!pick) return null;
+    this.chosen.push(pick.d);
+    if (this.pending[pick.e] === 0) this.touched.push(pick.e);
+    this.pending[pick.e] += pick.len;
+    return pick;
+  }
+
+  /** Best fit inside one enclosure. */
+  private pickIn(e: number, need: number, upper: number): Pick | null {
+    const pool = this.pool;
+    const ctx = this.ctx;
+    const drives = pool.encDrives[e];
+    if (ctx.slice) {
+      const arr = pool.encExtents[e];
+      for (let i = lowerBound(arr, extKey(need, 0, 0)); i < arr.length; i++) {
+        const d = drives[(arr[i] % 4294967296) >>> 20];
+        if (this.chosen.includes(d) || (ctx.drivePred && !ctx.drivePred(d))) continue;
+        return { d, off: extOff(arr[i]), len: need, e };
+      }
+      return null;
+    }
+    const arr = pool.encWhole[e][ctx.kind];
+    for (let i = lowerBound(arr, wholeKey(need, 0)); i < arr.length; i++) {
+      if (wholeSize(arr[i]) > upper) break;
+      const d = drives[arr[i] % 4096];
+      if (this.chosen.includes(d) || (ctx.drivePred && !ctx.drivePred(d))) continue;
+      return { d, off: 0, len: pool.size[d], e };
+    }
+    return null;
+  }
+}
