@@ -1,0 +1,82 @@
+// The exact command lines the agent runs. Pure builders: the steps, `tessera agent plan`, the
+// simulated host and the argv tests all use these, so what is planned is what runs.
+// No builder ever takes key material: keys go on stdin (--key-file=-) or fd 3 (/dev/fd/3).
+import type { HostCommand } from './runner';
+
+type Cmd = Pick<HostCommand, 'file' | 'args' | 'timeoutMs'>;
+const c = (file: string, ...args: string[]): Cmd => ({ file, args });
+
+/** LUKS keyslots are unlocked by full-entropy derived keys, so a slow PBKDF adds nothing but
+ * minutes per stage; PBKDF2 at its minimum keeps the header valid and opening fast. */
+const PBKDF = ['--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000'];
+
+export const cmd = {
+  // --- probes shared by every backend
+  readlinkExisting: (p: string) => c('readlink', '--canonicalize-existing', p),
+  blockdevSize: (dev: string) => c('blockdev', '--getsize64', dev),
+  mkdirP: (p: string) => c('mkdir', '-p', p),
+  touch: (p: string) => c('touch', p),
+  findmnt: (target: string) => c('findmnt', '--json', '--output', 'SOURCE,TARGET,FSTYPE', '--mountpoint', target),
+  blkid: (dev: string) => c('blkid', '-p', '-o', 'export', dev),
+
+  // --- lab: loop devices over the enclosure's drive files
+  losetupList: () => c('losetup', '--list', '--json', '--output', 'NAME,BACK-FILE,OFFSET,SIZELIMIT'),
+  losetupAttach: (file: string, offsetBytes?: number, sizeBytes?: number) =>
+    offsetBytes === undefined
+      ? c('losetup', '--find', '--show', file)
+      : c('losetup', '--find', '--show', '--offset', String(offsetBytes), '--sizelimit', String(sizeBytes), file),
+  losetupDetach: (dev: string) => c('losetup', '--detach', dev),
+
+  // --- NVMe over fabrics (tcp for nvmetcp, rdma for roce)
+  nvmeConnect: (transport: 'tcp' | 'rdma', addr: string, port: string, nqn: string) =>
+    c('nvme', 'connect', '--transport', transport, '--traddr', addr, '--trsvcid', port, '--nqn', nqn),
+  nvmeDisconnect: (nqn: string) => c('nvme', 'disconnect', '--nqn', nqn),
+  nvmeRescan: (controller: string) => c('nvme', 'ns-rescan', controller),
+
+  // --- iSCSI
+  iscsiDiscover: (portal: string) => c('iscsiadm', '--mode', 'discoverydb', '--type', 'sendtargets', '--portal', portal, '--discover'),
+  iscsiLogin: (iqn: string, portal: string) => c('iscsiadm', '--mode', 'node', '--targetname', iqn, '--portal', portal, '--login'),
+  iscsiLogout: (iqn: string, portal: string) => c('iscsiadm', '--mode', 'node', '--targetname', iqn, '--portal', portal, '--logout'),
+  iscsiRescan: (iqn: string, portal: string) => c('iscsiadm', '--mode', 'node', '--targetname', iqn, '--portal', portal, '--rescan'),
+
+  // --- md RAID
+  mdDetail: (md: string) => c('mdadm', '--detail', '--export', md),
+  mdExamine: (dev: string) => c('mdadm', '--examine', '--export', dev),
+  mdAssemble: (md: string, devs: string[]) => c('mdadm', '--assemble', md, ...devs),
+  mdCreate: (md: string, name: string, level: 'raid1' | 'raid10', devs: string[]) =>
+    c(
+      'mdadm', '--create', md, '--run', '--metadata=1.2', `--name=${name}`,
+      ...(level === 'raid1' ? ['--level=1'] : ['--level=10', '--layout=n2']),
+      `--raid-devices=${devs.length}`, ...devs,
+    ),
+  mdGrow: (md: string) => c('mdadm', '--grow', md, '--size=max'),
+  mdStop: (md: string) => c('mdadm', '--stop', md),
+
+  // --- dm-crypt / LUKS2: the key is on stdin (--key-file=-), a second key on /dev/fd/3
+  cryptStatus: (name: string) => c('cryptsetup', 'status', name),
+  cryptIsLuks: (dev: string) => c('cryptsetup', 'isLuks', dev),
+  cryptFormat: (dev: string, cipher: string, keySizeBits: number) =>
+    c('cryptsetup', 'luksFormat', '--batch-mode', '--type', 'luks2', '--cipher', cipher, '--key-size', String(keySizeBits), ...PBKDF, '--key-file=-', dev),
+  cryptOpen: (dev: string, name: string) => c('cryptsetup', 'open', '--type', 'luks2', '--key-file=-', dev, name),
+  cryptClose: (name: string) => c('cryptsetup', 'close', name),
+  cryptResize: (name: string) => c('cryptsetup', 'resize', '--key-file=-', name),
+  /** Exit 0 and "Key slot N unlocked." when the key on stdin opens a slot. */
+  cryptTestKey: (dev: string) => c('cryptsetup', 'open', '--test-passphrase', '--verbose', '--key-file=-', dev),
+  /** Existing key on stdin, new key on fd 3. */
+  cryptAddKey: (dev: string) => c('cryptsetup', 'luksAddKey', '--batch-mode', ...PBKDF, '--key-file=-', dev, '/dev/fd/3'),
+  /** A key that stays valid on stdin authorises the removal. */
+  cryptKillSlot: (dev: string, slot: number) => c('cryptsetup', 'luksKillSlot', '--batch-mode', '--key-file=-', dev, String(slot)),
+
+  // --- filesystems
+  mkfs: (fsType: 'ext4' | 'xfs', dev: string): Cmd =>
+    fsType === 'ext4'
+      ? { ...c('mkfs.ext4', '-q', '-E', 'nodiscard', dev), timeoutMs: 600_000 }
+      : { ...c('mkfs.xfs', '-q', '-K', dev), timeoutMs: 600_000 },
+  mount: (fsType: string, dev: string, target: string) => c('mount', '-t', fsType, dev, target),
+  bindMount: (source: string, target: string) => c('mount', '--bind', source, target),
+  umount: (target: string) => c('umount', target),
+  growfs: (fsType: 'ext4' | 'xfs', dev: string, mountpoint: string): Cmd =>
+    fsType === 'ext4' ? { ...c('resize2fs', dev), timeoutMs: 600_000 } : { ...c('xfs_growfs', mountpoint), timeoutMs: 600_000 },
+};
+
+export type BuiltCommand = Cmd;

@@ -1,0 +1,72 @@
+// Names and paths the agent derives from a volume and its members. One place, so the plan, the
+// steps, the simulated host and the tests agree on every device name.
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import type { Member } from '../model/placement';
+
+export const GiB = 1024 ** 3;
+export const MiB = 1024 ** 2;
+
+const VOLUME_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Volume ids become md names, dm names and path components: refuse anything else. */
+export function checkVolumeId(id: string, field = 'volumeId'): string {
+  if (!VOLUME_ID.test(id) || id.includes('..')) {
+    throw new Error(`${field}: "${id}" is not a valid volume id (letters, digits, '.', '_', '-', at most 64, no '..')`);
+  }
+  return id;
+}
+
+export const mdPath = (volumeId: string) => `/dev/md/${volumeId}`;
+export const dmName = (volumeId: string) => `tessera-${volumeId}`;
+export const dmPath = (volumeId: string) => `/dev/mapper/${dmName(volumeId)}`;
+export const stagingPath = (stateDir: string, volumeId: string) => path.join(stateDir, 'staging', volumeId);
+
+/** A member is a slice (an extent of an SSD) rather than a whole drive. */
+export function memberLabel(m: Member, slice: boolean): string {
+  return slice ? `${m.serial}@${m.offsetGiB}G+${m.sizeGiB}G` : m.serial;
+}
+
+function lowerSafe(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+}
+
+/** The NVMe subsystem the enclosure exports for a member (enclosure-side naming convention). */
+export function nvmeNqn(m: Member, slice: boolean): string {
+  return `nqn.2026-01.io.tessera:${lowerSafe(m.enclosure)}:${lowerSafe(m.serial)}${slice ? `:o${m.offsetGiB}` : ''}`;
+}
+
+/** Namespace UUID the enclosure sets (derived from the NQN), so udev gives a stable by-id link. */
+export function nvmeNamespaceUuid(nqn: string): string {
+  const h = crypto.createHash('sha256').update(nqn).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function nvmeLink(m: Member, slice: boolean): string {
+  return `/dev/disk/by-id/nvme-uuid.${nvmeNamespaceUuid(nvmeNqn(m, slice))}`;
+}
+
+export function iscsiIqn(m: Member, slice: boolean): string {
+  return `iqn.2026-01.io.tessera:${lowerSafe(m.enclosure)}.${lowerSafe(m.serial)}${slice ? `.o${m.offsetGiB}` : ''}`;
+}
+
+export function iscsiLink(m: Member, slice: boolean, portal: string): string {
+  return `/dev/disk/by-path/ip-${portal}-iscsi-${iscsiIqn(m, slice)}-lun-0`;
+}
+
+/** Lab enclosures: one sparse file per drive. */
+export function labDriveFile(labDir: string, enclosure: string, serial: string): string {
+  return path.join(labDir, enclosure, `${serial}.img`);
+}
+
+/** host:port -> [host, port] with the transport's default port. */
+export function splitPortal(portal: string, defaultPort: number): [string, string] {
+  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(portal);
+  if (!m) return [portal, String(defaultPort)];
+  return [m[1], m[2] ?? String(defaultPort)];
+}
+
+/** RAID10 near-2 layout mirrors adjacent devices: order members stripe by stripe, mirror 0 then 1. */
+export function mdMemberOrder(members: Member[]): Member[] {
+  return [...members].sort((a, b) => a.stripe - b.stripe || a.mirror - b.mirror);
+}

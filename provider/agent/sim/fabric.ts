@@ -1,0 +1,120 @@
+// The simulated storage fabric: what the enclosures export and what is written on the drives.
+// Shared by every SimulatedHost in a test or demo, so a volume moved between servers finds its
+// data (md superblocks, LUKS headers, filesystems and files) where the old server left it.
+import * as crypto from 'node:crypto';
+import type { Member } from '../../model/placement';
+import { GiB, iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../names';
+
+export interface FsContent {
+  kind: 'fs';
+  fsType: 'ext4' | 'xfs';
+  uuid: string;
+  sizeBytes: number;
+  files: Map<string, string>;
+}
+
+export interface LuksContent {
+  kind: 'luks';
+  uuid: string;
+  cipher: string;
+  keySizeBits: number;
+  /** Keyslots: a SHA-256 of the key that opens each (the model never keeps key bytes). */
+  slots: (string | null)[];
+  payload: Holder;
+}
+
+export interface MdMemberContent {
+  kind: 'md-member';
+  arrayUuid: string;
+}
+
+export type Content = FsContent | LuksContent | MdMemberContent;
+
+/** Something a block device shows: the start of an extent, an md array's data, a LUKS payload. */
+export interface Holder {
+  content?: Content;
+}
+
+export interface SimExport {
+  nqn: string;
+  iqn: string;
+  nsUuid: string;
+  serial: string;
+  extentKey: string;
+  sizeBytes: number;
+}
+
+export interface SimArray {
+  uuid: string;
+  name: string;
+  level: 'raid1' | 'raid10';
+  /** Extent keys in device order. */
+  members: string[];
+  componentBytes: number;
+  data: Holder;
+}
+
+export const MD_DATA_OFFSET = 8 * 1024 * 1024;
+export const LUKS_HEADER = 16 * 1024 * 1024;
+
+export function keyDigest(key: Buffer): string {
+  return crypto.createHash('sha256').update(key).digest('hex');
+}
+
+export class SimulatedFabric {
+  readonly exports = new Map<string, SimExport>();
+  readonly extents = new Map<string, Holder>();
+  readonly arrays = new Map<string, SimArray>();
+
+  /** The enclosure side: export a member (idempotent; a larger size is a grown slice). */
+  exportMember(m: Member, slice: boolean): SimExport {
+    const nqn = nvmeNqn(m, slice);
+    const extentKey = `${m.serial}@${m.offsetGiB}`;
+    const sizeBytes = m.sizeGiB * GiB;
+    const existing = this.exports.get(nqn);
+    if (existing) {
+      existing.sizeBytes = sizeBytes;
+      return existing;
+    }
+    const e: SimExport = { nqn, iqn: iscsiIqn(m, slice), nsUuid: nvmeNamespaceUuid(nqn), serial: m.serial, extentKey, sizeBytes };
+    this.exports.set(nqn, e);
+    if (!this.extents.has(extentKey)) this.extents.set(extentKey, {});
+    return e;
+  }
+
+  exportMembers(members: Member[], slice: boolean): void {
+    for (const m of members) this.exportMember(m, slice);
+  }
+
+  byNqn(nqn: string): SimExport | undefined {
+    return this.exports.get(nqn);
+  }
+
+  byIqn(iqn: string): SimExport | undefined {
+    for (const e of this.exports.values()) if (e.iqn === iqn) return e;
+    return undefined;
+  }
+
+  extent(key: string): Holder {
+    let h = this.extents.get(key);
+    if (!h) {
+      h = {};
+      this.extents.set(key, h);
+    }
+    return h;
+  }
+
+  /** Every filesystem on the fabric (for assertions: format counts, files). */
+  filesystems(): FsContent[] {
+    const out: FsContent[] = [];
+    const visit = (h: Holder) => {
+      const c = h.content;
+      if (!c) return;
+      if (c.kind === 'fs') out.push(c);
+      else if (c.kind === 'luks') visit(c.payload);
+    };
+    for (const h of this.extents.values()) visit(h);
+    for (const a of this.arrays.values()) visit(a.data);
+    return out;
+  }
+}

@@ -1,0 +1,423 @@
+// Staging and unstaging a volume on a host: an ordered list of steps, each of which looks at the
+// host before it acts and is safe to repeat, so a run interrupted anywhere converges when run
+// again (DESIGN §5). One implementation drives the Linux runner (linux and lab backends) and the
+// simulated host, because both answer the same command lines (./commands.ts).
+import type { Assignment } from '../api/contract';
+import { cmd } from './commands';
+import { AgentCrash, FaultInjector, InjectedFailure } from './faults';
+import { KeySource, VolumeKeyMaterial, wipe } from './keys';
+import { BackendKind, MemberAccess, memberAccess } from './members';
+import { GiB, MiB, checkVolumeId, dmName, dmPath, mdMemberOrder, mdPath, stagingPath } from './names';
+import { checkMountPath } from './paths';
+import { CommandError, CommandResult, Runner, mustRun } from './runner';
+import type { VolumeRecord } from './state';
+
+export interface HostContext {
+  runner: Runner;
+  backend: BackendKind;
+  /** Agent state directory: staging mounts live under <stateDir>/staging. */
+  stateDir: string;
+  labDir?: string;
+  portalOf?: (enclosure: string) => string | undefined;
+  keys?: KeySource;
+  faults?: FaultInjector;
+  /** How long to wait for a connected member's device to appear (30 s). */
+  waitTimeoutMs?: number;
+  pollMs?: number;
+  /** Step progress lines (never key material). */
+  log?: (line: string) => void;
+}
+
+/** A step failed: which step, and the failing tool's command, exit code and stderr. */
+export class StepError extends Error {
+  constructor(
+    readonly step: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${step}: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'StepError';
+  }
+  get stderr(): string {
+    return this.cause instanceof CommandError ? this.cause.stderr.trim() || this.cause.message : (this.cause as Error)?.message ?? '';
+  }
+}
+
+export interface StageResult {
+  devicePath: string;
+  mountedAt?: string;
+  keyVersion?: number;
+  steps: string[];
+}
+
+type Save = () => Promise<void>;
+
+/** Validate what the composer asked for before any step runs. */
+export function checkAssignment(a: Assignment, stateDir: string): void {
+  checkVolumeId(a.volumeId, 'assignment.volumeId');
+  if (!a.placement || !Array.isArray(a.placement.members) || a.placement.members.length === 0) {
+    throw new Error(`assignment ${a.volumeId}: placement.members: must list at least one member`);
+  }
+  if (a.mountPath !== undefined && a.mountPath !== null && a.mountPath !== '') checkMountPath(a.mountPath, stateDir);
+  if (!['ext4', 'xfs', 'none'].includes(a.fsType)) throw new Error(`assignment ${a.volumeId}: fsType: "${a.fsType}" is not ext4, xfs or none`);
+  const raid = a.placement.raidLevel;
+  const n = a.placement.members.length;
+  if (raid === 'none' && n !== 1) throw new Error(`assignment ${a.volumeId}: placement: raidLevel none needs exactly 1 member, got ${n}`);
+  if (raid === 'raid1' && n !== 2) throw new Error(`assignment ${a.volumeId}: placement: raid1 needs 2 members, got ${n}`);
+  if (raid === 'raid10' && (n < 4 || n % 2 !== 0)) throw new Error(`assignment ${a.volumeId}: placement: raid10 needs an even number >= 4 of members, got ${n}`);
+}
+
+class Steps {
+  private n = 0;
+  readonly names: string[] = [];
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly op: 'stage' | 'unstage',
+    private readonly volumeId: string,
+    private readonly save: Save,
+  ) {}
+  async step(name: string, fn: () => Promise<void>): Promise<void> {
+    const n = ++this.n;
+    this.names.push(name);
+    try {
+      this.ctx.faults?.check(this.op, this.volumeId, n, name, 'before');
+    } catch (e) {
+      if (e instanceof InjectedFailure) throw new StepError(name, e);
+      throw e;
+    }
+    this.ctx.log?.(`${this.op} ${this.volumeId}: step ${n} ${name}`);
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof AgentCrash || e instanceof StepError) throw e;
+      throw new StepError(name, e);
+    }
+    try {
+      this.ctx.faults?.check(this.op, this.volumeId, n, name, 'after');
+    } catch (e) {
+      if (e instanceof InjectedFailure) throw new StepError(name, e);
+      throw e;
+    }
+    await this.save();
+  }
+}
+
+function accesses(ctx: HostContext, a: Assignment): MemberAccess[] {
+  const slice = a.placement.type === 'slice' || a.kind === 'slice';
+  const members = a.placement.raidLevel === 'raid10' ? mdMemberOrder(a.placement.members) : a.placement.members;
+  return members.map((m) =>
+    memberAccess(m, { backend: ctx.backend, transport: a.placement.transport, slice, labDir: ctx.labDir, portalOf: ctx.portalOf ?? (() => undefined) }),
+  );
+}
+
+function parseExport(out: string): Record<string, string> {
+  const r: Record<string, string> = {};
+  for (const line of out.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) r[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return r;
+}
+
+async function blkid(runner: Runner, dev: string): Promise<Record<string, string> | undefined> {
+  const r = await runner.run(cmd.blkid(dev));
+  if (r.exitCode === 2) return undefined; // nothing found
+  if (r.exitCode !== 0) throw new CommandError(`blkid -p -o export ${dev}`, r.exitCode, r.stderr);
+  const tags = parseExport(r.stdout);
+  return tags.TYPE ? tags : undefined;
+}
+
+async function sizeOf(runner: Runner, dev: string): Promise<number> {
+  const r = await mustRun(runner, cmd.blockdevSize(dev));
+  return Number(r.stdout.trim());
+}
+
+async function canonical(runner: Runner, p: string): Promise<string> {
+  const r = await runner.run(cmd.readlinkExisting(p));
+  return r.exitCode === 0 ? r.stdout.trim() : p;
+}
+
+/** The source of the mount at exactly `target`, or undefined when nothing is mounted there. */
+async function mountedSource(runner: Runner, target: string): Promise<string | undefined> {
+  const r = await runner.run(cmd.findmnt(target));
+  if (r.exitCode !== 0 || !r.stdout.trim()) return undefined;
+  const fss = (JSON.parse(r.stdout) as { filesystems: { source: string }[] }).filesystems;
+  // A bind mount of a subdirectory shows as /dev/x[/sub]: the device is what matters.
+  return fss[fss.length - 1]?.source.replace(/\[.*\]$/, '');
+}
+
+async function sameDevice(runner: Runner, a: string, b: string): Promise<boolean> {
+  return a === b || (await canonical(runner, a)) === (await canonical(runner, b));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withKey<T>(ctx: HostContext, volumeId: string, version: number | undefined, fn: (k: VolumeKeyMaterial) => Promise<T>): Promise<T> {
+  if (!ctx.keys) throw new Error('encrypted volume but the agent has no key source');
+  const k = await ctx.keys.get(volumeId, version);
+  try {
+    return await fn(k);
+  } finally {
+    wipe(k);
+  }
+}
+
+const SLOT_RE = /Key slot (\d+) unlocked/;
+
+async function keySlot(runner: Runner, dev: string, key: Buffer): Promise<number | undefined> {
+  const r: CommandResult = await runner.run({ ...cmd.cryptTestKey(dev), stdin: key });
+  if (r.exitCode !== 0) return undefined;
+  const m = SLOT_RE.exec(r.stdout + r.stderr);
+  return m ? Number(m[1]) : -1;
+}
+
+/** Converge the host to the assignment: stage, grow, rotate keys, (re)bind. */
+export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRecord, save: Save): Promise<StageResult> {
+  checkAssignment(a, ctx.stateDir);
+  const { runner } = ctx;
+  const id = a.volumeId;
+  const s = new Steps(ctx, 'stage', id, save);
+  const acc = accesses(ctx, a);
+  const devices: string[] = [];
+
+  for (const m of acc) {
+    await s.step(`connect ${m.label}`, async () => {
+      devices.push(await m.connect(runner));
+    });
+  }
+
+  await s.step('wait for devices', async () => {
+    const deadline = Date.now() + (ctx.waitTimeoutMs ?? 30_000);
+    for (let i = 0; i < acc.length; i++) {
+      let rescanned = false;
+      for (;;) {
+        const dev = await acc[i].probe(runner);
+        if (dev) {
+          devices[i] = dev;
+          const size = await sizeOf(runner, dev);
+          if (size >= acc[i].expectedBytes) break;
+          if (!rescanned) {
+            await acc[i].rescan(runner, dev);
+            rescanned = true;
+            continue;
+          }
+          if (Date.now() > deadline) throw new Error(`${acc[i].label}: ${dev} is ${size} bytes, expected ${acc[i].expectedBytes} after a rescan`);
+        } else if (Date.now() > deadline) {
+          throw new Error(`${acc[i].label}: device did not appear within ${ctx.waitTimeoutMs ?? 30_000} ms`);
+        }
+        await sleep(ctx.pollMs ?? 100);
+      }
+    }
+  });
+
+  let dataDev = devices[0];
+  const raid = a.placement.raidLevel;
+  if (raid !== 'none') {
+    const md = mdPath(id);
+    dataDev = md;
+    await s.step(`assemble or create ${md}`, async () => {
+      const detail = await runner.run(cmd.mdDetail(md));
+      if (detail.exitCode !== 0) {
+        const supers: (Record<string, string> | undefined)[] = [];
+        for (const d of devices) {
+          const r = await runner.run(cmd.mdExamine(d));
+          supers.push(r.exitCode === 0 ? parseExport(r.stdout) : undefined);
+        }
+        const foreign = supers.findIndex((x) => x && !(x.MD_NAME ?? '').endsWith(`:${id}`) && x.MD_NAME !== id);
+        if (foreign >= 0) throw new Error(`${devices[foreign]} belongs to md array "${supers[foreign]!.MD_NAME}", not ${id}: refusing to touch it`);
+        if (supers.some(Boolean)) {
+          await mustRun(runner, cmd.mdAssemble(md, devices));
+        } else {
+          for (const d of devices) {
+            const t = await blkid(runner, d);
+            if (t) throw new Error(`${d} holds a ${t.TYPE} signature: refusing to create an array over data`);
+          }
+          await mustRun(runner, cmd.mdCreate(md, id, raid, devices));
+        }
+      }
+      // Slice growth: members grew, the array follows.
+      const memberMin = Math.min(...(await Promise.all(devices.map((d) => sizeOf(runner, d)))));
+      const halves = raid === 'raid1' ? 1 : devices.length / 2;
+      const mdSize = await sizeOf(runner, md);
+      if (mdSize + 256 * MiB * halves < memberMin * halves) await mustRun(runner, cmd.mdGrow(md));
+    });
+  }
+
+  let fsDev = dataDev;
+  let keyVersion: number | undefined;
+  if (a.encrypt) {
+    const name = dmName(id);
+    fsDev = dmPath(id);
+    const container = dataDev;
+    await s.step(`open or format LUKS2 ${name}`, async () => {
+      const status = await runner.run(cmd.cryptStatus(name));
+      if (status.exitCode === 0) return;
+      if ((await runner.run(cmd.cryptIsLuks(container))).exitCode === 0) {
+        // Try the wanted key, then the one the header last accepted (crash mid-rotation, move).
+        const want = a.keyVersion;
+        const candidates = [...new Set([want, rec.keyVersion, ...(want ? [want - 1, want - 2] : [])])].filter((v) => v === undefined || v >= 1);
+        let last: CommandResult | undefined;
+        for (const v of candidates) {
+          const r = await withKey(ctx, id, v, (k) => runner.run({ ...cmd.cryptOpen(container, name), stdin: k.key }).then((res) => ({ res, version: k.version })));
+          last = r.res;
+          if (r.res.exitCode === 0) {
+            rec.keyVersion = r.version;
+            return;
+          }
+          if (r.res.exitCode !== 2) break; // 2 = no key available with this passphrase
+        }
+        throw new CommandError(`cryptsetup open --type luks2 --key-file=- ${container} ${name}`, last?.exitCode ?? null, last?.stderr ?? '');
+      }
+      const t = await blkid(runner, container);
+      if (t) throw new Error(`${container} holds a ${t.TYPE} signature and no LUKS header: refusing to encrypt over data`);
+      await withKey(ctx, id, a.keyVersion, async (k) => {
+        await mustRun(runner, { ...cmd.cryptFormat(container, k.cipher, k.keySizeBits), stdin: k.key });
+        rec.keyVersion = k.version;
+        await mustRun(runner, { ...cmd.cryptOpen(container, name), stdin: k.key });
+      });
+    });
+    if (a.keyVersion !== undefined) {
+      await s.step('rotate LUKS key', async () => {
+        await rotateKey(ctx, a, rec, container);
+      });
+    }
+    await s.step(`resize ${name}`, async () => {
+      const lower = await sizeOf(runner, container);
+      const upper = await sizeOf(runner, fsDev);
+      if (upper + 64 * MiB < lower - 16 * MiB) {
+        await withKey(ctx, id, rec.keyVersion, (k) => mustRun(runner, { ...cmd.cryptResize(name), stdin: k.key }));
+      }
+    });
+    keyVersion = rec.keyVersion;
+  }
+
+  let mountedAt: string | undefined;
+  const staging = stagingPath(ctx.stateDir, id);
+  let publishSource = fsDev;
+  if (a.fsType !== 'none') {
+    const fsType = a.fsType;
+    await s.step(`mkfs.${fsType} if blank`, async () => {
+      const t = await blkid(runner, fsDev);
+      if (t) {
+        if (t.TYPE !== fsType) throw new Error(`${fsDev} holds ${t.TYPE}, not ${fsType}: refusing to format data`);
+        return;
+      }
+      await mustRun(runner, cmd.mkfs(fsType, fsDev));
+      rec.fsDeviceBytes = await sizeOf(runner, fsDev);
+    });
+    await s.step('mount at staging path', async () => {
+      await mustRun(runner, cmd.mkdirP(staging));
+      const src = await mountedSource(runner, staging);
+      if (src) {
+        if (!(await sameDevice(runner, src, fsDev))) throw new Error(`${staging} is mounted from ${src}, expected ${fsDev}`);
+        return;
+      }
+      await mustRun(runner, cmd.mount(fsType, fsDev, staging));
+    });
+    await s.step('grow filesystem', async () => {
+      const size = await sizeOf(runner, fsDev);
+      if (rec.fsDeviceBytes !== undefined && size <= rec.fsDeviceBytes) return;
+      await mustRun(runner, cmd.growfs(fsType, fsDev, staging));
+      rec.fsDeviceBytes = size;
+    });
+    publishSource = staging;
+  }
+
+  const want = a.mountPath || undefined;
+  if (want || rec.boundPath) {
+    await s.step(want ? `bind-mount at ${want}` : 'remove old bind mount', async () => {
+      if (rec.boundPath && rec.boundPath !== want) {
+        if (await mountedSource(runner, rec.boundPath)) await mustRun(runner, cmd.umount(rec.boundPath));
+        rec.boundPath = undefined;
+      }
+      if (!want) return;
+      const src = await mountedSource(runner, want);
+      if (src) {
+        if (!(await sameDevice(runner, src, fsDev))) throw new Error(`mountPath ${want} is already a mount point of ${src}`);
+      } else {
+        if (a.fsType === 'none') {
+          await mustRun(runner, cmd.mkdirP(want.slice(0, want.lastIndexOf('/')) || '/'));
+          await mustRun(runner, cmd.touch(want));
+        } else {
+          await mustRun(runner, cmd.mkdirP(want));
+        }
+        await mustRun(runner, cmd.bindMount(publishSource, want));
+      }
+      rec.boundPath = want;
+    });
+    mountedAt = want;
+  }
+  rec.stagedGeneration = a.generation;
+  await save();
+  return { devicePath: fsDev, mountedAt, keyVersion, steps: s.names };
+}
+
+/**
+ * Online rotation: add a keyslot for the wanted version (old key on stdin, new key on fd 3), then
+ * kill the slot the old key opens (the new key on stdin authorises it). Both keys stay valid
+ * until the old slot is gone, so a crash anywhere in between converges on the next run.
+ */
+async function rotateKey(ctx: HostContext, a: Assignment, rec: VolumeRecord, dev: string): Promise<void> {
+  const { runner } = ctx;
+  const want = a.keyVersion!;
+  if (rec.keyVersion === want) return;
+  await withKey(ctx, a.volumeId, want, async (next) => {
+    let nextSlot = await keySlot(runner, dev, next.key);
+    if (nextSlot === undefined) {
+      if (rec.keyVersion === undefined) throw new Error(`no known key version opens ${dev}: cannot add key version ${want}`);
+      await withKey(ctx, a.volumeId, rec.keyVersion, (old) => mustRun(runner, { ...cmd.cryptAddKey(dev), stdin: old.key, keyFd3: next.key }));
+      nextSlot = await keySlot(runner, dev, next.key);
+      if (nextSlot === undefined) throw new Error(`key version ${want} was added to ${dev} but does not open it`);
+    }
+    if (rec.keyVersion !== undefined && rec.keyVersion !== want) {
+      const oldSlot = await withKey(ctx, a.volumeId, rec.keyVersion, (old) => keySlot(runner, dev, old.key));
+      if (oldSlot !== undefined && oldSlot >= 0 && oldSlot !== nextSlot) {
+        await mustRun(runner, { ...cmd.cryptKillSlot(dev, oldSlot), stdin: next.key });
+      }
+    }
+  });
+  rec.keyVersion = want;
+}
+
+/** Take a volume off the host: unbind, unmount, close, stop, disconnect (reverse of staging). */
+export async function unstageVolume(ctx: HostContext, rec: VolumeRecord, save: Save): Promise<string[]> {
+  const a = rec.assignment;
+  checkVolumeId(a.volumeId, 'assignment.volumeId');
+  const { runner } = ctx;
+  const id = a.volumeId;
+  const s = new Steps(ctx, 'unstage', id, save);
+  const bound = [...new Set([rec.boundPath, a.mountPath].filter((p): p is string => !!p))];
+  if (bound.length > 0) {
+    await s.step('remove bind mount', async () => {
+      for (const p of bound) {
+        checkMountPath(p, ctx.stateDir);
+        if (await mountedSource(runner, p)) await mustRun(runner, cmd.umount(p));
+      }
+      rec.boundPath = undefined;
+    });
+  }
+  if (a.fsType !== 'none') {
+    const staging = stagingPath(ctx.stateDir, id);
+    await s.step('unmount staging path', async () => {
+      if (await mountedSource(runner, staging)) await mustRun(runner, cmd.umount(staging));
+    });
+  }
+  if (a.encrypt) {
+    await s.step(`close ${dmName(id)}`, async () => {
+      if ((await runner.run(cmd.cryptStatus(dmName(id)))).exitCode === 0) await mustRun(runner, cmd.cryptClose(dmName(id)));
+    });
+  }
+  if (a.placement.raidLevel !== 'none') {
+    await s.step(`stop ${mdPath(id)}`, async () => {
+      if ((await runner.run(cmd.mdDetail(mdPath(id)))).exitCode === 0) await mustRun(runner, cmd.mdStop(mdPath(id)));
+    });
+  }
+  for (const m of accesses(ctx, a)) {
+    await s.step(`disconnect ${m.label}`, async () => {
+      await m.disconnect(runner);
+    });
+  }
+  rec.stagedGeneration = undefined;
+  return s.names;
+}
+
+export { GiB };
