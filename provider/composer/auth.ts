@@ -1,0 +1,121 @@
+// Bearer-token authentication from a tokens file, and role checks. Tokens are compared in
+// constant time (SHA-256 digests + timingSafeEqual over every entry) and never logged.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { HttpProblem, problems } from './problem';
+
+export const ROLES = ['admin', 'operator', 'reader', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface TokenEntry {
+  name: string;
+  token: string;
+  role: Role;
+  /** agent tokens only: the one server the agent speaks for. */
+  server?: string;
+}
+
+export interface Principal {
+  name: string;
+  role: Role;
+  server?: string;
+}
+
+export class TokensFileError extends Error {}
+
+/**
+ * Tokens file (YAML or JSON): either a list of entries or `{ tokens: [...] }`, each
+ * `{ name, token, role: admin|operator|reader|agent, server? }` (server required for agents).
+ */
+export function parseTokens(text: string, where = 'tokens'): TokenEntry[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new TokensFileError(`${where}: not YAML/JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { tokens?: unknown })?.tokens;
+  if (!Array.isArray(list)) throw new TokensFileError(`${where}: must be a list of tokens or an object with a "tokens" list`);
+  const names = new Set<string>();
+  const secrets = new Set<string>();
+  return list.map((raw, i) => {
+    const at = `${where}: tokens[${i}]`;
+    if (typeof raw !== 'object' || raw === null) throw new TokensFileError(`${at}: must be an object`);
+    const e = raw as Record<string, unknown>;
+    if (typeof e.name !== 'string' || e.name === '') throw new TokensFileError(`${at}.name: must be a non-empty string`);
+    if (typeof e.token !== 'string' || e.token.length < 16)
+      throw new TokensFileError(`${at}.token: must be a string of at least 16 characters`);
+    if (!ROLES.includes(e.role as Role)) throw new TokensFileError(`${at}.role: must be one of ${ROLES.join(', ')}`);
+    if (e.role === 'agent' && (typeof e.server !== 'string' || e.server === ''))
+      throw new TokensFileError(`${at}.server: required for an agent token (the server it speaks for)`);
+    if (e.role !== 'agent' && e.server !== undefined) throw new TokensFileError(`${at}.server: only agent tokens have a server`);
+    if (names.has(e.name)) throw new TokensFileError(`${at}.name: duplicate name ${e.name}`);
+    if (secrets.has(e.token)) throw new TokensFileError(`${at}.token: the same token is used twice`);
+    names.add(e.name);
+    secrets.add(e.token);
+    return { name: e.name, token: e.token, role: e.role as Role, server: e.server as string | undefined };
+  });
+}
+
+export function loadTokensFile(file: string): TokenEntry[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TokensFileError(`tokens file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+  }
+  return parseTokens(text, `tokens file ${file}`);
+}
+
+const digest = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest();
+
+export class Authenticator {
+  private readonly entries: { digest: Buffer; principal: Principal }[];
+  constructor(tokens: TokenEntry[]) {
+    this.entries = tokens.map((t) => ({ digest: digest(t.token), principal: { name: t.name, role: t.role, server: t.server } }));
+  }
+
+  /** The principal for an Authorization header, or a 401 problem. */
+  authenticate(header: string | undefined): Principal {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!m) throw problems.unauthorized();
+    const given = digest(m[1]);
+    let found: Principal | undefined;
+    // Visit every entry so the time taken does not depend on which one matches.
+    for (const e of this.entries) {
+      if (crypto.timingSafeEqual(e.digest, given) && !found) found = e.principal;
+    }
+    if (!found) throw problems.unauthorized();
+    return found;
+  }
+}
+
+/** What a request needs: the resource area and whether it writes. */
+export type Access =
+  | { area: 'inventory'; write: boolean }
+  | { area: 'resources'; write: boolean }
+  | { area: 'read' }
+  | { area: 'agent'; server: string };
+
+export function authorize(p: Principal, access: Access): void {
+  const deny = (why: string): HttpProblem => problems.forbidden(`${p.name} (role ${p.role}) ${why}`);
+  switch (access.area) {
+    case 'agent':
+      if (p.role !== 'agent') throw deny('is not an agent token');
+      if (p.server !== access.server) throw deny(`may only speak for server ${p.server}, not ${access.server}`);
+      return;
+    case 'inventory':
+      if (access.write && p.role !== 'admin') throw deny('cannot change the inventory (admin only)');
+      if (!access.write && p.role === 'agent') return; // agents read portals from the inventory
+      if (!access.write) return;
+      return;
+    case 'resources':
+      if (p.role === 'agent') throw deny('cannot use the resource API');
+      if (access.write && p.role === 'reader') throw deny('is read-only');
+      return;
+    case 'read':
+      if (p.role === 'agent') throw deny('cannot use this endpoint');
+      return;
+  }
+}

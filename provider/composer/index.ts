@@ -1,0 +1,297 @@
+// startComposer: a real composer (HTTP or HTTPS on node:http, a store, the engine, leader
+// election, the reconciler) in this process. Used by `tessera composer start`, the demo, tests
+// and benchmarks. Several replicas on one etcd elect one leader; standbys follow the store.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { AllocationEngine } from '../engine';
+import { loadInventoryFile } from '../inventory';
+import { loadMasterKey } from '../keys/crypto';
+import type { Inventory } from '../model/inventory';
+import type { Store, Watcher } from '../store/store';
+import { Authenticator, loadTokensFile, TokenEntry } from './auth';
+import { Election } from './election';
+import { INVENTORY_CURRENT, ROOT } from './layout';
+import { createLogger, Logger, stderrSink } from './log';
+import { Counter, Gauge, Histogram, Registry } from './metrics';
+import { openapiDocument } from './openapi';
+import { createHandler } from './server';
+import { ComposerService } from './service';
+import { ComposerState, EngineFactory } from './state';
+import { openStoreUrl } from './storeurl';
+
+export interface StartComposerOptions {
+  /** A Store, or a store URL: `sqlite:./tessera.db` | `etcd:http://h1:2379,http://h2:2379`. */
+  store: Store | string;
+  /** Token entries, or the path of a tokens file (YAML/JSON). */
+  tokens: TokenEntry[] | string;
+  /** host:port to listen on (default 127.0.0.1:0, a free port). */
+  listen?: string;
+  /** Inventory (object or file path) loaded at start when it differs from the stored one. */
+  inventory?: Inventory | string;
+  /** The master key that seals key-policy secrets (or a file / env var holding it). */
+  masterKey?: Buffer;
+  masterKeyFile?: string;
+  masterKeyEnv?: string;
+  /** PEM files: serve HTTPS. */
+  tls?: { certFile: string; keyFile: string };
+  /** URL standbys report as the leader's address (default: the listening URL). */
+  advertiseUrl?: string;
+  /** Log sink, one JSON line per call (default: stderr). */
+  log?: (line: string) => void;
+  debug?: boolean;
+  /** A server is down after this long without a heartbeat (default 15 s). */
+  heartbeatGraceMs?: number;
+  /** Leader lease TTL in seconds (default 2: a dead leader is replaced within ~3 s). */
+  leaseTtlSeconds?: number;
+  /** How often the reconciler looks at pending operations (default 2 s). */
+  reconcileIntervalMs?: number;
+  /** Wait until this replica is ready (leader: reconciled; standby: following). Default true. */
+  waitReady?: boolean;
+  engineFactory?: EngineFactory;
+}
+
+export interface RunningComposer {
+  url: string;
+  isLeader(): boolean;
+  leaderAddress(): string | undefined;
+  /** Resolves when this replica becomes the ready leader. */
+  whenLeader(timeoutMs?: number): Promise<void>;
+  /** For tests and the CLI: the live service (state, engine). */
+  service(): ComposerService;
+  store: Store;
+  close(): Promise<void>;
+}
+
+const VERSION: string = (() => {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('../../package.json').version as string;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export async function startComposer(options: StartComposerOptions): Promise<RunningComposer> {
+  const log: Logger = createLogger(options.log ?? stderrSink, { debug: options.debug });
+  const tokens = typeof options.tokens === 'string' ? loadTokensFile(options.tokens) : options.tokens;
+  const auth = new Authenticator(tokens);
+  let masterKey = options.masterKey;
+  if (!masterKey && (options.masterKeyFile || options.masterKeyEnv)) masterKey = loadMasterKey({ file: options.masterKeyFile, env: options.masterKeyEnv });
+  const ownStore = typeof options.store === 'string';
+  const store = typeof options.store === 'string' ? await openStoreUrl(options.store) : options.store;
+  const engineFactory: EngineFactory = options.engineFactory ?? ((inv) => new AllocationEngine(inv));
+  const inventoryFromOptions = typeof options.inventory === 'string' ? loadInventoryFile(options.inventory) : options.inventory;
+
+  const registry = new Registry();
+  const requestLatency = registry.add(new Histogram('tessera_http_request_duration_seconds', 'HTTP request latency by method, route and status'));
+  const requests = registry.add(new Counter('tessera_http_requests_total', 'HTTP requests by method, route and status'));
+  const opLatency = registry.add(new Histogram('tessera_operation_duration_seconds', 'Mutation latency (journal + store) by kind and resource'));
+
+  let service: ComposerService | undefined;
+  let follower: Watcher | undefined;
+  let closed = false;
+  let roleChanges = Promise.resolve();
+
+  const fencing = {
+    isLeader: () => election.isLeader(),
+    fence: () => election.fence(),
+    leaderAddress: () => election.leaderAddress(),
+  };
+
+  const state = await ComposerState.load(store, engineFactory).catch(async (e) => {
+    if (ownStore) await store.close();
+    throw e;
+  });
+  service = new ComposerService(
+    {
+      store,
+      engineFactory,
+      log,
+      fencing,
+      masterKey,
+      heartbeatGraceMs: options.heartbeatGraceMs ?? 15_000,
+      observeOperation: (kind, resource, seconds) => opLatency.observe({ kind, resource }, seconds),
+    },
+    state,
+  );
+  try {
+    service.checkMasterKey();
+  } catch (e) {
+    if (ownStore) await store.close();
+    throw e;
+  }
+  const svc = service;
+
+  registry.add(
+    new Gauge('tessera_capacity_free_gib', 'Free capacity by type and storage group (GiB)', () => {
+      const engine = svc.state.engine;
+      if (!engine) return [];
+      const out: { labels: Record<string, string>; value: number }[] = [];
+      for (const type of ['hdd', 'ssd'] as const) {
+        const c = engine.capacity({ type, striping: true, redundancy: false, raidMaxDrives: 16, sgResiliency: false, jbodResiliency: false, softDomains: true, requiredTags: [], excludedTags: [], storageGroup: [], networkTransportsAllowed: [] });
+        for (const [sg, gib] of Object.entries(c.byStorageGroup)) out.push({ labels: { type, storage_group: sg }, value: gib });
+      }
+      return out;
+    }),
+  );
+  registry.add(
+    new Gauge('tessera_capacity_total_gib', 'Installed capacity by type and storage group (GiB)', () => {
+      const out: { labels: Record<string, string>; value: number }[] = [];
+      for (const g of svc.state.inventory?.storageGroups ?? []) {
+        const sum = { hdd: 0, ssd: 0 };
+        for (const e of g.enclosures) for (const d of e.drives) sum[d.type] += d.sizeGiB;
+        out.push({ labels: { type: 'hdd', storage_group: g.name }, value: sum.hdd }, { labels: { type: 'ssd', storage_group: g.name }, value: sum.ssd });
+      }
+      return out;
+    }),
+  );
+  registry.add(
+    new Gauge('tessera_allocations', 'Allocations by placement type', () => {
+      const by: Record<string, number> = { hdd: 0, ssd: 0, slice: 0 };
+      for (const p of svc.state.allocations.values()) by[p.type] = (by[p.type] ?? 0) + 1;
+      return Object.entries(by).map(([type, value]) => ({ labels: { type }, value }));
+    }),
+  );
+  registry.add(
+    new Gauge('tessera_operations', 'Journal entries by state', () => {
+      const by: Record<string, number> = { pending: 0, done: 0, rolled_back: 0, failed: 0 };
+      for (const op of svc.state.ops.values()) by[op.state]++;
+      return Object.entries(by).map(([state, value]) => ({ labels: { state }, value }));
+    }),
+  );
+  registry.add(new Gauge('tessera_leader', '1 when this replica leads', () => [{ labels: {}, value: fencing.isLeader() ? 1 : 0 }]));
+
+  // Standbys (and a leader before it leads) follow the store so reads and take-over are quick.
+  const follow = async () => {
+    await follower?.close().catch(() => undefined);
+    follower = undefined;
+    if (closed) return;
+    const s = svc.state;
+    s.onInventoryChanged = () => void svc.followInventory().catch((e) => log.warn('standby: inventory reload failed', { error: (e as Error).message }));
+    follower = await store.watch(ROOT, s.revision, (events) => {
+      if (fencing.isLeader()) return; // the leader applies its own commits
+      svc.state.applyEvents(
+        events
+          .filter((e) => !(e.kv.key === INVENTORY_CURRENT && e.type === 'delete'))
+          .map((e) => ({ key: e.kv.key, value: e.kv.value, modRevision: e.kv.modRevision, deleted: e.type === 'delete' })),
+      );
+    });
+  };
+
+  const onRoleChange = (leading: boolean) => {
+    svc.ready = false; // no write (or stale read on a new standby) before the resync below
+    roleChanges = roleChanges.then(async () => {
+      if (closed) return;
+      try {
+        if (leading) {
+          await follower?.close().catch(() => undefined);
+          follower = undefined;
+          await svc.resync(); // fresh state + reconciler: pending operations are finished or rolled back
+          log.info('leader ready', { url, revision: svc.state.revision, volumes: svc.state.volumes.size, pending: svc.state.ops.size });
+        } else {
+          await svc.resync();
+          await follow();
+        }
+      } catch (e) {
+        log.error('role change failed', { leading, error: (e as Error).message });
+      }
+    });
+  };
+
+  // HTTP(S)
+  const handler = createHandler({
+    service: () => svc,
+    auth,
+    log,
+    metricsText: () => registry.render(),
+    openapi: (() => {
+      let doc: unknown;
+      return () => (doc ??= openapiDocument(VERSION));
+    })(),
+    requestLatency,
+    requests,
+    isLeader: () => fencing.isLeader(),
+    leaderAddress: () => fencing.leaderAddress(),
+    isReady: () => svc.ready,
+  });
+  const server = options.tls
+    ? https.createServer({ cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) }, handler)
+    : http.createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0; // long polls
+  const [host, portText] = splitListen(options.listen ?? '127.0.0.1:0');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(portText), host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${options.tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
+
+  const election = new Election(store, options.advertiseUrl ?? url, options.leaseTtlSeconds ?? 2, log, onRoleChange);
+  svc.ready = true; // a standby is ready as soon as it follows; the leader after resync
+  await follow();
+  await election.start();
+
+  const reconcileTimer = setInterval(() => {
+    if (fencing.isLeader() && svc.ready) void svc.reconcile().catch((e) => log.warn('reconciler pass failed', { error: (e as Error).message }));
+  }, options.reconcileIntervalMs ?? 2000);
+  reconcileTimer.unref();
+
+  const whenLeader = async (timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(fencing.isLeader() && svc.ready)) {
+      if (Date.now() > deadline) throw new Error(`not leader after ${timeoutMs} ms (leader: ${fencing.leaderAddress() ?? 'none'})`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await roleChanges;
+  };
+
+  if (options.waitReady !== false || inventoryFromOptions) {
+    // Wait for a role to settle: leader (when the key was free) or standby following.
+    const deadline = Date.now() + (options.leaseTtlSeconds ?? 2) * 1000 + 3000;
+    while (!fencing.isLeader() && !fencing.leaderAddress() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (!fencing.isLeader() && !fencing.leaderAddress()) await whenLeader((options.leaseTtlSeconds ?? 2) * 1000 + 10_000).catch(() => undefined);
+    await roleChanges;
+  }
+  if (inventoryFromOptions) {
+    if (fencing.isLeader()) {
+      await whenLeader();
+      await svc.loadInventory(inventoryFromOptions);
+    } else log.info('standby: the --inventory file is left to the leader');
+  }
+  log.info('composer listening', { url, store: store.kind, role: fencing.isLeader() ? 'leader' : 'standby', leader: fencing.leaderAddress() });
+
+  return {
+    url,
+    isLeader: () => fencing.isLeader(),
+    leaderAddress: () => fencing.leaderAddress(),
+    whenLeader,
+    service: () => svc,
+    store,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(reconcileTimer);
+      svc.state.wakeAll();
+      await election.close();
+      await follower?.close().catch(() => undefined);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await roleChanges.catch(() => undefined);
+      if (ownStore) await store.close();
+    },
+  };
+}
+
+function splitListen(listen: string): [string, string] {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
+  if (!m) throw new Error(`--listen: must be host:port, got ${JSON.stringify(listen)}`);
+  return [m[1] ?? m[2], m[3]];
+}
+
+export { parseTokens, loadTokensFile, type TokenEntry, type Role } from './auth';

@@ -1,0 +1,61 @@
+// The composer's key layout in the Store (all values JSON unless said otherwise):
+//
+//   /tessera/inventory/current                 {blob, chunks, revision, loadedAt}  pointer to the live inventory
+//   /tessera/inventory/blobs/<blob>/<nnnnn>    base64 chunks of the gzipped inventory JSON (etcd caps values at ~1.5 MB)
+//   /tessera/clusters/<id>                     Cluster
+//   /tessera/volumes/<id>                      Volume (+ internal fields)
+//   /tessera/slices/<id>                       Slice
+//   /tessera/key-policies/<id>                 KeyPolicy + sealed secrets per version (never plaintext)
+//   /tessera/allocations/<id>                  Placement reserved for volume/slice <id>
+//   /tessera/ops/<id>                          Operation (journal; ids sort by start time)
+//   /tessera/names/<kind>/<cluster|->/<name>   id owning the name (idempotent create by (cluster, name))
+//   /tessera/assign/<server>/<id>              Assignment: what the agent of <server> must stage
+//   /tessera/servers/<name>                    registered agent facts
+//   /tessera/leader                            leader election key (value = leader's advertised URL), on a lease
+import * as crypto from 'node:crypto';
+import type { ResourceKind } from '../api/contract';
+
+export const ROOT = '/tessera/';
+export const INVENTORY_CURRENT = '/tessera/inventory/current';
+export const INVENTORY_BLOBS = '/tessera/inventory/blobs/';
+export const LEADER_KEY = '/tessera/leader';
+
+export const RESOURCE_KINDS: ResourceKind[] = ['clusters', 'volumes', 'slices', 'key-policies'];
+
+export const keys = {
+  inventoryChunk: (blob: string, n: number) => `${INVENTORY_BLOBS}${blob}/${String(n).padStart(5, '0')}`,
+  object: (kind: ResourceKind, id: string) => `${ROOT}${kind}/${id}`,
+  allocation: (id: string) => `${ROOT}allocations/${id}`,
+  op: (id: string) => `${ROOT}ops/${id}`,
+  name: (kind: ResourceKind, cluster: string | undefined, name: string) => `${ROOT}names/${kind}/${cluster ?? '-'}/${name}`,
+  assign: (server: string, id: string) => `${ROOT}assign/${server}/${id}`,
+  server: (name: string) => `${ROOT}servers/${name}`,
+};
+
+/** Split a store key into its table (first path element after /tessera/) and the rest. */
+export function parseKey(key: string): { table: string; rest: string } | undefined {
+  if (!key.startsWith(ROOT)) return undefined;
+  const tail = key.slice(ROOT.length);
+  const slash = tail.indexOf('/');
+  if (slash < 0) return { table: tail, rest: '' };
+  return { table: tail.slice(0, slash), rest: tail.slice(slash + 1) };
+}
+
+const PREFIX: Record<ResourceKind, string> = { clusters: 'cls', volumes: 'vol', slices: 'slc', 'key-policies': 'kp' };
+
+export function newId(kind: ResourceKind): string {
+  return `${PREFIX[kind]}-${crypto.randomBytes(6).toString('hex')}`;
+}
+
+let lastOpMs = 0;
+let opSeq = 0;
+/** Operation ids sort by start time: op-<ms, base36, fixed width>-<seq>-<random>. */
+export function newOpId(): string {
+  const now = Date.now();
+  if (now === lastOpMs) opSeq++;
+  else {
+    lastOpMs = now;
+    opSeq = 0;
+  }
+  return `op-${now.toString(36).padStart(9, '0')}-${opSeq.toString(36).padStart(3, '0')}-${crypto.randomBytes(3).toString('hex')}`;
+}

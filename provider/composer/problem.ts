@@ -1,0 +1,82 @@
+// application/problem+json errors with stable codes (contract.ts `Problem`). Every failure the
+// composer answers is an HttpProblem; anything else that escapes a handler is a bug (500).
+import type { Problem } from '../api/contract';
+import type { FieldFailure } from '../schema';
+
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors?: FieldFailure[],
+    readonly extra: { leader?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+
+  toJSON(): Problem {
+    const p: Problem = {
+      type: `https://tessera.dev/problems/${this.code.replace(/_/g, '-')}`,
+      title: TITLES[this.status] ?? 'Error',
+      status: this.status,
+      code: this.code,
+      detail: this.detail,
+    };
+    if (this.errors && this.errors.length > 0) p.errors = this.errors;
+    if (this.extra.leader !== undefined) p.leader = this.extra.leader;
+    return p;
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  507: 'Insufficient Storage',
+};
+
+export const problems = {
+  validation: (errors: FieldFailure[]) =>
+    new HttpProblem(422, 'validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), errors),
+  field: (field: string, reason: string) => new HttpProblem(422, 'validation_failed', `${field}: ${reason}`, [{ field, reason }]),
+  notFound: (what: string, id: string) => new HttpProblem(404, 'not_found', `${what} ${id} does not exist`),
+  conflictExists: (what: string, name: string, fields: string[]) =>
+    new HttpProblem(
+      409,
+      'conflict_exists',
+      `${what} ${name} already exists with a different spec: ${fields.join(', ')} differ`,
+      fields.map((f) => ({ field: f, reason: 'differs from the existing object' })),
+    ),
+  replaceRequired: (fields: string[]) =>
+    new HttpProblem(
+      409,
+      'replace_required',
+      `changing ${fields.join(', ')} forces replacement: create a new object instead`,
+      fields.map((f) => ({ field: f, reason: 'cannot change in place (forces replacement)' })),
+    ),
+  shrinkRefused: (field: string, from: number, to: number) =>
+    new HttpProblem(422, 'shrink_refused', `${field}: shrinking from ${from} to ${to} is refused`, [
+      { field, reason: `shrinking from ${from} to ${to} is refused` },
+    ]),
+  capacity: (constraint: string, message: string) =>
+    new HttpProblem(507, 'capacity_exhausted', message, [{ field: constraint, reason: message }]),
+  inUse: (detail: string, fields: { field: string; reason: string }[] = []) => new HttpProblem(409, 'in_use', detail, fields),
+  unauthorized: () => new HttpProblem(401, 'unauthorized', 'a valid bearer token is required'),
+  forbidden: (detail: string) => new HttpProblem(403, 'forbidden', detail),
+  notLeader: (leader: string | undefined) =>
+    new HttpProblem(503, 'not_leader', `this replica is a standby; send writes to the leader${leader ? ` at ${leader}` : ''}`, undefined, {
+      leader: leader ?? '',
+      retryAfterSeconds: 1,
+    }),
+  notReady: (detail: string) => new HttpProblem(503, 'not_ready', detail, undefined, { retryAfterSeconds: 1 }),
+  badRequest: (detail: string) => new HttpProblem(400, 'bad_request', detail),
+};
