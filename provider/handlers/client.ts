@@ -1,0 +1,129 @@
+// HTTP client for the composer's REST API (/v1), shared by the resource handlers of both
+// providers. Retries with exponential back-off on 503 (honouring Retry-After, following the
+// leader's address on not_leader) and on connection errors, so a leader change or a composer
+// restart never fails a `pulumi up`. problem+json answers become ComposerError.
+import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import { ComposerError, ConnectionConfig } from './types';
+
+export const DEFAULT_RETRY = { attempts: 8, baseDelayMs: 200, maxDelayMs: 5000 };
+
+/** Connection-level failures worth retrying: the composer is restarting or changing leader. */
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | string[] | undefined>;
+  body?: unknown;
+  /** Statuses that are answers, not errors (e.g. 404 for read). */
+  accept?: number[];
+}
+
+export interface ComposerResponse<T> {
+  status: number;
+  data: T;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Retry-After is seconds or an HTTP date. */
+export function retryAfterMs(header: unknown, now = Date.now()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(header.trim())) return Math.round(Number(header) * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Query strings the composer understands: lists as comma-separated values. */
+export function encodeQuery(query: RequestOptions['query']): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    const s = Array.isArray(v) ? v.join(',') : String(v);
+    if (Array.isArray(v) && v.length === 0) continue;
+    parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(s)}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** Turn a non-2xx answer into a ComposerError carrying the problem details. */
+export function problemToError(method: string, path: string, res: Pick<AxiosResponse, 'status' | 'data'>): ComposerError {
+  const p = (res.data ?? {}) as { code?: string; title?: string; detail?: string; errors?: { field: string; reason: string }[] };
+  const code = typeof p.code === 'string' ? p.code : `http_${res.status}`;
+  const fieldErrors = Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e.field === 'string').map((e) => ({ field: e.field, reason: String(e.reason) })) : [];
+  const detail = p.detail || p.title || (typeof res.data === 'string' && res.data.length < 300 ? res.data : '') || `HTTP ${res.status}`;
+  const fields = fieldErrors.map((f) => `${f.field}: ${f.reason}`).join('; ');
+  const message = fields && !detail.includes(fields) ? `${detail} (${fields})` : detail;
+  return new ComposerError(`${method} ${path}: ${code}: ${message}`, res.status, code, fieldErrors);
+}
+
+export class ComposerClient {
+  private baseURL: string;
+  private readonly http: AxiosInstance;
+  private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+
+  constructor(private readonly config: ConnectionConfig) {
+    if (!config.endpoint || !/^https?:\/\//.test(config.endpoint)) {
+      throw new ComposerError(`endpoint: must be an http(s) URL, got ${JSON.stringify(config.endpoint ?? '')} (set tessera:endpoint or TESSERA_ENDPOINT)`, 0, 'bad_config');
+    }
+    this.baseURL = config.endpoint.replace(/\/+$/, '');
+    this.retry = { ...DEFAULT_RETRY, ...(config.retry ?? {}) };
+    this.http = axios.create({
+      timeout: 30_000,
+      // Every status is an answer here; this module decides what is an error.
+      validateStatus: () => true,
+      // No proxies from the environment: the composer is addressed directly.
+      proxy: false,
+      headers: { accept: 'application/json, application/problem+json' },
+    });
+  }
+
+  get endpoint(): string {
+    return this.baseURL;
+  }
+
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<ComposerResponse<T>> {
+    const url = path + encodeQuery(opts.query);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
+      const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
+      let res: AxiosResponse;
+      try {
+        res = await this.http.request({
+          method,
+          url: this.baseURL + url,
+          data: opts.body,
+          headers: this.config.token ? { authorization: `Bearer ${this.config.token}` } : {},
+        });
+      } catch (err) {
+        const e = err as AxiosError;
+        if (e.code && RETRYABLE_CODES.has(e.code)) {
+          lastError = new ComposerError(`${method} ${path}: cannot reach the composer at ${this.baseURL} (${e.code})`, 0, 'unreachable');
+          await sleep(backoff);
+          continue;
+        }
+        // Never let axios' error (which holds the request config, token included) escape.
+        throw new ComposerError(`${method} ${path}: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? 'request_failed');
+      }
+      if (res.status === 503) {
+        const problem = (res.data ?? {}) as { code?: string; leader?: string };
+        if (problem.code === 'not_leader' && typeof problem.leader === 'string' && /^https?:\/\//.test(problem.leader)) {
+          // Follow the leader right away; the standby told us where it is.
+          this.baseURL = problem.leader.replace(/\/+$/, '');
+          lastError = problemToError(method, path, res);
+          if (attempt > 0) await sleep(Math.min(backoff, 250));
+          continue;
+        }
+        lastError = problemToError(method, path, res);
+        await sleep(Math.min(this.retry.maxDelayMs, retryAfterMs(res.headers?.['retry-after']) ?? backoff));
+        continue;
+      }
+      if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
+        return { status: res.status, data: res.data as T };
+      }
+      throw problemToError(method, path, res);
+    }
+    throw lastError instanceof Error ? lastError : new ComposerError(`${method} ${path}: gave up`, 0, 'unreachable');
+  }
+}

@@ -1,0 +1,52 @@
+// The shared resource handlers (DESIGN §1, §6): one per resource kind, plus the data sources.
+// Used by the Pulumi dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
+import { ResourceType, schema, validateInput, formatFailures } from '../schema';
+import { ComposerClient } from './client';
+import { HandlerOptions, SchemaResourceHandler } from './resource';
+import { ComposerError, ConnectionConfig, Props } from './types';
+
+export * from './types';
+export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from './client';
+export { SchemaResourceHandler } from './resource';
+export type { HandlerOptions, CheckOptions } from './resource';
+export { crossFieldFailures } from './rules';
+
+export const RESOURCE_TYPES = Object.keys(schema.resources) as ResourceType[];
+
+/** A handler for one resource type (tessera_cluster, tessera_volume, tessera_slice, tessera_key_policy). */
+export function handlerFor(type: string, config: ConnectionConfig, opts: HandlerOptions = {}): SchemaResourceHandler {
+  if (!RESOURCE_TYPES.includes(type as ResourceType)) throw new Error(`unknown resource type ${type} (known: ${RESOURCE_TYPES.join(', ')})`);
+  return new SchemaResourceHandler(type as ResourceType, new ComposerClient(config), opts);
+}
+
+/** All four handlers sharing one connection (and so one leader address). */
+export function handlersFor(config: ConnectionConfig, opts: HandlerOptions = {}): Record<ResourceType, SchemaResourceHandler> {
+  const client = new ComposerClient(config);
+  return Object.fromEntries(RESOURCE_TYPES.map((t) => [t, new SchemaResourceHandler(t, client, opts)])) as Record<ResourceType, SchemaResourceHandler>;
+}
+
+/**
+ * Read a data source (tessera_capacity, tessera_inventory): inputs validated against
+ * schema.json (defaults applied), answer limited to the schema's attributes.
+ */
+export async function readDataSource(type: string, inputs: Props, config: ConnectionConfig | ComposerClient): Promise<Props> {
+  const spec = schema.dataSources[type];
+  if (!spec) throw new Error(`unknown data source ${type} (known: ${Object.keys(schema.dataSources).join(', ')})`);
+  const { value, failures } = validateInput(type, inputs, { mode: 'create' });
+  if (failures.length) throw new ComposerError(`${type}: ${formatFailures(failures)}`, 422, 'validation_failed', failures);
+  const client = config instanceof ComposerClient ? config : new ComposerClient(config);
+  const query: Record<string, string | number | boolean | string[]> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) query[k] = v as string | number | boolean | string[];
+  const { data } = await client.request<Record<string, unknown>>('GET', spec.api, { query: type === 'tessera_capacity' ? query : undefined });
+  const out: Props = { ...value };
+  for (const [field, attr] of Object.entries(spec.attributes)) if (attr.computed && data[field] !== undefined) out[field] = data[field];
+  return out;
+}
+
+/** Endpoint and token from explicit values, else TESSERA_ENDPOINT / TESSERA_TOKEN. */
+export function connectionFromEnv(explicit: Partial<ConnectionConfig> = {}, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
+  const endpoint = explicit.endpoint || env.TESSERA_ENDPOINT || '';
+  const token = explicit.token || env.TESSERA_TOKEN || '';
+  if (!endpoint) throw new ComposerError('endpoint: not set (set tessera:endpoint in the stack config or TESSERA_ENDPOINT)', 0, 'bad_config');
+  return { endpoint, token, retry: explicit.retry };
+}

@@ -1,0 +1,100 @@
+// The Pulumi dynamic provider: a thin adapter from pulumi.dynamic.ResourceProvider to the shared
+// resource handlers. It is serialized into every resource's state (closure serialization) and
+// run by the engine in a separate process, so it captures only a type name and a small state
+// object; endpoint and token come at run time from the stack config (configure) or the
+// environment, never from the serialized text.
+import type * as pulumi from '@pulumi/pulumi';
+import { connectionFromEnv, handlerFor } from '../handlers';
+import type { SchemaResourceHandler } from '../handlers';
+import type { Props } from '../handlers/types';
+
+/** The value Pulumi passes for inputs not known yet during a preview. */
+export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
+const PROVIDER_KEY = '__provider';
+
+/** Fields whose value (or a part of it) is not known yet. */
+export function unknownFields(props: Props): string[] {
+  return Object.entries(props)
+    .filter(([, v]) => v === UNKNOWN || (typeof v === 'object' && v !== null && JSON.stringify(v).includes(UNKNOWN)))
+    .map(([k]) => k);
+}
+
+function withoutProviderKey(props: Props | undefined): Props {
+  const out: Props = {};
+  for (const [k, v] of Object.entries(props ?? {})) if (k !== PROVIDER_KEY) out[k] = v;
+  return out;
+}
+
+export interface DynamicProviderState {
+  endpoint?: string;
+  token?: string;
+  handler?: SchemaResourceHandler;
+}
+
+/** The dynamic provider for one schema.json resource type (tessera_volume, ...). */
+export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvider {
+  const state: DynamicProviderState = {};
+  const handler = (): SchemaResourceHandler => {
+    if (!state.handler) {
+      state.handler = handlerFor(type, connectionFromEnv({ endpoint: state.endpoint, token: state.token }), {
+        // Progress on the provider's stderr shows up in `pulumi up -v` logs; no bodies, no secrets.
+        log: process.env.TESSERA_DEBUG ? (line) => console.error(line) : undefined,
+      });
+    }
+    return state.handler;
+  };
+  return {
+    async configure(req) {
+      // Stack config `tessera:endpoint` / secret `tessera:token`; environment as fallback.
+      state.endpoint = req.config.get('tessera:endpoint') || undefined;
+      state.token = req.config.get('tessera:token') || undefined;
+      state.handler = undefined;
+    },
+
+    async check(olds, news) {
+      const input = withoutProviderKey(news);
+      const prior = withoutProviderKey(olds);
+      const unknown = unknownFields(input);
+      const result = await handler().check(input, { preview: Object.keys(prior).length === 0, olds: Object.keys(prior).length ? prior : undefined, unknown });
+      const inputs: Props = { ...result.inputs };
+      for (const u of unknown) inputs[u] = input[u];
+      if (typeof input.owner === 'string') inputs.owner = input.owner;
+      return { inputs, failures: result.failures.map((f) => ({ property: f.field.replace(/\[\d+\].*$/, ''), reason: `${f.field}: ${f.reason}` })) };
+    },
+
+    async diff(id, olds, news) {
+      const d = handler().diff(id, withoutProviderKey(olds), withoutProviderKey(news));
+      const spec = handler().spec;
+      const stables = Object.keys(spec.attributes).filter((k) => spec.attributes[k].stable && k !== 'id');
+      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace, stables: d.replaces.length ? [] : stables };
+    },
+
+    async create(inputs) {
+      const input = withoutProviderKey(inputs);
+      const owner = typeof input.owner === 'string' ? input.owner : '';
+      const { id, outputs } = await handler().create(input, owner);
+      return { id, outs: outputs };
+    },
+
+    async read(id, props) {
+      const prior = withoutProviderKey(props);
+      const current = await handler().read(id);
+      // An empty id tells the engine the object is gone (refresh drops it from the state).
+      if (!current) return { id: '', props: {} };
+      // Sensitive inputs (the key policy secret) are never returned by the composer.
+      for (const [k, attr] of Object.entries(handler().spec.attributes)) {
+        if (attr.sensitive && !attr.writeOnly && prior[k] !== undefined) current[k] = prior[k];
+      }
+      return { id, props: current };
+    },
+
+    async update(id, olds, news) {
+      const outs = await handler().update(id, withoutProviderKey(olds), withoutProviderKey(news));
+      return { outs };
+    },
+
+    async delete(id, props) {
+      await handler().delete(id, withoutProviderKey(props));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Glue between the generated resource classes and the dynamic provider: one provider object per
+// resource type (so Pulumi serializes it once), the props every resource registers (all outputs,
+// the owner URN, secrets wrapped), and the options that keep secrets out of the checkpoint.
+import * as pulumi from '@pulumi/pulumi';
+import { serializableProvider } from '../../provider/pulumi/serializable';
+import { resourceSpec } from '../../provider/schema';
+
+const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
+
+export function providerFor(type: string): pulumi.dynamic.ResourceProvider {
+  let p = providers.get(type);
+  if (!p) {
+    p = serializableProvider(type);
+    providers.set(type, p);
+  }
+  return p;
+}
+
+/** Attributes a Pulumi resource carries: everything but the id and Terraform-only write-only forms. */
+export function pulumiAttributes(type: string): string[] {
+  const spec = resourceSpec(type);
+  return Object.keys(spec.attributes).filter((f) => {
+    if (f === 'id' || spec.attributes[f].writeOnly) return false;
+    return !(f.endsWith('Version') && spec.attributes[f.slice(0, -'Version'.length)]?.writeOnly);
+  });
+}
+
+export function secretAttributes(type: string): string[] {
+  const spec = resourceSpec(type);
+  return pulumiAttributes(type).filter((f) => spec.attributes[f].sensitive);
+}
+
+export function dynamicResourceProps(
+  type: string,
+  token: string,
+  name: string,
+  args: Record<string, unknown>,
+  opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.Inputs {
+  const props: pulumi.Inputs = {};
+  // Every attribute is registered (outputs as undefined) so Pulumi resolves each Output.
+  for (const f of pulumiAttributes(type)) props[f] = args?.[f] as pulumi.Input<unknown>;
+  if (opts?.id !== undefined) return props;
+  // Names are the composer's identity within a cluster; default to the Pulumi name.
+  if (props.name === undefined) props.name = name;
+  for (const f of secretAttributes(type)) if (props[f] !== undefined) props[f] = pulumi.secret(props[f]);
+  // owner = this resource's URN, so the composer shows who made each object.
+  props.owner = pulumi.createUrn(name, token, opts?.parent);
+  return props;
+}
+
+export function dynamicResourceOptions(type: string, opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {
+  const secrets = secretAttributes(type);
+  if (secrets.length === 0) return opts ?? {};
+  return { ...opts, additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), ...secrets])] };
+}
