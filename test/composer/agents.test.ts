@@ -1,0 +1,89 @@
+// The agent channel: register, heartbeats (up/down), long-poll assignments by revision, status
+// reports stored as `observed`, scoped tokens.
+import * as fs from 'node:fs';
+import { client, startTest, tok } from './fixtures';
+import type { RunningComposer } from '../../provider/composer';
+
+let composer: RunningComposer;
+let dir: string;
+let ops: ReturnType<typeof client>;
+let k1: ReturnType<typeof client>;
+let clusterId: string;
+const facts = { hostname: 'k1.lab', transports: ['nvmetcp'], nicGbps: 25, backend: 'simulated', agentVersion: '0.1.0' };
+
+beforeAll(async () => {
+  ({ composer, dir } = await startTest({ heartbeatGraceMs: 300 }));
+  ops = client(composer.url, tok('ops'));
+  k1 = client(composer.url, tok('agent-k1'));
+  clusterId = (await ops.post('/v1/clusters', { name: 'agents', servers: ['k1', 'k2'] })).body.id;
+});
+afterAll(async () => {
+  await composer.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('register and heartbeats: up, then down after missed heartbeats', async () => {
+  const r = await k1.post('/v1/agents/k1/register', facts);
+  expect(r.status).toBe(200);
+  expect(r.body.health).toBe('up');
+  expect((await k1.post('/v1/agents/k1/register', { ...facts, backend: 'tape' })).status).toBe(422);
+  expect((await k1.post('/v1/agents/k1/heartbeat')).status).toBe(204);
+  const servers = async () => (await ops.get('/v1/servers')).body.items as { name: string; health: string; facts?: unknown }[];
+  expect((await servers()).find((s) => s.name === 'k1')).toMatchObject({ health: 'up', facts });
+  expect((await servers()).find((s) => s.name === 'k3')!.health).toBe('unknown');
+  await new Promise((r) => setTimeout(r, 450));
+  expect((await servers()).find((s) => s.name === 'k1')!.health).toBe('down');
+  await k1.post('/v1/agents/k1/heartbeat');
+  expect((await servers()).find((s) => s.name === 'k1')!.health).toBe('up');
+});
+
+test('agent tokens are scoped to their server', async () => {
+  expect((await k1.post('/v1/agents/k2/register', facts)).status).toBe(403);
+  expect((await k1.get('/v1/agents/k2/assignments')).status).toBe(403);
+  expect((await ops.get('/v1/agents/k1/assignments')).status).toBe(403);
+});
+
+test('assignments long-poll wakes on a change (no busy polling) and status reports become observed state', async () => {
+  const first = await k1.get('/v1/agents/k1/assignments');
+  expect(first.status).toBe(200);
+  const since = first.body.revision;
+  // A poll with nothing new waits for the full wait time.
+  const t0 = Date.now();
+  const idle = await k1.get(`/v1/agents/k1/assignments?since=${since}&waitSeconds=1`);
+  expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  expect(idle.body.revision).toBe(since);
+  // A poll in flight returns as soon as a volume is assigned to k1.
+  const t1 = Date.now();
+  const poll = k1.get(`/v1/agents/k1/assignments?since=${since}&waitSeconds=20`);
+  await new Promise((r) => setTimeout(r, 200));
+  const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'polled', sizeGiB: 10, server: 'k1', mountPath: '/srv/polled' })).body;
+  const woke = await poll;
+  expect(Date.now() - t1).toBeLessThan(5000);
+  expect(woke.body.revision).toBeGreaterThan(since);
+  const a = woke.body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id);
+  expect(a).toMatchObject({ kind: 'volume', mountPath: '/srv/polled', generation: 1, fsType: 'ext4' });
+  expect(a.placement.members.length).toBeGreaterThan(0);
+  expect(v.state).toBe('pending');
+
+  const rep = await k1.put(`/v1/agents/k1/status/${v.id}`, { state: 'staged', generation: 1, devicePath: '/dev/md/polled', mountedAt: '/srv/polled' });
+  expect(rep.status).toBe(204);
+  const after = (await ops.get(`/v1/volumes/${v.id}`)).body;
+  expect(after.state).toBe('staged');
+  expect(after.devicePath).toBe('/dev/md/polled');
+  expect(after.observed).toMatchObject({ state: 'staged', generation: 1 });
+
+  // Moving the volume to k2 removes it from k1's set and bumps the generation.
+  const p2 = k1.get(`/v1/agents/k1/assignments?since=${woke.body.revision}&waitSeconds=20`);
+  const moved = await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' });
+  expect(moved.body.state).toBe('pending');
+  expect((await p2).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)).toBeUndefined();
+  const k2 = client(composer.url, tok('agent-k2'));
+  const k2set = (await k2.get('/v1/agents/k2/assignments')).body.assignments;
+  expect(k2set.find((x: { volumeId: string }) => x.volumeId === v.id).generation).toBe(2);
+  // A stale report from k1 (the old server) does not change the volume.
+  expect((await k1.put(`/v1/agents/k1/status/${v.id}`, { state: 'unstaged', generation: 1 })).status).toBe(204);
+  expect((await ops.get(`/v1/volumes/${v.id}`)).body.state).toBe('pending');
+  expect((await k2.put(`/v1/agents/k2/status/${v.id}`, { state: 'failed', generation: 2, step: 'mount', error: 'mount: wrong fs type' })).status).toBe(204);
+  expect((await ops.get(`/v1/volumes/${v.id}`)).body.state).toBe('failed');
+  expect((await k2.put(`/v1/agents/k2/status/${v.id}`, { state: 'bogus', generation: -1 })).status).toBe(422);
+});
