@@ -68,8 +68,8 @@ class NvmeAccess implements MemberAccess {
     const [addr, port] = splitPortal(needPortal(this.m, this.portal), 4420);
     return cmd.nvmeConnect(this.trtype, addr, port, this.nqn);
   }
-  probe(runner: Runner) {
-    return readlinkExisting(runner, this.link);
+  async probe(runner: Runner) {
+    return (await readlinkExisting(runner, this.link)) ? this.link : undefined;
   }
   async connect(runner: Runner) {
     if (!(await this.probe(runner))) await mustRun(runner, this.connectCmd());
@@ -112,8 +112,8 @@ class IscsiAccess implements MemberAccess {
   private link(): string {
     return iscsiLink(this.m, this.slice, this.portalAddr());
   }
-  probe(runner: Runner) {
-    return readlinkExisting(runner, this.link());
+  async probe(runner: Runner) {
+    return (await readlinkExisting(runner, this.link())) ? this.link() : undefined;
   }
   async connect(runner: Runner) {
     if (!(await this.probe(runner))) {

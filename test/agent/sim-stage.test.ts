@@ -1,0 +1,333 @@
+// Staging flows on the simulated host (md and dm-crypt are not in this kernel: the simulated host
+// stands in for them, see DESIGN §7), with the exact argv the Linux runner would run.
+import { MemoryStateStore, VolumeRecord } from '../../provider/agent/state';
+import { SimulatedFabric } from '../../provider/agent/sim/fabric';
+import { SimulatedHost } from '../../provider/agent/sim/host';
+import { RecordingRunner } from '../../provider/agent/runner';
+import { HostContext, StepError, stageVolume, unstageVolume } from '../../provider/agent/steps';
+import { nvmeLink, nvmeNqn } from '../../provider/agent/names';
+import { DerivedKeys, assignment, member } from './helpers';
+import type { Assignment } from '../../provider/api/contract';
+
+const STATE = '/var/lib/tessera-agent';
+
+function setup(a: Assignment) {
+  const fabric = new SimulatedFabric();
+  fabric.exportMembers(a.placement.members, a.placement.type === 'slice');
+  const host = new SimulatedHost(fabric);
+  const runner = new RecordingRunner(host);
+  const keys = new DerivedKeys();
+  const ctx: HostContext = { runner, backend: 'simulated', stateDir: STATE, keys, portalOf: () => '10.0.0.5:4420', pollMs: 1 };
+  return { fabric, host, runner, keys, ctx };
+}
+
+async function stage(ctx: HostContext, a: Assignment, rec?: VolumeRecord) {
+  const r = rec ?? { assignment: a };
+  r.assignment = a;
+  const res = await stageVolume(ctx, a, r, async () => undefined);
+  return { res, rec: r };
+}
+
+describe('simulated host: single member volume', () => {
+  test('stages with the exact argv, is idempotent, and unstages in reverse', async () => {
+    const a = assignment('vol-1', { mountPath: '/srv/data' });
+    const { host, runner, ctx } = setup(a);
+    const { res, rec } = await stage(ctx, a);
+    const m = a.placement.members[0];
+    expect(res.devicePath).toBe('/dev/disk/by-id/' + nvmeLink(m, false).split('/').pop());
+    const mutating = runner.lines().filter((l) => !/^(readlink|blockdev|findmnt|blkid|mdadm --detail|mdadm --examine|cryptsetup status|cryptsetup isLuks)/.test(l));
+    expect(mutating).toEqual([
+      `nvme connect --transport tcp --traddr 10.0.0.5 --trsvcid 4420 --nqn ${nvmeNqn(m, false)}`,
+      `mkfs.ext4 -q -E nodiscard ${nvmeLink(m, false)}`,
+      `mkdir -p ${STATE}/staging/vol-1`,
+      `mount -t ext4 ${nvmeLink(m, false)} ${STATE}/staging/vol-1`,
+      `mkdir -p /srv/data`,
+      `mount --bind ${STATE}/staging/vol-1 /srv/data`,
+    ]);
+    host.writeFile('/srv/data/hello.txt', 'hi');
+
+    runner.clear();
+    await stage(ctx, a, rec);
+    expect(runner.lines().filter((l) => /^(nvme connect|mkfs|mount )/.test(l))).toEqual([]);
+
+    runner.clear();
+    await unstageVolume(ctx, rec, async () => undefined);
+    expect(runner.lines().filter((l) => /^(umount|nvme disconnect)/.test(l))).toEqual([
+      'umount /srv/data',
+      `umount ${STATE}/staging/vol-1`,
+      `nvme disconnect --nqn ${nvmeNqn(m, false)}`,
+    ]);
+    expect(host.mounts).toEqual([]);
+    expect(host.devices.size).toBe(0);
+
+    // Stage again: the data is there and mkfs does not run.
+    runner.clear();
+    await stage(ctx, a, { assignment: a });
+    expect(runner.lines().some((l) => l.startsWith('mkfs'))).toBe(false);
+    expect(host.readFile('/srv/data/hello.txt')).toBe('hi');
+  });
+
+  test('iSCSI members use discovery + login, and logout on unstage', async () => {
+    const a = assignment('vol-i', { transport: 'iscsi', mountPath: '/srv/i' });
+    const { runner, ctx } = setup(a);
+    ctx.portalOf = () => '10.0.0.7';
+    const { rec } = await stage(ctx, a);
+    const iqn = 'iqn.2026-01.io.tessera:enc-a.s-vol-i';
+    expect(runner.lines()).toContain(`iscsiadm --mode discoverydb --type sendtargets --portal 10.0.0.7:3260 --discover`);
+    expect(runner.lines()).toContain(`iscsiadm --mode node --targetname ${iqn} --portal 10.0.0.7:3260 --login`);
+    await unstageVolume(ctx, rec, async () => undefined);
+    expect(runner.lines()).toContain(`iscsiadm --mode node --targetname ${iqn} --portal 10.0.0.7:3260 --logout`);
+  });
+
+  test('a device that appears late is waited for', async () => {
+    const a = assignment('vol-late');
+    const fabric = new SimulatedFabric();
+    fabric.exportMembers(a.placement.members, false);
+    const host = new SimulatedHost(fabric, { deviceDelayMs: 50 });
+    const ctx: HostContext = { runner: host, backend: 'simulated', stateDir: STATE, portalOf: () => '10.0.0.5', pollMs: 5 };
+    await stage(ctx, a);
+    const probes = host.log.filter((c) => c[0] === 'readlink').length;
+    expect(probes).toBeGreaterThan(2);
+  });
+
+  test('a member the enclosure does not export fails at connect with the tool stderr', async () => {
+    const a = assignment('vol-x');
+    const host = new SimulatedHost(new SimulatedFabric());
+    const ctx: HostContext = { runner: host, backend: 'simulated', stateDir: STATE, portalOf: () => '10.0.0.5', pollMs: 1 };
+    const err = (await stage(ctx, a).catch((e) => e)) as StepError;
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.step).toBe(`connect S-vol-x`);
+    expect(err.stderr).toMatch(/could not add new controller/);
+    expect(err.message).toMatch(/nvme connect --transport tcp/);
+  });
+
+  test('a busy mount fails unstage with umount stderr; converges once released', async () => {
+    const a = assignment('vol-b', { mountPath: '/srv/b' });
+    const { host, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    host.busy.add('/srv/b');
+    const err = (await unstageVolume(ctx, rec, async () => undefined).catch((e) => e)) as StepError;
+    expect(err.step).toBe('remove bind mount');
+    expect(err.stderr).toMatch(/target is busy/);
+    host.busy.delete('/srv/b');
+    await unstageVolume(ctx, rec, async () => undefined);
+    expect(host.mounts).toEqual([]);
+  });
+
+  test('mkfs never formats a device that holds another filesystem', async () => {
+    const a = assignment('vol-f', { fsType: 'ext4' });
+    const { host, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    await unstageVolume(ctx, rec, async () => undefined);
+    const err = (await stage(ctx, { ...a, fsType: 'xfs' }).catch((e) => e)) as StepError;
+    expect(err.step).toBe('mkfs.xfs if blank');
+    expect(err.message).toMatch(/holds ext4, not xfs: refusing to format data/);
+    expect(host.log.filter((c) => c[0].startsWith('mkfs')).length).toBe(1);
+  });
+
+  test('raw block (fsType none) binds the device onto a file at mountPath', async () => {
+    const a = assignment('vol-raw', { fsType: 'none', mountPath: '/srv/raw/dev0' });
+    const { runner, ctx } = setup(a);
+    await stage(ctx, a);
+    const link = nvmeLink(a.placement.members[0], false);
+    expect(runner.lines()).toEqual(expect.arrayContaining(['mkdir -p /srv/raw', 'touch /srv/raw/dev0', `mount --bind ${link} /srv/raw/dev0`]));
+    expect(runner.lines().some((l) => l.startsWith('mkfs'))).toBe(false);
+  });
+});
+
+describe('simulated host: RAID', () => {
+  test('RAID1 creates the md array named after the volume id, assembles it on the next stage', async () => {
+    const ms = [member('A1', { mirror: 0 }), member('B1', { enclosure: 'enc-b', storageGroup: 'sg-b', mirror: 1 })];
+    const a = assignment('vol-r1', { members: ms, raidLevel: 'raid1', mountPath: '/srv/r1' });
+    const { host, runner, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    const [d0, d1] = ms.map((m) => nvmeLink(m, false));
+    expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r1 --run --metadata=1.2 --name=vol-r1 --level=1 --raid-devices=2 ${d0} ${d1}`);
+    expect(runner.lines()).toContain('mkfs.ext4 -q -E nodiscard /dev/md/vol-r1');
+    host.writeFile('/srv/r1/f', 'mirrored');
+    await unstageVolume(ctx, rec, async () => undefined);
+    expect(runner.lines()).toContain('mdadm --stop /dev/md/vol-r1');
+    runner.clear();
+    await stage(ctx, a, { assignment: a });
+    expect(runner.lines()).toContain(`mdadm --assemble /dev/md/vol-r1 ${d0} ${d1}`);
+    expect(runner.lines().some((l) => l.startsWith('mdadm --create') || l.startsWith('mkfs'))).toBe(false);
+    expect(host.readFile('/srv/r1/f')).toBe('mirrored');
+  });
+
+  test('RAID10 orders members stripe by stripe, mirror halves adjacent (near-2)', async () => {
+    const ms = [
+      member('S1M1', { stripe: 1, mirror: 1, enclosure: 'e2' }),
+      member('S0M0', { stripe: 0, mirror: 0, enclosure: 'e1' }),
+      member('S1M0', { stripe: 1, mirror: 0, enclosure: 'e1' }),
+      member('S0M1', { stripe: 0, mirror: 1, enclosure: 'e2' }),
+    ];
+    const a = assignment('vol-r10', { members: ms, raidLevel: 'raid10', fsType: 'xfs' });
+    const { runner, ctx } = setup(a);
+    await stage(ctx, a);
+    const order = ['S0M0', 'S0M1', 'S1M0', 'S1M1'].map((s) => nvmeLink(ms.find((m) => m.serial === s)!, false));
+    expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r10 --run --metadata=1.2 --name=vol-r10 --level=10 --layout=n2 --raid-devices=4 ${order.join(' ')}`);
+    expect(runner.lines()).toContain('mkfs.xfs -q -K /dev/md/vol-r10');
+  });
+
+  test('assembly with a missing member is refused by the host and reported with mdadm stderr', async () => {
+    const ms = [member('A2'), member('B2', { mirror: 1, enclosure: 'enc-b' })];
+    const a = assignment('vol-r2', { members: ms, raidLevel: 'raid1' });
+    const { fabric, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    await unstageVolume(ctx, rec, async () => undefined);
+    // Another host sees only one half: it carries the superblock, the other half is a fresh blank extent.
+    const host2 = new SimulatedHost(fabric);
+    fabric.extents.set('B2@0', {});
+    const err = (await stage({ ...ctx, runner: host2 }, a).catch((e) => e)) as StepError;
+    expect(err.step).toBe('assemble or create /dev/md/vol-r2');
+    expect(err.stderr).toMatch(/has no superblock - assembly aborted/);
+    // And the host itself refuses to start an array from a subset of its members.
+    const r = await host2.run({ file: 'mdadm', args: ['--assemble', '/dev/md/vol-r2', nvmeLink(ms[0], false)] });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/assembled from 1 drive - not enough to start the array/);
+  });
+});
+
+describe('simulated host: LUKS2', () => {
+  test('formats with the key on stdin only and opens it; exact argv', async () => {
+    const a = assignment('vol-e', { encrypt: true, keyVersion: 1, mountPath: '/srv/e' });
+    const { host, runner, ctx } = setup(a);
+    const { res, rec } = await stage(ctx, a);
+    const dev = nvmeLink(a.placement.members[0], false);
+    const fmt = runner.commands.find((c) => c.args[0] === 'luksFormat')!;
+    expect([fmt.file, ...fmt.args].join(' ')).toBe(
+      `cryptsetup luksFormat --batch-mode --type luks2 --cipher aes-xts-plain64 --key-size 512 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- ${dev}`,
+    );
+    expect(fmt.stdinBytes).toBe(64);
+    const open = runner.commands.find((c) => c.args[0] === 'open')!;
+    expect([open.file, ...open.args].join(' ')).toBe(`cryptsetup open --type luks2 --key-file=- ${dev} tessera-vol-e`);
+    expect(open.stdinBytes).toBe(64);
+    expect(runner.lines()).toContain('mkfs.ext4 -q -E nodiscard /dev/mapper/tessera-vol-e');
+    expect(res.devicePath).toBe('/dev/mapper/tessera-vol-e');
+    expect(res.keyVersion).toBe(1);
+    // No key bytes in any argv.
+    const key = (await new DerivedKeys().get('vol-e', 1)).key;
+    for (const c of runner.commands) for (const arg of c.args) {
+      expect(arg).not.toContain(key.toString('base64'));
+      expect(arg).not.toContain(key.toString('hex'));
+      expect(arg).not.toContain(key.toString('latin1'));
+    }
+    host.writeFile('/srv/e/secret.txt', 'x');
+    await unstageVolume(ctx, rec, async () => undefined);
+    expect(runner.lines()).toContain('cryptsetup close tessera-vol-e');
+  });
+
+  test('a wrong key is refused by the host (no format over an existing header)', async () => {
+    const a = assignment('vol-w', { encrypt: true, keyVersion: 1 });
+    const { runner, ctx, keys } = setup(a);
+    const { rec } = await stage(ctx, a);
+    await unstageVolume(ctx, rec, async () => undefined);
+    keys.secret = 'a different secret';
+    const err = (await stage(ctx, a, { assignment: a }).catch((e) => e)) as StepError;
+    expect(err.step).toBe('open or format LUKS2 tessera-vol-w');
+    expect(err.stderr).toMatch(/No key available with this passphrase/);
+    expect(runner.lines().filter((l) => l.includes('luksFormat')).length).toBe(1);
+  });
+
+  test('refuses to encrypt over a device that already holds a filesystem', async () => {
+    const a = assignment('vol-p', { encrypt: false });
+    const { ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    await unstageVolume(ctx, rec, async () => undefined);
+    const err = (await stage(ctx, { ...a, encrypt: true, keyVersion: 1 }).catch((e) => e)) as StepError;
+    expect(err.message).toMatch(/holds a ext4 signature and no LUKS header: refusing to encrypt over data/);
+  });
+
+  test('key rotation: luksAddKey (old on stdin, new on fd 3), then luksKillSlot of the old slot', async () => {
+    const a = assignment('vol-rot', { encrypt: true, keyVersion: 1, mountPath: '/srv/rot' });
+    const { host, fabric, runner, ctx, keys } = setup(a);
+    const { rec } = await stage(ctx, a);
+    host.writeFile('/srv/rot/f', 'kept');
+    runner.clear();
+    keys.currentVersion = 2;
+    const a2 = { ...a, keyVersion: 2, generation: 2 };
+    const { res } = await stage(ctx, a2, rec);
+    const dev = nvmeLink(a.placement.members[0], false);
+    const add = runner.commands.find((c) => c.args[0] === 'luksAddKey')!;
+    expect([add.file, ...add.args].join(' ')).toBe(`cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- ${dev} /dev/fd/3`);
+    expect(add.stdinBytes).toBe(64);
+    expect(add.keyFd3Bytes).toBe(64);
+    const kill = runner.commands.find((c) => c.args[0] === 'luksKillSlot')!;
+    expect([kill.file, ...kill.args].join(' ')).toBe(`cryptsetup luksKillSlot --batch-mode --key-file=- ${dev} 0`);
+    expect(res.keyVersion).toBe(2);
+    // Still mounted: rotation is online.
+    expect(host.readFile('/srv/rot/f')).toBe('kept');
+    expect(runner.lines().some((l) => /^(umount|cryptsetup close)/.test(l))).toBe(false);
+    const luks = [...fabric.extents.values()].find((h) => h.content?.kind === 'luks')!.content as { slots: (string | null)[] };
+    expect(luks.slots.filter(Boolean).length).toBe(1);
+  });
+});
+
+describe('simulated host: expand (slice growth)', () => {
+  test('rescan, mdadm --grow, cryptsetup resize and resize2fs, online', async () => {
+    const ms = [member('SL1', { offsetGiB: 10, sizeGiB: 2 }), member('SL2', { offsetGiB: 4, sizeGiB: 2, mirror: 1, enclosure: 'enc-b' })];
+    const a = assignment('vol-g', { type: 'slice', kind: 'slice', members: ms, raidLevel: 'raid1', encrypt: true, keyVersion: 1, mountPath: '/srv/g' });
+    const { host, fabric, runner, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    host.writeFile('/srv/g/f', 'x');
+    const grown = ms.map((m) => ({ ...m, sizeGiB: 5 }));
+    fabric.exportMembers(grown, true);
+    runner.clear();
+    const a2: Assignment = { ...a, generation: 2, placement: { ...a.placement, members: grown, capacityGiB: 5 } };
+    await stage(ctx, a2, rec);
+    const lines = runner.lines();
+    expect(lines.filter((l) => l.startsWith('nvme ns-rescan')).length).toBe(2);
+    expect(lines).toContain('mdadm --grow /dev/md/vol-g --size=max');
+    expect(lines).toContain('cryptsetup resize --key-file=- tessera-vol-g');
+    expect(lines).toContain('resize2fs /dev/mapper/tessera-vol-g');
+    const fs = fabric.filesystems()[0];
+    expect(fs.sizeBytes).toBeGreaterThan(4.9 * 1024 ** 3);
+    expect(host.readFile('/srv/g/f')).toBe('x');
+    // Converged: running again changes nothing.
+    runner.clear();
+    await stage(ctx, a2, rec);
+    expect(runner.lines().some((l) => /^(nvme ns-rescan|mdadm --grow|cryptsetup resize|resize2fs)/.test(l))).toBe(false);
+  });
+
+  test('xfs grows with xfs_growfs on the staging mount point', async () => {
+    const ms = [member('SX', { offsetGiB: 0, sizeGiB: 1 })];
+    const a = assignment('vol-gx', { type: 'slice', members: ms, fsType: 'xfs' });
+    const { fabric, runner, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    const grown = [{ ...ms[0], sizeGiB: 3 }];
+    fabric.exportMembers(grown, true);
+    runner.clear();
+    await stage(ctx, { ...a, generation: 2, placement: { ...a.placement, members: grown } }, rec);
+    expect(runner.lines()).toContain(`xfs_growfs ${STATE}/staging/vol-gx`);
+  });
+});
+
+describe('mountPath changes', () => {
+  test('moving the bind mount to a new mountPath unbinds the old one', async () => {
+    const a = assignment('vol-mp', { mountPath: '/srv/old' });
+    const { host, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    await stage(ctx, { ...a, mountPath: '/srv/new', generation: 2 }, rec);
+    expect(host.isMounted('/srv/old')).toBe(false);
+    expect(host.isMounted('/srv/new')).toBe(true);
+    expect(rec.boundPath).toBe('/srv/new');
+  });
+
+  test.each([
+    ['relative', 'srv/x', /must be an absolute path/],
+    ['not normalised', '/srv/../etc', /must be normalised/],
+    ['trailing slash', '/srv/x/', /must be normalised/],
+    ['/proc', '/proc/self', /inside \/proc/],
+    ['/sys', '/sys', /inside \/sys/],
+    ['/dev', '/dev/sda', /inside \/dev/],
+    ['/boot', '/boot/efi', /inside \/boot/],
+    ['state dir', `${STATE}/staging/x`, /overlaps the agent's state directory/],
+    ['ancestor of state dir', '/var/lib', /overlaps the agent's state directory/],
+  ])('mountPath %s is refused before any step runs', async (_n, mountPath, re) => {
+    const a = assignment('vol-bad', { mountPath });
+    const { host, ctx } = setup(a);
+    await expect(stage(ctx, a)).rejects.toThrow(re);
+    await expect(stage(ctx, a)).rejects.toThrow(/^mountPath: /);
+    expect(host.log).toEqual([]);
+  });
+});
