@@ -1,0 +1,210 @@
+// Starts real etcd servers (Debian's etcd-server) for tests: loopback ports, temporary data
+// directories, a single node or a cluster. Every server started here is tracked and killed by
+// stop()/stopAllEtcd() and, as a last resort, when the test process exits.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface EtcdMember {
+  name: string;
+  clientUrl: string;
+  peerUrl: string;
+  dataDir: string;
+  /** The pid of the running server, undefined while stopped. */
+  pid(): number | undefined;
+  running(): boolean;
+  /** SIGKILL: no shutdown, no flush. */
+  kill9(): Promise<void>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
+  /** Start again on the same ports and data directory (rejoins its cluster). */
+  restart(): Promise<void>;
+}
+
+export interface EtcdCluster {
+  members: EtcdMember[];
+  /** Client URLs of all members, e.g. ['http://127.0.0.1:40123', ...]. */
+  endpoints: string[];
+  /** The store URL for openStore(): `etcd:http://...,http://...`. */
+  storeUrl: string;
+  /** Kill every member and delete the data directories. */
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+const clusters = new Set<EtcdCluster>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const proc of live) {
+      try {
+        proc.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+export function etcdBinary(): string {
+  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/usr/local/bin'])) {
+    const candidate = path.join(dir, 'etcd');
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('etcd binary not found on PATH: run scripts/ensure-system-deps.sh (installs Debian etcd-server)');
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthy(clientUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1_000) });
+    const body = (await res.json()) as { health?: string };
+    return body.health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+async function waitHealthy(urls: string[], timeoutMs: number, logs: string[]): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const states = await Promise.all(urls.map(healthy));
+    if (states.every(Boolean)) return;
+    if (Date.now() > deadline) {
+      const tails = logs.map((l) => (fs.existsSync(l) ? fs.readFileSync(l, 'utf8').slice(-1500) : '')).join('\n---\n');
+      throw new Error(`etcd did not become healthy within ${timeoutMs} ms (${urls.join(', ')}):\n${tails}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface MemberSpec {
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+}
+
+function makeMember(spec: MemberSpec, initialCluster: string, token: string): EtcdMember & { launch(): void; logFile: string } {
+  const clientUrl = `http://127.0.0.1:${spec.clientPort}`;
+  const peerUrl = `http://127.0.0.1:${spec.peerPort}`;
+  const logFile = path.join(spec.dataDir, '..', `${spec.name}.log`);
+  let proc: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  const args = [
+    '--name', spec.name,
+    '--data-dir', spec.dataDir,
+    '--listen-client-urls', clientUrl,
+    '--advertise-client-urls', clientUrl,
+    '--listen-peer-urls', peerUrl,
+    '--initial-advertise-peer-urls', peerUrl,
+    '--initial-cluster', initialCluster,
+    '--initial-cluster-token', token,
+    '--initial-cluster-state', 'new',
+    // Loopback round trips are tiny: elect a new raft leader within ~0.5 s, as an operator would
+    // tune a LAN cluster, so lease renewals do not stall for long when a member dies.
+    '--heartbeat-interval', '50',
+    '--election-timeout', '500',
+    '--logger', 'zap',
+    '--log-level', 'warn',
+  ];
+
+  const member = {
+    name: spec.name,
+    clientUrl,
+    peerUrl,
+    dataDir: spec.dataDir,
+    logFile,
+    pid: () => (proc && proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined),
+    running: () => proc !== undefined && proc.exitCode === null && proc.signalCode === null,
+    launch() {
+      const log = fs.openSync(logFile, 'a');
+      const child = spawn(etcdBinary(), args, { stdio: ['ignore', log, log] });
+      fs.closeSync(log);
+      proc = child;
+      live.add(child);
+      exited = new Promise<void>((resolve) => child.on('exit', () => { live.delete(child); resolve(); }));
+    },
+    async kill9() {
+      if (member.running()) proc!.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (member.running()) proc!.kill('SIGTERM');
+      const timer = setTimeout(() => proc?.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    async restart() {
+      if (member.running()) throw new Error(`etcd member ${spec.name} is still running`);
+      member.launch();
+      await waitHealthy([clientUrl], 20_000, [logFile]);
+    },
+  };
+  return member;
+}
+
+/** Starts an etcd cluster of `size` members on free loopback ports; resolves when all are healthy. */
+export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`size: must be an integer >= 1, got ${size}`);
+  installExitHook();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-etcd-'));
+  const specs: MemberSpec[] = [];
+  for (let i = 0; i < size; i++) {
+    specs.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: path.join(root, `m${i}.etcd`) });
+  }
+  const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peerPort}`).join(',');
+  const token = `tessera-test-${process.pid}-${Date.now()}`;
+  const members = specs.map((s) => makeMember(s, initialCluster, token));
+  const cluster: EtcdCluster = {
+    members,
+    endpoints: members.map((m) => m.clientUrl),
+    storeUrl: `etcd:${members.map((m) => m.clientUrl).join(',')}`,
+    async stop() {
+      clusters.delete(cluster);
+      await Promise.all(members.map((m) => m.kill9()));
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+  clusters.add(cluster);
+  try {
+    for (const m of members) m.launch();
+    await waitHealthy(cluster.endpoints, 30_000, members.map((m) => m.logFile));
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+/** A single-node etcd. */
+export function startEtcd(): Promise<EtcdCluster> {
+  return startEtcdCluster(1);
+}
+
+/** Stops every cluster this process started (for afterAll hooks). */
+export async function stopAllEtcd(): Promise<void> {
+  await Promise.all([...clusters].map((c) => c.stop()));
+}
+
+/** The etcd version string, for diagnostics. */
+export function etcdVersion(): string {
+  return execFileSync(etcdBinary(), ['--version'], { encoding: 'utf8' }).split('\n')[0];
+}
