@@ -53,8 +53,9 @@ export function problemToError(method: string, path: string, res: Pick<AxiosResp
   const code = typeof p.code === 'string' ? p.code : `http_${res.status}`;
   const fieldErrors = Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e.field === 'string').map((e) => ({ field: e.field, reason: String(e.reason) })) : [];
   const detail = p.detail || p.title || (typeof res.data === 'string' && res.data.length < 300 ? res.data : '') || `HTTP ${res.status}`;
-  const fields = fieldErrors.map((f) => `${f.field}: ${f.reason}`).join('; ');
-  const message = fields && !detail.includes(fields) ? `${detail} (${fields})` : detail;
+  // Field errors the detail does not already say.
+  const fields = fieldErrors.filter((f) => !detail.includes(f.reason)).map((f) => `${f.field}: ${f.reason}`).join('; ');
+  const message = fields ? `${detail} (${fields})` : detail;
   return new ComposerError(`${method} ${path}: ${code}: ${message}`, res.status, code, fieldErrors);
 }
 

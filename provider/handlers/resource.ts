@@ -65,17 +65,13 @@ export class SchemaResourceHandler implements ResourceHandler {
     this.opts.log?.(`${this.spec.kind}: ${line}`);
   }
 
-  /** The create body: known inputs plus owner; secretWo travels as the composer's `secret`. */
+  /** The create body: known inputs plus owner. */
   private body(inputs: Props): Props {
     const body: Props = {};
     for (const [field, attr] of Object.entries(this.spec.attributes)) {
       const v = inputs[field];
       if (v === undefined || v === null) continue;
       if (field === 'owner' || attr.required || attr.optional) body[field] = v;
-    }
-    if (body.secretWo !== undefined) {
-      body.secret = body.secretWo;
-      delete body.secretWo;
     }
     return body;
   }
@@ -140,9 +136,12 @@ export class SchemaResourceHandler implements ResourceHandler {
     } catch (err) {
       if (!(err instanceof ComposerError)) throw err;
       if (err.code === 'capacity_exhausted') {
-        const m = /^(?:\w+ \S+: capacity_exhausted: )?(\w+):/.exec(err.message);
-        const field = m && this.spec.attributes[m[1]] ? m[1] : 'sizeGiB';
-        return [{ field, reason: err.message.replace(/^\w+ \S+: capacity_exhausted: /, '') }];
+        // The engine's reason, on the attribute whose constraint failed.
+        const fe = err.fieldErrors.find((f) => this.spec.attributes[f.field]);
+        const reason = (fe?.reason ?? err.message.replace(/^\w+ \S+: capacity_exhausted: /, '')).trim();
+        const m = /^(\w+):\s*/.exec(reason);
+        const field = fe?.field ?? (m && this.spec.attributes[m[1]] ? m[1] : 'sizeGiB');
+        return [{ field, reason: reason.startsWith(`${field}: `) ? reason.slice(field.length + 2) : reason }];
       }
       if (err.code === 'validation_failed' && err.fieldErrors.length) return err.fieldErrors;
       if (err.code === 'conflict_exists') return [{ field: 'name', reason: err.message.replace(/^\w+ \S+: /, '') }];
@@ -184,7 +183,7 @@ export class SchemaResourceHandler implements ResourceHandler {
     const patch: Props = {};
     for (const f of d.changed) patch[f] = news[f] ?? null;
     // A new secretWoVersion sends the write-only secret.
-    if (d.changed.includes('secretWoVersion') && news.secretWo !== undefined) patch.secret = news.secretWo;
+    if (d.changed.includes('secretWoVersion') && news.secretWo !== undefined) patch.secretWo = news.secretWo;
     let data: Record<string, unknown>;
     if (Object.keys(patch).length === 0) {
       data = (await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`)).data;

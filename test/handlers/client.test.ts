@@ -1,0 +1,133 @@
+// The composer client against real HTTP servers on 127.0.0.1 that answer 503, not_leader or
+// nothing at all, the way a composer does during a leader change or a restart.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ComposerClient, ComposerError, retryAfterMs } from '../../provider/handlers';
+
+function serve(handler: http.RequestListener, port = 0): Promise<{ url: string; server: http.Server; port: number }> {
+  return new Promise((resolve) => {
+    const server = http.createServer(handler);
+    server.listen(port, '127.0.0.1', () => {
+      const p = (server.address() as AddressInfo).port;
+      resolve({ url: `http://127.0.0.1:${p}`, server, port: p });
+    });
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  return new Promise((r) => server.close(() => r()));
+}
+
+function problem(res: http.ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
+  res.end(JSON.stringify({ type: 'about:blank', title: 'x', status, ...body }));
+}
+
+describe('ComposerClient', () => {
+  const fast = { attempts: 6, baseDelayMs: 20, maxDelayMs: 200 };
+
+  it('retries a 503 honouring Retry-After, then succeeds', async () => {
+    const seen: number[] = [];
+    const { url, server } = await serve((req, res) => {
+      seen.push(Date.now());
+      if (seen.length < 3) return problem(res, 503, { code: 'unavailable', detail: 'starting' }, { 'retry-after': '0.3' });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: true, auth: req.headers.authorization }));
+    });
+    try {
+      const client = new ComposerClient({ endpoint: url, token: 't0k', retry: fast });
+      const res = await client.request<{ ok: boolean; auth: string }>('GET', '/v1/x');
+      expect(res.data).toEqual({ ok: true, auth: 'Bearer t0k' });
+      expect(seen).toHaveLength(3);
+      // Retry-After (300 ms) wins over the 20 ms back-off.
+      expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(190);
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('follows the leader address a standby gives on not_leader', async () => {
+    const leader = await serve((req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'vol-1', path: req.url }));
+    });
+    const standby = await serve((_req, res) => problem(res, 503, { code: 'not_leader', detail: 'standby', leader: leader.url }, { 'retry-after': '5' }));
+    try {
+      const client = new ComposerClient({ endpoint: standby.url, token: 't', retry: fast });
+      const started = Date.now();
+      const res = await client.request<{ id: string; path: string }>('POST', '/v1/volumes', { body: { name: 'a' }, query: { dryRun: true } });
+      expect(res.status).toBe(201);
+      expect(res.data).toEqual({ id: 'vol-1', path: '/v1/volumes?dryRun=true' });
+      expect(client.endpoint).toBe(leader.url);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await close(leader.server);
+      await close(standby.server);
+    }
+  });
+
+  it('retries connection refused until the composer comes back', async () => {
+    const probe = await serve((_q, r) => r.end());
+    const port = probe.port;
+    await close(probe.server);
+    const client = new ComposerClient({ endpoint: `http://127.0.0.1:${port}`, token: 't', retry: { attempts: 12, baseDelayMs: 50, maxDelayMs: 200 } });
+    const pending = client.request<{ up: boolean }>('GET', '/v1/inventory/summary');
+    await new Promise((r) => setTimeout(r, 300));
+    const back = await serve((_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"up":true}');
+    }, port);
+    try {
+      expect((await pending).data).toEqual({ up: true });
+    } finally {
+      await close(back.server);
+    }
+  });
+
+  it('gives up after the attempts with an error naming the endpoint, never the token', async () => {
+    const probe = await serve((_q, r) => r.end());
+    const port = probe.port;
+    await close(probe.server);
+    const client = new ComposerClient({ endpoint: `http://127.0.0.1:${port}`, token: 'super-secret-token', retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } });
+    const err = (await client.request('GET', '/v1/x').catch((e) => e)) as ComposerError;
+    expect(err).toBeInstanceOf(ComposerError);
+    expect(err.code).toBe('unreachable');
+    expect(err.message).toContain(`127.0.0.1:${port}`);
+    expect(JSON.stringify({ ...err, message: err.message, stack: err.stack })).not.toContain('super-secret-token');
+  });
+
+  it('turns problem+json into ComposerError with code, status and field errors', async () => {
+    const { url, server } = await serve((_q, res) =>
+      problem(res, 422, { code: 'validation_failed', detail: 'invalid volume', errors: [{ field: 'sizeGiB', reason: 'must be >= 1, got 0' }] }),
+    );
+    try {
+      const client = new ComposerClient({ endpoint: url, token: 't', retry: fast });
+      const err = (await client.request('POST', '/v1/volumes', { body: {} }).catch((e) => e)) as ComposerError;
+      expect(err).toBeInstanceOf(ComposerError);
+      expect(err.status).toBe(422);
+      expect(err.code).toBe('validation_failed');
+      expect(err.fieldErrors).toEqual([{ field: 'sizeGiB', reason: 'must be >= 1, got 0' }]);
+      expect(err.message).toContain('sizeGiB: must be >= 1, got 0');
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('treats statuses listed in accept as answers (404 on read)', async () => {
+    const { url, server } = await serve((_q, res) => problem(res, 404, { code: 'not_found', detail: 'no such volume' }));
+    try {
+      const client = new ComposerClient({ endpoint: url, token: 't', retry: fast });
+      expect((await client.request('GET', '/v1/volumes/x', { accept: [404] })).status).toBe(404);
+      await expect(client.request('GET', '/v1/volumes/x')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    } finally {
+      await close(server);
+    }
+  });
+
+  it('parses Retry-After as seconds or an HTTP date and refuses a bad endpoint', () => {
+    expect(retryAfterMs('2')).toBe(2000);
+    expect(retryAfterMs(new Date(Date.now() + 3000).toUTCString(), Date.now())).toBeGreaterThan(1000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(() => new ComposerClient({ endpoint: 'localhost:7420', token: '' })).toThrow(/endpoint: must be an http\(s\) URL/);
+  });
+});

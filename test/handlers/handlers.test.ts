@@ -1,0 +1,163 @@
+// The shared resource handlers against a real composer (SQLite file, lab inventory, real HTTP).
+import { handlersFor, ComposerError, readDataSource, SchemaResourceHandler } from '../../provider/handlers';
+import type { ResourceType } from '../../provider/schema';
+import { startComposerFixture, ComposerFixture } from './composer-fixture';
+
+describe('resource handlers against a real composer', () => {
+  let fx: ComposerFixture;
+  let h: Record<ResourceType, SchemaResourceHandler>;
+  const handlerLog: string[] = [];
+  let clusterId: string;
+
+  beforeAll(async () => {
+    fx = await startComposerFixture();
+    h = handlersFor({ endpoint: fx.url, token: fx.token }, { log: (l) => handlerLog.push(l), pollMs: 50, deleteTimeoutMs: 10_000 });
+    const c = await h.tessera_cluster.create({ name: 'kafka', servers: ['k1', 'k2'] }, 'urn:pulumi:test::p::tessera:Cluster::kafka');
+    clusterId = c.id;
+  });
+  afterAll(async () => fx?.close());
+
+  describe('check', () => {
+    it('names every bad field with its reason and applies defaults', async () => {
+      const bad = await h.tessera_volume.check({ cluster: clusterId, name: 'Bad_Name', sizeGiB: 0, type: 'tape' });
+      const byField = Object.fromEntries(bad.failures.map((f) => [f.field, f.reason]));
+      expect(byField.sizeGiB).toBe('must be >= 1, got 0');
+      expect(byField.type).toBe('must be one of hdd, ssd, slice, got "tape"');
+      expect(byField.name).toMatch(/does not match/);
+      const good = await h.tessera_volume.check({ cluster: clusterId, name: 'ok', sizeGiB: 10 });
+      expect(good.failures).toEqual([]);
+      expect(good.inputs).toMatchObject({ type: 'hdd', fsType: 'ext4', redundancy: false, reclaimPolicy: 'Delete' });
+    });
+
+    it('gives the same cross-field messages as the composer API', async () => {
+      const input = { cluster: clusterId, name: 'x', sizeGiB: 10, type: 'ssd', rpm: 7200, mountPath: '/data', keyPolicy: 'kp' };
+      const local = await h.tessera_volume.check(input);
+      const api = (await h.tessera_volume.create(input, 'o').catch((e) => e)) as ComposerError;
+      expect(api).toBeInstanceOf(ComposerError);
+      expect(api.code).toBe('validation_failed');
+      const sortF = (fs: { field: string; reason: string }[]) => [...fs].sort((a, b) => (a.field + a.reason).localeCompare(b.field + b.reason));
+      expect(sortF(local.failures)).toEqual(sortF(api.fieldErrors));
+      expect(local.failures.map((f) => f.field).sort()).toEqual(['keyPolicy', 'mountPath', 'rpm']);
+    });
+
+    it('does not validate unknown values, nor rules that depend on them', async () => {
+      const r = await h.tessera_volume.check({ cluster: 'x', name: 'u', sizeGiB: 10, mountPath: '/data' }, { unknown: ['cluster', 'server'] });
+      expect(r.failures).toEqual([]);
+      expect(r.inputs.cluster).toBeUndefined();
+      const missing = await h.tessera_volume.check({ name: 'u', sizeGiB: 10 }, { unknown: [] });
+      expect(missing.failures).toEqual([{ field: 'cluster', reason: 'is required' }]);
+    });
+
+    it('fails the preview with the engine reason when the pool cannot place the volume', async () => {
+      const r = await h.tessera_volume.check(
+        { cluster: clusterId, name: 'huge', type: 'ssd', sizeGiB: 50_000, redundancy: true, striping: false },
+        { preview: true },
+      );
+      expect(r.failures).toHaveLength(1);
+      expect(r.failures[0]).toEqual({ field: "sizeGiB", reason: expect.stringMatching(/^no ssd has a free drive >= 50000 GiB \(largest: 1788 GiB\) and striping is false$/) });
+      // Nothing was reserved by the dry run.
+      const cap = await readDataSource('tessera_capacity', { type: 'ssd' }, { endpoint: fx.url, token: fx.token });
+      expect(cap.availableGiB).toBe(4 * 6 * 1788);
+    });
+
+    it('with the cluster not known yet, checks feasibility through the capacity query', async () => {
+      const r = await h.tessera_volume.check({ cluster: 'unknown', name: 'huge', type: 'ssd', sizeGiB: 5000, striping: false }, { preview: true, unknown: ['cluster'] });
+      expect(r.failures).toEqual([{ field: 'sizeGiB', reason: expect.stringMatching(/cannot place 5000 GiB of ssd.*largest that would succeed now is 1788 GiB/) }]);
+      const ok = await h.tessera_volume.check({ cluster: 'unknown', name: 'fits', type: 'ssd', sizeGiB: 1000 }, { preview: true, unknown: ['cluster'] });
+      expect(ok.failures).toEqual([]);
+    });
+
+    it('a preview with the composer unreachable still validates and does not fail on feasibility', async () => {
+      const offline = handlersFor({ endpoint: 'http://127.0.0.1:1', token: 't', retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+      const r = await offline.tessera_volume.check({ cluster: 'c', name: 'v', type: 'ssd', sizeGiB: 999_999 }, { preview: true });
+      expect(r.failures).toEqual([]);
+    });
+
+    it('refuses shrinking in place at check time', async () => {
+      const olds = { cluster: clusterId, name: 's', type: 'slice', sizeGiB: 20 };
+      const r = await h.tessera_volume.check({ ...olds, sizeGiB: 10 }, { olds });
+      expect(r.failures).toEqual([{ field: 'sizeGiB', reason: 'shrinking from 20 to 10 is refused; only growth is applied in place' }]);
+    });
+  });
+
+  describe('diff', () => {
+    it('classifies replace vs in place from schema.json, deleting first when the name is reused', () => {
+      const base = { cluster: clusterId, name: 'v', type: 'slice', sizeGiB: 10 };
+      expect(h.tessera_volume.diff('id', base, { ...base })).toEqual({ changes: false, replaces: [], updates: [], deleteBeforeReplace: false });
+      expect(h.tessera_volume.diff('id', base, { ...base, sizeGiB: 20, server: 'k1' })).toEqual({ changes: true, replaces: [], updates: ['sizeGiB', 'server'], deleteBeforeReplace: false });
+      expect(h.tessera_volume.diff('id', base, { ...base, type: 'ssd' })).toMatchObject({ replaces: ['type'], deleteBeforeReplace: true });
+      expect(h.tessera_volume.diff('id', base, { ...base, name: 'w' })).toMatchObject({ replaces: ['name'], deleteBeforeReplace: false });
+      // Outputs in the old state never cause a diff.
+      expect(h.tessera_volume.diff('id', { ...base, state: 'staged', members: [{ serial: 'x' }], owner: 'a' }, { ...base, owner: 'b' }).changes).toBe(false);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it('create is idempotent by (cluster, name) and sets the owner', async () => {
+      const spec = { cluster: clusterId, name: 'cache-a', type: 'slice', sizeGiB: 16 };
+      const first = await h.tessera_volume.create(spec, 'urn:pulumi:s::p::Volume::cache-a');
+      const again = await h.tessera_volume.create(spec, 'urn:pulumi:s::p::Volume::cache-a');
+      expect(again.id).toBe(first.id);
+      expect(first.outputs).toMatchObject({ owner: 'urn:pulumi:s::p::Volume::cache-a', raidLevel: 'none', capacityGiB: 16, state: 'unstaged' });
+      expect(first.outputs.id).toBeUndefined();
+      const members = first.outputs.members as { sizeGiB: number; storageGroup: string }[];
+      expect(members).toHaveLength(1);
+      expect(members[0].sizeGiB).toBe(16);
+      const conflict = (await h.tessera_volume.create({ ...spec, sizeGiB: 32 }, 'x').catch((e) => e)) as ComposerError;
+      expect(conflict).toMatchObject({ status: 409, code: 'conflict_exists' });
+      expect(conflict.message).toContain('sizeGiB');
+    });
+
+    it('grows a slice volume in place with the same members, refuses a replace-only change, deletes', async () => {
+      const spec = { cluster: clusterId, name: 'grow', type: 'slice', sizeGiB: 10 };
+      const { id, outputs } = await h.tessera_volume.create(spec, 'o');
+      const grown = await h.tessera_volume.update(id, { ...spec, ...outputs }, { ...spec, sizeGiB: 30 });
+      expect(grown.capacityGiB).toBe(30);
+      const before = outputs.members as { serial: string; offsetGiB: number }[];
+      const after = grown.members as { serial: string; offsetGiB: number }[];
+      expect(after.map((m) => [m.serial, m.offsetGiB])).toEqual(before.map((m) => [m.serial, m.offsetGiB]));
+      await expect(h.tessera_volume.update(id, { ...spec, ...grown }, { ...spec, sizeGiB: 30, type: 'ssd' })).rejects.toMatchObject({ code: 'replace_required' });
+      expect(await h.tessera_volume.read(id)).toMatchObject({ sizeGiB: 30, name: 'grow' });
+      await h.tessera_volume.delete(id, grown);
+      expect(await h.tessera_volume.read(id)).toBeUndefined();
+      // Deleting an absent object is fine.
+      await h.tessera_volume.delete(id, grown);
+    });
+
+    it('slices: create, grow, read, delete', async () => {
+      const spec = { cluster: clusterId, name: 'sl', sizeGiB: 8 };
+      const { id, outputs } = await h.tessera_slice.create(spec, 'o');
+      expect(outputs).toMatchObject({ capacityGiB: 8, name: 'sl' });
+      const up = await h.tessera_slice.update(id, { ...spec, ...outputs }, { ...spec, sizeGiB: 12 });
+      expect(up.capacityGiB).toBe(12);
+      await h.tessera_slice.delete(id, up);
+      expect(await h.tessera_slice.read(id)).toBeUndefined();
+    });
+
+    it('key policy: the secret stays in outputs for state but is never read back nor logged', async () => {
+      const secret = 'correct-horse-battery-staple-42';
+      const { id, outputs } = await h.tessera_key_policy.create({ name: 'kafka-keys', secret }, 'o');
+      expect(outputs).toMatchObject({ secret, version: 1, cipher: 'aes-xts-plain64', keySizeBits: 512 });
+      expect(typeof outputs.fingerprint).toBe('string');
+      const read = await h.tessera_key_policy.read(id);
+      expect(read?.secret).toBeUndefined();
+      const rotated = await h.tessera_key_policy.update(id, outputs, { name: 'kafka-keys', secret: `${secret}-v2` });
+      expect(rotated.version).toBe(2);
+      expect(rotated.fingerprint).not.toBe(outputs.fingerprint);
+      await h.tessera_key_policy.delete(id, rotated);
+      expect(await h.tessera_key_policy.read(id)).toBeUndefined();
+      const everything = [...handlerLog, ...fx.logs].join('\n');
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain(fx.token);
+    });
+
+    it('reads data sources with defaults applied', async () => {
+      const inv = await readDataSource('tessera_inventory', {}, { endpoint: fx.url, token: fx.token });
+      expect(inv).toMatchObject({ storageGroups: ['sg-1', 'sg-2'], enclosureCount: 4 });
+      const cap = await readDataSource('tessera_capacity', { type: 'ssd', redundancy: true }, { endpoint: fx.url, token: fx.token });
+      expect(cap).toMatchObject({ type: 'ssd', redundancy: true, striping: true });
+      expect(cap.maximumVolumeSizeGiB).toBeGreaterThanOrEqual(1788);
+      await expect(readDataSource('tessera_capacity', { type: 'tape' }, { endpoint: fx.url, token: fx.token })).rejects.toMatchObject({ code: 'validation_failed' });
+    });
+  });
+});
