@@ -1,5 +1,6 @@
 // The mixed allocation workload of the benchmark (issue 2): about 60% slices of 1-500 GiB, 15%
 // ssd RAID1, 15% single hdd, 10% hdd RAID10, with releases interleaved at about 30% of operations.
+// Half the requests name a server (rack-local placement), half do not (placed pool-wide).
 // Whole-drive sizes follow the drive models of the synthetic inventory so demand meets supply.
 import type { Inventory } from '../../provider/model/inventory';
 import { PLACEMENT_DEFAULTS, type PlacementRequest } from '../../provider/model/placement';
@@ -20,7 +21,9 @@ export function makeWorkload(inv: Inventory, ops: number, seed: number): Op[] {
       out.push({ kind: 'release', pick: r() });
       continue;
     }
-    const server = servers.length ? servers[Math.floor(r() * servers.length)] : undefined;
+    // Half the volumes name the server they will be staged on (CSI WaitForFirstConsumer: the
+    // bandwidth domain binds), half are created before scheduling (CSI Immediate, the default).
+    const server = servers.length && r() < 0.5 ? servers[Math.floor(r() * servers.length)] : undefined;
     const x = r();
     let request: PlacementRequest;
     let mix: string;

@@ -47,6 +47,18 @@ export function extOff(key: number): number {
   return key % EXT_LOCAL;
 }
 
+const ORDER_ENC = 1048576; // 2^20 enclosures at most
+const UTIL_SCALE = 4294967296; // utilisation quantised to 2^-32
+
+/** Load-order key: utilisation first, then enclosure index (deterministic ties). */
+export function orderKey(util: number, e: number): number {
+  return Math.floor(util * UTIL_SCALE) * ORDER_ENC + e;
+}
+
+export function orderEnc(key: number): number {
+  return key % ORDER_ENC;
+}
+
 export function wholeKey(size: number, local: number): number {
   return size * LOCAL_BITS + local;
 }
@@ -100,12 +112,19 @@ export class Pool {
   /** Enclosures holding drives of a kind: all, and per bandwidth domain. */
   readonly encOfKind: [number[], number[]] = [[], []];
   readonly encOfKindInBd: [number[], number[]][] = [];
+  /**
+   * The same enclosures ordered by utilisation of that kind (packed orderKey), kept current on
+   * every take/give: the least-loaded enclosure with room is found by walking from the front.
+   */
+  readonly loadOrder: [number[], number[]] = [[], []];
+  readonly loadOrderInBd: [number[], number[]][] = [];
 
   constructor(inv: Inventory) {
     inv.bandwidthDomains.forEach((b, i) => {
       this.bdNames.push(b.name);
       this.bdByName.set(b.name, i);
       this.encOfKindInBd.push([[], []]);
+      this.loadOrderInBd.push([[], []]);
     });
     for (const g of inv.storageGroups) {
       const sg = this.sgNames.length;
@@ -154,6 +173,8 @@ export class Pool {
           if (total[k] > 0) {
             this.encOfKind[k].push(ei);
             this.encOfKindInBd[bd][k].push(ei);
+            this.loadOrder[k].push(orderKey(0, ei));
+            this.loadOrderInBd[bd][k].push(orderKey(0, ei));
           }
         }
       }
@@ -232,7 +253,18 @@ export class Pool {
     f.splice(i, 2, ...pieces);
     if (k === SSD) for (let p = 0; p < pieces.length; p += 2) insertSorted(this.encExtents[e], extKey(pieces[p + 1], local, pieces[p]));
     this.freeGiB[d] -= len;
-    this.encUsed[e][k] += len;
+    this.setUsed(e, k, this.encUsed[e][k] + len);
+  }
+
+  private setUsed(e: number, k: Kind, used: number): void {
+    const before = orderKey(this.util(e, k), e);
+    this.encUsed[e][k] = used;
+    const after = orderKey(this.util(e, k), e);
+    if (before === after) return;
+    for (const list of [this.loadOrder[k], this.loadOrderInBd[this.encBd[e]][k]]) {
+      removeSorted(list, before);
+      insertSorted(list, after);
+    }
   }
 
   /** Marks [off, off+len) free again, merging with neighbours. Throws (changing nothing) on overlap. */
@@ -266,7 +298,7 @@ export class Pool {
     f.splice(from, count, start, end - start);
     if (k === SSD) insertSorted(this.encExtents[e], extKey(end - start, local, start));
     this.freeGiB[d] += len;
-    this.encUsed[e][k] -= len;
+    this.setUsed(e, k, this.encUsed[e][k] - len);
     if (this.freeGiB[d] === this.size[d]) insertSorted(this.encWhole[e][k], wholeKey(this.size[d], local));
   }
 }

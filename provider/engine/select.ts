@@ -10,12 +10,13 @@
 //      free drive (whole drives) that holds the member, so large extents and drives stay free.
 // Mirror halves are separated as the resiliency flags demand: strict flags are filters, false
 // flags are preferences (another storage group, else another enclosure, else another drive).
-// Everything is driven by per-enclosure sorted indexes (pool.ts): a request looks at the
-// enclosures in scope, never at every drive.
+// Everything is driven by sorted indexes (pool.ts): enclosures in load order, and per enclosure
+// free drives by size and free extents by length. A request walks enclosures from the least
+// loaded to the first with room, and binary-searches inside it; it never scans every drive.
 import { TRANSPORTS, type Transport } from '../model/inventory';
 import type { RaidLevel } from '../model/placement';
 import type { Ctx } from './request';
-import { extKey, extOff, wholeKey, wholeSize, type Pool } from './pool';
+import { extKey, extOff, orderEnc, orderKey, wholeKey, wholeSize, type Pool } from './pool';
 import { lowerBound } from './sorted';
 
 /** One chosen member: drive, extent, enclosure. */
@@ -191,49 +192,70 @@ export class Selector {
     return ctx.sgAllowed === null || ctx.sgAllowed[this.pool.encSg[e]] === 1;
   }
 
-  /** Preference key of an enclosure: lower is better (domain first, then utilisation). */
+  /** Preference key of an enclosure counting what this request already took from it. */
   private key(e: number): number {
     const pool = this.pool;
     const k = this.ctx.kind;
-    const util = (pool.encUsed[e][k] + this.pending[e]) / pool.encTotal[e][k];
-    return this.ctx.preferBd >= 0 && pool.encBd[e] !== this.ctx.preferBd ? 2 + util : util;
+    return orderKey(Math.min(1, (pool.encUsed[e][k] + this.pending[e]) / pool.encTotal[e][k]), e);
   }
 
   private hasRoom(e: number, need: number): boolean {
     return this.ctx.slice ? this.pool.maxExtent(e) >= need : this.pool.maxWhole(e, this.ctx.kind) >= need;
   }
 
+  private allowed(e: number, sep: Separation): boolean {
+    if (e === sep.encNot || (sep.sgNot >= 0 && this.pool.encSg[e] === sep.sgNot)) return false;
+    return this.encOk(e);
+  }
+
   /** The best member in the best enclosure, honouring `sep`; records it as chosen. */
   private pickBest(need: number, upper: number, sep: Separation): Pick | null {
     const pool = this.pool;
-    let best = -1;
-    let bestKey = Infinity;
-    for (const e of this.scope) {
-      if (e === sep.encNot || (sep.sgNot >= 0 && pool.encSg[e] === sep.sgNot)) continue;
-      if (!this.encOk(e) || !this.hasRoom(e, need)) continue;
-      const key = this.key(e);
-      if (key < bestKey) {
-        bestKey = key;
-        best = e;
-      }
-    }
-    if (best < 0) return null;
-    let pick = this.pickIn(best, need, upper);
-    if (!pick) {
-      // Drive filters (tags, rpm, size bounds) emptied the best enclosure: walk the rest in order.
-      const order: { e: number; key: number }[] = [];
-      for (const e of this.scope) {
-        if (e === best || e === sep.encNot || (sep.sgNot >= 0 && pool.encSg[e] === sep.sgNot)) continue;
-        if (this.encOk(e) && this.hasRoom(e, need)) order.push({ e, key: this.key(e) });
-      }
-      order.sort((x, y) => x.key - y.key || x.e - y.e);
-      for (const o of order) if ((pick = this.pickIn(o.e, need, upper))) break;
-    }
+    const ctx = this.ctx;
+    let pick: Pick | null = null;
+    if (ctx.strictDomain) pick = this.walk(pool.loadOrderInBd[ctx.server!.bd][ctx.kind], -1, -1, need, upper, sep);
+    else if (ctx.preferBd >= 0) {
+      pick = this.walk(pool.loadOrderInBd[ctx.preferBd][ctx.kind], ctx.preferBd, -1, need, upper, sep);
+      if (!pick) pick = this.walk(pool.loadOrder[ctx.kind], -1, ctx.preferBd, need, upper, sep);
+    } else pick = this.walk(pool.loadOrder[ctx.kind], -1, -1, need, upper, sep);
     if (!pick) return null;
     this.chosen.push(pick.d);
     if (this.pending[pick.e] === 0) this.touched.push(pick.e);
     this.pending[pick.e] += pick.len;
     return pick;
+  }
+
+  /**
+   * Walks enclosures from the least loaded (only domain `onlyBd` / all but `skipBd` when >= 0) to the first that yields
+   * a member. Enclosures this request already took from are ordered by their load including
+   * that tentative use, so they are compared separately.
+   */
+  private walk(order: number[], onlyBd: number, skipBd: number, need: number, upper: number, sep: Separation): Pick | null {
+    const pool = this.pool;
+    let found: Pick | null = null;
+    let foundKey = Infinity;
+    for (let i = 0; i < order.length; i++) {
+      const e = orderEnc(order[i]);
+      if (this.pending[e] > 0 || pool.encBd[e] === skipBd) continue;
+      if (!this.allowed(e, sep) || !this.hasRoom(e, need)) continue;
+      const p = this.pickIn(e, need, upper);
+      if (p) {
+        found = p;
+        foundKey = order[i];
+        break;
+      }
+    }
+    if (this.touched.length === 0) return found;
+    const touched = this.touched
+      .filter((e) => (onlyBd < 0 || pool.encBd[e] === onlyBd) && pool.encBd[e] !== skipBd && this.allowed(e, sep) && this.hasRoom(e, need))
+      .map((e) => ({ e, key: this.key(e) }))
+      .filter((t) => t.key < foundKey)
+      .sort((x, y) => x.key - y.key);
+    for (const t of touched) {
+      const p = this.pickIn(t.e, need, upper);
+      if (p) return p;
+    }
+    return found;
   }
 
   /** Best fit inside one enclosure. */

@@ -65,17 +65,24 @@ interface Template {
   tags: string[];
 }
 
+/**
+ * Bays are filled from the whole catalog (a pool that grew over years of drive purchases), so
+ * every enclosure holds every size: demand for one drive size then spreads over all enclosures
+ * of a domain instead of landing on the few that happen to hold it.
+ */
+function enclosureModels(r: () => number, catalog: [DriveModel, number][], count: number): DriveModel[] {
+  return Array.from({ length: count }, () => weighted(r, catalog));
+}
+
 function makeTemplate(r: () => number): Template {
   if (r() < 0.28) {
     const driveCount = weighted(r, [[60, 3], [84, 4], [90, 3]]);
-    const main = weighted(r, HDD_MODELS);
-    const models = Array.from({ length: driveCount }, () => (r() < 0.8 ? main : weighted(r, HDD_MODELS)));
+    const models = enclosureModels(r, HDD_MODELS, driveCount);
     const transports: Transport[] = ['nvmetcp', 'iscsi'];
     return { kind: 'hdd', driveCount, models, transports, tags: [r() < 0.6 ? 'sas' : 'sata'] };
   }
   const driveCount = weighted(r, [[24, 5], [32, 3], [48, 2]]);
-  const main = weighted(r, SSD_MODELS);
-  const models = Array.from({ length: driveCount }, () => (r() < 0.8 ? main : weighted(r, SSD_MODELS)));
+  const models = enclosureModels(r, SSD_MODELS, driveCount);
   const transports: Transport[] = ['roce', 'nvmetcp'];
   return { kind: 'ssd', driveCount, models, transports, tags: ['nvme'] };
 }
