@@ -1,0 +1,101 @@
+// A real composer (SQLite file, real HTTP on 127.0.0.1) for agent daemon tests, with an
+// operator token and one agent token per server.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import axios from 'axios';
+import { RunningComposer, startComposer } from '../../provider/composer';
+import type { TokenEntry } from '../../provider/composer/auth';
+import type { Inventory } from '../../provider/model/inventory';
+
+export const OPERATOR = 'operator-token-agent-tests-0123456789';
+export const agentToken = (server: string) => `agent-token-${server}-0123456789abcdef`;
+
+export function inventory(opts: { servers: string[]; enclosures?: number; ssdPerEnclosure?: number; ssdGiB?: number; hddGiB?: number; hddPerEnclosure?: number; transports?: ('nvmetcp' | 'iscsi')[] }): Inventory {
+  const enclosures = opts.enclosures ?? 2;
+  const transports = opts.transports ?? ['nvmetcp'];
+  return {
+    bandwidthDomains: [{ name: 'bd' }],
+    storageGroups: Array.from({ length: Math.max(1, Math.ceil(enclosures / 2)) }, (_, g) => ({
+      name: `sg${g}`,
+      enclosures: Array.from({ length: Math.min(2, enclosures - g * 2) }, (_, e) => {
+        const name = `enc${g * 2 + e}`;
+        return {
+          name,
+          transports,
+          portal: `10.1.${g}.${e + 1}:4420`,
+          uplinkGbps: 100,
+          bandwidthDomain: 'bd',
+          drives: [
+            ...Array.from({ length: opts.ssdPerEnclosure ?? 2 }, (_, i) => ({ serial: `${name}-ssd${i}`, type: 'ssd' as const, sizeGiB: opts.ssdGiB ?? 8, tags: [] })),
+            ...Array.from({ length: opts.hddPerEnclosure ?? 2 }, (_, i) => ({ serial: `${name}-hdd${i}`, type: 'hdd' as const, sizeGiB: opts.hddGiB ?? 2, rpm: 7200, tags: [] })),
+          ],
+        };
+      }),
+    })),
+    servers: opts.servers.map((name) => ({ name, transports, nicGbps: 25, bandwidthDomain: 'bd', tags: [] })),
+  };
+}
+
+export interface TestComposer {
+  composer: RunningComposer;
+  dir: string;
+  logs: string[];
+  ops: ReturnType<typeof api>;
+  close(): Promise<void>;
+}
+
+export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number } = {}): Promise<TestComposer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-agent-composer-'));
+  const tokens: TokenEntry[] = [
+    { name: 'ops', token: OPERATOR, role: 'operator' },
+    ...inv.servers.map((s) => ({ name: `agent-${s.name}`, token: agentToken(s.name), role: 'agent' as const, server: s.name })),
+  ];
+  const logs: string[] = [];
+  const composer = await startComposer({
+    store: `sqlite:${path.join(dir, 'tessera.db')}`,
+    tokens,
+    inventory: inv,
+    masterKey: crypto.randomBytes(32),
+    log: (l) => logs.push(l),
+    heartbeatGraceMs: extra.heartbeatGraceMs ?? 15_000,
+    reconcileIntervalMs: 500,
+  });
+  return {
+    composer,
+    dir,
+    logs,
+    ops: api(composer.url, OPERATOR),
+    async close() {
+      await composer.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function api(url: string, token: string) {
+  const http = axios.create({ baseURL: url, headers: { authorization: `Bearer ${token}` }, validateStatus: () => true });
+  return {
+    get: (p: string) => http.get(p).then((r) => ({ status: r.status, body: r.data })),
+    post: (p: string, b?: unknown) => http.post(p, b).then((r) => ({ status: r.status, body: r.data })),
+    patch: (p: string, b?: unknown) => http.patch(p, b).then((r) => ({ status: r.status, body: r.data })),
+    del: (p: string) => http.delete(p).then((r) => ({ status: r.status, body: r.data })),
+  };
+}
+
+/** Poll the composer (the test's view, not the agent's) until `fn` holds. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,161 @@
+// The agent daemon against a real composer (SQLite, HTTP on 127.0.0.1), simulated hosts sharing
+// one simulated fabric: register, heartbeats, long-poll, stage, report, move, rotate, crash.
+import { startAgent, RunningAgent } from '../../provider/agent/daemon';
+import { AgentCrash } from '../../provider/agent/faults';
+import { SimulatedFabric } from '../../provider/agent/sim/fabric';
+import { SimulatedHost } from '../../provider/agent/sim/host';
+import { MemoryStateStore } from '../../provider/agent/state';
+import { nvmeLink } from '../../provider/agent/names';
+import { TestComposer, agentToken, eventually, inventory, startTestComposer } from './composer-fixture';
+
+let tc: TestComposer;
+let fabric: SimulatedFabric;
+let cluster: string;
+const agents: RunningAgent[] = [];
+const logs: string[] = [];
+
+function agent(server: string, extra: Partial<Parameters<typeof startAgent>[0]> = {}) {
+  return startAgent({
+    composer: tc.composer.url,
+    token: agentToken(server),
+    server,
+    backend: 'simulated',
+    fabric,
+    heartbeatMs: 200,
+    waitSeconds: 5,
+    retryMs: 300,
+    pollMs: 1,
+    log: (l) => logs.push(l),
+    ...extra,
+  }).then((a) => {
+    agents.push(a);
+    return a;
+  });
+}
+
+beforeAll(async () => {
+  tc = await startTestComposer(inventory({ servers: ['k1', 'k2', 'k3', 'k4'], enclosures: 4, ssdPerEnclosure: 4, ssdGiB: 16 }), { heartbeatGraceMs: 1000 });
+  fabric = new SimulatedFabric();
+  cluster = (await tc.ops.post('/v1/clusters', { name: 'apps', servers: ['k1', 'k2', 'k3', 'k4'] })).body.id;
+});
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.stop()));
+  await tc.close();
+});
+
+const volume = (id: string) => tc.ops.get(`/v1/volumes/${id}`).then((r) => r.body);
+
+test('registers facts, heartbeats keep the server up, stages an assigned volume and reports it', async () => {
+  const a1 = await agent('k1');
+  const server = await eventually(async () => ((await tc.ops.get('/v1/servers')).body.items as { name: string; health: string; facts?: { backend: string } }[]).find((s) => s.name === 'k1' && s.facts), 5000, 'k1 registered');
+  expect(server.health).toBe('up');
+  expect(server.facts!.backend).toBe('simulated');
+  await new Promise((r) => setTimeout(r, 1300));
+  expect(((await tc.ops.get('/v1/servers')).body.items as { name: string; health: string }[]).find((s) => s.name === 'k1')!.health).toBe('up');
+
+  const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'web', type: 'ssd', sizeGiB: 10, server: 'k1', mountPath: '/srv/web' })).body;
+  const staged = await eventually(async () => {
+    const cur = await volume(v.id);
+    return cur.state === 'staged' && cur;
+  }, 10_000, 'volume staged');
+  expect(staged.observed).toMatchObject({ state: 'staged', generation: 1, mountedAt: '/srv/web' });
+  expect(staged.observed.devicePath).toMatch(/^\/dev\/disk\/by-id\/nvme-uuid\./);
+  const host = a1.runner as SimulatedHost;
+  expect(host.isMounted('/srv/web')).toBe(true);
+  // The connect used the enclosure portal read from the composer's inventory.
+  expect(host.log.find((c) => c[0] === 'nvme' && c[1] === 'connect')!.join(' ')).toMatch(/--traddr 10\.1\.\d\.\d --trsvcid 4420/);
+  // Long-poll, not busy polling: an idle agent makes a handful of requests per wait period.
+  const polls = tc.logs.length;
+  await new Promise((r) => setTimeout(r, 1000));
+  const assignmentGets = tc.logs.slice(polls).filter((l) => l.includes('/assignments')).length;
+  expect(assignmentGets).toBeLessThanOrEqual(2);
+});
+
+test('move: unstage on the old server, stage on the new one, the data comes along (no copy)', async () => {
+  const a2 = await agent('k2');
+  const a3 = await agent('k3');
+  const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'db', type: 'ssd', sizeGiB: 10, server: 'k2', mountPath: '/srv/db' })).body;
+  await eventually(async () => (await volume(v.id)).state === 'staged', 10_000, 'staged on k2');
+  const h2 = a2.runner as SimulatedHost;
+  h2.writeFile('/srv/db/table', 'rows');
+  await tc.ops.patch(`/v1/volumes/${v.id}`, { server: 'k3' });
+  await eventually(async () => {
+    const cur = await volume(v.id);
+    return cur.state === 'staged' && cur.observed.generation === 2;
+  }, 10_000, 'staged on k3');
+  const h3 = a3.runner as SimulatedHost;
+  await eventually(async () => !h2.isMounted('/srv/db') && h2.devices.size === 0, 5000, 'k2 unstaged');
+  expect(h3.readFile('/srv/db/table')).toBe('rows');
+  expect(h3.log.some((c) => c[0].startsWith('mkfs'))).toBe(false);
+});
+
+test('encrypted volume: key from the key endpoint on stdin; rotation adds the new slot and kills the old one, online', async () => {
+  const kp = (await tc.ops.post('/v1/key-policies', { name: 'gold', secret: 'first secret value' })).body;
+  const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'vault', type: 'ssd', sizeGiB: 10, server: 'k1', mountPath: '/srv/vault', encrypt: true, keyPolicy: kp.id })).body;
+  const a1 = agents.find((a) => a.server === 'k1')!;
+  await eventually(async () => (await volume(v.id)).state === 'staged', 10_000, 'vault staged');
+  expect((await volume(v.id)).observed.keyVersion).toBe(1);
+  const host = a1.runner as SimulatedHost;
+  host.writeFile('/srv/vault/x', 'secret data');
+  const rotated = (await tc.ops.patch(`/v1/key-policies/${kp.id}`, { secret: 'second secret value' })).body;
+  expect(rotated.version).toBe(2);
+  await eventually(async () => (await volume(v.id)).observed?.keyVersion === 2, 10_000, 'rotated');
+  const policy = await eventually(async () => {
+    const p = (await tc.ops.get(`/v1/key-policies/${kp.id}`)).body;
+    return p.rotation.pending.length === 0 && p;
+  }, 10_000, 'rotation complete');
+  expect(policy.rotation).toMatchObject({ volumes: 1, current: 1 });
+  const cmds = host.log.map((c) => c.join(' '));
+  expect(cmds.some((c) => c.startsWith('cryptsetup luksAddKey') && c.endsWith('/dev/fd/3'))).toBe(true);
+  expect(cmds.some((c) => c.startsWith('cryptsetup luksKillSlot'))).toBe(true);
+  expect(host.readFile('/srv/vault/x')).toBe('secret data');
+  expect(cmds.some((c) => c.startsWith('umount /srv/vault'))).toBe(false);
+  // No log line of the agent or the composer carries a key (base64 as served) — keys never reach logs.
+  for (const l of [...logs, ...tc.logs]) expect(l).not.toMatch(/"key":"[A-Za-z0-9+/]{40,}/);
+});
+
+test('a step failure is reported with the step and the tool stderr, and retried', async () => {
+  const a4 = await agent('k4', { faults: [{ mode: 'fail', step: 'mkfs.ext4 if blank', times: 1 }] });
+  const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'flaky', type: 'ssd', sizeGiB: 10, server: 'k4', mountPath: '/srv/flaky' })).body;
+  const failed = await eventually(async () => {
+    const cur = await volume(v.id);
+    return cur.state === 'failed' && cur;
+  }, 10_000, 'failed');
+  expect(failed.observed).toMatchObject({ state: 'failed', step: 'mkfs.ext4 if blank' });
+  expect(failed.observed.error).toMatch(/injected failure at step \d+/);
+  await eventually(async () => (await volume(v.id)).state === 'staged', 10_000, 'retried and staged');
+  expect((a4.runner as SimulatedHost).log.filter((c) => c[0] === 'mkfs.ext4').length).toBe(1);
+});
+
+test('crash at every step of staging: the restarted agent converges and never formats twice', async () => {
+  // Count the steps of a clean run first.
+  const probeTc = tc;
+  for (const a of agents.filter((x) => x.server === 'k4')) await a.stop();
+  const k4 = await agent('k4', { runner: new SimulatedHost(new SimulatedFabric()) });
+  const v = (await probeTc.ops.post('/v1/volumes', { cluster, name: 'crashy', type: 'ssd', sizeGiB: 10, server: 'k4', mountPath: '/srv/crashy' })).body;
+  await eventually(async () => (await volume(v.id)).state === 'staged', 10_000, 'staged');
+  await k4.stop();
+  const steps = (logs.filter((l) => l.includes('"agent":"k4"') && l.includes(`stage ${v.id}: step`)).map((l) => Number(/step (\d+)/.exec(JSON.parse(l).line)![1])));
+  const total = Math.max(...steps);
+  expect(total).toBeGreaterThanOrEqual(6);
+  await probeTc.ops.del(`/v1/volumes/${v.id}`);
+
+  for (let n = 1; n <= total; n++) {
+    // A fresh fabric: a deleted volume's drive keeps its old filesystem (Delete does not wipe).
+    const host = new SimulatedHost(new SimulatedFabric());
+    const state = new MemoryStateStore();
+    const name = `crash-${n}`;
+    const vol = (await tc.ops.post('/v1/volumes', { cluster, name, type: 'ssd', sizeGiB: 10, server: 'k4', mountPath: `/srv/${name}` })).body;
+    const crashing = await agent('k4', { runner: host, state, faults: [{ mode: 'crash', step: n, volumeId: vol.id }] });
+    await expect(crashing.done).rejects.toBeInstanceOf(AgentCrash);
+    const restarted = await agent('k4', { runner: host, state });
+    await eventually(async () => (await volume(vol.id)).state === 'staged', 10_000, `converged after crash at step ${n}`);
+    await restarted.converged(5000);
+    expect(host.isMounted(`/srv/${name}`)).toBe(true);
+    const dev = nvmeLink(vol.members[0], false);
+    expect({ n, mkfs: host.log.filter((c) => c[0] === 'mkfs.ext4' && c.includes(dev)).length }).toEqual({ n, mkfs: 1 });
+    await restarted.stop();
+    await tc.ops.del(`/v1/volumes/${vol.id}`);
+  }
+}, 120_000);
