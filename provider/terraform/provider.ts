@@ -10,7 +10,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { readDataSource } from '../handlers';
 import { crossFieldFailures } from '../handlers/rules';
 import { ComposerError, type ConnectionConfig, type Props, type ResourceHandler } from '../handlers/types';
-import { diffInputs, type FieldFailure, validateInput } from '../schema';
+import { diffInputs, type FieldFailure, tfName, validateInput } from '../schema';
 import { type CtyValue, containsUnknown, decodeDynamicValue, type DynamicValueWire, encodeDynamicValue, fromJson, isUnknown, unknown } from './cty';
 import {
   attributePath,
@@ -39,15 +39,24 @@ function error(summary: string, detail = '', field?: string): Diagnostic {
   return { severity: 1, summary, detail, attribute: field ? attributePath(field) : undefined };
 }
 
+/** Terraform users read snake_case: rename schema.json attribute names inside a message. */
+export function inTfTerms(text: string): string {
+  return text.replace(TF_RENAMES, (m) => tfName(m));
+}
+const TF_RENAMES = new RegExp(
+  `\\b(${[...new Set([...resourceBlocks.values(), ...dataSourceBlocks.values()].flatMap((b) => b.attributes.filter((a) => a.tfName !== a.name).map((a) => a.name)))].join('|')})\\b`,
+  'g',
+);
+
 function failureDiagnostics(failures: FieldFailure[], summary = 'Invalid attribute'): Diagnostic[] {
-  return failures.map((f) => error(`${summary}: ${f.field}`, `${f.field}: ${f.reason}`, f.field));
+  return failures.map((f) => error(`${summary}: ${inTfTerms(f.field)}`, `${inTfTerms(f.field)}: ${inTfTerms(f.reason)}`, f.field));
 }
 
 /** A handler/composer failure as diagnostics: the problem details, and one per failing field. */
 export function errorDiagnostics(e: unknown, action: string): Diagnostic[] {
   if (e instanceof ComposerError) {
-    const out: Diagnostic[] = [error(`${action} failed: ${e.code}`, `${e.message}${e.status ? ` (HTTP ${e.status})` : ''}`)];
-    for (const f of e.fieldErrors) out.push(error(`${action} failed: ${f.field}`, `${f.field}: ${f.reason}`, f.field));
+    const out: Diagnostic[] = [error(`${action} failed: ${e.code}`, `${inTfTerms(e.message)}${e.status ? ` (HTTP ${e.status})` : ''}`)];
+    for (const f of e.fieldErrors) out.push(error(`${action} failed: ${inTfTerms(f.field)}`, `${inTfTerms(f.field)}: ${inTfTerms(f.reason)}`, f.field));
     return out;
   }
   return [error(`${action} failed`, (e as Error)?.message ?? String(e))];
@@ -314,16 +323,17 @@ export class TesseraProvider {
       const name = a.tfName;
       if (create) planned[name] = unknown;
       else if (changed && !a.spec.stable) planned[name] = unknown;
-      else planned[name] = prior?.[name] ?? unknown;
+      else planned[name] = prior ? (prior[name] ?? null) : unknown;
     }
     if (create && b.byTfName.has('owner')) planned.owner = typeof planned.name === 'string' ? ownerFor(b.typeName, planned.name) : unknown;
 
     // Plan-time feasibility: the handlers' check with a dry-run placement (or a capacity query
-    // while the cluster is still unknown); failures point at the attribute.
+    // while the cluster is still unknown); failures point at the attribute. A replacement is
+    // only validated: the object it replaces still holds its name and its drives at plan time.
     if (create && this.state.conn && diags.length === 0) {
       const { inputs, unknownFields } = inputsOf(b, planned);
       try {
-        const res = await this.handler(b.typeName).check({ ...inputs, ...this.writeOnlyInputs(b, config) }, { preview: true, unknown: unknownFields } as never);
+        const res = await this.handler(b.typeName).check({ ...inputs, ...this.writeOnlyInputs(b, config) }, { preview: !prior, unknown: unknownFields } as never);
         diags.push(...failureDiagnostics(res.failures, 'Not feasible'));
       } catch (e) {
         diags.push(...errorDiagnostics(e, `Planning ${b.typeName}`));

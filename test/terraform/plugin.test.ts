@@ -87,8 +87,8 @@ describe('terraform-provider-tessera handshake', () => {
       expect(byPath).toEqual(
         expect.arrayContaining([
           ['name', expect.stringMatching(/does not match/)],
-          ['size_gib', expect.stringMatching(/must be >= 1/)],
-          ['rpm', expect.stringMatching(/only applies to hdd/)],
+          ['size_gib', 'size_gib: must be >= 1, got 0'],
+          ['rpm', expect.stringMatching(/^rpm: only applies to/)],
           ['redundancy', expect.stringMatching(/cannot be mirrored/)],
         ]),
       );
@@ -112,7 +112,7 @@ describe('terraform-provider-tessera handshake', () => {
       expect(modern.diagnostics).toEqual([]);
       const none = await p.object('tessera_key_policy', { name: 'k' });
       const nd = await p.call('ValidateResourceConfig', { type_name: 'tessera_key_policy', config: await p.dv('tessera_key_policy', none) });
-      expect(nd.diagnostics[0].detail).toMatch(/^secret: is required/);
+      expect(nd.diagnostics[0].detail).toMatch(/^secret: is required.*secret_wo\b/);
       const pc = await p.call('ValidateProviderConfig', { config: await p.dv('provider', { endpoint: 'ftp://x', token: null }) });
       expect(pc.diagnostics[0]).toMatchObject({ severity: 1, summary: 'Invalid provider endpoint' });
       // An unknown type name is a protocol error, not a crash.

@@ -1,0 +1,486 @@
+// https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice
+// generated from terraform resource schema
+
+import { Construct } from 'constructs';
+import * as cdktf from 'cdktf';
+
+// Configuration
+
+export interface SliceConfig extends cdktf.TerraformMetaArguments {
+  /**
+  * Id of the cluster the slice belongs to.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#cluster Slice#cluster}
+  */
+  readonly cluster: string;
+  /**
+  * Slice name, unique within its cluster.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#name Slice#name}
+  */
+  readonly name: string;
+  /**
+  * Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#size_gib Slice#size_gib}
+  */
+  readonly sizeGib: number;
+  /**
+  * Every member drive must carry all of these tags.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#required_tags Slice#required_tags}
+  */
+  readonly requiredTags?: string[];
+  /**
+  * No member drive may carry any of these tags.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#excluded_tags Slice#excluded_tags}
+  */
+  readonly excludedTags?: string[];
+  /**
+  * Take drives only from these storage groups; empty means any.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#storage_group Slice#storage_group}
+  */
+  readonly storageGroup?: string[];
+  /**
+  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi).
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#network_transports_allowed Slice#network_transports_allowed}
+  */
+  readonly networkTransportsAllowed?: string[];
+  /**
+  * false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#soft_domains Slice#soft_domains}
+  */
+  readonly softDomains?: boolean | cdktf.IResolvable;
+  /**
+  * Cluster member server to attach the slice to.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#server Slice#server}
+  */
+  readonly server?: string;
+}
+export interface SliceMembers {
+}
+
+export function sliceMembersToTerraform(struct?: SliceMembers): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+  }
+}
+
+
+export function sliceMembersToHclTerraform(struct?: SliceMembers): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+  };
+  return attrs;
+}
+
+export class SliceMembersOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param complexObjectIndex the index of this item in the list
+  * @param complexObjectIsFromSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectIndex: number, complexObjectIsFromSet: boolean) {
+    super(terraformResource, terraformAttribute, complexObjectIsFromSet, complexObjectIndex);
+  }
+
+  public get internalValue(): SliceMembers | undefined {
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: SliceMembers | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+    }
+  }
+
+  // serial - computed: true, optional: false, required: false
+  public get serial() {
+    return this.getStringAttribute('serial');
+  }
+
+  // enclosure - computed: true, optional: false, required: false
+  public get enclosure() {
+    return this.getStringAttribute('enclosure');
+  }
+
+  // storage_group - computed: true, optional: false, required: false
+  public get storageGroup() {
+    return this.getStringAttribute('storage_group');
+  }
+
+  // offset_gib - computed: true, optional: false, required: false
+  public get offsetGib() {
+    return this.getNumberAttribute('offset_gib');
+  }
+
+  // size_gib - computed: true, optional: false, required: false
+  public get sizeGib() {
+    return this.getNumberAttribute('size_gib');
+  }
+
+  // mirror - computed: true, optional: false, required: false
+  public get mirror() {
+    return this.getNumberAttribute('mirror');
+  }
+
+  // stripe - computed: true, optional: false, required: false
+  public get stripe() {
+    return this.getNumberAttribute('stripe');
+  }
+}
+
+export class SliceMembersList extends cdktf.ComplexList {
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  * @param wrapsSet whether the list is wrapping a set (will add tolist() to be able to access an item via an index)
+  */
+  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string, protected override wrapsSet: boolean) {
+    super(terraformResource, terraformAttribute, wrapsSet)
+  }
+
+  /**
+  * @param index the index of the item to return
+  */
+  public get(index: number): SliceMembersOutputReference {
+    return new SliceMembersOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
+  }
+}
+
+/**
+* Represents a {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice tessera_slice}
+*/
+export class Slice extends cdktf.TerraformResource {
+
+  // =================
+  // STATIC PROPERTIES
+  // =================
+  public static readonly tfResourceType = "tessera_slice";
+
+  // ==============
+  // STATIC Methods
+  // ==============
+  /**
+  * Generates CDKTF code for importing a Slice resource upon running "cdktf plan <stack-name>"
+  * @param scope The scope in which to define this construct
+  * @param importToId The construct id used in the generated config for the Slice to import
+  * @param importFromId The id of the existing Slice that should be imported. Refer to the {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#import import section} in the documentation of this resource for the id to use
+  * @param provider? Optional instance of the provider where the Slice to import is found
+  */
+  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
+        return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: "tessera_slice", importId: importFromId, provider });
+      }
+
+  // ===========
+  // INITIALIZER
+  // ===========
+
+  /**
+  * Create a new {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice tessera_slice} Resource
+  *
+  * @param scope The scope in which to define this construct
+  * @param id The scoped construct ID. Must be unique amongst siblings in the same scope
+  * @param options SliceConfig
+  */
+  public constructor(scope: Construct, id: string, config: SliceConfig) {
+    super(scope, id, {
+      terraformResourceType: 'tessera_slice',
+      terraformGeneratorMetadata: {
+        providerName: 'tessera',
+        providerVersion: '0.1.0'
+      },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach
+    });
+    this._cluster = config.cluster;
+    this._name = config.name;
+    this._sizeGib = config.sizeGib;
+    this._requiredTags = config.requiredTags;
+    this._excludedTags = config.excludedTags;
+    this._storageGroup = config.storageGroup;
+    this._networkTransportsAllowed = config.networkTransportsAllowed;
+    this._softDomains = config.softDomains;
+    this._server = config.server;
+  }
+
+  // ==========
+  // ATTRIBUTES
+  // ==========
+
+  // id - computed: true, optional: false, required: false
+  public get id() {
+    return this.getStringAttribute('id');
+  }
+
+  // cluster - computed: false, optional: false, required: true
+  private _cluster?: string; 
+  public get cluster() {
+    return this.getStringAttribute('cluster');
+  }
+  public set cluster(value: string) {
+    this._cluster = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get clusterInput() {
+    return this._cluster;
+  }
+
+  // name - computed: false, optional: false, required: true
+  private _name?: string; 
+  public get name() {
+    return this.getStringAttribute('name');
+  }
+  public set name(value: string) {
+    this._name = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get nameInput() {
+    return this._name;
+  }
+
+  // size_gib - computed: false, optional: false, required: true
+  private _sizeGib?: number; 
+  public get sizeGib() {
+    return this.getNumberAttribute('size_gib');
+  }
+  public set sizeGib(value: number) {
+    this._sizeGib = value;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get sizeGibInput() {
+    return this._sizeGib;
+  }
+
+  // required_tags - computed: true, optional: true, required: false
+  private _requiredTags?: string[]; 
+  public get requiredTags() {
+    return this.getListAttribute('required_tags');
+  }
+  public set requiredTags(value: string[]) {
+    this._requiredTags = value;
+  }
+  public resetRequiredTags() {
+    this._requiredTags = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get requiredTagsInput() {
+    return this._requiredTags;
+  }
+
+  // excluded_tags - computed: true, optional: true, required: false
+  private _excludedTags?: string[]; 
+  public get excludedTags() {
+    return this.getListAttribute('excluded_tags');
+  }
+  public set excludedTags(value: string[]) {
+    this._excludedTags = value;
+  }
+  public resetExcludedTags() {
+    this._excludedTags = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get excludedTagsInput() {
+    return this._excludedTags;
+  }
+
+  // storage_group - computed: true, optional: true, required: false
+  private _storageGroup?: string[]; 
+  public get storageGroup() {
+    return this.getListAttribute('storage_group');
+  }
+  public set storageGroup(value: string[]) {
+    this._storageGroup = value;
+  }
+  public resetStorageGroup() {
+    this._storageGroup = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get storageGroupInput() {
+    return this._storageGroup;
+  }
+
+  // network_transports_allowed - computed: true, optional: true, required: false
+  private _networkTransportsAllowed?: string[]; 
+  public get networkTransportsAllowed() {
+    return this.getListAttribute('network_transports_allowed');
+  }
+  public set networkTransportsAllowed(value: string[]) {
+    this._networkTransportsAllowed = value;
+  }
+  public resetNetworkTransportsAllowed() {
+    this._networkTransportsAllowed = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get networkTransportsAllowedInput() {
+    return this._networkTransportsAllowed;
+  }
+
+  // soft_domains - computed: true, optional: true, required: false
+  private _softDomains?: boolean | cdktf.IResolvable; 
+  public get softDomains() {
+    return this.getBooleanAttribute('soft_domains');
+  }
+  public set softDomains(value: boolean | cdktf.IResolvable) {
+    this._softDomains = value;
+  }
+  public resetSoftDomains() {
+    this._softDomains = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get softDomainsInput() {
+    return this._softDomains;
+  }
+
+  // server - computed: false, optional: true, required: false
+  private _server?: string; 
+  public get server() {
+    return this.getStringAttribute('server');
+  }
+  public set server(value: string) {
+    this._server = value;
+  }
+  public resetServer() {
+    this._server = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get serverInput() {
+    return this._server;
+  }
+
+  // owner - computed: true, optional: false, required: false
+  public get owner() {
+    return this.getStringAttribute('owner');
+  }
+
+  // state - computed: true, optional: false, required: false
+  public get state() {
+    return this.getStringAttribute('state');
+  }
+
+  // members - computed: true, optional: false, required: false
+  private _members = new SliceMembersList(this, "members", false);
+  public get members() {
+    return this._members;
+  }
+
+  // transport - computed: true, optional: false, required: false
+  public get transport() {
+    return this.getStringAttribute('transport');
+  }
+
+  // capacity_gib - computed: true, optional: false, required: false
+  public get capacityGib() {
+    return this.getNumberAttribute('capacity_gib');
+  }
+
+  // device_path - computed: true, optional: false, required: false
+  public get devicePath() {
+    return this.getStringAttribute('device_path');
+  }
+
+  // =========
+  // SYNTHESIS
+  // =========
+
+  protected override synthesizeAttributes(): { [name: string]: any } {
+    return {
+      cluster: cdktf.stringToTerraform(this._cluster),
+      name: cdktf.stringToTerraform(this._name),
+      size_gib: cdktf.numberToTerraform(this._sizeGib),
+      required_tags: cdktf.listMapper(cdktf.stringToTerraform, false)(this._requiredTags),
+      excluded_tags: cdktf.listMapper(cdktf.stringToTerraform, false)(this._excludedTags),
+      storage_group: cdktf.listMapper(cdktf.stringToTerraform, false)(this._storageGroup),
+      network_transports_allowed: cdktf.listMapper(cdktf.stringToTerraform, false)(this._networkTransportsAllowed),
+      soft_domains: cdktf.booleanToTerraform(this._softDomains),
+      server: cdktf.stringToTerraform(this._server),
+    };
+  }
+
+  protected override synthesizeHclAttributes(): { [name: string]: any } {
+    const attrs = {
+      cluster: {
+        value: cdktf.stringToHclTerraform(this._cluster),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      name: {
+        value: cdktf.stringToHclTerraform(this._name),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      size_gib: {
+        value: cdktf.numberToHclTerraform(this._sizeGib),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
+      },
+      required_tags: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._requiredTags),
+        isBlock: false,
+        type: "list",
+        storageClassType: "stringList",
+      },
+      excluded_tags: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._excludedTags),
+        isBlock: false,
+        type: "list",
+        storageClassType: "stringList",
+      },
+      storage_group: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._storageGroup),
+        isBlock: false,
+        type: "list",
+        storageClassType: "stringList",
+      },
+      network_transports_allowed: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._networkTransportsAllowed),
+        isBlock: false,
+        type: "list",
+        storageClassType: "stringList",
+      },
+      soft_domains: {
+        value: cdktf.booleanToHclTerraform(this._softDomains),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
+      server: {
+        value: cdktf.stringToHclTerraform(this._server),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+    };
+
+    // remove undefined attributes
+    return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined ))
+  }
+}
