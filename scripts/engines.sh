@@ -22,7 +22,9 @@ TOFU_VERSION=v1.12.6
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENGINES_DIR=${TESSERA_ENGINES_DIR:-$HOME/.cache/tessera/engines}
 BIN_DIR=$ENGINES_DIR/bin
-SHIM_DIR=$ENGINES_DIR/shim
+# The shim sits next to pulumi: pulumi takes its bundled plugins from its own dir silently
+# (from elsewhere on PATH it warns in every update's diagnostics).
+SHIM_DIR=$BIN_DIR
 SRC_DIR=$ENGINES_DIR/src
 LOG_DIR=$ENGINES_DIR/logs
 ONLY=${TESSERA_ENGINES_ONLY:-pulumi language-nodejs tofu shim}
@@ -67,7 +69,10 @@ build_go_tool() {
   local name=$1 module=$2 version=$3 pkg=$4 ldflags=$5
   shift 5
   local stamp=$BIN_DIR/.$name.version
-  if [[ -x $BIN_DIR/$name && -f $stamp && $(cat "$stamp") == "$module@$version" ]]; then
+  # The stamp records what was built and how; any change rebuilds (the Go build cache makes a
+  # rebuild with only new ldflags a relink).
+  local want="$module@$version $pkg ldflags=$ldflags requires=$*"
+  if [[ -x $BIN_DIR/$name && -f $stamp && $(cat "$stamp") == "$want" ]]; then
     say "$name $version: cached ($BIN_DIR/$name)"
     return 0
   fi
@@ -97,8 +102,9 @@ build_go_tool() {
     die "$name: go build failed, see $log"
   fi
   mv "$BIN_DIR/$name.tmp" "$BIN_DIR/$name"
-  echo "$module@$version" >"$stamp"
+  echo "$want" >"$stamp"
   say "$name $version: built in $((SECONDS - start))s"
+  printf '%s %s %ss %s\n' "$name" "$version" "$((SECONDS - start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
 }
 
 write_shim() {
@@ -155,7 +161,7 @@ if wanted language-nodejs; then
 fi
 if wanted tofu; then
   build_go_tool tofu github.com/opentofu/opentofu "$TOFU_VERSION" \
-    github.com/opentofu/opentofu/cmd/tofu "-s -w"
+    github.com/opentofu/opentofu/cmd/tofu "-s -w -X github.com/opentofu/opentofu/version.dev=no"
 fi
 if wanted shim; then
   write_shim
@@ -164,7 +170,7 @@ fi
 cat >"$ENGINES_DIR/env.sh" <<EOF
 # Written by scripts/engines.sh; source it to put the engines on PATH.
 export TESSERA_ENGINES_DIR='$ENGINES_DIR'
-export PATH='$BIN_DIR':'$SHIM_DIR':"\$PATH"
+export PATH='$BIN_DIR':"\$PATH"
 EOF
 say "done in $((SECONDS - total_start))s; env: source $ENGINES_DIR/env.sh"
 if [[ ${1:-} == --print-env ]]; then cat "$ENGINES_DIR/env.sh"; fi

