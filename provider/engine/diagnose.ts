@@ -71,6 +71,7 @@ export function explain(pool: Pool, ctx: Ctx): PlacementFailure {
   const pool10 = free.filter((x) => x.size >= memberNeed && x.size <= memberUpper);
   const loose = maxPairs(pool10.map(() => 0), false);
   const pairsText = `${need} GiB in RAID10 needs ${kMax} mirrored pairs of free ${kw} >= ${memberNeed} GiB (raidMaxDrives ${req.raidMaxDrives})${where}`;
+  if (pool10.length === 0 && single.constraint === 'maxVolumeSize') return single;
   if (memberNeed > memberUpper) return failure('maxVolumeSize', `${pairsText}, but maxVolumeSize ${ctx.upper} GiB caps members at ${memberUpper} GiB`);
   if (loose < kMax) return failure('raidMaxDrives', `${pairsText}; only ${pool10.length} such drive${pool10.length === 1 ? ' is' : 's are'} free`);
   if (strictSg) {

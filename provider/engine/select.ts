@@ -82,7 +82,8 @@ export class Selector {
   private selectForTransport(): Omit<Selection, 'transport'> | null {
     const ctx = this.ctx;
     if (ctx.slice) {
-      if (ctx.lower > ctx.upper) return null;
+      // A slice is exactly its size: it must itself sit within [minVolumeSize, maxVolumeSize].
+      if (ctx.lower !== ctx.req.sizeGiB || ctx.lower > ctx.upper) return null;
       return this.singleOrMirror(ctx.lower, ctx.lower);
     }
     const direct = this.singleOrMirror(ctx.lower, ctx.upper);
