@@ -6,7 +6,6 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { CodeMaker, TerraformProviderGenerator } from '@cdktf/provider-generator';
 import { dataSourceBlocks, providerBlock, resourceBlocks, type TfBlock } from '../../provider/terraform/schema';
 
 export const PROVIDER_FQPN = 'registry.opentofu.org/tessera/tessera';
@@ -61,6 +60,12 @@ export function withOverrides(src: string): string {
 
 /** Generate into `outDir` (default sdk/cdktf/.gen): providers/tessera/... */
 export async function generateInto(outDir: string): Promise<string[]> {
+  // Importing @cdktf/commons runs `terraform version` as a side effect (and may report
+  // telemetry); generation needs neither, so point it at a binary that does not exist.
+  process.env.CHECKPOINT_DISABLE ??= '1';
+  process.env.TERRAFORM_BINARY_NAME ??= 'tessera-generation-needs-no-terraform';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CodeMaker, TerraformProviderGenerator } = require('@cdktf/provider-generator') as typeof import('@cdktf/provider-generator');
   const code = new CodeMaker();
   const gen = new TerraformProviderGenerator(code, providerSchemaDocument() as never);
   gen.generateAll();

@@ -21,6 +21,8 @@ export interface ScaleOutProps {
   volume: ScaleOutVolumeOptions;
   /** Volume i is mounted at `<mountPathPrefix>/<i>`; omit to stage without a mount path. */
   mountPathPrefix?: string;
+  /** Stage each volume on its server (default true; false composes only, no agent needed). */
+  stage?: boolean;
   /** Default key policy id for the cluster's encrypted volumes. */
   keyPolicy?: string;
   networkTransportsAllowed?: string[];
@@ -49,6 +51,7 @@ export class ScaleOut extends Construct {
       networkTransportsAllowed: props.networkTransportsAllowed,
       provider: props.provider,
     });
+    const stage = props.stage ?? true;
     this.volumes = props.servers.map((server) =>
       Array.from({ length: props.volumesPerServer }, (_, i) => {
         const name = `${props.name}-${server}-${i}`;
@@ -57,8 +60,8 @@ export class ScaleOut extends Construct {
           ...props.volume,
           cluster: this.cluster.id,
           name,
-          server,
-          mountPath: props.mountPathPrefix ? `${props.mountPathPrefix}/${i}` : undefined,
+          server: stage ? server : undefined,
+          mountPath: stage && props.mountPathPrefix ? `${props.mountPathPrefix}/${i}` : undefined,
           provider: props.provider,
         });
       }),

@@ -1,0 +1,91 @@
+// CDKTF bindings: generated from schema.json and committed (stale check), the same schema the
+// provider serves, type-correct for the example app, and synthesizing the platform stack.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Testing } from 'cdktf';
+import ts from 'typescript';
+import { KafkaPlatform } from '../../examples/cdktf-platform/main';
+import { ScaleOut } from '../../sdk/cdktf';
+import { providerSchemaDocument, PROVIDER_FQPN, staleFiles } from '../../scripts/gen/cdktf';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+test('the committed bindings under sdk/cdktf/.gen are what schema.json generates', async () => {
+  expect(await staleFiles()).toEqual([]);
+}, 120_000);
+
+test('the generator input agrees with schema.generated.json on every attribute flag and type', () => {
+  const file = path.join(ROOT, 'provider', 'terraform', 'schema.generated.json');
+  const committed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const ours = providerSchemaDocument() as { provider_schemas: Record<string, Record<string, unknown>> };
+  const theirs = Object.values(committed.provider_schemas)[0] as Record<string, unknown>;
+  const mine = ours.provider_schemas[PROVIDER_FQPN];
+  const flags = (attrs: Record<string, Record<string, unknown>>) =>
+    Object.fromEntries(
+      Object.entries(attrs).map(([k, a]) => [k, { type: a.type, required: !!a.required, optional: !!a.optional, computed: !!a.computed, sensitive: !!a.sensitive, write_only: !!a.write_only }]),
+    );
+  for (const kind of ['resource_schemas', 'data_source_schemas'] as const) {
+    const a = mine[kind] as Record<string, { block: { attributes: Record<string, Record<string, unknown>> } }>;
+    const b = theirs[kind] as Record<string, { block: { attributes: Record<string, Record<string, unknown>> } }>;
+    expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+    for (const t of Object.keys(a)) {
+      const ma = flags(a[t].block.attributes);
+      // Data sources get a computed `id` from the provider (Terraform expects one).
+      if (kind === 'data_source_schemas' && !b[t].block.attributes.id) delete ma.id;
+      expect({ [t]: ma }).toEqual({ [t]: flags(b[t].block.attributes) });
+    }
+  }
+});
+
+test('the example CDKTF app and the ScaleOut construct type-check against the bindings', () => {
+  const files = [path.join(ROOT, 'examples', 'cdktf-platform', 'main.ts'), path.join(ROOT, 'sdk', 'cdktf', 'index.ts')];
+  const cfg = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
+  const parsed = ts.parseJsonConfigFileContent(cfg.config, ts.sys, ROOT);
+  const program = ts.createProgram(files, { ...parsed.options, noEmit: true });
+  const diags = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  expect(diags).toEqual([]);
+}, 120_000);
+
+type Json = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
+
+test('the platform stack synthesizes: mirrored encrypted logs per broker, slice caches, provider source', () => {
+  const app = Testing.app();
+  const stack = new KafkaPlatform(app, 'kafka-platform', { brokers: ['k1', 'k2'], attach: true, cacheType: 'slice', cacheSizeGiB: 100 });
+  const out = JSON.parse(Testing.synth(stack)) as Json;
+  const volumes = Object.values(out.resource.tessera_volume);
+  const logs = volumes.filter((v) => v.type === 'ssd');
+  const caches = volumes.filter((v) => v.type === 'slice');
+  expect(logs).toHaveLength(2);
+  expect(caches).toHaveLength(2);
+  for (const v of logs) {
+    expect(v).toMatchObject({ size_gib: 1000, redundancy: true, sg_resiliency: true, jbod_resiliency: true, encrypt: true, required_tags: ['nvme'], fs_type: 'xfs' });
+    expect(v.key_policy).toBe('${tessera_key_policy.kafka-keys.id}');
+    expect(v.mount_path).toBe('/var/lib/kafka/data/0');
+  }
+  expect(caches.map((c) => [c.name, c.server, c.size_gib])).toEqual([['cache-k1', 'k1', 100], ['cache-k2', 'k2', 100]]);
+  expect(Object.values(out.resource.tessera_cluster)[0]).toMatchObject({ name: 'kafka', servers: ['k1', 'k2'] });
+  expect(Object.values(out.resource.tessera_key_policy)[0].secret).toBe('${var.kafka_secret}');
+  expect((out as unknown as { terraform: { required_providers: Record<string, unknown> } }).terraform.required_providers.tessera).toMatchObject({ source: PROVIDER_FQPN });
+});
+
+test('ScaleOut: N servers x M volumes named after server and index; bad input names the field', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cdktf-'));
+  try {
+    const app = new App({ outdir: dir });
+    const stack = new (require('cdktf').TerraformStack)(app, 's');
+    const so = new ScaleOut(stack, 'db', { name: 'db', servers: ['k4', 'k5', 'k6'], volumesPerServer: 2, stage: false, volume: { type: 'hdd', sizeGib: 500 } });
+    expect(so.volumes.map((row) => row.length)).toEqual([2, 2, 2]);
+    const json = JSON.parse(Testing.synth(stack)) as Json;
+    const names = Object.values(json.resource.tessera_volume).map((v) => [v.name, v.server ?? null, v.size_gib]);
+    expect(names).toEqual([
+      ['db-k4-0', null, 500], ['db-k4-1', null, 500], ['db-k5-0', null, 500], ['db-k5-1', null, 500], ['db-k6-0', null, 500], ['db-k6-1', null, 500],
+    ]);
+    expect(() => new ScaleOut(stack, 'bad1', { name: 'Bad', servers: ['k1'], volumesPerServer: 1, volume: { sizeGib: 1 } })).toThrow(/^name: must match/);
+    expect(() => new ScaleOut(stack, 'bad2', { name: 'ok', servers: [], volumesPerServer: 1, volume: { sizeGib: 1 } })).toThrow(/^servers: must name/);
+    expect(() => new ScaleOut(stack, 'bad3', { name: 'ok', servers: ['k1'], volumesPerServer: 0, volume: { sizeGib: 1 } })).toThrow(/^volumesPerServer: must be a positive integer/);
+    expect(() => new ScaleOut(stack, 'bad4', { name: 'ok', servers: ['k1'], volumesPerServer: 1, mountPathPrefix: 'rel', volume: { sizeGib: 1 } })).toThrow(/^mountPathPrefix: must be an absolute path/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
