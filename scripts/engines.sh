@@ -40,7 +40,8 @@ die() { say "error: $*"; exit 1; }
 
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
 
-command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed to build the engines)"
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=/usr/local/go/bin:$PATH; fi
+command -v go >/dev/null || die "go is not on PATH (Go >= 1.26.6 is needed to build the engines)"
 mkdir -p "$BIN_DIR" "$SHIM_DIR" "$SRC_DIR" "$LOG_DIR"
 
 # Prints the replace directives of a go.mod whose target is a module (not a
