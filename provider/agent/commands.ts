@@ -75,6 +75,11 @@ export const cmd = {
   mount: (fsType: string, dev: string, target: string) => c('mount', '-t', fsType, dev, target),
   bindMount: (source: string, target: string) => c('mount', '--bind', source, target),
   umount: (target: string) => c('umount', target),
+  /** Filesystem size probes: ext4 by device, xfs by mount point. */
+  dumpe2fs: (dev: string) => c('dumpe2fs', '-h', dev),
+  xfsInfo: (mountpoint: string) => c('xfs_info', mountpoint),
+  /** resize2fs refuses to grow an unmounted ext4 that was not checked since it was last mounted. */
+  e2fsck: (dev: string): Cmd => ({ ...c('e2fsck', '-f', '-p', dev), timeoutMs: 600_000 }),
   growfs: (fsType: 'ext4' | 'xfs', dev: string, mountpoint: string): Cmd =>
     fsType === 'ext4' ? { ...c('resize2fs', dev), timeoutMs: 600_000 } : { ...c('xfs_growfs', mountpoint), timeoutMs: 600_000 },
 };

@@ -1,7 +1,7 @@
 // What the agent remembers per volume between runs: the assignment it is converging to (written
 // before the first step, so a volume can be unstaged after a crash even if the composer no
-// longer lists it), the key version on the LUKS header, the device size the filesystem was last
-// grown to and the mountPath it bound. Written after every step; never holds key material.
+// longer lists it), the key version on the LUKS header and the mountPath it
+// bound. Written after every step; never holds key material.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Assignment } from '../api/contract';
@@ -11,8 +11,6 @@ export interface VolumeRecord {
   assignment: Assignment;
   /** Key version the LUKS header is known to accept. */
   keyVersion?: number;
-  /** Size of the filesystem's device when the filesystem was last made or grown. */
-  fsDeviceBytes?: number;
   /** mountPath currently bind-mounted (may differ from the assignment's during a change). */
   boundPath?: string;
   /** Generation that was last fully staged. */

@@ -149,6 +149,19 @@ async function sameDevice(runner: Runner, a: string, b: string): Promise<boolean
   return a === b || (await canonical(runner, a)) === (await canonical(runner, b));
 }
 
+/** The filesystem's size in bytes (ext4 from its superblock, xfs from the mounted filesystem). */
+async function filesystemBytes(runner: Runner, fsType: 'ext4' | 'xfs', dev: string, mountpoint: string): Promise<number | undefined> {
+  if (fsType === 'ext4') {
+    const r = await mustRun(runner, cmd.dumpe2fs(dev));
+    const count = /^Block count:\s+(\d+)/m.exec(r.stdout);
+    const size = /^Block size:\s+(\d+)/m.exec(r.stdout);
+    return count && size ? Number(count[1]) * Number(size[1]) : undefined;
+  }
+  const r = await mustRun(runner, cmd.xfsInfo(mountpoint));
+  const m = /^data\s+=\s+bsize=(\d+)\s+blocks=(\d+)/m.exec(r.stdout);
+  return m ? Number(m[1]) * Number(m[2]) : undefined;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function withKey<T>(ctx: HostContext, volumeId: string, version: number | undefined, fn: (k: VolumeKeyMaterial) => Promise<T>): Promise<T> {
@@ -302,8 +315,22 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         return;
       }
       await mustRun(runner, cmd.mkfs(fsType, fsDev));
-      rec.fsDeviceBytes = await sizeOf(runner, fsDev);
     });
+    const grow = () =>
+      s.step('grow filesystem', async () => {
+        const devBytes = await sizeOf(runner, fsDev);
+        const mounted = !!(await mountedSource(runner, staging));
+        const fsBytes = await filesystemBytes(runner, fsType, fsDev, staging);
+        if (fsBytes === undefined || fsBytes + 64 * MiB >= devBytes) return;
+        if (fsType === 'ext4' && !mounted) {
+          // Offline growth: resize2fs insists on a fresh check first. e2fsck -p exits 1 when it fixed something.
+          const r = await runner.run(cmd.e2fsck(fsDev));
+          if (r.exitCode > 1) throw new CommandError(`e2fsck -f -p ${fsDev}`, r.exitCode, r.stderr || r.stdout);
+        }
+        await mustRun(runner, cmd.growfs(fsType, fsDev, staging));
+      });
+    // ext4 grows before it is mounted (offline) or online when it already is; xfs only grows mounted.
+    if (fsType === 'ext4') await grow();
     await s.step('mount at staging path', async () => {
       await mustRun(runner, cmd.mkdirP(staging));
       const src = await mountedSource(runner, staging);
@@ -313,12 +340,7 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
       }
       await mustRun(runner, cmd.mount(fsType, fsDev, staging));
     });
-    await s.step('grow filesystem', async () => {
-      const size = await sizeOf(runner, fsDev);
-      if (rec.fsDeviceBytes !== undefined && size <= rec.fsDeviceBytes) return;
-      await mustRun(runner, cmd.growfs(fsType, fsDev, staging));
-      rec.fsDeviceBytes = size;
-    });
+    if (fsType === 'xfs') await grow();
     publishSource = staging;
   }
 

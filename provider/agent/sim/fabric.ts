@@ -11,6 +11,8 @@ export interface FsContent {
   uuid: string;
   sizeBytes: number;
   files: Map<string, string>;
+  /** Checked (e2fsck -f) since it was last mounted: offline resize2fs requires it. */
+  checked: boolean;
 }
 
 export interface LuksContent {

@@ -99,6 +99,9 @@ export class SimulatedHost implements Runner {
       case 'umount': return this.umount(p);
       case 'resize2fs': return this.resize2fs(p);
       case 'xfs_growfs': return this.xfsGrowfs(p);
+      case 'dumpe2fs': return this.dumpe2fs(p);
+      case 'xfs_info': return this.xfsInfo(p);
+      case 'e2fsck': return this.e2fsck(p);
       default: return fail(127, `${cmd.file}: command not found on the simulated host`);
     }
   }
@@ -548,7 +551,7 @@ export class SimulatedHost implements Runner {
         : fail(1, `mkfs.xfs: ${dv} appears to contain an existing filesystem (${describe(c)}).\nmkfs.xfs: Use the -f option to force overwrite.`);
     }
     if (fsType === 'xfs' && d.sizeBytes < 300 * 1024 * 1024) return fail(1, 'Filesystem must be larger than 300MB.');
-    d.holder.content = { kind: 'fs', fsType, uuid: crypto.randomUUID(), sizeBytes: d.sizeBytes, files: new Map() };
+    d.holder.content = { kind: 'fs', fsType, uuid: crypto.randomUUID(), sizeBytes: d.sizeBytes, files: new Map(), checked: true };
     return ok();
   }
 
@@ -580,6 +583,7 @@ export class SimulatedHost implements Runner {
     const h = this.holderOf(d);
     if (h && !h.startsWith('mounted on')) return fail(32, `mount: ${target}: ${source} already mounted or mount point busy.`);
     this.mounts.push({ source: d.path, target, fsType: c.fsType, fs: c, bind: false });
+    c.checked = false;
     return ok();
   }
 
@@ -599,10 +603,40 @@ export class SimulatedHost implements Runner {
     if (!d) return fail(1, `resize2fs: No such file or directory while trying to open ${dv}`);
     const c = d.holder.content;
     if (c?.kind !== 'fs' || c.fsType !== 'ext4') return fail(1, `resize2fs: Bad magic number in super-block while trying to open ${dv}`);
-    if (!this.mounts.some((m) => m.source === d.path)) return fail(1, `Please run 'e2fsck -f ${dv}' first.`);
+    if (!this.mounts.some((m) => m.source === d.path) && !c.checked) return fail(1, `Please run 'e2fsck -f ${dv}' first.`);
     if (c.sizeBytes === d.sizeBytes) return ok(`The filesystem is already ${d.sizeBytes / 4096} (4k) blocks long.  Nothing to do!\n`);
     c.sizeBytes = d.sizeBytes;
     return ok(`The filesystem on ${dv} is now ${d.sizeBytes / 4096} (4k) blocks long.\n`);
+  }
+
+  private ext4(dv: string): { fs?: FsContent; err?: CommandResult } {
+    const d = this.dev(dv);
+    if (!d) return { err: fail(8, `No such file or directory while trying to open ${dv}`) };
+    const c = d.holder.content;
+    if (c?.kind !== 'fs' || c.fsType !== 'ext4') return { err: fail(8, `Bad magic number in super-block while trying to open ${dv}`) };
+    return { fs: c };
+  }
+
+  private dumpe2fs(p: Parsed): CommandResult {
+    const r = this.ext4(p.pos[0]);
+    if (r.err) return r.err;
+    return ok(`Filesystem UUID:          ${r.fs!.uuid}\nBlock count:              ${Math.floor(r.fs!.sizeBytes / 4096)}\nBlock size:               4096\n`);
+  }
+
+  private e2fsck(p: Parsed): CommandResult {
+    const dv = p.pos[0];
+    const r = this.ext4(dv);
+    if (r.err) return r.err;
+    const d = this.dev(dv)!;
+    if (this.mounts.some((m) => m.source === d.path)) return fail(8, `${dv} is mounted.\ne2fsck: Cannot continue, aborting.`);
+    r.fs!.checked = true;
+    return ok(`${dv}: clean\n`);
+  }
+
+  private xfsInfo(p: Parsed): CommandResult {
+    const m = this.mounts.find((x) => x.target === p.pos[0] && x.fs?.fsType === 'xfs');
+    if (!m) return fail(1, `xfs_info: ${p.pos[0]} is not a mounted XFS filesystem`);
+    return ok(`meta-data=${m.source} isize=512 agcount=4, agsize=1 blks\ndata     =                       bsize=4096   blocks=${Math.floor(m.fs!.sizeBytes / 4096)}, imaxpct=25\n`);
   }
 
   private xfsGrowfs(p: Parsed): CommandResult {
