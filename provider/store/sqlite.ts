@@ -67,6 +67,7 @@ interface LocalWatcher {
   prefix: string;
   nextRev: number;
   onEvent: (events: WatchEvent[]) => void;
+  onError?: (err: Error) => void;
   closed: boolean;
 }
 
@@ -392,7 +393,8 @@ export class SqliteStore implements Store {
   private maybeCompact(rev: number): void {
     if (rev - this.lastCompactCheck < COMPACT_EVERY) return;
     this.lastCompactCheck = rev;
-    const upTo = rev - this.retainRevisions;
+    // Never compact what our own watchers have not been given yet (one batch can be large).
+    const upTo = Math.min(rev - this.retainRevisions, this.dispatchedRev);
     if (upTo <= (this.stmt.getMeta.get('compacted') as number)) return;
     this.stmt.compactEvents.run(upTo);
     this.stmt.setMeta.run(upTo, 'compacted');
@@ -400,14 +402,19 @@ export class SqliteStore implements Store {
 
   // ---- watch ---------------------------------------------------------------------------------
 
-  async watch(prefix: string, fromRevision: number | undefined, onEvent: (events: WatchEvent[]) => void): Promise<Watcher> {
+  async watch(
+    prefix: string,
+    fromRevision: number | undefined,
+    onEvent: (events: WatchEvent[]) => void,
+    onError?: (err: Error) => void,
+  ): Promise<Watcher> {
     this.assertOpen();
     if (typeof prefix !== 'string') throw new StoreRequestError('prefix', 'must be a string');
     checkRevision('fromRevision', fromRevision);
     if (typeof onEvent !== 'function') throw new StoreRequestError('onEvent', 'must be a function');
     this.dispatch(); // catch up with other processes first, so "now" is current
     const start = Buffer.from(prefix, 'utf8');
-    const watcher: LocalWatcher = { start, end: prefixEnd(start), prefix, nextRev: this.dispatchedRev + 1, onEvent, closed: false };
+    const watcher: LocalWatcher = { start, end: prefixEnd(start), prefix, nextRev: this.dispatchedRev + 1, onEvent, onError, closed: false };
     if (fromRevision !== undefined) {
       const compacted = this.stmt.getMeta.get('compacted') as number;
       if (fromRevision < compacted) throw new CompactedError(fromRevision, compacted);
@@ -439,6 +446,20 @@ export class SqliteStore implements Store {
   private dispatch(): void {
     if (this.closed) return;
     if (this.watchers.size === 0) {
+      this.dispatchedRev = this.readRevision();
+      return;
+    }
+    const compacted = this.stmt.getMeta.get('compacted') as number;
+    if (compacted > this.dispatchedRev) {
+      // Another process compacted history we had not delivered yet (we lagged by more than
+      // retainRevisions): our watchers cannot be served exactly once any more.
+      const err = new CompactedError(this.dispatchedRev, compacted);
+      for (const w of [...this.watchers]) {
+        w.closed = true;
+        this.watchers.delete(w);
+        if (w.onError) callSafely(() => w.onError!(err));
+        else process.emitWarning(`sqlite watch on '${w.prefix}' ended: ${err.message}`);
+      }
       this.dispatchedRev = this.readRevision();
       return;
     }

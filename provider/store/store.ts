@@ -69,8 +69,16 @@ export interface Store {
   /**
    * Events for keys under prefix with revision > fromRevision (or from now), in revision order,
    * delivered exactly once each, including across the store's own reconnects.
+   * Rejects with CompactedError (./errors) when that history is gone: re-read, then watch from the
+   * read's revision. onError is called at most once if the watch ends for good later (e.g. the
+   * history it still needed was compacted); the watcher is then closed.
    */
-  watch(prefix: string, fromRevision: number | undefined, onEvent: (events: WatchEvent[]) => void): Promise<Watcher>;
+  watch(
+    prefix: string,
+    fromRevision: number | undefined,
+    onEvent: (events: WatchEvent[]) => void,
+    onError?: (err: Error) => void,
+  ): Promise<Watcher>;
   /** A lease with a TTL in seconds, kept alive in the background. Keys put with it vanish when it ends. */
   grantLease(ttlSeconds: number): Promise<Lease>;
   /** Current store revision. */
