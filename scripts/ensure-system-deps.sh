@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need, only those whose command is missing; safe to run
+# again. Debian/Ubuntu (apt). Add a package as "command:package" to SYSTEM_DEPS.
+set -euo pipefail
+
+SYSTEM_DEPS=(
+  "etcd:etcd-server"   # real etcd for the store tests (single node and 3-member clusters)
+)
+
+missing=()
+for entry in "${SYSTEM_DEPS[@]}"; do
+  cmd="${entry%%:*}"
+  pkg="${entry#*:}"
+  if command -v "$cmd" >/dev/null 2>&1; then
+    echo "ok: $cmd ($(command -v "$cmd"))"
+  else
+    echo "missing: $cmd -> will install $pkg"
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "system dependencies: all present"
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "error: apt-get not found; install these packages by hand: ${missing[*]}" >&2
+  exit 1
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo -n)
+  else
+    echo "error: not root and no sudo; install these packages by hand: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Wait for another apt/dpkg run (e.g. unattended upgrades) instead of failing on its lock.
+APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+export DEBIAN_FRONTEND=noninteractive
+
+"${SUDO[@]}" apt-get "${APT_OPTS[@]}" update -q
+"${SUDO[@]}" apt-get "${APT_OPTS[@]}" install -y -q --no-install-recommends "${missing[@]}"
+
+for entry in "${SYSTEM_DEPS[@]}"; do
+  cmd="${entry%%:*}"
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    echo "error: $cmd still missing after installing ${entry#*:}" >&2
+    exit 1
+  fi
+done
+echo "system dependencies: installed ${missing[*]}"
