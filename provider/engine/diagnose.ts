@@ -39,11 +39,13 @@ export function explain(pool: Pool, ctx: Ctx): PlacementFailure {
   const fits = free.filter((x) => x.size >= need);
   const fitsBounded = ctx.slice ? fits : fits.filter((x) => x.size <= ctx.upper);
   const what = ctx.slice ? `ssd with a free extent >= ${need} GiB` : `free ${kw} >= ${need} GiB`;
-  const noStriping = ctx.slice ? ' (slices are never striped)' : !req.striping ? ' and striping is false' : '';
+  const noStriping = ctx.slice ? '; slices are never striped' : !req.striping ? '; striping is false' : '';
 
   let single: PlacementFailure | null = null;
   if (fits.length === 0) {
-    single = failure('sizeGiB', `no ${ctx.slice ? 'ssd' : kw}${where} has ${ctx.slice ? 'a free extent' : 'a free drive'} >= ${need} GiB (largest: ${largest} GiB)${noStriping}`);
+    single = ctx.slice
+      ? failure('sizeGiB', `no ssd${where} has a free extent >= ${need} GiB (largest free extent: ${largest} GiB)${noStriping}`)
+      : failure('sizeGiB', `no free ${kw} >= ${need} GiB${where} (largest free: ${largest} GiB)${noStriping}`);
   } else if (fitsBounded.length === 0) {
     single = failure('maxVolumeSize', `every ${what}${where} is larger than maxVolumeSize ${ctx.upper} GiB${noStriping}`);
   } else if (ctx.mirrored) {
@@ -57,7 +59,7 @@ export function explain(pool: Pool, ctx: Ctx): PlacementFailure {
     }
   }
   // Striping only helps when no single drive is big enough; separation failures stay as they are.
-  if (single && (ctx.slice || !req.striping || fitsBounded.length > 0)) return single;
+  if (single && (ctx.slice || !req.striping || fitsBounded.length > 0 || free.length === 0)) return single;
   if (!single) {
     // Enough candidates overall, but not behind one common transport.
     return failure('networkTransportsAllowed', `the ${what}${where} do not share one transport with each other and the server`);
@@ -66,24 +68,37 @@ export function explain(pool: Pool, ctx: Ctx): PlacementFailure {
   // Whole drives, striping on: explain the largest RAID10 the request may use.
   if (req.raidMaxDrives < 4) return failure('raidMaxDrives', `${single.message.replace(/^[a-zA-Z]+: /, '')}; raidMaxDrives ${req.raidMaxDrives} leaves no room for RAID10 (4 drives at least)`);
   const kMax = Math.floor(req.raidMaxDrives / 2);
-  const memberNeed = Math.ceil(need / kMax);
-  const memberUpper = ctx.upper === Infinity ? Infinity : Math.floor(ctx.upper / kMax);
-  const pool10 = free.filter((x) => x.size >= memberNeed && x.size <= memberUpper);
-  const loose = maxPairs(pool10.map(() => 0), false);
-  const pairsText = `${need} GiB in RAID10 needs ${kMax} mirrored pairs of free ${kw} >= ${memberNeed} GiB (raidMaxDrives ${req.raidMaxDrives})${where}`;
-  if (pool10.length === 0 && single.constraint === 'maxVolumeSize') return single;
-  if (memberNeed > memberUpper) return failure('maxVolumeSize', `${pairsText}, but maxVolumeSize ${ctx.upper} GiB caps members at ${memberUpper} GiB`);
-  if (loose < kMax) return failure('raidMaxDrives', `${pairsText}; only ${pool10.length} such drive${pool10.length === 1 ? ' is' : 's are'} free`);
-  if (strictSg) {
-    const p = maxPairs(pool10.map((x) => pool.encSg[pool.enc[x.d]]), true);
-    if (p < kMax) {
-      const sgs = [...new Set(pool10.map((x) => pool.sgNames[pool.encSg[pool.enc[x.d]]]))];
-      return failure('sgResiliency', `${pairsText}; only ${p} pairs can span 2 storage groups (free drives in ${names(sgs)})`);
+  const sgOf = (x: { d: number }) => pool.encSg[pool.enc[x.d]];
+  const encOf = (x: { d: number }) => pool.enc[x.d];
+  const poolFor = (k: number) => {
+    const memberNeed = Math.ceil(need / k);
+    const memberUpper = ctx.upper === Infinity ? Infinity : Math.floor(ctx.upper / k);
+    return { memberNeed, memberUpper, drives: free.filter((x) => x.size >= memberNeed && x.size <= memberUpper) };
+  };
+  const text = (k: number, memberNeed: number) =>
+    `${need} GiB in RAID10 needs ${k} mirrored pairs of free ${kw} >= ${memberNeed} GiB (raidMaxDrives ${req.raidMaxDrives})${where}`;
+  // The fewest pairs for which enough drives are big enough: the separation rules decide.
+  for (let k = 2; k <= kMax; k++) {
+    const { memberNeed, drives: pk } = poolFor(k);
+    if (maxPairs(pk.map(() => 0), false) < k) continue;
+    if (strictSg) {
+      const p = maxPairs(pk.map(sgOf), true);
+      if (p < k) {
+        const sgs = [...new Set(pk.map((x) => pool.sgNames[sgOf(x)]))];
+        return failure('sgResiliency', `${text(k, memberNeed)}; only ${p} such pair${p === 1 ? '' : 's'} can span 2 storage groups (free drives in ${names(sgs)})`);
+      }
     }
+    if (strictJbod) {
+      const p = maxPairs(pk.map(encOf), true);
+      if (p < k) {
+        const encs = [...new Set(pk.map((x) => pool.encName[encOf(x)]))];
+        return failure('jbodResiliency', `${text(k, memberNeed)}; only ${p} such pair${p === 1 ? '' : 's'} can span 2 enclosures (free drives in ${names(encs)})`);
+      }
+    }
+    return failure('networkTransportsAllowed', `${text(k, memberNeed)}; the free drives do not share one transport with each other and the server`);
   }
-  if (strictJbod) {
-    const p = maxPairs(pool10.map((x) => pool.enc[x.d]), true);
-    if (p < kMax) return failure('jbodResiliency', `${pairsText}; only ${p} pairs can span 2 enclosures`);
-  }
-  return failure('networkTransportsAllowed', `${pairsText}; the free drives do not share one transport with each other and the server`);
+  const { memberNeed, memberUpper, drives: pool10 } = poolFor(kMax);
+  if (pool10.length === 0 && single.constraint === 'maxVolumeSize') return single;
+  if (memberNeed > memberUpper) return failure('maxVolumeSize', `${text(kMax, memberNeed)}, but maxVolumeSize ${ctx.upper} GiB caps members at ${memberUpper} GiB`);
+  return failure('raidMaxDrives', `${text(kMax, memberNeed)}; only ${pool10.length} such drive${pool10.length === 1 ? ' is' : 's are'} free`);
 }

@@ -44,7 +44,7 @@ describe('type and size', () => {
     const e = new AllocationEngine(lab());
     const f = failed(e.place('s1', req({ type: 'slice', sizeGiB: 1500 })));
     expect(f.constraint).toBe('sizeGiB');
-    expect(f.message).toBe('sizeGiB: no ssd has a free extent >= 1500 GiB (largest: 1000 GiB) (slices are never striped)');
+    expect(f.message).toBe('sizeGiB: no ssd has a free extent >= 1500 GiB (largest free extent: 1000 GiB); slices are never striped');
   });
 
   test.each([0, -3, 1.5, NaN])('sizeGiB %p is rejected', (size) => {
@@ -78,7 +78,7 @@ describe('striping and raidMaxDrives', () => {
     const e = new AllocationEngine(lab());
     const f = failed(e.plan(req({ sizeGiB: 10000, striping: false })));
     expect(f.constraint).toBe('sizeGiB');
-    expect(f.message).toBe('sizeGiB: no hdd has a free drive >= 10000 GiB (largest: 4000 GiB) and striping is false');
+    expect(f.message).toBe('sizeGiB: no free hdd >= 10000 GiB (largest free: 4000 GiB); striping is false');
   });
 
   test('raidMaxDrives caps the stripe', () => {
@@ -146,7 +146,7 @@ describe('redundancy', () => {
     expect(serials(ok(e.place('fill', req({ type: 'slice', sizeGiB: 900 }))))).toEqual(['s0']);
     const f = failed(e.plan(req({ type: 'slice', sizeGiB: 50, redundancy: true, sgResiliency: false, jbodResiliency: false })));
     expect(f.constraint).toBe('redundancy');
-    expect(f.message).toBe('redundancy: only 1 ssd with a free extent >= 50 GiB (s1), 2 needed for RAID1 (slices are never striped)');
+    expect(f.message).toBe('redundancy: only 1 ssd with a free extent >= 50 GiB (s1), 2 needed for RAID1; slices are never striped');
   });
 });
 
