@@ -156,11 +156,16 @@ export class AllocationEngine implements Allocator {
     return { ok: true };
   }
 
+  /** Throws on a malformed query (bad option, unknown server or storage group). */
   capacity(query: CapacityQuery): CapacityAnswer {
     const norm = normalizeRequest({ ...query, sizeGiB: 1 });
     if (!norm.ok) throw new Error(norm.failure.message);
     const ctx = resolve(this.pool, norm.value);
-    if (!ctx.ok) throw new Error(ctx.failure.message);
+    if (!ctx.ok) {
+      // No transport in common is an empty answer, not a malformed query.
+      if (ctx.failure.constraint === 'networkTransportsAllowed') return { availableGiB: 0, maximumVolumeSizeGiB: 0, byStorageGroup: {} };
+      throw new Error(ctx.failure.message);
+    }
     return capacity(this.pool, ctx.value);
   }
 
