@@ -101,6 +101,19 @@ interface MemberSpec {
   dataDir: string;
 }
 
+function recordPid(root: string, pid: number | undefined): void {
+  if (pid === undefined) return;
+  const file = path.join(root, OWNER_FILE);
+  let owner = { ownerPid: process.pid, pids: [] as number[] };
+  try {
+    owner = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // first member
+  }
+  owner.pids.push(pid);
+  fs.writeFileSync(file, JSON.stringify(owner));
+}
+
 function makeMember(spec: MemberSpec, initialCluster: string, token: string): EtcdMember & { launch(): void; logFile: string } {
   const clientUrl = `http://127.0.0.1:${spec.clientPort}`;
   const peerUrl = `http://127.0.0.1:${spec.peerPort}`;
@@ -140,6 +153,7 @@ function makeMember(spec: MemberSpec, initialCluster: string, token: string): Et
       fs.closeSync(log);
       proc = child;
       live.add(child);
+      recordPid(path.dirname(spec.dataDir), child.pid);
       exited = new Promise<void>((resolve) => child.on('exit', () => { live.delete(child); resolve(); }));
     },
     async kill9() {
@@ -161,11 +175,59 @@ function makeMember(spec: MemberSpec, initialCluster: string, token: string): Et
   return member;
 }
 
+const ROOT_PREFIX = 'tessera-etcd-';
+const OWNER_FILE = 'owner.json';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Kills etcd servers left behind by a test process that died without cleaning up (SIGKILL, OOM):
+ * every data root records its owner's pid and its servers' pids.
+ */
+export function reapOrphanedEtcd(): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith(ROOT_PREFIX)) continue;
+    const root = path.join(os.tmpdir(), name);
+    let owner: { ownerPid: number; pids: number[] };
+    try {
+      owner = JSON.parse(fs.readFileSync(path.join(root, OWNER_FILE), 'utf8'));
+    } catch {
+      continue; // not ours or still being written
+    }
+    if (alive(owner.ownerPid)) continue;
+    for (const pid of owner.pids) {
+      let cmdline = '';
+      try {
+        cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      // Only a process that is really an etcd on this data root.
+      if (cmdline.includes('etcd') && cmdline.includes(root)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
 /** Starts an etcd cluster of `size` members on free loopback ports; resolves when all are healthy. */
 export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
   if (!Number.isInteger(size) || size < 1) throw new Error(`size: must be an integer >= 1, got ${size}`);
   installExitHook();
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-etcd-'));
+  reapOrphanedEtcd();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), ROOT_PREFIX));
   const specs: MemberSpec[] = [];
   for (let i = 0; i < size; i++) {
     specs.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: path.join(root, `m${i}.etcd`) });

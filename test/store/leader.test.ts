@@ -92,6 +92,31 @@ describe.each(backends)('leader election on %s', (kind, storeUrl, open) => {
     await b.kill9();
     await c.kill9();
   }, 60_000);
+
+  test('a leader frozen past its TTL (SIGSTOP) is replaced, and steps down as soon as it wakes', async () => {
+    const name = `frozen-${kind}`;
+    const a = startTsChild('test/store/fixtures/campaigner.ts', [storeUrl(), name, 'http://a']);
+    children.push(a);
+    await a.waitForLine(/^ready leader=1 address=http:\/\/a$/);
+    const b = startTsChild('test/store/fixtures/campaigner.ts', [storeUrl(), name, 'http://b']);
+    children.push(b);
+    await b.waitForLine(/^ready leader=0 address=http:\/\/a$/);
+    a.proc.kill('SIGSTOP');
+    try {
+      await b.waitForLine(/^state leader=1 address=http:\/\/b$/, 10_000);
+    } finally {
+      a.proc.kill('SIGCONT');
+    }
+    const wokeAt = Date.now();
+    // Its lease is gone: it must give up leadership before anything else, then follow b.
+    await a.waitForLine(/^state leader=0 /, 5_000);
+    expect(Date.now() - wokeAt).toBeLessThan(1_000);
+    await a.waitForLine(/^state leader=0 address=http:\/\/b$/, 10_000);
+    const aStates = a.lines.filter((l) => l.startsWith('state'));
+    expect(aStates.some((l) => l.includes('leader=1'))).toBe(false);
+    await a.kill9();
+    await b.kill9();
+  }, 60_000);
 });
 
 test('campaign refuses bad options, naming the field', async () => {
