@@ -219,7 +219,12 @@ export class EtcdStore implements Store {
       else process.emitWarning(`etcd watch on '${prefix}' ended: ${err.message}`);
     });
     this.watches.add(w);
-    await w.start();
+    try {
+      await w.start();
+    } catch (err) {
+      this.watches.delete(w);
+      throw err;
+    }
     return { close: async () => { this.watches.delete(w); w.close(); } };
   }
 
@@ -431,9 +436,17 @@ class EtcdWatch {
     this.range = prefixRange(prefix);
   }
 
-  start(): Promise<void> {
+  /** Resolves once etcd confirmed the watch; rejects if no member did within timeoutMs. */
+  start(timeoutMs = 15_000): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.created = { resolve, reject };
+      const timer = setTimeout(() => {
+        this.close();
+        reject(new Error(`etcd watch: no member confirmed the watch within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.created = {
+        resolve: () => { clearTimeout(timer); resolve(); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
       this.connect();
     });
   }

@@ -256,6 +256,29 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
   return cluster;
 }
 
+/** The member that is currently the raft leader (asked through the members' status API). */
+export async function raftLeader(cluster: EtcdCluster, timeoutMs = 10_000): Promise<EtcdMember> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ids = new Map<string, EtcdMember>();
+    let leader: string | undefined;
+    for (const m of cluster.members.filter((x) => x.running())) {
+      try {
+        const res = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) });
+        const status = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+        if (status.header?.member_id) ids.set(status.header.member_id, m);
+        if (status.leader && status.leader !== '0') leader = status.leader;
+      } catch {
+        // a member that does not answer is not the leader we can use
+      }
+    }
+    const found = leader ? ids.get(leader) : undefined;
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no raft leader among ${cluster.endpoints.join(', ')} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A single-node etcd. */
 export function startEtcd(): Promise<EtcdCluster> {
   return startEtcdCluster(1);
