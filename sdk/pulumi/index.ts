@@ -3,3 +3,5 @@
 export * from './resources.generated';
 export * from './types.generated';
 export { providerFor } from './runtime';
+export { ScaleOutCluster, SCALE_OUT_TYPE } from './scaleout';
+export type { ScaleOutClusterArgs, VolumeTemplate, SliceTemplate, CompositionRow } from './scaleout';

@@ -45,8 +45,19 @@ export function dynamicResourceProps(
   if (props.name === undefined) props.name = name;
   for (const f of secretAttributes(type)) if (props[f] !== undefined) props[f] = pulumi.secret(props[f]);
   // owner = this resource's URN, so the composer shows who made each object.
-  props.owner = pulumi.createUrn(name, token, opts?.parent);
+  props.owner = ownerUrn(name, token, opts?.parent);
   return props;
+}
+
+/**
+ * This resource's URN as a plain string input. The parent's URN is taken through a promise so
+ * the owner carries no dependency on the parent: depending on a component means waiting for
+ * all its children, this resource included (a deadlock).
+ */
+export function ownerUrn(name: string, token: string, parent: pulumi.Resource | undefined): pulumi.Input<string> {
+  if (!parent) return pulumi.createUrn(name, token);
+  const parentUrn = new Promise<string>((resolve) => parent.urn.apply((u) => resolve(u)));
+  return pulumi.createUrn(name, token, pulumi.output(parentUrn));
 }
 
 export function dynamicResourceOptions(type: string, opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions {

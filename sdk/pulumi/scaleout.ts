@@ -1,0 +1,100 @@
+// The scale-out pattern as one component: a cluster of N servers, each with the same M volumes
+// (and optional slices) mounted at the same paths, the way Kafka brokers or Cassandra nodes are
+// laid out. Per-server names are `<server>-<template>` inside the cluster.
+import * as pulumi from '@pulumi/pulumi';
+import { Cluster, Slice, Volume } from './resources.generated';
+import type { SliceArgs, VolumeArgs, VolumeMember } from './types.generated';
+
+export const SCALE_OUT_TYPE = 'tessera:index:ScaleOutCluster';
+
+/** One volume every server gets. `name` becomes `<server>-<name>`. */
+export interface VolumeTemplate extends Omit<VolumeArgs, 'cluster' | 'name' | 'server'> {
+  name: string;
+}
+
+/** One slice every server gets. `name` becomes `<server>-<name>`. */
+export interface SliceTemplate extends Omit<SliceArgs, 'cluster' | 'name' | 'server'> {
+  name: string;
+}
+
+export interface ScaleOutClusterArgs {
+  /** Cluster name (default: the component's name). */
+  clusterName?: pulumi.Input<string>;
+  /** The member servers, by inventory name: one set of volumes each. */
+  servers: string[];
+  /** Key policy id for the encrypted volumes (also the cluster's default). */
+  keyPolicy?: pulumi.Input<string>;
+  networkTransportsAllowed?: VolumeArgs['networkTransportsAllowed'];
+  volumes: VolumeTemplate[];
+  slices?: SliceTemplate[];
+}
+
+/** One row of the composition: where a volume or slice lives and what it is made of. */
+export interface CompositionRow {
+  kind: 'volume' | 'slice';
+  name: string;
+  server?: string;
+  mountPath?: string;
+  devicePath?: string;
+  raidLevel: string;
+  transport: string;
+  capacityGiB: number;
+  state: string;
+  members: VolumeMember[];
+}
+
+function checkTemplateNames(kind: string, names: string[]): void {
+  const seen = new Set<string>();
+  names.forEach((n, i) => {
+    if (seen.has(n)) throw new Error(`ScaleOutCluster: ${kind}[${i}].name: duplicate template name ${JSON.stringify(n)}`);
+    seen.add(n);
+  });
+}
+
+export class ScaleOutCluster extends pulumi.ComponentResource {
+  readonly cluster: Cluster;
+  /** Volumes by server, in template order. */
+  readonly volumes: Record<string, Volume[]>;
+  /** Slices by server, in template order. */
+  readonly slices: Record<string, Slice[]>;
+  /** Every volume and slice with its members, RAID level, transport and mount. */
+  readonly composition: pulumi.Output<CompositionRow[]>;
+
+  constructor(name: string, args: ScaleOutClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SCALE_OUT_TYPE, name, {}, opts);
+    if (args.servers.length === 0) throw new Error('ScaleOutCluster: servers: needs at least one server');
+    checkTemplateNames('servers', args.servers);
+    checkTemplateNames('volumes', args.volumes.map((v) => v.name));
+    checkTemplateNames('slices', (args.slices ?? []).map((s) => s.name));
+    const parent = { parent: this };
+    this.cluster = new Cluster(
+      name,
+      { name: args.clusterName ?? name, servers: args.servers, keyPolicy: args.keyPolicy, networkTransportsAllowed: args.networkTransportsAllowed },
+      parent,
+    );
+    this.volumes = {};
+    this.slices = {};
+    for (const server of args.servers) {
+      this.volumes[server] = args.volumes.map(({ name: tpl, ...spec }) => {
+        const keyPolicy = spec.encrypt ? (spec.keyPolicy ?? args.keyPolicy) : spec.keyPolicy;
+        return new Volume(`${name}-${server}-${tpl}`, { ...spec, keyPolicy, cluster: this.cluster.id, name: `${server}-${tpl}`, server }, parent);
+      });
+      this.slices[server] = (args.slices ?? []).map(
+        ({ name: tpl, ...spec }) => new Slice(`${name}-${server}-${tpl}`, { ...spec, cluster: this.cluster.id, name: `${server}-${tpl}`, server }, parent),
+      );
+    }
+    const rows: pulumi.Output<CompositionRow>[] = [];
+    for (const server of args.servers) {
+      for (const v of this.volumes[server]) {
+        const row = pulumi.all({ name: v.name, server: v.server, mountPath: v.mountPath, devicePath: v.devicePath, raidLevel: v.raidLevel, transport: v.transport, capacityGiB: v.capacityGiB, state: v.state, members: v.members } as Record<string, pulumi.Input<unknown>>);
+        rows.push(row.apply((r) => ({ kind: 'volume', ...r }) as CompositionRow));
+      }
+      for (const sl of this.slices[server]) {
+        const row = pulumi.all({ name: sl.name, server: sl.server, devicePath: sl.devicePath, transport: sl.transport, capacityGiB: sl.capacityGiB, state: sl.state, members: sl.members } as Record<string, pulumi.Input<unknown>>);
+        rows.push(row.apply((r) => ({ kind: 'slice', raidLevel: 'none', ...r }) as CompositionRow));
+      }
+    }
+    this.composition = pulumi.all(rows);
+    this.registerOutputs({ clusterId: this.cluster.id, composition: this.composition });
+  }
+}
