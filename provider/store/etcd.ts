@@ -25,6 +25,8 @@ export interface EtcdStoreOptions {
 }
 
 const ALL_KEYS = Buffer.from([0]);
+/** Keys per page of a prefix range. */
+const RANGE_PAGE = 1_000;
 
 function b(s: string): Buffer {
   return Buffer.from(s, 'utf8');
@@ -72,7 +74,7 @@ function toRequestOp(op: Op): RPC.IRequestOp {
     case 'get':
       return { request_range: { key: b(op.key) } };
     case 'range':
-      return { request_range: { ...prefixRange(op.prefix), sort_target: 'Key', sort_order: 'Ascend' } };
+      return { request_range: prefixRange(op.prefix) }; // etcd returns ranges in key order
   }
 }
 
@@ -121,6 +123,8 @@ export class EtcdStore implements Store {
     const clientOptions: IOptions = {
       hosts,
       dialTimeout: options.connectTimeoutMs ?? 10_000,
+      // A txn's range op cannot be paged: allow large answers (gRPC's default cap is 4 MiB).
+      grpcOptions: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
       defaultCallOptions: (ctx) => {
         if (ctx.isStream) return {};
         const isPrefixRange = ctx.method === 'range' && (ctx.params as RPC.IRangeRequest | undefined)?.range_end !== undefined;
@@ -156,8 +160,19 @@ export class EtcdStore implements Store {
     this.assertOpen();
     if (typeof prefix !== 'string') throw new StoreRequestError('prefix', 'must be a string');
     if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 1)) throw new StoreRequestError('limit', 'must be an integer >= 1');
-    const res = await this.client.kv.range({ ...prefixRange(prefix), limit: opts.limit ?? 0, sort_target: 'Key', sort_order: 'Ascend' });
-    return res.kvs.map(toKeyValue);
+    // Page through large ranges at one pinned revision: one consistent snapshot, no giant message.
+    const { key, range_end } = prefixRange(prefix);
+    const want = opts.limit ?? Infinity;
+    const out: KeyValue[] = [];
+    let start = key;
+    let revision: string | undefined;
+    for (;;) {
+      const res = await this.client.kv.range({ key: start, range_end, limit: Math.min(RANGE_PAGE, want - out.length), revision: revision ?? 0 });
+      revision ??= String(res.header.revision);
+      out.push(...res.kvs.map(toKeyValue));
+      if (!res.more || res.kvs.length === 0 || out.length >= want) return out;
+      start = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])]);
+    }
   }
 
   async put(key: string, value: string, opts: { lease?: string } = {}): Promise<number> {

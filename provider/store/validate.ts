@@ -28,8 +28,15 @@ export function checkRevision(field: string, revision: unknown): void {
   }
 }
 
+/**
+ * etcd refuses a txn with more than 128 compares or ops per branch (its --max-txn-ops default).
+ * Both stores refuse it, so code tested on SQLite does not first fail on etcd.
+ */
+export const MAX_TXN_OPS = 128;
+
 function checkOps(branch: string, ops: Op[]): void {
   if (!Array.isArray(ops)) throw new StoreRequestError(branch, 'must be an array');
+  if (ops.length > MAX_TXN_OPS) throw new StoreRequestError(branch, `at most ${MAX_TXN_OPS} operations per transaction (etcd's limit), got ${ops.length}`);
   // etcd refuses a txn that writes one key twice; refuse it the same way everywhere.
   const written = new Set<string>();
   const deletedPrefixes: string[] = [];
@@ -71,6 +78,7 @@ function checkOps(branch: string, ops: Op[]): void {
 export function checkTxn(request: TxnRequest): void {
   if (request === null || typeof request !== 'object') throw new StoreRequestError('txn', 'must be an object');
   if (!Array.isArray(request.compare)) throw new StoreRequestError('compare', 'must be an array');
+  if (request.compare.length > MAX_TXN_OPS) throw new StoreRequestError('compare', `at most ${MAX_TXN_OPS} compares per transaction (etcd's limit), got ${request.compare.length}`);
   request.compare.forEach((c, i) => {
     const f = `compare[${i}]`;
     checkKey(`${f}.key`, c?.key);

@@ -187,6 +187,27 @@ export function defineStoreConformance(label: string, backend: () => StoreBacken
       expect(await store.get(p + 'a')).toBeUndefined();
     });
 
+    test('a txn of 128 ops is accepted; 129 are refused (etcd\'s limit, enforced by both stores)', async () => {
+      const ops = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'put' as const, key: `${p}many/${i}`, value: String(i) }));
+      const ok = await store.txn({ compare: [], success: ops(128) });
+      expect(ok.succeeded).toBe(true);
+      expect(await store.range(p + 'many/')).toHaveLength(128);
+      await expect(store.txn({ compare: [], success: ops(129) })).rejects.toThrow(/^success: at most 128 operations per transaction/);
+    });
+
+    test('a large range comes back whole and sorted (paged where the store pages)', async () => {
+      const n = 2_500;
+      for (let i = 0; i < n; i += 125) {
+        await store.txn({ compare: [], success: Array.from({ length: 125 }, (_, j) => ({ type: 'put' as const, key: `${p}big/${String(i + j).padStart(5, '0')}`, value: 'v'.repeat(200) })) });
+      }
+      const all = await store.range(p + 'big/');
+      expect(all).toHaveLength(n);
+      expect(all.map((kv) => kv.key)).toEqual(Array.from({ length: n }, (_, i) => `${p}big/${String(i).padStart(5, '0')}`));
+      const some = await store.range(p + 'big/', { limit: 1_234 });
+      expect(some).toHaveLength(1_234);
+      expect(some[1_233].key).toBe(`${p}big/01233`);
+    });
+
     test('concurrent compare-and-swap increments from two handles lose no update', async () => {
       const other = await another();
       const k = p + 'counter';
