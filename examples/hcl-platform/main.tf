@@ -97,9 +97,12 @@ resource "tessera_volume" "cache" {
   mount_path = var.attach ? "/var/lib/kafka/cache" : null
 }
 
+# Read after the volumes, so it reports what is left for the next mirrored volume.
 data "tessera_capacity" "mirrored_ssd" {
   type       = "ssd"
   redundancy = true
+
+  depends_on = [tessera_volume.log, tessera_volume.cache]
 }
 
 output "log_volumes" {

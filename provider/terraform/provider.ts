@@ -6,6 +6,7 @@
 //  - computed outputs are unknown on create/replace; on an in-place update only the ones that
 //    can change (not `stable`) become unknown; with no change the plan is the prior state;
 //  - write-only attributes are null in every plan and state.
+import { createHash } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { readDataSource } from '../handlers';
 import { crossFieldFailures } from '../handlers/rules';
@@ -284,6 +285,9 @@ export class TesseraProvider {
     const proposed = decodeDynamicValue(req.proposed_new_state, b.type) as TfObject | null;
     const config = decodeDynamicValue(req.config, b.type) as TfObject | null;
     const empty = { planned_private: req.prior_private ?? Buffer.alloc(0), requires_replace: [] as unknown[] };
+    // Terraform plans a replacement twice: with the prior state, then with a null prior and
+    // the first answer's private bytes. The marker there says "this create replaces <id>".
+    const replacing = prior ? undefined : replacedId(req.prior_private);
     if (!proposed) return { ...empty, planned_state: encodeDynamicValue(null, b.type), diagnostics: [] };
 
     const diags: Diagnostic[] = [];
@@ -312,9 +316,12 @@ export class TesseraProvider {
       changed = d.changed.length > 0;
       for (const f of d.replaces) requiresReplace.push({ steps: [{ attribute_name: b.attributes.find((a) => a.name === f)!.tfName }] });
       for (const f of d.shrinks) {
-        diags.push(error(`Cannot shrink ${f}`, `${f}: shrinking is refused (from ${String(priorInputs[f])} to ${String(newInputs[f])} GiB); only growth is applied in place`, f));
+        diags.push(error(`Cannot shrink ${tfName(f)}`, `${tfName(f)}: shrinking is refused (from ${String(priorInputs[f])} to ${String(newInputs[f])} GiB); only growth is applied in place`, f));
       }
-      if (d.replaces.length) create = true;
+      if (d.replaces.length) {
+        create = true;
+        empty.planned_private = Buffer.from(JSON.stringify({ replaces: prior.id }));
+      }
     }
 
     // Computed outputs.
@@ -333,7 +340,7 @@ export class TesseraProvider {
     if (create && this.state.conn && diags.length === 0) {
       const { inputs, unknownFields } = inputsOf(b, planned);
       try {
-        const res = await this.handler(b.typeName).check({ ...inputs, ...this.writeOnlyInputs(b, config) }, { preview: !prior, unknown: unknownFields } as never);
+        const res = await this.handler(b.typeName).check({ ...inputs, ...this.writeOnlyInputs(b, config) }, { preview: !prior && !replacing, unknown: unknownFields } as never);
         diags.push(...failureDiagnostics(res.failures, 'Not feasible'));
       } catch (e) {
         diags.push(...errorDiagnostics(e, `Planning ${b.typeName}`));
@@ -412,7 +419,7 @@ export class TesseraProvider {
       const state = toTfObject(b, props);
       const query: Props = {};
       for (const a of b.attributes) if (isInputAttr(a) && props[a.name] !== undefined) query[a.name] = props[a.name];
-      state.id = `${b.typeName}:${JSON.stringify(query)}`;
+      state.id = `${b.typeName}:${createHash('sha256').update(JSON.stringify(query)).digest('hex').slice(0, 16)}`;
       return { state: encodeDynamicValue(state, b.type), diagnostics: [] };
     } catch (e) {
       return { diagnostics: errorDiagnostics(e, `Reading data source ${b.typeName}`) };
@@ -422,6 +429,16 @@ export class TesseraProvider {
   stop(): unknown {
     this.state.stopped = true;
     return { Error: '' };
+  }
+}
+
+function replacedId(priv: Buffer | undefined): string | undefined {
+  if (!priv || priv.length === 0) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(priv).toString('utf8')) as { replaces?: unknown };
+    return typeof v.replaces === 'string' ? v.replaces : undefined;
+  } catch {
+    return undefined;
   }
 }
 

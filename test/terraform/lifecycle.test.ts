@@ -49,9 +49,10 @@ interface Planned {
   planned: Obj | null;
   replace: string[];
   diagnostics: { severity: number; summary: string; detail: string; attribute?: { steps: { attribute_name?: string }[] } }[];
+  private?: Buffer;
 }
 
-async function plan(type: string, prior: Obj | null, config: Obj | null): Promise<Planned> {
+async function plan(type: string, prior: Obj | null, config: Obj | null, priorPrivate = Buffer.alloc(0)): Promise<Planned> {
   // Terraform's proposed new state: config, with prior values for computed attributes left null.
   let proposed: Obj | null = null;
   if (config) {
@@ -63,13 +64,14 @@ async function plan(type: string, prior: Obj | null, config: Obj | null): Promis
     prior_state: await p.dv(type, prior),
     proposed_new_state: await p.dv(type, proposed),
     config: await p.dv(type, config),
-    prior_private: Buffer.alloc(0),
+    prior_private: priorPrivate,
     client_capabilities: { write_only_attributes_allowed: true },
   });
   return {
     planned: (await p.value(type, res.planned_state)) as Obj | null,
     replace: res.requires_replace.map((r: { steps: { attribute_name: string }[] }) => r.steps.map((s) => s.attribute_name).join('.')),
     diagnostics: res.diagnostics,
+    private: res.planned_private,
   };
 }
 
@@ -183,7 +185,7 @@ test('a platform stack: plan with unknowns, apply, no-op plan, grow in place, sh
   const shrink = await plan('tessera_volume', cache, await p.object('tessera_volume', cacheConfig(120)));
   expect(shrink.diagnostics).toHaveLength(1);
   expect(shrink.diagnostics[0]).toMatchObject({ severity: 1, attribute: { steps: [{ attribute_name: 'size_gib' }] } });
-  expect(shrink.diagnostics[0].detail).toMatch(/shrink/);
+  expect(shrink.diagnostics[0].detail).toMatch(/^size_gib: shrinking is refused \(from 150 to 120 GiB\)/);
 
   // Changing the type replaces (and the size then no longer grows in place either).
   const ssdConfig = await p.object('tessera_volume', cacheConfig(150, 'ssd'));
@@ -191,6 +193,11 @@ test('a platform stack: plan with unknowns, apply, no-op plan, grow in place, sh
   expect(rep.diagnostics).toEqual([]);
   expect(rep.replace).toEqual(['type']);
   expect(rep.planned).toMatchObject({ id: unknown, capacity_gib: unknown, members: unknown, owner: 'terraform:tessera_volume.cache-0' });
+  // Terraform then plans the replacement's create with a null prior and the first plan's
+  // private bytes: no dry-run conflict with the object that is about to go.
+  const second = await plan('tessera_volume', null, ssdConfig, rep.private);
+  expect(second.diagnostics).toEqual([]);
+  expect((await plan('tessera_volume', null, ssdConfig)).diagnostics[0].detail).toMatch(/conflict_exists/);
   const replaced = await converge('tessera_volume', cache, ssdConfig);
   expect(replaced.id).not.toBe(cache.id);
   expect(replaced.type).toBe('ssd');
