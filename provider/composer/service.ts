@@ -87,6 +87,8 @@ export class ComposerService {
   private readonly locks = new KeyedMutex();
   private readonly gate = new RwGate();
   private readonly heartbeats = new Map<string, number>();
+  /** Operations a request of this process is still driving: the reconciler leaves them alone. */
+  private readonly inFlight = new Set<string>();
   private resyncing?: Promise<void>;
   ready = false;
 
@@ -144,7 +146,7 @@ export class ComposerService {
   private async reconcileLocked(): Promise<number> {
     let n = 0;
     for (const op of [...this.state.ops.values()]) {
-      if (op.state !== 'pending') continue;
+      if (op.state !== 'pending' || this.inFlight.has(op.id)) continue;
       if (op.kind === 'rotate') {
         if (await this.maybeFinishRotation(op)) n++;
         continue;
@@ -636,6 +638,7 @@ export class ComposerService {
       // by the reconciler if we die before phase 2).
       const op = this.newOp('create', kind, id, { allocation: id, sizeGiB: v.sizeGiB, placement: { raidLevel: placement.raidLevel, members: placement.members.length, capacityGiB: placement.capacityGiB } });
       op.recovery = { action: 'rollback', muts: [{ key: allocKey }, { key: nameKey }] };
+      this.inFlight.add(op.id);
       try {
         await this.commit(
           [
@@ -646,6 +649,7 @@ export class ComposerService {
           [{ key: nameKey, target: 'version', op: '=', value: 0 }],
         );
       } catch (e) {
+        this.inFlight.delete(op.id);
         if (!(e instanceof UncertainCommit)) engine.release(id);
         throw e;
       }
@@ -659,6 +663,8 @@ export class ComposerService {
       } catch (e) {
         if (!(e instanceof UncertainCommit)) await this.rollbackPhase1(op).catch(() => undefined);
         throw e;
+      } finally {
+        this.inFlight.delete(op.id);
       }
       return { status: 201, body: this.toWire(kind, obj) as Volume };
     });
@@ -833,8 +839,13 @@ export class ComposerService {
     const finalMuts: Mut[] = [{ key: keys.allocation(id) }, { key: keys.object(resource, id) }];
     const op = this.newOp(kind, resource, id, { allocation: id, capacityGiB: cur.capacityGiB });
     op.recovery = { action: 'rollforward', muts: finalMuts };
-    await this.commit([...extra, { key: keys.object(resource, id), value: { ...cur, state: 'deleting', updatedAt: now() } }, { key: keys.op(op.id), value: op }]);
-    await this.commit([...finalMuts, { key: keys.op(op.id), value: this.finished(op, 'done') }]);
+    this.inFlight.add(op.id);
+    try {
+      await this.commit([...extra, { key: keys.object(resource, id), value: { ...cur, state: 'deleting', updatedAt: now() } }, { key: keys.op(op.id), value: op }]);
+      await this.commit([...finalMuts, { key: keys.op(op.id), value: this.finished(op, 'done') }]);
+    } finally {
+      this.inFlight.delete(op.id);
+    }
   }
 
   // ---------------------------------------------------------------- key policies

@@ -1,0 +1,110 @@
+// Client commands against a running composer: inventory load/show, capacity, and `ls` of
+// clusters, volumes, slices, operations and servers. Tables by default, --json everywhere.
+// Endpoint and token: --endpoint / --token-file, or TESSERA_ENDPOINT / TESSERA_TOKEN.
+import * as fs from 'node:fs';
+import { type Command, type ParsedArgs, ProgressBar, UsageError, flagBool, flagString, table } from '../framework';
+import { loadInventoryFile } from '../../inventory';
+import { ComposerClient, encodeQuery } from '../../handlers/client';
+
+function connect(args: ParsedArgs): ComposerClient {
+  const endpoint = flagString(args, 'endpoint') ?? process.env.TESSERA_ENDPOINT;
+  if (!endpoint) throw new UsageError('no composer: give --endpoint URL or set TESSERA_ENDPOINT');
+  const tokenFile = flagString(args, 'token-file');
+  let token = process.env.TESSERA_TOKEN;
+  if (tokenFile) {
+    try {
+      token = fs.readFileSync(tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new UsageError(`--token-file ${tokenFile}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  }
+  if (!token) throw new UsageError('no token: give --token-file FILE or set TESSERA_TOKEN');
+  return new ComposerClient({ endpoint, token, retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 } });
+}
+
+const out = (args: ParsedArgs, json: unknown, render: () => string) => {
+  console.log(flagBool(args, 'json') ? JSON.stringify(json, null, 2) : render());
+};
+
+type Row = Record<string, unknown>;
+const s = (v: unknown) => (v === undefined || v === null ? '' : Array.isArray(v) ? v.join(',') : String(v));
+
+function lsCommand(name: string, path: string, headers: string[], row: (o: Row) => unknown[], summary: string): Command {
+  return {
+    path: [name, 'ls'],
+    summary,
+    usage: `tessera ${name} ls [--cluster ID] [--state S] [--json] [--endpoint URL] [--token-file F]`,
+    async run(args) {
+      const c = connect(args);
+      const query = { cluster: flagString(args, 'cluster'), state: flagString(args, 'state') };
+      const { data } = await c.request<{ items: Row[] }>('GET', path, { query });
+      out(args, data.items, () => (data.items.length === 0 ? `no ${name}` : table(headers, data.items.map((o) => row(o).map(s)))));
+    },
+  };
+}
+
+export const commands: Command[] = [
+  {
+    path: ['inventory', 'load'],
+    summary: 'Load (or replace) the composer inventory from a topology file',
+    usage: 'tessera inventory load FILE [--json] [--endpoint URL] [--token-file F]',
+    async run(args) {
+      const file = args.positional[0];
+      if (!file) throw new UsageError('a topology file is required');
+      const inv = loadInventoryFile(file);
+      const c = connect(args);
+      const drives = inv.storageGroups.reduce((n, g) => n + g.enclosures.reduce((m, e) => m + e.drives.length, 0), 0);
+      // The upload is one request; the bar shows the phases of a large load.
+      const bar = new ProgressBar(`loading ${drives} drives`, 3);
+      bar.update(1);
+      const pending = c.request<Row>('PUT', '/v1/inventory', { body: inv });
+      const ticker = setInterval(() => bar.update(2), 500);
+      try {
+        const { data } = await pending;
+        bar.update(3);
+        out(args, data, () => `inventory loaded: ${(data.storageGroups as string[]).length} storage groups, ${data.enclosureCount} enclosures, ${data.driveCount} drives, ${(data.servers as string[]).length} servers (revision ${data.revision})`);
+      } finally {
+        clearInterval(ticker);
+      }
+    },
+  },
+  {
+    path: ['inventory', 'show'],
+    summary: 'Show the composer inventory summary (or the full inventory with --full --json)',
+    usage: 'tessera inventory show [--full] [--json]',
+    async run(args) {
+      const c = connect(args);
+      if (flagBool(args, 'full')) {
+        const { data } = await c.request<Row>('GET', '/v1/inventory');
+        console.log(JSON.stringify(data, null, 2));
+        return;
+      }
+      const { data } = await c.request<Row>('GET', '/v1/inventory/summary');
+      out(args, data, () =>
+        table(['storage groups', 'enclosures', 'drives', 'servers', 'revision'], [[(data.storageGroups as string[]).join(','), s(data.enclosureCount), s(data.driveCount), s((data.servers as string[]).length), s(data.revision)]]),
+      );
+    },
+  },
+  {
+    path: ['capacity'],
+    summary: 'Available capacity and the largest volume that would succeed for given options',
+    usage: 'tessera capacity [--type hdd|ssd|slice] [--redundancy true] [--requiredTags a,b] [--storageGroup sg-a] ... [--json]',
+    async run(args) {
+      const c = connect(args);
+      const query: Record<string, string> = {};
+      for (const [k, v] of Object.entries(args.flags)) if (!['endpoint', 'token-file', 'json'].includes(k)) query[k] = String(v);
+      const { data } = await c.request<{ availableGiB: number; maximumVolumeSizeGiB: number; byStorageGroup: Record<string, number> }>('GET', `/v1/capacity${encodeQuery(query)}`);
+      out(args, data, () =>
+        [
+          `available: ${data.availableGiB} GiB, largest volume that would succeed: ${data.maximumVolumeSizeGiB} GiB`,
+          table(['storage group', 'available GiB'], Object.entries(data.byStorageGroup).map(([g, n]) => [g, n])),
+        ].join('\n'),
+      );
+    },
+  },
+  lsCommand('clusters', '/v1/clusters', ['ID', 'NAME', 'SERVERS', 'KEY POLICY', 'OWNER'], (o) => [o.id, o.name, o.servers, o.keyPolicy, o.owner], 'List clusters'),
+  lsCommand('volumes', '/v1/volumes', ['ID', 'CLUSTER', 'NAME', 'TYPE', 'SIZE', 'RAID', 'STATE', 'SERVER', 'MOUNT'], (o) => [o.id, o.cluster, o.name, o.type, `${s(o.capacityGiB)}G`, o.raidLevel, o.state, o.server, o.mountPath], 'List volumes'),
+  lsCommand('slices', '/v1/slices', ['ID', 'CLUSTER', 'NAME', 'SIZE', 'STATE', 'SERVER'], (o) => [o.id, o.cluster, o.name, `${s(o.capacityGiB)}G`, o.state, o.server], 'List slices'),
+  lsCommand('operations', '/v1/operations', ['ID', 'KIND', 'RESOURCE', 'OBJECT', 'STATE', 'STARTED', 'ERROR'], (o) => [o.id, o.kind, o.resource, o.objectId, o.state, o.startedAt, o.error], 'List the operation journal'),
+  lsCommand('servers', '/v1/servers', ['NAME', 'HEALTH', 'LAST HEARTBEAT', 'BACKEND'], (o) => [o.name, o.health, o.lastHeartbeat, (o.facts as Row | undefined)?.backend], 'List servers and agent health'),
+];

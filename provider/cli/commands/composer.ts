@@ -1,0 +1,46 @@
+// `tessera composer start`: run a composer in this process until SIGINT/SIGTERM.
+import { type Command, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
+import { startComposer } from '../../composer';
+
+export const commands: Command[] = [
+  {
+    path: ['composer', 'start'],
+    summary: 'Run the composer (REST API, engine, journal) on a SQLite file or an etcd cluster',
+    usage: [
+      'tessera composer start --store sqlite:./tessera.db|etcd:http://h1:2379,http://h2:2379 --tokens FILE',
+      '    [--inventory FILE] [--listen 127.0.0.1:7420] [--advertise URL]',
+      '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F]',
+      '    [--heartbeat-grace-seconds 15] [--lease-ttl 2] [--debug]',
+      'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
+    ].join('\n'),
+    async run(args) {
+      const store = requireFlag(args, 'store');
+      const tokens = requireFlag(args, 'tokens');
+      const tlsCert = flagString(args, 'tls-cert');
+      const tlsKey = flagString(args, 'tls-key');
+      if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+      const grace = flagInt(args, 'heartbeat-grace-seconds', 15) as number;
+      const composer = await startComposer({
+        store,
+        tokens,
+        inventory: flagString(args, 'inventory'),
+        listen: flagString(args, 'listen', '127.0.0.1:7420'),
+        advertiseUrl: flagString(args, 'advertise'),
+        masterKeyFile: flagString(args, 'master-key-file'),
+        masterKeyEnv: flagString(args, 'master-key-env'),
+        tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey } : undefined,
+        heartbeatGraceMs: grace * 1000,
+        leaseTtlSeconds: flagInt(args, 'lease-ttl', 2),
+        debug: flagBool(args, 'debug'),
+      });
+      process.stdout.write(`${composer.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await composer.close();
+      return 0;
+    },
+  },
+];
