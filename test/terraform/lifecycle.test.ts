@@ -52,7 +52,7 @@ interface Planned {
   private?: Buffer;
 }
 
-async function plan(type: string, prior: Obj | null, config: Obj | null, priorPrivate = Buffer.alloc(0)): Promise<Planned> {
+async function plan(type: string, prior: Obj | null, config: Obj | null, priorPrivate: Buffer = Buffer.alloc(0)): Promise<Planned> {
   // Terraform's proposed new state: config, with prior values for computed attributes left null.
   let proposed: Obj | null = null;
   if (config) {
