@@ -1,6 +1,7 @@
 // The exact command lines the agent runs. Pure builders: the steps, `tessera agent plan`, the
 // simulated host and the argv tests all use these, so what is planned is what runs.
-// No builder ever takes key material: keys go on stdin (--key-file=-) or fd 3 (/dev/fd/3).
+// No builder ever takes key material: keys go on stdin (--key-file=-); when cryptsetup needs two
+// keys (luksAddKey), both go on stdin, the old one first, split by their (non-secret) sizes.
 import type { HostCommand } from './runner';
 
 type Cmd = Pick<HostCommand, 'file' | 'args' | 'timeoutMs'>;
@@ -52,7 +53,7 @@ export const cmd = {
   mdGrow: (md: string) => c('mdadm', '--grow', md, '--size=max'),
   mdStop: (md: string) => c('mdadm', '--stop', md),
 
-  // --- dm-crypt / LUKS2: the key is on stdin (--key-file=-), a second key on /dev/fd/3
+  // --- dm-crypt / LUKS2: keys are on stdin (--key-file=-)
   cryptStatus: (name: string) => c('cryptsetup', 'status', name),
   cryptIsLuks: (dev: string) => c('cryptsetup', 'isLuks', dev),
   cryptFormat: (dev: string, cipher: string, keySizeBits: number) =>
@@ -62,8 +63,9 @@ export const cmd = {
   cryptResize: (name: string) => c('cryptsetup', 'resize', '--key-file=-', name),
   /** Exit 0 and "Key slot N unlocked." when the key on stdin opens a slot. */
   cryptTestKey: (dev: string) => c('cryptsetup', 'open', '--test-passphrase', '--verbose', '--key-file=-', dev),
-  /** Existing key on stdin, new key on fd 3. */
-  cryptAddKey: (dev: string) => c('cryptsetup', 'luksAddKey', '--batch-mode', ...PBKDF, '--key-file=-', dev, '/dev/fd/3'),
+  /** Both keys on stdin: the existing key (oldBytes long), then the new key (newBytes long). */
+  cryptAddKey: (dev: string, oldBytes: number, newBytes: number) =>
+    c('cryptsetup', 'luksAddKey', '--batch-mode', ...PBKDF, '--key-file=-', '--keyfile-size', String(oldBytes), dev, '-', '--new-keyfile-size', String(newBytes)),
   /** A key that stays valid on stdin authorises the removal. */
   cryptKillSlot: (dev: string, slot: number) => c('cryptsetup', 'luksKillSlot', '--batch-mode', '--key-file=-', dev, String(slot)),
 

@@ -51,6 +51,8 @@ export interface StartAgentOptions {
   heartbeatMs?: number;
   /** Long-poll wait, seconds (30). */
   waitSeconds?: number;
+  /** Only with waitSeconds 0 (no long poll, a baseline for benchmarks): pause between polls (1000 ms). */
+  pollIntervalMs?: number;
   /** A failed volume is tried again after this long (5 s), on the next poll answer. */
   retryMs?: number;
   /** Volumes converged in parallel (4). */
@@ -167,13 +169,14 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
 
   const report = async (id: string, s: ObservedState) => {
     const st = { ...s, reportedAt: new Date().toISOString() };
-    observed.set(id, st);
-    notify();
     try {
       await client.report(id, st);
     } catch (e) {
       log('status report failed', { volumeId: id, error: (e as Error).message });
     }
+    // Recorded after the report went out, so converged() means the composer has been told.
+    observed.set(id, st);
+    notify();
   };
 
   const die = (e: AgentCrash) => {
@@ -290,6 +293,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
         revision = r.revision;
         desired = r.assignments;
         await reconcile();
+        if (o.waitSeconds === 0) await sleep(o.pollIntervalMs ?? 1000, abort.signal);
       } catch (e) {
         if (e instanceof AgentCrash) {
           die(e);

@@ -1,5 +1,5 @@
 // Where LUKS keys come from: the composer's key endpoint (only for volumes assigned to this
-// server). Keys are Buffers handed straight to a command's stdin or fd 3 and zeroed afterwards.
+// server). Keys are Buffers handed straight to a command's stdin and zeroed afterwards.
 export interface VolumeKeyMaterial {
   version: number;
   cipher: string;

@@ -1,4 +1,4 @@
-// The real runner: spawn() with an argv, no shell, a timeout, stdin and an optional fd 3 pipe.
+// The real runner: spawn() with an argv, no shell, a timeout, and stdin.
 import { spawn } from 'node:child_process';
 import { CommandError, CommandResult, HostCommand, Runner, commandLine } from './runner';
 
@@ -25,11 +25,9 @@ export class LinuxRunner implements Runner {
   run(cmd: HostCommand): Promise<CommandResult> {
     const line = commandLine(cmd);
     return new Promise((resolve, reject) => {
-      const stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'pipe'];
-      if (cmd.keyFd3) stdio.push('pipe');
       let child;
       try {
-        child = spawn(cmd.file, cmd.args, { stdio, env: this.env, shell: false });
+        child = spawn(cmd.file, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.env, shell: false });
       } catch (e) {
         reject(new CommandError(line, null, '', `cannot start: ${(e as Error).message}`));
         return;
@@ -56,11 +54,6 @@ export class LinuxRunner implements Runner {
       // A child that exits before reading its input closes the pipe: not our error.
       child.stdin!.on('error', () => undefined);
       child.stdin!.end(cmd.stdin ?? Buffer.alloc(0));
-      if (cmd.keyFd3) {
-        const fd3 = child.stdio[3] as NodeJS.WritableStream & { on(e: string, f: () => void): void };
-        fd3.on('error', () => undefined);
-        fd3.end(cmd.keyFd3);
-      }
       child.on('error', (e: NodeJS.ErrnoException) => {
         if (settled) return;
         settled = true;

@@ -87,7 +87,7 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
     ]);
     add(stage, 'rotate LUKS key', [
       `when the key version changed: ${L(cmd.cryptTestKey(data))}  < new key on stdin`,
-      `if the new key opens no slot: ${L(cmd.cryptAddKey(data))}  < old key on stdin, new key on fd 3`,
+      `if the new key opens no slot: ${L(cmd.cryptAddKey(data, 64, 64))}  < old key then new key on stdin`,
       `${L(cmd.cryptTestKey(data))}  < old key on stdin  (prints the old slot N)`,
       `${L(cmd.cryptKillSlot(data, 0)).replace(/ 0$/, ' N')}  < new key on stdin`,
     ]);

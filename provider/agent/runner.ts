@@ -1,14 +1,12 @@
 // How the agent runs host commands. Every command is a program and an argv (never a shell
-// string). Secrets travel only in `stdin` or `keyFd3` (a pipe the child sees as /dev/fd/3):
-// they are never part of argv, never written to a file, never put into an error or a log.
+// string). Secrets travel only in `stdin`: never in argv, never in a file, an error or a log.
+// (Not an extra fd: Node gives a child's extra stdio as a socket, which /dev/fd/N cannot open.)
 
 export interface HostCommand {
   file: string;
   args: string[];
   /** Written to the child's stdin, then stdin is closed. Key material goes here. */
   stdin?: Buffer;
-  /** Written to a pipe the child sees as file descriptor 3 (/dev/fd/3): a second key. */
-  keyFd3?: Buffer;
   /** Milliseconds before the child is killed; the runner's default when absent. */
   timeoutMs?: number;
 }
@@ -55,12 +53,11 @@ export async function mustRun(runner: Runner, cmd: HostCommand): Promise<Command
   return r;
 }
 
-/** What a recording runner remembers of a command: argv and whether secrets were passed (never their bytes). */
+/** What a recording runner remembers of a command: argv and how many stdin bytes (never the bytes). */
 export interface RecordedCommand {
   file: string;
   args: string[];
   stdinBytes: number;
-  keyFd3Bytes: number;
   exitCode: number;
 }
 
@@ -74,7 +71,6 @@ export class RecordingRunner implements Runner {
       file: cmd.file,
       args: [...cmd.args],
       stdinBytes: cmd.stdin?.length ?? 0,
-      keyFd3Bytes: cmd.keyFd3?.length ?? 0,
       exitCode: r.exitCode,
     });
     return r;

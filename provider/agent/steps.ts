@@ -374,11 +374,11 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
 }
 
 /**
- * Online rotation: add a keyslot for the wanted version (old key on stdin, new key on fd 3), then
+ * Online rotation: add a keyslot for the wanted version (old then new key, both on stdin), then
  * kill the slot the old key opens (the new key on stdin authorises it). Both keys stay valid
  * until the old slot is gone, so a crash anywhere in between converges on the next run.
  */
-async function rotateKey(ctx: HostContext, a: Assignment, rec: VolumeRecord, dev: string): Promise<void> {
+export async function rotateKey(ctx: HostContext, a: Assignment, rec: VolumeRecord, dev: string): Promise<void> {
   const { runner } = ctx;
   const want = a.keyVersion!;
   if (rec.keyVersion === want) return;
@@ -386,7 +386,14 @@ async function rotateKey(ctx: HostContext, a: Assignment, rec: VolumeRecord, dev
     let nextSlot = await keySlot(runner, dev, next.key);
     if (nextSlot === undefined) {
       if (rec.keyVersion === undefined) throw new Error(`no known key version opens ${dev}: cannot add key version ${want}`);
-      await withKey(ctx, a.volumeId, rec.keyVersion, (old) => mustRun(runner, { ...cmd.cryptAddKey(dev), stdin: old.key, keyFd3: next.key }));
+      await withKey(ctx, a.volumeId, rec.keyVersion, async (old) => {
+        const both = Buffer.concat([old.key, next.key]);
+        try {
+          await mustRun(runner, { ...cmd.cryptAddKey(dev, old.key.length, next.key.length), stdin: both });
+        } finally {
+          both.fill(0);
+        }
+      });
       nextSlot = await keySlot(runner, dev, next.key);
       if (nextSlot === undefined) throw new Error(`key version ${want} was added to ${dev} but does not open it`);
     }

@@ -59,6 +59,7 @@ export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceM
     inventory: inv,
     masterKey: crypto.randomBytes(32),
     log: (l) => logs.push(l),
+    debug: true,
     heartbeatGraceMs: extra.heartbeatGraceMs ?? 15_000,
     reconcileIntervalMs: 500,
   });

@@ -39,6 +39,7 @@ interface Parsed {
 const VALUED = new Set([
   '--output', '--mountpoint', '-o', '-t', '-E', '--transport', '--traddr', '--trsvcid', '--nqn', '--mode', '--type',
   '--portal', '--targetname', '--cipher', '--key-size', '--pbkdf', '--pbkdf-force-iterations', '--offset', '--sizelimit',
+  '--keyfile-size', '--new-keyfile-size',
 ]);
 
 function parse(args: string[]): Parsed {
@@ -498,12 +499,15 @@ export class SimulatedHost implements Runner {
       case 'luksAddKey': {
         const r = luksOf(p.pos[1]);
         if (r.err) return r.err;
-        if (p.pos[2] !== '/dev/fd/3' || !cmd.keyFd3 || cmd.keyFd3.length === 0) return fail(1, 'Failed to read new key file.');
-        if (slotOf(r.luks!, key) < 0) return fail(2, 'No key available with this passphrase.');
+        // Both keys on stdin: --keyfile-size bytes of the old key, then --new-keyfile-size of the new one.
+        const oldLen = Number(p.flags.get('--keyfile-size'));
+        const newLen = Number(p.flags.get('--new-keyfile-size'));
+        if (p.pos[2] !== '-' || !key || !(oldLen > 0) || !(newLen > 0) || key.length < oldLen + newLen) return fail(1, 'Failed to read new key file.');
+        if (slotOf(r.luks!, key.subarray(0, oldLen)) < 0) return fail(2, 'No key available with this passphrase.');
         const free = r.luks!.slots.findIndex((s) => s === null);
         const slot = free >= 0 ? free : r.luks!.slots.length;
         if (slot >= 32) return fail(1, 'All key slots full.');
-        r.luks!.slots[slot] = keyDigest(cmd.keyFd3);
+        r.luks!.slots[slot] = keyDigest(key.subarray(oldLen, oldLen + newLen));
         return ok();
       }
       case 'luksKillSlot': {

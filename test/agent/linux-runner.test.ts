@@ -1,0 +1,133 @@
+// The Linux runner (real processes, no shell) and the real cryptsetup on a LUKS2 header in a
+// file: header operations (format, add/kill keyslots, test a key) need no device-mapper, so the
+// exact argv the agent uses for rotation is run for real here. Opening a mapping needs dm-crypt,
+// which this kernel lacks: that part is covered on the simulated host.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LinuxRunner } from '../../provider/agent/linux-runner';
+import { CommandError, RecordingRunner, mustRun } from '../../provider/agent/runner';
+import { cmd } from '../../provider/agent/commands';
+import { HostContext, rotateKey } from '../../provider/agent/steps';
+import type { VolumeRecord } from '../../provider/agent/state';
+import { DerivedKeys, assignment } from './helpers';
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-runner-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('LinuxRunner', () => {
+  const r = new LinuxRunner({ timeoutMs: 5000 });
+
+  test('runs a program with an argv, no shell: metacharacters stay literal', async () => {
+    const res = await r.run({ file: 'printf', args: ['%s|', '$(id -u)', 'a;b', '`x`', '*'] });
+    expect(res).toEqual({ exitCode: 0, stdout: '$(id -u)|a;b|`x`|*|', stderr: '' });
+  });
+
+  test('stdin reaches the child (binary safe), and is closed so the child sees EOF', async () => {
+    expect((await r.run({ file: 'cat', args: [], stdin: Buffer.from('from stdin') })).stdout).toBe('from stdin');
+    const bytes = Buffer.from([0, 10, 255, 13, 0]);
+    expect((await r.run({ file: 'wc', args: ['-c'], stdin: bytes })).stdout.trim()).toBe('5');
+  });
+
+  test('a failing command: mustRun throws with the command, the exit code and stderr', async () => {
+    const e = (await mustRun(r, { file: 'ls', args: ['/nonexistent-tessera'] }).catch((x) => x)) as CommandError;
+    expect(e).toBeInstanceOf(CommandError);
+    expect(e.command).toBe('ls /nonexistent-tessera');
+    expect(e.exitCode).toBe(2);
+    expect(e.stderr).toMatch(/No such file or directory/);
+    expect(e.message).toMatch(/^ls \/nonexistent-tessera: exit code 2: .*No such file/);
+  });
+
+  test('a missing program and a timeout are CommandErrors too', async () => {
+    await expect(r.run({ file: 'tessera-no-such-tool', args: [] })).rejects.toThrow(/tessera-no-such-tool: not found/);
+    const t0 = Date.now();
+    const e = (await r.run({ file: 'sleep', args: ['10'], timeoutMs: 200 }).catch((x) => x)) as CommandError;
+    expect(e.message).toMatch(/^sleep 10: timed out after 200 ms/);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});
+
+describe('real cryptsetup on a LUKS2 header file: rotation argv', () => {
+  function setup(name: string) {
+    const file = path.join(dir, `${name}.luks`);
+    fs.writeFileSync(file, '');
+    fs.truncateSync(file, 32 * 1024 * 1024);
+    const runner = new RecordingRunner(new LinuxRunner({ timeoutMs: 60_000 }));
+    const keys = new DerivedKeys('customer secret');
+    const ctx: HostContext = { runner, backend: 'linux', stateDir: '/var/lib/tessera-agent', keys };
+    return { file, runner, keys, ctx };
+  }
+  const opens = async (runner: RecordingRunner, file: string, key: Buffer) => (await runner.run({ ...cmd.cryptTestKey(file), stdin: key })).exitCode === 0;
+  const activeSlots = async (file: string) => {
+    const r = await new LinuxRunner().run({ file: 'cryptsetup', args: ['luksDump', '--dump-json-metadata', file] });
+    return Object.keys((JSON.parse(r.stdout) as { keyslots: Record<string, unknown> }).keyslots);
+  };
+
+  test('format with the key on stdin, rotate online: add under the new key (both keys on stdin), kill the old slot', async () => {
+    const { file, runner, keys, ctx } = setup('rotate');
+    const k1 = (await keys.get('vol-r', 1)).key;
+    const k2 = (await keys.get('vol-r', 2)).key;
+    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512), stdin: k1 });
+    expect(await opens(runner, file, k1)).toBe(true);
+    const a = assignment('vol-r', { encrypt: true, keyVersion: 2 });
+    const rec: VolumeRecord = { assignment: a, keyVersion: 1 };
+    runner.clear();
+    await rotateKey(ctx, a, rec, file);
+    expect(rec.keyVersion).toBe(2);
+    expect(runner.commands.map((c) => [c.file, ...c.args].join(' '))).toEqual([
+      `cryptsetup open --test-passphrase --verbose --key-file=- ${file}`,
+      `cryptsetup luksAddKey --batch-mode --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- --keyfile-size 64 ${file} - --new-keyfile-size 64`,
+      `cryptsetup open --test-passphrase --verbose --key-file=- ${file}`,
+      `cryptsetup open --test-passphrase --verbose --key-file=- ${file}`,
+      `cryptsetup luksKillSlot --batch-mode --key-file=- ${file} 0`,
+    ]);
+    const add = runner.commands[1];
+    expect(add.stdinBytes).toBe(128);
+    expect(await opens(runner, file, k2)).toBe(true);
+    expect(await opens(runner, file, k1)).toBe(false);
+    expect(await activeSlots(file)).toEqual(['1']);
+    // Key bytes never in argv.
+    for (const c of runner.commands) for (const arg of c.args) for (const k of [k1, k2]) {
+      expect(arg.includes(k.toString('base64'))).toBe(false);
+      expect(arg.includes(k.toString('hex'))).toBe(false);
+    }
+  });
+
+  test('a crash after luksAddKey converges: both keys open until the old slot is gone', async () => {
+    const { file, runner, keys, ctx } = setup('crash-add');
+    const k1 = (await keys.get('vol-c', 1)).key;
+    const k2 = (await keys.get('vol-c', 2)).key;
+    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512), stdin: k1 });
+    // The agent added the new slot, then died before killing the old one or recording anything.
+    await mustRun(runner, { ...cmd.cryptAddKey(file, 64, 64), stdin: Buffer.concat([k1, k2]) });
+    expect(await opens(runner, file, k1)).toBe(true);
+    expect(await opens(runner, file, k2)).toBe(true);
+    const a = assignment('vol-c', { encrypt: true, keyVersion: 2 });
+    const rec: VolumeRecord = { assignment: a, keyVersion: 1 };
+    runner.clear();
+    await rotateKey(ctx, a, rec, file);
+    expect(runner.commands.some((c) => c.args[0] === 'luksAddKey')).toBe(false);
+    expect(runner.commands.filter((c) => c.args[0] === 'luksKillSlot').length).toBe(1);
+    expect(await opens(runner, file, k1)).toBe(false);
+    expect(await opens(runner, file, k2)).toBe(true);
+  });
+
+  test('a crash after luksKillSlot (record still at the old version) converges without touching the header', async () => {
+    const { file, runner, keys, ctx } = setup('crash-kill');
+    const k1 = (await keys.get('vol-k', 1)).key;
+    const k2 = (await keys.get('vol-k', 2)).key;
+    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512), stdin: k1 });
+    await mustRun(runner, { ...cmd.cryptAddKey(file, 64, 64), stdin: Buffer.concat([k1, k2]) });
+    await mustRun(runner, { ...cmd.cryptKillSlot(file, 0), stdin: k2 });
+    const a = assignment('vol-k', { encrypt: true, keyVersion: 2 });
+    const rec: VolumeRecord = { assignment: a, keyVersion: 1 };
+    runner.clear();
+    await rotateKey(ctx, a, rec, file);
+    expect(rec.keyVersion).toBe(2);
+    expect(runner.commands.some((c) => c.args[0] === 'luksAddKey' || c.args[0] === 'luksKillSlot')).toBe(false);
+    expect(await opens(runner, file, k2)).toBe(true);
+  });
+});
