@@ -159,3 +159,29 @@ test('crash at every step of staging: the restarted agent converges and never fo
     await tc.ops.del(`/v1/volumes/${vol.id}`);
   }
 }, 120_000);
+
+test('a crash during key rotation converges after restart: the new slot stays, the old one goes', async () => {
+  for (const a of agents.filter((x) => x.server === 'k3')) await a.stop();
+  const host = new SimulatedHost(new SimulatedFabric());
+  const state = new MemoryStateStore();
+  const kp = (await tc.ops.post('/v1/key-policies', { name: 'silver', secret: 'silver secret one' })).body;
+  const first = await agent('k3', { runner: host, state });
+  const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'ledger', type: 'ssd', sizeGiB: 10, server: 'k3', mountPath: '/srv/ledger', encrypt: true, keyPolicy: kp.id })).body;
+  await eventually(async () => (await volume(v.id)).state === 'staged', 10_000, 'ledger staged');
+  await first.stop();
+  // The rotation step acts (slot added, old slot killed) and the agent dies before recording it.
+  const crashing = await agent('k3', { runner: host, state, faults: [{ mode: 'crash', step: 'rotate LUKS key', volumeId: v.id }] });
+  await tc.ops.patch(`/v1/key-policies/${kp.id}`, { secret: 'silver secret two' });
+  await expect(crashing.done).rejects.toBeInstanceOf(AgentCrash);
+  expect((await volume(v.id)).observed.keyVersion).toBe(1);
+  await agent('k3', { runner: host, state });
+  await eventually(async () => (await volume(v.id)).observed?.keyVersion === 2, 10_000, 'rotation reported after restart');
+  const p = await eventually(async () => {
+    const cur = (await tc.ops.get(`/v1/key-policies/${kp.id}`)).body;
+    return cur.rotation.pending.length === 0 && cur;
+  }, 10_000, 'rotation complete');
+  expect(p.version).toBe(2);
+  expect(host.log.filter((c) => c[0] === 'cryptsetup' && c[1] === 'luksAddKey').length).toBe(1);
+  expect(host.log.filter((c) => c[0] === 'cryptsetup' && c[1] === 'luksKillSlot').length).toBe(1);
+  expect(host.isMounted('/srv/ledger')).toBe(true);
+});
