@@ -151,8 +151,12 @@ export class SqliteStore implements Store {
     const pollMs = options.pollIntervalMs ?? 100;
     if (!Number.isInteger(pollMs) || pollMs < 1) throw new StoreRequestError('pollIntervalMs', 'must be an integer >= 1');
 
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+    } catch (err) {
+      throw new StoreRequestError('path', `cannot open ${file} as a SQLite store: ${(err as Error).message}`);
+    }
     this.db.pragma(`synchronous = ${sync.toUpperCase()}`);
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(`

@@ -1,7 +1,9 @@
 // One behavioural suite for every Store implementation (DESIGN §1). Each test works under its own
 // key prefix, so one backend serves the whole suite; revisions are always compared relatively.
+import fc from 'fast-check';
 import { LeaseNotFoundError, StoreRequestError } from '../../provider/store/errors';
-import type { Store, WatchEvent } from '../../provider/store/store';
+import type { Compare, Op, Store, TxnRequest, WatchEvent } from '../../provider/store/store';
+import { StoreModel } from './model';
 
 export interface StoreBackend {
   /** A new, independent handle (connection) on the same backend. */
@@ -207,6 +209,79 @@ export function defineStoreConformance(label: string, backend: () => StoreBacken
       expect(some).toHaveLength(1_234);
       expect(some[1_233].key).toBe(`${p}big/01233`);
     });
+
+    test('random transactions behave exactly like the reference model, and so does the watch', async () => {
+      // Keys share prefixes on purpose ('a' / 'ab' / 'a/x'), so prefix ops have something to get wrong.
+      const names = ['a', 'ab', 'a/x', 'b', 'b/c', 'ä'];
+      const key = fc.constantFrom(...names);
+      const compare: fc.Arbitrary<(base: number) => Compare> = fc.oneof(
+        fc.record({ k: key, op: fc.constantFrom('=', '<', '>'), v: fc.integer({ min: 0, max: 3 }) })
+          .map(({ k, op, v }) => () => ({ key: k, target: 'version', op, value: v }) as Compare),
+        fc.record({ k: key, op: fc.constantFrom('=', '<', '>'), d: fc.integer({ min: -1, max: 8 }) })
+          .map(({ k, op, d }) => (base: number) => ({ key: k, target: 'modRevision', op, value: d < 0 ? 0 : base + d }) as Compare),
+        fc.record({ k: key, v: fc.constantFrom('0', '1', '2') }).map(({ k, v }) => () => ({ key: k, target: 'value', op: '=', value: v }) as Compare),
+      );
+      const op: fc.Arbitrary<Op> = fc.oneof(
+        fc.record({ k: key, v: fc.constantFrom('0', '1', '2') }).map(({ k, v }) => ({ type: 'put', key: k, value: v }) as Op),
+        key.map((k) => ({ type: 'delete', key: k }) as Op),
+        fc.constantFrom('a', 'b/', 'x').map((pr) => ({ type: 'deletePrefix', prefix: pr }) as Op),
+        key.map((k) => ({ type: 'get', key: k }) as Op),
+        fc.constantFrom('', 'a', 'a/', 'b').map((pr) => ({ type: 'range', prefix: pr }) as Op),
+      );
+      /** Drop writes the stores refuse on purpose (a key written twice, or inside a deleted prefix). */
+      const legal = (ops: Op[]): Op[] => {
+        const out: Op[] = [];
+        for (const o of ops) {
+          const written = out.filter((x) => x.type === 'put' || x.type === 'delete').map((x) => (x as { key: string }).key);
+          const prefixes = out.filter((x) => x.type === 'deletePrefix').map((x) => (x as { prefix: string }).prefix);
+          if ((o.type === 'put' || o.type === 'delete') && (written.includes(o.key) || prefixes.some((pr) => o.key.startsWith(pr)))) continue;
+          if (o.type === 'deletePrefix' && written.some((k) => k.startsWith(o.prefix))) continue;
+          out.push(o);
+        }
+        return out;
+      };
+      const txn = fc.record({
+        compare: fc.array(compare, { maxLength: 2 }),
+        success: fc.array(op, { maxLength: 4 }),
+        failure: fc.array(op, { maxLength: 3 }),
+      });
+
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(txn, { minLength: 1, maxLength: 12 }), async (txns) => {
+          const root = `${p}model${run++}/`;
+          const base = await store.revision();
+          const model = new StoreModel(base);
+          const seen: WatchEvent[] = [];
+          const w = await store.watch(root, base, (e) => seen.push(...e));
+          const strip = (k: string) => k.slice(root.length);
+          const at = (o: Op): Op => (o.type === 'range' || o.type === 'deletePrefix' ? { ...o, prefix: root + o.prefix } : { ...o, key: root + o.key });
+          try {
+            for (const t of txns) {
+              const req: TxnRequest = {
+                compare: t.compare.map((c) => {
+                  const cc = c(base);
+                  return { ...cc, key: root + cc.key };
+                }),
+                success: legal(t.success).map(at),
+                failure: legal(t.failure).map(at),
+              };
+              const expected = model.txn(req);
+              const actual = await store.txn(req);
+              expect({ ...actual, results: actual.results.map((r) => r.map((kv) => ({ ...kv, key: strip(kv.key) }))) })
+                .toEqual({ ...expected, results: expected.results.map((r) => r.map((kv) => ({ ...kv, key: strip(kv.key) }))) });
+            }
+            const byKey = [...model.kvs.values()].sort((x, y) => Buffer.compare(Buffer.from(x.key), Buffer.from(y.key)));
+            expect(await store.range(root)).toEqual(byKey);
+            await waitFor('the watch to catch up with the model', () => seen.length >= model.events.length, 5_000);
+            expect(seen).toEqual(model.events);
+          } finally {
+            await w.close();
+          }
+        }),
+        { numRuns: 25 },
+      );
+    }, 60_000);
 
     test('concurrent compare-and-swap increments from two handles lose no update', async () => {
       const other = await another();

@@ -88,6 +88,12 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  test('open refuses a file that is not a SQLite database, naming the field', async () => {
+    const file = path.join(dir, 'not-a-db.txt');
+    fs.writeFileSync(file, 'hello, this is text and not a database at all '.repeat(20));
+    await expect(SqliteStore.open(file)).rejects.toThrow(/^path: cannot open .*not-a-db\.txt as a SQLite store: file is not a database/);
+  });
+
   test('open refuses a path in a missing directory, naming the field', async () => {
     await expect(SqliteStore.open(path.join(dir, 'no', 'such', 'dir', 'x.db'))).rejects.toThrow(/^path: directory .* does not exist/);
   });
