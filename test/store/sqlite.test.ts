@@ -55,6 +55,29 @@ describe('SqliteStore', () => {
     }
   });
 
+  test('two processes writing one file at once: every write lands, revisions unique and dense', async () => {
+    const file = path.join(dir, 'two-procs.db');
+    const a = startTsChild('test/store/fixtures/sqlite-writer.ts', [file, '/a/', '400']);
+    const b = startTsChild('test/store/fixtures/sqlite-writer.ts', [file, '/b/', '400']);
+    try {
+      await Promise.all([a.waitForLine(/^done$/, 60_000), b.waitForLine(/^done$/, 60_000)]);
+    } finally {
+      await a.kill9();
+      await b.kill9();
+    }
+    const store = await SqliteStore.open(file);
+    try {
+      const all = await store.range('/');
+      expect(all).toHaveLength(800);
+      expect(await store.revision()).toBe(800);
+      expect(new Set(all.map((kv) => kv.modRevision)).size).toBe(800);
+      const acked = [...a.lines, ...b.lines].filter((l) => l.startsWith('ack ')).map((l) => l.split(' ')[2]);
+      expect(acked.map(Number).sort((x, y) => x - y)).toEqual(Array.from({ length: 800 }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+
   test('concurrent writes are group-committed and each still gets its own revision', async () => {
     const store = await SqliteStore.open(path.join(dir, 'group.db'));
     const revs = await Promise.all(Array.from({ length: 500 }, (_, i) => store.put(`/g/${i}`, String(i))));
