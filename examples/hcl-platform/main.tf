@@ -53,6 +53,12 @@ variable "cache_size_gib" {
   default = 100
 }
 
+variable "cache_size_overrides" {
+  type        = map(number)
+  default     = {}
+  description = "Per-broker cache sizes, e.g. { k3 = 150 }: slices grow in place while the SSD extent after them is free."
+}
+
 provider "tessera" {
   endpoint = var.endpoint
 }
@@ -92,7 +98,7 @@ resource "tessera_volume" "cache" {
   cluster    = tessera_cluster.kafka.id
   name       = "cache-${each.key}"
   type       = var.cache_type
-  size_gib   = var.cache_size_gib
+  size_gib   = lookup(var.cache_size_overrides, each.key, var.cache_size_gib)
   server     = var.attach ? each.key : null
   mount_path = var.attach ? "/var/lib/kafka/cache" : null
 }

@@ -57,7 +57,11 @@ function failureDiagnostics(failures: FieldFailure[], summary = 'Invalid attribu
 export function errorDiagnostics(e: unknown, action: string): Diagnostic[] {
   if (e instanceof ComposerError) {
     const out: Diagnostic[] = [error(`${action} failed: ${e.code}`, `${inTfTerms(e.message)}${e.status ? ` (HTTP ${e.status})` : ''}`)];
-    for (const f of e.fieldErrors) out.push(error(`${action} failed: ${inTfTerms(f.field)}`, `${inTfTerms(f.field)}: ${inTfTerms(f.reason)}`, f.field));
+    for (const f of e.fieldErrors) {
+      const field = inTfTerms(f.field);
+      const reason = inTfTerms(f.reason);
+      out.push(error(`${action} failed: ${field}`, reason.startsWith(`${field}:`) ? reason : `${field}: ${reason}`, f.field));
+    }
     return out;
   }
   return [error(`${action} failed`, (e as Error)?.message ?? String(e))];

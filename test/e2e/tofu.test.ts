@@ -1,0 +1,180 @@
+// End to end with a real OpenTofu (built by scripts/engines.sh from Go modules) and the provider
+// executable through dev_overrides: examples/hcl-platform applied against a real composer with
+// agents staging on k1-k3. Missing engines fail this file; nothing is skipped.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { enginePaths } from '../helpers/engines';
+import { apply, createTofuWorkspace, destroy, plan, removeTofuWorkspace, runTofu, showState, type TofuWorkspace } from '../helpers/tofu';
+import { BROKERS, OPERATOR_TOKEN, type Platform, REPO, startPlatform, stateResources } from '../terraform/e2e-fixture';
+
+const SECRET = ['-var', 'kafka_secret=kafka secret for the e2e run'];
+let platform: Platform;
+let ws: TofuWorkspace;
+const extra: TofuWorkspace[] = [];
+
+beforeAll(async () => {
+  enginePaths(); // throws EnginesMissingError, naming what to build
+  platform = await startPlatform();
+  ws = createTofuWorkspace({
+    files: { 'main.tf': fs.readFileSync(path.join(REPO, 'examples', 'hcl-platform', 'main.tf'), 'utf8') },
+    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    env: { TESSERA_ENDPOINT: platform.composer.url, TESSERA_TOKEN: OPERATOR_TOKEN },
+  });
+});
+
+afterAll(async () => {
+  for (const w of [ws, ...extra]) if (w) removeTofuWorkspace(w);
+  await platform?.close();
+});
+
+const volumesByName = async () => {
+  const items = ((await platform.get('/v1/volumes')) as { items: Record<string, unknown>[] }).items;
+  return Object.fromEntries(items.map((v) => [v.name as string, v]));
+};
+
+type Extent = { serial: string; offsetGiB?: number; sizeGiB: number };
+
+/** The broker whose cache slice can grow by `by` GiB: nothing allocated right after its extent. */
+async function growableCache(view: Record<string, Record<string, unknown>>, by: number): Promise<string> {
+  const inventory = (await platform.get('/v1/inventory')) as { storageGroups: { enclosures: { drives: { serial: string; sizeGiB: number }[] }[] }[] };
+  const driveSize = new Map(inventory.storageGroups.flatMap((g) => g.enclosures.flatMap((e) => e.drives.map((d) => [d.serial, d.sizeGiB] as const))));
+  const extents: Extent[] = Object.values(view).flatMap((v) => v.members as Extent[]);
+  for (const b of BROKERS) {
+    const m = (view[`cache-${b}`].members as Extent[])[0];
+    const end = (m.offsetGiB ?? 0) + m.sizeGiB;
+    const blocked = extents.some((x) => x !== m && x.serial === m.serial && (x.offsetGiB ?? 0) < end + by && (x.offsetGiB ?? 0) + x.sizeGiB > end);
+    if (!blocked && end + by <= (driveSize.get(m.serial) ?? 0)) return b;
+  }
+  throw new Error(`no cache slice has ${by} GiB free after it: ${JSON.stringify(BROKERS.map((b) => view[`cache-${b}`].members))}`);
+}
+
+test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, import, destroy', async () => {
+  const poolBefore = await platform.pool();
+
+  // 1. apply the platform stack
+  const first = await apply(ws, {}, SECRET);
+  expect(first.stdout).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
+  const state = stateResources(await showState(ws));
+  const kp = state['tessera_key_policy.kafka'];
+  expect(kp.secret).toBe('kafka secret for the e2e run'); // sensitive, kept in state
+  expect(kp.version).toBe(1);
+  for (const b of BROKERS) {
+    const log = state[`tessera_volume.log["${b}"]`];
+    expect(log).toMatchObject({ raid_level: 'raid1', encrypt: true, key_policy: kp.id, server: b, mount_path: '/var/lib/kafka/data' });
+    const members = log.members as { storage_group: string; enclosure: string }[];
+    expect(new Set(members.map((m) => m.storage_group)).size).toBe(2);
+    expect(new Set(members.map((m) => m.enclosure)).size).toBe(2);
+    expect(state[`tessera_volume.cache["${b}"]`]).toMatchObject({ type: 'slice', size_gib: 100, capacity_gib: 100, server: b });
+  }
+  const composerView = await volumesByName();
+  expect(composerView['log-k1']).toMatchObject({ state: 'staged', server: 'k1', owner: 'terraform:tessera_volume.log-k1' });
+
+  // 2. nothing to do right after
+  const empty = await plan(ws, {}, SECRET);
+  expect(empty.code).toBe(0);
+
+  // 3. grow a slice cache in place: the one whose SSD extent has free space after it (the
+  // engine packs slices best-fit, so the others have a neighbour and would fail clearly).
+  const cacheIds = BROKERS.map((b) => composerView[`cache-${b}`].id);
+  const target = await growableCache(composerView, 50);
+  const growVars = [...SECRET, '-var', `cache_size_overrides={ ${target} = 150 }`];
+  const grow = await apply(ws, {}, growVars);
+  expect(grow.stdout).toMatch(new RegExp(`tessera_volume.cache\\["${target}"\\] will be updated in-place`));
+  expect(grow.stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+  const grown = await volumesByName();
+  expect(BROKERS.map((b) => [grown[`cache-${b}`].id, grown[`cache-${b}`].capacityGiB])).toEqual(cacheIds.map((id, i) => [id, BROKERS[i] === target ? 150 : 100]));
+  expect((await plan(ws, {}, growVars)).code).toBe(0);
+
+  // 4. shrinking fails the plan, on the attribute
+  const shrink = await plan(ws, { allowFailure: true }, [...SECRET, '-var', `cache_size_overrides={ ${target} = 120 }`]);
+  expect(shrink.code).toBe(1);
+  expect(shrink.stderr + shrink.stdout).toMatch(/size_gib: shrinking is refused \(from 150 to 120 GiB\)/);
+
+  // 5. change the type: replacement (destroy, then create under the same name)
+  const vars = [...growVars, '-var', 'cache_type=ssd'];
+  const retype = await apply(ws, {}, vars);
+  expect(retype.stdout).toMatch(/# forces replacement/);
+  expect(retype.stdout).toMatch(/Resources: 3 added, 0 changed, 3 destroyed/);
+  const retyped = await volumesByName();
+  for (const [i, b] of BROKERS.entries()) {
+    expect(retyped[`cache-${b}`]).toMatchObject({ type: 'ssd', state: 'staged' });
+    expect(retyped[`cache-${b}`].id).not.toBe(cacheIds[i]);
+  }
+  expect((await plan(ws, {}, vars)).code).toBe(0);
+
+  // 6. import a volume by id into a fresh state: the plan is empty
+  const log2 = retyped['log-k2'];
+  const imp = createTofuWorkspace({
+    files: {
+      'main.tf': `terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+resource "tessera_volume" "adopted" {
+  cluster         = "${log2.cluster}"
+  name            = "log-k2"
+  type            = "ssd"
+  size_gib        = 1000
+  redundancy      = true
+  sg_resiliency   = true
+  jbod_resiliency = true
+  encrypt         = true
+  key_policy      = "${kp.id}"
+  required_tags   = ["nvme"]
+  fs_type         = "xfs"
+  server          = "k2"
+  mount_path      = "/var/lib/kafka/data"
+}
+`,
+    },
+    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    env: ws.env,
+  });
+  extra.push(imp);
+  const imported = await runTofu(imp, ['import', '-input=false', 'tessera_volume.adopted', String(log2.id)]);
+  expect(imported.stdout).toMatch(/Import successful/);
+  expect(stateResources(await showState(imp))['tessera_volume.adopted']).toMatchObject({ id: log2.id, raid_level: 'raid1', server: 'k2' });
+  const afterImport = await plan(imp);
+  expect(afterImport.stdout).toMatch(/No changes/);
+  expect(afterImport.code).toBe(0);
+  await runTofu(imp, ['state', 'rm', 'tessera_volume.adopted']); // the platform stack owns it
+
+  // 7. destroy: the pool is as it was
+  const gone = await destroy(ws, {}, vars);
+  expect(gone.stdout).toMatch(/Destroy complete! Resources: 8 destroyed/);
+  expect(await platform.pool()).toEqual(poolBefore);
+});
+
+test('plan-time feasibility: a volume the pool cannot hold fails the plan, not the apply', async () => {
+  const w = createTofuWorkspace({
+    files: {
+      'main.tf': `terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+resource "tessera_cluster" "c" {
+  name    = "too-big"
+  servers = ["k1"]
+}
+resource "tessera_volume" "huge" {
+  cluster  = tessera_cluster.c.id
+  name     = "huge"
+  type     = "ssd"
+  size_gib = 500000
+  striping = false
+}
+`,
+    },
+    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    env: ws.env,
+  });
+  extra.push(w);
+  const before = await platform.pool();
+  const res = await plan(w, { allowFailure: true });
+  expect(res.code).toBe(1);
+  expect(res.stdout + res.stderr).toMatch(/Not feasible: size_gib/);
+  expect(res.stdout + res.stderr).toMatch(/on main.tf line \d+, in resource "tessera_volume" "huge":\s+\d+:\s+size_gib\s+= 500000/);
+  expect(await platform.pool()).toEqual(before);
+});
