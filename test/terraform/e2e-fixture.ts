@@ -44,10 +44,10 @@ export async function startPlatform(): Promise<Platform> {
       await startAgent({ composer: composer.url, token: agentToken(server), server, backend: 'simulated', fabric, heartbeatMs: 500, waitSeconds: 5, retryMs: 500, pollMs: 5, log: () => undefined }),
     );
   }
-  const get = async (p: string) => {
+  const get = async <T,>(p: string): Promise<T> => {
     const res = await fetch(composer.url + p, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
     if (!res.ok) throw new Error(`GET ${p}: HTTP ${res.status}: ${await res.text()}`);
-    return res.json();
+    return (await res.json()) as T;
   };
   return {
     composer,
