@@ -6,7 +6,7 @@
 // else is tried, so two processes never both believe they lead for longer than the store's own
 // clock skew. Writes that must only come from the leader add fence() to their txn compares.
 import { randomUUID } from 'node:crypto';
-import { StoreRequestError } from './errors';
+import { StoreClosedError, StoreRequestError } from './errors';
 import type { Compare, Lease, Store, Watcher } from './store';
 
 export interface CampaignOptions {
@@ -38,7 +38,10 @@ export interface Leadership {
    * not leading. Put it in a txn to make the write conditional on leadership.
    */
   fence(): Compare | undefined;
-  /** Stops campaigning; releases the key if held so a standby takes over at once. */
+  /**
+   * Stops campaigning; releases the key if held so a standby takes over at once. Call it before
+   * closing the store: a closed store cannot tell the campaigner anything any more.
+   */
   resign(): Promise<void>;
 }
 
@@ -163,7 +166,9 @@ class Election implements Leadership {
       let lease: Lease;
       try {
         lease = await this.store.grantLease(this.ttl);
-      } catch {
+      } catch (err) {
+        if (err instanceof StoreClosedError) break; // the store is gone: so is the candidacy
+        decide(); // the store is unreachable: not leading, keep trying in the background
         await sleep(RETRY_MS);
         continue;
       }
@@ -184,7 +189,11 @@ class Election implements Leadership {
         let why: Wake;
         try {
           why = await this.round(lease, decide);
-        } catch {
+        } catch (err) {
+          if (err instanceof StoreClosedError) {
+            this.resigned = true;
+            break;
+          }
           why = 'recheck';
           decide(); // a store error is also a decision: not leading, for now
           await sleep(RETRY_MS);
@@ -195,6 +204,8 @@ class Election implements Leadership {
       this.watcher = undefined;
       if (this.leading) this.setState(false, undefined);
     }
+    this.resigned = true;
+    if (this.leading || this.leader !== undefined) this.setState(false, undefined);
     decide();
   }
 
