@@ -66,6 +66,7 @@ interface Run {
   stagedSeconds: number;
   assignmentRequests: number;
   commandsRun: number;
+  createRetries: number;
 }
 
 async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'busy-poll'): Promise<Run> {
@@ -88,6 +89,7 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
   const fabric = new SimulatedFabric();
   const agents: RunningAgent[] = [];
   const agentErrors: string[] = [];
+  let createRetries = 0;
   try {
     await pool(inv.servers, 50, async (s) => {
       agents.push(
@@ -113,7 +115,16 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
     const t0 = performance.now();
     const specs = Array.from({ length: nVolumes }, (_, j) => ({ j, server: `k${j % nAgents}` }));
     await pool(specs, 32, async ({ j, server }) => {
-      await ops.post('/v1/volumes', { cluster, name: `v${j}`, type: 'slice', sizeGiB: 10, server, mountPath: `/srv/v${j}` });
+      // Create is idempotent by (cluster, name): a request lost to a reset connection is simply sent again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await ops.post('/v1/volumes', { cluster, name: `v${j}`, type: 'slice', sizeGiB: 10, server, mountPath: `/srv/v${j}` });
+          break;
+        } catch (e) {
+          if (attempt >= 5 || !axios.isAxiosError(e) || e.response) throw e;
+          createRetries++;
+        }
+      }
     });
     const t1 = performance.now();
     const staged = () => agents.reduce((n, a) => n + [...a.observed().values()].filter((o) => o.state === 'staged').length, 0);
@@ -136,7 +147,7 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
       .filter((l) => l.startsWith('tessera_http_requests_total') && l.includes('/assignments'))
       .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
     const commandsRun = agents.reduce((n, a) => n + (a.runner as SimulatedHost).log.length, 0);
-    return { agents: nAgents, volumes: nVolumes, createSeconds: (t1 - t0) / 1000, stagedSeconds: (t2 - t0) / 1000, assignmentRequests, commandsRun };
+    return { agents: nAgents, volumes: nVolumes, createSeconds: (t1 - t0) / 1000, stagedSeconds: (t2 - t0) / 1000, assignmentRequests, commandsRun, createRetries };
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
     await composer.close();
