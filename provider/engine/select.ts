@@ -4,10 +4,12 @@
 //      drives, k = the fewest mirrored pairs whose members can hold the size, up to raidMaxDrives.
 // Each member is chosen by the preference order, in this order of precedence:
 //   a. the server's bandwidth domain (the only choice when softDomains is false);
-//   b. the least-utilised enclosure for the drive kind (counting members already chosen for
-//      this request), ties broken by inventory order;
-//   c. within that enclosure, the best fit: the smallest free extent (slices) or the smallest
-//      free drive (whole drives) that holds the member, so large extents and drives stay free.
+//   b. the enclosure least utilised for the drive kind once it gives the member (counting
+//      members already chosen for this request), among the least-loaded enclosures with room;
+//      ties broken by inventory order;
+//   c. within that enclosure, the best fit: for slices the smallest free extent on an SSD that
+//      already holds slices, else the smallest whole free SSD; for whole drives the smallest
+//      free drive that holds the member. Large extents and whole drives stay free.
 // Mirror halves are separated as the resiliency flags demand: strict flags are filters, false
 // flags are preferences (another storage group, else another enclosure, else another drive).
 // Everything is driven by sorted indexes (pool.ts): enclosures in load order, and per enclosure
@@ -40,6 +42,9 @@ interface Separation {
 }
 
 const NO_SEPARATION: Separation = { sgNot: -1, encNot: -1 };
+
+/** How many enclosures with room a member choice compares at most. */
+const LOOKAHEAD = 16;
 
 export class Selector {
   /** GiB tentatively taken by the request being decided, per enclosure. */
@@ -226,37 +231,51 @@ export class Selector {
     return pick;
   }
 
+  /** The load key an enclosure would have after also giving this member. */
+  private afterKey(p: Pick): number {
+    const pool = this.pool;
+    const k = this.ctx.kind;
+    return orderKey(Math.min(1, (pool.encUsed[p.e][k] + this.pending[p.e] + p.len) / pool.encTotal[p.e][k]), p.e);
+  }
+
   /**
-   * Walks enclosures from the least loaded (only domain `onlyBd` / all but `skipBd` when >= 0) to the first that yields
-   * a member. Enclosures this request already took from are ordered by their load including
+   * Walks enclosures from the least loaded (only domain `onlyBd` / all but `skipBd` when >= 0)
+   * and keeps the member that leaves its enclosure least utilised afterwards: a 14 TiB drive
+   * raises a small enclosure's load more than a large one's. The walk stops when an enclosure's
+   * load before is already above the best load after (loads only grow), or after LOOKAHEAD
+   * candidates. Enclosures this request already took from are ordered by their load including
    * that tentative use, so they are compared separately.
    */
   private walk(order: number[], onlyBd: number, skipBd: number, need: number, upper: number, sep: Separation): Pick | null {
     const pool = this.pool;
-    let found: Pick | null = null;
-    let foundKey = Infinity;
-    for (let i = 0; i < order.length; i++) {
+    let best: Pick | null = null;
+    let bestKey = Infinity;
+    let seen = 0;
+    for (let i = 0; i < order.length && order[i] < bestKey; i++) {
       const e = orderEnc(order[i]);
       if (this.pending[e] > 0 || pool.encBd[e] === skipBd) continue;
       if (!this.allowed(e, sep) || !this.hasRoom(e, need)) continue;
       const p = this.pickIn(e, need, upper);
-      if (p) {
-        found = p;
-        foundKey = order[i];
-        break;
+      if (!p) continue;
+      const key = this.afterKey(p);
+      if (key < bestKey) {
+        best = p;
+        bestKey = key;
+      }
+      if (++seen >= LOOKAHEAD) break;
+    }
+    for (const e of this.touched) {
+      if ((onlyBd >= 0 && pool.encBd[e] !== onlyBd) || pool.encBd[e] === skipBd) continue;
+      if (!this.allowed(e, sep) || !this.hasRoom(e, need) || this.key(e) >= bestKey) continue;
+      const p = this.pickIn(e, need, upper);
+      if (!p) continue;
+      const key = this.afterKey(p);
+      if (key < bestKey) {
+        best = p;
+        bestKey = key;
       }
     }
-    if (this.touched.length === 0) return found;
-    const touched = this.touched
-      .filter((e) => (onlyBd < 0 || pool.encBd[e] === onlyBd) && pool.encBd[e] !== skipBd && this.allowed(e, sep) && this.hasRoom(e, need))
-      .map((e) => ({ e, key: this.key(e) }))
-      .filter((t) => t.key < foundKey)
-      .sort((x, y) => x.key - y.key);
-    for (const t of touched) {
-      const p = this.pickIn(t.e, need, upper);
-      if (p) return p;
-    }
-    return found;
+    return best;
   }
 
   /** Best fit inside one enclosure. */
@@ -265,13 +284,20 @@ export class Selector {
     const ctx = this.ctx;
     const drives = pool.encDrives[e];
     if (ctx.slice) {
+      // Best fit among SSDs already sliced; open a whole free SSD (the smallest that fits) only
+      // when none has room, so whole drives stay available for ssd volumes.
       const arr = pool.encExtents[e];
+      let fresh = -1;
       for (let i = lowerBound(arr, extKey(need, 0, 0)); i < arr.length; i++) {
         const d = drives[(arr[i] % 4294967296) >>> 20];
         if (this.chosen.includes(d) || (ctx.drivePred && !ctx.drivePred(d))) continue;
+        if (pool.freeGiB[d] === pool.size[d]) {
+          if (fresh < 0) fresh = i;
+          continue;
+        }
         return { d, off: extOff(arr[i]), len: need, e };
       }
-      return null;
+      return fresh < 0 ? null : { d: drives[(arr[fresh] % 4294967296) >>> 20], off: 0, len: need, e };
     }
     const arr = pool.encWhole[e][ctx.kind];
     for (let i = lowerBound(arr, wholeKey(need, 0)); i < arr.length; i++) {
