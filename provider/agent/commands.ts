@@ -70,10 +70,10 @@ export const cmd = {
   cryptKillSlot: (dev: string, slot: number) => c('cryptsetup', 'luksKillSlot', '--batch-mode', '--key-file=-', dev, String(slot)),
 
   // --- filesystems
-  mkfs: (fsType: 'ext4' | 'xfs', dev: string): Cmd =>
+  mkfs: (fsType: 'ext4' | 'xfs', dev: string, uuid: string): Cmd =>
     fsType === 'ext4'
-      ? { ...c('mkfs.ext4', '-q', '-E', 'nodiscard', dev), timeoutMs: 600_000 }
-      : { ...c('mkfs.xfs', '-q', '-K', dev), timeoutMs: 600_000 },
+      ? { ...c('mkfs.ext4', '-q', '-E', 'nodiscard', '-U', uuid, dev), timeoutMs: 600_000 }
+      : { ...c('mkfs.xfs', '-q', '-K', '-m', `uuid=${uuid}`, dev), timeoutMs: 600_000 },
   mount: (fsType: string, dev: string, target: string) => c('mount', '-t', fsType, dev, target),
   bindMount: (source: string, target: string) => c('mount', '--bind', source, target),
   umount: (target: string) => c('umount', target),

@@ -42,6 +42,15 @@ export function nvmeNamespaceUuid(nqn: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * The UUID a volume's filesystem is made with. Staging finds a filesystem with another UUID on a
+ * blank-looking volume only when a drive was reused without a wipe: it refuses to mount another
+ * volume's data instead of exposing it.
+ */
+export function filesystemUuid(volumeId: string): string {
+  return nvmeNamespaceUuid(`tessera-filesystem:${volumeId}`);
+}
+
 export function nvmeLink(m: Member, slice: boolean): string {
   return `/dev/disk/by-id/nvme-uuid.${nvmeNamespaceUuid(nvmeNqn(m, slice))}`;
 }

@@ -4,7 +4,7 @@
 import type { Assignment, Volume } from '../api/contract';
 import { cmd } from './commands';
 import { BackendKind, memberAccess } from './members';
-import { dmName, dmPath, mdMemberOrder, mdPath, stagingPath } from './names';
+import { dmName, dmPath, filesystemUuid, mdMemberOrder, mdPath, stagingPath } from './names';
 import { commandLine } from './runner';
 import { checkAssignment } from './steps';
 
@@ -97,7 +97,7 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
   let publish = fsDev;
   if (a.fsType !== 'none') {
     const fsType = a.fsType;
-    add(stage, `mkfs.${fsType} if blank`, [`check: ${L(cmd.blkid(fsDev))}  (exit 2 = nothing there)`, `if blank: ${L(cmd.mkfs(fsType, fsDev))}`, `if another filesystem: fail, never format data`]);
+    add(stage, `mkfs.${fsType} if blank`, [`check: ${L(cmd.blkid(fsDev))}  (exit 2 = nothing there)`, `if blank: ${L(cmd.mkfs(fsType, fsDev, filesystemUuid(id)))}`, `if another filesystem, or one with another UUID: fail, never format or expose data`]);
     const grow: [string, string[]] = [
       'grow filesystem',
       fsType === 'ext4'

@@ -7,7 +7,7 @@ import { cmd } from './commands';
 import { AgentCrash, FaultInjector, InjectedFailure } from './faults';
 import { KeySource, VolumeKeyMaterial, wipe } from './keys';
 import { BackendKind, MemberAccess, memberAccess } from './members';
-import { GiB, MiB, checkVolumeId, dmName, dmPath, mdMemberOrder, mdPath, stagingPath } from './names';
+import { GiB, MiB, checkVolumeId, dmName, dmPath, filesystemUuid, mdMemberOrder, mdPath, stagingPath } from './names';
 import { checkMountPath } from './paths';
 import { CommandError, CommandResult, Runner, mustRun } from './runner';
 import type { VolumeRecord } from './state';
@@ -310,11 +310,15 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
     const fsType = a.fsType;
     await s.step(`mkfs.${fsType} if blank`, async () => {
       const t = await blkid(runner, fsDev);
+      const uuid = filesystemUuid(id);
       if (t) {
         if (t.TYPE !== fsType) throw new Error(`${fsDev} holds ${t.TYPE}, not ${fsType}: refusing to format data`);
+        if (t.UUID && t.UUID !== uuid) {
+          throw new Error(`${fsDev} holds a ${t.TYPE} filesystem of another volume (UUID ${t.UUID}, expected ${uuid}): refusing to mount or format it; the drive was reused without a wipe`);
+        }
         return;
       }
-      await mustRun(runner, cmd.mkfs(fsType, fsDev));
+      await mustRun(runner, cmd.mkfs(fsType, fsDev, uuid));
     });
     const grow = () =>
       s.step('grow filesystem', async () => {

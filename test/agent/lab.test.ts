@@ -11,6 +11,7 @@ import { FaultInjector, AgentCrash } from '../../provider/agent/faults';
 import { HostContext, StepError, stageVolume, unstageVolume } from '../../provider/agent/steps';
 import { VolumeRecord } from '../../provider/agent/state';
 import { provisionLabDrives } from '../../provider/agent/lab';
+import { filesystemUuid } from '../../provider/agent/names';
 import { assignment, member } from './helpers';
 import { blkidUuid, cleanupLab, labRoot, loopsUnder, mountsUnder } from './lab-helpers';
 import type { Assignment } from '../../provider/api/contract';
@@ -86,6 +87,7 @@ describe.each(volumes())('lab backend: %s', (_name, base) => {
     }
     expect(runner.commands.filter((c) => c.file === `mkfs.${a.fsType}`).length).toBe(1);
     const uuid = blkidUuid(res.devicePath);
+    expect(uuid).toBe(filesystemUuid(a.volumeId));
     expect(mountsUnder(root)).toEqual(expect.arrayContaining([mnt, path.join(ctx.stateDir, 'staging', a.volumeId)]));
     fs.writeFileSync(path.join(mnt, 'data.txt'), `payload of ${a.volumeId}`);
     execFileSync('sync');

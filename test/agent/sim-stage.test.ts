@@ -5,7 +5,7 @@ import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
 import { RecordingRunner } from '../../provider/agent/runner';
 import { HostContext, StepError, stageVolume, unstageVolume } from '../../provider/agent/steps';
-import { nvmeLink, nvmeNqn } from '../../provider/agent/names';
+import { filesystemUuid, nvmeLink, nvmeNqn } from '../../provider/agent/names';
 import { DerivedKeys, assignment, member } from './helpers';
 import type { Assignment } from '../../provider/api/contract';
 
@@ -38,7 +38,7 @@ describe('simulated host: single member volume', () => {
     const mutating = runner.lines().filter((l) => !/^(readlink|blockdev|findmnt|blkid|dumpe2fs|xfs_info|mdadm --detail|mdadm --examine|cryptsetup status|cryptsetup isLuks)/.test(l));
     expect(mutating).toEqual([
       `nvme connect --transport tcp --traddr 10.0.0.5 --trsvcid 4420 --nqn ${nvmeNqn(m, false)}`,
-      `mkfs.ext4 -q -E nodiscard ${nvmeLink(m, false)}`,
+      `mkfs.ext4 -q -E nodiscard -U ${filesystemUuid('vol-1')} ${nvmeLink(m, false)}`,
       `mkdir -p ${STATE}/staging/vol-1`,
       `mount -t ext4 ${nvmeLink(m, false)} ${STATE}/staging/vol-1`,
       `mkdir -p /srv/data`,
@@ -125,6 +125,22 @@ describe('simulated host: single member volume', () => {
     expect(host.log.filter((c) => c[0].startsWith('mkfs')).length).toBe(1);
   });
 
+  test('a drive reused without a wipe: another volume\'s filesystem is neither mounted nor formatted', async () => {
+    const first = assignment('vol-old', { members: [member('REUSED')], mountPath: '/srv/old' });
+    const { host, fabric, ctx } = setup(first);
+    const { rec } = await stage(ctx, first);
+    host.writeFile('/srv/old/private', 'tenant A');
+    await unstageVolume(ctx, rec, async () => undefined);
+    // The composer deleted vol-old and gave the same drive to vol-new.
+    const next = assignment('vol-new', { members: [member('REUSED')], mountPath: '/srv/new' });
+    fabric.exportMembers(next.placement.members, false);
+    const err = (await stage(ctx, next).catch((e) => e)) as StepError;
+    expect(err.step).toBe('mkfs.ext4 if blank');
+    expect(err.message).toMatch(/filesystem of another volume .*refusing to mount or format it/);
+    expect(host.isMounted('/srv/new')).toBe(false);
+    expect(host.log.filter((c) => c[0] === 'mkfs.ext4').length).toBe(1);
+  });
+
   test('raw block (fsType none) binds the device onto a file at mountPath', async () => {
     const a = assignment('vol-raw', { fsType: 'none', mountPath: '/srv/raw/dev0' });
     const { runner, ctx } = setup(a);
@@ -143,7 +159,7 @@ describe('simulated host: RAID', () => {
     const { rec } = await stage(ctx, a);
     const [d0, d1] = ms.map((m) => nvmeLink(m, false));
     expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r1 --run --metadata=1.2 --name=vol-r1 --level=1 --raid-devices=2 ${d0} ${d1}`);
-    expect(runner.lines()).toContain('mkfs.ext4 -q -E nodiscard /dev/md/vol-r1');
+    expect(runner.lines()).toContain(`mkfs.ext4 -q -E nodiscard -U ${filesystemUuid('vol-r1')} /dev/md/vol-r1`);
     host.writeFile('/srv/r1/f', 'mirrored');
     await unstageVolume(ctx, rec, async () => undefined);
     expect(runner.lines()).toContain('mdadm --stop /dev/md/vol-r1');
@@ -166,7 +182,7 @@ describe('simulated host: RAID', () => {
     await stage(ctx, a);
     const order = ['S0M0', 'S0M1', 'S1M0', 'S1M1'].map((s) => nvmeLink(ms.find((m) => m.serial === s)!, false));
     expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r10 --run --metadata=1.2 --name=vol-r10 --level=10 --layout=n2 --raid-devices=4 ${order.join(' ')}`);
-    expect(runner.lines()).toContain('mkfs.xfs -q -K /dev/md/vol-r10');
+    expect(runner.lines()).toContain(`mkfs.xfs -q -K -m uuid=${filesystemUuid('vol-r10')} /dev/md/vol-r10`);
   });
 
   test('assembly with a missing member is refused by the host and reported with mdadm stderr', async () => {
@@ -202,7 +218,7 @@ describe('simulated host: LUKS2', () => {
     const open = runner.commands.find((c) => c.args[0] === 'open')!;
     expect([open.file, ...open.args].join(' ')).toBe(`cryptsetup open --type luks2 --key-file=- ${dev} tessera-vol-e`);
     expect(open.stdinBytes).toBe(64);
-    expect(runner.lines()).toContain('mkfs.ext4 -q -E nodiscard /dev/mapper/tessera-vol-e');
+    expect(runner.lines()).toContain(`mkfs.ext4 -q -E nodiscard -U ${filesystemUuid('vol-e')} /dev/mapper/tessera-vol-e`);
     expect(res.devicePath).toBe('/dev/mapper/tessera-vol-e');
     expect(res.keyVersion).toBe(1);
     // No key bytes in any argv.

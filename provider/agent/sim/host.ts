@@ -39,7 +39,7 @@ interface Parsed {
 const VALUED = new Set([
   '--output', '--mountpoint', '-o', '-t', '-E', '--transport', '--traddr', '--trsvcid', '--nqn', '--mode', '--type',
   '--portal', '--targetname', '--cipher', '--key-size', '--pbkdf', '--pbkdf-force-iterations', '--offset', '--sizelimit',
-  '--keyfile-size', '--new-keyfile-size',
+  '--keyfile-size', '--new-keyfile-size', '-U', '-m',
 ]);
 
 function parse(args: string[]): Parsed {
@@ -555,7 +555,9 @@ export class SimulatedHost implements Runner {
         : fail(1, `mkfs.xfs: ${dv} appears to contain an existing filesystem (${describe(c)}).\nmkfs.xfs: Use the -f option to force overwrite.`);
     }
     if (fsType === 'xfs' && d.sizeBytes < 300 * 1024 * 1024) return fail(1, 'Filesystem must be larger than 300MB.');
-    d.holder.content = { kind: 'fs', fsType, uuid: crypto.randomUUID(), sizeBytes: d.sizeBytes, files: new Map(), checked: true };
+    const uuidFlag = fsType === 'ext4' ? p.flags.get('-U') : String(p.flags.get('-m') ?? '').replace(/^uuid=/, '');
+    const uuid = typeof uuidFlag === 'string' && uuidFlag ? uuidFlag : crypto.randomUUID();
+    d.holder.content = { kind: 'fs', fsType, uuid, sizeBytes: d.sizeBytes, files: new Map(), checked: true };
     return ok();
   }
 
