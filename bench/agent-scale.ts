@@ -83,6 +83,8 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
     inventory: inv,
     masterKey: crypto.randomBytes(32),
     heartbeatGraceMs: 60_000,
+    // One replica sharing its process with a thousand agents: a lease longer than any event-loop stall.
+    leaseTtlSeconds: 30,
     log: () => undefined,
   });
   const ops = axios.create({ baseURL: composer.url, headers: { authorization: 'Bearer operator-token-bench-0123456789' } });
@@ -115,14 +117,16 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
     const t0 = performance.now();
     const specs = Array.from({ length: nVolumes }, (_, j) => ({ j, server: `k${j % nAgents}` }));
     await pool(specs, 32, async ({ j, server }) => {
-      // Create is idempotent by (cluster, name): a request lost to a reset connection is simply sent again.
+      // Create is idempotent by (cluster, name): a request lost to a reset connection or a 503 is sent again.
       for (let attempt = 1; ; attempt++) {
         try {
           await ops.post('/v1/volumes', { cluster, name: `v${j}`, type: 'slice', sizeGiB: 10, server, mountPath: `/srv/v${j}` });
           break;
         } catch (e) {
-          if (attempt >= 5 || !axios.isAxiosError(e) || e.response) throw e;
+          const retriable = axios.isAxiosError(e) && (!e.response || e.response.status === 503);
+          if (attempt >= 10 || !retriable) throw e;
           createRetries++;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
         }
       }
     });

@@ -150,6 +150,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const records = await store.load();
   const observed = new Map<string, ObservedState>();
   const failedAt = new Map<string, number>();
+  const unreported = new Map<string, ObservedState>();
   const abort = new AbortController();
   let stopped = false;
   let crash: AgentCrash | undefined;
@@ -171,8 +172,14 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     const st = { ...s, reportedAt: new Date().toISOString() };
     try {
       await client.report(id, st);
+      unreported.delete(id);
     } catch (e) {
+      // Not recorded as observed: the next pass converges the volume again (checks only) and
+      // reports again; an unstaged report, whose record is gone, is kept and resent.
       log('status report failed', { volumeId: id, error: (e as Error).message });
+      failedAt.set(id, Date.now());
+      if (s.state === 'unstaged') unreported.set(id, s);
+      return;
     }
     // Recorded after the report went out, so converged() means the composer has been told.
     observed.set(id, st);
@@ -230,6 +237,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       failedAt.delete(id);
       observed.delete(id);
       await report(id, { state: 'unstaged', generation: rec.assignment.generation });
+      if (!unreported.has(id)) failedAt.delete(id);
       observed.delete(id);
       notify();
       log('unstaged', { volumeId: id });
@@ -249,6 +257,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     const retryMs = o.retryMs ?? 5000;
     const due = (id: string) => !failedAt.has(id) || Date.now() - failedAt.get(id)! >= retryMs;
     const jobs: (() => Promise<void>)[] = [];
+    for (const [id, st] of unreported) {
+      if (want.has(id)) unreported.delete(id);
+      else if (due(id)) jobs.push(() => report(id, st).then(() => void (observed.get(id)?.state === 'unstaged' && observed.delete(id))));
+    }
     for (const id of records.keys()) if (!want.has(id) && due(id)) jobs.push(() => remove(id));
     for (const a of desired) {
       const seen = observed.get(a.volumeId);
