@@ -185,3 +185,11 @@ test('a crash during key rotation converges after restart: the new slot stays, t
   expect(host.log.filter((c) => c[0] === 'cryptsetup' && c[1] === 'luksKillSlot').length).toBe(1);
   expect(host.isMounted('/srv/ledger')).toBe(true);
 });
+
+test('a stopped agent stops heartbeating: the composer shows its server down', async () => {
+  const k1 = agents.find((a) => a.server === 'k1')!;
+  const health = async () => ((await tc.ops.get('/v1/servers')).body.items as { name: string; health: string }[]).find((s) => s.name === 'k1')!.health;
+  expect(await health()).toBe('up');
+  await k1.stop();
+  await eventually(async () => (await health()) === 'down', 5000, 'k1 down');
+});
