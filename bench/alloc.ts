@@ -30,6 +30,7 @@ interface RunResult {
 }
 
 interface Target {
+  /** null on success, else a failure label. */
   place(id: string, op: Extract<Op, { kind: 'place' }>): string | null;
   release(id: string): void;
 }
@@ -110,12 +111,16 @@ function main(): void {
     log(`warm-up: ${warmup} engine ops, ${Math.min(warmup, 500)} baseline ops`);
   }
 
+  const layouts: Record<string, number> = {};
   t = Date.now();
   const engineRun = run(
     {
       place: (id, op) => {
         const r = engine.place(id, op.request);
-        return r.ok ? null : `${op.mix}:${r.failure.constraint}`;
+        if (!r.ok) return `${op.mix}:${r.failure.constraint}`;
+        const layout = `${op.mix}->${r.placement.raidLevel}`;
+        layouts[layout] = (layouts[layout] ?? 0) + 1;
+        return null;
       },
       release: (id) => void engine.release(id),
     },
@@ -154,6 +159,8 @@ function main(): void {
     failedAllocs: engineRun.failed,
     failuresByReason: engineRun.failures,
     releases: engineRun.releases,
+    /** Placements by workload mix and resulting RAID level. */
+    layouts,
     allocsPerSec: engineAll.allocsPerSec,
     p50Us: engineAll.p50Us,
     p99Us: engineAll.p99Us,

@@ -13,7 +13,7 @@ import type {
 import type { Allocator } from './api';
 import { capacity } from './capacity';
 import { explain } from './diagnose';
-import { HDD, Pool, SSD, type Kind } from './pool';
+import { HDD, Pool, SSD, transportBit, type Kind } from './pool';
 import { fail, normalizeRequest, resolve } from './request';
 import { Selector, type Pick } from './select';
 
@@ -138,7 +138,7 @@ export class AllocationEngine implements Allocator {
   checkServer(placement: Placement, server: string, softDomains: boolean): { ok: true } | { ok: false; failure: PlacementFailure } {
     const s = this.pool.servers.get(server);
     if (!s) return fail('server', `unknown server "${server}"`);
-    if ((s.tmask & (1 << ['roce', 'nvmetcp', 'iscsi'].indexOf(placement.transport))) === 0) {
+    if ((s.tmask & transportBit(placement.transport)) === 0) {
       return fail('networkTransportsAllowed', `server ${server} does not support ${placement.transport}, the volume's transport`);
     }
     if (!softDomains) {
