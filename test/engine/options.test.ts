@@ -353,3 +353,45 @@ describe('failures change nothing', () => {
     expect(e.get('bad0')).toBeUndefined();
   });
 });
+
+describe('request validation', () => {
+  test.each([
+    ['rpm', { rpm: 7200.5 }, 'rpm: must be a positive integer, got 7200.5'],
+    ['striping', { striping: 'yes' }, 'striping: must be true or false, got "yes"'],
+    ['redundancy', { redundancy: 1 }, 'redundancy: must be true or false, got 1'],
+    ['softDomains', { softDomains: null }, 'softDomains: must be true or false, got null'],
+    ['requiredTags', { requiredTags: 'a,b' }, 'requiredTags: must be a list of non-empty strings, got "a,b"'],
+    ['storageGroup', { storageGroup: [''] }, 'storageGroup: must be a list of non-empty strings, got [""]'],
+    ['maxVolumeSize', { maxVolumeSize: 0 }, 'maxVolumeSize: must be a positive integer, got 0'],
+    ['server', { server: '' }, 'server: must be a server name, got ""'],
+  ])('%s of the wrong type or range is rejected', (constraint, change, message) => {
+    const e = new AllocationEngine(lab());
+    const f = failed(e.plan({ ...req({ sizeGiB: 10 }), ...(change as object) }));
+    expect(f).toEqual({ constraint, message });
+  });
+
+  test('missing options take the seed defaults', () => {
+    const e = new AllocationEngine(lab());
+    const p = ok(e.plan({ sizeGiB: 10 } as never));
+    expect(p.type).toBe('hdd');
+    expect(p.raidLevel).toBe('none');
+  });
+});
+
+describe('one transport for all members', () => {
+  test('mirror halves behind different transports fail, naming the transport rule', () => {
+    const inv = inventory({
+      'sg-a': [enc('a1', [ssd('a', 1000)], 'rack-a', ['roce'])],
+      'sg-b': [enc('b1', [ssd('b', 1000)], 'rack-a', ['iscsi'])],
+    });
+    const e = new AllocationEngine(inv);
+    const f = failed(e.plan(req({ type: 'ssd', sizeGiB: 10, redundancy: true })));
+    expect(f.constraint).toBe('networkTransportsAllowed');
+    expect(f.message).toBe('networkTransportsAllowed: the free ssd >= 10 GiB do not share one transport with each other and the server');
+    // With a transport in common the same request succeeds, on that transport.
+    const both = new AllocationEngine(
+      inventory({ 'sg-a': [enc('a1', [ssd('a', 1000)], 'rack-a', ['roce', 'iscsi'])], 'sg-b': [enc('b1', [ssd('b', 1000)], 'rack-a', ['iscsi'])] }),
+    );
+    expect(ok(both.plan(req({ type: 'ssd', sizeGiB: 10, redundancy: true }))).transport).toBe('iscsi');
+  });
+});
