@@ -6,6 +6,20 @@ import * as YAML from 'yaml';
 import { type Command, UsageError, flagBool, flagInt, flagString, table } from '../framework';
 import { InventoryError, loadInventoryFile, summarizeInventory, synthesizeInventory } from '../../inventory';
 
+/** YAML in the style of examples/inventory/lab.yaml: one line per drive and per server. */
+function toYaml(inv: unknown): string {
+  const doc = new YAML.Document(inv);
+  YAML.visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((i) => YAML.isScalar(i))) node.flow = true;
+    },
+    Map(_, node) {
+      if (node.has('serial') || node.has('nicGbps')) node.flow = true;
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
 function positive(name: string, v: number | undefined, min: number): number {
   if (v === undefined) throw new UsageError(`--${name} is required`);
   if (v < min) throw new UsageError(`--${name}: must be >= ${min}, got ${v}`);
@@ -24,7 +38,7 @@ export const commands: Command[] = [
       const out = flagString(args, 'out');
       const inv = synthesizeInventory({ servers, drives, seed });
       const asJson = flagBool(args, 'json') || (out !== undefined && out.toLowerCase().endsWith('.json'));
-      const text = asJson ? JSON.stringify(inv, null, 1) + '\n' : YAML.stringify(inv, { lineWidth: 0, flowCollectionPadding: false });
+      const text = asJson ? JSON.stringify(inv, null, 1) + '\n' : toYaml(inv);
       if (out === undefined) {
         process.stdout.write(text);
         return 0;
