@@ -19,6 +19,8 @@ export class Election {
   private leaderValue?: string;
   private closed = false;
   private campaigning = false;
+  /** The leader key was deleted while a campaign ran: run another when it ends. */
+  private again = false;
   private readonly myValue: string;
 
   constructor(
@@ -66,8 +68,13 @@ export class Election {
   }
 
   private async campaign(): Promise<void> {
-    if (this.closed || this.leading || this.campaigning) return;
+    if (this.closed || this.leading) return;
+    if (this.campaigning) {
+      this.again = true;
+      return;
+    }
     this.campaigning = true;
+    this.again = false;
     try {
       const lease = await this.store.grantLease(this.ttlSeconds);
       const resp = await this.store.txn({
@@ -84,7 +91,7 @@ export class Election {
         this.onRoleChange(true);
       } else {
         await lease.revoke().catch(() => undefined);
-        this.leaderValue = resp.results[0]?.[0]?.value ?? this.leaderValue;
+        if (!this.again) this.leaderValue = resp.results[0]?.[0]?.value ?? this.leaderValue;
         if (!this.leaderValue && !this.closed) setTimeout(() => void this.campaign(), 200).unref();
       }
     } catch (e) {
@@ -92,6 +99,7 @@ export class Election {
       if (!this.closed) setTimeout(() => void this.campaign(), 500).unref();
     } finally {
       this.campaigning = false;
+      if (this.again && !this.leading && !this.closed) void this.campaign();
     }
   }
 
