@@ -11,8 +11,8 @@ import { loadMasterKey } from '../keys/crypto';
 import type { Inventory } from '../model/inventory';
 import type { Store, Watcher } from '../store/store';
 import { Authenticator, loadTokensFile, TokenEntry } from './auth';
-import { Election } from './election';
-import { INVENTORY_CURRENT, ROOT } from './layout';
+import { campaign, type Leadership } from '../store/leader';
+import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, INVENTORY_CURRENT, ROOT } from './layout';
 import { createLogger, Logger, stderrSink } from './log';
 import { Counter, Gauge, Histogram, Registry } from './metrics';
 import { openapiDocument } from './openapi';
@@ -94,10 +94,15 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   let closed = false;
   let roleChanges = Promise.resolve();
 
+  let election: Leadership | undefined;
   const fencing = {
-    isLeader: () => election.isLeader(),
-    fence: () => election.fence(),
-    leaderAddress: () => election.leaderAddress(),
+    isLeader: () => election?.isLeader() ?? false,
+    // Not leading: a compare that can never hold, so no write slips through during a transition.
+    fence: () => {
+      const f = election?.fence();
+      return f ? [f] : [{ key: ELECTION_KEY, target: 'version' as const, op: '<' as const, value: 0 }];
+    },
+    leaderAddress: () => election?.leaderAddress(),
   };
 
   const state = await ComposerState.load(store, engineFactory).catch(async (e) => {
@@ -230,10 +235,18 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${options.tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
 
-  const election = new Election(store, options.advertiseUrl ?? url, options.leaseTtlSeconds ?? 2, log, onRoleChange);
   svc.ready = true; // a standby is ready as soon as it follows; the leader after resync
   await follow();
-  await election.start();
+  let wasLeader = false;
+  election = await campaign(store, { name: ELECTION_NAME, address: options.advertiseUrl ?? url, ttlSeconds: options.leaseTtlSeconds ?? 2, keyPrefix: ELECTION_PREFIX });
+  const onLeadership = (leading: boolean) => {
+    if (leading === wasLeader) return;
+    wasLeader = leading;
+    log[leading ? 'info' : 'warn'](leading ? 'leader elected: this replica leads' : 'leadership lost', { leader: fencing.leaderAddress() });
+    onRoleChange(leading);
+  };
+  election.onChange((s) => onLeadership(s.isLeader));
+  onLeadership(election.isLeader());
 
   const reconcileTimer = setInterval(() => {
     if (fencing.isLeader() && svc.ready) void svc.reconcile().catch((e) => log.warn('reconciler pass failed', { error: (e as Error).message }));
@@ -276,7 +289,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       closed = true;
       clearInterval(reconcileTimer);
       svc.state.wakeAll();
-      await election.close();
+      await election?.resign().catch(() => undefined);
       await follower?.close().catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

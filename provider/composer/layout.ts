@@ -11,14 +11,16 @@
 //   /tessera/names/<kind>/<cluster|->/<name>   id owning the name (idempotent create by (cluster, name))
 //   /tessera/assign/<server>/<id>              Assignment: what the agent of <server> must stage
 //   /tessera/servers/<name>                    registered agent facts
-//   /tessera/leader                            leader election key (value = leader's advertised URL), on a lease
+//   /tessera/election/composer                 leader election key (provider/store/leader.ts; value = leader's URL), on a lease
 import * as crypto from 'node:crypto';
 import type { ResourceKind } from '../api/contract';
 
 export const ROOT = '/tessera/';
 export const INVENTORY_CURRENT = '/tessera/inventory/current';
 export const INVENTORY_BLOBS = '/tessera/inventory/blobs/';
-export const LEADER_KEY = '/tessera/leader';
+export const ELECTION_PREFIX = '/tessera/election/';
+export const ELECTION_NAME = 'composer';
+export const ELECTION_KEY = `${ELECTION_PREFIX}${ELECTION_NAME}`;
 
 export const RESOURCE_KINDS: ResourceKind[] = ['clusters', 'volumes', 'slices', 'key-policies'];
 

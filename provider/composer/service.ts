@@ -209,7 +209,7 @@ export class ComposerService {
     const fence = this.opts.fencing.fence();
     for (const c of fence) {
       const kv = await this.store.get(c.key);
-      if (!kv || (c.target === 'value' && kv.value !== c.value)) return false;
+      if (!kv || (c.target === 'value' && kv.value !== c.value) || (c.target === 'modRevision' && kv.modRevision !== c.value)) return false;
     }
     return true;
   }

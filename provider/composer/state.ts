@@ -6,7 +6,7 @@ import type { Allocator } from '../engine/api';
 import type { Inventory } from '../model/inventory';
 import type { Placement } from '../model/placement';
 import type { KeyValue, Store } from '../store/store';
-import { INVENTORY_BLOBS, INVENTORY_CURRENT, ROOT, parseKey } from './layout';
+import { ELECTION_PREFIX, INVENTORY_BLOBS, INVENTORY_CURRENT, ROOT, parseKey } from './layout';
 
 /** Volume as stored: the wire object plus what only the composer needs. */
 export interface StoredVolume extends Volume {
@@ -79,7 +79,7 @@ export class ComposerState {
     }
     const allocs: [string, Placement][] = [];
     for (const kv of kvs) {
-      if (kv.key.startsWith(INVENTORY_BLOBS) || kv.key === INVENTORY_CURRENT) continue;
+      if (kv.key.startsWith(INVENTORY_BLOBS) || kv.key.startsWith(ELECTION_PREFIX) || kv.key === INVENTORY_CURRENT) continue;
       const parsed = parseKey(kv.key);
       if (parsed?.table === 'allocations') allocs.push([parsed.rest, JSON.parse(kv.value) as Placement]);
       s.applyParsed(kv.key, kv.value === '' ? undefined : JSON.parse(kv.value), kv.modRevision, false);
@@ -178,7 +178,7 @@ export class ComposerState {
 
   applyEvents(kvs: { key: string; value: string; modRevision: number; deleted: boolean }[]): void {
     for (const kv of kvs) {
-      if (kv.key.startsWith(INVENTORY_BLOBS)) continue;
+      if (kv.key.startsWith(INVENTORY_BLOBS) || kv.key.startsWith(ELECTION_PREFIX)) continue;
       this.applyParsed(kv.key, kv.deleted ? undefined : JSON.parse(kv.value), kv.modRevision);
     }
   }
