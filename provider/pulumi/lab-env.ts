@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { startAgent, RunningAgent } from '../agent/daemon';
 import { SimulatedFabric } from '../agent/sim/fabric';
 import { startComposer, RunningComposer } from '../composer';
+import { ComposerClient } from '../handlers/client';
 import { loadInventoryFile } from '../inventory';
 import type { Inventory } from '../model/inventory';
 
@@ -108,4 +109,23 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
       await composer.close();
     },
   };
+}
+
+/** What "the pool is as before" means: capacity per type and how many objects exist. */
+export interface PoolSnapshot {
+  capacity: Record<string, { availableGiB: number; maximumVolumeSizeGiB: number; byStorageGroup: Record<string, number> }>;
+  objects: Record<string, number>;
+}
+
+export async function poolSnapshot(client: ComposerClient): Promise<PoolSnapshot> {
+  const capacity: PoolSnapshot['capacity'] = {};
+  for (const type of ['hdd', 'ssd', 'slice']) {
+    const { data } = await client.request<PoolSnapshot['capacity'][string]>('GET', '/v1/capacity', { query: { type } });
+    capacity[type] = { availableGiB: data.availableGiB, maximumVolumeSizeGiB: data.maximumVolumeSizeGiB, byStorageGroup: data.byStorageGroup };
+  }
+  const objects: Record<string, number> = {};
+  for (const kind of ['clusters', 'volumes', 'slices', 'key-policies']) {
+    objects[kind] = (await client.request<{ items: unknown[] }>('GET', `/v1/${kind}`)).data.items.length;
+  }
+  return { capacity, objects };
 }

@@ -59,7 +59,14 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       const inputs: Props = { ...result.inputs };
       for (const u of unknown) inputs[u] = input[u];
       if (typeof input.owner === 'string') inputs.owner = input.owner;
-      return { inputs, failures: result.failures.map((f) => ({ property: f.field.replace(/\[\d+\].*$/, ''), reason: `${f.field}: ${f.reason}` })) };
+      // Pulumi shows "property X value ... has a problem: <reason>": name nested fields in the reason.
+      return {
+        inputs,
+        failures: result.failures.map((f) => {
+          const property = f.field.replace(/[[.].*$/, '');
+          return { property, reason: property === f.field ? f.reason : `${f.field}: ${f.reason}` };
+        }),
+      };
     },
 
     async diff(id, olds, news) {

@@ -86,7 +86,7 @@ describe('dynamic provider after closure serialization', () => {
   function expectLifecycle(out: Record<string, unknown>): void {
     expect(out.tsLoaded).toBe(false);
     expect(out.clusterFailures).toEqual([]);
-    expect(out.badFailures).toEqual([{ property: 'sizeGiB', reason: 'sizeGiB: must be >= 1, got 0' }]);
+    expect(out.badFailures).toEqual([{ property: 'sizeGiB', reason: 'must be >= 1, got 0' }]);
     expect(out.created).toMatchObject({ capacityGiB: 4, owner: 'urn:v1' });
     expect(out.noDiff).toMatchObject({ changes: false });
     expect(out.grow).toMatchObject({ changes: true, replaces: [] });

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ComposerClient } from '../../handlers/client';
-import { startLabEnv, LabEnv } from '../../pulumi/lab-env';
+import { poolSnapshot, startLabEnv, LabEnv } from '../../pulumi/lab-env';
 import type { Member } from '../../model/placement';
 import { Command, flagBool, flagString, table, UsageError } from '../framework';
 
@@ -148,24 +148,6 @@ export function compositionTable(volumes: WireVolume[], slices: WireVolume[]): s
   for (const v of [...volumes].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) add(v, 'volume');
   for (const s of [...slices].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))) add(s, 'slice');
   return table(['VOLUME', 'TYPE', 'RAID', 'TRANSPORT', 'GiB', 'MEMBER (enclosure/storage group, mirror/stripe)', 'SERVER', 'MOUNTED AT / DEVICE', 'STATE'], rows);
-}
-
-interface PoolSnapshot {
-  capacity: Record<string, { availableGiB: number; maximumVolumeSizeGiB: number }>;
-  objects: number;
-}
-
-async function poolSnapshot(client: ComposerClient): Promise<PoolSnapshot> {
-  const capacity: PoolSnapshot['capacity'] = {};
-  for (const type of ['hdd', 'ssd', 'slice']) {
-    const { data } = await client.request<{ availableGiB: number; maximumVolumeSizeGiB: number }>('GET', '/v1/capacity', { query: { type } });
-    capacity[type] = { availableGiB: data.availableGiB, maximumVolumeSizeGiB: data.maximumVolumeSizeGiB };
-  }
-  let objects = 0;
-  for (const kind of ['volumes', 'slices', 'clusters', 'key-policies']) {
-    objects += (await client.request<{ items: unknown[] }>('GET', `/v1/${kind}`)).data.items.length;
-  }
-  return { capacity, objects };
 }
 
 async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDestroy: boolean }): Promise<number> {
