@@ -189,6 +189,11 @@ export class AllocationEngine implements Allocator {
     return out;
   }
 
+  /** Recomputes the engine's indexes from scratch and lists any difference (for tests and debugging). */
+  verifyIndexes(): string[] {
+    return this.pool.verify();
+  }
+
   /** Free/used capacity by drive type and storage group, and the allocation count (for metrics). */
   stats(): EngineStats {
     const pool = this.pool;

@@ -301,4 +301,47 @@ export class Pool {
     this.setUsed(e, k, this.encUsed[e][k] - len);
     if (this.freeGiB[d] === this.size[d]) insertSorted(this.encWhole[e][k], wholeKey(this.size[d], local));
   }
+
+  /** Recomputes every index from the drives' free lists; returns the differences (none when sound). */
+  verify(): string[] {
+    const problems: string[] = [];
+    const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const order: [number[], number[]] = [[], []];
+    const orderInBd = this.bdNames.map((): [number[], number[]] => [[], []]);
+    for (let e = 0; e < this.encName.length; e++) {
+      const whole: [number[], number[]] = [[], []];
+      const extents: number[] = [];
+      const used: [number, number] = [0, 0];
+      for (const d of this.encDrives[e]) {
+        const k = this.kind[d];
+        const f = this.free[d];
+        let free = 0;
+        for (let i = 0; i < f.length; i += 2) {
+          free += f[i + 1];
+          if (k === SSD) extents.push(extKey(f[i + 1], this.local[d], f[i]));
+        }
+        if (free !== this.freeGiB[d]) problems.push(`drive ${this.serial[d]}: freeGiB ${this.freeGiB[d]}, free list sums to ${free}`);
+        if (free === this.size[d]) whole[k].push(wholeKey(this.size[d], this.local[d]));
+        used[k] += this.size[d] - free;
+      }
+      for (const k of [HDD, SSD] as Kind[]) {
+        whole[k].sort((a, b) => a - b);
+        if (!same(whole[k], this.encWhole[e][k])) problems.push(`enclosure ${this.encName[e]}: whole-drive index out of step`);
+        if (used[k] !== this.encUsed[e][k]) problems.push(`enclosure ${this.encName[e]}: used ${this.encUsed[e][k]}, drives say ${used[k]}`);
+        if (this.encTotal[e][k] > 0) {
+          order[k].push(orderKey(this.util(e, k), e));
+          orderInBd[this.encBd[e]][k].push(orderKey(this.util(e, k), e));
+        }
+      }
+      extents.sort((a, b) => a - b);
+      if (!same(extents, this.encExtents[e])) problems.push(`enclosure ${this.encName[e]}: extent index out of step`);
+    }
+    for (const k of [HDD, SSD] as Kind[]) {
+      if (!same(order[k].sort((a, b) => a - b), this.loadOrder[k])) problems.push(`load order (kind ${k}) out of step`);
+      orderInBd.forEach((o, bd) => {
+        if (!same(o[k].sort((a, b) => a - b), this.loadOrderInBd[bd][k])) problems.push(`load order of ${this.bdNames[bd]} (kind ${k}) out of step`);
+      });
+    }
+    return problems;
+  }
 }

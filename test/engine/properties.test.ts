@@ -194,6 +194,7 @@ describe('engine properties', () => {
             } else expect(snapshot(e)).toBe(before);
           }
           checkDrives(e, f, live);
+          expect(e.verifyIndexes()).toEqual([]);
           for (const [id, v] of live) expect(e.get(id)).toEqual(v.p);
         }
       }),
