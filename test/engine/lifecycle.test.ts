@@ -198,6 +198,20 @@ describe('preferences', () => {
     expect(order).toEqual(['a1', 'a2', 'b1', 'b2', 'a1']);
   });
 
+  test('load is judged after the member: a drive goes where it raises utilisation least', () => {
+    const e = new AllocationEngine(inventory({ g: [enc('small', [ssd('s0', 100), ssd('s1', 100)]), enc('large', [ssd('l0', 100), ssd('l1', 900)])] }));
+    // Both enclosures are empty; the 100 GiB drive is 50% of "small" but 10% of "large".
+    expect(ok(e.plan(req({ type: 'ssd', sizeGiB: 50 }))).members[0].serial).toBe('l0');
+  });
+
+  test('slices go to SSDs already sliced before opening a whole one, even a better-fitting one', () => {
+    const e = new AllocationEngine(inventory({ g: [enc('e1', [ssd('d0', 1000), ssd('d1', 200)])] }));
+    expect(ok(e.place('a', req({ type: 'slice', sizeGiB: 300 }))).members[0]).toMatchObject({ serial: 'd0', offsetGiB: 0 });
+    expect(ok(e.place('b', req({ type: 'slice', sizeGiB: 150 }))).members[0]).toMatchObject({ serial: 'd0', offsetGiB: 300 });
+    expect(e.freeExtents('d1')).toEqual([{ offsetGiB: 0, sizeGiB: 200 }]);
+    expect(ok(e.place('c', req({ type: 'ssd', sizeGiB: 200 }))).members[0].serial).toBe('d1');
+  });
+
   test('softDomains true: the server\'s bandwidth domain beats a less loaded enclosure elsewhere', () => {
     const e = new AllocationEngine(lab());
     ok(e.place('load', req({ type: 'slice', sizeGiB: 900, storageGroup: ['sg-b'], server: 'k2' })));
