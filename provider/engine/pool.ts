@@ -132,6 +132,7 @@ export class Pool {
       this.sgByName.set(g.name, sg);
       for (const e of g.enclosures) {
         const ei = this.encName.length;
+        if (this.encByName.has(e.name)) throw new Error(`enclosure ${e.name}: duplicate name`);
         const bd = this.bdByName.get(e.bandwidthDomain);
         if (bd === undefined) throw new Error(`enclosure ${e.name}: unknown bandwidth domain ${e.bandwidthDomain}`);
         this.encName.push(e.name);
@@ -143,8 +144,12 @@ export class Pool {
         const whole: [number[], number[]] = [[], []];
         const extents: number[] = [];
         const total: [number, number] = [0, 0];
+        // The packed keys need these bounds; validated inventories always meet them.
+        if (e.drives.length > LOCAL_BITS) throw new Error(`enclosure ${e.name}: more than ${LOCAL_BITS} drives`);
         e.drives.forEach((d, local) => {
           const di = this.serial.length;
+          if (!Number.isInteger(d.sizeGiB) || d.sizeGiB <= 0 || d.sizeGiB >= EXT_LOCAL) throw new Error(`drive ${d.serial}: sizeGiB must be an integer from 1 to ${EXT_LOCAL - 1}`);
+          if (this.driveBySerial.has(d.serial)) throw new Error(`drive ${d.serial}: duplicate serial`);
           const k = kindOf(d.type);
           this.serial.push(d.serial);
           this.driveBySerial.set(d.serial, di);

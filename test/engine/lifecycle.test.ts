@@ -257,3 +257,11 @@ describe('stats', () => {
     expect(two.enclosureBalance().byType.hdd).toBeCloseTo(0.5 / 0.25);
   });
 });
+
+describe('construction', () => {
+  test('an inventory the packed indexes cannot hold is refused', () => {
+    expect(() => new AllocationEngine(inventory({ g: [enc('e', [ssd('x', 2 ** 20)])] }))).toThrow('drive x: sizeGiB must be an integer from 1 to 1048575');
+    expect(() => new AllocationEngine(inventory({ g: [enc('e', [ssd('x', 10), ssd('x', 10)])] }))).toThrow('drive x: duplicate serial');
+    expect(() => new AllocationEngine(inventory({ g: [enc('e', []), enc('e', [])] }))).toThrow('enclosure e: duplicate name');
+  });
+});
