@@ -634,44 +634,25 @@ export class ComposerService {
       if (!placed.ok) throw problems.capacity(placed.failure.constraint, placed.failure.message);
       const placement = placed.placement;
       const allocKey = keys.allocation(id);
-      // Phase 1: the reservation and the name, journaled as a pending operation (rolled back
-      // by the reconciler if we die before phase 2).
+      // One txn: the reservation, the name, the object, its assignment and the journal entry.
+      // Either all of it is in the store (acknowledged) or none of it is (nothing to undo).
       const op = this.newOp('create', kind, id, { allocation: id, sizeGiB: v.sizeGiB, placement: { raidLevel: placement.raidLevel, members: placement.members.length, capacityGiB: placement.capacityGiB } });
-      op.recovery = { action: 'rollback', muts: [{ key: allocKey }, { key: nameKey }] };
-      this.inFlight.add(op.id);
+      const obj = this.buildVolume(kind, id, v, placement, now(), keyPolicyId);
+      const muts: Mut[] = [
+        { key: allocKey, value: placement },
+        { key: nameKey, value: id },
+        { key: keys.object(kind, id), value: obj },
+      ];
+      if (obj.server) muts.push({ key: keys.assign(obj.server, id), value: this.assignmentFor(kind, obj, 1) });
       try {
-        await this.commit(
-          [
-            { key: allocKey, value: placement },
-            { key: nameKey, value: id },
-            { key: keys.op(op.id), value: op },
-          ],
-          [{ key: nameKey, target: 'version', op: '=', value: 0 }],
-        );
+        await this.journaled(op, muts, [{ key: nameKey, target: 'version', op: '=', value: 0 }]);
       } catch (e) {
-        this.inFlight.delete(op.id);
+        // Refused: nothing was written. Uncertain: the resync rebuilds the engine from the store.
         if (!(e instanceof UncertainCommit)) engine.release(id);
         throw e;
       }
-      // Phase 2: the object and its assignment; the operation is done.
-      const t = now();
-      const obj = this.buildVolume(kind, id, v, placement, t, keyPolicyId);
-      const muts: Mut[] = [{ key: keys.object(kind, id), value: obj }];
-      if (obj.server) muts.push({ key: keys.assign(obj.server, id), value: this.assignmentFor(kind, obj, 1) });
-      try {
-        await this.commit([...muts, { key: keys.op(op.id), value: this.finished(op, 'done') }]);
-      } catch (e) {
-        if (!(e instanceof UncertainCommit)) await this.rollbackPhase1(op).catch(() => undefined);
-        throw e;
-      } finally {
-        this.inFlight.delete(op.id);
-      }
       return { status: 201, body: this.toWire(kind, obj) as Volume };
     });
-  }
-
-  private async rollbackPhase1(op: StoredOperation): Promise<void> {
-    await this.commit([...op.recovery!.muts, { key: keys.op(op.id), value: this.finished(op, 'rolled_back', 'phase 2 was refused') }]);
   }
 
   private buildVolume(kind: 'volumes' | 'slices', id: string, v: Body, placement: Placement, t: string, keyPolicyId?: string): StoredVolume {
@@ -1027,7 +1008,7 @@ export class ComposerService {
     if (since !== undefined && waitSeconds > 0) await this.state.waitAssignments(server, since, waitSeconds * 1000);
     const m = this.state.assigns.get(server);
     return {
-      revision: this.state.assignRevision.get(server) ?? this.state.revision,
+      revision: this.state.assignRevision.get(server) ?? 0, // 0 until the server has assignments: the global revision would wake idle agents on every write
       assignments: m ? [...m.values()].sort((a, b) => (a.volumeId < b.volumeId ? -1 : 1)) : [],
     };
   }

@@ -184,7 +184,7 @@ export class ComposerState {
   }
 
   waitAssignments(server: string, since: number, timeoutMs: number): Promise<void> {
-    if ((this.assignRevision.get(server) ?? this.revision) > since) return Promise.resolve();
+    if ((this.assignRevision.get(server) ?? 0) > since) return Promise.resolve();
     return new Promise((resolve) => {
       let set = this.assignWaiters.get(server);
       if (!set) this.assignWaiters.set(server, (set = new Set()));
