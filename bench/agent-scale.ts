@@ -3,7 +3,7 @@
 // 127.0.0.1). Measures the time from the first create until every volume is reported staged.
 // Baseline in the same run: the same agents told to poll without waiting (waitSeconds 0 every
 // 250 ms, i.e. busy polling) on a smaller slice of the workload, to show what long-polling saves.
-//   npx tsx bench/agent-scale.ts --agents 1000 --volumes 10000 [--json]
+//   npx tsx bench/agent-scale.ts --agents 1000 --volumes 10000 [--idle-seconds 10] [--json]
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -65,11 +65,13 @@ interface Run {
   createSeconds: number;
   stagedSeconds: number;
   assignmentRequests: number;
+  idleSeconds: number;
+  idleAssignmentRequests: number;
   commandsRun: number;
   createRetries: number;
 }
 
-async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'busy-poll'): Promise<Run> {
+async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'busy-poll', idleSeconds: number): Promise<Run> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-agent-bench-'));
   const inv = inventory(nAgents, nVolumes);
   const portals = new Map(inv.storageGroups.flatMap((sg) => sg.enclosures.map((e) => [e.name, e.portal] as [string, string])));
@@ -145,13 +147,17 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
       const bad = list.filter((v) => v.state !== 'staged').slice(0, 3);
       throw new Error(`composer shows ${composerStaged} of ${nVolumes} staged, e.g. ${JSON.stringify(bad)}; agent errors: ${agentErrors.slice(0, 3).join(' | ')}`);
     }
-    const metrics = (await ops.get('/metrics', { responseType: 'text' })).data as string;
-    const assignmentRequests = metrics
-      .split('\n')
-      .filter((l) => l.startsWith('tessera_http_requests_total') && l.includes('/assignments'))
-      .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const countAssignmentRequests = async () =>
+      ((await ops.get('/metrics', { responseType: 'text' })).data as string)
+        .split('\n')
+        .filter((l) => l.startsWith('tessera_http_requests_total') && l.includes('/assignments'))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+    const assignmentRequests = await countAssignmentRequests();
+    // Idle: nothing changes; how many requests do the agents make anyway?
+    await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+    const idleAssignmentRequests = (await countAssignmentRequests()) - assignmentRequests;
     const commandsRun = agents.reduce((n, a) => n + (a.runner as SimulatedHost).log.length, 0);
-    return { agents: nAgents, volumes: nVolumes, createSeconds: (t1 - t0) / 1000, stagedSeconds: (t2 - t0) / 1000, assignmentRequests, commandsRun, createRetries };
+    return { agents: nAgents, volumes: nVolumes, createSeconds: (t1 - t0) / 1000, stagedSeconds: (t2 - t0) / 1000, assignmentRequests, idleSeconds, idleAssignmentRequests, commandsRun, createRetries };
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
     await composer.close();
@@ -164,9 +170,10 @@ async function main() {
   const nVolumes = arg('volumes', 10_000);
   const baselineAgents = arg('baseline-agents', Math.max(1, Math.floor(nAgents / 10)));
   const baselineVolumes = arg('baseline-volumes', Math.max(1, Math.floor(nVolumes / 10)));
-  const main = await runOnce(nAgents, nVolumes, 'long-poll');
-  const small = await runOnce(baselineAgents, baselineVolumes, 'long-poll');
-  const busy = await runOnce(baselineAgents, baselineVolumes, 'busy-poll');
+  const idle = arg('idle-seconds', 10);
+  const main = await runOnce(nAgents, nVolumes, 'long-poll', idle);
+  const small = await runOnce(baselineAgents, baselineVolumes, 'long-poll', idle);
+  const busy = await runOnce(baselineAgents, baselineVolumes, 'busy-poll', idle);
   const out = {
     node: process.version,
     cpus: os.cpus().length,
@@ -175,8 +182,8 @@ async function main() {
   };
   if (process.argv.includes('--json')) console.log(JSON.stringify(out, null, 2));
   else {
-    console.log(`${main.agents} agents staged ${main.volumes} volumes in ${main.stagedSeconds.toFixed(1)} s (creates took ${main.createSeconds.toFixed(1)} s), ${main.assignmentRequests} assignment requests, ${main.commandsRun} host commands`);
-    console.log(`baseline at ${small.agents} agents / ${small.volumes} volumes: long-poll ${small.stagedSeconds.toFixed(1)} s with ${small.assignmentRequests} assignment requests; busy polling ${busy.stagedSeconds.toFixed(1)} s with ${busy.assignmentRequests} requests`);
+    console.log(`${main.agents} agents staged ${main.volumes} volumes in ${main.stagedSeconds.toFixed(1)} s (creates took ${main.createSeconds.toFixed(1)} s), ${main.assignmentRequests} assignment requests, ${main.idleAssignmentRequests} more in ${idle} s idle, ${main.commandsRun} host commands`);
+    console.log(`baseline at ${small.agents} agents / ${small.volumes} volumes: long-poll ${small.stagedSeconds.toFixed(1)} s, ${small.assignmentRequests} requests + ${small.idleAssignmentRequests} idle; busy polling (250 ms) ${busy.stagedSeconds.toFixed(1)} s, ${busy.assignmentRequests} requests + ${busy.idleAssignmentRequests} idle`);
   }
 }
 
