@@ -193,3 +193,29 @@ test('a stopped agent stops heartbeating: the composer shows its server down', a
   await k1.stop();
   await eventually(async () => (await health()) === 'down', 5000, 'k1 down');
 });
+
+test('CLI: `tessera agent plan VOLUME --composer URL --token FILE` plans from the composer (operator or agent token)', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const run = promisify(execFile);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-plan-cli-'));
+  try {
+    const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'planned', type: 'ssd', sizeGiB: 10, server: 'k2', mountPath: '/srv/planned' })).body;
+    const opsToken = path.join(dir, 'ops');
+    fs.writeFileSync(opsToken, 'operator-token-agent-tests-0123456789');
+    const bin = path.join(__dirname, '../../bin/tessera');
+    const out = (await run(bin, ['agent', 'plan', v.id, '--composer', tc.composer.url, '--token', opsToken])).stdout;
+    expect(out).toContain(`volume ${v.id}`);
+    expect(out).toContain(`nvme connect --transport tcp --traddr '<portal of ${v.members[0].enclosure}>'`);
+    expect(out).toContain(`mount --bind /var/lib/tessera-agent/staging/${v.id} /srv/planned`);
+    const agentTok = path.join(dir, 'k2');
+    fs.writeFileSync(agentTok, agentToken('k2'));
+    const out2 = (await run(bin, ['agent', 'plan', v.id, '--composer', tc.composer.url, '--token', agentTok, '--server', 'k2', '--json'])).stdout;
+    expect(JSON.parse(out2).stage.at(-1).name).toBe('bind-mount at /srv/planned');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);

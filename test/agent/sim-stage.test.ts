@@ -5,6 +5,7 @@ import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
 import { RecordingRunner } from '../../provider/agent/runner';
 import { HostContext, StepError, stageVolume, unstageVolume } from '../../provider/agent/steps';
+import { AgentCrash, FaultInjector } from '../../provider/agent/faults';
 import { filesystemUuid, nvmeLink, nvmeNqn } from '../../provider/agent/names';
 import { DerivedKeys, assignment, member } from './helpers';
 import type { Assignment } from '../../provider/api/contract';
@@ -346,5 +347,38 @@ describe('mountPath changes', () => {
     await expect(stage(ctx, a)).rejects.toThrow(re);
     await expect(stage(ctx, a)).rejects.toThrow(/^mountPath: /);
     expect(host.log).toEqual([]);
+  });
+});
+
+describe('simulated host: crash at every step (RAID1 + LUKS2 + xfs)', () => {
+  test('after a restart the host converges; mdadm --create, luksFormat and mkfs each ran exactly once', async () => {
+    const ms = [member('CA'), member('CB', { mirror: 1, enclosure: 'enc-b' })];
+    const a = assignment('vol-cr', { members: ms, raidLevel: 'raid1', fsType: 'xfs', encrypt: true, keyVersion: 1, mountPath: '/srv/cr' });
+    const count = setup(a);
+    const total = (await stage(count.ctx, a)).res.steps.length;
+    expect(total).toBe(11); // connect x2, wait, md, LUKS, rotate, resize, mkfs, mount, grow, bind
+    for (let n = 1; n <= total; n++) {
+      for (const when of ['before', 'after'] as const) {
+        const { host, ctx } = setup(a);
+        const rec: VolumeRecord = { assignment: a };
+        const crashing = { ...ctx, faults: new FaultInjector([{ mode: 'crash', step: n, when }]) };
+        await expect(stageVolume(crashing, a, rec, async () => undefined)).rejects.toBeInstanceOf(AgentCrash);
+        await stageVolume(ctx, a, rec, async () => undefined);
+        const ran = (file: string, sub?: string) => host.log.filter((c) => c[0] === file && (!sub || c[1] === sub)).length;
+        expect({ n, when, create: ran('mdadm', '--create'), format: ran('cryptsetup', 'luksFormat'), mkfs: ran('mkfs.xfs') }).toEqual({ n, when, create: 1, format: 1, mkfs: 1 });
+        expect(host.isMounted('/srv/cr')).toBe(true);
+        host.writeFile('/srv/cr/f', `n=${n}`);
+        // Unstage, crashing at the same step number, then finish; stage again: the data is there.
+        await unstageVolume({ ...ctx, faults: new FaultInjector([{ mode: 'crash', step: n, when, op: 'unstage' }]) }, rec, async () => undefined).catch((e) => {
+          if (!(e instanceof AgentCrash)) throw e;
+        });
+        await unstageVolume(ctx, rec, async () => undefined);
+        expect(host.mounts).toEqual([]);
+        expect(host.devices.size).toBe(0);
+        await stageVolume(ctx, a, { assignment: a }, async () => undefined);
+        expect(host.readFile('/srv/cr/f')).toBe(`n=${n}`);
+        expect(ran('mkfs.xfs') + ran('cryptsetup', 'luksFormat') + ran('mdadm', '--create')).toBe(3);
+      }
+    }
   });
 });
