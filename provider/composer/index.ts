@@ -19,11 +19,13 @@ import { openapiDocument } from './openapi';
 import { createHandler } from './server';
 import { ComposerService } from './service';
 import { ComposerState, EngineFactory } from './state';
-import { openStoreUrl } from './storeurl';
+import { openStoreUrl, type OpenStoreOptions } from './storeurl';
 
 export interface StartComposerOptions {
   /** A Store, or a store URL: `sqlite:./tessera.db` | `etcd:http://h1:2379,http://h2:2379`. */
   store: Store | string;
+  /** Options for the store opened from a URL (e.g. `{ sqlite: { synchronous: 'normal' } }`). */
+  storeOptions?: OpenStoreOptions;
   /** Token entries, or the path of a tokens file (YAML/JSON). */
   tokens: TokenEntry[] | string;
   /** host:port to listen on (default 127.0.0.1:0, a free port). */
@@ -80,7 +82,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   let masterKey = options.masterKey;
   if (!masterKey && (options.masterKeyFile || options.masterKeyEnv)) masterKey = loadMasterKey({ file: options.masterKeyFile, env: options.masterKeyEnv });
   const ownStore = typeof options.store === 'string';
-  const store = typeof options.store === 'string' ? await openStoreUrl(options.store) : options.store;
+  const store = typeof options.store === 'string' ? await openStoreUrl(options.store, options.storeOptions) : options.store;
   const engineFactory: EngineFactory = options.engineFactory ?? ((inv) => new AllocationEngine(inv));
   const inventoryFromOptions = typeof options.inventory === 'string' ? loadInventoryFile(options.inventory) : options.inventory;
 

@@ -10,7 +10,8 @@ export const commands: Command[] = [
       'tessera composer start --store sqlite:./tessera.db|etcd:http://h1:2379,http://h2:2379 --tokens FILE',
       '    [--inventory FILE] [--listen 127.0.0.1:7420] [--advertise URL]',
       '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F]',
-      '    [--heartbeat-grace-seconds 15] [--lease-ttl 2] [--debug]',
+      '    [--heartbeat-grace-seconds 15] [--lease-ttl 2] [--sqlite-synchronous full|normal] [--debug]',
+      '--sqlite-synchronous normal: no fsync per commit; survives kill -9, not power loss.',
       'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
     ].join('\n'),
     async run(args) {
@@ -19,9 +20,12 @@ export const commands: Command[] = [
       const tlsCert = flagString(args, 'tls-cert');
       const tlsKey = flagString(args, 'tls-key');
       if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+      const sync = flagString(args, 'sqlite-synchronous', 'full');
+      if (sync !== 'full' && sync !== 'normal') throw new UsageError('--sqlite-synchronous: full or normal');
       const grace = flagInt(args, 'heartbeat-grace-seconds', 15) as number;
       const composer = await startComposer({
         store,
+        storeOptions: { sqlite: { synchronous: sync } },
         tokens,
         inventory: flagString(args, 'inventory'),
         listen: flagString(args, 'listen', '127.0.0.1:7420'),
