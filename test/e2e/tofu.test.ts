@@ -178,3 +178,40 @@ resource "tessera_volume" "huge" {
   expect(res.stdout + res.stderr).toMatch(/on main.tf line \d+, in resource "tessera_volume" "huge":\s+\d+:\s+size_gib\s+= 500000/);
   expect(await platform.pool()).toEqual(before);
 });
+
+test('write-only secret: never in the state file; bumping secret_wo_version rotates in place', async () => {
+  const config = (version: number) => `terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+resource "tessera_key_policy" "wo" {
+  name              = "write-only-keys"
+  secret_wo         = var.secret
+  secret_wo_version = ${version}
+}
+`;
+  const w = createTofuWorkspace({ files: { 'main.tf': config(1) }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  extra.push(w);
+  const first = 'first write-only secret 0001';
+  await apply(w, {}, ['-var', `secret=${first}`]);
+  const stateText = fs.readFileSync(path.join(w.dir, 'terraform.tfstate'), 'utf8');
+  expect(stateText).not.toContain(first);
+  const kp1 = stateResources(await showState(w))['tessera_key_policy.wo'];
+  expect(kp1).toMatchObject({ secret_wo: null, secret_wo_version: 1, version: 1 });
+  expect((await plan(w, {}, ['-var', `secret=${first}`])).code).toBe(0);
+
+  const second = 'second write-only secret 002';
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(2));
+  const rotated = await apply(w, {}, ['-var', `secret=${second}`]);
+  expect(rotated.stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+  const kp2 = stateResources(await showState(w))['tessera_key_policy.wo'];
+  expect(kp2).toMatchObject({ id: kp1.id, version: 2, secret_wo: null });
+  expect(kp2.fingerprint).not.toBe(kp1.fingerprint);
+  expect(fs.readFileSync(path.join(w.dir, 'terraform.tfstate'), 'utf8')).not.toContain(second);
+  await destroy(w, {}, ['-var', `secret=${second}`]);
+});
