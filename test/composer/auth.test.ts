@@ -1,0 +1,92 @@
+// Tokens files, role checks, and HTTPS from cert/key files.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as path from 'node:path';
+import { Authenticator, authorize, parseTokens, TokensFileError } from '../../provider/composer/auth';
+import { startComposer } from '../../provider/composer';
+import { captureLogs, tempDir, TOKENS, tok } from './fixtures';
+
+describe('tokens file', () => {
+  test('YAML with a tokens list, or a bare JSON list', () => {
+    const yaml = `tokens:\n  - name: a\n    token: aaaaaaaaaaaaaaaaaaaa\n    role: admin\n  - name: k1\n    token: bbbbbbbbbbbbbbbbbbbb\n    role: agent\n    server: k1\n`;
+    expect(parseTokens(yaml)).toEqual([
+      { name: 'a', token: 'aaaaaaaaaaaaaaaaaaaa', role: 'admin', server: undefined },
+      { name: 'k1', token: 'bbbbbbbbbbbbbbbbbbbb', role: 'agent', server: 'k1' },
+    ]);
+    expect(parseTokens(JSON.stringify([{ name: 'r', token: 'cccccccccccccccccccc', role: 'reader' }]))[0].role).toBe('reader');
+  });
+  test.each([
+    ['{', /not YAML/],
+    ['tokens: 3', /must be a list/],
+    [JSON.stringify([{ name: 'a', token: 'short', role: 'admin' }]), /tokens\[0\]\.token: must be a string of at least 16/],
+    [JSON.stringify([{ name: 'a', token: 'x'.repeat(20), role: 'root' }]), /tokens\[0\]\.role: must be one of/],
+    [JSON.stringify([{ name: 'a', token: 'x'.repeat(20), role: 'agent' }]), /tokens\[0\]\.server: required/],
+    [JSON.stringify([{ name: 'a', token: 'x'.repeat(20), role: 'admin' }, { name: 'a', token: 'y'.repeat(20), role: 'admin' }]), /tokens\[1\]\.name: duplicate/],
+    [JSON.stringify([{ name: 'a', token: 'x'.repeat(20), role: 'admin' }, { name: 'b', token: 'x'.repeat(20), role: 'admin' }]), /tokens\[1\]\.token: the same token/],
+  ])('refuses %s', (text, why) => {
+    expect(() => parseTokens(text)).toThrow(TokensFileError);
+    expect(() => parseTokens(text)).toThrow(why);
+  });
+  test('a bad token file never echoes the tokens', () => {
+    try {
+      parseTokens(JSON.stringify([{ name: 'a', token: 'secret-token-value-123', role: 'bogus' }]));
+    } catch (e) {
+      expect((e as Error).message).not.toContain('secret-token-value-123');
+    }
+  });
+});
+
+describe('authenticator and roles', () => {
+  const auth = new Authenticator(TOKENS);
+  test('bearer scheme only, exact token', () => {
+    expect(auth.authenticate(`Bearer ${tok('ops')}`).name).toBe('ops');
+    expect(auth.authenticate(`bearer ${tok('viewer')}`).role).toBe('reader');
+    expect(() => auth.authenticate(undefined)).toThrow(/bearer token/);
+    expect(() => auth.authenticate(`Basic ${tok('ops')}`)).toThrow();
+    expect(() => auth.authenticate(`Bearer ${tok('ops')}x`)).toThrow();
+    expect(() => auth.authenticate(`Bearer ${tok('ops').slice(0, -1)}`)).toThrow();
+  });
+  test('role matrix', () => {
+    const p = (name: string) => auth.authenticate(`Bearer ${tok(name)}`);
+    expect(() => authorize(p('root'), { area: 'inventory', write: true })).not.toThrow();
+    expect(() => authorize(p('ops'), { area: 'inventory', write: true })).toThrow(/admin only/);
+    expect(() => authorize(p('ops'), { area: 'resources', write: true })).not.toThrow();
+    expect(() => authorize(p('viewer'), { area: 'resources', write: true })).toThrow(/read-only/);
+    expect(() => authorize(p('viewer'), { area: 'resources', write: false })).not.toThrow();
+    expect(() => authorize(p('agent-k1'), { area: 'agent', server: 'k1' })).not.toThrow();
+    expect(() => authorize(p('agent-k1'), { area: 'agent', server: 'k2' })).toThrow(/only speak for server k1/);
+    expect(() => authorize(p('root'), { area: 'agent', server: 'k1' })).toThrow(/not an agent/);
+    expect(() => authorize(p('agent-k1'), { area: 'resources', write: false })).toThrow();
+  });
+});
+
+test('HTTPS from cert and key files; tokens never reach the logs', async () => {
+  const dir = tempDir();
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const logs = captureLogs();
+  const c = await startComposer({ store: `sqlite:${path.join(dir, 't.db')}`, tokens: TOKENS, tls: { certFile: cert, keyFile: key }, log: logs.sink, debug: true });
+  try {
+    expect(c.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const get = (p: string, token: string) =>
+      new Promise<number>((resolve, reject) => {
+        https
+          .get(c.url + p, { ca: fs.readFileSync(cert), headers: { authorization: `Bearer ${token}` } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject);
+      });
+    expect(await get('/v1/volumes', tok('ops'))).toBe(200);
+    expect(await get('/v1/volumes', 'wrong-token-wrong-token')).toBe(401);
+    const text = logs.lines.join('\n');
+    expect(text).toContain('/v1/{kind}');
+    for (const t of TOKENS) expect(text).not.toContain(t.token);
+    expect(text).not.toContain('wrong-token-wrong-token');
+  } finally {
+    await c.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
