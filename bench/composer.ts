@@ -61,10 +61,11 @@ function volumeBody(cluster: string, i: number): { kind: string; body: Record<st
   return { kind: 'volumes', body: { cluster, name: `v${i}`, type: 'hdd', sizeGiB: 500 + (i % 3000), softDomains: true } };
 }
 
-async function createMany(base: string, cluster: string, from: number, count: number, concurrency: number): Promise<{ seconds: number; latencies: number[]; failed: number }> {
+async function createMany(base: string, cluster: string, from: number, count: number, concurrency: number): Promise<{ seconds: number; latencies: number[]; failed: number; retries: number }> {
   let next = from;
   const latencies: number[] = [];
   let failed = 0;
+  let retries = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -72,7 +73,13 @@ async function createMany(base: string, cluster: string, from: number, count: nu
         const i = next++;
         const { kind, body } = volumeBody(cluster, i);
         const s = process.hrtime.bigint();
-        const r = await call(base, 'POST', `/v1/${kind}`, body);
+        let r = await call(base, 'POST', `/v1/${kind}`, body);
+        // A client honours 503 + Retry-After (leader change, store hiccup); the wait counts as latency.
+        for (let attempt = 0; r.status === 503 && attempt < 50; attempt++) {
+          retries++;
+          await new Promise((res) => setTimeout(res, 100));
+          r = await call(base, 'POST', `/v1/${kind}`, body);
+        }
         latencies.push(Number(process.hrtime.bigint() - s) / 1e6);
         if (r.status !== 201) {
           failed++;
@@ -81,7 +88,7 @@ async function createMany(base: string, cluster: string, from: number, count: nu
       }
     }),
   );
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies, failed };
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, latencies, failed, retries };
 }
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : 0);
@@ -169,6 +176,7 @@ async function main(): Promise<void> {
       p99Ms: round(pct(sorted, 0.99)),
       maxMs: round(sorted[sorted.length - 1] ?? 0),
       failed: main.failed,
+      retriedOn503: main.retries,
       recoverySec: round(recoverySec),
       recoveredObjects: count,
       readyAfterRecovery: ready.status === 200,

@@ -45,7 +45,7 @@ export interface StartComposerOptions {
   debug?: boolean;
   /** A server is down after this long without a heartbeat (default 15 s). */
   heartbeatGraceMs?: number;
-  /** Leader lease TTL in seconds (default 2: a dead leader is replaced within ~3 s). */
+  /** Leader lease TTL in seconds (default 3: a dead leader is replaced within ~4 s). */
   leaseTtlSeconds?: number;
   /** How often the reconciler looks at pending operations (default 2 s). */
   reconcileIntervalMs?: number;
@@ -93,6 +93,9 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
 
   let service: ComposerService | undefined;
   let follower: Watcher | undefined;
+  let followerActive = false;
+  /** Highest revision the follow watch has delivered. */
+  let followedRevision = 0;
   let closed = false;
   let roleChanges = Promise.resolve();
 
@@ -172,13 +175,17 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
 
   // Standbys (and a leader before it leads) follow the store so reads and take-over are quick.
   const follow = async () => {
+    followerActive = false;
     await follower?.close().catch(() => undefined);
     follower = undefined;
     if (closed) return;
     const s = svc.state;
     s.onInventoryChanged = () => void svc.followInventory().catch((e) => log.warn('standby: inventory reload failed', { error: (e as Error).message }));
+    followedRevision = s.revision;
+    followerActive = true;
     follower = await store.watch(ROOT, s.revision, (events) => {
-      if (fencing.isLeader()) return; // the leader applies its own commits
+      if (!followerActive) return; // the leader applies its own commits
+      for (const e of events) followedRevision = Math.max(followedRevision, e.kv.modRevision);
       svc.state.applyEvents(
         events
           .filter((e) => !(e.kv.key === INVENTORY_CURRENT && e.type === 'delete'))
@@ -193,9 +200,17 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       if (closed) return;
       try {
         if (leading) {
+          // Take-over: let the watch deliver everything up to now (the old leader's last commits),
+          // then stop following and run the reconciler. A standby that cannot catch up reloads.
+          const target = await store.revision();
+          const deadline = Date.now() + 3000;
+          while (followerActive && followedRevision < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+          const caughtUp = followerActive && followedRevision >= target;
+          followerActive = false;
           await follower?.close().catch(() => undefined);
           follower = undefined;
-          await svc.resync(); // fresh state + reconciler: pending operations are finished or rolled back
+          if (caughtUp) await svc.takeOver();
+          else await svc.resync(); // fresh state + reconciler: pending operations are finished or rolled back
           log.info('leader ready', { url, revision: svc.state.revision, volumes: svc.state.volumes.size, pending: svc.state.ops.size });
         } else {
           await svc.resync();
@@ -240,7 +255,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   svc.ready = true; // a standby is ready as soon as it follows; the leader after resync
   await follow();
   let wasLeader = false;
-  election = await campaign(store, { name: ELECTION_NAME, address: options.advertiseUrl ?? url, ttlSeconds: options.leaseTtlSeconds ?? 2, keyPrefix: ELECTION_PREFIX });
+  election = await campaign(store, { name: ELECTION_NAME, address: options.advertiseUrl ?? url, ttlSeconds: options.leaseTtlSeconds ?? 3, keyPrefix: ELECTION_PREFIX });
   const onLeadership = (leading: boolean) => {
     if (leading === wasLeader) return;
     wasLeader = leading;
@@ -266,9 +281,9 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
 
   if (options.waitReady !== false || inventoryFromOptions) {
     // Wait for a role to settle: leader (when the key was free) or standby following.
-    const deadline = Date.now() + (options.leaseTtlSeconds ?? 2) * 1000 + 3000;
+    const deadline = Date.now() + (options.leaseTtlSeconds ?? 3) * 1000 + 3000;
     while (!fencing.isLeader() && !fencing.leaderAddress() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    if (!fencing.isLeader() && !fencing.leaderAddress()) await whenLeader((options.leaseTtlSeconds ?? 2) * 1000 + 10_000).catch(() => undefined);
+    if (!fencing.isLeader() && !fencing.leaderAddress()) await whenLeader((options.leaseTtlSeconds ?? 3) * 1000 + 10_000).catch(() => undefined);
     await roleChanges;
   }
   if (inventoryFromOptions) {

@@ -42,6 +42,7 @@ import {
   StoredSlice,
   StoredVolume,
   readInventoryBlob,
+  yieldToEventLoop,
 } from './state';
 
 export interface Fencing {
@@ -136,6 +137,22 @@ export class ComposerService {
         this.resyncing = undefined;
       });
     return this.resyncing;
+  }
+
+  /**
+   * A standby that followed the store up to now becomes the leader: no reload, unless the
+   * inventory it holds is not the stored one. Then the reconciler runs before any write.
+   */
+  async takeOver(): Promise<void> {
+    const kv = await this.store.get(INVENTORY_CURRENT);
+    const stored = kv ? (JSON.parse(kv.value) as { blob: string }).blob : undefined;
+    if (stored !== this.state.inventoryPointer?.blob) return this.resync();
+    await this.gate.exclusive(async () => {
+      this.ready = false;
+      this.checkMasterKey();
+      await this.reconcileLocked();
+      this.ready = true;
+    });
   }
 
   /** Finish or roll back every pending operation (start-up, take-over, and periodically). */
@@ -300,6 +317,7 @@ export class ComposerService {
   /** Replace the inventory. Every existing allocation and cluster member must still fit. */
   async loadInventory(doc: unknown): Promise<InventorySummary> {
     let inv: Inventory;
+    await yieldToEventLoop();
     try {
       inv = validateInventory(doc);
     } catch (e) {
@@ -307,10 +325,13 @@ export class ComposerService {
       throw e;
     }
     this.requireLeader();
+    await yieldToEventLoop();
     return this.gate.exclusive(async () => {
       const json = JSON.stringify(inv);
       if (json === this.state.inventoryJson) return this.inventorySummary();
+      await yieldToEventLoop();
       const engine = this.opts.engineFactory(inv);
+      await yieldToEventLoop();
       const conflicts: FieldFailure[] = [];
       for (const [id, placement] of this.state.allocations) {
         try {
@@ -328,7 +349,7 @@ export class ComposerService {
         throw new HttpProblem(409, 'inventory_conflict', `the new inventory does not hold what is allocated: ${conflicts.length} conflict(s)`, conflicts.slice(0, 100));
       // Chunks first (invisible until the pointer moves), then the pointer in one fenced txn.
       const blob = `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-      const chunks = inventoryChunks(inv);
+      const chunks = await inventoryChunks(inv);
       for (let i = 0; i < chunks.length; i++) {
         await this.store.txn({ compare: this.opts.fencing.fence(), success: [{ type: 'put', key: keys.inventoryChunk(blob, i), value: chunks[i] }] });
       }
@@ -363,6 +384,7 @@ export class ComposerService {
     const inv = await readInventoryBlob(this.store, pointer);
     this.state.inventoryPointer = pointer;
     this.state.setInventory(inv);
+    await yieldToEventLoop();
     this.state.rebuildEngine();
   }
 

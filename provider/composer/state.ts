@@ -1,5 +1,6 @@
 // The composer's in-memory view of the store: typed tables fed by committed writes (leader) or
 // by the watch (standbys), and the allocation engine kept in step with /tessera/allocations.
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Assignment, Cluster, KeyPolicy, Operation, Slice, Volume, AgentFacts } from '../api/contract';
 import type { Allocator } from '../engine/api';
@@ -84,6 +85,7 @@ export class ComposerState {
       if (parsed?.table === 'allocations') allocs.push([parsed.rest, JSON.parse(kv.value) as Placement]);
       s.applyParsed(kv.key, kv.value === '' ? undefined : JSON.parse(kv.value), kv.modRevision, false);
     }
+    await yieldToEventLoop();
     s.rebuildEngine(allocs);
     s.revision = Math.max(revision, ...kvs.map((kv) => kv.modRevision));
     for (const server of s.assigns.keys()) s.assignRevision.set(server, s.revision);
@@ -210,10 +212,17 @@ export class ComposerState {
 }
 
 const CHUNK_CHARS = 1_000_000;
+const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
+
+/** Let timers (lease keep-alives) and I/O run between long synchronous steps. */
+export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** gzip + base64 + chunks: etcd refuses values over ~1.5 MB and a 100k-drive inventory is ~15 MB. */
-export function inventoryChunks(inv: Inventory): string[] {
-  const packed = zlib.gzipSync(Buffer.from(JSON.stringify(inv), 'utf8')).toString('base64');
+export async function inventoryChunks(inv: Inventory): Promise<string[]> {
+  // Compressed on libuv's thread pool: a 100k-drive inventory would stall the event loop (and the
+  // leader's lease keep-alive) for a third of a second.
+  const packed = (await gzip(Buffer.from(JSON.stringify(inv), 'utf8'))).toString('base64');
   const out: string[] = [];
   for (let i = 0; i < packed.length; i += CHUNK_CHARS) out.push(packed.slice(i, i + CHUNK_CHARS));
   return out.length > 0 ? out : [''];
@@ -224,5 +233,7 @@ export async function readInventoryBlob(store: Store, pointer: InventoryPointer,
   const kvs = prefetched ? prefetched.filter((kv) => kv.key.startsWith(prefix)) : await store.range(prefix);
   if (kvs.length !== pointer.chunks) throw new Error(`inventory blob ${pointer.blob}: ${kvs.length} of ${pointer.chunks} chunks present`);
   const packed = kvs.map((kv) => kv.value).join('');
-  return JSON.parse(zlib.gunzipSync(Buffer.from(packed, 'base64')).toString('utf8')) as Inventory;
+  const text = (await gunzip(Buffer.from(packed, 'base64'))).toString('utf8');
+  await yieldToEventLoop();
+  return JSON.parse(text) as Inventory;
 }

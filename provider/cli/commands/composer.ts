@@ -10,7 +10,7 @@ export const commands: Command[] = [
       'tessera composer start --store sqlite:./tessera.db|etcd:http://h1:2379,http://h2:2379 --tokens FILE',
       '    [--inventory FILE] [--listen 127.0.0.1:7420] [--advertise URL]',
       '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F]',
-      '    [--heartbeat-grace-seconds 15] [--lease-ttl 2] [--sqlite-synchronous full|normal] [--debug]',
+      '    [--heartbeat-grace-seconds 15] [--lease-ttl 3] [--sqlite-synchronous full|normal] [--debug]',
       '--sqlite-synchronous normal: no fsync per commit; survives kill -9, not power loss.',
       'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
     ].join('\n'),
@@ -34,7 +34,7 @@ export const commands: Command[] = [
         masterKeyEnv: flagString(args, 'master-key-env'),
         tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey } : undefined,
         heartbeatGraceMs: grace * 1000,
-        leaseTtlSeconds: flagInt(args, 'lease-ttl', 2),
+        leaseTtlSeconds: flagInt(args, 'lease-ttl', 3),
         debug: flagBool(args, 'debug'),
       });
       process.stdout.write(`${composer.url}\n`);
