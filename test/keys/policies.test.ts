@@ -125,3 +125,38 @@ test('without a master key, creating a key policy is refused clearly', async () 
   await c.close();
   fs.rmSync(d, { recursive: true, force: true });
 });
+
+test('etcd: no key or value holds the secret or a derived key in plaintext', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startEtcd } = require('../helpers/etcd') as typeof import('../helpers/etcd');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openStore } = require('../../provider/store/open') as typeof import('../../provider/store/open');
+  const etcd = await startEtcd();
+  const logs: string[] = [];
+  const c = await startComposer({ store: etcd.storeUrl, tokens: TOKENS, inventory: smallInventory(), masterKey: MASTER_KEY, log: (l) => logs.push(l), debug: true });
+  try {
+    const ops = client(c.url, tok('ops'));
+    const kp = (await ops.post('/v1/key-policies', { name: 'etcd-gold', secretWo: SECRET, secretWoVersion: 1 })).body;
+    const cl = (await ops.post('/v1/clusters', { name: 'e', servers: ['k1'] })).body;
+    const vol = (await ops.post('/v1/volumes', { cluster: cl.id, name: 'ev', sizeGiB: 10, encrypt: true, keyPolicy: 'etcd-gold', server: 'k1' })).body;
+    const k1 = client(c.url, tok('agent-k1'));
+    const key1 = (await k1.get(`/v1/agents/k1/keys/${vol.id}`)).body.key as string;
+    // Rotation with a write-only secret: a new secretWoVersion.
+    const rotated = await ops.patch(`/v1/key-policies/${kp.id}`, { secretWo: SECRET2, secretWoVersion: 2 });
+    expect(rotated.body.version).toBe(2);
+    const key2 = (await k1.get(`/v1/agents/k1/keys/${vol.id}`)).body.key as string;
+    expect(key2).not.toBe(key1);
+    const store = await openStore(etcd.storeUrl);
+    const all = await store.range('');
+    await store.close();
+    expect(all.some((kv) => kv.key.startsWith('/tessera/key-policies/'))).toBe(true);
+    const dump = all.map((kv) => `${kv.key}=${kv.value}`).join('\n');
+    for (const needle of [SECRET, SECRET2, key1, key2, Buffer.from(key1, 'base64').toString('hex'), Buffer.from(SECRET).toString('base64')]) {
+      expect(dump).not.toContain(needle);
+      expect(logs.join('\n')).not.toContain(needle);
+    }
+  } finally {
+    await c.close();
+    await etcd.stop();
+  }
+});
