@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'sdk/cdktf/**/*.js', '**/*.generated.ts', 'examples/**/node_modules/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'sdk/cdktf/**/*.js', 'sdk/cdktf/.gen/**', '**/*.generated.ts', 'examples/**/node_modules/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -309,6 +309,9 @@ export class TesseraProvider {
     const requiresReplace: { steps: Record<string, unknown>[] }[] = [];
     let create = !prior;
     let changed = false;
+    // A resize (a growOnly attribute changing in place) reshapes the placement: even `stable`
+    // outputs other than identity (members, their sizes) are recomputed.
+    let resizes = false;
     if (prior) {
       const priorInputs = fromTfObject(b, prior, isInputAttr);
       const { inputs: newInputs, unknownFields } = inputsOf(b, planned);
@@ -318,6 +321,7 @@ export class TesseraProvider {
       const d = diffInputs(b.typeName, priorInputs, newInputs);
       // A write-only value is re-sent when its version companion changes, which diffInputs sees.
       changed = d.changed.length > 0;
+      resizes = d.changed.some((f) => b.spec.attributes[f]?.growOnly === true);
       for (const f of d.replaces) requiresReplace.push({ steps: [{ attribute_name: b.attributes.find((a) => a.name === f)!.tfName }] });
       for (const f of d.shrinks) {
         diags.push(error(`Cannot shrink ${tfName(f)}`, `${tfName(f)}: shrinking is refused (from ${String(priorInputs[f])} to ${String(newInputs[f])} GiB); only growth is applied in place`, f));
@@ -333,7 +337,7 @@ export class TesseraProvider {
       if (isInputAttr(a)) continue;
       const name = a.tfName;
       if (create) planned[name] = unknown;
-      else if (changed && !a.spec.stable) planned[name] = unknown;
+      else if (changed && (!a.spec.stable || (resizes && a.name !== 'id' && a.name !== 'owner'))) planned[name] = unknown;
       else planned[name] = prior ? (prior[name] ?? null) : unknown;
     }
     if (create && b.byTfName.has('owner')) planned.owner = typeof planned.name === 'string' ? ownerFor(b.typeName, planned.name) : unknown;

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Testing } from 'cdktf';
+import { App, TerraformStack, Testing } from 'cdktf';
 import ts from 'typescript';
 import { KafkaPlatform } from '../../examples/cdktf-platform/main';
 import { ScaleOut } from '../../sdk/cdktf';
@@ -73,7 +73,7 @@ test('ScaleOut: N servers x M volumes named after server and index; bad input na
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cdktf-'));
   try {
     const app = new App({ outdir: dir });
-    const stack = new (require('cdktf').TerraformStack)(app, 's');
+    const stack = new TerraformStack(app, 's');
     const so = new ScaleOut(stack, 'db', { name: 'db', servers: ['k4', 'k5', 'k6'], volumesPerServer: 2, stage: false, volume: { type: 'hdd', sizeGib: 500 } });
     expect(so.volumes.map((row) => row.length)).toEqual([2, 2, 2]);
     const json = JSON.parse(Testing.synth(stack)) as Json;

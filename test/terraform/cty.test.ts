@@ -1,5 +1,5 @@
 // The DynamicValue codec against cty's msgpack wire rules, byte for byte where cty fixes them.
-import { encode } from '@msgpack/msgpack';
+import { decode, encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import {
   CodecError,
@@ -70,7 +70,7 @@ describe('cty msgpack codec', () => {
 
   test('dynamic values travel as [type JSON, value]', () => {
     const bytes = encodeValue({ n: 1, s: ['x'] }, 'dynamic');
-    const raw = (require('@msgpack/msgpack') as typeof import('@msgpack/msgpack')).decode(bytes) as [Uint8Array, unknown];
+    const raw = decode(bytes) as [Uint8Array, unknown];
     expect(JSON.parse(Buffer.from(raw[0]).toString())).toEqual(['object', { n: 'number', s: ['tuple', ['string']] }]);
     expect(roundTrip({ n: 1, s: ['x'] }, 'dynamic')).toEqual({ n: 1, s: ['x'] });
     const sent = encode([Buffer.from(JSON.stringify(['list', 'number'])), [1, 2]]);

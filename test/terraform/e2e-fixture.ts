@@ -36,6 +36,8 @@ export async function startPlatform(): Promise<Platform> {
     inventory: LAB,
     masterKey: crypto.randomBytes(32),
     log: () => undefined,
+    // One replica: a long lease keeps it leader when the shared 2-core machine is busy.
+    leaseTtlSeconds: 30,
   });
   const fabric = new SimulatedFabric();
   const agents: RunningAgent[] = [];
