@@ -45,6 +45,8 @@ export interface StartComposerOptions {
   debug?: boolean;
   /** A server is down after this long without a heartbeat (default 15 s). */
   heartbeatGraceMs?: number;
+  /** A delete waits this long for a live agent to report the volume unstaged (default 60 s). */
+  unstageWaitMs?: number;
   /** Leader lease TTL in seconds (default 3: a dead leader is replaced within ~4 s). */
   leaseTtlSeconds?: number;
   /** How often the reconciler looks at pending operations (default 2 s). */
@@ -122,6 +124,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       fencing,
       masterKey,
       heartbeatGraceMs: options.heartbeatGraceMs ?? 15_000,
+      unstageWaitMs: options.unstageWaitMs ?? 60_000,
       observeOperation: (kind, resource, seconds) => opLatency.observe({ kind, resource }, seconds),
     },
     state,

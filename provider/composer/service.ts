@@ -62,6 +62,8 @@ export interface ServiceOptions {
   masterKey?: Buffer;
   /** A server is down after this long without a heartbeat (ms). */
   heartbeatGraceMs: number;
+  /** How long a delete waits for a live agent to unstage before freeing the drives anyway (ms). */
+  unstageWaitMs: number;
   /** Observes operation latency (seconds) for /metrics. */
   observeOperation?: (kind: OperationKind, resource: ResourceKind, seconds: number) => void;
 }
@@ -169,6 +171,7 @@ export class ComposerService {
         continue;
       }
       if (!op.recovery) continue;
+      if (op.recovery.action === 'rollforward' && this.awaitingUnstage(op)) continue;
       const finalState = op.recovery.action === 'rollback' ? 'rolled_back' : 'done';
       await this.commit([
         ...op.recovery.muts,
@@ -814,7 +817,7 @@ export class ComposerService {
   async deleteVolume(kind: 'volumes' | 'slices', id: string): Promise<void> {
     await this.mutate(keys.object(kind, id), 'delete', kind, async () => {
       const cur = this.table(kind).get(id) as StoredVolume | undefined;
-      if (!cur || cur.state === 'retained') return;
+      if (!cur || cur.state === 'retained' || cur.state === 'deleting') return;
       const nameKey = this.nameKey(kind, cur.cluster, cur.name);
       const unassign: Mut[] = cur.server ? [{ key: keys.assign(cur.server, id) }] : [];
       if (kind === 'volumes' && cur.reclaimPolicy === 'Retain') {
@@ -823,7 +826,10 @@ export class ComposerService {
         await this.journaled(this.newOp('delete', kind, id, { retained: true }), [...unassign, { key: nameKey }, { key: keys.object(kind, id), value: retained }]);
         return;
       }
-      await this.releaseJournaled('delete', kind, cur, [...unassign, { key: nameKey }]);
+      // A live agent still has the members connected: the drives are freed once it reports the
+      // volume unstaged (or stops heartbeating, or the wait times out), not before.
+      const awaitServer = cur.server && this.serverStatus(cur.server).health === 'up' ? cur.server : undefined;
+      await this.releaseJournaled('delete', kind, cur, [...unassign, { key: nameKey }], awaitServer);
     });
   }
 
@@ -837,18 +843,36 @@ export class ComposerService {
   }
 
   /** Two phases: journal the intent (pending, rolled forward after a crash), then free the drives. */
-  private async releaseJournaled(kind: OperationKind, resource: 'volumes' | 'slices', cur: StoredVolume, extra: Mut[]): Promise<void> {
+  private async releaseJournaled(kind: OperationKind, resource: 'volumes' | 'slices', cur: StoredVolume, extra: Mut[], awaitServer?: string): Promise<void> {
     const id = cur.id;
     const finalMuts: Mut[] = [{ key: keys.allocation(id) }, { key: keys.object(resource, id) }];
-    const op = this.newOp(kind, resource, id, { allocation: id, capacityGiB: cur.capacityGiB });
+    const detail: Record<string, unknown> = { allocation: id, capacityGiB: cur.capacityGiB };
+    if (awaitServer) Object.assign(detail, { awaitUnstageOn: awaitServer, deadline: new Date(Date.now() + this.opts.unstageWaitMs).toISOString() });
+    const op = this.newOp(kind, resource, id, detail);
     op.recovery = { action: 'rollforward', muts: finalMuts };
     this.inFlight.add(op.id);
     try {
       await this.commit([...extra, { key: keys.object(resource, id), value: { ...cur, state: 'deleting', updatedAt: now() } }, { key: keys.op(op.id), value: op }]);
+      if (awaitServer) return; // finished by finishUnstaged() or the reconciler
       await this.commit([...finalMuts, { key: keys.op(op.id), value: this.finished(op, 'done') }]);
     } finally {
       this.inFlight.delete(op.id);
     }
+  }
+
+  /** Is a pending delete still waiting for its agent to unstage? */
+  private awaitingUnstage(op: StoredOperation): boolean {
+    const server = op.detail?.awaitUnstageOn as string | undefined;
+    if (!server) return false;
+    if (Date.parse(String(op.detail?.deadline)) < Date.now()) return false;
+    return this.serverStatus(server).health === 'up';
+  }
+
+  /** The agent reports a deleting volume unstaged: free its drives now. */
+  private async finishUnstaged(volumeId: string): Promise<void> {
+    const op = [...this.state.ops.values()].find((o) => o.state === 'pending' && o.objectId === volumeId && o.recovery?.action === 'rollforward');
+    if (!op || !op.recovery) return;
+    await this.commit([...op.recovery.muts, { key: keys.op(op.id), value: this.finished(op, 'done') }]);
   }
 
   // ---------------------------------------------------------------- key policies
@@ -1041,6 +1065,7 @@ export class ComposerService {
     await this.mutate(keys.object(kind, volumeId), 'update', kind, async () => {
       const cur = this.table(kind).get(volumeId) as StoredVolume | undefined;
       const assigned = this.state.assigns.get(server)?.get(volumeId);
+      if (cur && cur.state === 'deleting' && cur.server === server && observed.state === 'unstaged') return this.finishUnstaged(volumeId);
       // Reports about volumes that moved away or are gone are the agent cleaning up: accepted, not stored.
       if (!cur || !assigned || cur.server !== server) return;
       const state: VolumeState =

@@ -12,7 +12,7 @@ let clusterId: string;
 const facts = { hostname: 'k1.lab', transports: ['nvmetcp'], nicGbps: 25, backend: 'simulated', agentVersion: '0.1.0' };
 
 beforeAll(async () => {
-  ({ composer, dir } = await startTest({ heartbeatGraceMs: 300 }));
+  ({ composer, dir } = await startTest({ heartbeatGraceMs: 300, reconcileIntervalMs: 100 }));
   ops = client(composer.url, tok('ops'));
   k1 = client(composer.url, tok('agent-k1'));
   clusterId = (await ops.post('/v1/clusters', { name: 'agents', servers: ['k1', 'k2'] })).body.id;
@@ -86,4 +86,31 @@ test('assignments long-poll wakes on a change (no busy polling) and status repor
   expect((await k2.put(`/v1/agents/k2/status/${v.id}`, { state: 'failed', generation: 2, step: 'mount', error: 'mount: wrong fs type' })).status).toBe(204);
   expect((await ops.get(`/v1/volumes/${v.id}`)).body.state).toBe('failed');
   expect((await k2.put(`/v1/agents/k2/status/${v.id}`, { state: 'bogus', generation: -1 })).status).toBe(422);
+});
+
+test('delete waits for a live agent to unstage before freeing the drives; a silent agent does not block it', async () => {
+  const cap = async () => (await ops.get('/v1/capacity?type=ssd&sgResiliency=false&jbodResiliency=false')).body.availableGiB as number;
+  const c0 = await cap();
+  await k1.post('/v1/agents/k1/heartbeat');
+  const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'gone', type: 'ssd', sizeGiB: 100, server: 'k1' })).body;
+  expect(await cap()).toBeLessThan(c0);
+  expect((await ops.del(`/v1/volumes/${v.id}`)).status).toBe(204);
+  expect((await ops.get(`/v1/volumes/${v.id}`)).body.state).toBe('deleting');
+  expect((await ops.del(`/v1/volumes/${v.id}`)).status).toBe(204);
+  expect(await cap()).toBeLessThan(c0);
+  expect((await k1.get('/v1/agents/k1/assignments')).body.assignments.find((a: { volumeId: string }) => a.volumeId === v.id)).toBeUndefined();
+  expect((await k1.put(`/v1/agents/k1/status/${v.id}`, { state: 'unstaged', generation: 1 })).status).toBe(204);
+  expect((await ops.get(`/v1/volumes/${v.id}`)).status).toBe(404);
+  expect(await cap()).toBe(c0);
+
+  await k1.post('/v1/agents/k1/heartbeat');
+  const w = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'gone2', type: 'ssd', sizeGiB: 100, server: 'k1' })).body;
+  expect((await ops.del(`/v1/volumes/${w.id}`)).status).toBe(204);
+  expect((await ops.get(`/v1/volumes/${w.id}`)).body.state).toBe('deleting');
+  // No heartbeat: after the grace period the server is down and the reconciler frees the drives.
+  const deadline = Date.now() + 5000;
+  while ((await ops.get(`/v1/volumes/${w.id}`)).status !== 404 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect((await ops.get(`/v1/volumes/${w.id}`)).status).toBe(404);
+  expect(await cap()).toBe(c0);
+  expect((await ops.get('/v1/operations?state=pending')).body.items).toEqual([]);
 });
