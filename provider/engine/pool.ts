@@ -7,7 +7,7 @@
 // indexes are derived from. Drive sizes are < 2^20 GiB and enclosures hold <= 4096 drives
 // (enforced by the inventory validator), so packed keys stay below 2^53 and exact.
 import { TRANSPORTS, type DriveType, type Inventory, type Transport } from '../model/inventory';
-import { insertSorted, removeSorted } from './sorted';
+import { insertSorted, moveKey, removeSorted } from './sorted';
 
 export const HDD = 0;
 export const SSD = 1;
@@ -57,6 +57,11 @@ export function orderKey(util: number, e: number): number {
 
 export function orderEnc(key: number): number {
   return key % ORDER_ENC;
+}
+
+/** Room key: the largest free size an enclosure offers, then the enclosure. */
+export function roomKey(size: number, e: number): number {
+  return size * ORDER_ENC + e;
 }
 
 export function wholeKey(size: number, local: number): number {
@@ -118,6 +123,15 @@ export class Pool {
    */
   readonly loadOrder: [number[], number[]] = [[], []];
   readonly loadOrderInBd: [number[], number[]][] = [];
+  /**
+   * Room indexes: enclosures by their largest free whole drive of a kind, and (SSD) by their
+   * largest free extent (packed roomKey), globally and per bandwidth domain. When few enclosures
+   * can hold a member, the selector reads them here instead of walking the load order.
+   */
+  readonly roomWhole: [number[], number[]] = [[], []];
+  readonly roomWholeInBd: [number[], number[]][] = [];
+  readonly roomExtent: number[] = [];
+  readonly roomExtentInBd: number[][] = [];
 
   constructor(inv: Inventory) {
     inv.bandwidthDomains.forEach((b, i) => {
@@ -125,6 +139,8 @@ export class Pool {
       this.bdByName.set(b.name, i);
       this.encOfKindInBd.push([[], []]);
       this.loadOrderInBd.push([[], []]);
+      this.roomWholeInBd.push([[], []]);
+      this.roomExtentInBd.push([]);
     });
     for (const g of inv.storageGroups) {
       const sg = this.sgNames.length;
@@ -180,10 +196,23 @@ export class Pool {
             this.encOfKindInBd[bd][k].push(ei);
             this.loadOrder[k].push(orderKey(0, ei));
             this.loadOrderInBd[bd][k].push(orderKey(0, ei));
+            this.roomWhole[k].push(roomKey(this.maxWhole(ei, k), ei));
+            this.roomWholeInBd[bd][k].push(roomKey(this.maxWhole(ei, k), ei));
           }
+        }
+        if (total[SSD] > 0) {
+          this.roomExtent.push(roomKey(this.maxExtent(ei), ei));
+          this.roomExtentInBd[bd].push(roomKey(this.maxExtent(ei), ei));
         }
       }
     }
+    const byKey = (a: number, b: number) => a - b;
+    for (const k of [HDD, SSD] as Kind[]) {
+      this.roomWhole[k].sort(byKey);
+      for (const r of this.roomWholeInBd) r[k].sort(byKey);
+    }
+    this.roomExtent.sort(byKey);
+    for (const r of this.roomExtentInBd) r.sort(byKey);
     for (const s of inv.servers) {
       const bd = this.bdByName.get(s.bandwidthDomain);
       if (bd === undefined) throw new Error(`server ${s.name}: unknown bandwidth domain ${s.bandwidthDomain}`);
@@ -250,15 +279,43 @@ export class Pool {
     const local = this.local[d];
     const fo = f[i];
     const fl = f[i + 1];
+    const wholeBefore = this.maxWhole(e, k);
+    const extentBefore = k === SSD ? this.maxExtent(e) : 0;
     if (this.freeGiB[d] === this.size[d]) removeSorted(this.encWhole[e][k], wholeKey(this.size[d], local));
     if (k === SSD) removeSorted(this.encExtents[e], extKey(fl, local, fo));
-    const pieces: number[] = [];
-    if (off > fo) pieces.push(fo, off - fo);
-    if (off + len < fo + fl) pieces.push(off + len, fo + fl - off - len);
-    f.splice(i, 2, ...pieces);
-    if (k === SSD) for (let p = 0; p < pieces.length; p += 2) insertSorted(this.encExtents[e], extKey(pieces[p + 1], local, pieces[p]));
+    const before = off > fo;
+    const after = off + len < fo + fl;
+    // Replace the extent by what is left of it on either side (no temporary arrays: hot path).
+    if (before && after) f.splice(i, 2, fo, off - fo, off + len, fo + fl - off - len);
+    else if (before) f[i + 1] = off - fo;
+    else if (after) {
+      f[i] = off + len;
+      f[i + 1] = fo + fl - off - len;
+    } else f.splice(i, 2);
+    if (k === SSD) {
+      if (before) insertSorted(this.encExtents[e], extKey(off - fo, local, fo));
+      if (after) insertSorted(this.encExtents[e], extKey(fo + fl - off - len, local, off + len));
+    }
     this.freeGiB[d] -= len;
     this.setUsed(e, k, this.encUsed[e][k] + len);
+    this.updateRoom(e, k, wholeBefore, extentBefore);
+  }
+
+  /** Moves the enclosure in the room indexes when its largest free drive / extent changed. */
+  private updateRoom(e: number, k: Kind, wholeBefore: number, extentBefore: number): void {
+    const bd = this.encBd[e];
+    const whole = this.maxWhole(e, k);
+    if (whole !== wholeBefore) {
+      moveKey(this.roomWhole[k], roomKey(wholeBefore, e), roomKey(whole, e));
+      moveKey(this.roomWholeInBd[bd][k], roomKey(wholeBefore, e), roomKey(whole, e));
+    }
+    if (k === SSD) {
+      const ext = this.maxExtent(e);
+      if (ext !== extentBefore) {
+        moveKey(this.roomExtent, roomKey(extentBefore, e), roomKey(ext, e));
+        moveKey(this.roomExtentInBd[bd], roomKey(extentBefore, e), roomKey(ext, e));
+      }
+    }
   }
 
   private setUsed(e: number, k: Kind, used: number): void {
@@ -266,10 +323,8 @@ export class Pool {
     this.encUsed[e][k] = used;
     const after = orderKey(this.util(e, k), e);
     if (before === after) return;
-    for (const list of [this.loadOrder[k], this.loadOrderInBd[this.encBd[e]][k]]) {
-      removeSorted(list, before);
-      insertSorted(list, after);
-    }
+    moveKey(this.loadOrder[k], before, after);
+    moveKey(this.loadOrderInBd[this.encBd[e]][k], before, after);
   }
 
   /** Marks [off, off+len) free again, merging with neighbours. Throws (changing nothing) on overlap. */
@@ -285,6 +340,8 @@ export class Pool {
     const e = this.enc[d];
     const k = this.kind[d];
     const local = this.local[d];
+    const wholeBefore = this.maxWhole(e, k);
+    const extentBefore = k === SSD ? this.maxExtent(e) : 0;
     let start = off;
     let end = off + len;
     let from = i;
@@ -305,6 +362,7 @@ export class Pool {
     this.freeGiB[d] += len;
     this.setUsed(e, k, this.encUsed[e][k] - len);
     if (this.freeGiB[d] === this.size[d]) insertSorted(this.encWhole[e][k], wholeKey(this.size[d], local));
+    this.updateRoom(e, k, wholeBefore, extentBefore);
   }
 
   /** Recomputes every index from the drives' free lists; returns the differences (none when sound). */
@@ -340,6 +398,32 @@ export class Pool {
       }
       extents.sort((a, b) => a - b);
       if (!same(extents, this.encExtents[e])) problems.push(`enclosure ${this.encName[e]}: extent index out of step`);
+    }
+    const room: [number[], number[]] = [[], []];
+    const roomInBd = this.bdNames.map((): [number[], number[]] => [[], []]);
+    const ext: number[] = [];
+    const extInBd = this.bdNames.map((): number[] => []);
+    for (let e = 0; e < this.encName.length; e++) {
+      for (const k of [HDD, SSD] as Kind[]) {
+        if (this.encTotal[e][k] === 0) continue;
+        room[k].push(roomKey(this.maxWhole(e, k), e));
+        roomInBd[this.encBd[e]][k].push(roomKey(this.maxWhole(e, k), e));
+      }
+      if (this.encTotal[e][SSD] > 0) {
+        ext.push(roomKey(this.maxExtent(e), e));
+        extInBd[this.encBd[e]].push(roomKey(this.maxExtent(e), e));
+      }
+    }
+    const sorted = (a: number[]) => a.sort((x, y) => x - y);
+    if (!same(sorted(ext), this.roomExtent)) problems.push('extent room index out of step');
+    extInBd.forEach((a, bd) => {
+      if (!same(sorted(a), this.roomExtentInBd[bd])) problems.push(`extent room index of ${this.bdNames[bd]} out of step`);
+    });
+    for (const k of [HDD, SSD] as Kind[]) {
+      if (!same(sorted(room[k]), this.roomWhole[k])) problems.push(`whole-drive room index (kind ${k}) out of step`);
+      roomInBd.forEach((a, bd) => {
+        if (!same(sorted(a[k]), this.roomWholeInBd[bd][k])) problems.push(`whole-drive room index of ${this.bdNames[bd]} (kind ${k}) out of step`);
+      });
     }
     for (const k of [HDD, SSD] as Kind[]) {
       if (!same(order[k].sort((a, b) => a - b), this.loadOrder[k])) problems.push(`load order (kind ${k}) out of step`);

@@ -18,7 +18,7 @@
 import { TRANSPORTS, type Transport } from '../model/inventory';
 import type { RaidLevel } from '../model/placement';
 import type { Ctx } from './request';
-import { extKey, extOff, orderEnc, orderKey, wholeKey, wholeSize, type Pool } from './pool';
+import { extKey, extOff, orderEnc, orderKey, roomKey, wholeKey, wholeSize, type Pool } from './pool';
 import { lowerBound } from './sorted';
 
 /** One chosen member: drive, extent, enclosure. */
@@ -43,8 +43,9 @@ interface Separation {
 
 const NO_SEPARATION: Separation = { sgNot: -1, encNot: -1 };
 
-/** How many enclosures with room a member choice compares at most. */
+/** How many enclosures with room a member choice compares at most when many have room. */
 const LOOKAHEAD = 16;
+
 
 export class Selector {
   /** GiB tentatively taken by the request being decided, per enclosure. */
@@ -126,23 +127,59 @@ export class Selector {
   private raid10(): Omit<Selection, 'transport'> | null {
     const ctx = this.ctx;
     const pool = this.pool;
+    const encs: number[] = [];
     let maxFree = 0;
-    for (const e of this.scope) if (this.encOk(e)) maxFree = Math.max(maxFree, pool.maxWhole(e, ctx.kind));
+    for (const e of this.scope) {
+      if (!this.encOk(e)) continue;
+      const m = pool.maxWhole(e, ctx.kind);
+      if (m === 0) continue;
+      encs.push(e);
+      if (m > maxFree) maxFree = m;
+    }
     if (maxFree === 0) return null;
     const kMax = Math.floor(ctx.req.raidMaxDrives / 2);
     const strict = ctx.req.sgResiliency || ctx.req.jbodResiliency;
-    for (let k = Math.max(2, Math.ceil(ctx.lower / maxFree)); k <= kMax; k++) {
+    const kStart = Math.max(2, Math.ceil(ctx.lower / maxFree));
+    for (let k = kStart; k <= kMax; k++) {
       const need = Math.ceil(ctx.lower / k);
       const upper = ctx.upper === Infinity ? Infinity : Math.floor(ctx.upper / k);
       if (need > upper) break;
+      // The fewest pairs usually work at once; past that, count before walking (cheap, and
+      // near exhaustion it spares the walks for pair counts that cannot be formed).
+      if (k > kStart && this.pairsAvailable(encs, need, upper) < k) continue;
       const greedy = this.raid10Greedy(k, need, upper);
       if (greedy) return { picks: greedy, raidLevel: 'raid10' };
-      if (strict) {
+      if (strict && (k > kStart || this.pairsAvailable(encs, need, upper) >= k)) {
         const counted = this.raid10ByCounts(k, need, upper);
         if (counted) return { picks: counted, raidLevel: 'raid10' };
       }
     }
     return null;
+  }
+
+  /**
+   * An upper bound on the mirrored pairs of free drives sized [need, upper] (drive filters are
+   * not applied), honouring strict separation: min(n / 2, n - the largest failure domain).
+   */
+  private pairsAvailable(encs: number[], need: number, upper: number): number {
+    const pool = this.pool;
+    const ctx = this.ctx;
+    const bySg = ctx.req.sgResiliency ? new Float64Array(pool.sgNames.length) : null;
+    let n = 0;
+    let top = 0;
+    for (const e of encs) {
+      const arr = pool.encWhole[e][ctx.kind];
+      const lo = lowerBound(arr, wholeKey(need, 0));
+      const hi = upper === Infinity ? arr.length : lowerBound(arr, wholeKey(upper + 1, 0));
+      const c = hi - lo;
+      if (c <= 0) continue;
+      n += c;
+      if (bySg) {
+        const v = (bySg[pool.encSg[e]] += c);
+        if (v > top) top = v;
+      } else if (ctx.req.jbodResiliency && c > top) top = c;
+    }
+    return bySg || ctx.req.jbodResiliency ? Math.min(Math.floor(n / 2), n - top) : Math.floor(n / 2);
   }
 
   /** Pairs chosen one after another by the preference order. */
@@ -219,11 +256,14 @@ export class Selector {
     const pool = this.pool;
     const ctx = this.ctx;
     let pick: Pick | null = null;
-    if (ctx.strictDomain) pick = this.walk(pool.loadOrderInBd[ctx.server!.bd][ctx.kind], -1, -1, need, upper, sep);
+    const k = ctx.kind;
+    const roomIn = (bd: number) => (ctx.slice ? pool.roomExtentInBd[bd] : pool.roomWholeInBd[bd][k]);
+    const roomAll = ctx.slice ? pool.roomExtent : pool.roomWhole[k];
+    if (ctx.strictDomain) pick = this.walk(pool.loadOrderInBd[ctx.server!.bd][k], roomIn(ctx.server!.bd), -1, -1, need, upper, sep);
     else if (ctx.preferBd >= 0) {
-      pick = this.walk(pool.loadOrderInBd[ctx.preferBd][ctx.kind], ctx.preferBd, -1, need, upper, sep);
-      if (!pick) pick = this.walk(pool.loadOrder[ctx.kind], -1, ctx.preferBd, need, upper, sep);
-    } else pick = this.walk(pool.loadOrder[ctx.kind], -1, -1, need, upper, sep);
+      pick = this.walk(pool.loadOrderInBd[ctx.preferBd][k], roomIn(ctx.preferBd), ctx.preferBd, -1, need, upper, sep);
+      if (!pick) pick = this.walk(pool.loadOrder[k], roomAll, -1, ctx.preferBd, need, upper, sep);
+    } else pick = this.walk(pool.loadOrder[k], roomAll, -1, -1, need, upper, sep);
     if (!pick) return null;
     this.chosen.push(pick.d);
     if (this.pending[pick.e] === 0) this.touched.push(pick.e);
@@ -246,23 +286,32 @@ export class Selector {
    * candidates. Enclosures this request already took from are ordered by their load including
    * that tentative use, so they are compared separately.
    */
-  private walk(order: number[], onlyBd: number, skipBd: number, need: number, upper: number, sep: Separation): Pick | null {
+  private walk(order: number[], room: number[], onlyBd: number, skipBd: number, need: number, upper: number, sep: Separation): Pick | null {
     const pool = this.pool;
     let best: Pick | null = null;
     let bestKey = Infinity;
-    let seen = 0;
-    for (let i = 0; i < order.length && order[i] < bestKey; i++) {
-      const e = orderEnc(order[i]);
-      if (this.pending[e] > 0 || pool.encBd[e] === skipBd) continue;
-      if (!this.allowed(e, sep) || !this.hasRoom(e, need)) continue;
+    const consider = (e: number) => {
+      if (this.pending[e] > 0 || pool.encBd[e] === skipBd || !this.allowed(e, sep)) return false;
       const p = this.pickIn(e, need, upper);
-      if (!p) continue;
+      if (!p) return false;
       const key = this.afterKey(p);
       if (key < bestKey) {
         best = p;
         bestKey = key;
       }
-      if (++seen >= LOOKAHEAD) break;
+      return true;
+    };
+    const first = lowerBound(room, roomKey(need, 0));
+    if (room.length - first <= LOOKAHEAD) {
+      // Few enclosures have room (a big member, or a nearly full pool): weigh each of them,
+      // found through the room index rather than by walking past the full ones.
+      for (let i = first; i < room.length; i++) consider(orderEnc(room[i]));
+    } else {
+      let seen = 0;
+      for (let i = 0; i < order.length && order[i] < bestKey; i++) {
+        const e = orderEnc(order[i]);
+        if (this.hasRoom(e, need) && consider(e) && ++seen >= LOOKAHEAD) break;
+      }
     }
     for (const e of this.touched) {
       if ((onlyBd >= 0 && pool.encBd[e] !== onlyBd) || pool.encBd[e] === skipBd) continue;

@@ -24,3 +24,21 @@ export function removeSorted(arr: number[], key: number): void {
   if (i >= arr.length || arr[i] !== key) throw new Error(`engine index corrupt: key ${key} not found`);
   arr.splice(i, 1);
 }
+
+/** Replaces `from` by `to`, shifting only the entries between the two positions. */
+export function moveKey(arr: number[], from: number, to: number): void {
+  let i = lowerBound(arr, from);
+  if (i >= arr.length || arr[i] !== from) throw new Error(`engine index corrupt: key ${from} not found`);
+  if (to > from) {
+    while (i + 1 < arr.length && arr[i + 1] < to) {
+      arr[i] = arr[i + 1];
+      i++;
+    }
+  } else {
+    while (i > 0 && arr[i - 1] > to) {
+      arr[i] = arr[i - 1];
+      i--;
+    }
+  }
+  arr[i] = to;
+}

@@ -50,11 +50,11 @@ const SSD_MODELS: [DriveModel, number][] = [
   [{ sizeGiB: 14306 }, 10],
 ];
 const HDD_MODELS: [DriveModel, number][] = [
-  [{ sizeGiB: 1117, rpm: 10000 }, 10],
-  [{ sizeGiB: 3726, rpm: 7200 }, 20],
-  [{ sizeGiB: 7452, rpm: 7200 }, 30],
-  [{ sizeGiB: 11176, rpm: 7200 }, 25],
-  [{ sizeGiB: 14902, rpm: 7200 }, 15],
+  [{ sizeGiB: 1117, rpm: 10000 }, 5],
+  [{ sizeGiB: 3726, rpm: 7200 }, 10],
+  [{ sizeGiB: 7452, rpm: 7200 }, 20],
+  [{ sizeGiB: 11176, rpm: 7200 }, 30],
+  [{ sizeGiB: 14902, rpm: 7200 }, 35],
 ];
 
 interface Template {
@@ -75,7 +75,7 @@ function enclosureModels(r: () => number, catalog: [DriveModel, number][], count
 }
 
 function makeTemplate(r: () => number): Template {
-  if (r() < 0.28) {
+  if (r() < 0.36) {
     const driveCount = weighted(r, [[60, 3], [84, 4], [90, 3]]);
     const models = enclosureModels(r, HDD_MODELS, driveCount);
     const transports: Transport[] = ['nvmetcp', 'iscsi'];
