@@ -160,9 +160,16 @@ export class TesseraProvider {
   }
 
   configureProvider(req: { config: DynamicValueWire; terraform_version: string; client_capabilities?: { write_only_attributes_allowed?: boolean } }): unknown {
-    const { endpoint, token, diags } = this.providerConfig(req.config);
+    const { endpoint, token, diags, unknownEndpoint } = this.providerConfig(req.config);
     this.state.writeOnlyAllowed = !!req.client_capabilities?.write_only_attributes_allowed;
     if (diags.length) return { diagnostics: diags };
+    // An endpoint known only after apply (it comes from another resource): plan without
+    // feasibility checks; Terraform configures the provider again before applying.
+    if (unknownEndpoint) {
+      this.state.conn = undefined;
+      this.handlers = undefined;
+      return { diagnostics: [] };
+    }
     if (!endpoint) {
       return {
         diagnostics: [error('Missing composer endpoint', 'endpoint: set it in the provider block or in TESSERA_ENDPOINT (e.g. http://127.0.0.1:7420)', 'endpoint')],

@@ -263,6 +263,39 @@ test('a platform stack: plan with unknowns, apply, no-op plan, grow in place, sh
   expect(await capacity('slice')).toEqual(sliceBefore);
 });
 
+test('a raw slice: create, grow in place, import by id, delete', async () => {
+  const cl = await converge('tessera_cluster', null, await p.object('tessera_cluster', { name: 'cache-tier', servers: ['k9'] }));
+  const cfg = (size: number) => p.object('tessera_slice', { cluster: cl.id, name: 'hot-0', size_gib: size, storage_group: ['sg-2'] });
+  const s1 = await converge('tessera_slice', null, await cfg(20));
+  expect(s1).toMatchObject({ size_gib: 20, capacity_gib: 20 });
+  expect((s1.members as Obj[])[0]).toMatchObject({ storage_group: 'sg-2', size_gib: 20 });
+  const grow = await plan('tessera_slice', s1, await cfg(30));
+  expect(grow.replace).toEqual([]);
+  const s2 = (await apply('tessera_slice', s1, grow.planned, await cfg(30))).state!;
+  expect(s2).toMatchObject({ id: s1.id, size_gib: 30, capacity_gib: 30 });
+  const imp = await p.call('ImportResourceState', { type_name: 'tessera_slice', id: s1.id });
+  const imported = (await p.value('tessera_slice', imp.imported_resources[0].state)) as Obj;
+  expect(imported).toEqual(await read('tessera_slice', s2));
+  expect((await plan('tessera_slice', imported, await cfg(30))).planned).toEqual(imported);
+  expect((await apply('tessera_slice', s2, null, null)).diagnostics).toEqual([]);
+  expect(await read('tessera_slice', s2)).toBeNull();
+  expect((await apply('tessera_cluster', cl, null, null)).diagnostics).toEqual([]);
+});
+
+test('an endpoint unknown at plan time plans without feasibility checks', async () => {
+  const q = await ProviderProcess.start();
+  try {
+    const cfg = await q.call('ConfigureProvider', { terraform_version: 't', config: await q.dv('provider', await q.object('provider', { endpoint: unknown })) });
+    expect(cfg.diagnostics).toEqual([]);
+    const vol = await q.object('tessera_volume', { cluster: unknown, name: 'later', size_gib: 999999, type: 'ssd' });
+    const res = await q.call('PlanResourceChange', { type_name: 'tessera_volume', prior_state: await q.dv('tessera_volume', null), proposed_new_state: await q.dv('tessera_volume', vol), config: await q.dv('tessera_volume', vol), prior_private: Buffer.alloc(0) });
+    expect(res.diagnostics).toEqual([]);
+    expect(await q.value('tessera_volume', res.planned_state)).toMatchObject({ size_gib: 999999, id: unknown });
+  } finally {
+    await q.stop();
+  }
+});
+
 test('key policy rotation through the write-only secret and its version', async () => {
   const config = (v: number, s: string) => p.object('tessera_key_policy', { name: 'wo-keys', secret_wo: s, secret_wo_version: v });
   const c1 = await config(1, 'first secret value 0001');
