@@ -1,6 +1,7 @@
 // The provider executable as Terraform starts it: handshake, AutoMTLS, health, controller,
 // schema from schema.json, validation with unknowns. No composer needed here.
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import { unknown } from '../../provider/terraform/cty';
 import { ProviderProcess, runToExit } from './harness';
@@ -51,6 +52,16 @@ describe('terraform-provider-tessera handshake', () => {
       await p.stop();
     }
     expect(p.child.exitCode).toBe(0);
+    expect(existsSync(p.handshake.address)).toBe(false);
+  });
+
+  test('the wrapper execs Node: the started pid is node itself, and SIGTERM stops it cleanly', async () => {
+    const p = await ProviderProcess.start();
+    const exe = readlinkSync(`/proc/${p.child.pid}/exe`);
+    expect(exe).toBe(realpathSync(join(__dirname, '..', '..', 'node_modules', '.bin', 'node')));
+    const exited = p.exited();
+    p.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
     expect(existsSync(p.handshake.address)).toBe(false);
   });
 
