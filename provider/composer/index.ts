@@ -93,7 +93,6 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   const requests = registry.add(new Counter('tessera_http_requests_total', 'HTTP requests by method, route and status'));
   const opLatency = registry.add(new Histogram('tessera_operation_duration_seconds', 'Mutation latency (journal + store) by kind and resource'));
 
-  let service: ComposerService | undefined;
   let follower: Watcher | undefined;
   let followerActive = false;
   /** Highest revision the follow watch has delivered. */
@@ -101,22 +100,23 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   let closed = false;
   let roleChanges = Promise.resolve();
 
-  let election: Leadership | undefined;
+  // Set once the campaign starts (after the HTTP server listens, so the address is known).
+  const leadership: { current?: Leadership } = {};
   const fencing = {
-    isLeader: () => election?.isLeader() ?? false,
+    isLeader: () => leadership.current?.isLeader() ?? false,
     // Not leading: a compare that can never hold, so no write slips through during a transition.
     fence: () => {
-      const f = election?.fence();
+      const f = leadership.current?.fence();
       return f ? [f] : [{ key: ELECTION_KEY, target: 'version' as const, op: '<' as const, value: 0 }];
     },
-    leaderAddress: () => election?.leaderAddress(),
+    leaderAddress: () => leadership.current?.leaderAddress(),
   };
 
   const state = await ComposerState.load(store, engineFactory).catch(async (e) => {
     if (ownStore) await store.close();
     throw e;
   });
-  service = new ComposerService(
+  const service = new ComposerService(
     {
       store,
       engineFactory,
@@ -258,13 +258,14 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   svc.ready = true; // a standby is ready as soon as it follows; the leader after resync
   await follow();
   let wasLeader = false;
-  election = await campaign(store, { name: ELECTION_NAME, address: options.advertiseUrl ?? url, ttlSeconds: options.leaseTtlSeconds ?? 3, keyPrefix: ELECTION_PREFIX });
+  const election = await campaign(store, { name: ELECTION_NAME, address: options.advertiseUrl ?? url, ttlSeconds: options.leaseTtlSeconds ?? 3, keyPrefix: ELECTION_PREFIX });
   const onLeadership = (leading: boolean) => {
     if (leading === wasLeader) return;
     wasLeader = leading;
     log[leading ? 'info' : 'warn'](leading ? 'leader elected: this replica leads' : 'leadership lost', { leader: fencing.leaderAddress() });
     onRoleChange(leading);
   };
+  leadership.current = election;
   election.onChange((s) => onLeadership(s.isLeader));
   onLeadership(election.isLeader());
 
@@ -309,7 +310,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       closed = true;
       clearInterval(reconcileTimer);
       svc.state.wakeAll();
-      await election?.resign().catch(() => undefined);
+      await leadership.current?.resign().catch(() => undefined);
       await follower?.close().catch(() => undefined);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -39,7 +39,6 @@ import {
   Mut,
   StoredKeyPolicy,
   StoredOperation,
-  StoredSlice,
   StoredVolume,
   readInventoryBlob,
   yieldToEventLoop,

@@ -36,6 +36,10 @@ describe('health, readiness, openapi, metrics', () => {
       expect(Object.keys(r.body.paths)).toContain(p);
     expect(r.body.components.schemas.VolumeInput.properties.sizeGiB.maximum).toBe(1048576);
     expect(r.body.components.schemas.KeyPolicy.properties.secret).toBeUndefined();
+    // Every $ref resolves to a component schema.
+    const refs = JSON.stringify(r.body).match(/"\$ref":"#\/components\/schemas\/[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(20);
+    for (const ref of refs) expect(Object.keys(r.body.components.schemas)).toContain(ref.split('/').pop()!.replace('"', ''));
   });
   test('metrics expose capacity by type and storage group, allocations and latency histograms', async () => {
     await ops.post('/v1/volumes', { cluster: clusterId, name: 'metrics-probe', sizeGiB: 100 });
