@@ -12,9 +12,10 @@
 //      free drive that holds the member. Large extents and whole drives stay free.
 // Mirror halves are separated as the resiliency flags demand: strict flags are filters, false
 // flags are preferences (another storage group, else another enclosure, else another drive).
-// Everything is driven by sorted indexes (pool.ts): enclosures in load order, and per enclosure
-// free drives by size and free extents by length. A request walks enclosures from the least
-// loaded to the first with room, and binary-searches inside it; it never scans every drive.
+// Everything is driven by sorted indexes (pool.ts): enclosures in load order and by the room
+// they have left, and per enclosure free drives by size and free extents by length. A member
+// choice looks at a bounded number of enclosures (the least loaded with room, or the few with
+// room at all) and binary-searches inside each; it never scans every drive.
 import { TRANSPORTS, type Transport } from '../model/inventory';
 import type { RaidLevel } from '../model/placement';
 import type { Ctx } from './request';
