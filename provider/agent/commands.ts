@@ -19,6 +19,8 @@ export const cmd = {
   touch: (p: string) => c('touch', p),
   findmnt: (target: string) => c('findmnt', '--json', '--output', 'SOURCE,TARGET,FSTYPE', '--mountpoint', target),
   blkid: (dev: string) => c('blkid', '-p', '-o', 'export', dev),
+  /** Erase every signature blkid sees (used only on a deleted volume's leftovers, see steps.ts). */
+  wipefs: (dev: string) => c('wipefs', '--all', dev),
 
   // --- lab: loop devices over the enclosure's drive files
   losetupList: () => c('losetup', '--list', '--json', '--output', 'NAME,BACK-FILE,OFFSET,SIZELIMIT'),
@@ -46,7 +48,7 @@ export const cmd = {
   mdAssemble: (md: string, devs: string[]) => c('mdadm', '--assemble', md, ...devs),
   mdCreate: (md: string, name: string, level: 'raid1' | 'raid10', devs: string[]) =>
     c(
-      'mdadm', '--create', md, '--run', '--metadata=1.2', `--name=${name}`,
+      'mdadm', '--create', md, '--run', '--metadata=1.2', '--homehost=tessera', `--name=${name}`,
       ...(level === 'raid1' ? ['--level=1'] : ['--level=10', '--layout=n2']),
       `--raid-devices=${devs.length}`, ...devs,
     ),
@@ -56,8 +58,8 @@ export const cmd = {
   // --- dm-crypt / LUKS2: keys are on stdin (--key-file=-)
   cryptStatus: (name: string) => c('cryptsetup', 'status', name),
   cryptIsLuks: (dev: string) => c('cryptsetup', 'isLuks', dev),
-  cryptFormat: (dev: string, cipher: string, keySizeBits: number) =>
-    c('cryptsetup', 'luksFormat', '--batch-mode', '--type', 'luks2', '--cipher', cipher, '--key-size', String(keySizeBits), ...PBKDF, '--key-file=-', dev),
+  cryptFormat: (dev: string, cipher: string, keySizeBits: number, label: string) =>
+    c('cryptsetup', 'luksFormat', '--batch-mode', '--type', 'luks2', '--cipher', cipher, '--key-size', String(keySizeBits), ...PBKDF, '--label', label, '--key-file=-', dev),
   cryptOpen: (dev: string, name: string) => c('cryptsetup', 'open', '--type', 'luks2', '--key-file=-', dev, name),
   cryptClose: (name: string) => c('cryptsetup', 'close', name),
   cryptResize: (name: string) => c('cryptsetup', 'resize', '--key-file=-', name),
@@ -72,8 +74,8 @@ export const cmd = {
   // --- filesystems
   mkfs: (fsType: 'ext4' | 'xfs', dev: string, uuid: string): Cmd =>
     fsType === 'ext4'
-      ? { ...c('mkfs.ext4', '-q', '-E', 'nodiscard', '-U', uuid, dev), timeoutMs: 600_000 }
-      : { ...c('mkfs.xfs', '-q', '-K', '-m', `uuid=${uuid}`, dev), timeoutMs: 600_000 },
+      ? { ...c('mkfs.ext4', '-q', '-E', 'nodiscard', '-L', 'tessera', '-U', uuid, dev), timeoutMs: 600_000 }
+      : { ...c('mkfs.xfs', '-q', '-K', '-L', 'tessera', '-m', `uuid=${uuid}`, dev), timeoutMs: 600_000 },
   mount: (fsType: string, dev: string, target: string) => c('mount', '-t', fsType, dev, target),
   bindMount: (source: string, target: string) => c('mount', '--bind', source, target),
   umount: (target: string) => c('umount', target),

@@ -51,6 +51,19 @@ export function filesystemUuid(volumeId: string): string {
   return nvmeNamespaceUuid(`tessera-filesystem:${volumeId}`);
 }
 
+/** Marks what Tessera wrote: md homehost, LUKS2 label prefix, filesystem label. */
+export const OWNER_MARK = 'tessera';
+
+/** A short owner tag for md names and LUKS labels (md keeps 32 bytes of "homehost:name"). */
+export function ownerTag(volumeId: string): string {
+  return volumeId.length <= 24 ? volumeId : `h${crypto.createHash('sha256').update(volumeId).digest('hex').slice(0, 23)}`;
+}
+
+/** `tessera:<tag>`: the md name (homehost:name) and the LUKS2 label of a volume. */
+export function ownerLabel(volumeId: string): string {
+  return `${OWNER_MARK}:${ownerTag(volumeId)}`;
+}
+
 export function nvmeLink(m: Member, slice: boolean): string {
   return `/dev/disk/by-id/nvme-uuid.${nvmeNamespaceUuid(nvmeNqn(m, slice))}`;
 }

@@ -4,7 +4,7 @@
 import type { Assignment, Volume } from '../api/contract';
 import { cmd } from './commands';
 import { BackendKind, memberAccess } from './members';
-import { dmName, dmPath, filesystemUuid, mdMemberOrder, mdPath, stagingPath } from './names';
+import { dmName, dmPath, filesystemUuid, mdMemberOrder, mdPath, ownerLabel, ownerTag, stagingPath } from './names';
 import { commandLine } from './runner';
 import { checkAssignment } from './steps';
 
@@ -68,9 +68,10 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
     data = md;
     add(stage, `assemble or create ${md}`, [
       `check: ${L(cmd.mdDetail(md))}`,
-      ...devs.map((d) => `check: ${L(cmd.mdExamine(d))}`),
-      `if members carry superblocks of ${id}: ${L(cmd.mdAssemble(md, devs))}`,
-      `else, if blkid -p finds nothing on any member: ${L(cmd.mdCreate(md, id, raid, devs))}`,
+      ...devs.map((d) => `check: ${L(cmd.blkid(d))}`),
+      `if a member is an md member named ${ownerLabel(id)}: ${L(cmd.mdAssemble(md, devs))}`,
+      `else: on each member holding another (deleted) Tessera volume's signature: ${L(cmd.wipefs('<member>'))}; anything not made by Tessera: fail`,
+      `      ${L(cmd.mdCreate(md, ownerTag(id), raid, devs))}`,
       `if members grew: ${L(cmd.mdGrow(md))}`,
     ]);
   }
@@ -80,9 +81,10 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
     fsDev = dmPath(id);
     add(stage, `open or format LUKS2 ${name}`, [
       `check: ${L(cmd.cryptStatus(name))}`,
-      `check: ${L(cmd.cryptIsLuks(data))}`,
-      `if LUKS: ${L(cmd.cryptOpen(data, name))}  < key on stdin`,
-      `else, if blkid -p finds nothing: ${L(cmd.cryptFormat(data, 'aes-xts-plain64', 512))}  < key on stdin`,
+      `check: ${L(cmd.blkid(data))}`,
+      `if LUKS labelled ${ownerLabel(id)}: ${L(cmd.cryptOpen(data, name))}  < key on stdin`,
+      `else: another (deleted) Tessera volume's signature: ${L(cmd.wipefs(data))}; anything not made by Tessera: fail`,
+      `      ${L(cmd.cryptFormat(data, 'aes-xts-plain64', 512, ownerLabel(id)))}  < key on stdin`,
       `                                 ${L(cmd.cryptOpen(data, name))}  < key on stdin`,
     ]);
     add(stage, 'rotate LUKS key', [
@@ -97,7 +99,12 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
   let publish = fsDev;
   if (a.fsType !== 'none') {
     const fsType = a.fsType;
-    add(stage, `mkfs.${fsType} if blank`, [`check: ${L(cmd.blkid(fsDev))}  (exit 2 = nothing there)`, `if blank: ${L(cmd.mkfs(fsType, fsDev, filesystemUuid(id)))}`, `if another filesystem, or one with another UUID: fail, never format or expose data`]);
+    add(stage, `mkfs.${fsType} if blank`, [
+      `check: ${L(cmd.blkid(fsDev))}  (exit 2 = nothing there)`,
+      `if a ${fsType} labelled tessera with UUID ${filesystemUuid(id)}: nothing to do`,
+      `if another (deleted) Tessera volume's signature: ${L(cmd.wipefs(fsDev))}; anything not made by Tessera: fail, never format data`,
+      `if blank: ${L(cmd.mkfs(fsType, fsDev, filesystemUuid(id)))}`,
+    ]);
     const grow: [string, string[]] = [
       'grow filesystem',
       fsType === 'ext4'

@@ -7,7 +7,7 @@ import { cmd } from './commands';
 import { AgentCrash, FaultInjector, InjectedFailure } from './faults';
 import { KeySource, VolumeKeyMaterial, wipe } from './keys';
 import { BackendKind, MemberAccess, memberAccess } from './members';
-import { GiB, MiB, checkVolumeId, dmName, dmPath, filesystemUuid, mdMemberOrder, mdPath, stagingPath } from './names';
+import { GiB, MiB, OWNER_MARK, checkVolumeId, dmName, dmPath, filesystemUuid, mdMemberOrder, mdPath, ownerLabel, ownerTag, stagingPath } from './names';
 import { checkMountPath } from './paths';
 import { CommandError, CommandResult, Runner, mustRun } from './runner';
 import type { VolumeRecord } from './state';
@@ -126,6 +126,43 @@ async function blkid(runner: Runner, dev: string): Promise<Record<string, string
   return tags.TYPE ? tags : undefined;
 }
 
+/**
+ * Who wrote what blkid sees on a device. `ours`: this volume (md name / LUKS label
+ * `tessera:<id>`, filesystem labelled `tessera` with this volume's UUID). `stale`: another Tessera
+ * volume — the composer gave these extents to this volume, so that one was deleted and its
+ * leftovers may go. `foreign`: not made by Tessera: data, never touched.
+ */
+type Owner = 'blank' | 'ours' | 'stale' | 'foreign';
+
+async function ownerOf(runner: Runner, dev: string, volumeId: string): Promise<{ owner: Owner; tags?: Record<string, string> }> {
+  const tags = await blkid(runner, dev);
+  if (!tags) return { owner: 'blank' };
+  const label = tags.LABEL ?? '';
+  switch (tags.TYPE) {
+    case 'linux_raid_member':
+    case 'crypto_LUKS':
+      if (label === ownerLabel(volumeId)) return { owner: 'ours', tags };
+      return { owner: label.startsWith(`${OWNER_MARK}:`) ? 'stale' : 'foreign', tags };
+    case 'ext4':
+    case 'xfs':
+      if (label !== OWNER_MARK) return { owner: 'foreign', tags };
+      return { owner: tags.UUID === filesystemUuid(volumeId) ? 'ours' : 'stale', tags };
+    default:
+      return { owner: 'foreign', tags };
+  }
+}
+
+function describeTags(t: Record<string, string> | undefined): string {
+  if (!t) return 'nothing';
+  return `${t.TYPE}${t.LABEL ? ` labelled "${t.LABEL}"` : ''}${t.UUID ? ` (UUID ${t.UUID})` : ''}`;
+}
+
+/** Erase a deleted Tessera volume's leftovers, or refuse anything else. */
+async function clearStale(runner: Runner, dev: string, o: { owner: Owner; tags?: Record<string, string> }, what: string): Promise<void> {
+  if (o.owner === 'foreign') throw new Error(`${dev} holds ${describeTags(o.tags)}, not made by Tessera: refusing to ${what} over data`);
+  if (o.owner === 'stale') await mustRun(runner, cmd.wipefs(dev));
+}
+
 async function sizeOf(runner: Runner, dev: string): Promise<number> {
   const r = await mustRun(runner, cmd.blockdevSize(dev));
   return Number(r.stdout.trim());
@@ -230,21 +267,16 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
     await s.step(`assemble or create ${md}`, async () => {
       const detail = await runner.run(cmd.mdDetail(md));
       if (detail.exitCode !== 0) {
-        const supers: (Record<string, string> | undefined)[] = [];
-        for (const d of devices) {
-          const r = await runner.run(cmd.mdExamine(d));
-          supers.push(r.exitCode === 0 ? parseExport(r.stdout) : undefined);
-        }
-        const foreign = supers.findIndex((x) => x && !(x.MD_NAME ?? '').endsWith(`:${id}`) && x.MD_NAME !== id);
-        if (foreign >= 0) throw new Error(`${devices[foreign]} belongs to md array "${supers[foreign]!.MD_NAME}", not ${id}: refusing to touch it`);
-        if (supers.some(Boolean)) {
+        const owners = [];
+        for (const d of devices) owners.push(await ownerOf(runner, d, id));
+        if (owners.some((o) => o.owner === 'ours' && o.tags?.TYPE === 'linux_raid_member')) {
           await mustRun(runner, cmd.mdAssemble(md, devices));
         } else {
-          for (const d of devices) {
-            const t = await blkid(runner, d);
-            if (t) throw new Error(`${d} holds a ${t.TYPE} signature: refusing to create an array over data`);
+          for (let i = 0; i < devices.length; i++) {
+            if (owners[i].owner === 'ours') throw new Error(`${devices[i]} holds ${describeTags(owners[i].tags)} of this volume, not an md member: refusing to create an array over it`);
+            await clearStale(runner, devices[i], owners[i], 'create an array');
           }
-          await mustRun(runner, cmd.mdCreate(md, id, raid, devices));
+          await mustRun(runner, cmd.mdCreate(md, ownerTag(id), raid, devices));
         }
       }
       // Slice growth: members grew, the array follows.
@@ -264,7 +296,8 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
     await s.step(`open or format LUKS2 ${name}`, async () => {
       const status = await runner.run(cmd.cryptStatus(name));
       if (status.exitCode === 0) return;
-      if ((await runner.run(cmd.cryptIsLuks(container))).exitCode === 0) {
+      const o = await ownerOf(runner, container, id);
+      if (o.owner === 'ours' && o.tags?.TYPE === 'crypto_LUKS') {
         // Try the wanted key, then the one the header last accepted (crash mid-rotation, move).
         const want = a.keyVersion;
         const candidates = [...new Set([want, rec.keyVersion, ...(want ? [want - 1, want - 2] : [])])].filter((v) => v === undefined || v >= 1);
@@ -280,10 +313,10 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         }
         throw new CommandError(`cryptsetup open --type luks2 --key-file=- ${container} ${name}`, last?.exitCode ?? null, last?.stderr ?? '');
       }
-      const t = await blkid(runner, container);
-      if (t) throw new Error(`${container} holds a ${t.TYPE} signature and no LUKS header: refusing to encrypt over data`);
+      if (o.owner === 'ours') throw new Error(`${container} holds ${describeTags(o.tags)} of this volume and no LUKS header: refusing to encrypt over data`);
+      await clearStale(runner, container, o, 'encrypt');
       await withKey(ctx, id, a.keyVersion, async (k) => {
-        await mustRun(runner, { ...cmd.cryptFormat(container, k.cipher, k.keySizeBits), stdin: k.key });
+        await mustRun(runner, { ...cmd.cryptFormat(container, k.cipher, k.keySizeBits, ownerLabel(id)), stdin: k.key });
         rec.keyVersion = k.version;
         await mustRun(runner, { ...cmd.cryptOpen(container, name), stdin: k.key });
       });
@@ -309,15 +342,13 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   if (a.fsType !== 'none') {
     const fsType = a.fsType;
     await s.step(`mkfs.${fsType} if blank`, async () => {
-      const t = await blkid(runner, fsDev);
+      const o = await ownerOf(runner, fsDev, id);
       const uuid = filesystemUuid(id);
-      if (t) {
-        if (t.TYPE !== fsType) throw new Error(`${fsDev} holds ${t.TYPE}, not ${fsType}: refusing to format data`);
-        if (t.UUID && t.UUID !== uuid) {
-          throw new Error(`${fsDev} holds a ${t.TYPE} filesystem of another volume (UUID ${t.UUID}, expected ${uuid}): refusing to mount or format it; the drive was reused without a wipe`);
-        }
+      if (o.owner === 'ours') {
+        if (o.tags?.TYPE !== fsType) throw new Error(`${fsDev} holds ${describeTags(o.tags)}, not ${fsType}: refusing to format data`);
         return;
       }
+      await clearStale(runner, fsDev, o, `make a ${fsType} filesystem`);
       await mustRun(runner, cmd.mkfs(fsType, fsDev, uuid));
     });
     const grow = () =>

@@ -209,3 +209,35 @@ describe.each([
     }
   }, 300_000);
 });
+
+test('lab: a drive reused after a delete is wiped (real wipefs); a filesystem not made by Tessera is refused', async () => {
+  const { runner, ctx } = ctxFor('reuse');
+  const a1: Assignment = { ...assignment('lab-reuse-a', { members: [member('HDD1', { sizeGiB: 1 })], type: 'hdd' }), mountPath: path.join(root, 'mnt', 'reuse-a') };
+  const rec1: VolumeRecord = { assignment: a1 };
+  const r1 = await stageVolume(ctx, a1, rec1, noSave);
+  expect(execFileSync('blkid', ['-p', '-o', 'value', '-s', 'LABEL', r1.devicePath], { encoding: 'utf8' }).trim()).toBe('tessera');
+  fs.writeFileSync(path.join(a1.mountPath!, 'secret'), 'tenant A');
+  await unstageVolume(ctx, rec1, noSave);
+  const a2: Assignment = { ...assignment('lab-reuse-b', { members: [member('HDD1', { sizeGiB: 1 })], type: 'hdd' }), mountPath: path.join(root, 'mnt', 'reuse-b') };
+  const rec2: VolumeRecord = { assignment: a2 };
+  runner.clear();
+  const r2 = await stageVolume(ctx, a2, rec2, noSave);
+  expect(runner.lines().filter((l) => /^(wipefs|mkfs)/.test(l)).map((l) => l.split(' ')[0])).toEqual(['wipefs', 'mkfs.ext4']);
+  expect(blkidUuid(r2.devicePath)).toBe(filesystemUuid('lab-reuse-b'));
+  expect(fs.existsSync(path.join(a2.mountPath!, 'secret'))).toBe(false);
+  await unstageVolume(ctx, rec2, noSave);
+
+  // Hand-made data on a slice: no tessera label, so the agent will not format, wipe or mount it.
+  const m = member('SSD1', { offsetGiB: 7, sizeGiB: 1 });
+  const file = path.join(labDir, 'enc-a', 'SSD1.img');
+  const loop = execFileSync('losetup', ['--find', '--show', '--offset', String(7 * 1024 ** 3), '--sizelimit', String(1024 ** 3), file], { encoding: 'utf8' }).trim();
+  execFileSync('mkfs.ext4', ['-q', loop]);
+  execFileSync('losetup', ['--detach', loop]);
+  const a3: Assignment = { ...assignment('lab-foreign', { members: [m], type: 'slice', kind: 'slice' }), mountPath: path.join(root, 'mnt', 'foreign') };
+  runner.clear();
+  const err = (await stageVolume(ctx, a3, { assignment: a3 }, noSave).catch((e) => e)) as StepError;
+  expect(err.step).toBe('mkfs.ext4 if blank');
+  expect(err.message).toMatch(/not made by Tessera: refusing to make a ext4 filesystem over data/);
+  expect(runner.lines().some((l) => /^(wipefs|mkfs)/.test(l))).toBe(false);
+  await unstageVolume(ctx, { assignment: a3 }, noSave);
+});

@@ -70,7 +70,7 @@ describe('real cryptsetup on a LUKS2 header file: rotation argv', () => {
     const { file, runner, keys, ctx } = setup('rotate');
     const k1 = (await keys.get('vol-r', 1)).key;
     const k2 = (await keys.get('vol-r', 2)).key;
-    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512), stdin: k1 });
+    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512, 'tessera:vol-r'), stdin: k1 });
     expect(await opens(runner, file, k1)).toBe(true);
     const a = assignment('vol-r', { encrypt: true, keyVersion: 2 });
     const rec: VolumeRecord = { assignment: a, keyVersion: 1 };
@@ -100,7 +100,7 @@ describe('real cryptsetup on a LUKS2 header file: rotation argv', () => {
     const { file, runner, keys, ctx } = setup('crash-add');
     const k1 = (await keys.get('vol-c', 1)).key;
     const k2 = (await keys.get('vol-c', 2)).key;
-    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512), stdin: k1 });
+    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512, 'tessera:vol-r'), stdin: k1 });
     // The agent added the new slot, then died before killing the old one or recording anything.
     await mustRun(runner, { ...cmd.cryptAddKey(file, 64, 64), stdin: Buffer.concat([k1, k2]) });
     expect(await opens(runner, file, k1)).toBe(true);
@@ -119,7 +119,7 @@ describe('real cryptsetup on a LUKS2 header file: rotation argv', () => {
     const { file, runner, keys, ctx } = setup('crash-kill');
     const k1 = (await keys.get('vol-k', 1)).key;
     const k2 = (await keys.get('vol-k', 2)).key;
-    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512), stdin: k1 });
+    await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512, 'tessera:vol-r'), stdin: k1 });
     await mustRun(runner, { ...cmd.cryptAddKey(file, 64, 64), stdin: Buffer.concat([k1, k2]) });
     await mustRun(runner, { ...cmd.cryptKillSlot(file, 0), stdin: k2 });
     const a = assignment('vol-k', { encrypt: true, keyVersion: 2 });

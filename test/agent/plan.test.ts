@@ -53,7 +53,7 @@ test('CLI: tessera agent plan VOLUME --from FILE prints the plan (text and --jso
     fs.writeFileSync(file, JSON.stringify(cases[1][1]));
     const bin = path.join(__dirname, '../../bin/tessera');
     const text = (await run(bin, ['agent', 'plan', 'p2', '--from', file, '--portal', 'enc-a=10.0.0.1:4420'])).stdout;
-    expect(text).toContain('mdadm --create /dev/md/p2 --run --metadata=1.2 --name=p2 --level=1 --raid-devices=2');
+    expect(text).toContain('mdadm --create /dev/md/p2 --run --metadata=1.2 --homehost=tessera --name=p2 --level=1 --raid-devices=2');
     expect(text).toContain('--traddr 10.0.0.1 --trsvcid 4420');
     expect(text).toContain('< key on stdin');
     const json = JSON.parse((await run(bin, ['agent', 'plan', 'p2', '--from', file, '--json'])).stdout);

@@ -39,7 +39,7 @@ describe('simulated host: single member volume', () => {
     const mutating = runner.lines().filter((l) => !/^(readlink|blockdev|findmnt|blkid|dumpe2fs|xfs_info|mdadm --detail|mdadm --examine|cryptsetup status|cryptsetup isLuks)/.test(l));
     expect(mutating).toEqual([
       `nvme connect --transport tcp --traddr 10.0.0.5 --trsvcid 4420 --nqn ${nvmeNqn(m, false)}`,
-      `mkfs.ext4 -q -E nodiscard -U ${filesystemUuid('vol-1')} ${nvmeLink(m, false)}`,
+      `mkfs.ext4 -q -E nodiscard -L tessera -U ${filesystemUuid('vol-1')} ${nvmeLink(m, false)}`,
       `mkdir -p ${STATE}/staging/vol-1`,
       `mount -t ext4 ${nvmeLink(m, false)} ${STATE}/staging/vol-1`,
       `mkdir -p /srv/data`,
@@ -122,24 +122,56 @@ describe('simulated host: single member volume', () => {
     await unstageVolume(ctx, rec, async () => undefined);
     const err = (await stage(ctx, { ...a, fsType: 'xfs' }).catch((e) => e)) as StepError;
     expect(err.step).toBe('mkfs.xfs if blank');
-    expect(err.message).toMatch(/holds ext4, not xfs: refusing to format data/);
+    expect(err.message).toMatch(/holds ext4 labelled "tessera" \(UUID [0-9a-f-]+\), not xfs: refusing to format data/);
     expect(host.log.filter((c) => c[0].startsWith('mkfs')).length).toBe(1);
   });
 
-  test('a drive reused without a wipe: another volume\'s filesystem is neither mounted nor formatted', async () => {
+  test('a drive reused after a delete: the old Tessera volume\'s filesystem is wiped, never mounted', async () => {
     const first = assignment('vol-old', { members: [member('REUSED')], mountPath: '/srv/old' });
-    const { host, fabric, ctx } = setup(first);
+    const { host, fabric, runner, ctx } = setup(first);
     const { rec } = await stage(ctx, first);
     host.writeFile('/srv/old/private', 'tenant A');
     await unstageVolume(ctx, rec, async () => undefined);
     // The composer deleted vol-old and gave the same drive to vol-new.
     const next = assignment('vol-new', { members: [member('REUSED')], mountPath: '/srv/new' });
     fabric.exportMembers(next.placement.members, false);
-    const err = (await stage(ctx, next).catch((e) => e)) as StepError;
+    runner.clear();
+    await stage(ctx, next);
+    const dev = nvmeLink(next.placement.members[0], false);
+    expect(runner.lines().filter((l) => /^(wipefs|mkfs)/.test(l))).toEqual([`wipefs --all ${dev}`, `mkfs.ext4 -q -E nodiscard -L tessera -U ${filesystemUuid('vol-new')} ${dev}`]);
+    expect(host.readFile('/srv/new/private')).toBeUndefined();
+  });
+
+  test('data not made by Tessera is never formatted, wiped or mounted', async () => {
+    const a = assignment('vol-foreign', { mountPath: '/srv/f' });
+    const { host, ctx } = setup(a);
+    const dev = nvmeLink(a.placement.members[0], false);
+    // Someone made a filesystem on the drive by hand (no tessera label).
+    await host.run({ file: 'nvme', args: ['connect', '--transport', 'tcp', '--traddr', '10.0.0.5', '--trsvcid', '4420', '--nqn', nvmeNqn(a.placement.members[0], false)] });
+    await host.run({ file: 'mkfs.xfs', args: ['-q', dev] });
+    const err = (await stage(ctx, a).catch((e) => e)) as StepError;
     expect(err.step).toBe('mkfs.ext4 if blank');
-    expect(err.message).toMatch(/filesystem of another volume .*refusing to mount or format it/);
-    expect(host.isMounted('/srv/new')).toBe(false);
-    expect(host.log.filter((c) => c[0] === 'mkfs.ext4').length).toBe(1);
+    expect(err.message).toMatch(/holds xfs \(UUID [0-9a-f-]+\), not made by Tessera: refusing to make a ext4 filesystem over data/);
+    expect(host.log.filter((c) => c[0] === 'wipefs' || c[0] === 'mkfs.ext4')).toEqual([]);
+    expect(host.isMounted('/srv/f')).toBe(false);
+  });
+
+  test('an old RAID1 (and its LUKS header) on reused members is wiped before the new array is made', async () => {
+    const ms = [member('M1'), member('M2', { mirror: 1, enclosure: 'enc-b' })];
+    const old = assignment('vol-oldr', { members: ms, raidLevel: 'raid1', encrypt: true, keyVersion: 1 });
+    const { fabric, runner, ctx } = setup(old);
+    const { rec } = await stage(ctx, old);
+    await unstageVolume(ctx, rec, async () => undefined);
+    const next = assignment('vol-newr', { members: ms, raidLevel: 'raid1' });
+    fabric.exportMembers(ms, false);
+    runner.clear();
+    await stage(ctx, next);
+    const [d0, d1] = ms.map((m) => nvmeLink(m, false));
+    const lines = runner.lines().filter((l) => /^(wipefs|mdadm --create|mkfs)/.test(l));
+    expect(lines[0]).toBe(`wipefs --all ${d0}`);
+    expect(lines[1]).toBe(`wipefs --all ${d1}`);
+    expect(lines[2]).toMatch(/^mdadm --create \/dev\/md\/vol-newr /);
+    expect(lines[lines.length - 1]).toMatch(/^mkfs\.ext4 .* \/dev\/md\/vol-newr$/);
   });
 
   test('raw block (fsType none) binds the device onto a file at mountPath', async () => {
@@ -159,8 +191,8 @@ describe('simulated host: RAID', () => {
     const { host, runner, ctx } = setup(a);
     const { rec } = await stage(ctx, a);
     const [d0, d1] = ms.map((m) => nvmeLink(m, false));
-    expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r1 --run --metadata=1.2 --name=vol-r1 --level=1 --raid-devices=2 ${d0} ${d1}`);
-    expect(runner.lines()).toContain(`mkfs.ext4 -q -E nodiscard -U ${filesystemUuid('vol-r1')} /dev/md/vol-r1`);
+    expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r1 --run --metadata=1.2 --homehost=tessera --name=vol-r1 --level=1 --raid-devices=2 ${d0} ${d1}`);
+    expect(runner.lines()).toContain(`mkfs.ext4 -q -E nodiscard -L tessera -U ${filesystemUuid('vol-r1')} /dev/md/vol-r1`);
     host.writeFile('/srv/r1/f', 'mirrored');
     await unstageVolume(ctx, rec, async () => undefined);
     expect(runner.lines()).toContain('mdadm --stop /dev/md/vol-r1');
@@ -182,8 +214,8 @@ describe('simulated host: RAID', () => {
     const { runner, ctx } = setup(a);
     await stage(ctx, a);
     const order = ['S0M0', 'S0M1', 'S1M0', 'S1M1'].map((s) => nvmeLink(ms.find((m) => m.serial === s)!, false));
-    expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r10 --run --metadata=1.2 --name=vol-r10 --level=10 --layout=n2 --raid-devices=4 ${order.join(' ')}`);
-    expect(runner.lines()).toContain(`mkfs.xfs -q -K -m uuid=${filesystemUuid('vol-r10')} /dev/md/vol-r10`);
+    expect(runner.lines()).toContain(`mdadm --create /dev/md/vol-r10 --run --metadata=1.2 --homehost=tessera --name=vol-r10 --level=10 --layout=n2 --raid-devices=4 ${order.join(' ')}`);
+    expect(runner.lines()).toContain(`mkfs.xfs -q -K -L tessera -m uuid=${filesystemUuid('vol-r10')} /dev/md/vol-r10`);
   });
 
   test('assembly with a missing member is refused by the host and reported with mdadm stderr', async () => {
@@ -213,13 +245,13 @@ describe('simulated host: LUKS2', () => {
     const dev = nvmeLink(a.placement.members[0], false);
     const fmt = runner.commands.find((c) => c.args[0] === 'luksFormat')!;
     expect([fmt.file, ...fmt.args].join(' ')).toBe(
-      `cryptsetup luksFormat --batch-mode --type luks2 --cipher aes-xts-plain64 --key-size 512 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file=- ${dev}`,
+      `cryptsetup luksFormat --batch-mode --type luks2 --cipher aes-xts-plain64 --key-size 512 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --label tessera:vol-e --key-file=- ${dev}`,
     );
     expect(fmt.stdinBytes).toBe(64);
     const open = runner.commands.find((c) => c.args[0] === 'open')!;
     expect([open.file, ...open.args].join(' ')).toBe(`cryptsetup open --type luks2 --key-file=- ${dev} tessera-vol-e`);
     expect(open.stdinBytes).toBe(64);
-    expect(runner.lines()).toContain(`mkfs.ext4 -q -E nodiscard -U ${filesystemUuid('vol-e')} /dev/mapper/tessera-vol-e`);
+    expect(runner.lines()).toContain(`mkfs.ext4 -q -E nodiscard -L tessera -U ${filesystemUuid('vol-e')} /dev/mapper/tessera-vol-e`);
     expect(res.devicePath).toBe('/dev/mapper/tessera-vol-e');
     expect(res.keyVersion).toBe(1);
     // No key bytes in any argv.
@@ -252,7 +284,7 @@ describe('simulated host: LUKS2', () => {
     const { rec } = await stage(ctx, a);
     await unstageVolume(ctx, rec, async () => undefined);
     const err = (await stage(ctx, { ...a, encrypt: true, keyVersion: 1 }).catch((e) => e)) as StepError;
-    expect(err.message).toMatch(/holds a ext4 signature and no LUKS header: refusing to encrypt over data/);
+    expect(err.message).toMatch(/holds ext4 .* of this volume and no LUKS header: refusing to encrypt over data/);
   });
 
   test('key rotation: luksAddKey (old then new key on stdin), then luksKillSlot of the old slot', async () => {

@@ -9,6 +9,7 @@ export interface FsContent {
   kind: 'fs';
   fsType: 'ext4' | 'xfs';
   uuid: string;
+  label?: string;
   sizeBytes: number;
   files: Map<string, string>;
   /** Checked (e2fsck -f) since it was last mounted: offline resize2fs requires it. */
@@ -18,6 +19,7 @@ export interface FsContent {
 export interface LuksContent {
   kind: 'luks';
   uuid: string;
+  label?: string;
   cipher: string;
   keySizeBits: number;
   /** Keyslots: a SHA-256 of the key that opens each (the model never keeps key bytes). */
@@ -48,6 +50,7 @@ export interface SimExport {
 
 export interface SimArray {
   uuid: string;
+  /** homehost:name */
   name: string;
   level: 'raid1' | 'raid10';
   /** Extent keys in device order. */

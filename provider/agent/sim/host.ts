@@ -39,7 +39,7 @@ interface Parsed {
 const VALUED = new Set([
   '--output', '--mountpoint', '-o', '-t', '-E', '--transport', '--traddr', '--trsvcid', '--nqn', '--mode', '--type',
   '--portal', '--targetname', '--cipher', '--key-size', '--pbkdf', '--pbkdf-force-iterations', '--offset', '--sizelimit',
-  '--keyfile-size', '--new-keyfile-size', '-U', '-m',
+  '--keyfile-size', '--new-keyfile-size', '-U', '-m', '-L', '--label',
 ]);
 
 function parse(args: string[]): Parsed {
@@ -90,6 +90,7 @@ export class SimulatedHost implements Runner {
       case 'touch': return this.touch(p);
       case 'findmnt': return this.findmnt(p);
       case 'blkid': return this.blkid(p);
+      case 'wipefs': return this.wipefs(p);
       case 'nvme': return this.nvme(p);
       case 'iscsiadm': return this.iscsiadm(p);
       case 'mdadm': return this.mdadm(p);
@@ -217,13 +218,25 @@ export class SimulatedHost implements Runner {
     const c = d.holder.content;
     if (!c) return fail(2, '');
     const lines = [`DEVNAME=${dev}`];
-    if (c.kind === 'fs') lines.push(`UUID=${c.uuid}`, `TYPE=${c.fsType}`, 'USAGE=filesystem');
-    else if (c.kind === 'luks') lines.push('VERSION=2', `UUID=${c.uuid}`, 'TYPE=crypto_LUKS', 'USAGE=crypto');
+    if (c.kind === 'fs') lines.push(...(c.label ? [`LABEL=${c.label}`] : []), `UUID=${c.uuid}`, `TYPE=${c.fsType}`, 'USAGE=filesystem');
+    else if (c.kind === 'luks') lines.push('VERSION=2', ...(c.label ? [`LABEL=${c.label}`] : []), `UUID=${c.uuid}`, 'TYPE=crypto_LUKS', 'USAGE=crypto');
     else {
       const a = this.fabric.arrays.get(c.arrayUuid);
-      lines.push(`UUID=${c.arrayUuid}`, `LABEL=any:${a?.name ?? ''}`, 'TYPE=linux_raid_member', 'USAGE=raid');
+      lines.push(`UUID=${c.arrayUuid}`, `LABEL=${a?.name ?? ''}`, 'TYPE=linux_raid_member', 'USAGE=raid');
     }
     return ok(`${lines.join('\n')}\n`);
+  }
+
+  private wipefs(p: Parsed): CommandResult {
+    const dev = p.pos[0];
+    const d = this.dev(dev);
+    if (!d) return fail(1, `wipefs: error: ${dev}: probing initialization failed: No such file or directory`);
+    if (!p.flags.has('--all')) return fail(1, 'wipefs: the simulated host models --all only');
+    const h = this.holderOf(d);
+    if (h) return fail(1, `wipefs: error: ${dev}: probing initialization failed: Device or resource busy (${h})`);
+    const c = d.holder.content;
+    d.holder.content = undefined;
+    return ok(c ? `${dev}: signature erased (${describe(c)})\n` : '');
   }
 
   // ---------------------------------------------------------------- transports
@@ -326,7 +339,7 @@ export class SimulatedHost implements Runner {
       const d = this.devices.get(md);
       if (!d || d.kind !== 'md') return fail(1, `mdadm: cannot open ${md}: No such file or directory`);
       const a = d.array!;
-      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=any:${a.name}`, `MD_UUID=${a.uuid}`].join('\n') + '\n');
+      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`].join('\n') + '\n');
     }
     if (p.flags.has('--examine')) {
       const d = this.dev(md);
@@ -334,7 +347,7 @@ export class SimulatedHost implements Runner {
       const c = d.holder.content;
       if (c?.kind !== 'md-member') return fail(1, `mdadm: No md superblock detected on ${md}.`);
       const a = this.fabric.arrays.get(c.arrayUuid)!;
-      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=any:${a.name}`, `MD_UUID=${a.uuid}`].join('\n') + '\n');
+      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`].join('\n') + '\n');
     }
     if (p.flags.has('--create')) return this.mdCreate(p, md);
     if (p.flags.has('--assemble')) return this.mdAssemble(p, md);
@@ -376,7 +389,8 @@ export class SimulatedHost implements Runner {
       if (d.holder.content) return fail(1, `mdadm: ${dv} appears to contain ${describe(d.holder.content)}: refusing in the simulated host`);
       members.push(d);
     }
-    const name = String(p.flags.get('--name') ?? path.basename(md));
+    // homehost:name, as mdadm stores it (32 bytes at most).
+    const name = `${String(p.flags.get('--homehost') ?? 'any')}:${String(p.flags.get('--name') ?? path.basename(md))}`.slice(0, 32);
     const a: SimArray = {
       uuid: crypto.randomUUID(),
       name,
@@ -468,6 +482,7 @@ export class SimulatedHost implements Runner {
           cipher: String(p.flags.get('--cipher') ?? 'aes-xts-plain64'),
           keySizeBits: Number(p.flags.get('--key-size') ?? 512),
           slots: [keyDigest(key)],
+          label: typeof p.flags.get('--label') === 'string' ? (p.flags.get('--label') as string) : undefined,
           payload: {},
         };
         return ok();
@@ -557,7 +572,8 @@ export class SimulatedHost implements Runner {
     if (fsType === 'xfs' && d.sizeBytes < 300 * 1024 * 1024) return fail(1, 'Filesystem must be larger than 300MB.');
     const uuidFlag = fsType === 'ext4' ? p.flags.get('-U') : String(p.flags.get('-m') ?? '').replace(/^uuid=/, '');
     const uuid = typeof uuidFlag === 'string' && uuidFlag ? uuidFlag : crypto.randomUUID();
-    d.holder.content = { kind: 'fs', fsType, uuid, sizeBytes: d.sizeBytes, files: new Map(), checked: true };
+    const label = typeof p.flags.get('-L') === 'string' ? (p.flags.get('-L') as string) : undefined;
+    d.holder.content = { kind: 'fs', fsType, uuid, label, sizeBytes: d.sizeBytes, files: new Map(), checked: true };
     return ok();
   }
 
