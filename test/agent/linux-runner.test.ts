@@ -72,6 +72,8 @@ describe('real cryptsetup on a LUKS2 header file: rotation argv', () => {
     const k2 = (await keys.get('vol-r', 2)).key;
     await mustRun(runner, { ...cmd.cryptFormat(file, 'aes-xts-plain64', 512, 'tessera:vol-r'), stdin: k1 });
     expect(await opens(runner, file, k1)).toBe(true);
+    // blkid reads the owner label the agent classifies headers by.
+    expect((await runner.run({ file: 'blkid', args: ['-p', '-o', 'value', '-s', 'LABEL', file] })).stdout.trim()).toBe('tessera:vol-r');
     const a = assignment('vol-r', { encrypt: true, keyVersion: 2 });
     const rec: VolumeRecord = { assignment: a, keyVersion: 1 };
     runner.clear();
