@@ -5,7 +5,8 @@
 import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import { ComposerError, ConnectionConfig } from './types';
 
-export const DEFAULT_RETRY = { attempts: 8, baseDelayMs: 200, maxDelayMs: 5000 };
+/** About 30 s of retrying in all: more than a leader failover takes (DESIGN: within 5 s). */
+export const DEFAULT_RETRY = { attempts: 10, baseDelayMs: 200, maxDelayMs: 5000 };
 
 /** Connection-level failures worth retrying: the composer is restarting or changing leader. */
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
@@ -109,9 +110,10 @@ export class ComposerClient {
       }
       if (res.status === 503) {
         const problem = (res.data ?? {}) as { code?: string; leader?: string };
-        if (problem.code === 'not_leader' && typeof problem.leader === 'string' && /^https?:\/\//.test(problem.leader)) {
+        const leader = typeof problem.leader === 'string' ? problem.leader.replace(/\/+$/, '') : undefined;
+        if (problem.code === 'not_leader' && leader && /^https?:\/\//.test(leader) && leader !== this.baseURL) {
           // Follow the leader right away; the standby told us where it is.
-          this.baseURL = problem.leader.replace(/\/+$/, '');
+          this.baseURL = leader;
           lastError = problemToError(method, path, res);
           if (attempt > 0) await sleep(Math.min(backoff, 250));
           continue;

@@ -66,6 +66,25 @@ describe('ComposerClient', () => {
     }
   });
 
+  it('backs off (Retry-After) when not_leader names the replica itself, e.g. mid-election', async () => {
+    const seen: number[] = [];
+    let self = '';
+    const { url, server } = await serve((_req, res) => {
+      seen.push(Date.now());
+      if (seen.length < 3) return problem(res, 503, { code: 'not_leader', detail: 'electing', leader: self }, { 'retry-after': '0.2' });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    self = url;
+    try {
+      const client = new ComposerClient({ endpoint: url, token: 't', retry: fast });
+      expect((await client.request<{ ok: boolean }>('GET', '/v1/x')).data).toEqual({ ok: true });
+      expect(seen[2] - seen[1]).toBeGreaterThanOrEqual(150);
+    } finally {
+      await close(server);
+    }
+  });
+
   it('retries connection refused until the composer comes back', async () => {
     const probe = await serve((_q, r) => r.end());
     const port = probe.port;
