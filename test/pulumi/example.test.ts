@@ -80,8 +80,9 @@ describe('examples/pulumi-platform', () => {
       const client = new ComposerClient({ endpoint: env.url, token: env.token });
       const before = await poolSnapshot(client);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const stack = require(path.join(EXAMPLE, 'index.ts')) as { composition: pulumi.Output<{ kind: string; name: string; server: string; raidLevel: string; state: string; members: { storageGroup: string; enclosure: string }[] }[]> };
-      const rows = await new Promise<Awaited<ReturnType<typeof stack.composition.promise>>>((resolve) => stack.composition.apply(resolve));
+      type Row = { kind: string; name: string; server: string; raidLevel: string; state: string; members: { storageGroup: string; enclosure: string }[] };
+      const stack = require(path.join(EXAMPLE, 'index.ts')) as { composition: pulumi.Output<Row[]> };
+      const rows = await new Promise<Row[]>((resolve) => stack.composition.apply(resolve));
       expect(rows).toHaveLength(18);
       const rack = Object.fromEntries(env.inventory.servers.map((s) => [s.name, s.bandwidthDomain]));
       const domainOf = Object.fromEntries(env.inventory.storageGroups.flatMap((g) => g.enclosures.map((e) => [e.name, e.bandwidthDomain])));
