@@ -40,6 +40,7 @@ import {
   StoredKeyPolicy,
   StoredOperation,
   StoredVolume,
+  KeyEpoch,
   readInventoryBlob,
   yieldToEventLoop,
 } from './state';
@@ -166,6 +167,7 @@ export class ComposerService {
     for (const op of [...this.state.ops.values()]) {
       if (op.state !== 'pending' || this.inFlight.has(op.id)) continue;
       if (op.kind === 'rotate') {
+        await this.propagateRotation(op.objectId);
         if (await this.maybeFinishRotation(op)) n++;
         continue;
       }
@@ -439,7 +441,7 @@ export class ComposerService {
 
   private toWire(kind: ResourceKind, obj: unknown): unknown {
     if (kind === 'volumes') {
-      const { keyPolicyId: _k, ...rest } = obj as StoredVolume;
+      const { keyPolicyId: _k, keyEpochs: _e, ...rest } = obj as StoredVolume;
       return rest;
     }
     if (kind === 'key-policies') return this.policyWire(obj as StoredKeyPolicy);
@@ -449,12 +451,36 @@ export class ComposerService {
   private policyWire(p: StoredKeyPolicy): KeyPolicy {
     const { sealed: _s, ...rest } = p;
     const users = this.volumesUsingPolicy(p.id);
-    const pending = users.filter((v) => (v.observed?.keyVersion ?? 0) < p.version).map((v) => v.id);
+    const pending = users.filter((v) => !this.keyCurrent(v, p)).map((v) => v.id);
     return { ...rest, rotation: { volumes: users.length, current: users.length - pending.length, pending } };
   }
 
   private volumesUsingPolicy(policyId: string): StoredVolume[] {
     return [...this.state.volumes.values()].filter((v) => v.keyPolicyId === policyId);
+  }
+
+  /** Volumes whose key history still needs this policy (in force, or a switch not yet confirmed). */
+  private volumesNeedingPolicy(policyId: string): StoredVolume[] {
+    return [...this.state.volumes.values()].filter((v) => v.keyPolicyId === policyId || this.neededEpochs(v).some((e) => e.policy === policyId));
+  }
+
+  /** Epochs an agent may still need to open the volume: from the last one it confirmed on. */
+  private neededEpochs(v: StoredVolume): KeyEpoch[] {
+    const epochs = v.keyEpochs ?? [];
+    const confirmed = v.observed?.keyVersion;
+    if (confirmed === undefined) return epochs;
+    return epochs.filter((e) => e.epoch >= confirmed);
+  }
+
+  private lastEpoch(v: StoredVolume): KeyEpoch | undefined {
+    const e = v.keyEpochs;
+    return e && e.length > 0 ? e[e.length - 1] : undefined;
+  }
+
+  /** Has the volume's agent confirmed the key of the policy's current version? */
+  private keyCurrent(v: StoredVolume, p: StoredKeyPolicy): boolean {
+    const last = this.lastEpoch(v);
+    return !!last && last.policy === p.id && last.version === p.version && v.observed?.keyVersion === last.epoch;
   }
 
   listOperations(stateFilter?: string): Operation[] {
@@ -693,12 +719,14 @@ export class ComposerService {
     const inputs: Body = {};
     for (const n of inputNames(TYPE_OF[kind])) if (v[n] !== undefined) inputs[n] = v[n];
     if (kind === 'slices') return { ...inputs, ...base } as unknown as StoredVolume;
-    return { ...inputs, ...base, raidLevel: placement.raidLevel, keyPolicyId } as unknown as StoredVolume;
+    const policy = keyPolicyId ? this.state.policies.get(keyPolicyId) : undefined;
+    const keyEpochs: KeyEpoch[] | undefined = policy ? [{ epoch: 1, policy: policy.id, version: policy.version }] : undefined;
+    return { ...inputs, ...base, raidLevel: placement.raidLevel, keyPolicyId, keyEpochs } as unknown as StoredVolume;
   }
 
   private assignmentFor(kind: 'volumes' | 'slices', obj: StoredVolume, generation: number): Assignment {
     const placement = this.state.allocations.get(obj.id) ?? this.state.engine?.get(obj.id);
-    const policy = obj.keyPolicyId ? this.state.policies.get(obj.keyPolicyId) : undefined;
+    const last = this.lastEpoch(obj);
     return {
       volumeId: obj.id,
       kind: kind === 'volumes' ? 'volume' : 'slice',
@@ -707,8 +735,8 @@ export class ComposerService {
       placement: placement!,
       fsType: kind === 'volumes' ? obj.fsType : 'none',
       encrypt: kind === 'volumes' ? obj.encrypt : false,
-      keyPolicy: policy?.id,
-      keyVersion: policy?.version,
+      keyPolicy: last?.policy,
+      keyVersion: last?.epoch,
       mountPath: kind === 'volumes' ? obj.mountPath : undefined,
       generation,
     };
@@ -784,6 +812,12 @@ export class ComposerService {
       };
       for (const f of unset) delete (updated as unknown as Body)[f];
       if (kind === 'slices') delete updated.keyPolicyId;
+      if (kind === 'volumes' && updated.keyPolicyId && updated.keyPolicyId !== cur.keyPolicyId) {
+        // A new policy: a new key epoch; the previous epochs stay derivable until the agent confirms.
+        const p = this.state.policies.get(updated.keyPolicyId)!;
+        const epochs = cur.keyEpochs ?? [];
+        updated.keyEpochs = [...epochs, { epoch: (epochs[epochs.length - 1]?.epoch ?? 0) + 1, policy: p.id, version: p.version }];
+      }
       // Assignment: moved, re-keyed, remounted or grown -> the agent sees a new generation.
       const oldAssign = cur.server ? this.state.assigns.get(cur.server)?.get(id) : undefined;
       const generation = (oldAssign?.generation ?? 0) + 1;
@@ -956,20 +990,42 @@ export class ComposerService {
         sealed: { ...cur.sealed, [String(version)]: seal(mk, newSecret!, sealAad(id, version)) },
         updatedAt: now(),
       };
-      // Every assignment of a volume under the policy gets the new key version and generation.
-      const muts: Mut[] = [{ key, value: updated }];
-      const affected = this.volumesUsingPolicy(id);
-      for (const vol of affected) {
-        if (!vol.server) continue;
-        const a = this.state.assigns.get(vol.server)?.get(vol.id);
-        if (a) muts.push({ key: keys.assign(vol.server, vol.id), value: { ...a, keyPolicy: id, keyVersion: version, generation: a.generation + 1 } });
-      }
-      const op = this.newOp('rotate', 'key-policies', id, { version, volumes: affected.length });
-      await this.commit([...muts, { key: keys.op(op.id), value: op }], [this.revCompare(key)]);
-      this.log.info('key policy rotated', { id, version, volumes: affected.length });
+      // The new version first (with the pending rotation), then every volume under the policy gets
+      // a new key epoch, volume by volume; the reconciler repeats that step after a crash.
+      const op = this.newOp('rotate', 'key-policies', id, { version, volumes: this.volumesUsingPolicy(id).length });
+      await this.commit([{ key, value: updated }, { key: keys.op(op.id), value: op }], [this.revCompare(key)]);
+      this.log.info('key policy rotated', { id, version, volumes: op.detail?.volumes });
+      await this.propagateRotation(id);
       await this.maybeFinishRotation(this.state.ops.get(op.id)!);
-      return this.policyWire(updated);
+      return this.policyWire(this.state.policies.get(id)!);
     });
+  }
+
+  /**
+   * Give every volume under the policy an epoch for its current version, and its assignment the
+   * new epoch and a new generation (the agent adds the new keyslot and kills the old). Idempotent.
+   * One txn per volume, under the volume's lock: a rotation never races a move or a status report.
+   */
+  private async propagateRotation(policyId: string): Promise<void> {
+    for (const vol of this.volumesUsingPolicy(policyId)) {
+      const volKey = keys.object('volumes', vol.id);
+      await this.locks.run(volKey, async () => {
+        const cur = this.state.volumes.get(vol.id);
+        const p = this.state.policies.get(policyId);
+        if (!cur || !p || cur.keyPolicyId !== policyId) return;
+        const last = this.lastEpoch(cur);
+        if (last && last.policy === policyId && last.version === p.version) return;
+        const epochs = cur.keyEpochs ?? [];
+        const updated: StoredVolume = { ...cur, keyEpochs: [...epochs, { epoch: (last?.epoch ?? 0) + 1, policy: policyId, version: p.version }], updatedAt: now() };
+        const muts: Mut[] = [{ key: volKey, value: updated }];
+        const a = cur.server ? this.state.assigns.get(cur.server)?.get(cur.id) : undefined;
+        if (a && cur.server) {
+          updated.state = 'pending';
+          muts.push({ key: keys.assign(cur.server, cur.id), value: this.assignmentFor('volumes', updated, a.generation + 1) });
+        }
+        await this.commit(muts, [this.revCompare(volKey)]);
+      });
+    }
   }
 
   /** A rotation is done when every volume under the policy reports the new key version. */
@@ -984,23 +1040,29 @@ export class ComposerService {
       await this.commit([{ key: keys.op(op.id), value: this.finished(op, 'done', `superseded by version ${p.version}`) }]);
       return true;
     }
-    const pending = this.volumesUsingPolicy(p.id).filter((v) => (v.observed?.keyVersion ?? 0) < version);
-    if (pending.length > 0) return false;
-    // Old sealed secrets are no longer needed by any keyslot: drop them.
-    const pruned: StoredKeyPolicy = { ...p, sealed: { [String(version)]: p.sealed[String(version)] } };
+    if (this.volumesUsingPolicy(p.id).some((v) => !this.keyCurrent(v, p))) return false;
     await this.commit([
-      { key: keys.object('key-policies', p.id), value: pruned },
+      ...this.pruneSealed(p),
       { key: keys.op(op.id), value: this.finished(op, 'done') },
     ]);
     this.log.info('key rotation complete', { id: p.id, version });
     return true;
   }
 
+  /** Old sealed secrets no volume may still need (per its unconfirmed key epochs) are dropped. */
+  private pruneSealed(p: StoredKeyPolicy): Mut[] {
+    const needed = new Set<string>([String(p.version)]);
+    for (const v of this.volumesNeedingPolicy(p.id)) for (const e of this.neededEpochs(v)) if (e.policy === p.id) needed.add(String(e.version));
+    const sealed = Object.fromEntries(Object.entries(p.sealed).filter(([ver]) => needed.has(ver)));
+    if (Object.keys(sealed).length === Object.keys(p.sealed).length) return [];
+    return [{ key: keys.object('key-policies', p.id), value: { ...p, sealed } }];
+  }
+
   async deleteKeyPolicy(id: string): Promise<void> {
     await this.mutate(keys.object('key-policies', id), 'delete', 'key-policies', async () => {
       const cur = this.state.policies.get(id);
       if (!cur) return;
-      const vols = this.volumesUsingPolicy(id);
+      const vols = this.volumesNeedingPolicy(id);
       const clusters = [...this.state.clusters.values()].filter((c) => c.keyPolicy && this.findPolicy(c.keyPolicy)?.id === id);
       if (vols.length > 0 || clusters.length > 0)
         throw problems.inUse(
@@ -1084,16 +1146,17 @@ export class ComposerService {
     const vol = this.state.volumes.get(volumeId);
     const assigned = this.state.assigns.get(server)?.get(volumeId);
     if (!vol || !assigned || vol.server !== server) throw problems.forbidden(`volume ${volumeId} is not assigned to server ${server}`);
-    if (!vol.encrypt || !vol.keyPolicyId) throw new HttpProblem(409, 'not_encrypted', `volume ${volumeId} is not encrypted`);
-    const p = this.state.policies.get(vol.keyPolicyId);
-    if (!p) throw new HttpProblem(409, 'key_policy_missing', `key policy ${vol.keyPolicyId} of volume ${volumeId} no longer exists`);
-    const version = versionParam ?? p.version;
-    const sealed = p.sealed[String(version)];
-    if (!sealed) throw problems.notFound('key version', `${version} of policy ${p.id} (available: ${Object.keys(p.sealed).join(', ')})`);
+    if (!vol.encrypt || !vol.keyEpochs?.length) throw new HttpProblem(409, 'not_encrypted', `volume ${volumeId} is not encrypted`);
+    // `version` is the volume's key epoch; it maps to the policy and policy version that derive it.
+    const epoch = versionParam === undefined ? vol.keyEpochs[vol.keyEpochs.length - 1] : vol.keyEpochs.find((e) => e.epoch === versionParam);
+    if (!epoch) throw problems.notFound('key version', `${versionParam} of volume ${volumeId} (known: ${vol.keyEpochs.map((e) => e.epoch).join(', ')})`);
+    const p = this.state.policies.get(epoch.policy);
+    const sealed = p?.sealed[String(epoch.version)];
+    if (!p || !sealed) throw problems.notFound('key version', `${epoch.epoch} of volume ${volumeId}: its secret is no longer kept (every agent confirmed a later key)`);
     const mk = this.requireMasterKey();
-    const secret = unseal(mk, sealed, sealAad(p.id, version));
-    const key = deriveVolumeKey({ secret, volumeId, policyId: p.id, version, keySizeBits: p.keySizeBits });
-    const out = { volumeId, version, cipher: p.cipher, keySizeBits: p.keySizeBits, key: key.toString('base64') };
+    const secret = unseal(mk, sealed, sealAad(p.id, epoch.version));
+    const key = deriveVolumeKey({ secret, volumeId, policyId: p.id, version: epoch.version, keySizeBits: p.keySizeBits });
+    const out = { volumeId, version: epoch.epoch, cipher: p.cipher, keySizeBits: p.keySizeBits, key: key.toString('base64') };
     key.fill(0);
     return out;
   }

@@ -13,6 +13,17 @@ import { ELECTION_PREFIX, INVENTORY_BLOBS, INVENTORY_CURRENT, ROOT, parseKey } f
 export interface StoredVolume extends Volume {
   /** The key policy in force (the volume's own or its cluster's at create time). */
   keyPolicyId?: string;
+  /**
+   * The volume's key history. An epoch is what agents call the key version (Assignment.keyVersion,
+   * VolumeKey.version, ObservedState.keyVersion): it bumps on every rotation of the policy and on a
+   * change of policy, and maps to the (policy, policy version) whose secret derives that key.
+   */
+  keyEpochs?: KeyEpoch[];
+}
+export interface KeyEpoch {
+  epoch: number;
+  policy: string;
+  version: number;
 }
 export type StoredSlice = Slice;
 export interface StoredKeyPolicy extends Omit<KeyPolicy, 'rotation'> {

@@ -160,3 +160,44 @@ test('etcd: no key or value holds the secret or a derived key in plaintext', asy
     await etcd.stop();
   }
 });
+
+test('changing a volume\'s key policy in place: a new key epoch, the old key until the agent confirms', async () => {
+  const { composer, dir } = await startTest();
+  try {
+    const ops = client(composer.url, tok('ops'));
+    const k1 = client(composer.url, tok('agent-k1'));
+    const a = (await ops.post('/v1/key-policies', { name: 'pol-a', secret: SECRET })).body;
+    const b = (await ops.post('/v1/key-policies', { name: 'pol-b', secret: SECRET2 })).body;
+    // pol-b is rotated before the volume exists: the volume's first epoch maps to pol-b v2.
+    const SECRET3 = 'third-secret-for-policy-b-0003';
+    expect((await ops.patch(`/v1/key-policies/${b.id}`, { secret: SECRET3 })).body.version).toBe(2);
+    const cl = (await ops.post('/v1/clusters', { name: 'switch', servers: ['k1'] })).body;
+    const vol = (await ops.post('/v1/volumes', { cluster: cl.id, name: 'sw', sizeGiB: 10, encrypt: true, keyPolicy: a.id, server: 'k1' })).body;
+    const keyA = deriveVolumeKey({ secret: SECRET, volumeId: vol.id, policyId: a.id, version: 1, keySizeBits: 512 }).toString('base64');
+    const keyB = deriveVolumeKey({ secret: SECRET3, volumeId: vol.id, policyId: b.id, version: 2, keySizeBits: 512 }).toString('base64');
+    expect((await k1.get(`/v1/agents/k1/keys/${vol.id}`)).body).toMatchObject({ version: 1, key: keyA });
+    await k1.put(`/v1/agents/k1/status/${vol.id}`, { state: 'staged', generation: 1, keyVersion: 1 });
+
+    const moved = await ops.patch(`/v1/volumes/${vol.id}`, { keyPolicy: 'pol-b' });
+    expect(moved.status).toBe(200);
+    expect(moved.body.state).toBe('pending');
+    const asg = (await k1.get('/v1/agents/k1/assignments')).body.assignments[0];
+    expect(asg).toMatchObject({ volumeId: vol.id, keyPolicy: b.id, keyVersion: 2, generation: 2 });
+    expect((await k1.get(`/v1/agents/k1/keys/${vol.id}`)).body).toMatchObject({ version: 2, key: keyB });
+    expect((await k1.get(`/v1/agents/k1/keys/${vol.id}?version=1`)).body.key).toBe(keyA);
+    expect((await ops.get(`/v1/key-policies/${b.id}`)).body.rotation).toEqual({ volumes: 1, current: 0, pending: [vol.id] });
+    // pol-a is still needed to open the volume until the agent confirms the new key.
+    const refused = await ops.del(`/v1/key-policies/${a.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain(vol.id);
+    await k1.put(`/v1/agents/k1/status/${vol.id}`, { state: 'staged', generation: 2, keyVersion: 2 });
+    expect((await ops.get(`/v1/volumes/${vol.id}`)).body.state).toBe('staged');
+    expect((await ops.get(`/v1/key-policies/${b.id}`)).body.rotation).toEqual({ volumes: 1, current: 1, pending: [] });
+    expect((await ops.del(`/v1/key-policies/${a.id}`)).status).toBe(204);
+    expect((await k1.get(`/v1/agents/k1/keys/${vol.id}?version=1`)).status).toBe(404);
+    expect((await k1.get(`/v1/agents/k1/keys/${vol.id}`)).body.key).toBe(keyB);
+  } finally {
+    await composer.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
