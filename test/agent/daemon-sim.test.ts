@@ -219,3 +219,32 @@ test('CLI: `tessera agent plan VOLUME --composer URL --token FILE` plans from th
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test('PATCH sizeGiB (slice growth) grows the volume online; PATCH mountPath moves the bind mount', async () => {
+  for (const a of agents.filter((x) => x.server === 'k2')) await a.stop();
+  const host = new SimulatedHost(new SimulatedFabric());
+  await agent('k2', { runner: host });
+  const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'growing', type: 'slice', sizeGiB: 2, server: 'k2', mountPath: '/srv/growing' })).body;
+  await eventually(async () => (await volume(v.id)).state === 'staged', 10_000, 'staged');
+  host.writeFile('/srv/growing/f', 'kept');
+  const grown = await tc.ops.patch(`/v1/volumes/${v.id}`, { sizeGiB: 5 });
+  expect(grown.status).toBe(200);
+  await eventually(async () => {
+    const cur = await volume(v.id);
+    return cur.state === 'staged' && cur.observed.generation > 1;
+  }, 10_000, 'grown');
+  const cmds = host.log.map((c) => c.join(' '));
+  expect(cmds.some((c) => c.startsWith('nvme ns-rescan'))).toBe(true);
+  expect(cmds.some((c) => c.startsWith('resize2fs '))).toBe(true);
+  expect(host.readFile('/srv/growing/f')).toBe('kept');
+  expect(cmds.some((c) => c.startsWith('umount'))).toBe(false);
+
+  const gen = (await volume(v.id)).observed.generation;
+  await tc.ops.patch(`/v1/volumes/${v.id}`, { mountPath: '/srv/grown' });
+  await eventually(async () => {
+    const cur = await volume(v.id);
+    return cur.state === 'staged' && cur.observed.generation > gen && cur.observed.mountedAt === '/srv/grown';
+  }, 10_000, 'rebound');
+  expect(host.isMounted('/srv/growing')).toBe(false);
+  expect(host.readFile('/srv/grown/f')).toBe('kept');
+});
