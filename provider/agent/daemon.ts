@@ -192,6 +192,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     runner.dead = e;
     log('agent crashed (injected)', { step: e.step, stepNumber: e.stepNumber });
     abort.abort();
+    notify();
   };
 
   async function converge(a: Assignment): Promise<void> {
@@ -219,7 +220,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       await report(id, { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion });
       log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length });
     } catch (e) {
-      if (e instanceof AgentCrash) throw e;
+      if (e instanceof AgentCrash) {
+        runner.dead = e; // the "process" is gone: other in-flight volumes run nothing more
+        throw e;
+      }
       failedAt.set(id, Date.now());
       const step = e instanceof StepError ? e.step : 'stage';
       const error = e instanceof StepError ? e.stderr : (e as Error).message;
@@ -242,7 +246,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       notify();
       log('unstaged', { volumeId: id });
     } catch (e) {
-      if (e instanceof AgentCrash) throw e;
+      if (e instanceof AgentCrash) {
+        runner.dead = e; // the "process" is gone: other in-flight volumes run nothing more
+        throw e;
+      }
       failedAt.set(id, Date.now());
       const step = e instanceof StepError ? e.step : 'unstage';
       const error = e instanceof StepError ? e.stderr : (e as Error).message;
