@@ -128,6 +128,17 @@ describe('terraform-provider-tessera handshake', () => {
       expect(pc.diagnostics[0]).toMatchObject({ severity: 1, summary: 'Invalid provider endpoint' });
       // An unknown type name is a protocol error, not a crash.
       await expect(p.call('ValidateResourceConfig', { type_name: 'tessera_nope', config: { msgpack: Buffer.from([0xc0]) } })).rejects.toMatchObject({ code: 3 });
+      // Data sources validate against schema.json too.
+      const ds = await p.object('tessera_capacity', { type: 'tape', raid_max_drives: 1 });
+      const dsd = await p.call('ValidateDataResourceConfig', { type_name: 'tessera_capacity', config: await p.dv('tessera_capacity', ds) });
+      expect(dsd.diagnostics.map((d: { detail: string }) => d.detail).sort()).toEqual([
+        'raid_max_drives: must be >= 2, got 1',
+        'type: must be one of hdd, ssd, slice, got "tape"',
+      ]);
+      // The RPCs a client may call besides the lifecycle ones answer sensibly.
+      expect(await p.call('GetFunctions')).toEqual({ diagnostics: [] });
+      expect(await p.call('GetResourceIdentitySchemas')).toEqual({ identity_schemas: {}, diagnostics: [] });
+      expect(await p.call('StopProvider')).toEqual({ Error: '' });
       // Configure without endpoint anywhere: a diagnostic naming the attribute.
       const cfg = await p.call('ConfigureProvider', { config: await p.dv('provider', { endpoint: null, token: null }), terraform_version: 'test' });
       expect(cfg.diagnostics[0]).toMatchObject({ summary: 'Missing composer endpoint' });
