@@ -18,8 +18,9 @@ export class LinuxRunner implements Runner {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     const basePath = process.env.PATH ?? '';
     const sbin = '/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin';
-    // LC_ALL=C: tools print stable, parseable English messages.
-    this.env = { ...process.env, PATH: [opts.path, sbin, basePath].filter(Boolean).join(':'), LC_ALL: 'C' };
+    // A minimal environment: nothing of this process's environment (tokens, master keys in a demo
+    // that runs the composer too) reaches the tools. LC_ALL=C: stable, parseable messages.
+    this.env = { PATH: [opts.path, sbin, basePath].filter(Boolean).join(':'), LC_ALL: 'C', LANG: 'C' };
   }
 
   run(cmd: HostCommand): Promise<CommandResult> {

@@ -32,6 +32,18 @@ describe('LinuxRunner', () => {
     expect((await r.run({ file: 'wc', args: ['-c'], stdin: bytes })).stdout.trim()).toBe('5');
   });
 
+  test('children get a minimal environment: nothing of ours (tokens, keys) leaks into it', async () => {
+    process.env.TESSERA_TEST_SECRET = 'do-not-pass-me';
+    try {
+      const env = (await r.run({ file: 'env', args: [] })).stdout;
+      expect(env).not.toContain('do-not-pass-me');
+      expect(env).toMatch(/^LC_ALL=C$/m);
+      expect(env).toMatch(/^PATH=.*\/usr\/sbin/m);
+    } finally {
+      delete process.env.TESSERA_TEST_SECRET;
+    }
+  });
+
   test('a failing command: mustRun throws with the command, the exit code and stderr', async () => {
     const e = (await mustRun(r, { file: 'ls', args: ['/nonexistent-tessera'] }).catch((x) => x)) as CommandError;
     expect(e).toBeInstanceOf(CommandError);
