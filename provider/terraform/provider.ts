@@ -67,6 +67,11 @@ export function errorDiagnostics(e: unknown, action: string): Diagnostic[] {
   return [error(`${action} failed`, (e as Error)?.message ?? String(e))];
 }
 
+/** `<name>Version` next to a write-only `<name>`: bumped by the user to re-send the value. */
+function isWriteOnlyVersion(b: TfBlock, a: TfAttribute): boolean {
+  return b.attributes.some((w) => w.spec.writeOnly && `${w.name}Version` === a.name);
+}
+
 function blockOf(map: Map<string, TfBlock>, typeName: string): TfBlock {
   const b = map.get(typeName);
   if (!b) throw new ProtocolError(`unknown type ${JSON.stringify(typeName)} (this provider has ${[...map.keys()].join(', ')})`);
@@ -242,8 +247,8 @@ export class TesseraProvider {
       if (a.spec.writeOnly) out[name] = null;
       else if (keepInputs && isInputAttr(a)) out[name] = keepInputs[name] ?? null;
       else if (a.spec.sensitive) out[name] = prior?.[name] ?? null;
-      // What the composer does not return (e.g. secretWoVersion) stays as the state had it.
-      else if (isInputAttr(a) && props[a.name] === undefined && prior) out[name] = prior[name] ?? null;
+      // The composer keeps no copy of a write-only value's version companion (secretWoVersion).
+      else if (isWriteOnlyVersion(b, a) && props[a.name] === undefined) out[name] = prior?.[name] ?? null;
       else if (isInputAttr(a) && !a.computed && prior && prior[name] === null && a.spec.default === undefined) out[name] = null;
       else if (!isInputAttr(a) && fresh[name] === null && prior && prior[name] !== null && a.spec.stable) out[name] = prior[name];
       else out[name] = fresh[name];

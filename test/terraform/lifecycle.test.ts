@@ -279,7 +279,22 @@ test('a raw slice: create, grow in place, import by id, delete', async () => {
   expect((await plan('tessera_slice', imported, await cfg(30))).planned).toEqual(imported);
   expect((await apply('tessera_slice', s2, null, null)).diagnostics).toEqual([]);
   expect(await read('tessera_slice', s2)).toBeNull();
-  expect((await apply('tessera_cluster', cl, null, null)).diagnostics).toEqual([]);
+  // Drift made outside Terraform shows on refresh and plans back in place.
+  const patched = await fetch(`${composer.url}/v1/clusters/${cl.id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ servers: ['k9', 'k10'] }),
+  });
+  expect(patched.status).toBe(200);
+  const drifted = (await read('tessera_cluster', cl))!;
+  expect(drifted.servers).toEqual(['k9', 'k10']);
+  const clConfig = await p.object('tessera_cluster', { name: 'cache-tier', servers: ['k9'] });
+  const back = await plan('tessera_cluster', drifted, clConfig);
+  expect(back.replace).toEqual([]);
+  expect(back.planned).toMatchObject({ id: cl.id, servers: ['k9'] });
+  const fixed = (await apply('tessera_cluster', drifted, back.planned, clConfig)).state!;
+  expect((await read('tessera_cluster', fixed))!.servers).toEqual(['k9']);
+  expect((await apply('tessera_cluster', fixed, null, null)).diagnostics).toEqual([]);
 });
 
 test('an endpoint unknown at plan time plans without feasibility checks', async () => {
