@@ -42,7 +42,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
 export function flagString(args: ParsedArgs, name: string, fallback?: string): string | undefined {
   const v = args.flags[name];
   if (v === undefined) return fallback;
-  if (v === true) throw new UsageError(`--${name}: needs a value`);
+  if (typeof v === 'boolean') throw new UsageError(`--${name}: needs a value`);
   return v;
 }
 
