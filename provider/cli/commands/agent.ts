@@ -20,6 +20,8 @@ function backendFlag(args: ParsedArgs, fallback?: BackendKind): BackendKind {
 function readToken(file: string): string {
   let text: string;
   try {
+    // The token speaks for a server: warn (never print it) when others can read the file.
+    if ((fs.statSync(file).mode & 0o077) !== 0) process.stderr.write(`tessera agent: warning: ${file} is readable by group or others (chmod 600 it)\n`);
     text = fs.readFileSync(file, 'utf8').trim();
   } catch (e) {
     throw new UsageError(`--token: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
