@@ -54,6 +54,11 @@ const data = new tessera.Volume('data', {
   mountPath: '/srv/data',
 });
 const scratch = new tessera.Slice('scratch', { cluster: cluster.id, sizeGiB: 8, server: 'k1' });
+// An object made outside Pulumi, adopted by id (read, never created or deleted by Pulumi).
+const adoptId = config.get('adoptId');
+const adopted = adoptId ? tessera.Slice.get('adopted', adoptId) : undefined;
+export const adoptedCapacity = adopted?.capacityGiB;
+export const adoptedOwner = adopted?.owner;
 const hugeGiB = config.getNumber('hugeGiB');
 if (hugeGiB) new tessera.Volume('huge', { cluster: cluster.id, type: 'ssd', sizeGiB: hugeGiB, striping: false });
 
@@ -115,6 +120,17 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
   it('composes the stack, keeps it stable, grows in place, replaces on type, notices drift and destroys back to the original pool', async () => {
     const before = await poolSnapshot(client);
     expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
+
+    // 0. Preview of a fresh stack: the cluster id is not known yet, so feasibility is checked
+    // with a capacity query; an impossible volume fails the preview, nothing is created.
+    await setConfig('hugeGiB', '50000');
+    const fresh = await preview(stack, { allowFailure: true });
+    expect(fresh.raw.code).not.toBe(0);
+    expect(fresh.raw.stdout + fresh.raw.stderr).toMatch(/property sizeGiB value \{50000\} has a problem: the pool cannot place 50000 GiB of ssd[^\n]*largest that would succeed now is 1788 GiB/);
+    await runPulumi(stack, ['config', 'rm', 'hugeGiB']);
+    const plan = await preview(stack);
+    expect(plan.changeSummary).toMatchObject({ create: 6 });
+    expect(await poolSnapshot(client)).toEqual(before);
 
     // 1. up: everything composed and staged by the agents, owners are the URNs.
     await up(stack);
@@ -192,6 +208,18 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     const recreate = await preview(stack);
     expect(recreate.changeSummary).toMatchObject({ create: 1 });
     expect(stepsFor(recreate, 'data').map((s) => s.op)).toEqual(['create']);
+
+    // Adopt a slice made outside Pulumi by its id: read, not created; destroy leaves it alone.
+    const outside = await client.request<{ id: string }>('POST', '/v1/slices', { body: { cluster: String((await client.request<{ items: { id: string; name: string }[] }>('GET', '/v1/clusters')).data.items[0].id), name: 'outside', sizeGiB: 3, owner: 'ops' } });
+    await setConfig('adoptId', outside.data.id);
+    await up(stack);
+    const adoptedOut = await stackOutputs(stack);
+    expect(adoptedOut.adoptedCapacity).toBe(3);
+    expect(adoptedOut.adoptedOwner).toBe('ops');
+    await runPulumi(stack, ['config', 'rm', 'adoptId']);
+    await up(stack);
+    expect((await client.request('GET', `/v1/slices/${outside.data.id}`)).status).toBe(200);
+    await client.request('DELETE', `/v1/slices/${outside.data.id}`);
 
     // 6. destroy: the pool is exactly as before.
     await destroy(stack);
