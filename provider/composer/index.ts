@@ -213,10 +213,10 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
           await follower?.close().catch(() => undefined);
           follower = undefined;
           if (caughtUp) await svc.takeOver();
-          else await svc.resync(); // fresh state + reconciler: pending operations are finished or rolled back
+          else await svc.resyncUntilDone(); // fresh state + reconciler: pending operations are finished or rolled back
           log.info('leader ready', { url, revision: svc.state.revision, volumes: svc.state.volumes.size, pending: svc.state.ops.size });
         } else {
-          await svc.resync();
+          await svc.resyncUntilDone();
           await follow();
         }
       } catch (e) {
@@ -309,6 +309,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       if (closed) return;
       closed = true;
       clearInterval(reconcileTimer);
+      svc.close();
       svc.state.wakeAll();
       await leadership.current?.resign().catch(() => undefined);
       await follower?.close().catch(() => undefined);

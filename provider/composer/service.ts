@@ -93,6 +93,7 @@ export class ComposerService {
   /** Operations a request of this process is still driving: the reconciler leaves them alone. */
   private readonly inFlight = new Set<string>();
   private resyncing?: Promise<void>;
+  private closed = false;
   ready = false;
 
   constructor(private readonly opts: ServiceOptions, state: ComposerState) {
@@ -146,15 +147,38 @@ export class ComposerService {
    * inventory it holds is not the stored one. Then the reconciler runs before any write.
    */
   async takeOver(): Promise<void> {
-    const kv = await this.store.get(INVENTORY_CURRENT);
-    const stored = kv ? (JSON.parse(kv.value) as { blob: string }).blob : undefined;
-    if (stored !== this.state.inventoryPointer?.blob) return this.resync();
-    await this.gate.exclusive(async () => {
-      this.ready = false;
-      this.checkMasterKey();
-      await this.reconcileLocked();
-      this.ready = true;
-    });
+    try {
+      const kv = await this.store.get(INVENTORY_CURRENT);
+      const stored = kv ? (JSON.parse(kv.value) as { blob: string }).blob : undefined;
+      if (stored !== this.state.inventoryPointer?.blob) return await this.resyncUntilDone();
+      await this.gate.exclusive(async () => {
+        this.ready = false;
+        this.checkMasterKey();
+        await this.reconcileLocked();
+        this.ready = true;
+      });
+    } catch (e) {
+      this.log.warn('take-over without reload failed; reloading', { error: (e as Error).message });
+      await this.resyncUntilDone();
+    }
+  }
+
+  /** Resync, retrying while the store is unreachable (the replica answers 503 meanwhile). */
+  async resyncUntilDone(): Promise<void> {
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        await this.resync();
+        return;
+      } catch (e) {
+        this.log.error('resync failed; retrying', { attempt, error: (e as Error).message });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+      }
+    }
+  }
+
+  /** Stop background work (retries) when the composer closes. */
+  close(): void {
+    this.closed = true;
   }
 
   /** Finish or roll back every pending operation (start-up, take-over, and periodically). */
@@ -214,7 +238,7 @@ export class ComposerService {
       });
     } catch (e) {
       this.log.error('store write failed; resynchronising', { error: (e as Error).message });
-      void this.resync().catch((err) => this.log.error('resync failed', { error: (err as Error).message }));
+      void this.resyncUntilDone();
       throw new UncertainCommit((e as Error).message);
     }
     if (!resp.succeeded) {
