@@ -223,13 +223,13 @@ export class SchemaResourceHandler implements ResourceHandler {
     const deadline = Date.now() + this.stageTimeoutMs;
     let current = data;
     for (;;) {
-      const observed = current.observed as { state?: string; step?: string; error?: string; mountedAt?: string } | undefined;
+      const observed = current.observed as { step?: string; error?: string } | undefined;
       if (current.state === 'failed') {
         const why = observed?.error ? `${observed.step ? `step ${observed.step}: ` : ''}${observed.error}` : 'the agent reported failure';
         throw new ComposerError(`${this.spec.kind} ${id}: staging on ${inputs.server} failed: ${why}`, 500, 'stage_failed');
       }
-      const staged = current.state === 'staged' && (!inputs.mountPath || !observed || observed.mountedAt === undefined || observed.mountedAt === inputs.mountPath);
-      if (staged) return current;
+      // The composer reports staged once the agent has staged the current generation.
+      if (current.state === 'staged') return current;
       if (Date.now() > deadline) {
         this.log(`${id}: not staged on ${inputs.server} after ${Math.round(this.stageTimeoutMs / 1000)} s (state ${String(current.state)}); is its agent running?`);
         return current;

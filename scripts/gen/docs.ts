@@ -9,7 +9,7 @@ export const ownedDirs = ['docs/reference'];
 /** Examples per schema type: Pulumi TypeScript and HCL (kept here; the attributes come from schema.json). */
 const EXAMPLES: Record<string, { pulumi: string; hcl: string }> = {
   tessera_cluster: {
-    pulumi: `import * as tessera from 'tessera/sdk';
+    pulumi: `import * as tessera from '../../sdk'; // the repo's sdk/, as in examples/pulumi-platform
 
 const kafka = new tessera.Cluster('kafka', {
   servers: ['k01', 'k02', 'k03'],
@@ -76,7 +76,7 @@ export const fingerprint = policy.fingerprint;`,
   },
   tessera_capacity: {
     pulumi: `// From the Pulumi program, query the composer directly:
-import { readDataSource } from 'tessera/provider/handlers';
+import { readDataSource } from '../../provider/handlers';
 const cap = await readDataSource('tessera_capacity', { type: 'ssd', redundancy: true }, { endpoint, token });
 console.log(cap.maximumVolumeSizeGiB);`,
     hcl: `data "tessera_capacity" "mirrored_ssd" {
@@ -89,7 +89,7 @@ output "largest_mirrored_ssd_gib" {
 }`,
   },
   tessera_inventory: {
-    pulumi: `import { readDataSource } from 'tessera/provider/handlers';
+    pulumi: `import { readDataSource } from '../../provider/handlers';
 const inv = await readDataSource('tessera_inventory', {}, { endpoint, token });
 console.log(inv.storageGroups, inv.driveCount);`,
     hcl: `data "tessera_inventory" "pool" {}
