@@ -5,6 +5,12 @@ set -euo pipefail
 
 SYSTEM_DEPS=(
   "etcd:etcd-server"   # real etcd for the store tests (single node and 3-member clusters)
+  "mkfs.ext4:e2fsprogs"        # agent lab backend: real ext4 on loop devices
+  "mkfs.xfs:xfsprogs"          # agent lab backend: real xfs
+  "cryptsetup:cryptsetup-bin"  # LUKS2 header operations (format, add key, kill slot) on files
+  "losetup:mount"              # loop devices for the lab backend
+  "wipefs:util-linux"          # clearing another volume's leftovers
+  "blkid:util-linux"
 )
 
 missing=()
