@@ -8,7 +8,7 @@ import { ComposerError, ConnectionConfig, Props } from './types';
 export * from './types';
 export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from './client';
 export { SchemaResourceHandler } from './resource';
-export type { HandlerOptions, CheckOptions } from './resource';
+export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
 
 export const RESOURCE_TYPES = Object.keys(schema.resources) as ResourceType[];

@@ -3,7 +3,7 @@
 import { diffInputs, FieldFailure, resourceSpec, ResourceType, validateInput, BlockSpec } from '../schema';
 import { ComposerClient } from './client';
 import { crossFieldFailures } from './rules';
-import { CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
+import { CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
 
 export interface HandlerOptions {
   /** How long create/update wait for the agent to stage a volume that names a server (ms). */
@@ -13,15 +13,6 @@ export interface HandlerOptions {
   pollMs?: number;
   /** Progress lines (method, path, status: never a body, never a secret). */
   log?: (line: string) => void;
-}
-
-export interface CheckOptions {
-  /** Preview/plan time: also dry-run the placement when the composer is reachable. */
-  preview?: boolean;
-  /** Prior inputs of an existing object (shrinks are refused; no dry-run unless it is replaced). */
-  olds?: Props;
-  /** Input fields whose value is not known yet (preview of computed values): not validated. */
-  unknown?: string[];
 }
 
 /** Attributes that shape a placement: a dry-run needs them all known. */

@@ -14,6 +14,15 @@ export interface ConnectionConfig {
 
 export type Props = Record<string, unknown>;
 
+export interface CheckOptions {
+  /** Plan/preview time of a new object: also dry-run the placement when the composer is reachable. */
+  preview?: boolean;
+  /** Prior inputs of an existing object: shrinking a grow-only attribute is refused. */
+  olds?: Props;
+  /** Input fields whose value is not known yet (plan-time unknowns): not validated, no rule fires on them. */
+  unknown?: string[];
+}
+
 export interface CheckResult {
   /** Inputs with schema defaults applied. */
   inputs: Props;
@@ -34,7 +43,7 @@ export interface ResourceHandler {
   /** schema.json resource type, e.g. tessera_volume. */
   readonly type: string;
   /** Validate inputs against schema.json (+ cross-field rules); with `preview`, also dry-run the placement. */
-  check(news: Props, opts?: { preview?: boolean }): Promise<CheckResult>;
+  check(news: Props, opts?: CheckOptions): Promise<CheckResult>;
   diff(id: string, olds: Props, news: Props): DiffResult;
   /** Idempotent by (cluster, name). `owner` is the URN or Terraform address. */
   create(inputs: Props, owner: string): Promise<{ id: string; outputs: Props }>;
