@@ -815,8 +815,7 @@ export class ComposerService {
         placement = r.placement;
         grown = true;
         muts.push({ key: keys.allocation(id), value: placement });
-        op.detail = { ...op.detail, fromGiB: olds.sizeGiB, toGiB: news.sizeGiB };
-        op.recovery = { action: 'rollback', muts: [{ key: keys.allocation(id), value: before }] };
+        op.detail = { ...op.detail, fromGiB: olds.sizeGiB, toGiB: news.sizeGiB, fromCapacityGiB: before?.capacityGiB };
       }
       if (diff.changed.includes('server') && typeof news.server === 'string') {
         const ok = engine.checkServer(placement, news.server, cur.softDomains);
@@ -842,11 +841,14 @@ export class ComposerService {
         const epochs = cur.keyEpochs ?? [];
         updated.keyEpochs = [...epochs, { epoch: (epochs[epochs.length - 1]?.epoch ?? 0) + 1, policy: p.id, version: p.version }];
       }
-      // Assignment: moved, re-keyed, remounted or grown -> the agent sees a new generation.
+      // Assignment: moved, re-keyed, remounted or grown -> the agent sees a new generation. A change
+      // the agent has nothing to do for (reclaimPolicy) leaves the assignment alone.
       const oldAssign = cur.server ? this.state.assigns.get(cur.server)?.get(id) : undefined;
       const generation = (oldAssign?.generation ?? 0) + 1;
+      const agentRelevant = diff.changed.some((f) => f === 'server' || f === 'mountPath' || f === 'keyPolicy' || f === 'sizeGiB');
       if (cur.server && cur.server !== updated.server) muts.push({ key: keys.assign(cur.server, id) });
-      if (updated.server) {
+      if (!agentRelevant) updated.state = cur.state;
+      else if (updated.server) {
         updated.state = cur.server === updated.server && cur.state === 'staged' && !grown && !diff.changed.some((f) => f === 'mountPath' || f === 'keyPolicy') ? cur.state : 'pending';
         // allocations map is updated by the commit; build the assignment from the new placement.
         const a = this.assignmentFor(kind, updated, generation);
