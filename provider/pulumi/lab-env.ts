@@ -41,7 +41,8 @@ export interface LabEnv {
 }
 
 function randomToken(): string {
-  return crypto.randomBytes(24).toString('base64url');
+  // Hex: never starts with '-', so it is safe as a command-line value (pulumi config set).
+  return crypto.randomBytes(24).toString('hex');
 }
 
 export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {

@@ -199,7 +199,7 @@ async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDest
     await pulumiRun(['stack', 'init', 'demo', '--secrets-provider', 'passphrase'], false);
     await pulumiRun(['config', 'set', 'tessera:endpoint', env.url], false);
     await pulumiRun(['config', 'set', '--secret', 'tessera:token', env.token], false);
-    await pulumiRun(['config', 'set', '--secret', 'kafkaKeySecret', crypto.randomBytes(24).toString('base64url')], false);
+    await pulumiRun(['config', 'set', '--secret', 'kafkaKeySecret', crypto.randomBytes(24).toString('hex')], false);
     say('pulumi up examples/pulumi-platform (a 6-broker Kafka platform)');
     const upStarted = Date.now();
     await pulumiRun(['up', '--yes', '--skip-preview'], true);
