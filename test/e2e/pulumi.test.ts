@@ -227,3 +227,29 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     expect(after).toEqual(before);
   }, 900_000);
 });
+
+describe('npm run demo (bin/tessera demo)', () => {
+  it('composes examples/pulumi-platform with the real engine, prints the composition and leaves the pool as before', async () => {
+    enginePaths();
+    const { execFile } = await import('node:child_process');
+    const res = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(path.join(REPO, 'bin', 'tessera'), ['demo', '--json'], { cwd: REPO, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    if (res.code !== 0) throw new Error(`demo exited ${res.code}:\n${res.stderr.slice(-4000)}`);
+    const { volumes, slices } = JSON.parse(res.stdout) as {
+      volumes: { name: string; raidLevel: string; encrypt: boolean; state: string; server: string; mountPath?: string; members: MemberOut[] }[];
+      slices: { name: string; state: string }[];
+    };
+    expect(volumes).toHaveLength(12);
+    expect(slices).toHaveLength(6);
+    for (const v of volumes.filter((x) => x.name.endsWith('-log'))) {
+      expect(v).toMatchObject({ raidLevel: 'raid1', encrypt: true, state: 'staged', mountPath: '/var/lib/kafka/data' });
+      expect(new Set(v.members.map((m) => m.storageGroup)).size).toBe(2);
+    }
+    expect([...volumes, ...slices].every((v) => v.state === 'staged')).toBe(true);
+    expect(res.stderr).toContain('demo: pulumi up done');
+    expect(res.stderr).toContain('demo: the pool is exactly as before');
+  }, 900_000);
+});
