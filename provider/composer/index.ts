@@ -177,7 +177,20 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   registry.add(new Gauge('tessera_leader', '1 when this replica leads', () => [{ labels: {}, value: fencing.isLeader() ? 1 : 0 }]));
 
   // Standbys (and a leader before it leads) follow the store so reads and take-over are quick.
-  const follow = async () => {
+  const follow = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await followOnce();
+      } catch (e) {
+        if (closed) return;
+        // History gone (compacted) or store unreachable: reload, then watch from the new revision.
+        log.warn('standby: cannot follow the store; reloading', { attempt, error: (e as Error).message });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+        await svc.resyncUntilDone();
+      }
+    }
+  };
+  const followOnce = async () => {
     followerActive = false;
     await follower?.close().catch(() => undefined);
     follower = undefined;
@@ -194,6 +207,11 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
           .filter((e) => !(e.kv.key === INVENTORY_CURRENT && e.type === 'delete'))
           .map((e) => ({ key: e.kv.key, value: e.kv.value, modRevision: e.kv.modRevision, deleted: e.type === 'delete' })),
       );
+    }, (err) => {
+      // The watch ended for good (e.g. the history it needed was compacted): reload and follow again.
+      if (!followerActive || closed) return;
+      log.warn('standby: watch ended; reloading', { error: err.message });
+      onRoleChange(fencing.isLeader());
     });
   };
 
