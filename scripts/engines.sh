@@ -44,6 +44,13 @@ if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=/usr/l
 command -v go >/dev/null || die "go is not on PATH (Go >= 1.26.6 is needed to build the engines)"
 mkdir -p "$BIN_DIR" "$SHIM_DIR" "$SRC_DIR" "$LOG_DIR"
 
+# One build at a time per cache dir (two sessions or test runs may call this together).
+exec 9>"$ENGINES_DIR/.lock"
+if ! flock -n 9; then
+  say "another scripts/engines.sh is building in $ENGINES_DIR; waiting for it"
+  flock 9
+fi
+
 # Prints the replace directives of a go.mod whose target is a module (not a
 # local path), one per line, in single-line form.
 non_local_replaces() {
@@ -96,7 +103,7 @@ build_go_tool() {
     echo
     non_local_replaces "$gomod"
   } >"$wrap/go.mod"
-  say "$name $version: building $pkg (log: $log; this can take 10-20 minutes on 2 cores)"
+  say "$name $version: building $pkg (log: $log; first build: pulumi ~7-11 min, tofu ~5-9 min, language host ~1 min on 2 cores)"
   local start=$SECONDS
   if ! (cd "$wrap" && go build -trimpath -ldflags "$ldflags" -o "$BIN_DIR/$name.tmp" "$pkg") >"$log" 2>&1; then
     tail -n 30 "$log" >&2
