@@ -91,6 +91,16 @@ export async function servePlugin(opts: ServeOptions): Promise<RunningPlugin> {
   const socketDir = mkdtempSync(join(opts.env.PLUGIN_UNIX_SOCKET_DIR || tmpdir(), 'tessera-plugin-'));
   const socketPath = join(socketDir, 'provider.sock');
   let stopping: Promise<void> | undefined;
+  // Streams the client keeps open (broker, stdio, health watch): ended on shutdown so the
+  // server can stop at once instead of waiting for the client to hang up.
+  const openStreams = new Set<{ end(): void }>();
+  const track = (call: { end(): void; on(event: string, fn: () => void): unknown }) => {
+    openStreams.add(call);
+    const drop = () => openStreams.delete(call);
+    call.on('cancelled', drop);
+    call.on('close', drop);
+    call.on('finish', drop);
+  };
 
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
@@ -100,6 +110,14 @@ export async function servePlugin(opts: ServeOptions): Promise<RunningPlugin> {
       } catch (e) {
         opts.log(`shutdown hook failed: ${(e as Error).message}`);
       }
+      for (const call of openStreams) {
+        try {
+          call.end();
+        } catch {
+          /* already closed */
+        }
+      }
+      openStreams.clear();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -123,6 +141,7 @@ export async function servePlugin(opts: ServeOptions): Promise<RunningPlugin> {
       else cb(null, { status: 3 });
     },
     Watch(call: grpc.ServerWritableStream<{ service: string }, unknown>) {
+      track(call);
       call.write({ status: call.request.service === '' || call.request.service === 'plugin' ? 1 : 3 });
     },
   });
@@ -137,6 +156,7 @@ export async function servePlugin(opts: ServeOptions): Promise<RunningPlugin> {
     // The provider serves no sub-plugins: keep the stream open and answer nothing until the
     // client closes it.
     StartStream(call: grpc.ServerDuplexStream<unknown, unknown>) {
+      track(call);
       call.on('data', () => undefined);
       call.on('end', () => call.end());
       call.on('error', () => undefined);
@@ -145,6 +165,7 @@ export async function servePlugin(opts: ServeOptions): Promise<RunningPlugin> {
   server.addService(serviceOf(protos, 'plugin.GRPCStdio'), {
     // Our stdout/stderr go straight to the client's pipes; nothing to relay here.
     StreamStdio(call: grpc.ServerWritableStream<unknown, unknown>) {
+      track(call);
       call.on('cancelled', () => call.end());
     },
   });

@@ -95,6 +95,7 @@ function blockType(schemaMsg: { block: { attributes: { name: string; type: Buffe
 
 export class ProviderProcess {
   readonly stderrLines: string[] = [];
+  readonly streams: grpc.Client[] = [];
   private schemaTypes?: SchemaTypes;
 
   private constructor(
@@ -147,6 +148,14 @@ export class ProviderProcess {
       new (ns('grpc.health.v1.Health'))(target, creds, options),
       new (ns('plugin.GRPCController'))(target, creds, options),
     );
+    // go-plugin's client opens the broker and stdio streams right after connecting.
+    pp.streams.push(new (ns('plugin.GRPCBroker'))(target, creds, options), new (ns('plugin.GRPCStdio'))(target, creds, options));
+    const broker = (pp.streams[0] as unknown as { StartStream(): grpc.ClientDuplexStream<unknown, unknown> }).StartStream();
+    const stdio = (pp.streams[1] as unknown as { StreamStdio(req: unknown): grpc.ClientReadableStream<unknown> }).StreamStdio({});
+    for (const st of [broker, stdio]) {
+      st.on('data', () => undefined);
+      st.on('error', () => undefined);
+    }
     pp.stderrLines.push(...stderr);
     child.stderr!.on('data', (d: Buffer) => pp.stderrLines.push(...d.toString().split('\n').filter(Boolean)));
     return pp;
@@ -220,5 +229,6 @@ export class ProviderProcess {
     this.provider.close();
     this.health.close();
     this.controller.close();
+    for (const c of this.streams) c.close();
   }
 }
