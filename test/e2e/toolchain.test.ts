@@ -242,12 +242,19 @@ describe('OpenTofu', () => {
     }
   });
 
-  test('writeTofuFiles rejects names that leave the workspace', () => {
-    const ws = createTofuWorkspace();
+  test('workspaces keep their own CLI config and HOME; file names cannot leave the dir', () => {
+    const first = createTofuWorkspace({ env: { TESSERA_ENDPOINT: 'http://127.0.0.1:1' } });
+    const second = createTofuWorkspace({ env: first.env });
     try {
-      expect(() => writeTofuFiles(ws, { '../escape.tf': '' })).toThrow(/files\["\.\.\/escape\.tf"\]: must be a plain file name/);
+      expect(second.env.TESSERA_ENDPOINT).toBe('http://127.0.0.1:1');
+      expect(second.env.TF_CLI_CONFIG_FILE).toBe(second.cliConfigFile);
+      expect(second.env.HOME).toBe(second.homeDir);
+      expect(second.homeDir).not.toBe(first.homeDir);
+      expect(() => writeTofuFiles(second, { '../escape.tf': '' })).toThrow(/files\["\.\.\/escape\.tf"\]: must be a plain file name/);
     } finally {
-      removeTofuWorkspace(ws);
+      removeTofuWorkspace(second);
+      expect(fs.existsSync(first.cliConfigFile)).toBe(true);
+      removeTofuWorkspace(first);
     }
   });
 });

@@ -20,6 +20,8 @@ export interface TofuWorkspace {
   dir: string;
   /** The CLI config written for this workspace (TF_CLI_CONFIG_FILE). */
   cliConfigFile: string;
+  /** HOME of tofu and the providers it starts: a temp dir of this workspace. */
+  homeDir: string;
   engines: EnginePaths;
   env: NodeJS.ProcessEnv;
 }
@@ -95,11 +97,14 @@ export function createTofuWorkspace(options: TofuWorkspaceOptions = {}): TofuWor
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-tofu-home-'));
   const cliConfigFile = path.join(home, 'tofu.tfrc');
   writeDevOverridesConfig(cliConfigFile, options.devOverrides ?? {});
+  // The workspace's own CLI config and HOME win over options.env (which may be another
+  // workspace's env, reused for its endpoint or credentials).
   const workspace: TofuWorkspace = {
     dir,
     cliConfigFile,
+    homeDir: home,
     engines,
-    env: { ...tofuEnv(engines, cliConfigFile, home), ...options.env },
+    env: { ...tofuEnv(engines, cliConfigFile, home), ...options.env, TF_CLI_CONFIG_FILE: cliConfigFile, HOME: home },
   };
   writeTofuFiles(workspace, options.files ?? {});
   return workspace;
@@ -166,6 +171,5 @@ export async function showState(workspace: TofuWorkspace): Promise<Record<string
 /** Removes the workspace dir and its HOME. */
 export function removeTofuWorkspace(workspace: TofuWorkspace): void {
   fs.rmSync(workspace.dir, { recursive: true, force: true });
-  const home = workspace.env.HOME;
-  if (home && home.startsWith(os.tmpdir())) fs.rmSync(home, { recursive: true, force: true });
+  fs.rmSync(workspace.homeDir, { recursive: true, force: true });
 }
