@@ -1,13 +1,15 @@
 // The Kafka platform of examples/hcl-platform as a CDKTF app (cdktf 0.21, or its fork cdktn:
-// see docs/terraform.md). `cdktf synth` (or `npx tsx main.ts`) writes
-// cdktf.out/stacks/kafka-platform/cdk.tf.json; `tofu apply` there, or `cdktf deploy`.
+// see docs/terraform.md). `cdktf synth` (or `npx tsx main.ts`, which is what synth runs) writes
+// cdktf.out/stacks/kafka-platform/cdk.tf.json; `tofu init -plugin-dir=<mirror>` and
+// `tofu apply` there, or `cdktf deploy`.
 //
-// Environment: TESSERA_ENDPOINT / TESSERA_TOKEN (read by the provider), KAFKA_SECRET (the key
-// policy's secret, passed as a sensitive variable), TESSERA_ATTACH=false to compose without
-// staging on the brokers, CACHE_SIZE_GIB / CACHE_TYPE to resize or retype the cache tier.
+// Environment: TESSERA_ENDPOINT / TESSERA_TOKEN (read by the provider), TF_VAR_kafka_secret (the
+// key policy's secret, a sensitive variable), TESSERA_ATTACH=false to compose without staging
+// on the brokers, CACHE_SIZE_GIB / CACHE_TYPE to resize or retype the cache tier,
+// KAFKA_BROKERS=k1,k2,k3.
 import { App, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
-import { keyPolicy, provider, ScaleOut, volume } from '../../sdk/cdktf';
+import { keyPolicy, provider, ScaleOutCluster } from '../../sdk/cdktf';
 
 export interface PlatformOptions {
   brokers: string[];
@@ -17,49 +19,39 @@ export interface PlatformOptions {
 }
 
 export class KafkaPlatform extends TerraformStack {
+  readonly kafka: ScaleOutCluster;
+
   constructor(scope: Construct, id: string, opts: PlatformOptions) {
     super(scope, id);
     new provider.TesseraProvider(this, 'tessera', {});
     const secret = new TerraformVariable(this, 'kafka_secret', { type: 'string', sensitive: true, description: 'Customer secret for the kafka key policy' });
     const keys = new keyPolicy.KeyPolicy(this, 'kafka-keys', { name: 'kafka-keys', secret: secret.stringValue });
 
-    // The cluster and one RAID1 ssd log volume per broker: mirrored across storage groups and
-    // enclosures, encrypted under the key policy.
-    const logs = new ScaleOut(this, 'kafka', {
-      name: 'kafka',
+    // One cluster; per broker a RAID1 ssd log volume mirrored across storage groups and
+    // enclosures, encrypted under the key policy, and an SSD slice volume for the cache tier.
+    this.kafka = new ScaleOutCluster(this, 'kafka', {
       servers: opts.brokers,
-      volumesPerServer: 1,
       keyPolicy: keys.id,
       stage: opts.attach,
-      mountPathPrefix: '/var/lib/kafka/data',
-      volume: {
-        type: 'ssd',
-        sizeGib: 1000,
-        redundancy: true,
-        sgResiliency: true,
-        jbodResiliency: true,
-        encrypt: true,
-        keyPolicy: keys.id,
-        requiredTags: ['nvme'],
-        fsType: 'xfs',
-      },
+      volumes: [
+        {
+          name: 'log',
+          type: 'ssd',
+          sizeGib: 1000,
+          redundancy: true,
+          sgResiliency: true,
+          jbodResiliency: true,
+          encrypt: true,
+          requiredTags: ['nvme'],
+          fsType: 'xfs',
+          mountPath: '/var/lib/kafka/data',
+        },
+        { name: 'cache', type: opts.cacheType, sizeGib: opts.cacheSizeGiB, mountPath: '/var/lib/kafka/cache' },
+      ],
     });
 
-    // The cache tier: one SSD slice volume per broker, grown in place when needed.
-    const caches = opts.brokers.map(
-      (b) =>
-        new volume.Volume(this, `cache-${b}`, {
-          cluster: logs.cluster.id,
-          name: `cache-${b}`,
-          type: opts.cacheType,
-          sizeGib: opts.cacheSizeGiB,
-          server: opts.attach ? b : undefined,
-          mountPath: opts.attach ? '/var/lib/kafka/cache' : undefined,
-        }),
-    );
-
-    new TerraformOutput(this, 'log_volume_ids', { value: logs.volumes.map((row) => row[0].id) });
-    new TerraformOutput(this, 'cache_volume_ids', { value: caches.map((c) => c.id) });
+    new TerraformOutput(this, 'log_volume_ids', { value: opts.brokers.map((b) => this.kafka.volumes[b][0].id) });
+    new TerraformOutput(this, 'cache_volume_ids', { value: opts.brokers.map((b) => this.kafka.volumes[b][1].id) });
   }
 }
 

@@ -1,70 +1,98 @@
 // Tessera for CDKTF: the generated bindings (sdk/cdktf/.gen, from schema.json by `npm run gen`)
-// and ScaleOut, the construct for the scale-out pattern (the twin of the Pulumi component):
-// one cluster, N servers, M volumes per server, each volume staged on its server.
-import { TerraformProvider } from 'cdktf';
+// and ScaleOutCluster, the scale-out pattern as one construct — the twin of the Pulumi
+// component (sdk/pulumi/scaleout.ts): a cluster of N servers, each with the same M volumes (and
+// optional slices), named `<server>-<template>` inside the cluster.
+import type { ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cluster } from './.gen/providers/tessera/cluster';
+import { Slice, type SliceConfig } from './.gen/providers/tessera/slice';
 import { Volume, type VolumeConfig } from './.gen/providers/tessera/volume';
 
 export * from './.gen/providers/tessera';
 
-/** Volume options shared by every volume of the pattern (cluster, name, server are set per volume). */
-export type ScaleOutVolumeOptions = Omit<VolumeConfig, 'cluster' | 'name' | 'server' | 'mountPath' | 'provider' | 'dependsOn' | 'count' | 'forEach' | 'lifecycle' | 'connection' | 'provisioners'>;
+type MetaArguments = 'provider' | 'dependsOn' | 'count' | 'forEach' | 'lifecycle' | 'connection' | 'provisioners';
 
-export interface ScaleOutProps {
-  /** Cluster name; volume names are `<name>-<server>-<index>`. */
+/** One volume every server gets. `name` becomes `<server>-<name>`. */
+export interface VolumeTemplate extends Omit<VolumeConfig, 'cluster' | 'name' | 'server' | MetaArguments> {
   name: string;
-  /** Inventory servers that run the application (the cluster's members). */
+}
+
+/** One slice every server gets. `name` becomes `<server>-<name>`. */
+export interface SliceTemplate extends Omit<SliceConfig, 'cluster' | 'name' | 'server' | MetaArguments> {
+  name: string;
+}
+
+export interface ScaleOutClusterProps {
+  /** Cluster name (default: the construct id). */
+  clusterName?: string;
+  /** The member servers, by inventory name: one set of volumes each. */
   servers: string[];
-  /** Volumes per server (M). */
-  volumesPerServer: number;
-  volume: ScaleOutVolumeOptions;
-  /** Volume i is mounted at `<mountPathPrefix>/<i>`; omit to stage without a mount path. */
-  mountPathPrefix?: string;
-  /** Stage each volume on its server (default true; false composes only, no agent needed). */
-  stage?: boolean;
-  /** Default key policy id for the cluster's encrypted volumes. */
+  /** Key policy id for the encrypted volumes (also the cluster's default). */
   keyPolicy?: string;
   networkTransportsAllowed?: string[];
+  volumes: VolumeTemplate[];
+  slices?: SliceTemplate[];
+  /** Stage each volume and slice on its server (default true). false composes only: no server, no mount path. */
+  stage?: boolean;
   provider?: TerraformProvider;
+  dependsOn?: ITerraformDependable[];
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-export class ScaleOut extends Construct {
-  readonly cluster: Cluster;
-  /** volumes[s][i]: volume i of server s, in the order of `servers`. */
-  readonly volumes: Volume[][];
+function checkNames(field: string, names: string[]): void {
+  const seen = new Set<string>();
+  names.forEach((n, i) => {
+    if (!NAME.test(n)) throw new Error(`ScaleOutCluster: ${field}[${i}]: ${JSON.stringify(n)} must match ${NAME.source}`);
+    if (seen.has(n)) throw new Error(`ScaleOutCluster: ${field}[${i}]: duplicate name ${JSON.stringify(n)}`);
+    seen.add(n);
+  });
+}
 
-  constructor(scope: Construct, id: string, props: ScaleOutProps) {
+export class ScaleOutCluster extends Construct {
+  readonly cluster: Cluster;
+  /** Volumes by server, in template order. */
+  readonly volumes: Record<string, Volume[]>;
+  /** Slices by server, in template order. */
+  readonly slices: Record<string, Slice[]>;
+
+  constructor(scope: Construct, id: string, props: ScaleOutClusterProps) {
     super(scope, id);
-    if (!NAME.test(props.name)) throw new Error(`name: must match ${NAME.source}, got ${JSON.stringify(props.name)}`);
-    if (props.servers.length === 0) throw new Error('servers: must name at least one server');
-    if (!Number.isInteger(props.volumesPerServer) || props.volumesPerServer < 1)
-      throw new Error(`volumesPerServer: must be a positive integer, got ${props.volumesPerServer}`);
-    if (props.mountPathPrefix !== undefined && !props.mountPathPrefix.startsWith('/'))
-      throw new Error(`mountPathPrefix: must be an absolute path, got ${JSON.stringify(props.mountPathPrefix)}`);
+    if (props.servers.length === 0) throw new Error('ScaleOutCluster: servers: needs at least one server');
+    const clusterName = props.clusterName ?? id;
+    if (!NAME.test(clusterName)) throw new Error(`ScaleOutCluster: clusterName: ${JSON.stringify(clusterName)} must match ${NAME.source}`);
+    checkNames('servers', props.servers);
+    checkNames('volumes', props.volumes.map((v) => v.name));
+    checkNames('slices', (props.slices ?? []).map((s) => s.name));
+    const stage = props.stage ?? true;
+    const meta = { provider: props.provider, dependsOn: props.dependsOn };
     this.cluster = new Cluster(this, 'cluster', {
-      name: props.name,
+      name: clusterName,
       servers: props.servers,
       keyPolicy: props.keyPolicy,
       networkTransportsAllowed: props.networkTransportsAllowed,
-      provider: props.provider,
+      ...meta,
     });
-    const stage = props.stage ?? true;
-    this.volumes = props.servers.map((server) =>
-      Array.from({ length: props.volumesPerServer }, (_, i) => {
-        const name = `${props.name}-${server}-${i}`;
-        if (!NAME.test(name)) throw new Error(`servers: volume name ${JSON.stringify(name)} derived from server ${JSON.stringify(server)} is not a valid name`);
-        return new Volume(this, `${server}-${i}`, {
-          ...props.volume,
+    this.volumes = {};
+    this.slices = {};
+    for (const server of props.servers) {
+      this.volumes[server] = props.volumes.map(({ name: tpl, mountPath, ...spec }) => {
+        const keyPolicy = spec.encrypt ? (spec.keyPolicy ?? props.keyPolicy) : spec.keyPolicy;
+        return new Volume(this, `${server}-${tpl}`, {
+          ...spec,
+          keyPolicy,
           cluster: this.cluster.id,
-          name,
+          name: `${server}-${tpl}`,
           server: stage ? server : undefined,
-          mountPath: stage && props.mountPathPrefix ? `${props.mountPathPrefix}/${i}` : undefined,
-          provider: props.provider,
+          mountPath: stage ? mountPath : undefined,
+          ...meta,
         });
-      }),
-    );
+      });
+      this.slices[server] = (props.slices ?? []).map(
+        ({ name: tpl, ...spec }) =>
+          new Slice(this, `${server}-slice-${tpl}`, { ...spec, cluster: this.cluster.id, name: `${server}-${tpl}`, server: stage ? server : undefined, ...meta }),
+      );
+    }
   }
+
 }

@@ -79,12 +79,12 @@ test('cdktf synth output of the platform app: tofu apply, empty plan, destroy le
   const logs = Object.entries(state).filter(([a, v]) => a.startsWith('tessera_volume.') && v.type === 'ssd');
   expect(logs).toHaveLength(3);
   for (const [, v] of logs) {
-    expect(v).toMatchObject({ raid_level: 'raid1', encrypt: true, mount_path: '/var/lib/kafka/data/0' });
+    expect(v).toMatchObject({ raid_level: 'raid1', encrypt: true, mount_path: '/var/lib/kafka/data' });
     expect(new Set((v.members as { storage_group: string }[]).map((m) => m.storage_group)).size).toBe(2);
   }
   const volumes = ((await platform.get('/v1/volumes')) as { items: { name: string; state: string }[] }).items;
   expect(volumes.map((v) => [v.name, v.state]).sort()).toEqual(
-    [['cache-k1', 'staged'], ['cache-k2', 'staged'], ['cache-k3', 'staged'], ['kafka-k1-0', 'staged'], ['kafka-k2-0', 'staged'], ['kafka-k3-0', 'staged']],
+    [['k1-cache', 'staged'], ['k1-log', 'staged'], ['k2-cache', 'staged'], ['k2-log', 'staged'], ['k3-cache', 'staged'], ['k3-log', 'staged']],
   );
 
   expect((await plan(ws)).code).toBe(0);

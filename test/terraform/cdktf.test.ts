@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { App, TerraformStack, Testing } from 'cdktf';
 import ts from 'typescript';
 import { KafkaPlatform } from '../../examples/cdktf-platform/main';
-import { ScaleOut } from '../../sdk/cdktf';
+import { ScaleOutCluster } from '../../sdk/cdktf';
 import { providerSchemaDocument, PROVIDER_FQPN, staleFiles } from '../../scripts/gen/cdktf';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -61,30 +61,47 @@ test('the platform stack synthesizes: mirrored encrypted logs per broker, slice 
   for (const v of logs) {
     expect(v).toMatchObject({ size_gib: 1000, redundancy: true, sg_resiliency: true, jbod_resiliency: true, encrypt: true, required_tags: ['nvme'], fs_type: 'xfs' });
     expect(v.key_policy).toBe('${tessera_key_policy.kafka-keys.id}');
-    expect(v.mount_path).toBe('/var/lib/kafka/data/0');
+    expect(v.mount_path).toBe('/var/lib/kafka/data');
   }
-  expect(caches.map((c) => [c.name, c.server, c.size_gib])).toEqual([['cache-k1', 'k1', 100], ['cache-k2', 'k2', 100]]);
+  expect(logs.map((l) => [l.name, l.server])).toEqual([['k1-log', 'k1'], ['k2-log', 'k2']]);
+  expect(caches.map((c) => [c.name, c.server, c.size_gib, c.mount_path])).toEqual([['k1-cache', 'k1', 100, '/var/lib/kafka/cache'], ['k2-cache', 'k2', 100, '/var/lib/kafka/cache']]);
   expect(Object.values(out.resource.tessera_cluster)[0]).toMatchObject({ name: 'kafka', servers: ['k1', 'k2'] });
   expect(Object.values(out.resource.tessera_key_policy)[0].secret).toBe('${var.kafka_secret}');
   expect((out as unknown as { terraform: { required_providers: Record<string, unknown> } }).terraform.required_providers.tessera).toMatchObject({ source: PROVIDER_FQPN });
 });
 
-test('ScaleOut: N servers x M volumes named after server and index; bad input names the field', () => {
+test('ScaleOutCluster: N servers x M volumes (+ slices) named <server>-<template>; bad input names the field', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cdktf-'));
   try {
     const app = new App({ outdir: dir });
     const stack = new TerraformStack(app, 's');
-    const so = new ScaleOut(stack, 'db', { name: 'db', servers: ['k4', 'k5', 'k6'], volumesPerServer: 2, stage: false, volume: { type: 'hdd', sizeGib: 500 } });
-    expect(so.volumes.map((row) => row.length)).toEqual([2, 2, 2]);
+    const so = new ScaleOutCluster(stack, 'db', {
+      servers: ['k4', 'k5', 'k6'],
+      keyPolicy: 'kp-1',
+      stage: false,
+      volumes: [
+        { name: 'data', type: 'hdd', sizeGib: 500, mountPath: '/data' },
+        { name: 'wal', type: 'ssd', sizeGib: 100, encrypt: true },
+      ],
+      slices: [{ name: 'scratch', sizeGib: 10 }],
+    });
+    expect(Object.values(so.volumes).map((row) => row.length)).toEqual([2, 2, 2]);
+    expect(Object.values(so.slices).map((row) => row.length)).toEqual([1, 1, 1]);
     const json = JSON.parse(Testing.synth(stack)) as Json;
-    const names = Object.values(json.resource.tessera_volume).map((v) => [v.name, v.server ?? null, v.size_gib]);
-    expect(names).toEqual([
-      ['db-k4-0', null, 500], ['db-k4-1', null, 500], ['db-k5-0', null, 500], ['db-k5-1', null, 500], ['db-k6-0', null, 500], ['db-k6-1', null, 500],
+    expect(Object.values(json.resource.tessera_cluster)[0]).toMatchObject({ name: 'db', servers: ['k4', 'k5', 'k6'], key_policy: 'kp-1' });
+    const vols = Object.values(json.resource.tessera_volume).map((v) => [v.name, v.server ?? null, v.mount_path ?? null, v.size_gib, v.key_policy ?? null]);
+    expect(vols).toEqual([
+      ['k4-data', null, null, 500, null], ['k4-wal', null, null, 100, 'kp-1'],
+      ['k5-data', null, null, 500, null], ['k5-wal', null, null, 100, 'kp-1'],
+      ['k6-data', null, null, 500, null], ['k6-wal', null, null, 100, 'kp-1'],
     ]);
-    expect(() => new ScaleOut(stack, 'bad1', { name: 'Bad', servers: ['k1'], volumesPerServer: 1, volume: { sizeGib: 1 } })).toThrow(/^name: must match/);
-    expect(() => new ScaleOut(stack, 'bad2', { name: 'ok', servers: [], volumesPerServer: 1, volume: { sizeGib: 1 } })).toThrow(/^servers: must name/);
-    expect(() => new ScaleOut(stack, 'bad3', { name: 'ok', servers: ['k1'], volumesPerServer: 0, volume: { sizeGib: 1 } })).toThrow(/^volumesPerServer: must be a positive integer/);
-    expect(() => new ScaleOut(stack, 'bad4', { name: 'ok', servers: ['k1'], volumesPerServer: 1, mountPathPrefix: 'rel', volume: { sizeGib: 1 } })).toThrow(/^mountPathPrefix: must be an absolute path/);
+    expect(Object.values(json.resource.tessera_slice).map((v) => v.name)).toEqual(['k4-scratch', 'k5-scratch', 'k6-scratch']);
+    const bad = (props: Partial<ConstructorParameters<typeof ScaleOutCluster>[2]>, id: string) => () =>
+      new ScaleOutCluster(stack, id, { servers: ['k1'], volumes: [{ name: 'v', sizeGib: 1 }], ...props });
+    expect(bad({ clusterName: 'Bad' }, 'b1')).toThrow(/^ScaleOutCluster: clusterName: "Bad" must match/);
+    expect(bad({ servers: [] }, 'b2')).toThrow(/^ScaleOutCluster: servers: needs at least one server/);
+    expect(bad({ servers: ['k1', 'k1'] }, 'b3')).toThrow(/^ScaleOutCluster: servers\[1\]: duplicate name "k1"/);
+    expect(bad({ volumes: [{ name: 'v', sizeGib: 1 }, { name: 'v', sizeGib: 2 }] }, 'b4')).toThrow(/^ScaleOutCluster: volumes\[1\]: duplicate name "v"/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
