@@ -83,7 +83,7 @@ export interface PlacementFailure {
 
 export type PlacementResult = { ok: true; placement: Placement } | { ok: false; failure: PlacementFailure };
 
-export interface CapacityQuery extends Omit<PlacementRequest, 'sizeGiB'> {}
+export type CapacityQuery = Omit<PlacementRequest, 'sizeGiB'>;
 
 export interface CapacityAnswer {
   /** Free capacity (GiB) on drives/SSDs that match the query's filters. */
