@@ -1,6 +1,6 @@
 // The composer's REST API against a real composer (real HTTP, real SQLite file, real engine).
 import * as fs from 'node:fs';
-import { client, startTest, tok } from './fixtures';
+import { client, smallInventory, startTest, tok } from './fixtures';
 import type { RunningComposer } from '../../provider/composer';
 
 let composer: RunningComposer;
@@ -219,5 +219,36 @@ describe('slices and clusters', () => {
     expect((await ops.patch(`/v1/clusters/${c.id}`, { servers: ['k3', 'k4'] })).body.servers).toEqual(['k3', 'k4']);
     expect((await ops.del(`/v1/clusters/${c.id}`)).status).toBe(204);
     expect((await ops.del(`/v1/clusters/${c.id}`)).status).toBe(204);
+  });
+});
+
+describe('inventory replacement', () => {
+  test('refused when an allocation or a cluster member would not fit; accepted when it grows the pool', async () => {
+    const root = client(composer.url, tok('root'));
+    const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'pinned', sizeGiB: 700, type: 'ssd' })).body;
+    const serial = v.members[0].serial as string;
+    const inv = smallInventory();
+    for (const g of inv.storageGroups) for (const e of g.enclosures) e.drives = e.drives.filter((d) => d.serial !== serial);
+    const r = await root.put('/v1/inventory', inv);
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe('inventory_conflict');
+    expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(`allocations.${v.id}`);
+    const noK2 = smallInventory();
+    noK2.servers = noK2.servers.filter((s) => s.name !== 'k2');
+    const r2 = await root.put('/v1/inventory', noK2);
+    expect(r2.status).toBe(409);
+    expect(r2.body.errors.map((e: { field: string }) => e.field)).toContain('clusters.prod.servers[1]');
+    const bad = await root.put('/v1/inventory', { storageGroups: 'nope' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.length).toBeGreaterThan(0);
+    const before = (await ops.get('/v1/capacity?type=ssd')).body.availableGiB;
+    const bigger = smallInventory();
+    bigger.storageGroups[0].enclosures[0].drives.push({ serial: 'extra-ssd', type: 'ssd', sizeGiB: 800, tags: ['nvme'] });
+    const ok = await root.put('/v1/inventory', bigger);
+    expect(ok.status).toBe(200);
+    expect(ok.body.driveCount).toBe(33);
+    expect((await ops.get('/v1/capacity?type=ssd')).body.availableGiB).toBe(before + 800);
+    expect((await ops.get(`/v1/volumes/${v.id}`)).body.members).toEqual(v.members);
+    expect((await client(composer.url, tok('agent-k1')).get('/v1/inventory')).body.storageGroups[0].enclosures[0].drives.some((d: { serial: string }) => d.serial === 'extra-ssd')).toBe(true);
   });
 });
