@@ -60,16 +60,29 @@ export function problemToError(method: string, path: string, res: Pick<AxiosResp
   return new ComposerError(`${method} ${path}: ${code}: ${message}`, res.status, code, fieldErrors);
 }
 
+/** The endpoints of an `endpoint` setting: one URL, or several (HA replicas) separated by commas. */
+export function parseEndpoints(endpoint: string | undefined): string[] {
+  const list = (endpoint ?? '').split(',').map((e) => e.trim().replace(/\/+$/, '')).filter((e) => e !== '');
+  if (list.length === 0 || list.some((e) => !/^https?:\/\/[^\s/]+/.test(e))) {
+    throw new ComposerError(
+      `endpoint: must be an http(s) URL (or several, comma-separated), got ${JSON.stringify(endpoint ?? '')} (set tessera:endpoint or TESSERA_ENDPOINT)`,
+      0,
+      'bad_config',
+    );
+  }
+  return [...new Set(list)];
+}
+
 export class ComposerClient {
   private baseURL: string;
+  /** Every replica known: the configured ones and leaders learned from not_leader answers. */
+  private readonly known: string[];
   private readonly http: AxiosInstance;
   private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
 
   constructor(private readonly config: ConnectionConfig) {
-    if (!config.endpoint || !/^https?:\/\//.test(config.endpoint)) {
-      throw new ComposerError(`endpoint: must be an http(s) URL, got ${JSON.stringify(config.endpoint ?? '')} (set tessera:endpoint or TESSERA_ENDPOINT)`, 0, 'bad_config');
-    }
-    this.baseURL = config.endpoint.replace(/\/+$/, '');
+    this.known = parseEndpoints(config.endpoint);
+    this.baseURL = this.known[0];
     this.retry = { ...DEFAULT_RETRY, ...(config.retry ?? {}) };
     this.http = axios.create({
       timeout: 30_000,
@@ -79,6 +92,13 @@ export class ComposerClient {
       proxy: false,
       headers: { accept: 'application/json, application/problem+json' },
     });
+  }
+
+  /** After a connection failure, try the next known replica (a dead leader's standby takes over). */
+  private rotate(): void {
+    if (this.known.length < 2) return;
+    const i = this.known.indexOf(this.baseURL);
+    this.baseURL = this.known[(i + 1) % this.known.length];
   }
 
   get endpoint(): string {
@@ -102,6 +122,7 @@ export class ComposerClient {
         const e = err as AxiosError;
         if (e.code && RETRYABLE_CODES.has(e.code)) {
           lastError = new ComposerError(`${method} ${path}: cannot reach the composer at ${this.baseURL} (${e.code})`, 0, 'unreachable');
+          this.rotate();
           await sleep(backoff);
           continue;
         }
@@ -113,6 +134,7 @@ export class ComposerClient {
         const leader = typeof problem.leader === 'string' ? problem.leader.replace(/\/+$/, '') : undefined;
         if (problem.code === 'not_leader' && leader && /^https?:\/\//.test(leader) && leader !== this.baseURL) {
           // Follow the leader right away; the standby told us where it is.
+          if (!this.known.includes(leader)) this.known.push(leader);
           this.baseURL = leader;
           lastError = problemToError(method, path, res);
           if (attempt > 0) await sleep(Math.min(backoff, 250));
