@@ -195,6 +195,13 @@ export class ComposerService {
         if (await this.maybeFinishRotation(op)) n++;
         continue;
       }
+      if (op.detail?.finish === 'move') {
+        if (this.awaitingUnstage(op)) continue;
+        const kind = op.resource as 'volumes' | 'slices';
+        await this.locks.run(keys.object(kind, op.objectId), () => this.finishMoveLocked(kind, op.objectId, op.id));
+        n++;
+        continue;
+      }
       if (!op.recovery) continue;
       if (op.recovery.action === 'rollforward' && this.awaitingUnstage(op)) continue;
       const finalState = op.recovery.action === 'rollback' ? 'rolled_back' : 'done';
@@ -465,7 +472,7 @@ export class ComposerService {
 
   private toWire(kind: ResourceKind, obj: unknown): unknown {
     if (kind === 'volumes') {
-      const { keyPolicyId: _k, keyEpochs: _e, ...rest } = obj as StoredVolume;
+      const { keyPolicyId: _k, keyEpochs: _e, moving: _m, ...rest } = obj as StoredVolume;
       return rest;
     }
     if (kind === 'key-policies') return this.policyWire(obj as StoredKeyPolicy);
@@ -790,6 +797,8 @@ export class ComposerService {
       const cur = this.table(kind).get(id) as StoredVolume | undefined;
       if (!cur) throw problems.notFound(WHAT[kind], id);
       if (cur.state === 'retained' || cur.state === 'deleting') throw new HttpProblem(409, 'retained', `${WHAT[kind]} ${id} is ${cur.state}; only purge applies`);
+      if (cur.moving)
+        throw new HttpProblem(409, 'move_in_progress', `${WHAT[kind]} ${id} is moving from ${cur.moving.from} to ${cur.server}: retry once the old server has unstaged it`, undefined, { retryAfterSeconds: 2 });
       if (patch.cluster !== undefined && this.findCluster(patch.cluster as string)?.id === cur.cluster) patch.cluster = cur.cluster;
       const next = applyPatch(cur as unknown as Body, patch, unset);
       const olds = inputsOf(kind, cur as unknown as Body);
@@ -847,7 +856,14 @@ export class ComposerService {
       const generation = (oldAssign?.generation ?? 0) + 1;
       const agentRelevant = diff.changed.some((f) => f === 'server' || f === 'mountPath' || f === 'keyPolicy' || f === 'sizeGiB');
       if (cur.server && cur.server !== updated.server) muts.push({ key: keys.assign(cur.server, id) });
-      if (!agentRelevant) updated.state = cur.state;
+      // A move away from a live agent: the new server stages only once the old one has unstaged
+      // (a filesystem must never be mounted on two servers), or the old agent goes silent.
+      const moveFrom = cur.server && updated.server && cur.server !== updated.server && oldAssign && this.serverStatus(cur.server).health === 'up' ? cur.server : undefined;
+      if (moveFrom) {
+        updated.state = 'pending';
+        updated.moving = { from: moveFrom, op: op.id, generation };
+        op.detail = { ...op.detail, moveFrom, moveTo: updated.server, awaitUnstageOn: moveFrom, deadline: new Date(Date.now() + this.opts.unstageWaitMs).toISOString(), finish: 'move' };
+      } else if (!agentRelevant) updated.state = cur.state;
       else if (updated.server) {
         updated.state = cur.server === updated.server && cur.state === 'staged' && !grown && !diff.changed.some((f) => f === 'mountPath' || f === 'keyPolicy') ? cur.state : 'pending';
         // allocations map is updated by the commit; build the assignment from the new placement.
@@ -857,7 +873,8 @@ export class ComposerService {
       } else updated.state = 'unstaged';
       muts.push({ key: keys.object(kind, id), value: updated });
       try {
-        await this.journaled(op, muts, [this.revCompare(keys.object(kind, id))]);
+        if (moveFrom) await this.commit([...muts, { key: keys.op(op.id), value: op }], [this.revCompare(keys.object(kind, id))]);
+        else await this.journaled(op, muts, [this.revCompare(keys.object(kind, id))]);
       } catch (e) {
         if (grown && !(e instanceof UncertainCommit)) this.undoExtend(id);
         throw e;
@@ -887,8 +904,11 @@ export class ComposerService {
       }
       // A live agent still has the members connected: the drives are freed once it reports the
       // volume unstaged (or stops heartbeating, or the wait times out), not before.
-      const awaitServer = cur.server && this.serverStatus(cur.server).health === 'up' ? cur.server : undefined;
-      await this.releaseJournaled('delete', kind, cur, [...unassign, { key: nameKey }], awaitServer);
+      const attachedTo = cur.moving?.from ?? cur.server;
+      const awaitServer = attachedTo && this.serverStatus(attachedTo).health === 'up' ? attachedTo : undefined;
+      const moveOp = cur.moving ? this.state.ops.get(cur.moving.op) : undefined;
+      const supersede: Mut[] = moveOp && moveOp.state === 'pending' ? [{ key: keys.op(moveOp.id), value: this.finished(moveOp, 'done', 'superseded by delete') }] : [];
+      await this.releaseJournaled('delete', kind, cur, [...unassign, ...supersede, { key: nameKey }], awaitServer);
     });
   }
 
@@ -925,6 +945,21 @@ export class ComposerService {
     if (!server) return false;
     if (Date.parse(String(op.detail?.deadline)) < Date.now()) return false;
     return this.serverStatus(server).health === 'up';
+  }
+
+  /** The old server has unstaged (or went silent): the new server may stage the volume now. */
+  private async finishMoveLocked(kind: 'volumes' | 'slices', volumeId: string, opId: string): Promise<void> {
+    const op = this.state.ops.get(opId);
+    const cur = this.table(kind).get(volumeId) as StoredVolume | undefined;
+    const muts: Mut[] = [];
+    if (cur?.moving && cur.moving.op === opId) {
+      const { moving, ...rest } = cur;
+      const updated: StoredVolume = { ...rest, state: 'pending', updatedAt: now() };
+      if (updated.server) muts.push({ key: keys.assign(updated.server, volumeId), value: this.assignmentFor(kind, updated, moving.generation) });
+      muts.push({ key: keys.object(kind, volumeId), value: updated });
+    }
+    if (op && op.state === 'pending') muts.push({ key: keys.op(op.id), value: this.finished(op, 'done') });
+    if (muts.length > 0) await this.commit(muts);
   }
 
   /** The agent reports a deleting volume unstaged: free its drives now. */
@@ -1152,7 +1187,8 @@ export class ComposerService {
     await this.mutate(keys.object(kind, volumeId), 'update', kind, async () => {
       const cur = this.table(kind).get(volumeId) as StoredVolume | undefined;
       const assigned = this.state.assigns.get(server)?.get(volumeId);
-      if (cur && cur.state === 'deleting' && cur.server === server && observed.state === 'unstaged') return this.finishUnstaged(volumeId);
+      if (cur && cur.state === 'deleting' && (cur.moving?.from ?? cur.server) === server && observed.state === 'unstaged') return this.finishUnstaged(volumeId);
+      if (cur?.moving && cur.moving.from === server && observed.state === 'unstaged') return this.finishMoveLocked(kind, volumeId, cur.moving.op);
       // Reports about volumes that moved away or are gone are the agent cleaning up: accepted, not stored.
       if (!cur || !assigned || cur.server !== server) return;
       const state: VolumeState =

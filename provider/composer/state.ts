@@ -19,6 +19,8 @@ export interface StoredVolume extends Volume {
    * change of policy, and maps to the (policy, policy version) whose secret derives that key.
    */
   keyEpochs?: KeyEpoch[];
+  /** A move waiting for the old server's agent to unstage before the new server may stage. */
+  moving?: { from: string; op: string; generation: number };
 }
 export interface KeyEpoch {
   epoch: number;

@@ -72,14 +72,24 @@ test('assignments long-poll wakes on a change (no busy polling) and status repor
   expect(after.devicePath).toBe('/dev/md/polled');
   expect(after.observed).toMatchObject({ state: 'staged', generation: 1 });
 
-  // Moving the volume to k2 removes it from k1's set and bumps the generation.
+  // Moving the volume to k2 removes it from k1's set at once; k2 gets it only once k1 (a live
+  // agent) has unstaged it: a filesystem is never mounted on two servers.
+  await k1.post('/v1/agents/k1/heartbeat');
   const p2 = k1.get(`/v1/agents/k1/assignments?since=${woke.body.revision}&waitSeconds=20`);
   const moved = await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' });
   expect(moved.body.state).toBe('pending');
+  expect(moved.body.server).toBe('k2');
   expect((await p2).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)).toBeUndefined();
   const k2 = client(composer.url, tok('agent-k2'));
+  expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)).toBeUndefined();
+  const busy = await ops.patch(`/v1/volumes/${v.id}`, { mountPath: '/srv/other' });
+  expect(busy.status).toBe(409);
+  expect(busy.body.code).toBe('move_in_progress');
+  expect((await ops.get('/v1/operations?state=pending')).body.items.map((o: { kind: string }) => o.kind)).toEqual(['update']);
+  expect((await k1.put(`/v1/agents/k1/status/${v.id}`, { state: 'unstaged', generation: 1 })).status).toBe(204);
   const k2set = (await k2.get('/v1/agents/k2/assignments')).body.assignments;
   expect(k2set.find((x: { volumeId: string }) => x.volumeId === v.id).generation).toBe(2);
+  expect((await ops.get('/v1/operations?state=pending')).body.items).toEqual([]);
   // A stale report from k1 (the old server) does not change the volume.
   expect((await k1.put(`/v1/agents/k1/status/${v.id}`, { state: 'unstaged', generation: 1 })).status).toBe(204);
   expect((await ops.get(`/v1/volumes/${v.id}`)).body.state).toBe('pending');
@@ -113,4 +123,28 @@ test('delete waits for a live agent to unstage before freeing the drives; a sile
   expect((await ops.get(`/v1/volumes/${w.id}`)).status).toBe(404);
   expect(await cap()).toBe(c0);
   expect((await ops.get('/v1/operations?state=pending')).body.items).toEqual([]);
+});
+
+test('a move away from a silent agent does not wait', async () => {
+  const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'quick-move', sizeGiB: 10, server: 'k1' })).body;
+  await new Promise((r) => setTimeout(r, 350)); // k1's heartbeats are older than the grace period
+  expect((await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' })).status).toBe(200);
+  const k2 = client(composer.url, tok('agent-k2'));
+  expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id).generation).toBe(2);
+});
+
+test('a live old server that never answers: the move completes after the wait', async () => {
+  const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'slow-move', sizeGiB: 10, server: 'k1' })).body;
+  await k1.post('/v1/agents/k1/heartbeat');
+  expect((await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' })).status).toBe(200);
+  const k2 = client(composer.url, tok('agent-k2'));
+  expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)).toBeUndefined();
+  // k1 stops heartbeating (down after 300 ms): the reconciler lets k2 stage.
+  const deadline = Date.now() + 5000;
+  let found;
+  while (!found && Date.now() < deadline) {
+    found = (await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id);
+    if (!found) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(found?.generation).toBe(2);
 });
