@@ -79,8 +79,8 @@ describe('examples/pulumi-platform', () => {
     it('composes 6 brokers with encrypted RAID1 logs across storage groups, rack-local, plus slices', async () => {
       const client = new ComposerClient({ endpoint: env.url, token: env.token });
       const before = await poolSnapshot(client);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       type Row = { kind: string; name: string; server: string; raidLevel: string; state: string; members: { storageGroup: string; enclosure: string }[] };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const stack = require(path.join(EXAMPLE, 'index.ts')) as { composition: pulumi.Output<Row[]> };
       const rows = await new Promise<Row[]>((resolve) => stack.composition.apply(resolve));
       expect(rows).toHaveLength(18);
