@@ -45,6 +45,8 @@ export interface StartComposerOptions {
   debug?: boolean;
   /** A server is down after this long without a heartbeat (default 15 s). */
   heartbeatGraceMs?: number;
+  /** Finished operations stay in the journal this long (default 7 days). */
+  opsRetentionMs?: number;
   /** A delete waits this long for a live agent to report the volume unstaged (default 60 s). */
   unstageWaitMs?: number;
   /** Leader lease TTL in seconds (default 3: a dead leader is replaced within ~4 s). */
@@ -125,6 +127,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       masterKey,
       heartbeatGraceMs: options.heartbeatGraceMs ?? 15_000,
       unstageWaitMs: options.unstageWaitMs ?? 60_000,
+      opsRetentionMs: options.opsRetentionMs ?? 7 * 24 * 3600 * 1000,
       observeOperation: (kind, resource, seconds) => opLatency.observe({ kind, resource }, seconds),
     },
     state,
@@ -288,7 +291,11 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   onLeadership(election.isLeader());
 
   const reconcileTimer = setInterval(() => {
-    if (fencing.isLeader() && svc.ready) void svc.reconcile().catch((e) => log.warn('reconciler pass failed', { error: (e as Error).message }));
+    if (fencing.isLeader() && svc.ready)
+      void svc
+        .reconcile()
+        .then(() => svc.pruneOperations())
+        .catch((e) => log.warn('reconciler pass failed', { error: (e as Error).message }));
   }, options.reconcileIntervalMs ?? 2000);
   reconcileTimer.unref();
 

@@ -64,6 +64,8 @@ export interface ServiceOptions {
   heartbeatGraceMs: number;
   /** How long a delete waits for a live agent to unstage before freeing the drives anyway (ms). */
   unstageWaitMs: number;
+  /** Finished operations are kept this long in the journal (ms). */
+  opsRetentionMs: number;
   /** Observes operation latency (seconds) for /metrics. */
   observeOperation?: (kind: OperationKind, resource: ResourceKind, seconds: number) => void;
 }
@@ -179,6 +181,23 @@ export class ComposerService {
   /** Stop background work (retries) when the composer closes. */
   close(): void {
     this.closed = true;
+  }
+
+  /**
+   * Journal retention: finished operations older than `opsRetentionMs` are deleted, oldest first,
+   * at most `max` per call in txns of 100 (etcd's default limit is 128 operations per txn).
+   */
+  async pruneOperations(max = 1000): Promise<number> {
+    if (!this.opts.fencing.isLeader() || !this.ready) return 0;
+    const cutoff = Date.now() - this.opts.opsRetentionMs;
+    const old = [...this.state.ops.values()]
+      .filter((o) => o.state !== 'pending' && Date.parse(o.finishedAt ?? o.startedAt) < cutoff)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, max);
+    for (let i = 0; i < old.length; i += 100) {
+      await this.gate.shared(() => this.commit(old.slice(i, i + 100).map((o) => ({ key: keys.op(o.id) }))));
+    }
+    return old.length;
   }
 
   /** Finish or roll back every pending operation (start-up, take-over, and periodically). */

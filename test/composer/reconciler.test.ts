@@ -98,3 +98,25 @@ test('a rotation interrupted before the volumes were re-keyed is finished by the
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('journal retention: finished operations older than the retention are pruned, pending ones kept', async () => {
+  const { composer, dir } = await startTest({ opsRetentionMs: 300, reconcileIntervalMs: 100 });
+  try {
+    const ops = client(composer.url, tok('ops'));
+    const cl = (await ops.post('/v1/clusters', { name: 'prune', servers: ['k1'] })).body;
+    for (let i = 0; i < 5; i++) await ops.post('/v1/volumes', { cluster: cl.id, name: `p${i}`, sizeGiB: 10 });
+    // A delete waiting for k1's live agent stays pending (and in the journal).
+    await client(composer.url, tok('agent-k1')).post('/v1/agents/k1/heartbeat');
+    const held = (await ops.post('/v1/volumes', { cluster: cl.id, name: 'held', sizeGiB: 10, server: 'k1' })).body;
+    await ops.del(`/v1/volumes/${held.id}`);
+    expect((await ops.get('/v1/operations')).body.items.length).toBeGreaterThanOrEqual(8);
+    const deadline = Date.now() + 5000;
+    while ((await ops.get('/v1/operations')).body.items.length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const left = (await ops.get('/v1/operations')).body.items;
+    expect(left.map((o: { kind: string; state: string; objectId: string }) => [o.kind, o.state, o.objectId])).toEqual([['delete', 'pending', held.id]]);
+    expect((await ops.get('/v1/volumes')).body.items).toHaveLength(6);
+  } finally {
+    await composer.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
