@@ -96,6 +96,7 @@ export class ComposerService {
   private readonly inFlight = new Set<string>();
   private resyncing?: Promise<void>;
   private closed = false;
+  private lastPrune = 0;
   ready = false;
 
   constructor(private readonly opts: ServiceOptions, state: ComposerState) {
@@ -189,6 +190,9 @@ export class ComposerService {
    */
   async pruneOperations(max = 1000): Promise<number> {
     if (!this.opts.fencing.isLeader() || !this.ready) return 0;
+    // A scan of the whole journal: at most once a minute (or per retention period when shorter).
+    if (Date.now() - this.lastPrune < Math.min(60_000, this.opts.opsRetentionMs)) return 0;
+    this.lastPrune = Date.now();
     const cutoff = Date.now() - this.opts.opsRetentionMs;
     const old = [...this.state.ops.values()]
       .filter((o) => o.state !== 'pending' && Date.parse(o.finishedAt ?? o.startedAt) < cutoff)
