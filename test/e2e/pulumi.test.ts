@@ -32,15 +32,14 @@ import * as tessera from ${JSON.stringify(path.join(REPO, 'sdk'))};
 const config = new pulumi.Config();
 const keys = new tessera.KeyPolicy('keys', { secret: config.requireSecret('keySecret') });
 const cluster = new tessera.Cluster('e2e', { servers: ['k1', 'k2'] });
-// A raw block cache volume (fsType none). With a filesystem, the replacement below would land on
-// the drive the deleted slice used, and the agent refuses a drive that still carries another
-// volume's filesystem (released drives are not wiped yet: see the report of issue 6).
+// The replacement below may land on the drive the deleted slice used: the agent wipes a deleted
+// Tessera volume's leftovers before formatting.
 const cache = new tessera.Volume('cache', {
   cluster: cluster.id,
   type: (config.get('cacheType') ?? 'slice') as 'slice' | 'ssd',
   sizeGiB: config.requireNumber('cacheGiB'),
-  fsType: 'none',
   server: 'k1',
+  mountPath: '/srv/cache',
 });
 const data = new tessera.Volume('data', {
   cluster: cluster.id,
