@@ -136,7 +136,10 @@ export class ComposerService {
         this.state.wakeAll();
         this.state = fresh;
         this.checkMasterKey();
-        if (this.opts.fencing.isLeader()) await this.reconcileLocked();
+        if (this.opts.fencing.isLeader()) {
+          await this.reconcileLocked();
+          await this.dropOrphanInventoryBlobs();
+        }
         this.ready = true;
       })
       .finally(() => {
@@ -158,11 +161,23 @@ export class ComposerService {
         this.ready = false;
         this.checkMasterKey();
         await this.reconcileLocked();
+        await this.dropOrphanInventoryBlobs();
         this.ready = true;
       });
     } catch (e) {
       this.log.warn('take-over without reload failed; reloading', { error: (e as Error).message });
       await this.resyncUntilDone();
+    }
+  }
+
+  /** Chunks of an inventory load that died before its pointer switch (called under the gate). */
+  private async dropOrphanInventoryBlobs(): Promise<void> {
+    const current = this.state.inventoryPointer?.blob;
+    const blobs = new Set((await this.store.range(INVENTORY_BLOBS)).map((kv) => kv.key.slice(INVENTORY_BLOBS.length).split('/')[0]));
+    for (const blob of blobs) {
+      if (blob === current) continue;
+      await this.store.txn({ compare: this.opts.fencing.fence(), success: [{ type: 'deletePrefix', prefix: `${INVENTORY_BLOBS}${blob}/` }] });
+      this.log.info('dropped the chunks of an unfinished inventory load', { blob });
     }
   }
 

@@ -120,3 +120,23 @@ test('journal retention: finished operations older than the retention are pruned
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('chunks of an inventory load that died before the pointer switch are dropped at start', async () => {
+  const { composer, dir, dbFile } = await startTest();
+  await composer.close();
+  const store = await openStore(`sqlite:${dbFile}`);
+  await store.put('/tessera/inventory/blobs/bdead/00000', 'H4sIAAAA');
+  await store.close();
+  const c2 = await restart(dbFile);
+  try {
+    const s2 = await openStore(`sqlite:${dbFile}`);
+    const blobs = (await s2.range('/tessera/inventory/blobs/')).map((kv) => kv.key.split('/')[4]);
+    await s2.close();
+    expect(blobs.length).toBeGreaterThan(0);
+    expect(blobs).not.toContain('bdead');
+    expect((await client(c2.url, tok('ops')).get('/v1/inventory/summary')).body.driveCount).toBe(32);
+  } finally {
+    await c2.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
