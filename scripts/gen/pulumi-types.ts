@@ -76,6 +76,16 @@ export function pulumiTypes(): string {
       .map(([field, a]) => `${doc(a, '  ', spec)}  ${field}${alwaysSet(a) ? '' : '?'}: ${tsType(a.type, a, spec.kind, field, false)};`);
     parts.push(`/** State of a ${spec.kind} as the composer reports it. */\nexport interface ${spec.kind}Outputs {\n${outs.join('\n')}\n}\n`);
   }
+  // Data sources: plain (not Input) arguments and the full result.
+  for (const spec of Object.values(schema.dataSources)) {
+    const args = Object.entries(spec.attributes)
+      .filter(([, a]) => a.required || a.optional)
+      .map(([field, a]) => `${doc(a, '  ', spec)}  ${field}${a.required ? '' : '?'}: ${tsType(a.type, a, spec.kind, field, false)};`);
+    if (args.length) parts.push(`/** Arguments of get${spec.kind}. ${spec.description} */\nexport interface Get${spec.kind}Args {\n${args.join('\n')}\n}\n`);
+    else parts.push(`/** get${spec.kind} takes no arguments. ${spec.description} */\nexport type Get${spec.kind}Args = Record<string, never>;\n`);
+    const result = Object.entries(spec.attributes).map(([field, a]) => `${doc(a, '  ', spec)}  ${field}: ${tsType(a.type, a, spec.kind, field, false)};`);
+    parts.push(`/** Result of get${spec.kind} (defaults applied to the arguments). */\nexport interface Get${spec.kind}Result {\n${result.join('\n')}\n}\n`);
+  }
   return parts.join('\n');
 }
 

@@ -5,3 +5,5 @@ export * from './types.generated';
 export { providerFor } from './runtime';
 export { ScaleOutCluster, SCALE_OUT_TYPE } from './scaleout';
 export type { ScaleOutClusterArgs, VolumeTemplate, SliceTemplate, CompositionRow } from './scaleout';
+export { getCapacity, getInventory } from './datasources';
+export type { DataSourceOptions } from './datasources';

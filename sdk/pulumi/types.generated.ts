@@ -248,3 +248,82 @@ export interface KeyPolicyOutputs {
   /** Secret version; bumps on every rotation. */
   version: number;
 }
+
+/** Arguments of getCapacity. Available capacity and the largest volume that would succeed for the given options (the CSI GetCapacity meaning). */
+export interface GetCapacityArgs {
+  /** Volume type to size. Default: `"hdd"`. */
+  type?: "hdd" | "ssd" | "slice";
+  /** Minimum rpm (hdd). Range: 1..inf. */
+  rpm?: number;
+  /** Size mirrored volumes. Default: `false`. */
+  redundancy?: boolean;
+  /** Allow RAID10 across drives. Default: `true`. */
+  striping?: boolean;
+  /** Most drives per array. Default: `16`. Range: 2..64. */
+  raidMaxDrives?: number;
+  /** Mirror halves in different storage groups. Default: `true`. */
+  sgResiliency?: boolean;
+  /** Mirror halves in different enclosures. Default: `true`. */
+  jbodResiliency?: boolean;
+  /** Every member drive must carry all of these tags. Default: `[]`. */
+  requiredTags?: string[];
+  /** No member drive may carry any of these tags. Default: `[]`. */
+  excludedTags?: string[];
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. */
+  storageGroup?: string[];
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. */
+  networkTransportsAllowed?: ("roce" | "nvmetcp" | "iscsi")[];
+  /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. */
+  softDomains?: boolean;
+  /** Size for staging on this server. */
+  server?: string;
+}
+
+/** Result of getCapacity (defaults applied to the arguments). */
+export interface GetCapacityResult {
+  /** Volume type to size. Default: `"hdd"`. */
+  type: "hdd" | "ssd" | "slice";
+  /** Minimum rpm (hdd). Range: 1..inf. */
+  rpm: number;
+  /** Size mirrored volumes. Default: `false`. */
+  redundancy: boolean;
+  /** Allow RAID10 across drives. Default: `true`. */
+  striping: boolean;
+  /** Most drives per array. Default: `16`. Range: 2..64. */
+  raidMaxDrives: number;
+  /** Mirror halves in different storage groups. Default: `true`. */
+  sgResiliency: boolean;
+  /** Mirror halves in different enclosures. Default: `true`. */
+  jbodResiliency: boolean;
+  /** Every member drive must carry all of these tags. Default: `[]`. */
+  requiredTags: string[];
+  /** No member drive may carry any of these tags. Default: `[]`. */
+  excludedTags: string[];
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. */
+  storageGroup: string[];
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. */
+  networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
+  /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. */
+  softDomains: boolean;
+  /** Size for staging on this server. */
+  server: string;
+  /** Free capacity on matching drives, GiB. */
+  availableGiB: number;
+  /** Largest volume that would be placed right now, GiB. */
+  maximumVolumeSizeGiB: number;
+}
+
+/** getInventory takes no arguments. A summary of the drive pool. */
+export type GetInventoryArgs = Record<string, never>;
+
+/** Result of getInventory (defaults applied to the arguments). */
+export interface GetInventoryResult {
+  /** Storage group names. */
+  storageGroups: string[];
+  /** Number of enclosures. */
+  enclosureCount: number;
+  /** Number of drives. */
+  driveCount: number;
+  /** Server names. */
+  servers: string[];
+}
