@@ -75,10 +75,8 @@ export const fingerprint = policy.fingerprint;`,
 }`,
   },
   tessera_capacity: {
-    pulumi: `// From the Pulumi program, query the composer directly:
-import { readDataSource } from '../../provider/handlers';
-const cap = await readDataSource('tessera_capacity', { type: 'ssd', redundancy: true }, { endpoint, token });
-console.log(cap.maximumVolumeSizeGiB);`,
+    pulumi: `const mirroredSsd = tessera.getCapacity({ type: 'ssd', redundancy: true });
+export const largestMirroredSsdGiB = mirroredSsd.maximumVolumeSizeGiB;`,
     hcl: `data "tessera_capacity" "mirrored_ssd" {
   type       = "ssd"
   redundancy = true
@@ -89,9 +87,8 @@ output "largest_mirrored_ssd_gib" {
 }`,
   },
   tessera_inventory: {
-    pulumi: `import { readDataSource } from '../../provider/handlers';
-const inv = await readDataSource('tessera_inventory', {}, { endpoint, token });
-console.log(inv.storageGroups, inv.driveCount);`,
+    pulumi: `const pool = tessera.getInventory();
+export const storageGroups = pool.storageGroups;`,
     hcl: `data "tessera_inventory" "pool" {}
 
 output "storage_groups" {
