@@ -97,6 +97,8 @@ export class ComposerService {
   private resyncing?: Promise<void>;
   private closed = false;
   private lastPrune = 0;
+  /** When this replica last became the leader (heartbeats are only known from then on). */
+  private leaderSince = Date.now();
   ready = false;
 
   constructor(private readonly opts: ServiceOptions, state: ComposerState) {
@@ -137,6 +139,7 @@ export class ComposerService {
         this.state = fresh;
         this.checkMasterKey();
         if (this.opts.fencing.isLeader()) {
+          this.leaderSince = Date.now();
           await this.reconcileLocked();
           await this.dropOrphanInventoryBlobs();
         }
@@ -160,6 +163,7 @@ export class ComposerService {
       await this.gate.exclusive(async () => {
         this.ready = false;
         this.checkMasterKey();
+        this.leaderSince = Date.now();
         await this.reconcileLocked();
         await this.dropOrphanInventoryBlobs();
         this.ready = true;
@@ -982,7 +986,9 @@ export class ComposerService {
     const server = op.detail?.awaitUnstageOn as string | undefined;
     if (!server) return false;
     if (Date.parse(String(op.detail?.deadline)) < Date.now()) return false;
-    return this.serverStatus(server).health === 'up';
+    const health = this.serverStatus(server).health;
+    // Right after a start or take-over no heartbeat has arrived yet: give agents one grace period.
+    return health === 'up' || (health === 'unknown' && Date.now() - this.leaderSince < this.opts.heartbeatGraceMs);
   }
 
   /** The old server has unstaged (or went silent): the new server may stage the volume now. */
