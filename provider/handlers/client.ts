@@ -16,6 +16,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Statuses that are answers, not errors (e.g. 404 for read). */
   accept?: number[];
+  /** Override the configured number of attempts (e.g. 2 for an optional plan-time check). */
+  attempts?: number;
 }
 
 export interface ComposerResponse<T> {
@@ -108,7 +110,8 @@ export class ComposerClient {
   async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<ComposerResponse<T>> {
     const url = path + encodeQuery(opts.query);
     let lastError: unknown;
-    for (let attempt = 0; attempt < this.retry.attempts; attempt++) {
+    const attempts = Math.max(1, opts.attempts ?? this.retry.attempts);
+    for (let attempt = 0; attempt < attempts; attempt++) {
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
       let res: AxiosResponse;
       try {

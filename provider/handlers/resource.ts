@@ -15,6 +15,9 @@ export interface HandlerOptions {
   log?: (line: string) => void;
 }
 
+/** The feasibility check is optional: a composer that does not answer soon is skipped, not waited for. */
+const FEASIBILITY_ATTEMPTS = 2;
+
 /** Attributes that shape a placement: a dry-run needs them all known. */
 const PLACEMENT_FIELDS = [
   'type', 'sizeGiB', 'rpm', 'striping', 'redundancy', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'softDomains',
@@ -108,7 +111,7 @@ export class SchemaResourceHandler implements ResourceHandler {
     if (PLACEMENT_FIELDS.some((f) => unknown.includes(f))) return [];
     try {
       if (!unknown.includes('cluster') && !unknown.includes('server')) {
-        await this.client.request('POST', this.spec.api, { query: { dryRun: true }, body: this.body(value) });
+        await this.client.request('POST', this.spec.api, { query: { dryRun: true }, body: this.body(value), attempts: FEASIBILITY_ATTEMPTS });
         return [];
       }
       const type = this.type === 'tessera_slice' ? 'slice' : (value.type as string);
@@ -118,7 +121,7 @@ export class SchemaResourceHandler implements ResourceHandler {
         if (v !== undefined) query[f] = v as string | number | boolean | string[];
       }
       if (!unknown.includes('server') && typeof value.server === 'string') query.server = value.server;
-      const { data } = await this.client.request<{ availableGiB: number; maximumVolumeSizeGiB: number }>('GET', '/v1/capacity', { query });
+      const { data } = await this.client.request<{ availableGiB: number; maximumVolumeSizeGiB: number }>('GET', '/v1/capacity', { query, attempts: FEASIBILITY_ATTEMPTS });
       const size = value.sizeGiB as number;
       if (typeof data?.maximumVolumeSizeGiB === 'number' && data.maximumVolumeSizeGiB < size) {
         return [{ field: 'sizeGiB', reason: `the pool cannot place ${size} GiB of ${type} with these options: the largest that would succeed now is ${data.maximumVolumeSizeGiB} GiB (${data.availableGiB} GiB free on matching drives)` }];
