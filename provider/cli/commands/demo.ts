@@ -3,7 +3,7 @@
 // examples/pulumi-platform (building the engines with scripts/engines.sh when missing), prints
 // the composition (every volume's members, enclosures, storage groups, RAID level, transport and
 // mount), then destroys the stack, checks the pool is exactly as before and shuts down.
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -41,6 +41,28 @@ function missingEngines(binDir: string): string[] {
   });
 }
 
+/** Children still running (pulumi): interrupted with the demo. */
+const running = new Set<ChildProcess>();
+
+/** Send SIGINT to running children and wait (at most `ms`) for them to exit. */
+function interruptChildren(ms: number): Promise<void> {
+  const waits = [...running].map(
+    (c) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          c.kill('SIGKILL');
+          resolve();
+        }, ms);
+        c.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        c.kill('SIGINT');
+      }),
+  );
+  return Promise.all(waits).then(() => undefined);
+}
+
 interface RunResult {
   code: number | null;
   stdout: string;
@@ -51,6 +73,8 @@ interface RunResult {
 function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; onLine?: (line: string, stream: 'out' | 'err') => void }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
+    child.on('exit', () => running.delete(child));
     let stdout = '';
     let stderr = '';
     const lines = (stream: 'out' | 'err') => {
@@ -158,6 +182,16 @@ async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDest
   fs.mkdirSync(work, { recursive: true });
   say(`working directory ${work}`);
   let env: LabEnv | undefined;
+  // Ctrl-C: pulumi (same process group) cancels; stop the composer and agents, remove the work dir.
+  const onInterrupt = () => {
+    say('interrupted: stopping pulumi, the composer and the agents');
+    const stop = interruptChildren(15_000).then(() => env?.close());
+    void stop.finally(() => {
+      if (!opts.keep && !opts.dir) fs.rmSync(work, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     env = await startLabEnv({ dir: path.join(work, 'lab'), progress: say });
     const client = new ComposerClient({ endpoint: env.url, token: env.token });
@@ -227,6 +261,7 @@ async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDest
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return same ? 0 : 1;
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     if (env) await env.close();
     if (!opts.keep && !opts.dir) fs.rmSync(work, { recursive: true, force: true });
     else say(`kept ${work}`);
