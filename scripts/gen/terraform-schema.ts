@@ -59,15 +59,22 @@ function block(spec: { description: string; attributes: Record<string, Attribute
   };
 }
 
+/** Terraform data sources conventionally carry a computed `id` (schema.json does not model it). */
+function withDataSourceId(spec: BlockSpec): BlockSpec {
+  if (spec.attributes.id) return spec;
+  return { ...spec, attributes: { id: { type: 'string', computed: true, description: 'Identifier of this read (constant per data source and arguments).' }, ...spec.attributes } };
+}
+
 export function terraformProviderSchema() {
-  const blocks = (m: Record<string, BlockSpec>) => Object.fromEntries(Object.entries(m).map(([t, s]) => [t, { version: schema.version, block: block(s) }]));
+  const blocks = (m: Record<string, BlockSpec>, dataSources = false) =>
+    Object.fromEntries(Object.entries(m).map(([t, s]) => [t, { version: schema.version, block: block(dataSources ? withDataSourceId(s) : s) }]));
   return {
     format_version: '1.0',
     provider_schemas: {
       [PROVIDER_SOURCE]: {
         provider: { version: 0, block: block(schema.provider) },
         resource_schemas: blocks(schema.resources),
-        data_source_schemas: blocks(schema.dataSources),
+        data_source_schemas: blocks(schema.dataSources, true),
       },
     },
   };

@@ -104,3 +104,21 @@ new t.KeyPolicy('k', { secretWo: 'x' });
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 });
+
+describe('the Terraform provider derives the same schema', () => {
+  it('has the attributes, types and flags of provider/terraform/schema.generated.json', async () => {
+    const { providerSchemaDocument } = await import('../../scripts/gen/cdktf');
+    type Doc = { provider_schemas: Record<string, Record<string, unknown>> };
+    const flags = (blk: { block: { attributes: Record<string, Record<string, unknown>> } }) =>
+      Object.fromEntries(
+        Object.entries(blk.block.attributes).map(([k, v]) => [k, { type: v.type, required: !!v.required, optional: !!v.optional, computed: !!v.computed, sensitive: !!v.sensitive, writeOnly: !!v.write_only }]),
+      );
+    const theirs = Object.values((providerSchemaDocument() as unknown as Doc).provider_schemas)[0] as Record<string, Record<string, never>>;
+    const mine = Object.values((terraformProviderSchema() as unknown as Doc).provider_schemas)[0] as Record<string, Record<string, never>>;
+    expect(flags(theirs.provider as never)).toEqual(flags(mine.provider as never));
+    for (const kind of ['resource_schemas', 'data_source_schemas']) {
+      expect(Object.keys(theirs[kind]).sort()).toEqual(Object.keys(mine[kind]).sort());
+      for (const t of Object.keys(mine[kind])) expect([t, flags(theirs[kind][t])]).toEqual([t, flags(mine[kind][t])]);
+    }
+  });
+});
