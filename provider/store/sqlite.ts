@@ -4,16 +4,23 @@
 // watch() replay history (compacted to the last `retainRevisions`), `leases` holds TTL leases,
 // `meta` the store revision and the compaction point.
 //
-// Writes are group-committed: every write issued during one turn of the event loop runs inside a
-// single SQLite transaction, each in its own savepoint (so one failing request does not undo the
-// others), and all promises resolve only after COMMIT returned. With synchronous=FULL (the default)
-// that COMMIT is fsynced, so an acknowledged write survives kill -9 and power loss alike.
+// Writes are group-committed: every write queued while the previous group was being made durable
+// runs inside a single SQLite transaction, each in its own savepoint (so one failing request does
+// not undo the others), and all promises resolve only after the group is durable. With
+// synchronous 'full' (the default) that means fsynced: the COMMIT itself writes the WAL without
+// syncing (the connection runs SQLite's synchronous=NORMAL), then the WAL file is fsynced on the
+// libuv thread pool, so the event loop keeps serving requests during the fsync; only then are the
+// group's promises resolved and its watch events delivered. An acknowledged write thus survives
+// kill -9 and power loss alike. ('normal' resolves right after COMMIT: it survives kill -9, since
+// the WAL is in the kernel's page cache, but not power loss.) WAL checkpoints run in a worker
+// thread on their own connection (./sqlite-checkpoint), never inside a COMMIT on the event loop.
 //
 // Several processes may open the same file (SQLite serialises the writers); each process notices
 // the others' commits through PRAGMA data_version and feeds them to its watchers.
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { WalCheckpointer } from './sqlite-checkpoint';
 import { CompactedError, LeaseNotFoundError, StoreClosedError, StoreRequestError } from './errors';
 import type { Compare, KeyValue, Lease, Op, Store, TxnRequest, TxnResponse, WatchEvent, Watcher } from './store';
 import { checkKey, checkRevision, checkTtl, checkTxn, prefixEnd } from './validate';
@@ -61,6 +68,14 @@ interface WriteJob {
   reject(error: unknown): void;
 }
 
+/** A committed group waiting for its fsync; settled exactly once. */
+interface DurableGroup {
+  settle: Array<() => void>;
+  reject: Array<(err: unknown) => void>;
+  after: Array<() => void>;
+  done: boolean;
+}
+
 interface LocalWatcher {
   start: Buffer;
   end: Buffer | undefined;
@@ -84,6 +99,10 @@ const PUT = 0;
 const DELETE = 1;
 const DEFAULT_RETAIN = 50_000;
 const COMPACT_EVERY = 1_000;
+/** Commits between two background checkpoints. */
+const CHECKPOINT_EVERY_COMMITS = 64;
+/** WAL frames (pages) past which the checkpoint worker makes the writer wait once (RESTART). */
+const RESTART_CHECKPOINT_FRAMES = 50_000;
 
 function toKeyValue(row: KvRow): KeyValue {
   const kv: KeyValue = {
@@ -132,6 +151,14 @@ export class SqliteStore implements Store {
   private dataVersion: number;
   private readonly pollTimer: NodeJS.Timeout;
   private lastCompactCheck = 0;
+  private readonly fsyncEachCommit: boolean;
+  private readonly walPath: string;
+  private walFd: number;
+  private walIno: number;
+  /** The group whose fsync is in flight (flushes wait for it: the next group is bigger). */
+  private syncing: DurableGroup | undefined;
+  private readonly checkpointer: WalCheckpointer;
+  private commitsSinceCheckpoint = 0;
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
 
   /** Opens (creating when absent) the store file at `file`. */
@@ -157,7 +184,10 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw new StoreRequestError('path', `cannot open ${file} as a SQLite store: ${(err as Error).message}`);
     }
-    this.db.pragma(`synchronous = ${sync.toUpperCase()}`);
+    this.fsyncEachCommit = sync === 'full';
+    // 'full' fsyncs the WAL itself, off the event loop (see the top of this file).
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -178,6 +208,23 @@ export class SqliteStore implements Store {
     this.stmt = this.prepare();
     this.dispatchedRev = this.readRevision();
     this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    // The WAL exists once the connection has read in WAL mode (above). Sync its directory once so
+    // the file's own entry is durable too.
+    this.walPath = `${path.resolve(file)}-wal`;
+    try {
+      this.walFd = fs.openSync(this.walPath, 'r');
+      this.walIno = fs.fstatSync(this.walFd).ino;
+      const dirFd = fs.openSync(path.dirname(this.walPath), 'r');
+      try {
+        fs.fsyncSync(dirFd);
+      } finally {
+        fs.closeSync(dirFd);
+      }
+    } catch (err) {
+      this.db.close();
+      throw new StoreRequestError('path', `cannot open the write-ahead log ${this.walPath}: ${(err as Error).message}`);
+    }
+    this.checkpointer = new WalCheckpointer(path.resolve(file), RESTART_CHECKPOINT_FRAMES, (m) => process.emitWarning(`sqlite checkpoint: ${m}`));
     this.pollTimer = setInterval(() => this.poll(), pollMs);
     this.pollTimer.unref();
   }
@@ -344,18 +391,56 @@ export class SqliteStore implements Store {
     if (this.closed) return Promise.reject(new StoreClosedError(this.kind));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): void {
+    // While a group's fsync runs, new writes queue up: they become the next group.
+    if (this.flushScheduled || this.syncing || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.syncing || this.closed) return;
+    const group = this.commitQueued();
+    if (!group) return;
+    if (!this.fsyncEachCommit) return this.finishGroup(group);
+    this.syncing = group;
+    fs.fsync(this.walFd, (err) => {
+      if (this.syncing === group) this.syncing = undefined;
+      if (group.done) return; // close() already synced and settled it
+      if (err) this.failGroup(group, new StoreRequestError('fsync', `the write-ahead log could not be synced, the outcome is unknown: ${err.message}`));
+      else this.finishGroup(group);
+      this.scheduleFlush();
+    });
+  }
+
+  /** Resolves a durable group's writes, then feeds the watchers and runs the after-commit hooks. */
+  private finishGroup(group: DurableGroup): void {
+    group.done = true;
+    for (const s of group.settle) s();
+    this.dispatch();
+    for (const a of group.after) callSafely(a);
+    if (++this.commitsSinceCheckpoint >= CHECKPOINT_EVERY_COMMITS) {
+      this.commitsSinceCheckpoint = 0;
+      this.checkpointer.request();
+    }
+  }
+
+  private failGroup(group: DurableGroup, err: unknown): void {
+    group.done = true;
+    for (const r of group.reject) r(err);
+    this.dispatch();
+  }
+
+  /** Runs every queued write in one transaction and commits it (not yet fsynced). */
+  private commitQueued(): DurableGroup | undefined {
     const jobs = this.queue;
     this.queue = [];
-    if (jobs.length === 0) return;
+    if (jobs.length === 0) return undefined;
     const settle: Array<() => void> = [];
     const after: Array<() => void> = [];
     try {
@@ -386,12 +471,10 @@ export class SqliteStore implements Store {
       }
     } catch (err) {
       for (const job of jobs) job.reject(err);
-      return;
+      return undefined;
     }
     this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
-    for (const s of settle) s();
-    this.dispatch();
-    for (const a of after) callSafely(a);
+    return { settle, reject: jobs.map((j) => j.reject), after, done: false };
   }
 
   private maybeCompact(rev: number): void {
@@ -448,7 +531,8 @@ export class SqliteStore implements Store {
 
   /** Feeds every committed event not yet seen (ours or another process's) to the watchers. */
   private dispatch(): void {
-    if (this.closed) return;
+    // A group committed but not yet fsynced is not delivered: finishGroup dispatches it.
+    if (this.closed || this.syncing) return;
     if (this.watchers.size === 0) {
       this.dispatchedRev = this.readRevision();
       return;
@@ -484,6 +568,7 @@ export class SqliteStore implements Store {
   private poll(): void {
     if (this.closed) return;
     try {
+      this.checkWalFile();
       const version = this.db.pragma('data_version', { simple: true }) as number;
       if (version !== this.dataVersion) {
         this.dataVersion = version;
@@ -493,6 +578,23 @@ export class SqliteStore implements Store {
     } catch (err) {
       process.emitWarning(`sqlite store poll failed: ${(err as Error).message}`);
     }
+  }
+
+  /** Our fd must name the live WAL: were the file ever replaced, fsyncing the old one syncs nothing. */
+  private checkWalFile(): void {
+    let ino: number;
+    try {
+      ino = fs.statSync(this.walPath).ino;
+    } catch {
+      return; // absent between a last connection's close and the next open: nothing to sync
+    }
+    if (ino === this.walIno) return;
+    const fd = fs.openSync(this.walPath, 'r');
+    const old = this.walFd;
+    this.walFd = fd;
+    this.walIno = fs.fstatSync(fd).ino;
+    // The old inode may hold commits whose fsync is in flight on it; those finish on their own.
+    setTimeout(() => fs.close(old, () => undefined), 1000).unref();
   }
 
   // ---- leases --------------------------------------------------------------------------------
@@ -572,7 +674,22 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length > 0) this.flush();
+    // Commit what is queued and make every committed group durable before the handle goes.
+    const last = this.queue.length > 0 ? this.commitQueued() : undefined;
+    const pending = [this.syncing, last].filter((g): g is DurableGroup => g !== undefined && !g.done);
+    this.syncing = undefined;
+    if (pending.length > 0) {
+      let syncError: Error | undefined;
+      try {
+        if (this.fsyncEachCommit) fs.fsyncSync(this.walFd);
+      } catch (err) {
+        syncError = err as Error;
+      }
+      for (const g of pending) {
+        if (syncError) this.failGroup(g, new StoreRequestError('fsync', `the write-ahead log could not be synced, the outcome is unknown: ${syncError.message}`));
+        else this.finishGroup(g);
+      }
+    }
     this.closed = true;
     clearInterval(this.pollTimer);
     for (const l of this.leases.values()) {
@@ -582,7 +699,9 @@ export class SqliteStore implements Store {
     this.leases.clear();
     for (const w of this.watchers) w.closed = true;
     this.watchers.clear();
+    await this.checkpointer.close();
     this.db.close();
+    fs.closeSync(this.walFd);
   }
 
   private assertOpen(): void {
