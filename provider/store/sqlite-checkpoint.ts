@@ -1,9 +1,7 @@
 // WAL checkpoints off the main thread. The store's own connection runs with
 // wal_autocheckpoint = 0, so no COMMIT ever copies the WAL into the database file (and fsyncs
-// both) while requests wait on the event loop; a worker thread with its own connection does it.
-// A PASSIVE checkpoint never blocks the writer; should the WAL still grow past a limit (writes
-// never pause long enough for it to be reset), the worker runs a RESTART checkpoint, which makes
-// the writer wait once.
+// both) while requests wait on the event loop; a worker thread with its own connection does it,
+// with PASSIVE checkpoints that never block the writer.
 import { Worker } from 'node:worker_threads';
 
 // Plain JavaScript, run with eval: the worker must load under ts-jest and tsx alike.
@@ -20,49 +18,60 @@ parentPort.on('message', (msg) => {
   }
   let reply;
   try {
-    let [row] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (row.log >= workerData.restartFrames) [row] = db.pragma('wal_checkpoint(RESTART)');
-    reply = { type: 'done', busy: row.busy, log: row.log, checkpointed: row.checkpointed };
+    const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    reply = { busy: row.busy, log: row.log, checkpointed: row.checkpointed };
   } catch (err) {
-    reply = { type: 'error', message: String(err && err.message || err) };
+    reply = { error: String((err && err.message) || err) };
   }
   parentPort.postMessage(reply);
 });
 `;
 
+/** What one checkpoint did: WAL frames in the log, and how many of them are now in the database. */
 export interface CheckpointResult {
-  busy: number;
-  log: number;
-  checkpointed: number;
+  busy?: number;
+  log?: number;
+  checkpointed?: number;
+  error?: string;
 }
 
 export class WalCheckpointer {
   private readonly worker: Worker;
-  private running = false;
+  private pending: ((r: CheckpointResult) => void) | undefined;
   private closed = false;
   private readonly exited: Promise<void>;
 
-  /** restartFrames: WAL frames past which a blocking RESTART checkpoint is run. */
-  constructor(file: string, restartFrames: number, private readonly onError: (message: string) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3'), restartFrames } });
+  constructor(file: string) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3') } });
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.on('message', (msg: { type: string; message?: string }) => {
-      this.running = false;
-      if (msg.type === 'error') this.onError(msg.message ?? 'checkpoint failed');
-    });
+    this.worker.on('message', (msg: CheckpointResult) => this.settle(msg));
     this.worker.on('error', (err) => {
-      this.running = false;
       this.closed = true;
-      this.onError(err.message);
+      this.settle({ error: err.message });
+    });
+    this.worker.once('exit', () => {
+      this.closed = true;
+      this.settle({ error: 'checkpoint worker exited' });
     });
   }
 
-  /** Starts a checkpoint unless one is running. */
-  request(): void {
-    if (this.running || this.closed) return;
-    this.running = true;
+  get running(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Starts a PASSIVE checkpoint unless one is running; done is called exactly once if started. */
+  run(done: (r: CheckpointResult) => void): boolean {
+    if (this.pending || this.closed) return false;
+    this.pending = done;
     this.worker.postMessage({ type: 'checkpoint' });
+    return true;
+  }
+
+  private settle(r: CheckpointResult): void {
+    const done = this.pending;
+    this.pending = undefined;
+    done?.(r);
   }
 
   /** Closes the worker's connection (after any checkpoint in progress) and ends the thread. */

@@ -20,7 +20,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { WalCheckpointer } from './sqlite-checkpoint';
+import { CheckpointResult, WalCheckpointer } from './sqlite-checkpoint';
 import { CompactedError, LeaseNotFoundError, StoreClosedError, StoreRequestError } from './errors';
 import type { Compare, KeyValue, Lease, Op, Store, TxnRequest, TxnResponse, WatchEvent, Watcher } from './store';
 import { checkKey, checkRevision, checkTtl, checkTxn, prefixEnd } from './validate';
@@ -101,8 +101,15 @@ const DEFAULT_RETAIN = 50_000;
 const COMPACT_EVERY = 1_000;
 /** Commits between two background checkpoints. */
 const CHECKPOINT_EVERY_COMMITS = 64;
-/** WAL frames (pages) past which the checkpoint worker makes the writer wait once (RESTART). */
-const RESTART_CHECKPOINT_FRAMES = 50_000;
+/**
+ * WAL frames (pages) past which writes pause for one checkpoint. Under steady load every PASSIVE
+ * checkpoint leaves the frames committed meanwhile, and SQLite only rewinds a WAL that is
+ * checkpointed to its end; so now and then the next group waits (the event loop does not) until
+ * the worker has caught up, and that group's BEGIN starts the WAL from the beginning again.
+ */
+const DRAIN_WAL_FRAMES = 10_000;
+/** A drain that takes longer than this gives up (another process keeps writing or reading). */
+const DRAIN_MAX_MS = 2_000;
 
 function toKeyValue(row: KvRow): KeyValue {
   const kv: KeyValue = {
@@ -159,6 +166,8 @@ export class SqliteStore implements Store {
   private syncing: DurableGroup | undefined;
   private readonly checkpointer: WalCheckpointer;
   private commitsSinceCheckpoint = 0;
+  /** Writes wait while the checkpoint worker catches up with the WAL (see DRAIN_WAL_FRAMES). */
+  private draining = false;
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
 
   /** Opens (creating when absent) the store file at `file`. */
@@ -224,7 +233,7 @@ export class SqliteStore implements Store {
       this.db.close();
       throw new StoreRequestError('path', `cannot open the write-ahead log ${this.walPath}: ${(err as Error).message}`);
     }
-    this.checkpointer = new WalCheckpointer(path.resolve(file), RESTART_CHECKPOINT_FRAMES, (m) => process.emitWarning(`sqlite checkpoint: ${m}`));
+    this.checkpointer = new WalCheckpointer(path.resolve(file));
     this.pollTimer = setInterval(() => this.poll(), pollMs);
     this.pollTimer.unref();
   }
@@ -252,7 +261,6 @@ export class SqliteStore implements Store {
       deleteByLease: db.prepare('DELETE FROM kv WHERE lease = ? RETURNING key'),
       addEvent: db.prepare(`INSERT INTO events (rev, seq, type, key, value, create_rev, version, lease)
         VALUES (@rev, @seq, @type, @key, @value, @create_rev, @version, @lease)`),
-      eventsAfter: db.prepare('SELECT * FROM events WHERE rev > ? ORDER BY rev, seq'),
       eventsAfterFrom: db.prepare('SELECT * FROM events WHERE rev > ? AND rev <= ? AND key >= ? ORDER BY rev, seq'),
       eventsAfterBetween: db.prepare('SELECT * FROM events WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev, seq'),
       compactEvents: db.prepare('DELETE FROM events WHERE rev <= ?'),
@@ -397,14 +405,14 @@ export class SqliteStore implements Store {
 
   private scheduleFlush(): void {
     // While a group's fsync runs, new writes queue up: they become the next group.
-    if (this.flushScheduled || this.syncing || this.queue.length === 0) return;
+    if (this.flushScheduled || this.syncing || this.draining || this.queue.length === 0) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.syncing || this.closed) return;
+    if (this.syncing || this.draining || this.closed) return;
     const group = this.commitQueued();
     if (!group) return;
     if (!this.fsyncEachCommit) return this.finishGroup(group);
@@ -424,10 +432,29 @@ export class SqliteStore implements Store {
     for (const s of group.settle) s();
     this.dispatch();
     for (const a of group.after) callSafely(a);
-    if (++this.commitsSinceCheckpoint >= CHECKPOINT_EVERY_COMMITS) {
+    if (++this.commitsSinceCheckpoint >= CHECKPOINT_EVERY_COMMITS && !this.checkpointer.running) {
       this.commitsSinceCheckpoint = 0;
-      this.checkpointer.request();
+      this.checkpointer.run((r) => this.afterCheckpoint(r));
     }
+  }
+
+  private afterCheckpoint(r: CheckpointResult): void {
+    if (r.error !== undefined) {
+      if (!this.closed) process.emitWarning(`sqlite checkpoint failed: ${r.error}`);
+      return;
+    }
+    if (this.closed || (r.log ?? 0) < DRAIN_WAL_FRAMES) return;
+    // Pause writes for one more checkpoint, which then reaches the end of the WAL.
+    this.draining = true;
+    const resume = () => {
+      clearTimeout(timer);
+      if (!this.draining) return;
+      this.draining = false;
+      this.scheduleFlush();
+    };
+    const timer = setTimeout(resume, DRAIN_MAX_MS);
+    timer.unref();
+    if (!this.checkpointer.run(resume)) resume();
   }
 
   private failGroup(group: DurableGroup, err: unknown): void {
@@ -551,17 +578,18 @@ export class SqliteStore implements Store {
       this.dispatchedRev = this.readRevision();
       return;
     }
-    const rows = this.stmt.eventsAfter.all(this.dispatchedRev) as EventRow[];
-    if (rows.length === 0) {
-      this.dispatchedRev = Math.max(this.dispatchedRev, this.readRevision());
-      return;
-    }
-    this.dispatchedRev = rows[rows.length - 1].rev;
-    const events = rows.map((row) => ({ row, event: toWatchEvent(row) }));
+    const upTo = this.readRevision();
+    if (upTo <= this.dispatchedRev) return;
+    const from = this.dispatchedRev;
+    this.dispatchedRev = upTo;
+    // Each watcher reads only its own key range (SQLite filters; a leader's one election watch
+    // does not turn every committed value into JavaScript objects).
     for (const w of [...this.watchers]) {
-      const mine = events.filter((e) => e.row.rev >= w.nextRev && e.event.kv.key.startsWith(w.prefix)).map((e) => e.event);
-      w.nextRev = Math.max(w.nextRev, this.dispatchedRev + 1);
-      if (mine.length > 0 && !w.closed) callSafely(() => w.onEvent(mine));
+      const after = Math.max(from, w.nextRev - 1);
+      w.nextRev = Math.max(w.nextRev, upTo + 1);
+      if (after >= upTo) continue;
+      const rows = (w.end ? this.stmt.eventsAfterBetween.all(after, upTo, w.start, w.end) : this.stmt.eventsAfterFrom.all(after, upTo, w.start)) as EventRow[];
+      if (rows.length > 0 && !w.closed) callSafely(() => w.onEvent(rows.map(toWatchEvent)));
     }
   }
 
