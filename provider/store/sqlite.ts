@@ -32,6 +32,8 @@ export interface SqliteStoreOptions {
   retainRevisions?: number;
   /** How often other processes' commits and expired leases are looked for (ms, default 100). */
   pollIntervalMs?: number;
+  /** WAL size in pages past which writes pause for one catch-up checkpoint (default 10,000). */
+  walDrainFrames?: number;
 }
 
 interface KvRow {
@@ -168,6 +170,7 @@ export class SqliteStore implements Store {
   private commitsSinceCheckpoint = 0;
   /** Writes wait while the checkpoint worker catches up with the WAL (see DRAIN_WAL_FRAMES). */
   private draining = false;
+  private readonly walDrainFrames: number;
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
 
   /** Opens (creating when absent) the store file at `file`. */
@@ -184,6 +187,8 @@ export class SqliteStore implements Store {
     if (sync !== 'full' && sync !== 'normal') throw new StoreRequestError('synchronous', "must be 'full' or 'normal'");
     this.retainRevisions = options.retainRevisions ?? DEFAULT_RETAIN;
     if (!Number.isInteger(this.retainRevisions) || this.retainRevisions < 1) throw new StoreRequestError('retainRevisions', 'must be an integer >= 1');
+    this.walDrainFrames = options.walDrainFrames ?? DRAIN_WAL_FRAMES;
+    if (!Number.isInteger(this.walDrainFrames) || this.walDrainFrames < 1) throw new StoreRequestError('walDrainFrames', 'must be an integer >= 1');
     const pollMs = options.pollIntervalMs ?? 100;
     if (!Number.isInteger(pollMs) || pollMs < 1) throw new StoreRequestError('pollIntervalMs', 'must be an integer >= 1');
 
@@ -443,7 +448,7 @@ export class SqliteStore implements Store {
       if (!this.closed) process.emitWarning(`sqlite checkpoint failed: ${r.error}`);
       return;
     }
-    if (this.closed || (r.log ?? 0) < DRAIN_WAL_FRAMES) return;
+    if (this.closed || (r.log ?? 0) < this.walDrainFrames) return;
     // Pause writes for one more checkpoint, which then reaches the end of the WAL.
     this.draining = true;
     const resume = () => {
