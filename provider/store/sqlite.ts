@@ -255,6 +255,8 @@ export class SqliteStore implements Store {
       getMeta: db.prepare('SELECT value FROM meta WHERE name = ?').pluck(),
       setMeta: db.prepare('UPDATE meta SET value = ? WHERE name = ?'),
       getKv: db.prepare('SELECT * FROM kv WHERE key = ?'),
+      getValue: db.prepare('SELECT value FROM kv WHERE key = ?').pluck(),
+      getRevs: db.prepare('SELECT mod_rev, version FROM kv WHERE key = ?'),
       rangeFrom: db.prepare('SELECT * FROM kv WHERE key >= ? ORDER BY key LIMIT ?'),
       rangeBetween: db.prepare('SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?'),
       upsert: db.prepare(`INSERT INTO kv (key, value, create_rev, mod_rev, version, lease) VALUES (@key, @value, @rev, @rev, 1, @lease)
@@ -341,14 +343,18 @@ export class SqliteStore implements Store {
   }
 
   private holds(c: Compare): boolean {
-    const kv = this.readKey(c.key);
+    const key = Buffer.from(c.key, 'utf8');
     switch (c.target) {
-      case 'value':
-        return kv !== undefined && kv.value === c.value; // as etcd: a value compare on an absent key fails
+      case 'value': {
+        const value = this.stmt.getValue.get(key) as string | undefined;
+        return value !== undefined && value === c.value; // as etcd: a value compare on an absent key fails
+      }
       case 'version':
-        return compareNumbers(kv?.version ?? 0, c.op, c.value);
-      case 'modRevision':
-        return compareNumbers(kv?.modRevision ?? 0, c.op, c.value);
+      case 'modRevision': {
+        // Revisions only: the (possibly large) value is not read for a revision compare.
+        const row = this.stmt.getRevs.get(key) as { mod_rev: number; version: number } | undefined;
+        return compareNumbers((c.target === 'version' ? row?.version : row?.mod_rev) ?? 0, c.op, c.value);
+      }
     }
   }
 
