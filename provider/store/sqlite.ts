@@ -203,19 +203,23 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma('busy_timeout = 10000');
+    // kv and events are rowid tables: their rows hold whole JSON values, and a WITHOUT ROWID
+    // b-tree keyed by (random) key moves those large cells on every insert. Measured: about 3x
+    // the time per composer create and twice the WAL volume. Files created before keep their
+    // WITHOUT ROWID tables; every statement below works on both layouts.
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
       INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
       CREATE TABLE IF NOT EXISTS kv (
         key BLOB PRIMARY KEY, value TEXT NOT NULL, create_rev INTEGER NOT NULL,
         mod_rev INTEGER NOT NULL, version INTEGER NOT NULL, lease INTEGER NOT NULL DEFAULT 0
-      ) WITHOUT ROWID;
+      );
       CREATE INDEX IF NOT EXISTS kv_by_lease ON kv (lease) WHERE lease != 0;
       CREATE TABLE IF NOT EXISTS events (
         rev INTEGER NOT NULL, seq INTEGER NOT NULL, type INTEGER NOT NULL, key BLOB NOT NULL,
         value TEXT NOT NULL, create_rev INTEGER NOT NULL, version INTEGER NOT NULL, lease INTEGER NOT NULL,
         PRIMARY KEY (rev, seq)
-      ) WITHOUT ROWID;
+      );
       CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY AUTOINCREMENT, ttl INTEGER NOT NULL, expires_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS leases_by_expiry ON leases (expires_at);
     `);
