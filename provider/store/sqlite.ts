@@ -225,7 +225,7 @@ export class SqliteStore implements Store {
     `);
     this.stmt = this.prepare();
     this.dispatchedRev = this.readRevision();
-    this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    this.dataVersion = this.stmt.dataVersion.get() as number;
     // The WAL exists once the connection has read in WAL mode (above). Sync its directory once so
     // the file's own entry is durable too.
     this.walPath = `${path.resolve(file)}-wal`;
@@ -256,6 +256,8 @@ export class SqliteStore implements Store {
       savepoint: db.prepare('SAVEPOINT job'),
       release: db.prepare('RELEASE job'),
       rollbackTo: db.prepare('ROLLBACK TO job'),
+      // Prepared once: db.pragma() would compile the statement on every commit.
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       getMeta: db.prepare('SELECT value FROM meta WHERE name = ?').pluck(),
       setMeta: db.prepare('UPDATE meta SET value = ? WHERE name = ?'),
       getKv: db.prepare('SELECT * FROM kv WHERE key = ?'),
@@ -515,7 +517,7 @@ export class SqliteStore implements Store {
       for (const job of jobs) job.reject(err);
       return undefined;
     }
-    this.dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    this.dataVersion = this.stmt.dataVersion.get() as number;
     return { settle, reject: jobs.map((j) => j.reject), after, done: false };
   }
 
@@ -612,7 +614,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     try {
       this.checkWalFile();
-      const version = this.db.pragma('data_version', { simple: true }) as number;
+      const version = this.stmt.dataVersion.get() as number;
       if (version !== this.dataVersion) {
         this.dataVersion = version;
         this.dispatch();
