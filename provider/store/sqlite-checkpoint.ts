@@ -41,18 +41,21 @@ export class WalCheckpointer {
   private closed = false;
   private readonly exited: Promise<void>;
 
-  constructor(file: string) {
+  /** onDead: the worker ended on its own (it could not open the file, or crashed); called once. */
+  constructor(file: string, onDead: (message: string) => void) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3') } });
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (msg: CheckpointResult) => this.settle(msg));
+    let reason = 'checkpoint worker exited';
     this.worker.on('error', (err) => {
-      this.closed = true;
-      this.settle({ error: err.message });
+      reason = err.message;
     });
     this.worker.once('exit', () => {
+      const unexpected = !this.closed;
       this.closed = true;
-      this.settle({ error: 'checkpoint worker exited' });
+      this.settle({ error: reason });
+      if (unexpected) onDead(reason);
     });
   }
 

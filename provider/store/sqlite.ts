@@ -110,8 +110,11 @@ const CHECKPOINT_EVERY_COMMITS = 64;
  * the worker has caught up, and that group's BEGIN starts the WAL from the beginning again.
  */
 const DRAIN_WAL_FRAMES = 10_000;
-/** A drain that takes longer than this gives up (another process keeps writing or reading). */
-const DRAIN_MAX_MS = 2_000;
+/**
+ * A drain that takes longer than this gives up (another process keeps writing, or the disk is
+ * slow): lease keep-alives queue behind it, and a 1 s lease renews every 333 ms.
+ */
+const DRAIN_MAX_MS = 250;
 
 function toKeyValue(row: KvRow): KeyValue {
   const kv: KeyValue = {
@@ -242,7 +245,12 @@ export class SqliteStore implements Store {
       this.db.close();
       throw new StoreRequestError('path', `cannot open the write-ahead log ${this.walPath}: ${(err as Error).message}`);
     }
-    this.checkpointer = new WalCheckpointer(path.resolve(file));
+    this.checkpointer = new WalCheckpointer(path.resolve(file), (reason) => {
+      if (this.closed) return;
+      // Without its worker the WAL would grow for ever: let COMMIT checkpoint again, as SQLite does by default.
+      process.emitWarning(`sqlite checkpoint worker ended (${reason}); checkpoints run on commit again`);
+      this.db.pragma('wal_autocheckpoint = 1000');
+    });
     this.pollTimer = setInterval(() => this.poll(), pollMs);
     this.pollTimer.unref();
   }
@@ -457,7 +465,8 @@ export class SqliteStore implements Store {
 
   private afterCheckpoint(r: CheckpointResult): void {
     if (r.error !== undefined) {
-      if (!this.closed) process.emitWarning(`sqlite checkpoint failed: ${r.error}`);
+      if (this.closed) return;
+      process.emitWarning(`sqlite checkpoint failed: ${r.error}`);
       return;
     }
     if (this.closed || (r.log ?? 0) < this.walDrainFrames) return;
