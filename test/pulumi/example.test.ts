@@ -10,6 +10,7 @@ import { handlerFor } from '../../provider/handlers';
 import { poolSnapshot, startLabEnv, LabEnv } from '../../provider/pulumi/lab-env';
 import { ComposerClient } from '../../provider/handlers/client';
 import { schema } from '../../provider/schema';
+import { drainRegistrations, valueOf } from './outputs';
 
 const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 
@@ -72,8 +73,13 @@ describe('examples/pulumi-platform', () => {
     }, 60_000);
 
     afterAll(async () => {
-      await env?.close();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        // Registrations still in flight must finish while the composer is up.
+        await drainRegistrations();
+      } finally {
+        await env?.close();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('composes 6 brokers with encrypted RAID1 logs across storage groups, rack-local, plus slices', async () => {
@@ -82,7 +88,7 @@ describe('examples/pulumi-platform', () => {
       type Row = { kind: string; name: string; server: string; raidLevel: string; state: string; members: { storageGroup: string; enclosure: string }[] };
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const stack = require(path.join(EXAMPLE, 'index.ts')) as { composition: pulumi.Output<Row[]> };
-      const rows = await new Promise<Row[]>((resolve) => stack.composition.apply(resolve));
+      const rows = await valueOf(stack.composition);
       expect(rows).toHaveLength(18);
       const rack = Object.fromEntries(env.inventory.servers.map((s) => [s.name, s.bandwidthDomain]));
       const domainOf = Object.fromEntries(env.inventory.storageGroups.flatMap((g) => g.enclosures.map((e) => [e.name, e.bandwidthDomain])));

@@ -2,6 +2,7 @@
 // pulumi CLI in a unit test), everything the SDK itself does (props, type tokens, secrets,
 // the serialized provider, the component's layout) is real.
 import * as pulumi from '@pulumi/pulumi';
+import { drainRegistrations, valueOf as value } from './outputs';
 
 interface Registered {
   type: string;
@@ -33,14 +34,12 @@ pulumi.runtime.setMocks(
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const tessera = require('../../sdk') as typeof import('../../sdk');
 
-function value<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => resolve(v)));
-}
-
 describe('Pulumi SDK (mocked engine)', () => {
   beforeEach(() => {
     registered.length = 0;
   });
+  // Nothing a test registered may still be running when the next test (or suite) starts.
+  afterEach(drainRegistrations);
 
   it('registers typed dynamic resources with custom type tokens, owner URNs and a serialized provider', async () => {
     const c = new tessera.Cluster('kafka', { servers: ['k1', 'k2'] });
