@@ -65,6 +65,9 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
     ],
     inventory: inventoryFile,
     masterKey: crypto.randomBytes(32),
+    // The lab runs one composer: a long lease keeps it leading through event-loop stalls on a
+    // busy machine (there is no standby to take over anyway).
+    leaseTtlSeconds: 30,
     log: o.composerLog ?? (() => undefined),
     reconcileIntervalMs: 500,
     heartbeatGraceMs: 10_000,

@@ -62,6 +62,9 @@ export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceM
     debug: true,
     heartbeatGraceMs: extra.heartbeatGraceMs ?? 15_000,
     reconcileIntervalMs: 500,
+    // One in-process composer: jest compiling TypeScript in this process can stall the event loop
+    // for seconds, and a short leadership lease would flap; failover is tested elsewhere.
+    leaseTtlSeconds: 30,
   });
   return {
     composer,

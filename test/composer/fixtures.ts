@@ -64,6 +64,9 @@ export async function startTest(extra: Partial<StartComposerOptions> = {}): Prom
     masterKey: MASTER_KEY,
     log: logs.sink,
     debug: true,
+    // One in-process composer: jest compiling TypeScript in this process can stall the event loop
+    // for seconds, and a short leadership lease would flap; failover is tested elsewhere.
+    leaseTtlSeconds: 30,
     ...extra,
   });
   return { composer, dir, logs, dbFile };

@@ -37,6 +37,9 @@ export async function startComposerFixture(opts: { servers?: string[]; dbFile?: 
     ],
     inventory: LAB_INVENTORY,
     masterKey: crypto.randomBytes(32),
+    // One in-process composer: jest compiling TypeScript in this process can stall the event loop
+    // for seconds, and a short leadership lease would flap; failover is tested elsewhere.
+    leaseTtlSeconds: 30,
     log: (line) => logs.push(line),
     reconcileIntervalMs: 500,
   });
