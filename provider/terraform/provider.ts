@@ -19,6 +19,7 @@ import {
   fromTfObject,
   providerBlock,
   resourceBlocks,
+  SCHEMA_VERSION,
   schemaMessage,
   type TfAttribute,
   type TfBlock,
@@ -227,9 +228,13 @@ export class TesseraProvider {
 
   upgradeResourceState(req: { type_name: string; version: number; raw_state?: { json?: Buffer } }): unknown {
     const b = blockOf(resourceBlocks, req.type_name);
+    // State written by a newer provider (a higher schema version) cannot be read back safely.
+    if (req.version > SCHEMA_VERSION)
+      return { diagnostics: [error('Unsupported state version', `${req.type_name}: state has schema version ${req.version}; this provider knows versions 0 to ${SCHEMA_VERSION}`)] };
     const raw = req.raw_state?.json && req.raw_state.json.length ? JSON.parse(Buffer.from(req.raw_state.json).toString('utf8')) : null;
-    // Schema version 0 is the only one so far: conform the stored JSON to the current type
-    // (attributes added since get null, removed ones are dropped).
+    // Versions 0 (served before the schema version followed schema.json's) up to SCHEMA_VERSION
+    // share one shape: conform the stored JSON to the current type (attributes added since get
+    // null, removed ones are dropped).
     const value = raw === null ? null : fromJson(raw, b.type);
     return { upgraded_state: encodeDynamicValue(value, b.type), diagnostics: [] };
   }

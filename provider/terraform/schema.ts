@@ -1,9 +1,19 @@
-// schema.json -> the provider's Terraform schema (tfplugin6 Schema messages and cty types),
-// derived at run time so the provider can never disagree with the source of truth. Names are
-// snake_case (tfName: sizeGiB -> size_gib); values cross between Terraform's and the handlers'
-// (camelCase, schema.json) shapes here.
+// schema.json -> the provider's Terraform schema: the ONE derivation of it. The provider serves
+// these blocks (GetProviderSchema), and scripts/gen renders the same blocks as the
+// `providers schema -json` document (provider/terraform/schema.generated.json, and the input of
+// the CDKTF binding generator). Pure: no I/O. Names are snake_case (tfName: sizeGiB -> size_gib);
+// values cross between Terraform's and the handlers' (camelCase, schema.json) shapes here.
 import { type AttributeSpec, type AttributeType, type BlockSpec, isInput, schema, tfName } from '../schema';
 import { type CtyType, type CtyValue, isUnknown, typeJson } from './cty';
+
+/** Address the `providers schema -json` document keys the provider by (OpenTofu's registry). */
+export const PROVIDER_SOURCE = 'registry.opentofu.org/tessera/tessera';
+
+/**
+ * Version of every resource and data source schema: schema.json's `version`. Terraform stores it
+ * with each resource's state and sends it back to UpgradeResourceState.
+ */
+export const SCHEMA_VERSION: number = schema.version;
 
 export function ctyTypeOf(t: AttributeType): CtyType {
   if (t === 'string') return 'string';
@@ -22,74 +32,91 @@ export interface TfAttribute {
   tfName: string;
   spec: AttributeSpec;
   type: CtyType;
+  /** What Terraform shows: schema.json's text plus the default, allowed values and replace rule. */
+  description: string;
   required: boolean;
   optional: boolean;
   /** Set by the provider: outputs, and optional inputs whose default the provider fills in. */
   computed: boolean;
+  sensitive: boolean;
+  writeOnly: boolean;
 }
 
 export interface TfBlock {
   typeName: string;
+  /** Schema version: SCHEMA_VERSION for resources and data sources, 0 for the provider. */
+  version: number;
   spec: BlockSpec;
   attributes: TfAttribute[];
   byTfName: Map<string, TfAttribute>;
   type: CtyType;
 }
 
-function tfAttribute(name: string, spec: AttributeSpec, dataSource: boolean): TfAttribute {
+function describe(a: AttributeSpec): string {
+  const notes: string[] = [];
+  if (a.default !== undefined) notes.push(`Default: ${JSON.stringify(a.default)}.`);
+  if (a.allowed) notes.push(`One of: ${a.allowed.map((v) => JSON.stringify(v)).join(', ')}.`);
+  if (a.update === 'replace' && !a.inPlaceWhen) notes.push('Changing it replaces the object.');
+  if (a.inPlaceWhen) notes.push(`In place when ${Object.entries(a.inPlaceWhen).map(([k, v]) => `${tfName(k)} is ${v.join('/')}`).join(' and ')}; otherwise replaces.`);
+  return [a.description, ...notes].join(' ');
+}
+
+function tfAttribute(name: string, spec: AttributeSpec, isProvider: boolean): TfAttribute {
   const input = isInput(spec);
   return {
     name,
     tfName: tfName(name),
     spec,
     type: ctyTypeOf(spec.type),
+    description: describe(spec),
     required: !!spec.required,
     optional: !spec.required && input,
     // A default the provider applies makes the attribute optional+computed: the plan shows the
-    // default rather than null. Write-only attributes are never computed.
-    computed: !input || (!spec.writeOnly && spec.default !== undefined) || (dataSource && !input),
+    // default rather than null. Write-only attributes are never computed. Provider attributes
+    // are all optional (they fall back to the environment) and never computed.
+    computed: !isProvider && (!input || (!spec.writeOnly && spec.default !== undefined)),
+    sensitive: !!spec.sensitive,
+    writeOnly: !!spec.writeOnly,
   };
 }
 
-function block(typeName: string, spec: BlockSpec, dataSource: boolean): TfBlock {
-  const attributes = Object.entries(spec.attributes).map(([n, a]) => tfAttribute(n, a, dataSource));
+type BlockKind = 'provider' | 'resource' | 'dataSource';
+
+function block(typeName: string, spec: BlockSpec, kind: BlockKind): TfBlock {
+  const attributes = Object.entries(spec.attributes).map(([n, a]) => tfAttribute(n, a, kind === 'provider'));
   // Terraform data sources and resources carry an `id`; data sources here have none in
   // schema.json, so the provider adds a computed one (a stable digest of the query).
-  if (dataSource && !attributes.some((a) => a.tfName === 'id')) {
-    attributes.push({
-      name: 'id',
-      tfName: 'id',
-      spec: { type: 'string', computed: true, description: 'Identifier of this read: the query it answers.' },
-      type: 'string',
-      required: false,
-      optional: false,
-      computed: true,
-    });
+  if (kind === 'dataSource' && !attributes.some((a) => a.tfName === 'id')) {
+    attributes.push(tfAttribute('id', { type: 'string', computed: true, description: 'Identifier of this read: the query it answers.' }, false));
   }
   const objAttrs: Record<string, CtyType> = {};
   for (const a of attributes) objAttrs[a.tfName] = a.type;
-  return { typeName, spec, attributes, byTfName: new Map(attributes.map((a) => [a.tfName, a])), type: ['object', objAttrs] };
+  return {
+    typeName,
+    version: kind === 'provider' ? 0 : SCHEMA_VERSION,
+    spec,
+    attributes,
+    byTfName: new Map(attributes.map((a) => [a.tfName, a])),
+    type: ['object', objAttrs],
+  };
 }
 
 export const providerBlock: TfBlock = block(
   'tessera',
   { kind: 'Provider', api: '', description: schema.provider.description, attributes: schema.provider.attributes },
-  false,
+  'provider',
 );
 export const resourceBlocks: Map<string, TfBlock> = new Map(
-  Object.entries(schema.resources).map(([type, spec]) => [type, block(type, spec, false)]),
+  Object.entries(schema.resources).map(([type, spec]) => [type, block(type, spec, 'resource')]),
 );
 export const dataSourceBlocks: Map<string, TfBlock> = new Map(
-  Object.entries(schema.dataSources).map(([type, spec]) => [type, block(type, spec, true)]),
+  Object.entries(schema.dataSources).map(([type, spec]) => [type, block(type, spec, 'dataSource')]),
 );
 
-// Provider attributes are all optional (they fall back to the environment) and never computed.
-for (const a of providerBlock.attributes) a.computed = false;
-
-/** The tfplugin6 Schema message for a block. */
+/** The tfplugin6 Schema message for a block (GetProviderSchema). */
 export function schemaMessage(b: TfBlock): Record<string, unknown> {
   return {
-    version: 0,
+    version: b.version,
     block: {
       version: 0,
       description: b.spec.description,
@@ -97,16 +124,50 @@ export function schemaMessage(b: TfBlock): Record<string, unknown> {
       attributes: b.attributes.map((a) => ({
         name: a.tfName,
         type: typeJson(a.type),
-        description: a.spec.description + (a.spec.default !== undefined ? ` Default: ${JSON.stringify(a.spec.default)}.` : ''),
+        description: a.description,
         description_kind: 0,
         required: a.required,
         optional: a.optional,
         computed: a.computed,
-        sensitive: !!a.spec.sensitive,
-        write_only: !!a.spec.writeOnly,
+        sensitive: a.sensitive,
+        write_only: a.writeOnly,
       })),
       block_types: [],
     },
+  };
+}
+
+/** A block as `providers schema -json` prints it (flags only when set). */
+function schemaJsonBlock(b: TfBlock): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const a of b.attributes) {
+    attributes[a.tfName] = {
+      type: a.type,
+      description: a.description,
+      description_kind: 'plain',
+      ...(a.required ? { required: true } : {}),
+      ...(a.optional ? { optional: true } : {}),
+      ...(a.computed ? { computed: true } : {}),
+      ...(a.sensitive ? { sensitive: true } : {}),
+      ...(a.writeOnly ? { write_only: true } : {}),
+    };
+  }
+  return { version: b.version, block: { attributes, description: b.spec.description, description_kind: 'plain' } };
+}
+
+/**
+ * The provider schema as `tofu providers schema -json` prints it, from the same blocks the
+ * provider serves. `providerVersion` adds the `provider_versions` map the CDKTF generator reads.
+ */
+export function providerSchemaJson(opts: { providerVersion?: string } = {}): Record<string, unknown> {
+  const resource_schemas: Record<string, unknown> = {};
+  for (const [k, b] of resourceBlocks) resource_schemas[k] = schemaJsonBlock(b);
+  const data_source_schemas: Record<string, unknown> = {};
+  for (const [k, b] of dataSourceBlocks) data_source_schemas[k] = schemaJsonBlock(b);
+  return {
+    format_version: '1.0',
+    provider_schemas: { [PROVIDER_SOURCE]: { provider: schemaJsonBlock(providerBlock), resource_schemas, data_source_schemas } },
+    ...(opts.providerVersion !== undefined ? { provider_versions: { [PROVIDER_SOURCE]: opts.providerVersion } } : {}),
   };
 }
 

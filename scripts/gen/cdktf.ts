@@ -1,48 +1,19 @@
-// CDKTF bindings for the tessera provider, generated from schema.json (through the same
-// derivation the provider's GetProviderSchema answers with) by @cdktf/provider-generator's
-// TerraformProviderGenerator and CodeMaker: no terraform binary, no registry.
+// CDKTF bindings for the tessera provider, generated from schema.json through
+// provider/terraform/schema.ts (the blocks GetProviderSchema answers with, rendered as the
+// `providers schema -json` document) by @cdktf/provider-generator's TerraformProviderGenerator
+// and CodeMaker: no terraform binary, no registry.
 //   generate()            writes sdk/cdktf/.gen/providers/tessera (run by scripts/gen.ts)
 //   npx tsx scripts/gen/cdktf.ts [--check]   alone; --check fails when the committed files are stale
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { dataSourceBlocks, providerBlock, resourceBlocks, type TfBlock } from '../../provider/terraform/schema';
+import { PROVIDER_SOURCE, providerSchemaJson } from '../../provider/terraform/schema';
 
-export const PROVIDER_FQPN = 'registry.opentofu.org/tessera/tessera';
+/** The provider's source address, as the bindings' required_providers names it. */
+export const PROVIDER_FQPN = PROVIDER_SOURCE;
 export const PROVIDER_VERSION = '0.1.0';
 const ROOT = join(__dirname, '..', '..');
 export const OUT_DIR = join(ROOT, 'sdk', 'cdktf', '.gen');
-
-/** A block in the `providers schema -json` format the generator reads. */
-function jsonBlock(b: TfBlock): Record<string, unknown> {
-  const attributes: Record<string, unknown> = {};
-  for (const a of b.attributes) {
-    attributes[a.tfName] = {
-      type: a.type,
-      description: a.spec.description,
-      description_kind: 'plain',
-      ...(a.required ? { required: true } : {}),
-      ...(a.optional ? { optional: true } : {}),
-      ...(a.computed ? { computed: true } : {}),
-      ...(a.spec.sensitive ? { sensitive: true } : {}),
-      ...(a.spec.writeOnly ? { write_only: true } : {}),
-    };
-  }
-  return { version: 0, block: { attributes, description: b.spec.description, description_kind: 'plain' } };
-}
-
-/** The provider schema document, as `tofu providers schema -json` would print it. */
-export function providerSchemaDocument(): Record<string, unknown> {
-  const resource_schemas: Record<string, unknown> = {};
-  for (const [k, b] of resourceBlocks) resource_schemas[k] = jsonBlock(b);
-  const data_source_schemas: Record<string, unknown> = {};
-  for (const [k, b] of dataSourceBlocks) data_source_schemas[k] = jsonBlock(b);
-  return {
-    format_version: '1.0',
-    provider_schemas: { [PROVIDER_FQPN]: { provider: jsonBlock(providerBlock), resource_schemas, data_source_schemas } },
-    provider_versions: { [PROVIDER_FQPN]: PROVIDER_VERSION },
-  };
-}
 
 /**
  * The generator's output predates `noImplicitOverride` (on in this repo's strict tsconfig):
@@ -67,7 +38,7 @@ export async function generateInto(outDir: string): Promise<string[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { CodeMaker, TerraformProviderGenerator } = require('@cdktf/provider-generator') as typeof import('@cdktf/provider-generator');
   const code = new CodeMaker();
-  const gen = new TerraformProviderGenerator(code, providerSchemaDocument() as never);
+  const gen = new TerraformProviderGenerator(code, providerSchemaJson({ providerVersion: PROVIDER_VERSION }) as never);
   gen.generateAll();
   const tmp = mkdtempSync(join(tmpdir(), 'tessera-cdktf-gen-'));
   try {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RunningComposer, startComposer } from '../../provider/composer';
+import { schema } from '../../provider/schema';
 import { type CtyValue, containsUnknown, isUnknown, unknown } from '../../provider/terraform/cty';
 import { ProviderProcess } from './harness';
 
@@ -341,4 +342,20 @@ test('unknown values survive UpgradeResourceState and the JSON state path', asyn
   expect(up.diagnostics).toEqual([]);
   expect(await p.value('tessera_cluster', up.upgraded_state)).toEqual(st);
   expect(isUnknown(unknown)).toBe(true);
+});
+
+test('resource schemas carry schema.json version; state of version 0 and of the current one upgrades, newer is refused', async () => {
+  const served = (await p.call('GetProviderSchema', {})) as { resource_schemas: Record<string, { version: number }> };
+  expect(schema.version).toBeGreaterThan(0);
+  for (const [type, s] of Object.entries(served.resource_schemas)) expect([type, Number(s.version)]).toEqual([type, schema.version]);
+  const st = await p.object('tessera_cluster', { id: 'cl-v', name: 'v', servers: ['k1'], network_transports_allowed: [], owner: 'o' });
+  const upgrade = (version: number) => p.call('UpgradeResourceState', { type_name: 'tessera_cluster', version, raw_state: { json: Buffer.from(JSON.stringify(st)) } });
+  for (const version of [0, schema.version]) {
+    const up = await upgrade(version);
+    expect(up.diagnostics).toEqual([]);
+    expect(await p.value('tessera_cluster', up.upgraded_state)).toEqual(st);
+  }
+  const newer = await upgrade(schema.version + 1);
+  expect(newer.diagnostics).toEqual([expect.objectContaining({ severity: 1, summary: 'Unsupported state version' })]);
+  expect(newer.upgraded_state).toBeNull();
 });

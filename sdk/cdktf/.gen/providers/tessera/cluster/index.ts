@@ -8,13 +8,13 @@ import * as cdktf from 'cdktf';
 
 export interface ClusterConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Unique cluster name: lower-case letters, digits and '-', at most 63 characters.
+  * Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#name Cluster#name}
   */
   readonly name: string;
   /**
-  * Names of the inventory servers that are members of the cluster.
+  * Names of the inventory servers that are members of the cluster. Default: [].
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#servers Cluster#servers}
   */
@@ -26,7 +26,7 @@ export interface ClusterConfig extends cdktf.TerraformMetaArguments {
   */
   readonly keyPolicy?: string;
   /**
-  * Default transports for the cluster's volumes; empty means any.
+  * Default transports for the cluster's volumes; empty means any. Default: []. One of: "roce", "nvmetcp", "iscsi".
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#network_transports_allowed Cluster#network_transports_allowed}
   */

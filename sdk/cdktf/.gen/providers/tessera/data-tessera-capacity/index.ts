@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface DataTesseraCapacityConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Volume type to size.
+  * Volume type to size. Default: "hdd". One of: "hdd", "ssd", "slice".
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#type DataTesseraCapacity#type}
   */
@@ -20,61 +20,61 @@ export interface DataTesseraCapacityConfig extends cdktf.TerraformMetaArguments 
   */
   readonly rpm?: number;
   /**
-  * Size mirrored volumes.
+  * Size mirrored volumes. Default: false.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#redundancy DataTesseraCapacity#redundancy}
   */
   readonly redundancy?: boolean | cdktf.IResolvable;
   /**
-  * Allow RAID10 across drives.
+  * Allow RAID10 across drives. Default: true.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#striping DataTesseraCapacity#striping}
   */
   readonly striping?: boolean | cdktf.IResolvable;
   /**
-  * Most drives per array.
+  * Most drives per array. Default: 16.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#raid_max_drives DataTesseraCapacity#raid_max_drives}
   */
   readonly raidMaxDrives?: number;
   /**
-  * Mirror halves in different storage groups.
+  * Mirror halves in different storage groups. Default: true.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#sg_resiliency DataTesseraCapacity#sg_resiliency}
   */
   readonly sgResiliency?: boolean | cdktf.IResolvable;
   /**
-  * Mirror halves in different enclosures.
+  * Mirror halves in different enclosures. Default: true.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#jbod_resiliency DataTesseraCapacity#jbod_resiliency}
   */
   readonly jbodResiliency?: boolean | cdktf.IResolvable;
   /**
-  * Every member drive must carry all of these tags.
+  * Every member drive must carry all of these tags. Default: [].
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#required_tags DataTesseraCapacity#required_tags}
   */
   readonly requiredTags?: string[];
   /**
-  * No member drive may carry any of these tags.
+  * No member drive may carry any of these tags. Default: [].
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#excluded_tags DataTesseraCapacity#excluded_tags}
   */
   readonly excludedTags?: string[];
   /**
-  * Take drives only from these storage groups; empty means any.
+  * Take drives only from these storage groups; empty means any. Default: [].
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#storage_group DataTesseraCapacity#storage_group}
   */
   readonly storageGroup?: string[];
   /**
-  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi).
+  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi".
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#network_transports_allowed DataTesseraCapacity#network_transports_allowed}
   */
   readonly networkTransportsAllowed?: string[];
   /**
-  * false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed.
+  * false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: false.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#soft_domains DataTesseraCapacity#soft_domains}
   */

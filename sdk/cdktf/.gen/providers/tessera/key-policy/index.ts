@@ -8,7 +8,7 @@ import * as cdktf from 'cdktf';
 
 export interface KeyPolicyConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Unique policy name.
+  * Unique policy name. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#name KeyPolicy#name}
   */
@@ -32,13 +32,13 @@ export interface KeyPolicyConfig extends cdktf.TerraformMetaArguments {
   */
   readonly secretWoVersion?: number;
   /**
-  * dm-crypt cipher.
+  * dm-crypt cipher. Default: "aes-xts-plain64". One of: "aes-xts-plain64". Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#cipher KeyPolicy#cipher}
   */
   readonly cipher?: string;
   /**
-  * Key size in bits (512 for AES-256 in XTS mode).
+  * Key size in bits (512 for AES-256 in XTS mode). Default: 512. One of: 256, 512. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#key_size_bits KeyPolicy#key_size_bits}
   */

@@ -8,13 +8,13 @@ import * as cdktf from 'cdktf';
 
 export interface SliceConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Id of the cluster the slice belongs to.
+  * Id of the cluster the slice belongs to. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#cluster Slice#cluster}
   */
   readonly cluster: string;
   /**
-  * Slice name, unique within its cluster.
+  * Slice name, unique within its cluster. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#name Slice#name}
   */
@@ -26,31 +26,31 @@ export interface SliceConfig extends cdktf.TerraformMetaArguments {
   */
   readonly sizeGib: number;
   /**
-  * Every member drive must carry all of these tags.
+  * Every member drive must carry all of these tags. Default: []. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#required_tags Slice#required_tags}
   */
   readonly requiredTags?: string[];
   /**
-  * No member drive may carry any of these tags.
+  * No member drive may carry any of these tags. Default: []. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#excluded_tags Slice#excluded_tags}
   */
   readonly excludedTags?: string[];
   /**
-  * Take drives only from these storage groups; empty means any.
+  * Take drives only from these storage groups; empty means any. Default: []. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#storage_group Slice#storage_group}
   */
   readonly storageGroup?: string[];
   /**
-  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi).
+  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi". Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#network_transports_allowed Slice#network_transports_allowed}
   */
   readonly networkTransportsAllowed?: string[];
   /**
-  * false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed.
+  * false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: false. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#soft_domains Slice#soft_domains}
   */

@@ -8,73 +8,73 @@ import * as cdktf from 'cdktf';
 
 export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Id of the cluster the volume belongs to.
+  * Id of the cluster the volume belongs to. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#cluster Volume#cluster}
   */
   readonly cluster: string;
   /**
-  * Volume name, unique within its cluster: lower-case letters, digits and '-'.
+  * Volume name, unique within its cluster: lower-case letters, digits and '-'. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#name Volume#name}
   */
   readonly name: string;
   /**
-  * hdd or ssd take whole drives; slice takes a 1 GiB-aligned extent of an SSD.
+  * hdd or ssd take whole drives; slice takes a 1 GiB-aligned extent of an SSD. Default: "hdd". One of: "hdd", "ssd", "slice". Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#type Volume#type}
   */
   readonly type?: string;
   /**
-  * Requested size in GiB. Slice volumes grow in place; shrinking is refused.
+  * Requested size in GiB. Slice volumes grow in place; shrinking is refused. In place when type is slice; otherwise replaces.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#size_gib Volume#size_gib}
   */
   readonly sizeGib: number;
   /**
-  * Minimum drive rpm; hdd only.
+  * Minimum drive rpm; hdd only. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#rpm Volume#rpm}
   */
   readonly rpm?: number;
   /**
-  * Filesystem to create; none gives a raw block device.
+  * Filesystem to create; none gives a raw block device. Default: "ext4". One of: "ext4", "xfs", "none". Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#fs_type Volume#fs_type}
   */
   readonly fsType?: string;
   /**
-  * When no single drive fits, build RAID10 over an even number of drives. Not used for slices.
+  * When no single drive fits, build RAID10 over an even number of drives. Not used for slices. Default: true. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#striping Volume#striping}
   */
   readonly striping?: boolean | cdktf.IResolvable;
   /**
-  * Mirror the volume (RAID1, or RAID10 when striped) so it survives a drive failure.
+  * Mirror the volume (RAID1, or RAID10 when striped) so it survives a drive failure. Default: false. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#redundancy Volume#redundancy}
   */
   readonly redundancy?: boolean | cdktf.IResolvable;
   /**
-  * Most drives a RAID array may use.
+  * Most drives a RAID array may use. Default: 16. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#raid_max_drives Volume#raid_max_drives}
   */
   readonly raidMaxDrives?: number;
   /**
-  * true: mirror halves must sit in different storage groups or creation fails. false: best effort.
+  * true: mirror halves must sit in different storage groups or creation fails. false: best effort. Default: true. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#sg_resiliency Volume#sg_resiliency}
   */
   readonly sgResiliency?: boolean | cdktf.IResolvable;
   /**
-  * true: mirror halves must sit in different enclosures or creation fails. false: best effort.
+  * true: mirror halves must sit in different enclosures or creation fails. false: best effort. Default: true. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#jbod_resiliency Volume#jbod_resiliency}
   */
   readonly jbodResiliency?: boolean | cdktf.IResolvable;
   /**
-  * Encrypt with LUKS2 under a key derived from the key policy's secret.
+  * Encrypt with LUKS2 under a key derived from the key policy's secret. Default: false. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#encrypt Volume#encrypt}
   */
@@ -86,49 +86,49 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly keyPolicy?: string;
   /**
-  * Every member drive must carry all of these tags.
+  * Every member drive must carry all of these tags. Default: []. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#required_tags Volume#required_tags}
   */
   readonly requiredTags?: string[];
   /**
-  * No member drive may carry any of these tags.
+  * No member drive may carry any of these tags. Default: []. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#excluded_tags Volume#excluded_tags}
   */
   readonly excludedTags?: string[];
   /**
-  * Take drives only from these storage groups; empty means any.
+  * Take drives only from these storage groups; empty means any. Default: []. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#storage_group Volume#storage_group}
   */
   readonly storageGroup?: string[];
   /**
-  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi).
+  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi". Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#network_transports_allowed Volume#network_transports_allowed}
   */
   readonly networkTransportsAllowed?: string[];
   /**
-  * false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed.
+  * false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: false. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#soft_domains Volume#soft_domains}
   */
   readonly softDomains?: boolean | cdktf.IResolvable;
   /**
-  * Fail when the usable capacity would be below this many GiB.
+  * Fail when the usable capacity would be below this many GiB. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#min_volume_size Volume#min_volume_size}
   */
   readonly minVolumeSize?: number;
   /**
-  * Fail when the usable capacity would exceed this many GiB.
+  * Fail when the usable capacity would exceed this many GiB. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#max_volume_size Volume#max_volume_size}
   */
   readonly maxVolumeSize?: number;
   /**
-  * Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged.
+  * Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: "Delete". One of: "Delete", "Retain".
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#reclaim_policy Volume#reclaim_policy}
   */
