@@ -1,7 +1,9 @@
 // The composer's REST contract (/v1), shared by the composer, the agent, the resource handlers
-// and the CLI. Attribute names are schema.json's (camelCase). Types here are the wire shapes.
+// and the CLI. Attribute names are schema.json's (camelCase). Types here are the wire shapes;
+// the resources' schema.json attributes come from resources.generated.ts (`npm run gen`).
 import type { Inventory, Transport } from '../model/inventory';
-import type { Member, Placement, RaidLevel, VolumeType } from '../model/placement';
+import type { Placement, RaidLevel } from '../model/placement';
+import type { ClusterAttributes, KeyPolicyAttributes, SliceAttributes, VolumeAttributes } from './resources.generated';
 
 export const API_PREFIX = '/v1';
 
@@ -39,77 +41,34 @@ export interface ObjectMeta {
   updatedAt: string;
 }
 
-export interface Cluster extends ObjectMeta {
-  name: string;
-  servers: string[];
-  keyPolicy?: string;
-  networkTransportsAllowed: Transport[];
-}
+/** A cluster: its schema.json attributes (resources.generated.ts) plus the object metadata. */
+export type Cluster = ObjectMeta & ClusterAttributes;
 
 export type VolumeState = 'pending' | 'staged' | 'unstaged' | 'failed' | 'retained' | 'deleting';
 
-export interface Volume extends ObjectMeta {
-  cluster: string;
-  name: string;
-  type: VolumeType;
-  sizeGiB: number;
-  rpm?: number;
-  fsType: 'ext4' | 'xfs' | 'none';
-  striping: boolean;
-  redundancy: boolean;
-  raidMaxDrives: number;
-  sgResiliency: boolean;
-  jbodResiliency: boolean;
-  encrypt: boolean;
-  keyPolicy?: string;
-  softDomains: boolean;
-  requiredTags: string[];
-  excludedTags: string[];
-  storageGroup: string[];
-  networkTransportsAllowed: Transport[];
-  minVolumeSize?: number;
-  maxVolumeSize?: number;
-  reclaimPolicy: 'Delete' | 'Retain';
-  server?: string;
-  mountPath?: string;
-  // outputs
+/**
+ * What the composer knows beyond schema.json about a staged Volume or Slice: its outputs
+ * narrowed to the composer's own enums, and the agent's report.
+ */
+interface StagedObject {
   state: VolumeState;
-  raidLevel: RaidLevel;
-  members: Member[];
   transport: Transport;
-  capacityGiB: number;
+  /** Block device on the server; absent until the agent first reports it. */
   devicePath?: string;
   /** Observed state on the server, as the agent last reported it. */
   observed?: ObservedState;
 }
 
-export interface Slice extends ObjectMeta {
-  cluster: string;
-  name: string;
-  sizeGiB: number;
-  softDomains: boolean;
-  requiredTags: string[];
-  excludedTags: string[];
-  storageGroup: string[];
-  networkTransportsAllowed: Transport[];
-  server?: string;
-  state: VolumeState;
-  members: Member[];
-  transport: Transport;
-  capacityGiB: number;
-  devicePath?: string;
-  observed?: ObservedState;
+export interface Volume extends ObjectMeta, Omit<VolumeAttributes, keyof StagedObject>, StagedObject {
+  raidLevel: RaidLevel;
 }
 
-export interface KeyPolicy extends ObjectMeta {
-  name: string;
-  cipher: 'aes-xts-plain64';
-  keySizeBits: 256 | 512;
-  fingerprint: string;
-  version: number;
+export interface Slice extends ObjectMeta, Omit<SliceAttributes, keyof StagedObject>, StagedObject {}
+
+export interface KeyPolicy extends ObjectMeta, KeyPolicyAttributes {
   /** Rotation progress: volumes under the policy and how many run the current version. */
   rotation: { volumes: number; current: number; pending: string[] };
-  // `secret` is accepted on create/PATCH and NEVER returned.
+  // `secret` is accepted on create/PATCH and NEVER returned (schema.json marks it sensitive).
 }
 
 export interface DryRunResponse {

@@ -1,6 +1,8 @@
 // schema.json -> the typed Pulumi SDK surface: args (inputs) and outputs interfaces per
 // resource, and the pulumi.dynamic.Resource classes with one declared Output per attribute.
-import { AttributeSpec, AttributeType, BlockSpec, schema } from '../../provider/schema';
+import { AttributeSpec, BlockSpec, schema } from '../../provider/schema';
+import { API_TYPES_PATH, apiFields, sharedObjectType, sharedObjectTypeNames } from './api-types';
+import { alwaysSet, doc, objectElement, objectTypeName, terraformOnly, tsType } from './ts-render';
 import { GENERATED_HEADER, GeneratedFile } from './types';
 
 export const PULUMI_TYPES_PATH = 'sdk/pulumi/types.generated.ts';
@@ -8,59 +10,29 @@ export const PULUMI_RESOURCES_PATH = 'sdk/pulumi/resources.generated.ts';
 /** The module part of the resources' type tokens: pulumi-nodejs:dynamic/tessera:Volume. */
 export const PULUMI_MODULE = 'tessera';
 
-/** Terraform-only attributes: write-only values and their version counters (Pulumi has secrets). */
-function terraformOnly(spec: BlockSpec, field: string): boolean {
-  const a = spec.attributes[field];
-  return !!a.writeOnly || (field.endsWith('Version') && !!spec.attributes[field.slice(0, -'Version'.length)]?.writeOnly);
-}
-
 function pulumiInputs(spec: BlockSpec): [string, AttributeSpec][] {
   return Object.entries(spec.attributes).filter(([f, a]) => (a.required || a.optional) && !terraformOnly(spec, f));
 }
 
-function objectTypeName(kind: string, field: string): string {
-  return `${kind}${field[0].toUpperCase()}${field.slice(1).replace(/s$/, '')}`;
-}
-
-/** A TypeScript type for a value (plain) or an input (every level wrapped in pulumi.Input). */
-function tsType(t: AttributeType, a: AttributeSpec, kind: string, field: string, input: boolean): string {
-  const wrap = (s: string) => (input ? `pulumi.Input<${s}>` : s);
-  if (t === 'string') return wrap(a.allowed ? a.allowed.map((v) => JSON.stringify(v)).join(' | ') : 'string');
-  if (t === 'integer') return wrap(a.allowed ? a.allowed.join(' | ') : 'number');
-  if (t === 'boolean') return wrap('boolean');
-  if ('list' in t) {
-    const elem = tsType(t.list, a, kind, field, input);
-    return wrap(`${elem.includes('|') ? `(${elem})` : elem}[]`);
-  }
-  return wrap(objectTypeName(kind, field));
-}
-
-function doc(a: AttributeSpec, indent: string, resource: BlockSpec): string {
-  const lines = [a.description];
-  if (a.default !== undefined) lines.push(`Default: \`${JSON.stringify(a.default)}\`.`);
-  if (a.min !== undefined || a.max !== undefined) lines.push(`Range: ${a.min ?? '-inf'}..${a.max ?? 'inf'}.`);
-  if (a.update === 'replace' && !a.inPlaceWhen && (a.required || a.optional)) lines.push(`Changing it replaces the ${resource.kind}.`);
-  if (a.inPlaceWhen) lines.push(`Updated in place when ${Object.entries(a.inPlaceWhen).map(([k, v]) => `${k} is ${v.join('/')}`).join(' and ')}; otherwise replaces the ${resource.kind}.`);
-  if (a.sensitive) lines.push('Secret: kept encrypted in the Pulumi state.');
-  return `${indent}/** ${lines.join(' ')} */\n`;
-}
-
+/** Object element types: the hand-written type the wire contract uses, under the Pulumi name. */
 function objectTypes(spec: BlockSpec): string[] {
   const out: string[] = [];
   for (const [field, a] of Object.entries(spec.attributes)) {
-    const inner = typeof a.type === 'object' && 'list' in a.type ? a.type.list : a.type;
-    if (typeof inner === 'object' && 'object' in inner) {
-      const name = objectTypeName(spec.kind, field);
-      if (out.some((s) => s.includes(`interface ${name} `))) continue;
-      const members = Object.entries(inner.object).map(([k, t]) => `  ${k}: ${t === 'integer' ? 'number' : t};`);
-      out.push(`/** One element of ${spec.kind}.${field}. */\nexport interface ${name} {\n${members.join('\n')}\n}\n`);
-    }
+    if (!objectElement(a)) continue;
+    const name = objectTypeName(spec.kind, field);
+    if (out.some((s) => s.includes(`type ${name} `))) continue;
+    out.push(`/** One element of ${spec.kind}.${field} (schema.json's shape, checked in ${API_TYPES_PATH}). */\nexport type ${name} = ${sharedObjectType(spec.kind, field)};\n`);
   }
   return out;
 }
 
 export function pulumiTypes(): string {
-  const parts = [`// ${GENERATED_HEADER}\nimport type * as pulumi from '@pulumi/pulumi';\n`];
+  const kinds = Object.values(schema.resources).map((s) => s.kind);
+  const parts = [
+    `// ${GENERATED_HEADER}\nimport type * as pulumi from '@pulumi/pulumi';\n` +
+      `import type { ${sharedObjectTypeNames().join(', ')} } from '../../provider/model/placement';\n` +
+      `import type { ${kinds.map((k) => `${k}Attributes`).join(', ')} } from '../../${API_TYPES_PATH.replace(/\.ts$/, '')}';\n`,
+  ];
   for (const spec of Object.values(schema.resources)) {
     parts.push(...objectTypes(spec));
     const args = pulumiInputs(spec)
@@ -72,9 +44,12 @@ export function pulumiTypes(): string {
         return `${doc(a, '  ', spec)}  ${field}${optional}: ${tsType(a.type, a, spec.kind, field, true)};`;
       });
     parts.push(`/** Inputs of a ${spec.kind}. ${spec.description} */\nexport interface ${spec.kind}Args {\n${args.join('\n')}\n}\n`);
+    // The wire attributes come from the API types; Outputs add what Pulumi state also holds.
+    const wire = new Set(apiFields(spec).map(([f]) => f));
     const outs = outputFields(spec)
+      .filter(([field]) => !wire.has(field))
       .map(([field, a]) => `${doc(a, '  ', spec)}  ${field}${alwaysSet(a) ? '' : '?'}: ${tsType(a.type, a, spec.kind, field, false)};`);
-    parts.push(`/** State of a ${spec.kind} as the composer reports it. */\nexport interface ${spec.kind}Outputs {\n${outs.join('\n')}\n}\n`);
+    parts.push(`/** State of a ${spec.kind} as the composer reports it. */\nexport interface ${spec.kind}Outputs extends ${spec.kind}Attributes {\n${outs.join('\n')}\n}\n`);
   }
   // Data sources: plain (not Input) arguments and the full result.
   for (const spec of Object.values(schema.dataSources)) {
@@ -89,11 +64,6 @@ export function pulumiTypes(): string {
   return parts.join('\n');
 }
 
-/** Outputs always present once created: required, defaulted or composer-computed. */
-function alwaysSet(a: AttributeSpec): boolean {
-  return !!(a.required || a.default !== undefined || a.computed);
-}
-
 function outputFields(spec: BlockSpec): [string, AttributeSpec][] {
   return Object.entries(spec.attributes).filter(([field]) => field !== 'id' && !terraformOnly(spec, field));
 }
@@ -105,7 +75,7 @@ export function pulumiResources(): string {
     `import * as pulumi from '@pulumi/pulumi';`,
     `import { dynamicResourceProps, dynamicResourceOptions, providerFor } from './runtime';`,
     `import type { ${kinds.map((k) => `${k}Args, ${k}Outputs`).join(', ')} } from './types.generated';`,
-    `import type { ${Object.values(schema.resources).flatMap((s) => objectTypes(s).map((o) => /interface (\w+)/.exec(o)![1])).join(', ')} } from './types.generated';`,
+    `import type { ${Object.values(schema.resources).flatMap((s) => objectTypes(s).map((o) => /type (\w+) =/.exec(o)![1])).join(', ')} } from './types.generated';`,
     '',
   ];
   for (const [type, spec] of Object.entries(schema.resources)) {
