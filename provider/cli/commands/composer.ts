@@ -1,6 +1,23 @@
 // `tessera composer start`: run a composer in this process until SIGINT/SIGTERM.
 import { type Command, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import { startComposer } from '../../composer';
+
+/** Reads a PEM file named by a flag; a missing file or bad content is an error naming the flag. */
+function readPem(flag: string, file: string, check: (pem: Buffer) => unknown, what: string): void {
+  let pem: Buffer;
+  try {
+    pem = fs.readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--${flag} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  try {
+    check(pem);
+  } catch {
+    throw new UsageError(`--${flag} ${file}: not a PEM ${what}`);
+  }
+}
 
 export const commands: Command[] = [
   {
@@ -20,6 +37,12 @@ export const commands: Command[] = [
       const tlsCert = flagString(args, 'tls-cert');
       const tlsKey = flagString(args, 'tls-key');
       if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+      if (tlsCert && tlsKey) {
+        readPem('tls-cert', tlsCert, (pem) => new crypto.X509Certificate(pem), 'certificate');
+        readPem('tls-key', tlsKey, (pem) => crypto.createPrivateKey(pem), 'private key');
+      }
+      const advertise = flagString(args, 'advertise');
+      if (advertise !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(advertise)) throw new UsageError(`--advertise: must be an http(s) URL, got "${advertise}"`);
       const sync = flagString(args, 'sqlite-synchronous', 'full');
       if (sync !== 'full' && sync !== 'normal') throw new UsageError('--sqlite-synchronous: full or normal');
       const grace = flagInt(args, 'heartbeat-grace-seconds', 15) as number;
@@ -29,7 +52,7 @@ export const commands: Command[] = [
         tokens,
         inventory: flagString(args, 'inventory'),
         listen: flagString(args, 'listen', '127.0.0.1:7420'),
-        advertiseUrl: flagString(args, 'advertise'),
+        advertiseUrl: advertise,
         masterKeyFile: flagString(args, 'master-key-file'),
         masterKeyEnv: flagString(args, 'master-key-env'),
         tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey } : undefined,
