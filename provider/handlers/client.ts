@@ -2,7 +2,10 @@
 // providers. Retries with exponential back-off on 503 (honouring Retry-After, following the
 // leader's address on not_leader) and on connection errors, so a leader change or a composer
 // restart never fails a `pulumi up`. problem+json answers become ComposerError.
-import axios, { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import * as https from 'node:https';
+import { Readable, Transform } from 'node:stream';
+import * as tls from 'node:tls';
+import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { ComposerError, ConnectionConfig } from './types';
 
 /** About 30 s of retrying in all: more than a leader failover takes (DESIGN: within 5 s). */
@@ -18,6 +21,60 @@ export interface RequestOptions {
   accept?: number[];
   /** Override the configured number of attempts (e.g. 2 for an optional plan-time check). */
   attempts?: number;
+  /** A large body streamed with progress; re-opened for every attempt. Replaces `body`. */
+  upload?: UploadBody;
+  /** Per-attempt timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface UploadBody {
+  /** Exact byte length of what open() yields (sent as content-length). */
+  length: number;
+  /** A fresh stream of the body, called once per attempt. */
+  open: () => Readable;
+  contentType?: string;
+  /** Called with 0 when an attempt starts, then as chunks are handed to the socket. */
+  onProgress?: (sentBytes: number, totalBytes: number) => void;
+}
+
+const UPLOAD_CHUNK = 64 * 1024;
+
+/** A body factory over a Buffer, handing it out in chunks as the socket asks for them. */
+export function bufferUpload(body: Buffer, contentType = 'application/json', onProgress?: UploadBody['onProgress']): UploadBody {
+  return {
+    length: body.length,
+    contentType,
+    onProgress,
+    open() {
+      let at = 0;
+      return new Readable({
+        highWaterMark: UPLOAD_CHUNK,
+        read() {
+          if (at >= body.length) return void this.push(null);
+          const chunk = body.subarray(at, at + UPLOAD_CHUNK);
+          at += chunk.length;
+          this.push(chunk);
+        },
+      });
+    },
+  };
+}
+
+/** The upload's stream for one attempt, counting bytes as they pass on towards the socket. */
+function countedStream(upload: UploadBody): Readable {
+  let sent = 0;
+  upload.onProgress?.(0, upload.length);
+  const source = upload.open();
+  const counter = new Transform({
+    highWaterMark: UPLOAD_CHUNK,
+    transform(chunk: Buffer, _enc, done) {
+      sent += chunk.length;
+      upload.onProgress?.(sent, upload.length);
+      done(null, chunk);
+    },
+  });
+  source.on('error', (e) => counter.destroy(e));
+  return source.pipe(counter);
 }
 
 export interface ComposerResponse<T> {
@@ -93,6 +150,8 @@ export class ComposerClient {
       // No proxies from the environment: the composer is addressed directly.
       proxy: false,
       headers: { accept: 'application/json, application/problem+json' },
+      // A private CA is trusted by this client's own agent only (no process-wide state).
+      httpsAgent: config.ca ? new https.Agent({ ca: [...tls.rootCertificates, config.ca], keepAlive: true }) : undefined,
     });
   }
 
@@ -115,12 +174,15 @@ export class ComposerClient {
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
       let res: AxiosResponse;
       try {
-        res = await this.http.request({
-          method,
-          url: this.baseURL + url,
-          data: opts.body,
-          headers: this.config.token ? { authorization: `Bearer ${this.config.token}` } : {},
-        });
+        const headers: Record<string, string> = this.config.token ? { authorization: `Bearer ${this.config.token}` } : {};
+        const req: AxiosRequestConfig = { method, url: this.baseURL + url, data: opts.body, headers, timeout: opts.timeoutMs };
+        if (opts.upload) {
+          headers['content-type'] = opts.upload.contentType ?? 'application/json';
+          headers['content-length'] = String(opts.upload.length);
+          // Streamed as-is: no redirect buffering, no body size cap.
+          Object.assign(req, { data: countedStream(opts.upload), maxBodyLength: Infinity, maxRedirects: 0 });
+        }
+        res = await this.http.request(req);
       } catch (err) {
         const e = err as AxiosError;
         if (e.code && RETRYABLE_CODES.has(e.code)) {

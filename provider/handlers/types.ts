@@ -10,6 +10,8 @@ export interface ConnectionConfig {
   token: string;
   /** Retries with back-off on 503 / connection errors before giving up. */
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** PEM certificate(s) of a private CA trusted for https endpoints, besides the system roots. */
+  ca?: string;
 }
 
 export type Props = Record<string, unknown>;

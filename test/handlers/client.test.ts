@@ -3,6 +3,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ComposerClient, ComposerError, retryAfterMs } from '../../provider/handlers';
+import { bufferUpload } from '../../provider/handlers/client';
 
 function serve(handler: http.RequestListener, port = 0): Promise<{ url: string; server: http.Server; port: number }> {
   return new Promise((resolve) => {
@@ -149,4 +150,38 @@ describe('ComposerClient', () => {
     expect(retryAfterMs('soon')).toBeUndefined();
     expect(() => new ComposerClient({ endpoint: 'localhost:7420', token: '' })).toThrow(/endpoint: must be an http\(s\) URL/);
   });
+
+  it('streams an upload with progress, re-sending it to the leader a standby names', async () => {
+    const body = Buffer.alloc(300 * 1024, 'a');
+    const leader = await serve((req, res) => {
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ received: n, length: req.headers['content-length'] }));
+      });
+    });
+    const standby = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => problem(res, 503, { code: 'not_leader', leader: leader.url }));
+    });
+    try {
+      const progress: number[][] = [];
+      const client = new ComposerClient({ endpoint: standby.url, token: 't', retry: fast });
+      const upload = bufferUpload(body, 'application/json', (sent, total) => progress.push([sent, total]));
+      const res = await client.request<{ received: number; length: string }>('PUT', '/v1/inventory', { upload });
+      expect(res.data).toEqual({ received: body.length, length: String(body.length) });
+      expect(client.endpoint).toBe(leader.url);
+      // Two attempts, each from 0 to the full length in several steps.
+      const starts = progress.filter(([s]) => s === 0).length;
+      expect(starts).toBe(2);
+      expect(progress.filter(([s]) => s === body.length).length).toBe(2);
+      expect(progress.length).toBeGreaterThan(6);
+      expect(progress.every(([, t]) => t === body.length)).toBe(true);
+    } finally {
+      await close(standby.server);
+      await close(leader.server);
+    }
+  });
 });
+

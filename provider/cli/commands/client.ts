@@ -4,20 +4,15 @@
 // with a private CA: --ca-file / TESSERA_CA_FILE.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as https from 'node:https';
-import { Readable } from 'node:stream';
-import * as tls from 'node:tls';
-import axios from 'axios';
 import { type Command, type ParsedArgs, ProgressBar, UsageError, flagBool, flagString, table } from '../framework';
 import { parseInventory } from '../../inventory';
-import { ComposerClient, encodeQuery, problemToError } from '../../handlers/client';
-import { ComposerError } from '../../handlers/types';
+import { ComposerClient, bufferUpload, encodeQuery } from '../../handlers/client';
 
-/** Trust a private CA (as well as the system ones) for every HTTPS request of this CLI process. */
-function trustCaFile(args: ParsedArgs): void {
+/** The private CA to trust (as well as the system ones), from --ca-file or TESSERA_CA_FILE. */
+function caFrom(args: ParsedArgs): string | undefined {
   const flag = flagString(args, 'ca-file');
   const file = flag ?? process.env.TESSERA_CA_FILE;
-  if (!file) return;
+  if (!file) return undefined;
   const source = flag !== undefined ? '--ca-file' : 'TESSERA_CA_FILE';
   let pem: string;
   try {
@@ -30,12 +25,11 @@ function trustCaFile(args: ParsedArgs): void {
   } catch {
     throw new UsageError(`${source} ${file}: not a PEM certificate`);
   }
-  // axios uses Node's global HTTPS agent when none is given; its options reach every TLS connection.
-  https.globalAgent.options.ca = [...tls.rootCertificates, pem];
+  return pem;
 }
 
 function connect(args: ParsedArgs): ComposerClient {
-  trustCaFile(args);
+  const ca = caFrom(args);
   const endpoint = flagString(args, 'endpoint') ?? process.env.TESSERA_ENDPOINT;
   if (!endpoint) throw new UsageError('no composer: give --endpoint URL or set TESSERA_ENDPOINT');
   const tokenFile = flagString(args, 'token-file');
@@ -48,75 +42,7 @@ function connect(args: ParsedArgs): ComposerClient {
     }
   }
   if (!token) throw new UsageError('no token: give --token-file FILE or set TESSERA_TOKEN');
-  return new ComposerClient({ endpoint, token, retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 } });
-}
-
-/** The token connect() found, for the one request that does not go through ComposerClient. */
-function tokenOf(args: ParsedArgs): string {
-  const tokenFile = flagString(args, 'token-file');
-  return tokenFile ? fs.readFileSync(tokenFile, 'utf8').trim() : (process.env.TESSERA_TOKEN as string);
-}
-
-const UPLOAD_CHUNK = 64 * 1024;
-
-/**
- * PUT the inventory with a progress bar over the bytes sent. The body is a Buffer of known length
- * handed to the socket in chunks as it asks for them; ComposerClient has no progress hook, so this
- * one request uses axios directly (same token, same CA trust, problem+json errors alike).
- */
-async function uploadInventory(endpoint: string, token: string, body: Buffer, bar: () => ProgressBar): Promise<Record<string, unknown>> {
-  let url = endpoint;
-  let lastError: ComposerError | undefined;
-  // Like ComposerClient: a few tries on connection errors, and follow a standby to its leader.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-    const progress = bar();
-    let sent = 0;
-    progress.update(0);
-    const stream = new Readable({
-      read() {
-        if (sent >= body.length) {
-          process.stderr.write('sent; the composer is applying the inventory\n');
-          return void this.push(null);
-        }
-        const chunk = body.subarray(sent, sent + UPLOAD_CHUNK);
-        sent += chunk.length;
-        this.push(chunk);
-        progress.update(sent);
-      },
-    });
-    let res;
-    try {
-      res = await axios.request({
-        method: 'PUT',
-        url: `${url}/v1/inventory`,
-        data: stream,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(body.length), accept: 'application/json, application/problem+json' },
-        maxBodyLength: Infinity,
-        maxRedirects: 0,
-        proxy: false,
-        timeout: 300_000,
-        validateStatus: () => true,
-      });
-    } catch (err) {
-      // Never pass axios' error on: its config holds the token.
-      const e = err as { code?: string; message: string };
-      if (e.code === 'ECONNREFUSED' || e.code === 'ECONNRESET' || e.code === 'EPIPE') {
-        lastError = new ComposerError(`PUT /v1/inventory: cannot reach the composer at ${url} (${e.code})`, 0, 'unreachable');
-        continue;
-      }
-      throw new ComposerError(`PUT /v1/inventory: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? 'request_failed');
-    }
-    const problem = (res.data ?? {}) as { code?: string; leader?: string };
-    if (res.status === 503 && problem.code === 'not_leader' && typeof problem.leader === 'string' && /^https?:\/\//.test(problem.leader)) {
-      url = problem.leader.replace(/\/+$/, '');
-      lastError = problemToError('PUT', '/v1/inventory', res);
-      continue;
-    }
-    if (res.status < 200 || res.status >= 300) throw problemToError('PUT', '/v1/inventory', res);
-    return res.data as Record<string, unknown>;
-  }
-  throw lastError as ComposerError;
+  return new ComposerClient({ endpoint, token, ca, retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 } });
 }
 
 const out = (args: ParsedArgs, json: unknown, render: () => string) => {
@@ -162,7 +88,14 @@ export const commands: Command[] = [
       const drives = inv.storageGroups.reduce((n, g) => n + g.enclosures.reduce((m, e) => m + e.drives.length, 0), 0);
       phase(`valid: ${inv.storageGroups.length} storage groups, ${drives} drives, ${inv.servers.length} servers`);
       const body = Buffer.from(JSON.stringify(inv));
-      const data = await uploadInventory(c.endpoint, tokenOf(args), body, () => new ProgressBar(`loading ${drives} drives`, body.length));
+      // A fresh bar per attempt (the client retries and follows the leader on its own).
+      let bar = new ProgressBar(`loading ${drives} drives`, body.length);
+      const upload = bufferUpload(body, 'application/json', (sent, total) => {
+        if (sent === 0) bar = new ProgressBar(`loading ${drives} drives`, total);
+        bar.update(sent);
+        if (sent === total) phase('sent; the composer is applying the inventory');
+      });
+      const { data } = await c.request<Record<string, unknown>>('PUT', '/v1/inventory', { upload, timeoutMs: 300_000 });
       out(args, data, () => `inventory loaded: ${(data.storageGroups as string[]).length} storage groups, ${data.enclosureCount} enclosures, ${data.driveCount} drives, ${(data.servers as string[]).length} servers (revision ${data.revision})`);
     },
   },
