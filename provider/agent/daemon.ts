@@ -220,15 +220,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       await report(id, { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion });
       log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length });
     } catch (e) {
-      if (e instanceof AgentCrash) {
-        runner.dead = e; // the "process" is gone: other in-flight volumes run nothing more
-        throw e;
-      }
-      failedAt.set(id, Date.now());
-      const step = e instanceof StepError ? e.step : 'stage';
-      const error = e instanceof StepError ? e.stderr : (e as Error).message;
-      log('stage failed', { volumeId: id, step, error });
-      await report(id, { state: 'failed', generation: a.generation, step, error });
+      await failed(id, 'stage', a.generation, e);
     }
   }
 
@@ -246,16 +238,21 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       notify();
       log('unstaged', { volumeId: id });
     } catch (e) {
-      if (e instanceof AgentCrash) {
-        runner.dead = e; // the "process" is gone: other in-flight volumes run nothing more
-        throw e;
-      }
-      failedAt.set(id, Date.now());
-      const step = e instanceof StepError ? e.step : 'unstage';
-      const error = e instanceof StepError ? e.stderr : (e as Error).message;
-      log('unstage failed', { volumeId: id, step, error });
-      await report(id, { state: 'failed', generation: rec.assignment.generation, step, error });
+      await failed(id, 'unstage', rec.assignment.generation, e);
     }
+  }
+
+  /** A failed stage/unstage: an injected crash ends the agent; anything else is reported and retried later. */
+  async function failed(id: string, op: 'stage' | 'unstage', generation: number, e: unknown): Promise<void> {
+    if (e instanceof AgentCrash) {
+      runner.dead = e; // the "process" is gone: other in-flight volumes run nothing more
+      throw e;
+    }
+    failedAt.set(id, Date.now());
+    const step = e instanceof StepError ? e.step : op;
+    const error = e instanceof StepError ? e.stderr : (e as Error).message;
+    log(`${op} failed`, { volumeId: id, step, error });
+    await report(id, { state: 'failed', generation, step, error });
   }
 
   /** One pass: unstage what is no longer wanted, converge what is new, changed, or due a retry. */
