@@ -12,6 +12,7 @@
 //   /tessera/assign/<server>/<id>              Assignment: what the agent of <server> must stage
 //   /tessera/servers/<name>                    registered agent facts
 //   /tessera/election/composer                 leader election key (provider/store/leader.ts; value = leader's URL), on a lease
+//   /tessera/fence/writes                      write barrier: every leader txn compares its modRevision (commit.ts)
 import * as crypto from 'node:crypto';
 import type { ResourceKind } from '../api/contract';
 
@@ -21,6 +22,8 @@ export const INVENTORY_BLOBS = '/tessera/inventory/blobs/';
 export const ELECTION_PREFIX = '/tessera/election/';
 export const ELECTION_NAME = 'composer';
 export const ELECTION_KEY = `${ELECTION_PREFIX}${ELECTION_NAME}`;
+/** The write barrier (./commit.ts): written only by the leader. */
+export const BARRIER_KEY = '/tessera/fence/writes';
 
 export const RESOURCE_KINDS: ResourceKind[] = ['clusters', 'volumes', 'slices', 'key-policies'];
 

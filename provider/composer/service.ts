@@ -27,6 +27,7 @@ import type { Inventory, Transport } from '../model/inventory';
 import type { CapacityQuery, Placement, PlacementRequest } from '../model/placement';
 import { diffInputs, FieldFailure, inputNames, validateInput } from '../schema';
 import type { Compare, Store } from '../store/store';
+import { CommitNotApplied, CommitRefused, Committer, CommitUncertain, type Fencing } from './commit';
 import { INVENTORY_BLOBS, INVENTORY_CURRENT, keys, newId, newOpId } from './layout';
 import type { Logger } from './log';
 import { KeyedMutex, RwGate } from './mutex';
@@ -45,14 +46,8 @@ import {
   yieldToEventLoop,
 } from './state';
 
-export interface Fencing {
-  /** Is this replica the one writer? */
-  isLeader(): boolean;
-  /** Compare that holds only while we lead (added to every write txn). */
-  fence(): Compare[];
-  /** The leader's advertised URL, for not_leader answers. */
-  leaderAddress(): string | undefined;
-}
+
+export type { Fencing } from './commit';
 
 export interface ServiceOptions {
   store: Store;
@@ -84,12 +79,12 @@ export type CreateResult<T> = { status: 200 | 201; body: T } | { status: 200; bo
 const now = () => new Date().toISOString();
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-/** A failed store call whose outcome is unknown: the in-memory view must be rebuilt. */
-class UncertainCommit extends Error {}
 
 export class ComposerService {
   state: ComposerState;
   private readonly locks = new KeyedMutex();
+  /** Fenced transactions and their outcomes (./commit.ts). */
+  private readonly committer: Committer;
   private readonly gate = new RwGate();
   private readonly heartbeats = new Map<string, number>();
   /** Operations a request of this process is still driving: the reconciler leaves them alone. */
@@ -103,6 +98,7 @@ export class ComposerService {
 
   constructor(private readonly opts: ServiceOptions, state: ComposerState) {
     this.state = state;
+    this.committer = new Committer(opts.store, opts.fencing, opts.log);
   }
 
   get store(): Store {
@@ -133,6 +129,12 @@ export class ComposerService {
     this.resyncing = this.gate
       .exclusive(async () => {
         this.ready = false;
+        // A leader reloads after moving the write barrier: no transaction sent before the reload
+        // can land after it (./commit.ts).
+        if (this.opts.fencing.isLeader()) {
+          await this.committer.sync();
+          await this.committer.raiseBarrier();
+        }
         const fresh = await ComposerState.load(this.store, this.opts.engineFactory);
         fresh.onInventoryChanged = this.state.onInventoryChanged;
         this.state.wakeAll();
@@ -162,6 +164,7 @@ export class ComposerService {
       if (stored !== this.state.inventoryPointer?.blob) return await this.resyncUntilDone();
       await this.gate.exclusive(async () => {
         this.ready = false;
+        await this.committer.sync();
         this.checkMasterKey();
         this.leaderSince = Date.now();
         await this.reconcileLocked();
@@ -180,7 +183,7 @@ export class ComposerService {
     const blobs = new Set((await this.store.range(INVENTORY_BLOBS)).map((kv) => kv.key.slice(INVENTORY_BLOBS.length).split('/')[0]));
     for (const blob of blobs) {
       if (blob === current) continue;
-      await this.store.txn({ compare: this.opts.fencing.fence(), success: [{ type: 'deletePrefix', prefix: `${INVENTORY_BLOBS}${blob}/` }] });
+      await this.store.txn({ compare: this.committer.fence(), success: [{ type: 'deletePrefix', prefix: `${INVENTORY_BLOBS}${blob}/` }] });
       this.log.info('dropped the chunks of an unfinished inventory load', { blob });
     }
   }
@@ -272,40 +275,52 @@ export class ComposerService {
   }
 
   /**
-   * Commit writes atomically with the leader fence and the given compares. Applies them to the
-   * in-memory state on success. A refused compare is a conflict (409); an error whose outcome is
-   * unknown triggers a resync and answers 503.
+   * Commit writes atomically with the fence and the given compares (./commit.ts) and apply them
+   * to the in-memory state once applied. A refused compare is a conflict (409) or, when the
+   * leadership fence failed, not_leader; a write the store did not take answers 503; a write
+   * whose outcome stays unknown also reloads the state from the store before the next write.
    */
   private async commit(muts: Mut[], compares: Compare[] = []): Promise<number> {
-    let resp;
+    let revision: number;
     try {
-      resp = await this.store.txn({
-        compare: [...this.opts.fencing.fence(), ...compares],
-        success: muts.map((m) =>
-          m.value === undefined ? { type: 'delete' as const, key: m.key } : { type: 'put' as const, key: m.key, value: JSON.stringify(m.value) },
-        ),
-      });
+      revision = await this.committer.commit(muts, compares);
     } catch (e) {
-      this.log.error('store write failed; resynchronising', { error: (e as Error).message });
-      void this.resyncUntilDone();
-      throw new UncertainCommit((e as Error).message);
+      if (e instanceof CommitRefused) {
+        if (e.leaderLost) throw problems.notLeader(this.opts.fencing.leaderAddress());
+        throw new HttpProblem(409, 'conflict', 'the object changed concurrently; retry');
+      }
+      if (e instanceof CommitUncertain) {
+        this.log.error('store write outcome unknown; reloading from the store', { error: e.message });
+        this.ready = false;
+        void this.resyncUntilDone();
+      }
+      throw e;
     }
-    if (!resp.succeeded) {
-      if (!this.opts.fencing.isLeader() || this.opts.fencing.fence().length > 0 && !(await this.stillLeader()))
-        throw problems.notLeader(this.opts.fencing.leaderAddress());
-      throw new HttpProblem(409, 'conflict', 'the object changed concurrently; retry');
-    }
-    for (const m of muts) this.state.applyParsed(m.key, m.value, resp.revision);
-    return resp.revision;
+    for (const m of muts) this.state.applyParsed(m.key, m.value, revision);
+    return revision;
   }
 
-  private async stillLeader(): Promise<boolean> {
-    const fence = this.opts.fencing.fence();
-    for (const c of fence) {
-      const kv = await this.store.get(c.key);
-      if (!kv || (c.target === 'value' && kv.value !== c.value) || (c.target === 'modRevision' && kv.modRevision !== c.value)) return false;
+  /**
+   * A raw committer call under the exclusive gate (inventory switch), its outcome as an answer.
+   * An unknown outcome reloads the state once the gate is free again.
+   */
+  private async commitOrProblem(fn: () => Promise<number>): Promise<number> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof CommitRefused) {
+        if (e.leaderLost) throw problems.notLeader(this.opts.fencing.leaderAddress());
+        throw new HttpProblem(409, 'conflict', 'the inventory changed concurrently; retry');
+      }
+      if (e instanceof CommitUncertain || e instanceof CommitNotApplied) {
+        if (e instanceof CommitUncertain) {
+          this.ready = false;
+          setImmediate(() => void this.resyncUntilDone());
+        }
+        throw new HttpProblem(503, 'store_unavailable', `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
+      }
+      throw e;
     }
-    return true;
   }
 
   /** Run a mutation: leader check, shared gate, per-key lock, operation latency. */
@@ -315,7 +330,8 @@ export class ComposerService {
     try {
       return await this.gate.shared(() => this.locks.run(lockKey, fn));
     } catch (e) {
-      if (e instanceof UncertainCommit) throw new HttpProblem(503, 'store_unavailable', `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
+      if (e instanceof CommitUncertain || e instanceof CommitNotApplied)
+        throw new HttpProblem(503, 'store_unavailable', `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
       throw e;
     } finally {
       this.opts.observeOperation?.(kind, resource, Number(process.hrtime.bigint() - t0) / 1e9);
@@ -427,28 +443,29 @@ export class ComposerService {
       // Chunks first (invisible until the pointer moves), then the pointer in one fenced txn.
       const blob = `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
       const chunks = await inventoryChunks(inv);
-      for (let i = 0; i < chunks.length; i++) {
-        await this.store.txn({ compare: this.opts.fencing.fence(), success: [{ type: 'put', key: keys.inventoryChunk(blob, i), value: chunks[i] }] });
-      }
+      for (let i = 0; i < chunks.length; i++) await this.commitOrProblem(() => this.committer.commit([{ key: keys.inventoryChunk(blob, i), value: chunks[i] }]));
       const old = this.state.inventoryPointer;
       const op = this.newOp('update', 'clusters', 'inventory', { blob, drives: this.countDrives(inv) });
       const pointer = { blob, chunks: chunks.length, loadedAt: now() };
       const prevRev = this.state.modRevisions.get(INVENTORY_CURRENT);
-      const resp = await this.store.txn({
-        compare: [...this.opts.fencing.fence(), prevRev === undefined ? { key: INVENTORY_CURRENT, target: 'version', op: '=', value: 0 } : { key: INVENTORY_CURRENT, target: 'modRevision', op: '=', value: prevRev }],
-        success: [
-          { type: 'put', key: INVENTORY_CURRENT, value: JSON.stringify(pointer) },
-          { type: 'put', key: keys.op(op.id), value: JSON.stringify({ ...op, resource: 'inventory', state: 'done', finishedAt: now() }) },
-        ],
-      });
-      if (!resp.succeeded) throw problems.notLeader(this.opts.fencing.leaderAddress());
+      const opValue = { ...op, resource: 'inventory', state: 'done', finishedAt: now() };
+      const revision = await this.commitOrProblem(() =>
+        this.committer.commit(
+          [
+            { key: INVENTORY_CURRENT, value: pointer },
+            { key: keys.op(op.id), value: opValue },
+          ],
+          [prevRev === undefined ? { key: INVENTORY_CURRENT, target: 'version', op: '=', value: 0 } : { key: INVENTORY_CURRENT, target: 'modRevision', op: '=', value: prevRev }],
+        ),
+      );
       this.state.inventoryPointer = pointer;
       this.state.setInventory(inv);
       this.state.engine = engine;
-      this.state.applyParsed(keys.op(op.id), { ...op, resource: 'inventory', state: 'done', finishedAt: now() }, resp.revision);
-      this.state.modRevisions.set(INVENTORY_CURRENT, resp.revision);
-      if (old) await this.store.txn({ compare: [], success: [{ type: 'deletePrefix', prefix: `${INVENTORY_BLOBS}${old.blob}/` }] }).catch(() => undefined);
-      this.log.info('inventory loaded', { drives: this.countDrives(inv), servers: inv.servers.length, revision: resp.revision });
+      this.state.applyParsed(keys.op(op.id), opValue, revision);
+      this.state.modRevisions.set(INVENTORY_CURRENT, revision);
+      // Best effort: a leftover blob is dropped at the next take-over (dropOrphanInventoryBlobs).
+      if (old) await this.store.txn({ compare: this.committer.fence(), success: [{ type: 'deletePrefix', prefix: `${INVENTORY_BLOBS}${old.blob}/` }] }).catch(() => undefined);
+      this.log.info('inventory loaded', { drives: this.countDrives(inv), servers: inv.servers.length, revision });
       return this.inventorySummary();
     });
   }
@@ -771,7 +788,7 @@ export class ComposerService {
         await this.journaled(op, muts, [{ key: nameKey, target: 'version', op: '=', value: 0 }]);
       } catch (e) {
         // Refused: nothing was written. Uncertain: the resync rebuilds the engine from the store.
-        if (!(e instanceof UncertainCommit)) engine.release(id);
+        if (!(e instanceof CommitUncertain)) engine.release(id);
         throw e;
       }
       return { status: 201, body: this.toWire(kind, obj) as Volume };
@@ -918,7 +935,7 @@ export class ComposerService {
         if (moveFrom) await this.commit([...muts, { key: keys.op(op.id), value: op }], [this.revCompare(keys.object(kind, id))]);
         else await this.journaled(op, muts, [this.revCompare(keys.object(kind, id))]);
       } catch (e) {
-        if (grown && !(e instanceof UncertainCommit)) this.undoExtend(id);
+        if (grown && !(e instanceof CommitUncertain)) this.undoExtend(id);
         throw e;
       }
       return this.toWire(kind, updated) as Volume;

@@ -33,3 +33,19 @@ export class StoreClosedError extends Error {
     this.name = 'StoreClosedError';
   }
 }
+
+/**
+ * A write was sent and no answer came back (deadline, dropped reply, cut connection): it may have
+ * been applied, may be applied later, or not at all. Never retry it blindly; establish the outcome
+ * (docs/store.md, "Outcome unknown").
+ */
+export class OutcomeUnknownError extends Error {
+  readonly code = 'store_outcome_unknown';
+  constructor(
+    readonly what: string,
+    err: unknown,
+  ) {
+    super(`${what}: no answer from the store, outcome unknown: ${(err as Error)?.message ?? String(err)}`);
+    this.name = 'OutcomeUnknownError';
+  }
+}

@@ -2,13 +2,17 @@
 // so this is mostly a translation: compares and ops map one to one onto etcd's Txn, watch onto a
 // Watch stream, leases onto etcd leases.
 //
-// Failover: the client holds every endpoint; a call that fails on one member is retried on another
-// (etcd3's global retry policy, hosts shuffled, a per-host circuit breaker). Watches are our own
-// streams, resumed after any error from the first revision not yet delivered, so each event is
-// delivered exactly once across member failures.
+// Failover: the client holds every endpoint; a read that fails on one member is retried on another
+// (etcd3's global retry policy, hosts shuffled, a per-host circuit breaker). Writes are never
+// retried by the client: a transaction whose answer was lost may have been applied, and sending it
+// again would turn "applied" into "compare failed". They go through a second client with a
+// single-attempt policy and fail with OutcomeUnknownError, which the caller resolves (the composer:
+// provider/composer/commit.ts; docs/store.md "Outcome unknown"). Watches are our own streams,
+// resumed after any error from the first revision not yet delivered, so each event is delivered
+// exactly once across member failures.
 import { Etcd3, IOptions } from 'etcd3';
 import type * as RPC from 'etcd3/lib/rpc';
-import { CompactedError, LeaseNotFoundError, StoreClosedError, StoreRequestError } from './errors';
+import { CompactedError, LeaseNotFoundError, OutcomeUnknownError, StoreClosedError, StoreRequestError } from './errors';
 import type { Compare, KeyValue, Lease, Op, Store, TxnRequest, TxnResponse, WatchEvent, Watcher } from './store';
 import { checkKey, checkRevision, checkTtl, checkTxn, prefixEnd } from './validate';
 
@@ -85,6 +89,15 @@ function translateError(err: unknown, leaseId?: string): unknown {
   return err;
 }
 
+/**
+ * etcd3's global policy slot with one attempt and no retry: what a non-idempotent call needs.
+ * (The slot takes any object with cockatiel's execute(); the per-host circuit breaker stays, and a
+ * call it blocks is never sent.)
+ */
+const SINGLE_ATTEMPT = {
+  execute: <T>(fn: (ctx: { signal: AbortSignal; attempt: number }) => PromiseLike<T> | T) => Promise.resolve().then(() => fn({ signal: new AbortController().signal, attempt: 0 })),
+} as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+
 function callSafely(fn: () => void): void {
   try {
     fn();
@@ -131,7 +144,7 @@ export class EtcdStore implements Store {
         return { deadline: Date.now() + (isPrefixRange ? rangeTimeoutMs : callTimeoutMs) };
       },
     };
-    const store = new EtcdStore(new Etcd3(clientOptions), hosts);
+    const store = new EtcdStore(new Etcd3(clientOptions), new Etcd3({ ...clientOptions, faultHandling: { global: SINGLE_ATTEMPT } }), hosts);
     const deadline = Date.now() + (options.connectTimeoutMs ?? 10_000);
     for (;;) {
       try {
@@ -147,7 +160,14 @@ export class EtcdStore implements Store {
     }
   }
 
-  private constructor(readonly client: Etcd3, readonly endpoints: string[]) {}
+  /**
+   * `client` retries reads, watches and leases across members; `writer` sends each write once.
+   */
+  private constructor(
+    readonly client: Etcd3,
+    private readonly writer: Etcd3,
+    readonly endpoints: string[],
+  ) {}
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.assertOpen();
@@ -183,8 +203,12 @@ export class EtcdStore implements Store {
   async delete(key: string): Promise<boolean> {
     this.assertOpen();
     checkKey('key', key);
-    const res = await this.client.kv.deleteRange({ key: b(key) });
-    return Number(res.deleted) > 0;
+    try {
+      const res = await this.writer.kv.deleteRange({ key: b(key) });
+      return Number(res.deleted) > 0;
+    } catch (err) {
+      throw new OutcomeUnknownError(`delete ${key}`, err);
+    }
   }
 
   async txn(request: TxnRequest): Promise<TxnResponse> {
@@ -193,13 +217,15 @@ export class EtcdStore implements Store {
     const leaseOf = (ops: Op[]) => ops.map((o) => (o.type === 'put' ? o.lease : undefined)).find((l) => l !== undefined && l !== '0');
     let res: RPC.ITxnResponse;
     try {
-      res = await this.client.kv.txn({
+      res = await this.writer.kv.txn({
         compare: request.compare.map(toCompare),
         success: request.success.map(toRequestOp),
         failure: (request.failure ?? []).map(toRequestOp),
       });
     } catch (err) {
-      throw translateError(err, leaseOf(request.success) ?? leaseOf(request.failure ?? []));
+      const known = translateError(err, leaseOf(request.success) ?? leaseOf(request.failure ?? []));
+      if (known !== err) throw known; // etcd answered: refused, nothing applied
+      throw new OutcomeUnknownError('txn', err);
     }
     const results = (res.responses ?? []).map((r) => (r.response_range ? r.response_range.kvs.map(toKeyValue) : []));
     return { succeeded: res.succeeded, revision: Number(res.header.revision), results };
@@ -278,6 +304,7 @@ export class EtcdStore implements Store {
     for (const l of this.leases) l.release();
     this.leases.clear();
     this.client.close();
+    this.writer.close();
   }
 
   private assertOpen(): void {
