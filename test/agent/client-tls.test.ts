@@ -3,7 +3,7 @@
 // key; plain HTTP refused by the composer (403 tls_required, no key) and by the agent (an http://
 // composer) unless insecure-dev says otherwise; a client certificate presented; and a standby
 // naming a leader outside the configured endpoints never gets the token sent there.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -208,4 +208,32 @@ test('a standby naming a leader outside the configured endpoints: the agent does
   await both.heartbeat();
   expect(both.endpoint).toBe(leader.c.url);
   expect(seen).toEqual([]);
+});
+
+test('CLI: `tessera composer start --insecure-dev` on plain HTTP warns loudly at start', async () => {
+  const tokensFile = path.join(dir, 'tokens.json');
+  fs.writeFileSync(tokensFile, JSON.stringify({ tokens: TOKENS }));
+  const proc = spawn(BIN, ['composer', 'start', '--store', `sqlite:${path.join(dir, 'cli.db')}`, '--tokens', tokensFile, '--listen', '127.0.0.1:0', '--insecure-dev'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  closers.push(async () => void (proc.exitCode === null && proc.kill('SIGKILL')));
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`composer did not start: ${stderr.slice(-2000)}`)), 60_000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /^(\S+)\n/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  for (let i = 0; i < 100 && !stderr.includes('INSECURE'); i++) await new Promise((r) => setTimeout(r, 50));
+  const warning = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => /INSECURE/.test(l.msg));
+  expect(warning).toMatchObject({ level: 'warn' });
+  expect(warning.msg).toMatch(/--insecure-dev: volume keys are served over plain HTTP/);
+  proc.kill('SIGTERM');
+  await new Promise((r) => proc.once('exit', r));
 });
