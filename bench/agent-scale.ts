@@ -88,6 +88,8 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
     // One replica sharing its process with a thousand agents: a lease longer than any event-loop stall.
     leaseTtlSeconds: 30,
     log: () => undefined,
+    // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
+    insecureDev: true,
   });
   const ops = axios.create({ baseURL: composer.url, headers: { authorization: 'Bearer operator-token-bench-0123456789' } });
   const fabric = new SimulatedFabric();
@@ -99,6 +101,7 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
       agents.push(
         await startAgent({
           composer: composer.url,
+          insecureDev: true,
           token: `agent-token-${s.name}-0123456789`,
           server: s.name,
           backend: 'simulated',

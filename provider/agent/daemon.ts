@@ -27,10 +27,17 @@ export const AGENT_VERSION: string = (() => {
 })();
 
 export interface StartAgentOptions {
-  /** Composer base URL, e.g. http://127.0.0.1:7420. */
+  /** Composer base URL, e.g. https://composer-1:7420, or several HA replicas separated by commas. */
   composer: string;
   /** The agent token (role agent, scoped to `server`). Never logged. */
   token: string;
+  /** PEM of a private CA trusted for the composer's certificate (besides the system roots). */
+  ca?: string;
+  /** PEM client certificate and key, presented when the composer (or a proxy) asks for one. */
+  cert?: string;
+  key?: string;
+  /** Allow an http:// composer (keys in clear): development labs only; logged loudly at start. */
+  insecureDev?: boolean;
   /** The server this agent speaks for (its inventory name). */
   server: string;
   backend: BackendKind;
@@ -126,7 +133,11 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   }
   const runner = new KillableRunner(inner);
   const store: StateStore = o.state ?? (o.backend === 'simulated' && !o.stateDir ? new MemoryStateStore() : new FileStateStore(stateDir));
-  const client = new ComposerClient(o.composer, o.token, o.server);
+  // Refuses an http:// composer unless insecureDev (docs/agent.md, "Key channel").
+  const client = new ComposerClient({ composer: o.composer, token: o.token, server: o.server, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev });
+  if (client.plainHttp) {
+    log('WARNING: INSECURE --insecure-dev: talking to the composer over plain HTTP; LUKS keys and the agent token cross the network in clear. Development labs only, never production.', { level: 'warn', composer: o.composer });
+  }
 
   let portals: Map<string, string> | undefined;
   const loadPortals = async () => {

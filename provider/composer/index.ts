@@ -38,6 +38,9 @@ export interface StartComposerOptions {
   masterKeyEnv?: string;
   /** PEM files: serve HTTPS. */
   tls?: { certFile: string; keyFile: string };
+  /** Without `tls`, serve volume keys over plain HTTP anyway (otherwise 403 tls_required).
+   * Development labs only: keys cross the network in clear; logged loudly at start. */
+  insecureDev?: boolean;
   /** URL standbys report as the leader's address (default: the listening URL). */
   advertiseUrl?: string;
   /** Log sink, one JSON line per call (default: stderr). */
@@ -261,6 +264,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
     isLeader: () => fencing.isLeader(),
     leaderAddress: () => fencing.leaderAddress(),
     isReady: () => svc.ready,
+    insecureDev: options.insecureDev === true,
   });
   const server = options.tls
     ? https.createServer({ cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) }, handler)
@@ -322,6 +326,10 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
     } else log.info('standby: the --inventory file is left to the leader');
   }
   log.info('composer listening', { url, store: store.kind, role: fencing.isLeader() ? 'leader' : 'standby', leader: fencing.leaderAddress() });
+  // Keys only over TLS (docs/api.md, "Agent channel").
+  if (!options.tls && options.insecureDev)
+    log.warn('WARNING: INSECURE --insecure-dev: volume keys are served over plain HTTP and cross the network in clear. Development labs only, never production.', { url });
+  else if (!options.tls) log.warn('plain HTTP: the volume-key endpoint answers 403 tls_required; agents need --tls-cert/--tls-key (https)', { url });
 
   return {
     url,

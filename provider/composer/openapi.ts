@@ -129,7 +129,7 @@ export function openapiDocument(version: string): Json {
     },
     '/v1/agents/{server}/status/{volumeId}': { put: { summary: 'Observed state of a volume on the server', parameters: [server, volumeId], requestBody: { content: { 'application/json': { schema: ref('ObservedState') } } }, responses: { '204': { description: 'stored' }, ...COMMON_ERRORS } } },
     '/v1/agents/{server}/keys/{volumeId}': {
-      get: { summary: 'Derived drive key (only for the agent of the assigned server)', parameters: [server, volumeId, { name: 'version', in: 'query', schema: { type: 'integer' } }], responses: { '200': json(ref('VolumeKey')), ...COMMON_ERRORS } },
+      get: { summary: 'Derived drive key (only for the agent of the assigned server)', parameters: [server, volumeId, { name: 'version', in: 'query', schema: { type: 'integer' } }], responses: { '200': json(ref('VolumeKey')), ...COMMON_ERRORS, '403': problem('forbidden (not the agent of the assigned server) or tls_required (asked over plain HTTP)') } },
     },
   });
   const s = (props: Json, required: string[] = []) => ({ type: 'object', properties: props, required });

@@ -79,4 +79,10 @@ export const problems = {
     }),
   notReady: (detail: string) => new HttpProblem(503, 'not_ready', detail, undefined, { retryAfterSeconds: 1 }),
   badRequest: (detail: string) => new HttpProblem(400, 'bad_request', detail),
+  tlsRequired: () =>
+    new HttpProblem(
+      403,
+      'tls_required',
+      'volume keys are served only over TLS: start the composer with --tls-cert and --tls-key and use an https:// URL (--insecure-dev allows plain HTTP for a development lab)',
+    ),
 };

@@ -1,6 +1,8 @@
 // The composer's HTTP layer on node:http(s): routing, bearer auth and roles, JSON bodies with
-// size limits, problem+json errors, access logs (never headers), request metrics.
+// size limits, problem+json errors, access logs (never headers), request metrics; the volume-key
+// route only over TLS.
 import * as http from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { ResourceKind } from '../api/contract';
 import { Access, Authenticator, authorize, Principal } from './auth';
 import type { Logger } from './log';
@@ -25,6 +27,8 @@ interface Route {
   /** Body limit in bytes (0 = no body). */
   bodyLimit?: number;
   write?: boolean;
+  /** Answered only on a TLS connection (unless HttpDeps.insecureDev): it serves key material. */
+  tlsOnly?: boolean;
   handle(ctx: RequestContext, res: http.ServerResponse): Promise<unknown> | unknown;
 }
 
@@ -43,6 +47,8 @@ export interface HttpDeps {
   isLeader: () => boolean;
   leaderAddress: () => string | undefined;
   isReady: () => boolean;
+  /** Serve tlsOnly routes (volume keys) over plain HTTP too: development labs only. */
+  insecureDev?: boolean;
 }
 
 const bool = (q: URLSearchParams, name: string) => {
@@ -253,6 +259,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
       pattern: new RegExp(`^/v1/agents/${ID}/keys/${ID}$`),
       name: '/v1/agents/{server}/keys/{volumeId}',
       access: (p) => ({ area: 'agent', server: p[0] }),
+      tlsOnly: true,
       handle: (c, r) => {
         r.setHeader('cache-control', 'no-store');
         return svc().volumeKey(c.params[0], c.params[1], intParam(c.query, 'version', 1, 1_000_000));
@@ -336,6 +343,9 @@ export function createHandler(d: HttpDeps): http.RequestListener {
         }
         routeName = route.name;
         const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
+        // Before authentication: a key route over plain HTTP answers nothing about the token or
+        // the volume (docs/api.md, "Agent channel").
+        if (route.tlsOnly && !d.insecureDev && (req.socket as TLSSocket).encrypted !== true) throw problems.tlsRequired();
         if (route.access) {
           principal = d.auth.authenticate(req.headers.authorization);
           try {

@@ -1,7 +1,10 @@
 // HTTP client for the composer's REST API (/v1), shared by the resource handlers of both
-// providers. Retries with exponential back-off on 503 (honouring Retry-After, following the
-// leader's address on not_leader) and on connection errors, so a leader change or a composer
-// restart never fails a `pulumi up`. problem+json answers become ComposerError.
+// providers and by the agent (provider/agent/client.ts). Retries with exponential back-off on
+// connection errors and on answers that say "not now" (502/503/504, 429 with Retry-After), and
+// follows the leader a standby names on not_leader — but only to a configured endpoint and never
+// from https to http (docs/api.md, "Clients: retries and leader following") — so a leader change
+// or a composer restart never fails a `pulumi up`. problem+json answers become ComposerError.
+import * as http from 'node:http';
 import * as https from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import * as tls from 'node:tls';
@@ -25,6 +28,8 @@ export interface RequestOptions {
   upload?: UploadBody;
   /** Per-attempt timeout (default 30 s). */
   timeoutMs?: number;
+  /** Aborts the request (e.g. an agent's long poll when it stops); an aborted request is not retried. */
+  signal?: AbortSignal;
 }
 
 export interface UploadBody {
@@ -94,6 +99,46 @@ export function retryAfterMs(header: unknown, now = Date.now()): number | undefi
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/**
+ * How long to wait before sending a request again after this answer, or undefined when it must
+ * not be sent again. Only answers that mean "not now, try again" are retried: 502/503/504 (a
+ * replica restarting, electing, or a proxy without a backend), and 429 when it says when
+ * (Retry-After). Everything else is the composer's answer about the request itself — any 4xx
+ * (e.g. 409/422 insufficient_capacity), 507, 500 — and repeating it would only repeat the answer
+ * (docs/api.md, "Clients: retries and leader following").
+ */
+export function retryDelayMs(status: number, retryAfter: unknown, backoffMs: number, maxDelayMs: number): number | undefined {
+  const after = retryAfterMs(retryAfter);
+  if (status === 429) return after === undefined ? undefined : Math.min(maxDelayMs, after);
+  if (status === 502 || status === 503 || status === 504) return Math.min(maxDelayMs, after ?? backoffMs);
+  return undefined;
+}
+
+/** An endpoint's identity: scheme, host and port (default ports elided, host lower-cased), path. */
+function endpointKey(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a not_leader answer's `leader` may be followed from `current`. The bearer token goes
+ * wherever the request goes, so a standby (or whatever answers in its name) must not be able to
+ * send it to a host that is not one of the configured endpoints, nor from https onto plain http
+ * (docs/api.md, "Clients: retries and leader following"). Returns the configured endpoint to use,
+ * or why the address is not followed.
+ */
+export function leaderToFollow(current: string, leader: string, configured: readonly string[]): { follow: string } | { refused: string } {
+  const key = endpointKey(leader);
+  if (current.startsWith('https:') && !leader.startsWith('https:')) return { refused: 'it would downgrade https to plain http' };
+  const match = key === undefined ? undefined : configured.find((c) => endpointKey(c) === key);
+  if (!match) return { refused: `it is not one of the configured endpoints (${configured.join(', ')}), and the token is sent only to those` };
+  return { follow: match };
+}
+
 /** Query strings the composer understands: lists as comma-separated values. */
 export function encodeQuery(query: RequestOptions['query']): string {
   if (!query) return '';
@@ -119,22 +164,24 @@ export function problemToError(method: string, path: string, res: Pick<AxiosResp
   return new ComposerError(`${method} ${path}: ${code}: ${message}`, res.status, code, fieldErrors);
 }
 
-/** The endpoints of an `endpoint` setting: one URL, or several (HA replicas) separated by commas. */
-export function parseEndpoints(endpoint: string | undefined): string[] {
+/**
+ * The endpoints of an `endpoint` setting: one URL, or several (HA replicas) separated by commas.
+ * `setting` and `hint` name where the value came from in the error.
+ */
+export function parseEndpoints(endpoint: string | undefined, setting = 'endpoint', hint = ' (set tessera:endpoint or TESSERA_ENDPOINT)'): string[] {
   const list = (endpoint ?? '').split(',').map((e) => e.trim().replace(/\/+$/, '')).filter((e) => e !== '');
   if (list.length === 0 || list.some((e) => !/^https?:\/\/[^\s/]+/.test(e))) {
-    throw new ComposerError(
-      `endpoint: must be an http(s) URL (or several, comma-separated), got ${JSON.stringify(endpoint ?? '')} (set tessera:endpoint or TESSERA_ENDPOINT)`,
-      0,
-      'bad_config',
-    );
+    throw new ComposerError(`${setting}: must be an http(s) URL (or several, comma-separated), got ${JSON.stringify(endpoint ?? '')}${hint}`, 0, 'bad_config');
   }
   return [...new Set(list)];
 }
 
+/** Sockets per composer and client: a thousand simulated agents in one process share them. */
+const MAX_SOCKETS = 64;
+
 export class ComposerClient {
   private baseURL: string;
-  /** Every replica known: the configured ones and leaders learned from not_leader answers. */
+  /** The configured replicas: the only addresses requests (and so the token) go to. */
   private readonly known: string[];
   private readonly http: AxiosInstance;
   private readonly retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
@@ -150,8 +197,16 @@ export class ComposerClient {
       // No proxies from the environment: the composer is addressed directly.
       proxy: false,
       headers: { accept: 'application/json, application/problem+json' },
-      // A private CA is trusted by this client's own agent only (no process-wide state).
-      httpsAgent: config.ca ? new https.Agent({ ca: [...tls.rootCertificates, config.ca], keepAlive: true }) : undefined,
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+      // A private CA (and a client certificate) belong to this client's own agent only: no
+      // process-wide state.
+      httpsAgent: new https.Agent({
+        keepAlive: true,
+        maxSockets: MAX_SOCKETS,
+        ca: config.ca ? [...tls.rootCertificates, config.ca] : undefined,
+        cert: config.cert,
+        key: config.key,
+      }),
     });
   }
 
@@ -169,23 +224,25 @@ export class ComposerClient {
   async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<ComposerResponse<T>> {
     const url = path + encodeQuery(opts.query);
     let lastError: unknown;
+    /** Configured endpoints whose not_leader answer named a leader that is not followed. */
+    const refusedBy = new Set<string>();
     const attempts = Math.max(1, opts.attempts ?? this.retry.attempts);
     for (let attempt = 0; attempt < attempts; attempt++) {
       const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
       let res: AxiosResponse;
       try {
         const headers: Record<string, string> = this.config.token ? { authorization: `Bearer ${this.config.token}` } : {};
-        const req: AxiosRequestConfig = { method, url: this.baseURL + url, data: opts.body, headers, timeout: opts.timeoutMs };
+        const req: AxiosRequestConfig = { method, url: this.baseURL + url, data: opts.body, headers, timeout: opts.timeoutMs, signal: opts.signal, maxRedirects: 0 };
         if (opts.upload) {
           headers['content-type'] = opts.upload.contentType ?? 'application/json';
           headers['content-length'] = String(opts.upload.length);
           // Streamed as-is: no redirect buffering, no body size cap.
-          Object.assign(req, { data: countedStream(opts.upload), maxBodyLength: Infinity, maxRedirects: 0 });
+          Object.assign(req, { data: countedStream(opts.upload), maxBodyLength: Infinity });
         }
         res = await this.http.request(req);
       } catch (err) {
         const e = err as AxiosError;
-        if (e.code && RETRYABLE_CODES.has(e.code)) {
+        if (e.code && RETRYABLE_CODES.has(e.code) && !opts.signal?.aborted) {
           lastError = new ComposerError(`${method} ${path}: cannot reach the composer at ${this.baseURL} (${e.code})`, 0, 'unreachable');
           this.rotate();
           await sleep(backoff);
@@ -194,25 +251,35 @@ export class ComposerClient {
         // Never let axios' error (which holds the request config, token included) escape.
         throw new ComposerError(`${method} ${path}: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? 'request_failed');
       }
-      if (res.status === 503) {
-        const problem = (res.data ?? {}) as { code?: string; leader?: string };
-        const leader = typeof problem.leader === 'string' ? problem.leader.replace(/\/+$/, '') : undefined;
-        if (problem.code === 'not_leader' && leader && /^https?:\/\//.test(leader) && leader !== this.baseURL) {
+      if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
+        return { status: res.status, data: res.data as T };
+      }
+      const problem = (res.data ?? {}) as { code?: string; leader?: string };
+      const leader = typeof problem.leader === 'string' ? problem.leader.replace(/\/+$/, '') : '';
+      if (res.status === 503 && problem.code === 'not_leader' && /^https?:\/\//.test(leader) && endpointKey(leader) !== endpointKey(this.baseURL)) {
+        const verdict = leaderToFollow(this.baseURL, leader, this.known);
+        if ('follow' in verdict) {
           // Follow the leader right away; the standby told us where it is.
-          if (!this.known.includes(leader)) this.known.push(leader);
-          this.baseURL = leader;
+          this.baseURL = verdict.follow;
           lastError = problemToError(method, path, res);
           if (attempt > 0) await sleep(Math.min(backoff, 250));
           continue;
         }
-        lastError = problemToError(method, path, res);
-        await sleep(Math.min(this.retry.maxDelayMs, retryAfterMs(res.headers?.['retry-after']) ?? backoff));
+        // Not followed. Another configured replica may be the leader under the name it is
+        // configured by (an advertise URL can differ from it): try those (none over plain http
+        // after https) before giving up.
+        const why = `${method} ${path}: the standby at ${this.baseURL} names ${leader} as the leader; not followed: ${verdict.refused}`;
+        refusedBy.add(this.baseURL);
+        const next = this.known.find((e) => !refusedBy.has(e) && !(this.baseURL.startsWith('https:') && !e.startsWith('https:')));
+        if (!next) throw new ComposerError(why, 503, 'leader_not_followed');
+        lastError = new ComposerError(why, 503, 'leader_not_followed');
+        this.baseURL = next;
         continue;
       }
-      if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
-        return { status: res.status, data: res.data as T };
-      }
-      throw problemToError(method, path, res);
+      const delay = retryDelayMs(res.status, res.headers?.['retry-after'], backoff, this.retry.maxDelayMs);
+      if (delay === undefined) throw problemToError(method, path, res);
+      lastError = problemToError(method, path, res);
+      await sleep(delay);
     }
     throw lastError instanceof Error ? lastError : new ComposerError(`${method} ${path}: gave up`, 0, 'unreachable');
   }

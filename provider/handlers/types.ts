@@ -8,10 +8,13 @@ export interface ConnectionConfig {
   endpoint: string;
   /** Bearer token (operator role). Never logged. */
   token: string;
-  /** Retries with back-off on 503 / connection errors before giving up. */
+  /** Retries with back-off on connection errors, 502/503/504 and 429 with Retry-After before giving up. */
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   /** PEM certificate(s) of a private CA trusted for https endpoints, besides the system roots. */
   ca?: string;
+  /** PEM client certificate and its private key, presented to https endpoints that ask for one. */
+  cert?: string;
+  key?: string;
 }
 
 export type Props = Record<string, unknown>;

@@ -71,6 +71,9 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
     log: o.composerLog ?? (() => undefined),
     reconcileIntervalMs: 500,
     heartbeatGraceMs: 10_000,
+    // The lab is one process on 127.0.0.1 over plain HTTP: keys may cross it only because this
+    // says so (docs/agent.md, "Key channel"); a deployment uses TLS.
+    insecureDev: true,
   });
   const fabric = new SimulatedFabric();
   const agents: RunningAgent[] = [];
@@ -81,6 +84,7 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
       agents.push(
         await startAgent({
           composer: composer.url,
+          insecureDev: true,
           token: agentTokens.get(server)!,
           server,
           backend: 'simulated',
@@ -98,7 +102,7 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
     await composer.close();
     throw e;
   }
-  progress(`composer ready at ${composer.url}`);
+  progress(`composer ready at ${composer.url} (plain HTTP on loopback with insecure-dev: volume keys are not encrypted in transit; development only)`);
   return {
     url: composer.url,
     token,

@@ -65,6 +65,8 @@ export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceM
     // One in-process composer: jest compiling TypeScript in this process can stall the event loop
     // for seconds, and a short leadership lease would flap; failover is tested elsewhere.
     leaseTtlSeconds: 30,
+    // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
+    insecureDev: true,
   });
   return {
     composer,

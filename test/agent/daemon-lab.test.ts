@@ -37,6 +37,7 @@ const volume = (id: string) => tc.ops.get(`/v1/volumes/${id}`).then((r) => r.bod
 function labAgent(server: string) {
   return startAgent({
     composer: tc.composer.url,
+    insecureDev: true, // the test composer is plain HTTP on 127.0.0.1
     token: agentToken(server),
     server,
     backend: 'lab',
@@ -90,7 +91,7 @@ test('CLI: `tessera agent start --crash-at-step 3` dies with exit 70; restarted,
   fs.writeFileSync(tokenFile, `${agentToken('k3')}\n`, { mode: 0o600 });
   const mnt = path.join(root, 'mnt', 'k3', 'db');
   const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'db', type: 'hdd', sizeGiB: 1, server: 'k3', mountPath: mnt })).body;
-  const base = ['agent', 'start', '--composer', tc.composer.url, '--token', tokenFile, '--server', 'k3', '--backend', 'lab', '--lab-dir', labDir, '--state-dir', path.join(root, 'k3'), '--heartbeat-ms', '500', '--wait-seconds', '5'];
+  const base = ['agent', 'start', '--composer', tc.composer.url, '--token', tokenFile, '--server', 'k3', '--backend', 'lab', '--lab-dir', labDir, '--state-dir', path.join(root, 'k3'), '--heartbeat-ms', '500', '--wait-seconds', '5', '--insecure-dev'];
   const crashed = await cli([...base, '--crash-at-step', '3']);
   expect(crashed.code).toBe(70);
   expect(crashed.stderr).toMatch(/injected crash at step 3 \(mkfs\.ext4 if blank\)/);

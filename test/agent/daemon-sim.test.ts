@@ -17,6 +17,7 @@ const logs: string[] = [];
 function agent(server: string, extra: Partial<Parameters<typeof startAgent>[0]> = {}) {
   return startAgent({
     composer: tc.composer.url,
+    insecureDev: true, // the test composer is plain HTTP on 127.0.0.1
     token: agentToken(server),
     server,
     backend: 'simulated',

@@ -34,7 +34,7 @@ test(`${AGENTS} simulated agents stage ${VOLUMES} volumes against one composer`,
   const fabric = new SimulatedFabric();
   const servers = Array.from({ length: AGENTS }, (_, i) => `s${i}`);
   for (const s of servers) {
-    agents.push(await startAgent({ composer: tc.composer.url, token: agentToken(s), server: s, backend: 'simulated', runner: new SimulatedHost(fabric), heartbeatMs: 10_000, waitSeconds: 30, pollMs: 1 }));
+    agents.push(await startAgent({ composer: tc.composer.url, insecureDev: true, token: agentToken(s), server: s, backend: 'simulated', runner: new SimulatedHost(fabric), heartbeatMs: 10_000, waitSeconds: 30, pollMs: 1 }));
   }
   const cluster = (await tc.ops.post('/v1/clusters', { name: 'scale', servers })).body.id;
   const t0 = Date.now();

@@ -1,9 +1,11 @@
 // The composer client against real HTTP servers on 127.0.0.1 that answer 503, not_leader or
 // nothing at all, the way a composer does during a leader change or a restart.
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ComposerClient, ComposerError, retryAfterMs } from '../../provider/handlers';
 import { bufferUpload } from '../../provider/handlers/client';
+import { makeTestCa } from '../helpers/pki';
 
 function serve(handler: http.RequestListener, port = 0): Promise<{ url: string; server: http.Server; port: number }> {
   return new Promise((resolve) => {
@@ -47,14 +49,15 @@ describe('ComposerClient', () => {
     }
   });
 
-  it('follows the leader address a standby gives on not_leader', async () => {
+  it('follows the leader address a standby gives on not_leader when it is a configured endpoint', async () => {
     const leader = await serve((req, res) => {
       res.writeHead(201, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 'vol-1', path: req.url }));
     });
-    const standby = await serve((_req, res) => problem(res, 503, { code: 'not_leader', detail: 'standby', leader: leader.url }, { 'retry-after': '5' }));
+    // A trailing slash is the same endpoint as the configured one.
+    const standby = await serve((_req, res) => problem(res, 503, { code: 'not_leader', detail: 'standby', leader: `${leader.url}/` }, { 'retry-after': '5' }));
     try {
-      const client = new ComposerClient({ endpoint: standby.url, token: 't', retry: fast });
+      const client = new ComposerClient({ endpoint: `${standby.url},${leader.url}`, token: 't', retry: fast });
       const started = Date.now();
       const res = await client.request<{ id: string; path: string }>('POST', '/v1/volumes', { body: { name: 'a' }, query: { dryRun: true } });
       expect(res.status).toBe(201);
@@ -151,7 +154,7 @@ describe('ComposerClient', () => {
     expect(() => new ComposerClient({ endpoint: 'localhost:7420', token: '' })).toThrow(/endpoint: must be an http\(s\) URL/);
   });
 
-  it('streams an upload with progress, re-sending it to the leader a standby names', async () => {
+  it('streams an upload with progress, re-sending it to the (configured) leader a standby names', async () => {
     const body = Buffer.alloc(300 * 1024, 'a');
     const leader = await serve((req, res) => {
       let n = 0;
@@ -167,7 +170,7 @@ describe('ComposerClient', () => {
     });
     try {
       const progress: number[][] = [];
-      const client = new ComposerClient({ endpoint: standby.url, token: 't', retry: fast });
+      const client = new ComposerClient({ endpoint: `${standby.url},${leader.url}`, token: 't', retry: fast });
       const upload = bufferUpload(body, 'application/json', (sent, total) => progress.push([sent, total]));
       const res = await client.request<{ received: number; length: string }>('PUT', '/v1/inventory', { upload });
       expect(res.data).toEqual({ received: body.length, length: String(body.length) });
@@ -183,5 +186,143 @@ describe('ComposerClient', () => {
       await close(leader.server);
     }
   });
-});
 
+  describe('leader following: only configured endpoints, never https to http', () => {
+    /** A would-be leader that records whether a request reached it, and with which Authorization. */
+    async function recorder(): Promise<{ url: string; server: http.Server; seen: (string | undefined)[] }> {
+      const seen: (string | undefined)[] = [];
+      const s = await serve((req, res) => {
+        seen.push(req.headers.authorization);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"stolen":true}');
+      });
+      return { ...s, seen };
+    }
+
+    it('does not follow a leader outside the configured endpoints: fails naming it, the token never reaches it', async () => {
+      const foreign = await recorder();
+      let asked = 0;
+      const standby = await serve((req, res) => {
+        asked++;
+        req.resume();
+        problem(res, 503, { code: 'not_leader', detail: 'standby', leader: foreign.url }, { 'retry-after': '0' });
+      });
+      try {
+        const client = new ComposerClient({ endpoint: standby.url, token: 'secret-operator-token', retry: fast });
+        const err = (await client.request('POST', '/v1/volumes', { body: { name: 'a' } }).catch((e) => e)) as ComposerError;
+        expect(err).toBeInstanceOf(ComposerError);
+        expect(err.code).toBe('leader_not_followed');
+        expect(err.message).toContain(foreign.url);
+        expect(err.message).toMatch(/not one of the configured endpoints/);
+        expect(err.message).not.toContain('secret-operator-token');
+        expect(foreign.seen).toEqual([]);
+        // A clear failure at once, not a retry loop against the standby.
+        expect(asked).toBe(1);
+        expect(client.endpoint).toBe(standby.url);
+      } finally {
+        await close(standby.server);
+        await close(foreign.server);
+      }
+    });
+
+    it('with several endpoints, a foreign leader named by one replica sends the request to the next configured one', async () => {
+      const foreign = await recorder();
+      const leader = await serve((req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ auth: req.headers.authorization }));
+      });
+      // The standby advertises an address the client was not configured with (e.g. another name).
+      const standby = await serve((_req, res) => problem(res, 503, { code: 'not_leader', leader: foreign.url }));
+      try {
+        const client = new ComposerClient({ endpoint: `${standby.url},${leader.url}`, token: 'tok-abc', retry: fast });
+        expect((await client.request<{ auth: string }>('GET', '/v1/x')).data).toEqual({ auth: 'Bearer tok-abc' });
+        expect(client.endpoint).toBe(leader.url);
+        expect(foreign.seen).toEqual([]);
+      } finally {
+        await close(standby.server);
+        await close(leader.server);
+        await close(foreign.server);
+      }
+    });
+
+    it('never follows https to http, even to a configured endpoint', async () => {
+      const ca = makeTestCa();
+      const cert = ca.issue('127.0.0.1', 'server');
+      const plain = await recorder();
+      const tlsStandby = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
+        req.resume();
+        problem(res, 503, { code: 'not_leader', leader: plain.url });
+      });
+      await new Promise<void>((r) => tlsStandby.listen(0, '127.0.0.1', () => r()));
+      const tlsUrl = `https://127.0.0.1:${(tlsStandby.address() as AddressInfo).port}`;
+      try {
+        const client = new ComposerClient({ endpoint: `${tlsUrl},${plain.url}`, token: 'tls-only-token', ca: ca.certPem, retry: fast });
+        const err = (await client.request('GET', '/v1/x').catch((e) => e)) as ComposerError;
+        expect(err.code).toBe('leader_not_followed');
+        expect(err.message).toContain(plain.url);
+        expect(err.message).toMatch(/downgrade https to plain http/);
+        expect(plain.seen).toEqual([]);
+      } finally {
+        await new Promise((r) => tlsStandby.close(r));
+        await close(plain.server);
+      }
+    });
+  });
+
+  describe('retry policy: connection errors, 502/503/504 and 429 with Retry-After only', () => {
+    /** A server answering `status` (with `body`, `headers`) `times` times, then 200. */
+    async function answering(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}, times = Infinity) {
+      let n = 0;
+      const s = await serve((req, res) => {
+        req.resume();
+        if (++n <= times) return problem(res, status, body, headers);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+      return { ...s, count: () => n };
+    }
+
+    it.each([
+      [507, 'capacity_exhausted'],
+      [409, 'insufficient_capacity'],
+      [422, 'insufficient_capacity'],
+    ])('a %i %s answer is requested exactly once and thrown', async (status, code) => {
+      const s = await answering(status, { code, detail: 'the pool cannot place 100 GiB of ssd', errors: [{ field: 'sizeGiB', reason: 'no room' }] }, { 'retry-after': '0' });
+      try {
+        const client = new ComposerClient({ endpoint: s.url, token: 't', retry: fast });
+        await expect(client.request('POST', '/v1/volumes', { body: {} })).rejects.toMatchObject({ status, code });
+        expect(s.count()).toBe(1);
+      } finally {
+        await close(s.server);
+      }
+    });
+
+    it('a 429 without Retry-After is not retried; other 4xx/5xx are not retried', async () => {
+      for (const [status, headers] of [[429, {}], [500, { 'retry-after': '0' }], [400, { 'retry-after': '0' }], [401, {}]] as [number, Record<string, string>][]) {
+        const s = await answering(status, { code: `c${status}`, detail: 'no' }, headers);
+        try {
+          const client = new ComposerClient({ endpoint: s.url, token: 't', retry: fast });
+          await expect(client.request('GET', '/v1/x')).rejects.toMatchObject({ status });
+          expect([status, s.count()]).toEqual([status, 1]);
+        } finally {
+          await close(s.server);
+        }
+      }
+    });
+
+    it.each([
+      [502, {}],
+      [504, {}],
+      [429, { 'retry-after': '0.05' }],
+    ] as [number, Record<string, string>][])('a %i answer is retried, then the request succeeds', async (status, headers) => {
+      const s = await answering(status, { code: `c${status}`, detail: 'not now' }, headers, 2);
+      try {
+        const client = new ComposerClient({ endpoint: s.url, token: 't', retry: fast });
+        expect((await client.request<{ ok: boolean }>('GET', '/v1/x')).data).toEqual({ ok: true });
+        expect(s.count()).toBe(3);
+      } finally {
+        await close(s.server);
+      }
+    });
+  });
+});

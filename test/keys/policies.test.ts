@@ -10,7 +10,8 @@ const SECRET = 'correct-horse-battery-staple-0001';
 const SECRET2 = 'second-secret-for-rotation-0002';
 
 test('key policy lifecycle: sealed, never returned, key channel, rotation, in-use delete', async () => {
-  const { composer, dir, logs, dbFile } = await startTest();
+  // Plain HTTP on 127.0.0.1: the key endpoint answers only because insecureDev says so.
+  const { composer, dir, logs, dbFile } = await startTest({ insecureDev: true });
   try {
     const ops = client(composer.url, tok('ops'));
     const k1 = client(composer.url, tok('agent-k1'));
@@ -133,7 +134,7 @@ test('etcd: no key or value holds the secret or a derived key in plaintext', asy
   const { openStore } = require('../../provider/store/open') as typeof import('../../provider/store/open');
   const etcd = await startEtcd();
   const logs: string[] = [];
-  const c = await startComposer({ store: etcd.storeUrl, tokens: TOKENS, inventory: smallInventory(), masterKey: MASTER_KEY, log: (l) => logs.push(l), debug: true });
+  const c = await startComposer({ store: etcd.storeUrl, tokens: TOKENS, inventory: smallInventory(), masterKey: MASTER_KEY, log: (l) => logs.push(l), debug: true, insecureDev: true });
   try {
     const ops = client(c.url, tok('ops'));
     const kp = (await ops.post('/v1/key-policies', { name: 'etcd-gold', secretWo: SECRET, secretWoVersion: 1 })).body;
@@ -162,7 +163,7 @@ test('etcd: no key or value holds the secret or a derived key in plaintext', asy
 });
 
 test('changing a volume\'s key policy in place: a new key epoch, the old key until the agent confirms', async () => {
-  const { composer, dir } = await startTest();
+  const { composer, dir } = await startTest({ insecureDev: true });
   try {
     const ops = client(composer.url, tok('ops'));
     const k1 = client(composer.url, tok('agent-k1'));

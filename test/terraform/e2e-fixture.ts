@@ -38,12 +38,14 @@ export async function startPlatform(): Promise<Platform> {
     log: () => undefined,
     // One replica: a long lease keeps it leader when the shared 2-core machine is busy.
     leaseTtlSeconds: 30,
+    // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
+    insecureDev: true,
   });
   const fabric = new SimulatedFabric();
   const agents: RunningAgent[] = [];
   for (const server of BROKERS) {
     agents.push(
-      await startAgent({ composer: composer.url, token: agentToken(server), server, backend: 'simulated', fabric, heartbeatMs: 500, waitSeconds: 5, retryMs: 500, pollMs: 5, log: () => undefined }),
+      await startAgent({ composer: composer.url, insecureDev: true, token: agentToken(server), server, backend: 'simulated', fabric, heartbeatMs: 500, waitSeconds: 5, retryMs: 500, pollMs: 5, log: () => undefined }),
     );
   }
   const get = async <T,>(p: string): Promise<T> => {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import axios from 'axios';
 import type { Assignment, AssignmentsResponse, Volume } from '../../api/contract';
+import { agentEndpoints } from '../../agent/client';
 import { startAgent } from '../../agent/daemon';
 import { AgentCrash, Fault } from '../../agent/faults';
 import { provisionLabDrives } from '../../agent/lab';
@@ -10,6 +11,7 @@ import { assignmentFromVolume, formatPlan, planVolume } from '../../agent/plan';
 import type { BackendKind } from '../../agent/members';
 import { loadInventoryFile } from '../../inventory';
 import { Command, ParsedArgs, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
+import { caFrom, clientCertFrom } from '../pem';
 
 function backendFlag(args: ParsedArgs, fallback?: BackendKind): BackendKind {
   const b = flagString(args, 'backend', fallback);
@@ -44,16 +46,31 @@ const start: Command = {
   path: ['agent', 'start'],
   summary: 'Run the agent for one server: register, heartbeat, watch assignments, stage volumes',
   usage: [
-    '  --composer URL --token FILE --server NAME --backend linux|lab|simulated',
+    '  --composer https://URL[,https://URL...] --token FILE --server NAME --backend linux|lab|simulated',
+    '  [--ca-file F (or TESSERA_CA_FILE)] [--cert-file F --key-file F] [--insecure-dev]',
     '  [--lab-dir DIR] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30]',
     '  [--fail-at-step N|NAME] [--crash-at-step N|NAME]   failure injection (the crash exits with code 70)',
+    'Keys travel only over TLS: an http:// composer is refused unless --insecure-dev (development labs only).',
   ].join('\n'),
   async run(args) {
     const backend = backendFlag(args);
     const labDir = flagString(args, 'lab-dir');
     if (backend === 'lab' && !labDir) throw new UsageError('--lab-dir: required with --backend lab');
+    const composer = requireFlag(args, 'composer');
+    const insecureDev = flagBool(args, 'insecure-dev');
+    try {
+      agentEndpoints(composer, insecureDev);
+    } catch (e) {
+      throw new UsageError(`--${(e as Error).message}`);
+    }
+    const ca = caFrom(args);
+    const { cert, key } = clientCertFrom(args);
     const agent = await startAgent({
-      composer: requireFlag(args, 'composer'),
+      composer,
+      ca,
+      cert,
+      key,
+      insecureDev,
       token: readToken(requireFlag(args, 'token')),
       server: requireFlag(args, 'server'),
       backend,

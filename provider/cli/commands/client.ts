@@ -2,31 +2,11 @@
 // clusters, volumes, slices, operations and servers. Tables by default, --json everywhere.
 // Endpoint and token: --endpoint / --token-file, or TESSERA_ENDPOINT / TESSERA_TOKEN; a composer
 // with a private CA: --ca-file / TESSERA_CA_FILE.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { type Command, type ParsedArgs, ProgressBar, UsageError, flagBool, flagString, table } from '../framework';
+import { caFrom } from '../pem';
 import { parseInventory } from '../../inventory';
 import { ComposerClient, bufferUpload, encodeQuery } from '../../handlers/client';
-
-/** The private CA to trust (as well as the system ones), from --ca-file or TESSERA_CA_FILE. */
-function caFrom(args: ParsedArgs): string | undefined {
-  const flag = flagString(args, 'ca-file');
-  const file = flag ?? process.env.TESSERA_CA_FILE;
-  if (!file) return undefined;
-  const source = flag !== undefined ? '--ca-file' : 'TESSERA_CA_FILE';
-  let pem: string;
-  try {
-    pem = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${source} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
-  try {
-    new crypto.X509Certificate(pem);
-  } catch {
-    throw new UsageError(`${source} ${file}: not a PEM certificate`);
-  }
-  return pem;
-}
 
 function connect(args: ParsedArgs): ComposerClient {
   const ca = caFrom(args);

@@ -1,23 +1,7 @@
 // `tessera composer start`: run a composer in this process until SIGINT/SIGTERM.
 import { type Command, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import { startComposer } from '../../composer';
-
-/** Reads a PEM file named by a flag; a missing file or bad content is an error naming the flag. */
-function readPem(flag: string, file: string, check: (pem: Buffer) => unknown, what: string): void {
-  let pem: Buffer;
-  try {
-    pem = fs.readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`--${flag} ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
-  try {
-    check(pem);
-  } catch {
-    throw new UsageError(`--${flag} ${file}: not a PEM ${what}`);
-  }
-}
+import { readPemFile } from '../pem';
 
 export const commands: Command[] = [
   {
@@ -26,9 +10,10 @@ export const commands: Command[] = [
     usage: [
       'tessera composer start --store sqlite:./tessera.db|etcd:http://h1:2379,http://h2:2379 --tokens FILE',
       '    [--inventory FILE] [--listen 127.0.0.1:7420] [--advertise URL]',
-      '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F]',
+      '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F] [--insecure-dev]',
       '    [--heartbeat-grace-seconds 15] [--lease-ttl 3] [--sqlite-synchronous full|normal] [--debug]',
       '--sqlite-synchronous normal: no fsync per commit; survives kill -9, not power loss.',
+      'Volume keys are served only over TLS; --insecure-dev serves them over plain HTTP (development labs only).',
       'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
     ].join('\n'),
     async run(args) {
@@ -38,8 +23,8 @@ export const commands: Command[] = [
       const tlsKey = flagString(args, 'tls-key');
       if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
       if (tlsCert && tlsKey) {
-        readPem('tls-cert', tlsCert, (pem) => new crypto.X509Certificate(pem), 'certificate');
-        readPem('tls-key', tlsKey, (pem) => crypto.createPrivateKey(pem), 'private key');
+        readPemFile('--tls-cert', tlsCert, 'certificate');
+        readPemFile('--tls-key', tlsKey, 'private key');
       }
       const advertise = flagString(args, 'advertise');
       if (advertise !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(advertise)) throw new UsageError(`--advertise: must be an http(s) URL, got "${advertise}"`);
@@ -56,6 +41,7 @@ export const commands: Command[] = [
         masterKeyFile: flagString(args, 'master-key-file'),
         masterKeyEnv: flagString(args, 'master-key-env'),
         tls: tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey } : undefined,
+        insecureDev: flagBool(args, 'insecure-dev'),
         heartbeatGraceMs: grace * 1000,
         leaseTtlSeconds: flagInt(args, 'lease-ttl', 3),
         debug: flagBool(args, 'debug'),
