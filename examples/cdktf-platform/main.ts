@@ -44,9 +44,9 @@ export class KafkaPlatform extends TerraformStack {
           encrypt: true,
           requiredTags: ['nvme'],
           fsType: 'xfs',
-          mountPath: '/var/lib/kafka/data',
+          mountPath: '/srv/kafka/data',
         },
-        { name: 'cache', type: opts.cacheType, sizeGib: opts.cacheSizeGiB, mountPath: '/var/lib/kafka/cache' },
+        { name: 'cache', type: opts.cacheType, sizeGib: opts.cacheSizeGiB, mountPath: '/srv/kafka/cache' },
       ],
     });
 

@@ -89,7 +89,7 @@ resource "tessera_volume" "log" {
   required_tags   = ["nvme"]
   fs_type         = "xfs"
   server          = var.attach ? each.key : null
-  mount_path      = var.attach ? "/var/lib/kafka/data" : null
+  mount_path      = var.attach ? "/srv/kafka/data" : null
 }
 
 resource "tessera_volume" "cache" {
@@ -100,7 +100,7 @@ resource "tessera_volume" "cache" {
   type       = var.cache_type
   size_gib   = lookup(var.cache_size_overrides, each.key, var.cache_size_gib)
   server     = var.attach ? each.key : null
-  mount_path = var.attach ? "/var/lib/kafka/cache" : null
+  mount_path = var.attach ? "/srv/kafka/cache" : null
 }
 
 # Read after the volumes, so it reports what is left for the next mirrored volume.

@@ -3,8 +3,8 @@
 //  - one encryption key policy, its secret from the stack config (kept secret in the state);
 //  - a Kafka cluster of 6 brokers, 3 per rack, each with
 //      * a log volume: RAID1 over two whole SSDs in different storage groups and enclosures,
-//        rack-local (softDomains false), LUKS2-encrypted, xfs at /var/lib/kafka/data;
-//      * a journal: an ext4 slice volume (1 GiB-aligned SSD extent) at /var/lib/kafka/journal,
+//        rack-local (softDomains false), LUKS2-encrypted, xfs at /srv/kafka/data;
+//      * a journal: an ext4 slice volume (1 GiB-aligned SSD extent) at /srv/kafka/journal,
 //        grown in place by raising journalGiB;
 //      * a cache-tier slice: a raw block SSD extent for the page-cache offload.
 import * as pulumi from '@pulumi/pulumi';
@@ -34,14 +34,14 @@ const kafka = new tessera.ScaleOutCluster('kafka', {
       encrypt: true,
       fsType: 'xfs',
       requiredTags: ['nvme'],
-      mountPath: '/var/lib/kafka/data',
+      mountPath: '/srv/kafka/data',
     },
     {
       name: 'journal',
       type: 'slice',
       sizeGiB: journalGiB,
       fsType: 'ext4',
-      mountPath: '/var/lib/kafka/journal',
+      mountPath: '/srv/kafka/journal',
     },
   ],
   slices: [{ name: 'cache', sizeGiB: cacheGiB }],

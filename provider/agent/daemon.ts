@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentFacts, Assignment, ObservedState } from '../api/contract';
 import type { Transport } from '../model/inventory';
+import { mountRootsOrThrow } from '../model/mountpath';
 import { ComposerClient } from './client';
 import { AgentCrash, Fault, FaultInjector } from './faults';
 import { LinuxRunner } from './linux-runner';
@@ -46,6 +47,11 @@ export interface StartAgentOptions {
   /** Where records are kept: default a FileStateStore in stateDir; simulated agents default to memory.
    * Pass the same MemoryStateStore to a restarted simulated agent to model a disk that survives. */
   state?: StateStore;
+  /**
+   * Trees a volume's mountPath must be in, on this host (default /mnt, /srv, /data,
+   * /var/lib/tessera; docs/agent.md). System directories are refused whatever is listed here.
+   */
+  mountRoots?: readonly string[];
   /** lab: the directory of enclosure drive files. */
   labDir?: string;
   /** Runner override (tests: a RecordingRunner). Default: LinuxRunner, or a SimulatedHost on `fabric`. */
@@ -123,6 +129,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   if (!['linux', 'lab', 'simulated'].includes(o.backend)) throw new Error(`backend: must be linux, lab or simulated, got "${o.backend}"`);
   if (o.backend === 'lab' && !o.labDir) throw new Error('labDir: required for the lab backend');
   const stateDir = path.resolve(o.stateDir ?? '/var/lib/tessera-agent');
+  const mountRoots = o.mountRoots === undefined ? undefined : mountRootsOrThrow(o.mountRoots);
   const log = (msg: string, fields: Record<string, unknown> = {}) =>
     o.log?.(JSON.stringify({ time: new Date().toISOString(), agent: o.server, msg, ...fields }));
 
@@ -149,6 +156,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     runner,
     backend: o.backend,
     stateDir,
+    mountRoots,
     labDir: o.labDir ? path.resolve(o.labDir) : undefined,
     portalOf: o.portalOf ?? ((enc) => portals?.get(enc)),
     keys: client,
@@ -209,7 +217,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   async function converge(a: Assignment): Promise<void> {
     const id = a.volumeId;
     try {
-      checkAssignment(a, stateDir);
+      checkAssignment(a, { stateDir, roots: ctx.mountRoots });
     } catch (e) {
       await report(id, { state: 'failed', generation: a.generation, step: 'validate', error: (e as Error).message });
       return;

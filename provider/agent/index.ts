@@ -8,7 +8,7 @@ export { MemoryStateStore, FileStateStore, type StateStore, type VolumeRecord } 
 export { stageVolume, unstageVolume, rotateKey, checkAssignment, StepError, type HostContext, type StageResult } from './steps';
 export { planVolume, formatPlan, assignmentFromVolume, type VolumePlan, type PlanStep } from './plan';
 export { AgentCrash, InjectedFailure, FaultInjector, type Fault } from './faults';
-export { checkMountPath } from './paths';
+export { assertMountPath, assertRealMountPath, realLocation, type MountPolicy } from './paths';
 export { provisionLabDrives } from './lab';
 export { ComposerClient, ComposerError } from './client';
 export { cmd } from './commands';

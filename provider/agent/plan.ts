@@ -23,6 +23,8 @@ export interface VolumePlan {
 export interface PlanOptions {
   backend: BackendKind;
   stateDir: string;
+  /** Trees a mountPath must be in (default /mnt, /srv, /data, /var/lib/tessera). */
+  mountRoots?: readonly string[];
   labDir?: string;
   portalOf?: (enclosure: string) => string | undefined;
 }
@@ -46,7 +48,7 @@ export function assignmentFromVolume(v: Volume): Assignment {
 }
 
 export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
-  checkAssignment(a, o.stateDir);
+  checkAssignment(a, { stateDir: o.stateDir, roots: o.mountRoots });
   const id = a.volumeId;
   const slice = a.placement.type === 'slice' || a.kind === 'slice';
   const members = a.placement.raidLevel === 'raid10' ? mdMemberOrder(a.placement.members) : a.placement.members;
@@ -118,12 +120,14 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
   }
   if (a.mountPath) {
     const mp = a.mountPath;
+    const real = `check: ${mp} with symlinks resolved is still under the mount roots (linux, lab)`;
     add(stage, `bind-mount at ${mp}`, [
+      real,
       a.fsType === 'none' ? `${L(cmd.mkdirP(mp.slice(0, mp.lastIndexOf('/')) || '/'))}; ${L(cmd.touch(mp))}` : L(cmd.mkdirP(mp)),
       `check: ${L(cmd.findmnt(mp))}`,
-      `if not mounted: ${L(cmd.bindMount(publish, mp))}`,
+      `if not mounted: ${real.replace('check: ', 'check again: ')}; ${L(cmd.bindMount(publish, mp))}`,
     ]);
-    add(unstage, 'remove bind mount', [`check: ${L(cmd.findmnt(mp))}`, `if mounted: ${L(cmd.umount(mp))}`]);
+    add(unstage, 'remove bind mount', [real, `check: ${L(cmd.findmnt(mp))}`, `if mounted: ${L(cmd.umount(mp))}`]);
   }
   if (a.fsType !== 'none') add(unstage, 'unmount staging path', [`check: ${L(cmd.findmnt(staging))}`, `if mounted: ${L(cmd.umount(staging))}`]);
   if (a.encrypt) add(unstage, `close ${dmName(id)}`, [`check: ${L(cmd.cryptStatus(dmName(id)))}`, `if active: ${L(cmd.cryptClose(dmName(id)))}`]);

@@ -8,7 +8,7 @@ import { AgentCrash, FaultInjector, InjectedFailure } from './faults';
 import { KeySource, VolumeKeyMaterial, wipe } from './keys';
 import { BackendKind, MemberAccess, memberAccess } from './members';
 import { GiB, MiB, OWNER_MARK, checkVolumeId, dmName, dmPath, filesystemUuid, mdMemberOrder, mdPath, ownerLabel, ownerTag, stagingPath } from './names';
-import { checkMountPath } from './paths';
+import { MountPolicy, assertMountPath, assertRealMountPath } from './paths';
 import { CommandError, CommandResult, Runner, mustRun } from './runner';
 import type { VolumeRecord } from './state';
 
@@ -17,6 +17,8 @@ export interface HostContext {
   backend: BackendKind;
   /** Agent state directory: staging mounts live under <stateDir>/staging. */
   stateDir: string;
+  /** Trees a mountPath must be in (default /mnt, /srv, /data, /var/lib/tessera; docs/agent.md). */
+  mountRoots?: readonly string[];
   labDir?: string;
   portalOf?: (enclosure: string) => string | undefined;
   keys?: KeySource;
@@ -52,18 +54,30 @@ export interface StageResult {
 type Save = () => Promise<void>;
 
 /** Validate what the composer asked for before any step runs. */
-export function checkAssignment(a: Assignment, stateDir: string): void {
+export function checkAssignment(a: Assignment, host: MountPolicy): void {
   checkVolumeId(a.volumeId, 'assignment.volumeId');
   if (!a.placement || !Array.isArray(a.placement.members) || a.placement.members.length === 0) {
     throw new Error(`assignment ${a.volumeId}: placement.members: must list at least one member`);
   }
-  if (a.mountPath !== undefined && a.mountPath !== null && a.mountPath !== '') checkMountPath(a.mountPath, stateDir);
+  if (a.mountPath !== undefined && a.mountPath !== null && a.mountPath !== '') assertMountPath(a.mountPath, host);
   if (!['ext4', 'xfs', 'none'].includes(a.fsType)) throw new Error(`assignment ${a.volumeId}: fsType: "${a.fsType}" is not ext4, xfs or none`);
   const raid = a.placement.raidLevel;
   const n = a.placement.members.length;
   if (raid === 'none' && n !== 1) throw new Error(`assignment ${a.volumeId}: placement: raidLevel none needs exactly 1 member, got ${n}`);
   if (raid === 'raid1' && n !== 2) throw new Error(`assignment ${a.volumeId}: placement: raid1 needs 2 members, got ${n}`);
   if (raid === 'raid10' && (n < 4 || n % 2 !== 0)) throw new Error(`assignment ${a.volumeId}: placement: raid10 needs an even number >= 4 of members, got ${n}`);
+}
+
+function mountPolicy(ctx: HostContext): MountPolicy {
+  return { stateDir: ctx.stateDir, roots: ctx.mountRoots };
+}
+
+/**
+ * Where a mountPath really leads on a real host (linux, lab backends): refused when a symlinked
+ * component takes it out of the mount roots. The simulated host has no symlinks to follow.
+ */
+async function checkOnHost(ctx: HostContext, mountPath: string): Promise<void> {
+  if (ctx.backend !== 'simulated') await assertRealMountPath(mountPath, mountPolicy(ctx));
 }
 
 class Steps {
@@ -222,7 +236,9 @@ async function keySlot(runner: Runner, dev: string, key: Buffer): Promise<number
 
 /** Converge the host to the assignment: stage, grow, rotate keys, (re)bind. */
 export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRecord, save: Save): Promise<StageResult> {
-  checkAssignment(a, ctx.stateDir);
+  checkAssignment(a, mountPolicy(ctx));
+  // Before anything is connected: a mountPath that leads out of the roots fails the volume untouched.
+  if (a.mountPath) await checkOnHost(ctx, a.mountPath);
   const { runner } = ctx;
   const id = a.volumeId;
   const s = new Steps(ctx, 'stage', id, save);
@@ -383,10 +399,14 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   if (want || rec.boundPath) {
     await s.step(want ? `bind-mount at ${want}` : 'remove old bind mount', async () => {
       if (rec.boundPath && rec.boundPath !== want) {
+        await checkOnHost(ctx, rec.boundPath);
         if (await mountedSource(runner, rec.boundPath)) await mustRun(runner, cmd.umount(rec.boundPath));
         rec.boundPath = undefined;
       }
       if (!want) return;
+      // Again right before the host is changed (a link may have appeared since), and after
+      // mkdir/touch, right before the mount, now that the whole path exists.
+      await checkOnHost(ctx, want);
       const src = await mountedSource(runner, want);
       if (src) {
         if (!(await sameDevice(runner, src, fsDev))) throw new Error(`mountPath ${want} is already a mount point of ${src}`);
@@ -397,6 +417,7 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         } else {
           await mustRun(runner, cmd.mkdirP(want));
         }
+        await checkOnHost(ctx, want);
         await mustRun(runner, cmd.bindMount(publishSource, want));
       }
       rec.boundPath = want;
@@ -453,7 +474,9 @@ export async function unstageVolume(ctx: HostContext, rec: VolumeRecord, save: S
   if (bound.length > 0) {
     await s.step('remove bind mount', async () => {
       for (const p of bound) {
-        checkMountPath(p, ctx.stateDir);
+        assertMountPath(p, mountPolicy(ctx));
+        // umount follows links too: never unmount something outside the roots.
+        await checkOnHost(ctx, p);
         if (await mountedSource(runner, p)) await mustRun(runner, cmd.umount(p));
       }
       rec.boundPath = undefined;

@@ -3,27 +3,27 @@ import type { Member } from '../model/placement';
 
 /** The schema.json attributes of a Cluster as the composer returns them. A logical cluster: one per Kubernetes cluster or scale-out application. Volumes and slices belong to a cluster and attach to its member servers. */
 export interface ClusterAttributes {
-  /** Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Changing it replaces the Cluster. */
+  /** Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Bounds: at most 63 characters. Changing it replaces the Cluster. */
   name: string;
-  /** Names of the inventory servers that are members of the cluster. Default: `[]`. */
+  /** Names of the inventory servers that are members of the cluster. Default: `[]`. Bounds: at most 5000 items; at most 128 characters each. */
   servers: string[];
-  /** Id of the key policy that encrypted volumes of this cluster use when they name none. */
+  /** Id of the key policy that encrypted volumes of this cluster use when they name none. Bounds: at most 128 characters. */
   keyPolicy?: string;
-  /** Default transports for the cluster's volumes; empty means any. Default: `[]`. */
+  /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
 }
 
 /** The schema.json attributes of a Volume as the composer returns them. A filesystem (or raw block, fsType none) volume composed of whole drives or SSD slices, bound to a cluster and optionally attached to one of its servers. */
 export interface VolumeAttributes {
-  /** Id of the cluster the volume belongs to. Changing it replaces the Volume. */
+  /** Id of the cluster the volume belongs to. Bounds: at most 128 characters. Changing it replaces the Volume. */
   cluster: string;
-  /** Volume name, unique within its cluster: lower-case letters, digits and '-'. Changing it replaces the Volume. */
+  /** Volume name, unique within its cluster: lower-case letters, digits and '-'. Bounds: at most 63 characters. Changing it replaces the Volume. */
   name: string;
   /** hdd or ssd take whole drives; slice takes a 1 GiB-aligned extent of an SSD. Default: `"hdd"`. Changing it replaces the Volume. */
   type: "hdd" | "ssd" | "slice";
-  /** Requested size in GiB. Slice volumes grow in place; shrinking is refused. Range: 1..1048576. Updated in place when type is slice; otherwise replaces the Volume. */
+  /** Requested size in GiB. Slice volumes grow in place; shrinking is refused. Bounds: 1..1048576. Updated in place when type is slice; otherwise replaces the Volume. */
   sizeGiB: number;
-  /** Minimum drive rpm; hdd only. Range: 1..20000. Changing it replaces the Volume. */
+  /** Minimum drive rpm; hdd only. Bounds: 1..20000. Changing it replaces the Volume. */
   rpm?: number;
   /** Filesystem to create; none gives a raw block device. Default: `"ext4"`. Changing it replaces the Volume. */
   fsType: "ext4" | "xfs" | "none";
@@ -31,7 +31,7 @@ export interface VolumeAttributes {
   striping: boolean;
   /** Mirror the volume (RAID1, or RAID10 when striped) so it survives a drive failure. Default: `false`. Changing it replaces the Volume. */
   redundancy: boolean;
-  /** Most drives a RAID array may use. Default: `16`. Range: 2..64. Changing it replaces the Volume. */
+  /** Most drives a RAID array may use. Default: `16`. Bounds: 2..64. Changing it replaces the Volume. */
   raidMaxDrives: number;
   /** true: mirror halves must sit in different storage groups or creation fails. false: best effort. Default: `true`. Changing it replaces the Volume. */
   sgResiliency: boolean;
@@ -39,27 +39,27 @@ export interface VolumeAttributes {
   jbodResiliency: boolean;
   /** Encrypt with LUKS2 under a key derived from the key policy's secret. Default: `false`. Changing it replaces the Volume. */
   encrypt: boolean;
-  /** Id of the key policy for an encrypted volume; defaults to the cluster's. */
+  /** Id of the key policy for an encrypted volume; defaults to the cluster's. Bounds: at most 128 characters. */
   keyPolicy?: string;
-  /** Every member drive must carry all of these tags. Default: `[]`. Changing it replaces the Volume. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Volume. */
   requiredTags: string[];
-  /** No member drive may carry any of these tags. Default: `[]`. Changing it replaces the Volume. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Volume. */
   excludedTags: string[];
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. Changing it replaces the Volume. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the Volume. */
   storageGroup: string[];
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Changing it replaces the Volume. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. Changing it replaces the Volume. */
   networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Volume. */
   softDomains: boolean;
-  /** Fail when the usable capacity would be below this many GiB. Range: 1..inf. Changing it replaces the Volume. */
+  /** Fail when the usable capacity would be below this many GiB. Bounds: 1..1048576. Changing it replaces the Volume. */
   minVolumeSize?: number;
-  /** Fail when the usable capacity would exceed this many GiB. Range: 1..inf. Changing it replaces the Volume. */
+  /** Fail when the usable capacity would exceed this many GiB. Bounds: 1..1048576. Changing it replaces the Volume. */
   maxVolumeSize?: number;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   reclaimPolicy: "Delete" | "Retain";
-  /** Cluster member server to stage the volume on. Changing it moves the volume without copying. */
+  /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   server?: string;
-  /** Absolute path to bind-mount the volume at on the server. */
+  /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
   mountPath?: string;
   /** pending, staged, unstaged, failed or retained. */
   state: string;
@@ -77,23 +77,23 @@ export interface VolumeAttributes {
 
 /** The schema.json attributes of a Slice as the composer returns them. A raw block device carved from an SSD as a 1 GiB-aligned extent, attachable to a server and expandable in place. */
 export interface SliceAttributes {
-  /** Id of the cluster the slice belongs to. Changing it replaces the Slice. */
+  /** Id of the cluster the slice belongs to. Bounds: at most 128 characters. Changing it replaces the Slice. */
   cluster: string;
-  /** Slice name, unique within its cluster. Changing it replaces the Slice. */
+  /** Slice name, unique within its cluster. Bounds: at most 63 characters. Changing it replaces the Slice. */
   name: string;
-  /** Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused. Range: 1..65536. */
+  /** Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused. Bounds: 1..65536. */
   sizeGiB: number;
-  /** Every member drive must carry all of these tags. Default: `[]`. Changing it replaces the Slice. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Slice. */
   requiredTags: string[];
-  /** No member drive may carry any of these tags. Default: `[]`. Changing it replaces the Slice. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Slice. */
   excludedTags: string[];
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. Changing it replaces the Slice. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the Slice. */
   storageGroup: string[];
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Changing it replaces the Slice. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. Changing it replaces the Slice. */
   networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   softDomains: boolean;
-  /** Cluster member server to attach the slice to. */
+  /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   server?: string;
   /** pending, staged, unstaged or failed. */
   state: string;
@@ -109,7 +109,7 @@ export interface SliceAttributes {
 
 /** The schema.json attributes of a KeyPolicy as the composer returns them. An encryption key policy: volumes under it get LUKS2 keys derived from the customer secret; changing the secret rotates keys in place. */
 export interface KeyPolicyAttributes {
-  /** Unique policy name. Changing it replaces the KeyPolicy. */
+  /** Unique policy name. Bounds: at most 63 characters. Changing it replaces the KeyPolicy. */
   name: string;
   /** dm-crypt cipher. Default: `"aes-xts-plain64"`. Changing it replaces the KeyPolicy. */
   cipher: "aes-xts-plain64";

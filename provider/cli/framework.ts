@@ -1,5 +1,6 @@
 // A small command framework for the `tessera` CLI: commands live one module each in
 // ./commands and are discovered at start-up, so adding a command never edits a shared file.
+import { checkMountRoot } from '../model/mountpath';
 
 export interface ParsedArgs {
   /** Positional arguments after the command path. */
@@ -57,6 +58,19 @@ export function flagInt(args: ParsedArgs, name: string, fallback?: number): numb
   if (v === undefined) return fallback;
   if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name}: must be an integer, got "${v}"`);
   return Number(v);
+}
+
+/** `--mount-roots DIR,DIR`: the trees mountPaths must be in (provider/model/mountpath.ts), checked here. */
+export function mountRootsFlag(args: ParsedArgs): string[] | undefined {
+  const v = flagString(args, 'mount-roots');
+  if (v === undefined) return undefined;
+  const roots = v.split(',').filter((r) => r !== '');
+  if (roots.length === 0) throw new UsageError('--mount-roots: needs at least one directory');
+  for (const r of roots) {
+    const why = checkMountRoot(r);
+    if (why) throw new UsageError(`--mount-roots: ${why.startsWith('"') ? why : `"${r}" ${why}`}`);
+  }
+  return roots;
 }
 
 export function flagBool(args: ParsedArgs, name: string): boolean {

@@ -20,6 +20,7 @@ import { createHandler } from './server';
 import { ComposerService } from './service';
 import { ComposerState, EngineFactory } from './state';
 import { openStoreUrl, type OpenStoreOptions } from './storeurl';
+import { mountRootsOrThrow } from '../model/mountpath';
 
 export interface StartComposerOptions {
   /** A Store, or a store URL: `sqlite:./tessera.db` | `etcd:http://h1:2379,http://h2:2379`. */
@@ -59,6 +60,11 @@ export interface StartComposerOptions {
   /** Wait until this replica is ready (leader: reconciled; standby: following). Default true. */
   waitReady?: boolean;
   engineFactory?: EngineFactory;
+  /**
+   * Trees a volume's mountPath must be in (default /mnt, /srv, /data, /var/lib/tessera; see
+   * docs/agent.md). Set the same list on the agents. System directories are refused regardless.
+   */
+  mountRoots?: string[];
 }
 
 export interface RunningComposer {
@@ -83,6 +89,7 @@ const VERSION: string = (() => {
 })();
 
 export async function startComposer(options: StartComposerOptions): Promise<RunningComposer> {
+  if (options.mountRoots !== undefined) mountRootsOrThrow(options.mountRoots);
   const log: Logger = createLogger(options.log ?? stderrSink, { debug: options.debug });
   const tokens = typeof options.tokens === 'string' ? loadTokensFile(options.tokens) : options.tokens;
   const auth = new Authenticator(tokens);
@@ -131,6 +138,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       heartbeatGraceMs: options.heartbeatGraceMs ?? 15_000,
       unstageWaitMs: options.unstageWaitMs ?? 60_000,
       opsRetentionMs: options.opsRetentionMs ?? 7 * 24 * 3600 * 1000,
+      mountRoots: options.mountRoots,
       observeOperation: (kind, resource, seconds) => opLatency.observe({ kind, resource }, seconds),
     },
     state,

@@ -11,12 +11,13 @@ function typeSchema(t: AttributeType, spec?: AttributeSpec): Json {
     if (spec?.min !== undefined) s.minimum = spec.min;
     if (spec?.max !== undefined) s.maximum = spec.max;
     if (spec?.minLength !== undefined) s.minLength = spec.minLength;
+    if (spec?.maxLength !== undefined) s.maxLength = spec.maxLength;
     if (spec?.pattern) s.pattern = spec.pattern;
     return s;
   }
   if ('list' in t) {
     const items = typeSchema(t.list, spec && typeof t.list === 'string' ? { ...spec, min: spec.min, max: spec.max } : undefined);
-    return { type: 'array', items };
+    return spec?.maxItems !== undefined ? { type: 'array', items, maxItems: spec.maxItems } : { type: 'array', items };
   }
   return { type: 'object', properties: Object.fromEntries(Object.entries(t.object).map(([k, v]) => [k, typeSchema(v)])) };
 }

@@ -1,25 +1,18 @@
 // Cross-field rules schema.json cannot express, checked after per-field validation. Each failure
 // names the field and the reason; lookups against the composer's state happen in the service.
-import * as path from 'node:path';
 import type { FieldFailure } from '../schema';
+import { checkMountPath } from '../model/mountpath';
 
-const FORBIDDEN_MOUNT_ROOTS = ['/proc', '/sys', '/dev', '/boot'];
-
-export function checkMountPath(p: string): string | undefined {
-  if (!p.startsWith('/')) return 'must be an absolute path';
-  if (p.includes('\0')) return 'must not contain NUL';
-  if (p.split('/').some((part) => part === '..' || part === '.')) return 'must not contain . or .. components';
-  const norm = path.posix.normalize(p);
-  if (norm !== p || (p.length > 1 && p.endsWith('/'))) return `must be normalised (${norm.replace(/\/$/, '') || '/'})`;
-  if (p === '/') return 'must not be the root directory';
-  for (const root of FORBIDDEN_MOUNT_ROOTS) {
-    if (p === root || p.startsWith(`${root}/`)) return `must be outside ${FORBIDDEN_MOUNT_ROOTS.join(', ')}`;
-  }
-  return undefined;
+export interface VolumeRuleOptions {
+  /**
+   * The trees a mountPath must be in: the composer's configured roots (default the production
+   * list of provider/model/mountpath.ts); `null` where they are not known (the providers' checks).
+   */
+  mountRoots?: readonly string[] | null;
 }
 
 /** Volume rules that need no state. `v` has defaults applied. */
-export function volumeRules(v: Record<string, unknown>): FieldFailure[] {
+export function volumeRules(v: Record<string, unknown>, opts: VolumeRuleOptions = {}): FieldFailure[] {
   const out: FieldFailure[] = [];
   if (v.rpm !== undefined && v.type !== 'hdd') out.push({ field: 'rpm', reason: `only applies to type hdd, not ${String(v.type)}` });
   if (v.type === 'slice' && v.redundancy === true)
@@ -36,7 +29,7 @@ export function volumeRules(v: Record<string, unknown>): FieldFailure[] {
   if (max !== undefined && size !== undefined && size > max)
     out.push({ field: 'sizeGiB', reason: `must be <= maxVolumeSize (${size} > ${max})` });
   if (typeof v.mountPath === 'string') {
-    const why = checkMountPath(v.mountPath);
+    const why = checkMountPath(v.mountPath, { roots: opts.mountRoots });
     if (why) out.push({ field: 'mountPath', reason: why });
     if (v.fsType === 'none') out.push({ field: 'mountPath', reason: 'a raw block volume (fsType none) cannot be mounted' });
   }

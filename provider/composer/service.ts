@@ -63,6 +63,8 @@ export interface ServiceOptions {
   opsRetentionMs: number;
   /** Observes operation latency (seconds) for /metrics. */
   observeOperation?: (kind: OperationKind, resource: ResourceKind, seconds: number) => void;
+  /** Trees a volume's mountPath must be in (default: provider/model/mountpath.ts DEFAULT_MOUNT_ROOTS). */
+  mountRoots?: readonly string[];
 }
 
 const TYPE_OF: Record<ResourceKind, string> = {
@@ -697,7 +699,7 @@ export class ComposerService {
 
   /** State-dependent rules of a volume or slice; returns the effective key policy id. */
   private volumeRefs(kind: 'volumes' | 'slices', v: Body, cluster: Cluster): { keyPolicyId?: string } {
-    const failures: FieldFailure[] = kind === 'volumes' ? volumeRules(v) : sliceRules(v);
+    const failures: FieldFailure[] = kind === 'volumes' ? volumeRules(v, { mountRoots: this.opts.mountRoots }) : sliceRules(v);
     if (typeof v.server === 'string' && !cluster.servers.includes(v.server))
       failures.push({ field: 'server', reason: `server ${v.server} is not a member of cluster ${cluster.name} (members: ${cluster.servers.join(', ') || 'none'})` });
     const inv = this.state.inventory;

@@ -7,7 +7,9 @@ import { keyPolicyRules, sliceRules, volumeRules } from '../composer/rules';
 import type { Props } from './types';
 
 const RULES: Record<string, (v: Props) => FieldFailure[]> = {
-  tessera_volume: volumeRules,
+  // The providers do not know the composer's mount roots: they check the rest of the mountPath
+  // rule at plan time and the composer refuses a path outside its roots (docs/agent.md).
+  tessera_volume: (v) => volumeRules(v, { mountRoots: null }),
   tessera_slice: sliceRules,
   tessera_key_policy: (v) => keyPolicyRules(v, 'create'),
 };

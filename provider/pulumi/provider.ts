@@ -7,6 +7,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import { connectionFromEnv, handlerFor } from '../handlers';
 import type { SchemaResourceHandler } from '../handlers';
 import type { Props } from '../handlers/types';
+import { formatFailures, validateProviderConfig } from '../schema';
 
 /** The value Pulumi passes for inputs not known yet during a preview. */
 export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
@@ -48,6 +49,8 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       // Stack config `tessera:endpoint` / secret `tessera:token`; environment as fallback.
       state.endpoint = req.config.get('tessera:endpoint') || undefined;
       state.token = req.config.get('tessera:token') || undefined;
+      const failures = validateProviderConfig({ endpoint: state.endpoint, token: state.token });
+      if (failures.length) throw new Error(`tessera provider config: ${formatFailures(failures)}`);
       state.handler = undefined;
     },
 

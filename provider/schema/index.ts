@@ -17,9 +17,14 @@ export interface AttributeSpec {
   default?: unknown;
   /** Allowed values (for a list: allowed element values). */
   allowed?: (string | number)[];
+  /** Integer range, inclusive (never beyond 2^53-1, whatever schema.json says). */
   min?: number;
   max?: number;
+  /** String length in characters (code points); for a list, of each element. */
   minLength?: number;
+  maxLength?: number;
+  /** Most elements a list may have. */
+  maxItems?: number;
   pattern?: string;
   sensitive?: boolean;
   writeOnly?: boolean;
@@ -94,43 +99,114 @@ function typeName(t: AttributeType): string {
   return 'object';
 }
 
+/** The kind of a JSON value, with its article: what a type mismatch shows of a sensitive value. */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'a number' : 'a fractional number';
+  return `a ${typeof value}`;
+}
+
+const SHOWN_CHARS = 60;
+
+/**
+ * How a failure shows the value it refuses: never a sensitive one (its kind only), and a long one
+ * cut short so an error stays small whatever was sent.
+ */
+function shown(value: unknown, spec: AttributeSpec): string {
+  if (spec.sensitive) return kindOf(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}... (${kindOf(value)})` : text;
+}
+
+/** Length in characters as JSON Schema counts them (code points: an emoji is one). */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * The range an integer attribute accepts: schema.json's min/max, never beyond what JSON parsers
+ * and JavaScript hold exactly (2^53-1), so no value is silently rounded on the way in.
+ */
+function integerRange(spec: AttributeSpec): { min: number; max: number } {
+  return {
+    min: Math.max(spec.min ?? Number.MIN_SAFE_INTEGER, Number.MIN_SAFE_INTEGER),
+    max: Math.min(spec.max ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+/** The bounds of an attribute in words, for docs, Terraform descriptions and SDK comments. */
+export function boundsText(a: AttributeSpec): string[] {
+  const out: string[] = [];
+  if (a.min !== undefined || a.max !== undefined) out.push(`${a.min ?? ''}..${a.max ?? ''}`);
+  const each = typeof a.type === 'object' && 'list' in a.type ? ' each' : '';
+  if (a.maxItems !== undefined) out.push(`at most ${a.maxItems} items`);
+  if (a.minLength !== undefined) out.push(`at least ${a.minLength} characters${each}`);
+  if (a.maxLength !== undefined) out.push(`at most ${a.maxLength} characters${each}`);
+  return out;
+}
+
 function checkValue(field: string, t: AttributeType, spec: AttributeSpec, value: unknown, out: FieldFailure[]): void {
   if (typeof t === 'string') {
     if (t === 'integer') {
       if (typeof value !== 'number' || !Number.isInteger(value)) {
-        out.push({ field, reason: `must be an integer, got ${JSON.stringify(value)}` });
+        out.push({ field, reason: `must be an integer, got ${shown(value, spec)}` });
         return;
       }
-      if (spec.min !== undefined && value < spec.min) out.push({ field, reason: `must be >= ${spec.min}, got ${value}` });
-      if (spec.max !== undefined && value > spec.max) out.push({ field, reason: `must be <= ${spec.max}, got ${value}` });
+      const range = integerRange(spec);
+      const got = spec.sensitive ? '' : `, got ${value}`;
+      if (value < range.min) out.push({ field, reason: `must be >= ${range.min}${got}` });
+      if (value > range.max) out.push({ field, reason: `must be <= ${range.max}${got}` });
     } else if (t === 'boolean') {
-      if (typeof value !== 'boolean') out.push({ field, reason: `must be true or false, got ${JSON.stringify(value)}` });
+      if (typeof value !== 'boolean') out.push({ field, reason: `must be true or false, got ${shown(value, spec)}` });
       return;
     } else {
       if (typeof value !== 'string') {
-        out.push({ field, reason: `must be a string, got ${JSON.stringify(value)}` });
+        out.push({ field, reason: `must be a string, got ${shown(value, spec)}` });
         return;
       }
-      if (spec.minLength !== undefined && value.length < spec.minLength)
-        out.push({ field, reason: `must be at least ${spec.minLength} characters` });
+      const length = codePoints(value);
+      if (spec.minLength !== undefined && length < spec.minLength) out.push({ field, reason: `must be at least ${spec.minLength} characters` });
+      if (spec.maxLength !== undefined && length > spec.maxLength) {
+        // Too long to be worth matching against a pattern or the allowed values.
+        out.push({ field, reason: `must be at most ${spec.maxLength} characters, got ${length}` });
+        return;
+      }
       if (spec.pattern && !new RegExp(spec.pattern).test(value))
-        out.push({ field, reason: `${spec.sensitive ? 'value' : JSON.stringify(value)} does not match ${spec.pattern}` });
+        out.push({ field, reason: `${spec.sensitive ? 'value' : shown(value, spec)} does not match ${spec.pattern}` });
     }
     if (spec.allowed && !spec.allowed.includes(value as string | number))
-      out.push({ field, reason: `must be one of ${spec.allowed.join(', ')}, got ${spec.sensitive ? 'a hidden value' : JSON.stringify(value)}` });
+      out.push({ field, reason: `must be one of ${spec.allowed.join(', ')}, got ${spec.sensitive ? 'a hidden value' : shown(value, spec)}` });
     return;
   }
   if ('list' in t) {
     if (!Array.isArray(value)) {
-      out.push({ field, reason: `must be a ${typeName(t)}, got ${JSON.stringify(value)}` });
+      out.push({ field, reason: `must be a ${typeName(t)}, got ${shown(value, spec)}` });
+      return;
+    }
+    // Refused whole before any element is looked at: one failure, however long the list.
+    if (spec.maxItems !== undefined && value.length > spec.maxItems) {
+      out.push({ field, reason: `must have at most ${spec.maxItems} items, got ${value.length}` });
       return;
     }
     const seen = new Set<string>();
     value.forEach((v, i) => {
-      const elemSpec: AttributeSpec = { ...spec, min: spec.min, max: spec.max };
-      checkValue(`${field}[${i}]`, t.list, elemSpec, v, out);
+      // The element is checked against the attribute's own constraints (allowed, pattern, lengths).
+      checkValue(`${field}[${i}]`, t.list, spec, v, out);
       const k = JSON.stringify(v);
-      if (typeof t.list === 'string' && seen.has(k)) out.push({ field: `${field}[${i}]`, reason: `duplicate value ${k}` });
+      if (typeof t.list === 'string' && seen.has(k)) out.push({ field: `${field}[${i}]`, reason: `duplicate value ${shown(v, spec)}` });
       seen.add(k);
     });
     return;
@@ -147,8 +223,8 @@ export interface ValidateOptions {
 
 /**
  * Validate user input for a resource or data source against schema.json. Unknown fields,
- * outputs given as inputs, wrong types, ranges, patterns and allowed values each give one
- * failure naming the field. Returns the input with defaults applied (create mode).
+ * outputs given as inputs, wrong types, ranges, lengths, list sizes, patterns and allowed values
+ * each give one failure naming the field; a sensitive value is never part of a failure. Returns the input with defaults applied (create mode).
  */
 export function validateInput(
   type: string,
@@ -168,9 +244,12 @@ export function validateInput(
       continue;
     }
     if (!isInput(attr)) {
-      // `owner` is computed for users but set by providers through the API.
-      if (field === 'owner' && (typeof v === 'string' || v === undefined || v === null)) {
-        if (typeof v === 'string') value.owner = v;
+      // `owner` is computed for users but set by providers through the API (bounded like an input).
+      if (field === 'owner') {
+        if (v === undefined || v === null) continue;
+        const before = failures.length;
+        checkValue(field, attr.type, attr, v, failures);
+        if (failures.length === before) value.owner = v;
         continue;
       }
       failures.push({ field, reason: 'is an output and cannot be set' });
@@ -188,6 +267,20 @@ export function validateInput(
     }
   }
   return { value, failures };
+}
+
+/**
+ * Validate the provider configuration (endpoint, token) against schema.json's provider
+ * attributes: types, lengths, patterns. Absent values are not checked (they fall back to the
+ * environment, checked the same way by the caller passing the resolved value).
+ */
+export function validateProviderConfig(cfg: Record<string, unknown>): FieldFailure[] {
+  const failures: FieldFailure[] = [];
+  for (const [field, attr] of Object.entries(schema.provider.attributes)) {
+    const v = cfg[field];
+    if (v !== undefined && v !== null) checkValue(field, attr.type, attr, v, failures);
+  }
+  return failures;
 }
 
 export interface SchemaDiff {

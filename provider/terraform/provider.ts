@@ -11,7 +11,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { readDataSource } from '../handlers';
 import { crossFieldFailures } from '../handlers/rules';
 import { ComposerError, type ConnectionConfig, type Props, type ResourceHandler } from '../handlers/types';
-import { diffInputs, type FieldFailure, tfName, validateInput } from '../schema';
+import { diffInputs, type FieldFailure, tfName, validateInput, validateProviderConfig } from '../schema';
 import { type CtyValue, containsUnknown, decodeDynamicValue, type DynamicValueWire, encodeDynamicValue, fromJson, isUnknown, unknown } from './cty';
 import {
   attributePath,
@@ -156,8 +156,8 @@ export class TesseraProvider {
     const unknownEndpoint = !!cfg && isUnknown(cfg.endpoint);
     const endpoint = unknownEndpoint ? undefined : pick('endpoint', 'TESSERA_ENDPOINT');
     const token = cfg && isUnknown(cfg.token) ? undefined : pick('token', 'TESSERA_TOKEN');
-    if (endpoint !== undefined && !/^https?:\/\//.test(endpoint))
-      diags.push(error('Invalid provider endpoint', `endpoint: must start with http:// or https://, got ${JSON.stringify(endpoint)}`, 'endpoint'));
+    // schema.json's provider attributes: endpoint ^https?:// and both bounded in length.
+    for (const f of validateProviderConfig({ endpoint, token })) diags.push(error(`Invalid provider ${f.field}`, `${f.field}: ${f.reason}`, f.field));
     return { endpoint, token, diags, unknownEndpoint };
   }
 

@@ -3,7 +3,7 @@
 // `providers schema -json` document (provider/terraform/schema.generated.json, and the input of
 // the CDKTF binding generator). Pure: no I/O. Names are snake_case (tfName: sizeGiB -> size_gib);
 // values cross between Terraform's and the handlers' (camelCase, schema.json) shapes here.
-import { type AttributeSpec, type AttributeType, type BlockSpec, isInput, schema, tfName } from '../schema';
+import { type AttributeSpec, type AttributeType, type BlockSpec, boundsText, isInput, schema, tfName } from '../schema';
 import { type CtyType, type CtyValue, isUnknown, typeJson } from './cty';
 
 /** Address the `providers schema -json` document keys the provider by (OpenTofu's registry). */
@@ -32,7 +32,7 @@ export interface TfAttribute {
   tfName: string;
   spec: AttributeSpec;
   type: CtyType;
-  /** What Terraform shows: schema.json's text plus the default, allowed values and replace rule. */
+  /** What Terraform shows: schema.json's text plus the default, allowed values, bounds and replace rule. */
   description: string;
   required: boolean;
   optional: boolean;
@@ -56,6 +56,8 @@ function describe(a: AttributeSpec): string {
   const notes: string[] = [];
   if (a.default !== undefined) notes.push(`Default: ${JSON.stringify(a.default)}.`);
   if (a.allowed) notes.push(`One of: ${a.allowed.map((v) => JSON.stringify(v)).join(', ')}.`);
+  const bounds = boundsText(a);
+  if (bounds.length) notes.push(`Bounds: ${bounds.join('; ')}.`);
   if (a.update === 'replace' && !a.inPlaceWhen) notes.push('Changing it replaces the object.');
   if (a.inPlaceWhen) notes.push(`In place when ${Object.entries(a.inPlaceWhen).map(([k, v]) => `${tfName(k)} is ${v.join('/')}`).join(' and ')}; otherwise replaces.`);
   return [a.description, ...notes].join(' ');

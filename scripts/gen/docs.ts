@@ -1,7 +1,7 @@
 // schema.json -> docs/reference/<resource>.md: one page per resource and data source with every
-// attribute (type, required/optional/computed, default, allowed values, range, sensitive,
+// attribute (type, required/optional/computed, default, allowed values, bounds, sensitive,
 // write-only, replace vs in place) and an example in Pulumi TypeScript and Terraform HCL.
-import { AttributeSpec, AttributeType, BlockSpec, schema, tfName } from '../../provider/schema';
+import { AttributeSpec, AttributeType, BlockSpec, boundsText, schema, tfName } from '../../provider/schema';
 import { GENERATED_HEADER, GeneratedFile } from './types';
 
 export const ownedDirs = ['docs/reference'];
@@ -32,7 +32,7 @@ export const clusterId = kafka.id;`,
   keyPolicy: policy.id,
   fsType: 'xfs',
   server: 'k01',
-  mountPath: '/var/lib/kafka/data',
+  mountPath: '/srv/kafka/data',
 });
 export const members = logs.members;`,
     hcl: `resource "tessera_volume" "k01_log" {
@@ -45,7 +45,7 @@ export const members = logs.members;`,
   key_policy  = tessera_key_policy.kafka.id
   fs_type     = "xfs"
   server      = "k01"
-  mount_path  = "/var/lib/kafka/data"
+  mount_path  = "/srv/kafka/data"
 }`,
   },
   tessera_slice: {
@@ -113,8 +113,7 @@ function constraints(a: AttributeSpec): string {
   const out: string[] = [];
   if (a.default !== undefined) out.push(`default \`${JSON.stringify(a.default)}\``);
   if (a.allowed) out.push(`one of ${a.allowed.map((v) => `\`${v}\``).join(', ')}`);
-  if (a.min !== undefined || a.max !== undefined) out.push(`${a.min ?? ''}..${a.max ?? ''}`);
-  if (a.minLength !== undefined) out.push(`at least ${a.minLength} characters`);
+  out.push(...boundsText(a));
   if (a.pattern) out.push(`matches \`${a.pattern}\``);
   if (a.sensitive) out.push('sensitive');
   if (a.writeOnly) out.push('write-only (never stored)');
@@ -177,7 +176,8 @@ export function generate(): GeneratedFile[] {
   const files: GeneratedFile[] = [];
   const index: string[] = [`<!-- ${GENERATED_HEADER} -->`, '# Reference', '', schema.provider.description, '', '## Provider configuration', ''];
   for (const [name, a] of Object.entries(schema.provider.attributes)) {
-    index.push(`- \`${name}\` (Pulumi config \`tessera:${name}\`${a.sensitive ? ', secret' : ''}; Terraform \`${tfName(name)}\`; env \`${a.env}\`): ${a.description}`);
+    const bounds = boundsText(a).map((b) => `; ${b}`).join('');
+    index.push(`- \`${name}\` (Pulumi config \`tessera:${name}\`${a.sensitive ? ', secret' : ''}; Terraform \`${tfName(name)}\`; env \`${a.env}\`${bounds}): ${a.description}`);
   }
   index.push('', '## Resources', '');
   for (const [type, spec] of Object.entries(schema.resources)) {

@@ -1,7 +1,7 @@
 // Shared by the generators that render schema.json attributes as TypeScript (pulumi-types.ts,
 // api-types.ts): type expressions, doc comments and which attributes belong to which surface.
 // No generate() here, so scripts/gen.ts does not run it as a generator.
-import { AttributeSpec, AttributeType, BlockSpec } from '../../provider/schema';
+import { AttributeSpec, AttributeType, BlockSpec, boundsText } from '../../provider/schema';
 
 /** Terraform-only attributes: write-only values and their version counters (Pulumi has secrets). */
 export function terraformOnly(spec: BlockSpec, field: string): boolean {
@@ -48,11 +48,12 @@ export function objectMembers(fields: Record<string, AttributeType>, indent = ' 
   return Object.entries(fields).map(([k, t]) => `${indent}${k}: ${t === 'integer' ? 'number' : t};`);
 }
 
-/** A JSDoc comment for an attribute: description, default, range, update behaviour, secrecy. */
+/** A JSDoc comment for an attribute: description, default, bounds, update behaviour, secrecy. */
 export function doc(a: AttributeSpec, indent: string, resource: BlockSpec): string {
   const lines = [a.description];
   if (a.default !== undefined) lines.push(`Default: \`${JSON.stringify(a.default)}\`.`);
-  if (a.min !== undefined || a.max !== undefined) lines.push(`Range: ${a.min ?? '-inf'}..${a.max ?? 'inf'}.`);
+  const bounds = boundsText(a);
+  if (bounds.length) lines.push(`Bounds: ${bounds.join('; ')}.`);
   if (a.update === 'replace' && !a.inPlaceWhen && (a.required || a.optional)) lines.push(`Changing it replaces the ${resource.kind}.`);
   if (a.inPlaceWhen) lines.push(`Updated in place when ${Object.entries(a.inPlaceWhen).map(([k, v]) => `${k} is ${v.join('/')}`).join(' and ')}; otherwise replaces the ${resource.kind}.`);
   if (a.sensitive) lines.push('Secret: kept encrypted in the Pulumi state.');

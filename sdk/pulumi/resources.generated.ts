@@ -15,15 +15,15 @@ export class Cluster extends pulumi.dynamic.Resource {
   /** Secret outputs, encrypted in the state. */
   static readonly secretOutputs: string[] = [];
 
-  /** Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Changing it replaces the Cluster. */
+  /** Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Bounds: at most 63 characters. Changing it replaces the Cluster. */
   declare readonly name: pulumi.Output<string>;
-  /** Names of the inventory servers that are members of the cluster. Default: `[]`. */
+  /** Names of the inventory servers that are members of the cluster. Default: `[]`. Bounds: at most 5000 items; at most 128 characters each. */
   declare readonly servers: pulumi.Output<string[]>;
-  /** Id of the key policy that encrypted volumes of this cluster use when they name none. */
+  /** Id of the key policy that encrypted volumes of this cluster use when they name none. Bounds: at most 128 characters. */
   declare readonly keyPolicy: pulumi.Output<string | undefined>;
-  /** Default transports for the cluster's volumes; empty means any. Default: `[]`. */
+  /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   declare readonly networkTransportsAllowed: pulumi.Output<("roce" | "nvmetcp" | "iscsi")[]>;
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
@@ -62,15 +62,15 @@ export class Volume extends pulumi.dynamic.Resource {
   /** Secret outputs, encrypted in the state. */
   static readonly secretOutputs: string[] = [];
 
-  /** Id of the cluster the volume belongs to. Changing it replaces the Volume. */
+  /** Id of the cluster the volume belongs to. Bounds: at most 128 characters. Changing it replaces the Volume. */
   declare readonly cluster: pulumi.Output<string>;
-  /** Volume name, unique within its cluster: lower-case letters, digits and '-'. Changing it replaces the Volume. */
+  /** Volume name, unique within its cluster: lower-case letters, digits and '-'. Bounds: at most 63 characters. Changing it replaces the Volume. */
   declare readonly name: pulumi.Output<string>;
   /** hdd or ssd take whole drives; slice takes a 1 GiB-aligned extent of an SSD. Default: `"hdd"`. Changing it replaces the Volume. */
   declare readonly type: pulumi.Output<"hdd" | "ssd" | "slice">;
-  /** Requested size in GiB. Slice volumes grow in place; shrinking is refused. Range: 1..1048576. Updated in place when type is slice; otherwise replaces the Volume. */
+  /** Requested size in GiB. Slice volumes grow in place; shrinking is refused. Bounds: 1..1048576. Updated in place when type is slice; otherwise replaces the Volume. */
   declare readonly sizeGiB: pulumi.Output<number>;
-  /** Minimum drive rpm; hdd only. Range: 1..20000. Changing it replaces the Volume. */
+  /** Minimum drive rpm; hdd only. Bounds: 1..20000. Changing it replaces the Volume. */
   declare readonly rpm: pulumi.Output<number | undefined>;
   /** Filesystem to create; none gives a raw block device. Default: `"ext4"`. Changing it replaces the Volume. */
   declare readonly fsType: pulumi.Output<"ext4" | "xfs" | "none">;
@@ -78,7 +78,7 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly striping: pulumi.Output<boolean>;
   /** Mirror the volume (RAID1, or RAID10 when striped) so it survives a drive failure. Default: `false`. Changing it replaces the Volume. */
   declare readonly redundancy: pulumi.Output<boolean>;
-  /** Most drives a RAID array may use. Default: `16`. Range: 2..64. Changing it replaces the Volume. */
+  /** Most drives a RAID array may use. Default: `16`. Bounds: 2..64. Changing it replaces the Volume. */
   declare readonly raidMaxDrives: pulumi.Output<number>;
   /** true: mirror halves must sit in different storage groups or creation fails. false: best effort. Default: `true`. Changing it replaces the Volume. */
   declare readonly sgResiliency: pulumi.Output<boolean>;
@@ -86,29 +86,29 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly jbodResiliency: pulumi.Output<boolean>;
   /** Encrypt with LUKS2 under a key derived from the key policy's secret. Default: `false`. Changing it replaces the Volume. */
   declare readonly encrypt: pulumi.Output<boolean>;
-  /** Id of the key policy for an encrypted volume; defaults to the cluster's. */
+  /** Id of the key policy for an encrypted volume; defaults to the cluster's. Bounds: at most 128 characters. */
   declare readonly keyPolicy: pulumi.Output<string | undefined>;
-  /** Every member drive must carry all of these tags. Default: `[]`. Changing it replaces the Volume. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Volume. */
   declare readonly requiredTags: pulumi.Output<string[]>;
-  /** No member drive may carry any of these tags. Default: `[]`. Changing it replaces the Volume. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Volume. */
   declare readonly excludedTags: pulumi.Output<string[]>;
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. Changing it replaces the Volume. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the Volume. */
   declare readonly storageGroup: pulumi.Output<string[]>;
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Changing it replaces the Volume. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. Changing it replaces the Volume. */
   declare readonly networkTransportsAllowed: pulumi.Output<("roce" | "nvmetcp" | "iscsi")[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Volume. */
   declare readonly softDomains: pulumi.Output<boolean>;
-  /** Fail when the usable capacity would be below this many GiB. Range: 1..inf. Changing it replaces the Volume. */
+  /** Fail when the usable capacity would be below this many GiB. Bounds: 1..1048576. Changing it replaces the Volume. */
   declare readonly minVolumeSize: pulumi.Output<number | undefined>;
-  /** Fail when the usable capacity would exceed this many GiB. Range: 1..inf. Changing it replaces the Volume. */
+  /** Fail when the usable capacity would exceed this many GiB. Bounds: 1..1048576. Changing it replaces the Volume. */
   declare readonly maxVolumeSize: pulumi.Output<number | undefined>;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   declare readonly reclaimPolicy: pulumi.Output<"Delete" | "Retain">;
-  /** Cluster member server to stage the volume on. Changing it moves the volume without copying. */
+  /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   declare readonly server: pulumi.Output<string | undefined>;
-  /** Absolute path to bind-mount the volume at on the server. */
+  /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
   declare readonly mountPath: pulumi.Output<string | undefined>;
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
   /** pending, staged, unstaged, failed or retained. */
   declare readonly state: pulumi.Output<string>;
@@ -159,25 +159,25 @@ export class Slice extends pulumi.dynamic.Resource {
   /** Secret outputs, encrypted in the state. */
   static readonly secretOutputs: string[] = [];
 
-  /** Id of the cluster the slice belongs to. Changing it replaces the Slice. */
+  /** Id of the cluster the slice belongs to. Bounds: at most 128 characters. Changing it replaces the Slice. */
   declare readonly cluster: pulumi.Output<string>;
-  /** Slice name, unique within its cluster. Changing it replaces the Slice. */
+  /** Slice name, unique within its cluster. Bounds: at most 63 characters. Changing it replaces the Slice. */
   declare readonly name: pulumi.Output<string>;
-  /** Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused. Range: 1..65536. */
+  /** Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused. Bounds: 1..65536. */
   declare readonly sizeGiB: pulumi.Output<number>;
-  /** Every member drive must carry all of these tags. Default: `[]`. Changing it replaces the Slice. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Slice. */
   declare readonly requiredTags: pulumi.Output<string[]>;
-  /** No member drive may carry any of these tags. Default: `[]`. Changing it replaces the Slice. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Slice. */
   declare readonly excludedTags: pulumi.Output<string[]>;
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. Changing it replaces the Slice. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the Slice. */
   declare readonly storageGroup: pulumi.Output<string[]>;
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Changing it replaces the Slice. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. Changing it replaces the Slice. */
   declare readonly networkTransportsAllowed: pulumi.Output<("roce" | "nvmetcp" | "iscsi")[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   declare readonly softDomains: pulumi.Output<boolean>;
-  /** Cluster member server to attach the slice to. */
+  /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   declare readonly server: pulumi.Output<string | undefined>;
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
   /** pending, staged, unstaged or failed. */
   declare readonly state: pulumi.Output<string>;
@@ -226,15 +226,15 @@ export class KeyPolicy extends pulumi.dynamic.Resource {
   /** Secret outputs, encrypted in the state. */
   static readonly secretOutputs: string[] = ["secret"];
 
-  /** Unique policy name. Changing it replaces the KeyPolicy. */
+  /** Unique policy name. Bounds: at most 63 characters. Changing it replaces the KeyPolicy. */
   declare readonly name: pulumi.Output<string>;
-  /** Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo. Secret: kept encrypted in the Pulumi state. */
+  /** Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo. Bounds: at least 16 characters; at most 1024 characters. Secret: kept encrypted in the Pulumi state. */
   declare readonly secret: pulumi.Output<string | undefined>;
   /** dm-crypt cipher. Default: `"aes-xts-plain64"`. Changing it replaces the KeyPolicy. */
   declare readonly cipher: pulumi.Output<"aes-xts-plain64">;
   /** Key size in bits (512 for AES-256 in XTS mode). Default: `512`. Changing it replaces the KeyPolicy. */
   declare readonly keySizeBits: pulumi.Output<256 | 512>;
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
   /** Keyed hash that identifies the current secret without revealing it. */
   declare readonly fingerprint: pulumi.Output<string>;

@@ -5,19 +5,19 @@ import type { ClusterAttributes, VolumeAttributes, SliceAttributes, KeyPolicyAtt
 
 /** Inputs of a Cluster. A logical cluster: one per Kubernetes cluster or scale-out application. Volumes and slices belong to a cluster and attach to its member servers. */
 export interface ClusterArgs {
-  /** Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Changing it replaces the Cluster. */
+  /** Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Bounds: at most 63 characters. Changing it replaces the Cluster. */
   name?: pulumi.Input<string>;
-  /** Names of the inventory servers that are members of the cluster. Default: `[]`. */
+  /** Names of the inventory servers that are members of the cluster. Default: `[]`. Bounds: at most 5000 items; at most 128 characters each. */
   servers?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Id of the key policy that encrypted volumes of this cluster use when they name none. */
+  /** Id of the key policy that encrypted volumes of this cluster use when they name none. Bounds: at most 128 characters. */
   keyPolicy?: pulumi.Input<string>;
-  /** Default transports for the cluster's volumes; empty means any. Default: `[]`. */
+  /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed?: pulumi.Input<(pulumi.Input<"roce" | "nvmetcp" | "iscsi">)[]>;
 }
 
 /** State of a Cluster as the composer reports it. */
 export interface ClusterOutputs extends ClusterAttributes {
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
 }
 
@@ -26,15 +26,15 @@ export type VolumeMember = Member;
 
 /** Inputs of a Volume. A filesystem (or raw block, fsType none) volume composed of whole drives or SSD slices, bound to a cluster and optionally attached to one of its servers. */
 export interface VolumeArgs {
-  /** Id of the cluster the volume belongs to. Changing it replaces the Volume. */
+  /** Id of the cluster the volume belongs to. Bounds: at most 128 characters. Changing it replaces the Volume. */
   cluster: pulumi.Input<string>;
-  /** Volume name, unique within its cluster: lower-case letters, digits and '-'. Changing it replaces the Volume. */
+  /** Volume name, unique within its cluster: lower-case letters, digits and '-'. Bounds: at most 63 characters. Changing it replaces the Volume. */
   name?: pulumi.Input<string>;
   /** hdd or ssd take whole drives; slice takes a 1 GiB-aligned extent of an SSD. Default: `"hdd"`. Changing it replaces the Volume. */
   type?: pulumi.Input<"hdd" | "ssd" | "slice">;
-  /** Requested size in GiB. Slice volumes grow in place; shrinking is refused. Range: 1..1048576. Updated in place when type is slice; otherwise replaces the Volume. */
+  /** Requested size in GiB. Slice volumes grow in place; shrinking is refused. Bounds: 1..1048576. Updated in place when type is slice; otherwise replaces the Volume. */
   sizeGiB: pulumi.Input<number>;
-  /** Minimum drive rpm; hdd only. Range: 1..20000. Changing it replaces the Volume. */
+  /** Minimum drive rpm; hdd only. Bounds: 1..20000. Changing it replaces the Volume. */
   rpm?: pulumi.Input<number>;
   /** Filesystem to create; none gives a raw block device. Default: `"ext4"`. Changing it replaces the Volume. */
   fsType?: pulumi.Input<"ext4" | "xfs" | "none">;
@@ -42,7 +42,7 @@ export interface VolumeArgs {
   striping?: pulumi.Input<boolean>;
   /** Mirror the volume (RAID1, or RAID10 when striped) so it survives a drive failure. Default: `false`. Changing it replaces the Volume. */
   redundancy?: pulumi.Input<boolean>;
-  /** Most drives a RAID array may use. Default: `16`. Range: 2..64. Changing it replaces the Volume. */
+  /** Most drives a RAID array may use. Default: `16`. Bounds: 2..64. Changing it replaces the Volume. */
   raidMaxDrives?: pulumi.Input<number>;
   /** true: mirror halves must sit in different storage groups or creation fails. false: best effort. Default: `true`. Changing it replaces the Volume. */
   sgResiliency?: pulumi.Input<boolean>;
@@ -50,33 +50,33 @@ export interface VolumeArgs {
   jbodResiliency?: pulumi.Input<boolean>;
   /** Encrypt with LUKS2 under a key derived from the key policy's secret. Default: `false`. Changing it replaces the Volume. */
   encrypt?: pulumi.Input<boolean>;
-  /** Id of the key policy for an encrypted volume; defaults to the cluster's. */
+  /** Id of the key policy for an encrypted volume; defaults to the cluster's. Bounds: at most 128 characters. */
   keyPolicy?: pulumi.Input<string>;
-  /** Every member drive must carry all of these tags. Default: `[]`. Changing it replaces the Volume. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Volume. */
   requiredTags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** No member drive may carry any of these tags. Default: `[]`. Changing it replaces the Volume. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Volume. */
   excludedTags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. Changing it replaces the Volume. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the Volume. */
   storageGroup?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Changing it replaces the Volume. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. Changing it replaces the Volume. */
   networkTransportsAllowed?: pulumi.Input<(pulumi.Input<"roce" | "nvmetcp" | "iscsi">)[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Volume. */
   softDomains?: pulumi.Input<boolean>;
-  /** Fail when the usable capacity would be below this many GiB. Range: 1..inf. Changing it replaces the Volume. */
+  /** Fail when the usable capacity would be below this many GiB. Bounds: 1..1048576. Changing it replaces the Volume. */
   minVolumeSize?: pulumi.Input<number>;
-  /** Fail when the usable capacity would exceed this many GiB. Range: 1..inf. Changing it replaces the Volume. */
+  /** Fail when the usable capacity would exceed this many GiB. Bounds: 1..1048576. Changing it replaces the Volume. */
   maxVolumeSize?: pulumi.Input<number>;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   reclaimPolicy?: pulumi.Input<"Delete" | "Retain">;
-  /** Cluster member server to stage the volume on. Changing it moves the volume without copying. */
+  /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
-  /** Absolute path to bind-mount the volume at on the server. */
+  /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
   mountPath?: pulumi.Input<string>;
 }
 
 /** State of a Volume as the composer reports it. */
 export interface VolumeOutputs extends VolumeAttributes {
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
 }
 
@@ -85,37 +85,37 @@ export type SliceMember = Member;
 
 /** Inputs of a Slice. A raw block device carved from an SSD as a 1 GiB-aligned extent, attachable to a server and expandable in place. */
 export interface SliceArgs {
-  /** Id of the cluster the slice belongs to. Changing it replaces the Slice. */
+  /** Id of the cluster the slice belongs to. Bounds: at most 128 characters. Changing it replaces the Slice. */
   cluster: pulumi.Input<string>;
-  /** Slice name, unique within its cluster. Changing it replaces the Slice. */
+  /** Slice name, unique within its cluster. Bounds: at most 63 characters. Changing it replaces the Slice. */
   name?: pulumi.Input<string>;
-  /** Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused. Range: 1..65536. */
+  /** Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused. Bounds: 1..65536. */
   sizeGiB: pulumi.Input<number>;
-  /** Every member drive must carry all of these tags. Default: `[]`. Changing it replaces the Slice. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Slice. */
   requiredTags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** No member drive may carry any of these tags. Default: `[]`. Changing it replaces the Slice. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the Slice. */
   excludedTags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. Changing it replaces the Slice. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the Slice. */
   storageGroup?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Changing it replaces the Slice. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. Changing it replaces the Slice. */
   networkTransportsAllowed?: pulumi.Input<(pulumi.Input<"roce" | "nvmetcp" | "iscsi">)[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   softDomains?: pulumi.Input<boolean>;
-  /** Cluster member server to attach the slice to. */
+  /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
 }
 
 /** State of a Slice as the composer reports it. */
 export interface SliceOutputs extends SliceAttributes {
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
 }
 
 /** Inputs of a KeyPolicy. An encryption key policy: volumes under it get LUKS2 keys derived from the customer secret; changing the secret rotates keys in place. */
 export interface KeyPolicyArgs {
-  /** Unique policy name. Changing it replaces the KeyPolicy. */
+  /** Unique policy name. Bounds: at most 63 characters. Changing it replaces the KeyPolicy. */
   name?: pulumi.Input<string>;
-  /** Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo. Secret: kept encrypted in the Pulumi state. */
+  /** Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo. Bounds: at least 16 characters; at most 1024 characters. Secret: kept encrypted in the Pulumi state. */
   secret: pulumi.Input<string>;
   /** dm-crypt cipher. Default: `"aes-xts-plain64"`. Changing it replaces the KeyPolicy. */
   cipher?: pulumi.Input<"aes-xts-plain64">;
@@ -125,9 +125,9 @@ export interface KeyPolicyArgs {
 
 /** State of a KeyPolicy as the composer reports it. */
 export interface KeyPolicyOutputs extends KeyPolicyAttributes {
-  /** Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo. Secret: kept encrypted in the Pulumi state. */
+  /** Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo. Bounds: at least 16 characters; at most 1024 characters. Secret: kept encrypted in the Pulumi state. */
   secret?: string;
-  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. */
+  /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
 }
 
@@ -135,29 +135,29 @@ export interface KeyPolicyOutputs extends KeyPolicyAttributes {
 export interface GetCapacityArgs {
   /** Volume type to size. Default: `"hdd"`. */
   type?: "hdd" | "ssd" | "slice";
-  /** Minimum rpm (hdd). Range: 1..inf. */
+  /** Minimum rpm (hdd). Bounds: 1..20000. */
   rpm?: number;
   /** Size mirrored volumes. Default: `false`. */
   redundancy?: boolean;
   /** Allow RAID10 across drives. Default: `true`. */
   striping?: boolean;
-  /** Most drives per array. Default: `16`. Range: 2..64. */
+  /** Most drives per array. Default: `16`. Bounds: 2..64. */
   raidMaxDrives?: number;
   /** Mirror halves in different storage groups. Default: `true`. */
   sgResiliency?: boolean;
   /** Mirror halves in different enclosures. Default: `true`. */
   jbodResiliency?: boolean;
-  /** Every member drive must carry all of these tags. Default: `[]`. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. */
   requiredTags?: string[];
-  /** No member drive may carry any of these tags. Default: `[]`. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. */
   excludedTags?: string[];
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. */
   storageGroup?: string[];
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed?: ("roce" | "nvmetcp" | "iscsi")[];
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. */
   softDomains?: boolean;
-  /** Size for staging on this server. */
+  /** Size for staging on this server. Bounds: at most 128 characters. */
   server?: string;
 }
 
@@ -165,29 +165,29 @@ export interface GetCapacityArgs {
 export interface GetCapacityResult {
   /** Volume type to size. Default: `"hdd"`. */
   type: "hdd" | "ssd" | "slice";
-  /** Minimum rpm (hdd). Range: 1..inf. */
+  /** Minimum rpm (hdd). Bounds: 1..20000. */
   rpm: number;
   /** Size mirrored volumes. Default: `false`. */
   redundancy: boolean;
   /** Allow RAID10 across drives. Default: `true`. */
   striping: boolean;
-  /** Most drives per array. Default: `16`. Range: 2..64. */
+  /** Most drives per array. Default: `16`. Bounds: 2..64. */
   raidMaxDrives: number;
   /** Mirror halves in different storage groups. Default: `true`. */
   sgResiliency: boolean;
   /** Mirror halves in different enclosures. Default: `true`. */
   jbodResiliency: boolean;
-  /** Every member drive must carry all of these tags. Default: `[]`. */
+  /** Every member drive must carry all of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. */
   requiredTags: string[];
-  /** No member drive may carry any of these tags. Default: `[]`. */
+  /** No member drive may carry any of these tags. Default: `[]`. Bounds: at most 64 items; at most 128 characters each. */
   excludedTags: string[];
-  /** Take drives only from these storage groups; empty means any. Default: `[]`. */
+  /** Take drives only from these storage groups; empty means any. Default: `[]`. Bounds: at most 256 items; at most 128 characters each. */
   storageGroup: string[];
-  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. */
+  /** Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. */
   softDomains: boolean;
-  /** Size for staging on this server. */
+  /** Size for staging on this server. Bounds: at most 128 characters. */
   server: string;
   /** Free capacity on matching drives, GiB. */
   availableGiB: number;

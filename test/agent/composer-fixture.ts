@@ -46,7 +46,7 @@ export interface TestComposer {
   close(): Promise<void>;
 }
 
-export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number } = {}): Promise<TestComposer> {
+export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number; mountRoots?: string[] } = {}): Promise<TestComposer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-agent-composer-'));
   const tokens: TokenEntry[] = [
     { name: 'ops', token: OPERATOR, role: 'operator' },
@@ -61,6 +61,7 @@ export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceM
     log: (l) => logs.push(l),
     debug: true,
     heartbeatGraceMs: extra.heartbeatGraceMs ?? 15_000,
+    mountRoots: extra.mountRoots,
     reconcileIntervalMs: 500,
     // One in-process composer: jest compiling TypeScript in this process can stall the event loop
     // for seconds, and a short leadership lease would flap; failover is tested elsewhere.

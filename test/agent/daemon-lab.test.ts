@@ -21,7 +21,8 @@ beforeAll(async () => {
   labDir = path.join(root, 'lab');
   const inv = inventory({ servers: ['k1', 'k2', 'k3'], enclosures: 2, ssdPerEnclosure: 2, ssdGiB: 4, hddPerEnclosure: 1, hddGiB: 1 });
   provisionLabDrives(labDir, inv);
-  tc = await startTestComposer(inv);
+  // Mounts go under the test's temp dir: composer and agents are given it as their one mount root.
+  tc = await startTestComposer(inv, { mountRoots: [root] });
   cluster = (await tc.ops.post('/v1/clusters', { name: 'lab', servers: ['k1', 'k2', 'k3'] })).body.id;
 });
 
@@ -43,6 +44,7 @@ function labAgent(server: string) {
     backend: 'lab',
     labDir,
     stateDir: path.join(root, server),
+    mountRoots: [root],
     heartbeatMs: 500,
     waitSeconds: 5,
     retryMs: 300,
@@ -91,7 +93,7 @@ test('CLI: `tessera agent start --crash-at-step 3` dies with exit 70; restarted,
   fs.writeFileSync(tokenFile, `${agentToken('k3')}\n`, { mode: 0o600 });
   const mnt = path.join(root, 'mnt', 'k3', 'db');
   const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'db', type: 'hdd', sizeGiB: 1, server: 'k3', mountPath: mnt })).body;
-  const base = ['agent', 'start', '--composer', tc.composer.url, '--token', tokenFile, '--server', 'k3', '--backend', 'lab', '--lab-dir', labDir, '--state-dir', path.join(root, 'k3'), '--heartbeat-ms', '500', '--wait-seconds', '5', '--insecure-dev'];
+  const base = ['agent', 'start', '--composer', tc.composer.url, '--token', tokenFile, '--server', 'k3', '--backend', 'lab', '--lab-dir', labDir, '--state-dir', path.join(root, 'k3'), '--heartbeat-ms', '500', '--wait-seconds', '5', '--mount-roots', root, '--insecure-dev'];
   const crashed = await cli([...base, '--crash-at-step', '3']);
   expect(crashed.code).toBe(70);
   expect(crashed.stderr).toMatch(/injected crash at step 3 \(mkfs\.ext4 if blank\)/);

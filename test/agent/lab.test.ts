@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { LinuxRunner } from '../../provider/agent/linux-runner';
-import { RecordingRunner } from '../../provider/agent/runner';
+import { CommandResult, HostCommand, RecordingRunner, Runner } from '../../provider/agent/runner';
+import { assertRealMountPath, realLocation } from '../../provider/agent/paths';
 import { FaultInjector, AgentCrash } from '../../provider/agent/faults';
 import { HostContext, StepError, stageVolume, unstageVolume } from '../../provider/agent/steps';
 import { VolumeRecord } from '../../provider/agent/state';
@@ -53,9 +54,11 @@ beforeAll(() => {
 afterEach(() => cleanupLab(root, false));
 afterAll(() => cleanupLab(root));
 
-function ctxFor(name: string, faults?: FaultInjector) {
-  const runner = new RecordingRunner(new LinuxRunner({ timeoutMs: 120_000 }));
-  const ctx: HostContext = { runner, backend: 'lab', stateDir: path.join(root, name, 'state'), labDir, faults, pollMs: 20 };
+// The test's temp dir is the agents' one mount root: the production roots (/mnt, /srv, ...) are
+// not touched here; what a root may be is the same rule either way (provider/model/mountpath.ts).
+function ctxFor(name: string, faults?: FaultInjector, mountRoots = [root], inner: Runner = new LinuxRunner({ timeoutMs: 120_000 })) {
+  const runner = new RecordingRunner(inner);
+  const ctx: HostContext = { runner, backend: 'lab', stateDir: path.join(root, name, 'state'), mountRoots, labDir, faults, pollMs: 20 };
   return { runner, ctx };
 }
 
@@ -240,4 +243,80 @@ test('lab: a drive reused after a delete is wiped (real wipefs); a filesystem no
   expect(err.message).toMatch(/not made by Tessera: refusing to make a ext4 filesystem over data/);
   expect(runner.lines().some((l) => /^(wipefs|mkfs)/.test(l))).toBe(false);
   await unstageVolume(ctx, { assignment: a3 }, noSave);
+});
+
+describe('lab: mountPath where it really leads (real symlinks in the test dir)', () => {
+  let allowed: string;
+  let outside: string;
+  beforeAll(() => {
+    allowed = path.join(root, 'allowed');
+    outside = path.join(root, 'outside');
+    fs.mkdirSync(allowed, { recursive: true });
+    fs.mkdirSync(outside, { recursive: true });
+    fs.symlinkSync(outside, path.join(allowed, 'link'));
+    fs.symlinkSync('/etc', path.join(allowed, 'etc-link'));
+    fs.symlinkSync(path.join(root, 'missing'), path.join(allowed, 'dangling'));
+  });
+  const policy = () => ({ stateDir: path.join(root, 'links', 'state'), roots: [allowed] });
+
+  test('the real location: deepest existing ancestor resolved, the rest appended', async () => {
+    expect(await realLocation(path.join(allowed, 'link', 'a', 'b'))).toBe(path.join(outside, 'a', 'b'));
+    expect(await realLocation(path.join(allowed, 'plain', 'x'))).toBe(path.join(allowed, 'plain', 'x'));
+    expect(await assertRealMountPath(path.join(allowed, 'plain'), policy())).toBe(path.join(allowed, 'plain'));
+  });
+
+  test('a symlinked parent into /etc is refused as /etc (only read: nothing is created)', async () => {
+    await expect(assertRealMountPath(path.join(allowed, 'etc-link', 'tessera-x'), policy())).rejects.toThrow(
+      /^mountPath: ".*\/etc-link\/tessera-x" leads to "\/etc\/tessera-x" on this host, which is refused: "\/etc\/tessera-x" is inside \/etc, a system directory$/,
+    );
+    await expect(assertRealMountPath(path.join(allowed, 'dangling', 'x'), policy())).rejects.toThrow(/is a symbolic link to a missing target/);
+  });
+
+  test('a root that is itself a link is compared where it leads', async () => {
+    const linkedRoot = path.join(root, 'data-link');
+    fs.symlinkSync(allowed, linkedRoot);
+    expect(await assertRealMountPath(path.join(linkedRoot, 'v1'), { ...policy(), roots: [linkedRoot] })).toBe(path.join(allowed, 'v1'));
+    await expect(assertRealMountPath(path.join(linkedRoot, 'link', 'v1'), { ...policy(), roots: [linkedRoot] })).rejects.toThrow(/outside the allowed mount roots/);
+  });
+
+  test('staging through a symlinked parent is refused before anything runs on the host', async () => {
+    const a: Assignment = { ...assignment('lab-link', { members: [member('HDD1', { sizeGiB: 1 })], type: 'hdd' }), mountPath: path.join(allowed, 'link', 'app') };
+    const { runner, ctx } = ctxFor('links', undefined, [allowed]);
+    await expect(stageVolume(ctx, a, { assignment: a }, noSave)).rejects.toThrow(/^mountPath: .* leads to ".*\/outside\/app" on this host, which is refused: .* is outside the allowed mount roots/);
+    expect(runner.commands).toEqual([]);
+    expect(fs.existsSync(path.join(outside, 'app'))).toBe(false);
+    expect(mountsUnder(root)).toEqual([]);
+    expect(loopsUnder(root)).toEqual([]);
+  });
+
+  test('a parent swapped for a symlink while the step runs: mkdir follows it, the bind mount does not happen', async () => {
+    const parent = path.join(allowed, 'race');
+    fs.mkdirSync(parent, { recursive: true });
+    const a: Assignment = { ...assignment('lab-race', { members: [member('HDD2', { sizeGiB: 1 })], type: 'hdd' }), mountPath: path.join(parent, 'app') };
+    // Stands in for someone racing the agent: the parent becomes a link just before mkdir -p.
+    class Swapping implements Runner {
+      constructor(private readonly inner: Runner) {}
+      async run(c: HostCommand): Promise<CommandResult> {
+        if (c.file === 'mkdir' && c.args.includes(a.mountPath!) && !fs.lstatSync(parent).isSymbolicLink()) {
+          fs.rmSync(parent, { recursive: true });
+          fs.symlinkSync(outside, parent);
+        }
+        return this.inner.run(c);
+      }
+    }
+    const { runner, ctx } = ctxFor('race', undefined, [allowed], new Swapping(new LinuxRunner({ timeoutMs: 120_000 })));
+    const rec: VolumeRecord = { assignment: a };
+    const err = (await stageVolume(ctx, a, rec, noSave).catch((e) => e)) as StepError;
+    expect(err).toBeInstanceOf(StepError);
+    expect(err.step).toBe(`bind-mount at ${a.mountPath}`);
+    expect(err.message).toMatch(/leads to ".*\/outside\/app" on this host, which is refused/);
+    expect(runner.lines().some((l) => l.startsWith('mount --bind'))).toBe(false);
+    expect(mountsUnder(outside)).toEqual([]);
+    // Unstaging refuses to unmount through the link too; with the link gone it finishes.
+    await expect(unstageVolume(ctx, rec, noSave)).rejects.toThrow(/remove bind mount: mountPath: .* leads to/);
+    fs.unlinkSync(parent);
+    await unstageVolume(ctx, rec, noSave);
+    expect(mountsUnder(root)).toEqual([]);
+    expect(loopsUnder(root)).toEqual([]);
+  });
 });

@@ -63,6 +63,16 @@ test('CLI: tessera agent plan VOLUME --from FILE prints the plan (text and --jso
     const bad = await run(bin, ['agent', 'plan', 'p2', '--from', file, '--backend', 'tape']).catch((e) => e);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--backend: must be linux, lab or simulated/);
+    // --mount-roots: a path outside the default roots plans only when its root is given; a root
+    // in a system directory is a usage error.
+    const opt = path.join(dir, 'opt.json');
+    fs.writeFileSync(opt, JSON.stringify({ ...cases[0][1], mountPath: '/opt/tenant/app' }));
+    const refused = await run(bin, ['agent', 'plan', 'p1', '--from', opt]).catch((e) => e);
+    expect(refused.stderr).toMatch(/mountPath: "\/opt\/tenant\/app" is outside the allowed mount roots/);
+    expect((await run(bin, ['agent', 'plan', 'p1', '--from', opt, '--mount-roots', '/opt/tenant'])).stdout).toContain('mount --bind');
+    const etc = await run(bin, ['agent', 'plan', 'p1', '--from', opt, '--mount-roots', '/opt,/etc']).catch((e) => e);
+    expect(etc.code).toBe(2);
+    expect(etc.stderr).toMatch(/--mount-roots: "\/etc" is inside \/etc, a system directory/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

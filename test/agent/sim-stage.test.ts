@@ -373,12 +373,32 @@ describe('mountPath changes', () => {
     ['/boot', '/boot/efi', /inside \/boot/],
     ['state dir', `${STATE}/staging/x`, /overlaps the agent's state directory/],
     ['ancestor of state dir', '/var/lib', /overlaps the agent's state directory/],
+    ['/etc', '/etc', /inside \/etc, a system directory/],
+    ['/usr/bin', '/usr/bin', /inside \/usr, a system directory/],
+    ['/run', '/run/app', /inside \/run, a system directory/],
+    ['/var/lib/<other app>', '/var/lib/dpkg', /outside the allowed mount roots \(\/mnt, \/srv, \/data, \/var\/lib\/tessera\)/],
+    ['outside the roots', '/opt/app', /outside the allowed mount roots/],
+    ['newline', '/srv/a\nb', /control character U\+000A/],
+    ['tab', '/srv/a\tb', /control character U\+0009/],
+    ['component over 255 bytes', `/srv/${'x'.repeat(256)}`, /is 256 bytes long; at most 255 bytes \(NAME_MAX\)/],
+    ['over 4095 bytes', `/srv${'/abcdefgh'.repeat(460)}`, /is 4144 bytes long; at most 4095 bytes \(PATH_MAX\)/],
   ])('mountPath %s is refused before any step runs', async (_n, mountPath, re) => {
     const a = assignment('vol-bad', { mountPath });
     const { host, ctx } = setup(a);
     await expect(stage(ctx, a)).rejects.toThrow(re);
     await expect(stage(ctx, a)).rejects.toThrow(/^mountPath: /);
     expect(host.log).toEqual([]);
+  });
+
+  test('an agent with its own mount roots stages there and refuses the default ones', async () => {
+    const a = assignment('vol-roots', { mountPath: '/export/tenant/a' });
+    const { host, ctx } = setup(a);
+    await expect(stage(ctx, a)).rejects.toThrow(/^mountPath: "\/export\/tenant\/a" is outside the allowed mount roots/);
+    const custom = { ...ctx, mountRoots: ['/export'] };
+    await stage(custom, a);
+    expect(host.isMounted('/export/tenant/a')).toBe(true);
+    const b = assignment('vol-roots-b', { mountPath: '/srv/b' });
+    await expect(stage(custom, b)).rejects.toThrow(/outside the allowed mount roots \(\/export\)/);
   });
 });
 

@@ -79,7 +79,7 @@ test('cdktf synth output of the platform app: tofu apply, empty plan, destroy le
   const logs = Object.entries(state).filter(([a, v]) => a.startsWith('tessera_volume.') && v.type === 'ssd');
   expect(logs).toHaveLength(3);
   for (const [, v] of logs) {
-    expect(v).toMatchObject({ raid_level: 'raid1', encrypt: true, mount_path: '/var/lib/kafka/data' });
+    expect(v).toMatchObject({ raid_level: 'raid1', encrypt: true, mount_path: '/srv/kafka/data' });
     expect(new Set((v.members as { storage_group: string }[]).map((m) => m.storage_group)).size).toBe(2);
   }
   const volumes = ((await platform.get('/v1/volumes')) as { items: { name: string; state: string }[] }).items;

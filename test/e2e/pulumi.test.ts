@@ -244,7 +244,7 @@ describe('npm run demo (bin/tessera demo)', () => {
     expect(volumes).toHaveLength(12);
     expect(slices).toHaveLength(6);
     for (const v of volumes.filter((x) => x.name.endsWith('-log'))) {
-      expect(v).toMatchObject({ raidLevel: 'raid1', encrypt: true, state: 'staged', mountPath: '/var/lib/kafka/data' });
+      expect(v).toMatchObject({ raidLevel: 'raid1', encrypt: true, state: 'staged', mountPath: '/srv/kafka/data' });
       expect(new Set(v.members.map((m) => m.storageGroup)).size).toBe(2);
     }
     expect([...volumes, ...slices].every((v) => v.state === 'staged')).toBe(true);

@@ -60,7 +60,7 @@ test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, i
   expect(kp.version).toBe(1);
   for (const b of BROKERS) {
     const log = state[`tessera_volume.log["${b}"]`];
-    expect(log).toMatchObject({ raid_level: 'raid1', encrypt: true, key_policy: kp.id, server: b, mount_path: '/var/lib/kafka/data' });
+    expect(log).toMatchObject({ raid_level: 'raid1', encrypt: true, key_policy: kp.id, server: b, mount_path: '/srv/kafka/data' });
     const members = log.members as { storage_group: string; enclosure: string }[];
     expect(new Set(members.map((m) => m.storage_group)).size).toBe(2);
     expect(new Set(members.map((m) => m.enclosure)).size).toBe(2);
@@ -124,7 +124,7 @@ resource "tessera_volume" "adopted" {
   required_tags   = ["nvme"]
   fs_type         = "xfs"
   server          = "k2"
-  mount_path      = "/var/lib/kafka/data"
+  mount_path      = "/srv/kafka/data"
 }
 `,
     },

@@ -40,6 +40,19 @@ describe('resource handlers against a real composer', () => {
       expect(local.failures.map((f) => f.field).sort()).toEqual(['keyPolicy', 'mountPath', 'rpm']);
     });
 
+    it('applies the mountPath rule at plan time, leaving the mount roots to the composer', async () => {
+      const base = { cluster: clusterId, name: 'mp', sizeGiB: 10, server: 'k1' };
+      const etc = await h.tessera_volume.check({ ...base, mountPath: '/etc/kafka' });
+      expect(etc.failures).toEqual([{ field: 'mountPath', reason: '"/etc/kafka" is inside /etc, a system directory' }]);
+      const ctl = await h.tessera_volume.check({ ...base, mountPath: '/srv/a\nb' });
+      expect(ctl.failures[0].reason).toMatch(/control character U\+000A/);
+      // Outside the default roots: only the composer knows its roots, and it refuses.
+      const opt = { ...base, mountPath: '/opt/kafka' };
+      expect((await h.tessera_volume.check(opt)).failures).toEqual([]);
+      const api = (await h.tessera_volume.create(opt, 'o').catch((e) => e)) as ComposerError;
+      expect(api.fieldErrors).toEqual([{ field: 'mountPath', reason: expect.stringMatching(/outside the allowed mount roots/) }]);
+    });
+
     it('does not validate unknown values, nor rules that depend on them', async () => {
       const r = await h.tessera_volume.check({ cluster: 'x', name: 'u', sizeGiB: 10, mountPath: '/data' }, { unknown: ['cluster', 'server'] });
       expect(r.failures).toEqual([]);

@@ -86,15 +86,15 @@ describe('Pulumi SDK (mocked engine)', () => {
       servers: ['k1', 'k2', 'k9'],
       keyPolicy: kp.id,
       volumes: [
-        { name: 'data', type: 'ssd', sizeGiB: 500, redundancy: true, encrypt: true, mountPath: '/var/lib/cassandra/data' },
-        { name: 'commitlog', type: 'slice', sizeGiB: 32, mountPath: '/var/lib/cassandra/commitlog' },
+        { name: 'data', type: 'ssd', sizeGiB: 500, redundancy: true, encrypt: true, mountPath: '/srv/cassandra/data' },
+        { name: 'commitlog', type: 'slice', sizeGiB: 32, mountPath: '/srv/cassandra/commitlog' },
       ],
       slices: [{ name: 'cache', sizeGiB: 16 }],
     });
     const rows = await value(app.composition);
     expect(rows).toHaveLength(3 * 3);
     expect(rows.filter((r) => r.kind === 'slice').map((r) => r.name)).toEqual(['k1-cache', 'k2-cache', 'k9-cache']);
-    expect(rows.find((r) => r.name === 'k2-data')).toMatchObject({ server: 'k2', mountPath: '/var/lib/cassandra/data', raidLevel: 'raid1', transport: 'roce' });
+    expect(rows.find((r) => r.name === 'k2-data')).toMatchObject({ server: 'k2', mountPath: '/srv/cassandra/data', raidLevel: 'raid1', transport: 'roce' });
     const byType = (t: string) => registered.filter((r) => r.type === t);
     expect(byType('tessera:index:ScaleOutCluster').map((r) => r.name)).toEqual(['cassandra']);
     expect(byType('pulumi-nodejs:dynamic/tessera:Cluster')[0].inputs).toMatchObject({ name: 'cassandra', servers: ['k1', 'k2', 'k9'], keyPolicy: await value(kp.id) });

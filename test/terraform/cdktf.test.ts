@@ -39,10 +39,10 @@ test('the platform stack synthesizes: mirrored encrypted logs per broker, slice 
   for (const v of logs) {
     expect(v).toMatchObject({ size_gib: 1000, redundancy: true, sg_resiliency: true, jbod_resiliency: true, encrypt: true, required_tags: ['nvme'], fs_type: 'xfs' });
     expect(v.key_policy).toBe('${tessera_key_policy.kafka-keys.id}');
-    expect(v.mount_path).toBe('/var/lib/kafka/data');
+    expect(v.mount_path).toBe('/srv/kafka/data');
   }
   expect(logs.map((l) => [l.name, l.server])).toEqual([['k1-log', 'k1'], ['k2-log', 'k2']]);
-  expect(caches.map((c) => [c.name, c.server, c.size_gib, c.mount_path])).toEqual([['k1-cache', 'k1', 100, '/var/lib/kafka/cache'], ['k2-cache', 'k2', 100, '/var/lib/kafka/cache']]);
+  expect(caches.map((c) => [c.name, c.server, c.size_gib, c.mount_path])).toEqual([['k1-cache', 'k1', 100, '/srv/kafka/cache'], ['k2-cache', 'k2', 100, '/srv/kafka/cache']]);
   expect(Object.values(out.resource.tessera_cluster)[0]).toMatchObject({ name: 'kafka', servers: ['k1', 'k2'] });
   expect(Object.values(out.resource.tessera_key_policy)[0].secret).toBe('${var.kafka_secret}');
   expect((out as unknown as { terraform: { required_providers: Record<string, unknown> } }).terraform.required_providers.tessera).toMatchObject({ source: PROVIDER_FQPN });

@@ -129,6 +129,13 @@ describe('terraform-provider-tessera handshake', () => {
       expect(nd.diagnostics[0].detail).toMatch(/^secret: is required.*secret_wo\b/);
       const pc = await p.call('ValidateProviderConfig', { config: await p.dv('provider', { endpoint: 'ftp://x', token: null }) });
       expect(pc.diagnostics[0]).toMatchObject({ severity: 1, summary: 'Invalid provider endpoint' });
+      // schema.json's bounds reach plan time too: the provider block, lists, integers, secrets.
+      const longToken = 't'.repeat(5000);
+      const pt = await p.call('ValidateProviderConfig', { config: await p.dv('provider', { endpoint: 'http://127.0.0.1:1', token: longToken }) });
+      expect(pt.diagnostics).toEqual([expect.objectContaining({ severity: 1, summary: 'Invalid provider token', detail: 'token: must be at most 1024 characters, got 5000' })]);
+      const bounded = await p.object('tessera_volume', { cluster: 'c', name: 'v', size_gib: 10, min_volume_size: 1e300, required_tags: Array.from({ length: 10_000 }, (_, i) => `t${i}`) });
+      const bd = await p.call('ValidateResourceConfig', { type_name: 'tessera_volume', config: await p.dv('tessera_volume', bounded) });
+      expect(bd.diagnostics.map((d: { detail: string }) => d.detail).sort()).toEqual(['min_volume_size: must be <= 1048576, got 1e+300', 'required_tags: must have at most 64 items, got 10000']);
       // An unknown type name is a protocol error, not a crash.
       await expect(p.call('ValidateResourceConfig', { type_name: 'tessera_nope', config: { msgpack: Buffer.from([0xc0]) } })).rejects.toMatchObject({ code: 3 });
       // Data sources validate against schema.json too.

@@ -10,7 +10,7 @@ import { provisionLabDrives } from '../../agent/lab';
 import { assignmentFromVolume, formatPlan, planVolume } from '../../agent/plan';
 import type { BackendKind } from '../../agent/members';
 import { loadInventoryFile } from '../../inventory';
-import { Command, ParsedArgs, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
+import { Command, ParsedArgs, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag } from '../framework';
 import { caFrom, clientCertFrom } from '../pem';
 
 function backendFlag(args: ParsedArgs, fallback?: BackendKind): BackendKind {
@@ -49,6 +49,7 @@ const start: Command = {
     '  --composer https://URL[,https://URL...] --token FILE --server NAME --backend linux|lab|simulated',
     '  [--ca-file F (or TESSERA_CA_FILE)] [--cert-file F --key-file F] [--insecure-dev]',
     '  [--lab-dir DIR] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30]',
+    '  [--mount-roots DIR,... (/mnt,/srv,/data,/var/lib/tessera)]   trees a volume mountPath must be in',
     '  [--fail-at-step N|NAME] [--crash-at-step N|NAME]   failure injection (the crash exits with code 70)',
     'Keys travel only over TLS: an http:// composer is refused unless --insecure-dev (development labs only).',
   ].join('\n'),
@@ -76,6 +77,7 @@ const start: Command = {
       backend,
       labDir,
       stateDir: flagString(args, 'state-dir'),
+      mountRoots: mountRootsFlag(args),
       heartbeatMs: flagInt(args, 'heartbeat-ms'),
       waitSeconds: flagInt(args, 'wait-seconds'),
       faults: faultsFrom(args),
@@ -132,7 +134,7 @@ const plan: Command = {
   summary: 'Print the steps and exact command lines that stage and unstage a volume, without running them',
   usage: [
     '  VOLUME (--composer URL --token FILE [--server NAME] | --from FILE)',
-    '  [--backend linux|lab|simulated (linux)] [--lab-dir DIR] [--state-dir DIR] [--portal ENCLOSURE=HOST:PORT,...] [--json]',
+    '  [--backend linux|lab|simulated (linux)] [--lab-dir DIR] [--state-dir DIR] [--mount-roots DIR,...] [--portal ENCLOSURE=HOST:PORT,...] [--json]',
   ].join('\n'),
   async run(args) {
     const volumeId = args.positional[0];
@@ -148,6 +150,7 @@ const plan: Command = {
     const p = planVolume(a, {
       backend,
       stateDir: path.resolve(flagString(args, 'state-dir') ?? '/var/lib/tessera-agent'),
+      mountRoots: mountRootsFlag(args),
       labDir: flagString(args, 'lab-dir'),
       portalOf: (e) => portals.get(e),
     });

@@ -1,5 +1,5 @@
 // `tessera composer start`: run a composer in this process until SIGINT/SIGTERM.
-import { type Command, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
+import { type Command, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag } from '../framework';
 import { startComposer } from '../../composer';
 import { readPemFile } from '../pem';
 
@@ -12,6 +12,7 @@ export const commands: Command[] = [
       '    [--inventory FILE] [--listen 127.0.0.1:7420] [--advertise URL]',
       '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F] [--insecure-dev]',
       '    [--heartbeat-grace-seconds 15] [--lease-ttl 3] [--sqlite-synchronous full|normal] [--debug]',
+      '    [--mount-roots DIR,... (/mnt,/srv,/data,/var/lib/tessera)]  trees a volume mountPath must be in',
       '--sqlite-synchronous normal: no fsync per commit; survives kill -9, not power loss.',
       'Volume keys are served only over TLS; --insecure-dev serves them over plain HTTP (development labs only).',
       'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
@@ -31,6 +32,7 @@ export const commands: Command[] = [
       const sync = flagString(args, 'sqlite-synchronous', 'full');
       if (sync !== 'full' && sync !== 'normal') throw new UsageError('--sqlite-synchronous: full or normal');
       const grace = flagInt(args, 'heartbeat-grace-seconds', 15) as number;
+      const mountRoots = mountRootsFlag(args);
       const composer = await startComposer({
         store,
         storeOptions: { sqlite: { synchronous: sync } },
@@ -45,6 +47,7 @@ export const commands: Command[] = [
         heartbeatGraceMs: grace * 1000,
         leaseTtlSeconds: flagInt(args, 'lease-ttl', 3),
         debug: flagBool(args, 'debug'),
+        mountRoots,
       });
       process.stdout.write(`${composer.url}\n`);
       await new Promise<void>((resolve) => {

@@ -8,25 +8,25 @@ import * as cdktf from 'cdktf';
 
 export interface ClusterConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Changing it replaces the object.
+  * Unique cluster name: lower-case letters, digits and '-', at most 63 characters. Bounds: at most 63 characters. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#name Cluster#name}
   */
   readonly name: string;
   /**
-  * Names of the inventory servers that are members of the cluster. Default: [].
+  * Names of the inventory servers that are members of the cluster. Default: []. Bounds: at most 5000 items; at most 128 characters each.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#servers Cluster#servers}
   */
   readonly servers?: string[];
   /**
-  * Id of the key policy that encrypted volumes of this cluster use when they name none.
+  * Id of the key policy that encrypted volumes of this cluster use when they name none. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#key_policy Cluster#key_policy}
   */
   readonly keyPolicy?: string;
   /**
-  * Default transports for the cluster's volumes; empty means any. Default: []. One of: "roce", "nvmetcp", "iscsi".
+  * Default transports for the cluster's volumes; empty means any. Default: []. One of: "roce", "nvmetcp", "iscsi". Bounds: at most 3 items.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#network_transports_allowed Cluster#network_transports_allowed}
   */

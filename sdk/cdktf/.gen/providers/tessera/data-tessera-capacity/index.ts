@@ -14,7 +14,7 @@ export interface DataTesseraCapacityConfig extends cdktf.TerraformMetaArguments 
   */
   readonly type?: string;
   /**
-  * Minimum rpm (hdd).
+  * Minimum rpm (hdd). Bounds: 1..20000.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#rpm DataTesseraCapacity#rpm}
   */
@@ -32,7 +32,7 @@ export interface DataTesseraCapacityConfig extends cdktf.TerraformMetaArguments 
   */
   readonly striping?: boolean | cdktf.IResolvable;
   /**
-  * Most drives per array. Default: 16.
+  * Most drives per array. Default: 16. Bounds: 2..64.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#raid_max_drives DataTesseraCapacity#raid_max_drives}
   */
@@ -50,25 +50,25 @@ export interface DataTesseraCapacityConfig extends cdktf.TerraformMetaArguments 
   */
   readonly jbodResiliency?: boolean | cdktf.IResolvable;
   /**
-  * Every member drive must carry all of these tags. Default: [].
+  * Every member drive must carry all of these tags. Default: []. Bounds: at most 64 items; at most 128 characters each.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#required_tags DataTesseraCapacity#required_tags}
   */
   readonly requiredTags?: string[];
   /**
-  * No member drive may carry any of these tags. Default: [].
+  * No member drive may carry any of these tags. Default: []. Bounds: at most 64 items; at most 128 characters each.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#excluded_tags DataTesseraCapacity#excluded_tags}
   */
   readonly excludedTags?: string[];
   /**
-  * Take drives only from these storage groups; empty means any. Default: [].
+  * Take drives only from these storage groups; empty means any. Default: []. Bounds: at most 256 items; at most 128 characters each.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#storage_group DataTesseraCapacity#storage_group}
   */
   readonly storageGroup?: string[];
   /**
-  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi".
+  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi". Bounds: at most 3 items.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#network_transports_allowed DataTesseraCapacity#network_transports_allowed}
   */
@@ -80,7 +80,7 @@ export interface DataTesseraCapacityConfig extends cdktf.TerraformMetaArguments 
   */
   readonly softDomains?: boolean | cdktf.IResolvable;
   /**
-  * Size for staging on this server.
+  * Size for staging on this server. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/data-sources/capacity#server DataTesseraCapacity#server}
   */

@@ -8,25 +8,25 @@ import * as cdktf from 'cdktf';
 
 export interface KeyPolicyConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Unique policy name. Changing it replaces the object.
+  * Unique policy name. Bounds: at most 63 characters. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#name KeyPolicy#name}
   */
   readonly name: string;
   /**
-  * Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo.
+  * Customer secret (at least 16 characters). Sealed at rest, never returned. Changing it rotates every volume's key in place. Give secret or secretWo. Bounds: at least 16 characters; at most 1024 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#secret KeyPolicy#secret}
   */
   readonly secret?: string;
   /**
-  * Write-only form of secret (Terraform >= 1.11): never stored in state. Bump secretWoVersion to rotate.
+  * Write-only form of secret (Terraform >= 1.11): never stored in state. Bump secretWoVersion to rotate. Bounds: at least 16 characters; at most 1024 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#secret_wo KeyPolicy#secret_wo}
   */
   readonly secretWo?: string;
   /**
-  * Change this to send a new secretWo.
+  * Change this to send a new secretWo. Bounds: 1..2147483647.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#secret_wo_version KeyPolicy#secret_wo_version}
   */

@@ -8,13 +8,13 @@ import * as cdktf from 'cdktf';
 
 export interface TesseraProviderConfig {
   /**
-  * Composer URL, e.g. http://127.0.0.1:7420. Falls back to TESSERA_ENDPOINT.
+  * Composer URL, e.g. http://127.0.0.1:7420. Falls back to TESSERA_ENDPOINT. Bounds: at most 2048 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs#endpoint TesseraProvider#endpoint}
   */
   readonly endpoint?: string;
   /**
-  * Bearer token with the operator role. Falls back to TESSERA_TOKEN.
+  * Bearer token with the operator role. Falls back to TESSERA_TOKEN. Bounds: at most 1024 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs#token TesseraProvider#token}
   */

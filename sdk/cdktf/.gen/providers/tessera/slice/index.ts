@@ -8,43 +8,43 @@ import * as cdktf from 'cdktf';
 
 export interface SliceConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Id of the cluster the slice belongs to. Changing it replaces the object.
+  * Id of the cluster the slice belongs to. Bounds: at most 128 characters. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#cluster Slice#cluster}
   */
   readonly cluster: string;
   /**
-  * Slice name, unique within its cluster. Changing it replaces the object.
+  * Slice name, unique within its cluster. Bounds: at most 63 characters. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#name Slice#name}
   */
   readonly name: string;
   /**
-  * Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused.
+  * Size in GiB; grows in place when the neighbouring extent is free, shrinking is refused. Bounds: 1..65536.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#size_gib Slice#size_gib}
   */
   readonly sizeGib: number;
   /**
-  * Every member drive must carry all of these tags. Default: []. Changing it replaces the object.
+  * Every member drive must carry all of these tags. Default: []. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#required_tags Slice#required_tags}
   */
   readonly requiredTags?: string[];
   /**
-  * No member drive may carry any of these tags. Default: []. Changing it replaces the object.
+  * No member drive may carry any of these tags. Default: []. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#excluded_tags Slice#excluded_tags}
   */
   readonly excludedTags?: string[];
   /**
-  * Take drives only from these storage groups; empty means any. Default: []. Changing it replaces the object.
+  * Take drives only from these storage groups; empty means any. Default: []. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#storage_group Slice#storage_group}
   */
   readonly storageGroup?: string[];
   /**
-  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi". Changing it replaces the object.
+  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi". Bounds: at most 3 items. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#network_transports_allowed Slice#network_transports_allowed}
   */
@@ -56,7 +56,7 @@ export interface SliceConfig extends cdktf.TerraformMetaArguments {
   */
   readonly softDomains?: boolean | cdktf.IResolvable;
   /**
-  * Cluster member server to attach the slice to.
+  * Cluster member server to attach the slice to. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#server Slice#server}
   */

@@ -8,13 +8,13 @@ import * as cdktf from 'cdktf';
 
 export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Id of the cluster the volume belongs to. Changing it replaces the object.
+  * Id of the cluster the volume belongs to. Bounds: at most 128 characters. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#cluster Volume#cluster}
   */
   readonly cluster: string;
   /**
-  * Volume name, unique within its cluster: lower-case letters, digits and '-'. Changing it replaces the object.
+  * Volume name, unique within its cluster: lower-case letters, digits and '-'. Bounds: at most 63 characters. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#name Volume#name}
   */
@@ -26,13 +26,13 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly type?: string;
   /**
-  * Requested size in GiB. Slice volumes grow in place; shrinking is refused. In place when type is slice; otherwise replaces.
+  * Requested size in GiB. Slice volumes grow in place; shrinking is refused. Bounds: 1..1048576. In place when type is slice; otherwise replaces.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#size_gib Volume#size_gib}
   */
   readonly sizeGib: number;
   /**
-  * Minimum drive rpm; hdd only. Changing it replaces the object.
+  * Minimum drive rpm; hdd only. Bounds: 1..20000. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#rpm Volume#rpm}
   */
@@ -56,7 +56,7 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly redundancy?: boolean | cdktf.IResolvable;
   /**
-  * Most drives a RAID array may use. Default: 16. Changing it replaces the object.
+  * Most drives a RAID array may use. Default: 16. Bounds: 2..64. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#raid_max_drives Volume#raid_max_drives}
   */
@@ -80,31 +80,31 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly encrypt?: boolean | cdktf.IResolvable;
   /**
-  * Id of the key policy for an encrypted volume; defaults to the cluster's.
+  * Id of the key policy for an encrypted volume; defaults to the cluster's. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#key_policy Volume#key_policy}
   */
   readonly keyPolicy?: string;
   /**
-  * Every member drive must carry all of these tags. Default: []. Changing it replaces the object.
+  * Every member drive must carry all of these tags. Default: []. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#required_tags Volume#required_tags}
   */
   readonly requiredTags?: string[];
   /**
-  * No member drive may carry any of these tags. Default: []. Changing it replaces the object.
+  * No member drive may carry any of these tags. Default: []. Bounds: at most 64 items; at most 128 characters each. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#excluded_tags Volume#excluded_tags}
   */
   readonly excludedTags?: string[];
   /**
-  * Take drives only from these storage groups; empty means any. Default: []. Changing it replaces the object.
+  * Take drives only from these storage groups; empty means any. Default: []. Bounds: at most 256 items; at most 128 characters each. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#storage_group Volume#storage_group}
   */
   readonly storageGroup?: string[];
   /**
-  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi". Changing it replaces the object.
+  * Transports the volume may use; empty picks the most performant one available (roce > nvmetcp > iscsi). Default: []. One of: "roce", "nvmetcp", "iscsi". Bounds: at most 3 items. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#network_transports_allowed Volume#network_transports_allowed}
   */
@@ -116,13 +116,13 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly softDomains?: boolean | cdktf.IResolvable;
   /**
-  * Fail when the usable capacity would be below this many GiB. Changing it replaces the object.
+  * Fail when the usable capacity would be below this many GiB. Bounds: 1..1048576. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#min_volume_size Volume#min_volume_size}
   */
   readonly minVolumeSize?: number;
   /**
-  * Fail when the usable capacity would exceed this many GiB. Changing it replaces the object.
+  * Fail when the usable capacity would exceed this many GiB. Bounds: 1..1048576. Changing it replaces the object.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#max_volume_size Volume#max_volume_size}
   */
@@ -134,13 +134,13 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly reclaimPolicy?: string;
   /**
-  * Cluster member server to stage the volume on. Changing it moves the volume without copying.
+  * Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#server Volume#server}
   */
   readonly server?: string;
   /**
-  * Absolute path to bind-mount the volume at on the server.
+  * Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#mount_path Volume#mount_path}
   */
