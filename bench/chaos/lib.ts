@@ -1,0 +1,179 @@
+// Shared pieces of the chaos bench: composer child processes (the real CLI), a small HTTP client,
+// percentiles, and the invariant checks every scenario runs against what the composer answers.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AllocationEngine } from '../../provider/engine';
+import type { Inventory } from '../../provider/model/inventory';
+import type { Placement } from '../../provider/model/placement';
+import { overlappingExtents } from '../../test/composer/invariants';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+export interface ChaosResult {
+  figures: Record<string, unknown>;
+  violations: string[];
+}
+export interface ChaosOptions {
+  short: boolean;
+  log: (line: string) => void;
+}
+
+export const ADMIN_TOKEN = `admin-${crypto.randomBytes(12).toString('hex')}`;
+
+/** A directory with a tokens file, a master key and an inventory, all 0600. */
+export function chaosDir(prefix: string, inventory: Inventory): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: [{ name: 'chaos', token: ADMIN_TOKEN, role: 'admin' }] }), { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'master.key'), crypto.randomBytes(32).toString('base64'), { mode: 0o600 });
+  fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(inventory), { mode: 0o600 });
+  return dir;
+}
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  stderr: () => string;
+}
+
+/** Start `tessera composer start` as a child; resolves once it printed its URL. */
+export function startComposerChild(dir: string, store: string, extra: string[] = []): Promise<Child> {
+  const args = ['composer', 'start', '--store', store, '--tokens', path.join(dir, 'tokens.json'), '--master-key-file', path.join(dir, 'master.key')];
+  args.push('--inventory', path.join(dir, 'inventory.json'), '--listen', '127.0.0.1:0', '--insecure-dev', ...extra);
+  const proc = spawn(path.join(ROOT, 'bin/tessera'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => {
+    err = (err + d.toString()).slice(-20_000);
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`composer did not start:\n${err.slice(-2000)}`)), 90_000);
+    proc.stdout!.on('data', (d) => {
+      out += d.toString();
+      const m = /^(http:\/\/\S+)\n/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[1], stderr: () => err });
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`composer exited with ${code ?? signal}:\n${err.slice(-2000)}`));
+    });
+  });
+}
+
+export async function kill9(child: Child | undefined): Promise<void> {
+  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  const exited = new Promise((r) => child.proc.once('exit', r));
+  child.proc.kill('SIGKILL');
+  await exited;
+}
+
+export interface Reply {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+/** One HTTP call; a transport failure is status 0 (the request's outcome is unknown). */
+export async function call(base: string, method: string, p: string, body?: unknown, timeoutMs = 10_000): Promise<Reply> {
+  try {
+    const r = await fetch(base + p, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await r.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON
+    }
+    return { status: r.status, body: parsed };
+  } catch {
+    return { status: 0, body: undefined };
+  }
+}
+
+export async function waitLeader(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await call(url, 'GET', '/readyz', undefined, 2_000);
+    if (r.status === 200 && r.body?.role === 'leader') return;
+    if (Date.now() > deadline) throw new Error(`${url} did not become the ready leader: ${JSON.stringify(r.body)}`);
+    await sleep(50);
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** Every list page of a resource kind. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function listAll(url: string, kind: string): Promise<any[]> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const out: any[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    const r = await call(url, 'GET', `/v1/${kind}${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (r.status !== 200) throw new Error(`GET /v1/${kind}: ${r.status} ${JSON.stringify(r.body)}`);
+    out.push(...r.body.items);
+    cursor = r.body.nextCursor;
+    if (!cursor) return out;
+  }
+  return out;
+}
+
+/**
+ * The invariants after recovery, from the composer's own answers: no extent given out twice,
+ * free capacity equal to what the allocations imply (a fresh engine over the same inventory with
+ * every listed placement restored answers the same capacity), no operation left pending.
+ */
+export async function checkPool(url: string, inventory: Inventory, violations: string[], where: string): Promise<{ volumes: number; pendingWaitMs: number }> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const objects: [string, any][] = [];
+  for (const kind of ['volumes', 'slices']) for (const o of await listAll(url, kind)) objects.push([kind, o]);
+  const placements: [string, Placement][] = objects.map(([kind, o]) => [
+    o.id,
+    { type: kind === 'slices' ? 'slice' : o.type, raidLevel: o.raidLevel ?? 'none', transport: o.transport, capacityGiB: o.capacityGiB, members: o.members },
+  ]);
+  for (const o of overlappingExtents(placements)) violations.push(`${where}: extent allocated twice: ${o}`);
+  const engine = new AllocationEngine(inventory);
+  for (const [id, p] of placements) {
+    try {
+      engine.restore(id, p);
+    } catch (e) {
+      violations.push(`${where}: placement of ${id} cannot be restored: ${(e as Error).message}`);
+    }
+  }
+  for (const type of ['hdd', 'ssd', 'slice'] as const) {
+    const q = `type=${type}&sgResiliency=false&jbodResiliency=false&softDomains=true`;
+    const r = await call(url, 'GET', `/v1/capacity?${q}`);
+    const implied = engine.capacity({ type, sgResiliency: false, jbodResiliency: false, softDomains: true } as never);
+    if (r.status !== 200 || r.body.availableGiB !== implied.availableGiB || r.body.maximumVolumeSizeGiB !== implied.maximumVolumeSizeGiB)
+      violations.push(
+        `${where}: ${type} capacity ${r.body?.availableGiB} GiB (largest ${r.body?.maximumVolumeSizeGiB}) != ${implied.availableGiB} GiB (largest ${implied.maximumVolumeSizeGiB}) implied by the allocations: a leaked or double-counted reservation`,
+      );
+  }
+  const t0 = Date.now();
+  for (;;) {
+    const r = await call(url, 'GET', '/v1/operations?state=pending');
+    if (r.status === 200 && r.body.items.length === 0) break;
+    if (Date.now() - t0 > 20_000) {
+      violations.push(`${where}: ${r.body?.items?.length} operation(s) still pending 20 s after recovery`);
+      break;
+    }
+    await sleep(200);
+  }
+  return { volumes: objects.length, pendingWaitMs: Date.now() - t0 };
+}
