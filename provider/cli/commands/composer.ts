@@ -1,5 +1,5 @@
 // `tessera composer start`: run a composer in this process until SIGINT/SIGTERM.
-import { type Command, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
+import { type Command, type ParsedArgs, UsageError, flagBool, flagInt, flagString, requireFlag } from '../framework';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { startComposer } from '../../composer';
@@ -19,6 +19,16 @@ function readPem(flag: string, file: string, check: (pem: Buffer) => unknown, wh
   }
 }
 
+/** A positive integer flag (or undefined when absent); a bad value is an error naming the flag. */
+function positiveFlag(args: ParsedArgs, flag: string): number | undefined {
+  const v = flagString(args, flag);
+  if (v === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new UsageError(`--${flag}: must be a positive integer, got "${v}"`);
+  return Number(v);
+}
+
+const seconds = (n: number | undefined) => (n === undefined ? undefined : n * 1000);
+
 export const commands: Command[] = [
   {
     path: ['composer', 'start'],
@@ -28,6 +38,8 @@ export const commands: Command[] = [
       '    [--inventory FILE] [--listen 127.0.0.1:7420] [--advertise URL]',
       '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F]',
       '    [--heartbeat-grace-seconds 15] [--lease-ttl 3] [--sqlite-synchronous full|normal] [--debug]',
+      '    [--headers-timeout-seconds 10] [--request-timeout-seconds 30] [--keep-alive-timeout-seconds 5]',
+      '    [--max-connections 8192]',
       '--sqlite-synchronous normal: no fsync per commit; survives kill -9, not power loss.',
       'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
     ].join('\n'),
@@ -46,6 +58,12 @@ export const commands: Command[] = [
       const sync = flagString(args, 'sqlite-synchronous', 'full');
       if (sync !== 'full' && sync !== 'normal') throw new UsageError('--sqlite-synchronous: full or normal');
       const grace = flagInt(args, 'heartbeat-grace-seconds', 15) as number;
+      const limits = {
+        headersTimeoutMs: seconds(positiveFlag(args, 'headers-timeout-seconds')),
+        requestTimeoutMs: seconds(positiveFlag(args, 'request-timeout-seconds')),
+        keepAliveTimeoutMs: seconds(positiveFlag(args, 'keep-alive-timeout-seconds')),
+        maxConnections: positiveFlag(args, 'max-connections'),
+      };
       const composer = await startComposer({
         store,
         storeOptions: { sqlite: { synchronous: sync } },
@@ -59,6 +77,7 @@ export const commands: Command[] = [
         heartbeatGraceMs: grace * 1000,
         leaseTtlSeconds: flagInt(args, 'lease-ttl', 3),
         debug: flagBool(args, 'debug'),
+        ...limits,
       });
       process.stdout.write(`${composer.url}\n`);
       await new Promise<void>((resolve) => {
