@@ -550,8 +550,12 @@ export function createServer(d: HttpDeps, tls?: { cert: Buffer; key: Buffer }): 
         ? new HttpProblem(408, 'request_timeout', `the request headers did not arrive within ${l.headersTimeoutMs} ms`)
         : err.code === 'HPE_HEADER_OVERFLOW'
           ? new HttpProblem(431, 'headers_too_large', 'the request headers are too large')
-          : problems.badRequest(`malformed HTTP request (${err.code ?? 'parse error'})`);
-    socket.end(rawProblem(p), () => socket.destroy());
+          : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+            ? tooLarge('the chunk extensions are too large')
+            : problems.badRequest(`malformed HTTP request (${err.code ?? 'parse error'})`);
+    // As node does without a listener: the answer is small, written at once, then the socket goes.
+    socket.write(rawProblem(p));
+    socket.destroy();
   });
   return server;
 }

@@ -165,6 +165,18 @@ describe('timeouts (headers 500 ms, request body 1000 ms, keep-alive 300 ms)', (
     expect(reply.status).toBe(200);
   });
 
+  test.each([
+    ['a malformed header line', 'GET /healthz HTTP/1.1\r\nHost x\r\n\r\n', 400, 'bad_request'],
+    ['20 KiB of headers', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`, 431, 'headers_too_large'],
+  ])('%s: problem+json 4xx, then closed', async (_what, head, status, code) => {
+    const x = await exchange(std.composer.url, head, { waitMs: 4000 });
+    const r = parseResponse(x.text);
+    expect(r.status).toBe(status);
+    expect(r.headers['content-type']).toBe('application/problem+json');
+    expect(r.body).toMatchObject({ status, code });
+    expect(x.closed).toBe(true);
+  });
+
   test('an idle keep-alive connection is closed after the keep-alive timeout', async () => {
     const x = await exchange(fast.composer.url, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', { waitMs: 8000 });
     expect(parseResponse(x.text).status).toBe(200);
