@@ -160,7 +160,7 @@ export async function run(opts: ChaosOptions & { store: 'sqlite' | 'etcd'; cycle
       const fresh = await ComposerState.load(store, (inv) => new AllocationEngine(inv));
       const loaded = new Map<string, unknown>();
       for (const table of [fresh.volumes, fresh.slices, fresh.clusters, fresh.policies])
-        for (const [id, o] of table as Map<string, Record<string, unknown>>)
+        for (const [id, o] of table as unknown as Map<string, Record<string, unknown>>)
           if (o.state !== 'deleting') loaded.set(id, { members: o.members, server: o.server, sizeGiB: o.sizeGiB, state: o.state, version: o.version });
       for (const [id, o] of answered) if (JSON.stringify(loaded.get(id)) !== JSON.stringify(o)) violations.push(`leader memory differs from the store for ${id}`);
       for (const id of loaded.keys()) if (!answered.has(id)) violations.push(`the store holds ${id}, the leader did not list it`);

@@ -2,8 +2,6 @@
 // election, the reconciler) in this process. Used by `tessera composer start`, the demo, tests
 // and benchmarks. Several replicas on one etcd elect one leader; standbys follow the store.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AllocationEngine } from '../engine';
 import { loadInventoryFile } from '../inventory';
@@ -16,7 +14,7 @@ import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, INVENTORY_CURRENT, ROOT }
 import { createLogger, Logger, stderrSink } from './log';
 import { Counter, Gauge, Histogram, Registry } from './metrics';
 import { openapiDocument } from './openapi';
-import { createHandler } from './server';
+import { createServer, httpLimits } from './server';
 import { ComposerService } from './service';
 import { ComposerState, EngineFactory } from './state';
 import { openStoreUrl, type OpenStoreOptions } from './storeurl';
@@ -57,6 +55,14 @@ export interface StartComposerOptions {
   leaseTtlSeconds?: number;
   /** How often the reconciler looks at pending operations (default 2 s). */
   reconcileIntervalMs?: number;
+  /** Request line and headers must arrive within this (default 10 s); else 408 and closed. */
+  headersTimeoutMs?: number;
+  /** A request body must arrive within this plus 1 s per MiB received (default 30 s); else 408 and closed. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this (default 5 s). */
+  keepAliveTimeoutMs?: number;
+  /** Open connections at most (default 8192); more are closed on accept. Keep below `ulimit -n`. */
+  maxConnections?: number;
   /** Wait until this replica is ready (leader: reconciled; standby: following). Default true. */
   waitReady?: boolean;
   engineFactory?: EngineFactory;
@@ -91,6 +97,7 @@ const VERSION: string = (() => {
 export async function startComposer(options: StartComposerOptions): Promise<RunningComposer> {
   if (options.mountRoots !== undefined) mountRootsOrThrow(options.mountRoots);
   const log: Logger = createLogger(options.log ?? stderrSink, { debug: options.debug });
+  const limits = httpLimits(options);
   const tokens = typeof options.tokens === 'string' ? loadTokensFile(options.tokens) : options.tokens;
   const auth = new Authenticator(tokens);
   let masterKey = options.masterKey;
@@ -258,27 +265,26 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   };
 
   // HTTP(S)
-  const handler = createHandler({
-    service: () => svc,
-    auth,
-    log,
-    metricsText: () => registry.render(),
-    openapi: (() => {
-      let doc: unknown;
-      return () => (doc ??= openapiDocument(VERSION));
-    })(),
-    requestLatency,
-    requests,
-    isLeader: () => fencing.isLeader(),
-    leaderAddress: () => fencing.leaderAddress(),
-    isReady: () => svc.ready,
-    insecureDev: options.insecureDev === true,
-  });
-  const server = options.tls
-    ? https.createServer({ cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) }, handler)
-    : http.createServer(handler);
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0; // long polls
+  const server = createServer(
+    {
+      limits,
+      service: () => svc,
+      auth,
+      log,
+      metricsText: () => registry.render(),
+      openapi: (() => {
+        let doc: unknown;
+        return () => (doc ??= openapiDocument(VERSION));
+      })(),
+      requestLatency,
+      requests,
+      isLeader: () => fencing.isLeader(),
+      leaderAddress: () => fencing.leaderAddress(),
+      isReady: () => svc.ready,
+      insecureDev: options.insecureDev === true,
+    },
+    options.tls ? { cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) } : undefined,
+  );
   const [host, portText] = splitListen(options.listen ?? '127.0.0.1:0');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,9 +1,12 @@
-// The composer's HTTP layer on node:http(s): routing, bearer auth and roles, JSON bodies with
-// size limits, problem+json errors, access logs (never headers), request metrics; the volume-key
-// route only over TLS.
+// The composer's HTTP layer on node:http(s): the server and its connection limits and timeouts,
+// routing, bearer auth and roles, JSON bodies with size and depth limits, problem+json errors,
+// access logs (never headers), request metrics; the volume-key route only over TLS.
 import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ResourceKind } from '../api/contract';
+import type { FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
 import type { Logger } from './log';
 import { Counter, Histogram } from './metrics';
@@ -36,7 +39,46 @@ const KINDS = '(clusters|volumes|slices|key-policies)';
 const ID = '([A-Za-z0-9._-]{1,128})';
 const MB = 1024 * 1024;
 
+/** Connection limits and timeouts; docs/api.md "Limits and timeouts" explains each. */
+export interface HttpLimits {
+  /** The request line and headers must arrive within this (from the connection or the request's first byte). */
+  headersTimeoutMs: number;
+  /** A request body must arrive within this, plus 1 s per MiB received (so large uploads at a sane rate pass). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; more are closed on accept. */
+  maxConnections: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  // Agents hold up to two connections each (a long poll and a report); the default fits ~4,000.
+  maxConnections: 8192,
+};
+
+/** Arrays and objects nest at most this deep in a body (inventories need 8). */
+export const MAX_JSON_DEPTH = 64;
+
+/** The body deadline grows by one second per this many bytes received. */
+const BODY_BYTES_PER_SECOND = 1024 * 1024;
+
+/** Limits from options: each a positive integer, or the default. Errors name the option. */
+export function httpLimits(given: Partial<HttpLimits>): HttpLimits {
+  const out = { ...DEFAULT_HTTP_LIMITS };
+  for (const key of Object.keys(DEFAULT_HTTP_LIMITS) as (keyof HttpLimits)[]) {
+    const v = given[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${key}: must be a positive integer, got ${JSON.stringify(v)}`);
+    out[key] = v;
+  }
+  return out;
+}
+
 export interface HttpDeps {
+  limits: HttpLimits;
   service: () => ComposerService;
   auth: Authenticator;
   log: Logger;
@@ -270,28 +312,111 @@ export function buildRoutes(d: HttpDeps): Route[] {
 
 const RAW = Symbol('raw response already written');
 
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+/** The client went away before its request was read: not our failure (metered as 499). */
+class ClientGone extends Error {}
+
+/** Status recorded for a request whose client left before the answer (nginx's convention). */
+const CLIENT_CLOSED = '499';
+
+const tooLarge = (detail: string) => new HttpProblem(413, 'payload_too_large', detail);
+
+/**
+ * Does the client still owe body bytes? Then an answer now closes the connection rather than
+ * reading (draining) a body nobody will use: a 401 or 413 costs the sender nothing more.
+ */
+function bodyPending(req: http.IncomingMessage): boolean {
+  if (req.complete) return false;
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * The body, at most `limit` bytes, within `timeoutMs` plus 1 s per MiB received. Over the limit
+ * (declared or streamed) is a 413 and too slow a 408, both answered before the rest arrives.
+ * `100-continue` is granted only here, after authentication and the leader check.
+ */
+function readBody(req: http.IncomingMessage, res: http.ServerResponse, limit: number, timeoutMs: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(tooLarge(`the body is ${declared} bytes; at most ${limit} are accepted here`));
+  if (/^100-continue$/i.test(String(req.headers.expect ?? '')) && !req.complete) res.writeContinue();
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new HttpProblem(413, 'payload_too_large', `the body is ${declared} bytes; at most ${limit} are accepted here`));
-      req.resume();
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (err?: Error) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
+      if (err) {
+        req.pause();
+        reject(err);
+      } else resolve(Buffer.concat(chunks, size));
+    };
+    const check = () => {
+      const left = started + timeoutMs + (size / BODY_BYTES_PER_SECOND) * 1000 - Date.now();
+      if (left > 0) timer = setTimeout(check, left);
+      else settle(new HttpProblem(408, 'request_timeout', `the request body did not arrive in time (${timeoutMs} ms, plus 1 s per MiB received)`));
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new HttpProblem(413, 'payload_too_large', `the body exceeds ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+      if (size > limit) settle(tooLarge(`the body exceeds ${limit} bytes`));
+      else chunks.push(c);
+    };
+    const onEnd = () => settle();
+    // 'error' (aborted) or 'close' before 'end': the client is gone.
+    const onGone = () => settle(new ClientGone('the client closed the connection before sending its body'));
+    req.on('error', () => undefined); // after settling too: an abort is not an uncaught error
+    req.on('data', onData).on('end', onEnd).on('error', onGone).on('close', onGone);
+    timer = setTimeout(check, timeoutMs);
   });
+}
+
+const RESERVED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/**
+ * Walks a parsed body without recursion. Nesting deeper than MAX_JSON_DEPTH is a 400: whatever
+ * walks the value later (validation, JSON.stringify in a message) would overflow the stack.
+ * Keys named like Object.prototype members (`__proto__`, `constructor`, `toString`, ...) are
+ * unknown attributes (422): a lookup such as `spec.attributes[key]` finds the prototype's member
+ * for them instead of nothing, so they never reach validation or the service.
+ */
+function checkBodyShape(body: unknown): void {
+  const failures: FieldFailure[] = [];
+  const stack: { value: object; depth: number; path: string }[] = [];
+  const visit = (value: unknown, depth: number, path: string) => {
+    if (typeof value !== 'object' || value === null) return;
+    if (depth > MAX_JSON_DEPTH)
+      throw new HttpProblem(400, 'json_too_deep', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels (at ${path || 'the top'}); at most ${MAX_JSON_DEPTH} are accepted`);
+    stack.push({ value, depth, path });
+  };
+  visit(body, 1, '');
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, depth + 1, `${path}[${i}]`));
+      continue;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const at = path ? `${path}.${k}` : k;
+      if (RESERVED_KEYS.has(k)) failures.push({ field: at, reason: 'unknown attribute (a reserved JavaScript name, never a field)' });
+      else visit(v, depth + 1, at);
+    }
+  }
+  if (failures.length > 0) throw problems.validation(failures);
+}
+
+/** Parses a JSON body (an empty one is undefined) and checks its shape. */
+function parseBody(raw: Buffer, contentType: string): unknown {
+  if (raw.length === 0) return undefined;
+  if (!/^application\/(merge-patch\+)?json\b/i.test(contentType) && !/^text\/plain\b/i.test(contentType))
+    throw new HttpProblem(415, 'unsupported_media_type', `send application/json, not ${contentType}`);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new HttpProblem(400, 'malformed_json', `the body is not valid JSON: ${(e as Error).message}`);
+  }
+  checkBodyShape(body);
+  return body;
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -322,15 +447,23 @@ export function createHandler(d: HttpDeps): http.RequestListener {
     const t0 = process.hrtime.bigint();
     let routeName = 'unmatched';
     let principal: Principal | undefined;
-    const finish = () => {
+    let metered = false;
+    const meter = (status: string) => {
+      if (metered) return;
+      metered = true;
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const labels = { method: req.method ?? '?', route: routeName, status: String(res.statusCode) };
+      const labels = { method: req.method ?? '?', route: routeName, status };
       d.requestLatency.observe(labels, seconds);
       d.requests.inc(labels);
       if (routeName !== '/healthz' && routeName !== '/readyz' && routeName !== '/metrics')
         d.log.debug('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name });
     };
-    res.on('finish', finish);
+    res.on('finish', () => meter(String(res.statusCode)));
+    // Closed without a complete answer: the client left (a long poll given up, a body cut short).
+    res.on('close', () => meter(CLIENT_CLOSED));
+    const closeIfBodyPending = () => {
+      if (!res.headersSent && bodyPending(req)) res.setHeader('connection', 'close');
+    };
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://composer');
@@ -359,19 +492,12 @@ export function createHandler(d: HttpDeps): http.RequestListener {
         if (route.write && !d.isLeader()) throw problems.notLeader(d.leaderAddress());
         let body: unknown;
         if (route.bodyLimit) {
-          const raw = await readBody(req, route.bodyLimit);
-          const ct = String(req.headers['content-type'] ?? 'application/json');
-          if (raw.length > 0 && !/^application\/(merge-patch\+)?json\b/i.test(ct) && !/^text\/plain\b/i.test(ct))
-            throw new HttpProblem(415, 'unsupported_media_type', `send application/json, not ${ct}`);
-          if (raw.length === 0) body = undefined;
-          else {
-            try {
-              body = JSON.parse(raw.toString('utf8'));
-            } catch (e) {
-              throw new HttpProblem(400, 'malformed_json', `the body is not valid JSON: ${(e as Error).message}`);
-            }
-          }
-        } else req.resume();
+          const raw = await readBody(req, res, route.bodyLimit, d.limits.requestTimeoutMs);
+          body = parseBody(raw, String(req.headers['content-type'] ?? 'application/json'));
+        } else {
+          closeIfBodyPending();
+          req.resume();
+        }
         const ctx: RequestContext = { principal, params, query: url.searchParams, body };
         let result: unknown;
         try {
@@ -384,6 +510,8 @@ export function createHandler(d: HttpDeps): http.RequestListener {
         if (result === RAW) return;
         send(res, res.statusCode && res.statusCode !== 200 ? res.statusCode : 200, result);
       } catch (e) {
+        if (e instanceof ClientGone) return; // metered as 499 when the response closes
+        closeIfBodyPending();
         if (e instanceof HttpProblem) {
           sendProblem(res, e);
           return;
@@ -393,4 +521,50 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       }
     })();
   };
+}
+
+/** A problem+json answer written straight to a socket the HTTP parser gave up on. */
+function rawProblem(p: HttpProblem): string {
+  const text = JSON.stringify(p.toJSON());
+  return `HTTP/1.1 ${p.status} ${p.toJSON().title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`;
+}
+
+/**
+ * The composer's HTTP(S) server: the handler, plus the limits that keep slow or idle clients
+ * from holding sockets (docs/api.md "Limits and timeouts"). Headers are timed by node itself;
+ * bodies by readBody (node's requestTimeout would also cut long polls and large uploads).
+ */
+export function createServer(d: HttpDeps, tls?: { cert: Buffer; key: Buffer }): http.Server {
+  const l = d.limits;
+  const handler = createHandler(d);
+  const options: http.ServerOptions = {
+    headersTimeout: l.headersTimeoutMs,
+    requestTimeout: 0,
+    keepAliveTimeout: l.keepAliveTimeoutMs,
+    // node looks for expired headers this often (its default, 30 s, would stretch a 10 s limit)
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(l.headersTimeoutMs / 5))),
+  };
+  const server = tls ? https.createServer({ ...options, ...tls }, handler) : http.createServer(options, handler);
+  server.maxConnections = l.maxConnections;
+  // Without this listener node answers `100 Continue` itself, inviting the body before the
+  // token is checked; readBody grants it once the request may send one.
+  server.on('checkContinue', handler);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const p =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new HttpProblem(408, 'request_timeout', `the request headers did not arrive within ${l.headersTimeoutMs} ms`)
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? new HttpProblem(431, 'headers_too_large', 'the request headers are too large')
+          : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+            ? tooLarge('the chunk extensions are too large')
+            : problems.badRequest(`malformed HTTP request (${err.code ?? 'parse error'})`);
+    // As node does without a listener: the answer is small, written at once, then the socket goes.
+    socket.write(rawProblem(p));
+    socket.destroy();
+  });
+  return server;
 }

@@ -1,7 +1,17 @@
 // `tessera composer start`: run a composer in this process until SIGINT/SIGTERM.
-import { type Command, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag } from '../framework';
+import { type Command, type ParsedArgs, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag } from '../framework';
 import { startComposer } from '../../composer';
 import { readPemFile } from '../pem';
+
+/** A positive integer flag (or undefined when absent); a bad value is an error naming the flag. */
+function positiveFlag(args: ParsedArgs, flag: string): number | undefined {
+  const v = flagString(args, flag);
+  if (v === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(v) || Number(v) < 1) throw new UsageError(`--${flag}: must be a positive integer, got "${v}"`);
+  return Number(v);
+}
+
+const seconds = (n: number | undefined) => (n === undefined ? undefined : n * 1000);
 
 export const commands: Command[] = [
   {
@@ -13,6 +23,8 @@ export const commands: Command[] = [
       '    [--master-key-file F | --master-key-env VAR] [--tls-cert F --tls-key F] [--insecure-dev]',
       '    [--heartbeat-grace-seconds 15] [--lease-ttl 3] [--sqlite-synchronous full|normal] [--debug]',
       '    [--mount-roots DIR,... (/mnt,/srv,/data,/var/lib/tessera)]  trees a volume mountPath must be in',
+      '    [--headers-timeout-seconds 10] [--request-timeout-seconds 30] [--keep-alive-timeout-seconds 5]',
+      '    [--max-connections 8192]',
       '--sqlite-synchronous normal: no fsync per commit; survives kill -9, not power loss.',
       'Volume keys are served only over TLS; --insecure-dev serves them over plain HTTP (development labs only).',
       'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
@@ -33,6 +45,12 @@ export const commands: Command[] = [
       if (sync !== 'full' && sync !== 'normal') throw new UsageError('--sqlite-synchronous: full or normal');
       const grace = flagInt(args, 'heartbeat-grace-seconds', 15) as number;
       const mountRoots = mountRootsFlag(args);
+      const limits = {
+        headersTimeoutMs: seconds(positiveFlag(args, 'headers-timeout-seconds')),
+        requestTimeoutMs: seconds(positiveFlag(args, 'request-timeout-seconds')),
+        keepAliveTimeoutMs: seconds(positiveFlag(args, 'keep-alive-timeout-seconds')),
+        maxConnections: positiveFlag(args, 'max-connections'),
+      };
       const composer = await startComposer({
         store,
         storeOptions: { sqlite: { synchronous: sync } },
@@ -48,6 +66,7 @@ export const commands: Command[] = [
         leaseTtlSeconds: flagInt(args, 'lease-ttl', 3),
         debug: flagBool(args, 'debug'),
         mountRoots,
+        ...limits,
       });
       process.stdout.write(`${composer.url}\n`);
       await new Promise<void>((resolve) => {
