@@ -15,7 +15,7 @@ export interface RequestContext {
   body: unknown;
 }
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   /** Route template for logs and metrics (no ids). */
@@ -29,7 +29,9 @@ interface Route {
 }
 
 const KINDS = '(clusters|volumes|slices|key-policies)';
-const ID = '([A-Za-z0-9._-]{1,128})';
+/** What an id or server name in a path may be (provider/composer/openapi.ts documents it). */
+export const ID_PATTERN = '[A-Za-z0-9._-]{1,128}';
+const ID = `(${ID_PATTERN})`;
 const MB = 1024 * 1024;
 
 export interface HttpDeps {

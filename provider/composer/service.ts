@@ -2,24 +2,26 @@
 // idempotent creates, in-place updates, journaled mutations with compare-and-swap, the
 // reconciler, the agent channel and key policies. HTTP lives in server.ts; this file never sees
 // a request object.
-import type {
-  AgentFacts,
-  Assignment,
-  AssignmentsResponse,
-  CapacityResponse,
-  Cluster,
-  DryRunResponse,
-  InventorySummary,
-  KeyPolicy,
-  ObservedState,
-  Operation,
-  OperationKind,
-  ResourceKind,
-  ServerStatus,
-  Slice,
-  Volume,
-  VolumeKey,
-  VolumeState,
+import {
+  AGENT_BACKENDS,
+  OBSERVED_STATES,
+  type AgentFacts,
+  type Assignment,
+  type AssignmentsResponse,
+  type CapacityResponse,
+  type Cluster,
+  type DryRunResponse,
+  type InventorySummary,
+  type KeyPolicy,
+  type ObservedState,
+  type Operation,
+  type OperationKind,
+  type ResourceKind,
+  type ServerStatus,
+  type Slice,
+  type Volume,
+  type VolumeKey,
+  type VolumeState,
 } from '../api/contract';
 import { InventoryError, validateInventory } from '../inventory';
 import { deriveVolumeKey, fingerprint, seal, unseal } from '../keys/crypto';
@@ -1302,12 +1304,11 @@ function inputsOf(kind: ResourceKind, obj: Body): Body {
   return out;
 }
 
-const OBSERVED_STATES = ['staging', 'staged', 'unstaging', 'unstaged', 'failed'];
 function checkObserved(body: unknown): ObservedState {
   const f: FieldFailure[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw problems.field('(body)', 'must be a JSON object');
   const b = body as Body;
-  if (!OBSERVED_STATES.includes(b.state as string)) f.push({ field: 'state', reason: `must be one of ${OBSERVED_STATES.join(', ')}` });
+  if (!(OBSERVED_STATES as readonly unknown[]).includes(b.state)) f.push({ field: 'state', reason: `must be one of ${OBSERVED_STATES.join(', ')}` });
   if (!Number.isInteger(b.generation) || (b.generation as number) < 0) f.push({ field: 'generation', reason: 'must be an integer >= 0' });
   for (const s of ['devicePath', 'mountedAt', 'step', 'error'] as const)
     if (b[s] !== undefined && (typeof b[s] !== 'string' || (b[s] as string).length > 8192)) f.push({ field: s, reason: 'must be a string (at most 8192 characters)' });
@@ -1319,7 +1320,6 @@ function checkObserved(body: unknown): ObservedState {
   return out;
 }
 
-const BACKENDS = ['linux', 'lab', 'simulated'];
 function checkFacts(body: unknown): AgentFacts {
   const f: FieldFailure[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw problems.field('(body)', 'must be a JSON object');
@@ -1328,7 +1328,7 @@ function checkFacts(body: unknown): AgentFacts {
   if (!Array.isArray(b.transports) || !b.transports.every((t) => ['roce', 'nvmetcp', 'iscsi'].includes(t as string)))
     f.push({ field: 'transports', reason: 'must be a list of roce, nvmetcp, iscsi' });
   if (typeof b.nicGbps !== 'number' || !(b.nicGbps > 0)) f.push({ field: 'nicGbps', reason: 'must be a positive number' });
-  if (!BACKENDS.includes(b.backend as string)) f.push({ field: 'backend', reason: `must be one of ${BACKENDS.join(', ')}` });
+  if (!(AGENT_BACKENDS as readonly unknown[]).includes(b.backend)) f.push({ field: 'backend', reason: `must be one of ${AGENT_BACKENDS.join(', ')}` });
   if (typeof b.agentVersion !== 'string') f.push({ field: 'agentVersion', reason: 'must be a string' });
   if (f.length > 0) throw problems.validation(f);
   return { hostname: b.hostname as string, transports: b.transports as Transport[], nicGbps: b.nicGbps as number, backend: b.backend as AgentFacts['backend'], agentVersion: b.agentVersion as string };
