@@ -1,7 +1,7 @@
 // The composer's HTTP layer on node:http(s): routing, bearer auth and roles, JSON bodies with
 // size limits, problem+json errors, access logs (never headers), request metrics.
 import * as http from 'node:http';
-import type { ResourceKind } from '../api/contract';
+import { OPERATION_STATES, type ResourceKind } from '../api/contract';
 import { Access, Authenticator, authorize, Principal } from './auth';
 import type { Logger } from './log';
 import { Counter, Histogram } from './metrics';
@@ -47,12 +47,18 @@ export interface HttpDeps {
   isReady: () => boolean;
 }
 
+// Only the two words: `?dryRun=` (say, an unset template variable) must not quietly mean true.
 const bool = (q: URLSearchParams, name: string) => {
   const v = q.get(name);
-  if (v === null) return false;
-  if (v === 'true' || v === '1' || v === '') return true;
-  if (v === 'false' || v === '0') return false;
+  if (v === null || v === 'false') return false;
+  if (v === 'true') return true;
   throw problems.field(name, `must be true or false, got ${JSON.stringify(v)}`);
+};
+const oneOf = <T extends string>(q: URLSearchParams, name: string, allowed: readonly T[]): T | undefined => {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw problems.field(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
 };
 const intParam = (q: URLSearchParams, name: string, min: number, max: number): number | undefined => {
   const v = q.get(name);
@@ -131,7 +137,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
       pattern: /^\/v1\/operations$/,
       name: '/v1/operations',
       access: res(false),
-      handle: (c) => ({ items: svc().listOperations(c.query.get('state') ?? undefined) }),
+      handle: (c) => ({ items: svc().listOperations(oneOf(c.query, 'state', OPERATION_STATES)) }),
     },
     { method: 'GET', pattern: new RegExp(`^/v1/operations/${ID}$`), name: '/v1/operations/{id}', access: res(false), handle: (c) => svc().getOperation(c.params[0]) },
     { method: 'GET', pattern: /^\/v1\/servers$/, name: '/v1/servers', access: res(false), handle: () => ({ items: svc().servers() }) },

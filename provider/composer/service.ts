@@ -27,7 +27,7 @@ import { InventoryError, validateInventory } from '../inventory';
 import { deriveVolumeKey, fingerprint, seal, unseal } from '../keys/crypto';
 import type { Inventory, Transport } from '../model/inventory';
 import type { CapacityQuery, Placement, PlacementRequest } from '../model/placement';
-import { diffInputs, FieldFailure, inputNames, validateInput } from '../schema';
+import { diffInputs, FieldFailure, inputNames, isInput, resourceSpec, validateInput } from '../schema';
 import type { Compare, Store } from '../store/store';
 import { INVENTORY_BLOBS, INVENTORY_CURRENT, keys, newId, newOpId } from './layout';
 import type { Logger } from './log';
@@ -365,6 +365,16 @@ export class ComposerService {
 
   private validate(kind: ResourceKind, body: unknown, mode: 'create' | 'update'): Body {
     const { value, failures } = validateInput(TYPE_OF[kind], body, { mode });
+    if (mode === 'update') {
+      // A PATCH null unsets an optional attribute (docs/api.md): one with a default goes back to
+      // its default (the stored object always has it); a required one cannot be unset.
+      const attrs = resourceSpec(TYPE_OF[kind]).attributes;
+      for (const f of nullKeys(body)) {
+        const a = attrs[f];
+        if (a && isInput(a) && a.required) failures.push({ field: f, reason: 'is required and cannot be unset (null)' });
+        else if (a && isInput(a) && a.default !== undefined) value[f] = structuredClone(a.default);
+      }
+    }
     if (failures.length > 0) throw problems.validation(failures);
     return value;
   }
@@ -478,7 +488,15 @@ export class ComposerService {
     const engine = this.requireEngine();
     if (typeof value.server === 'string' && !this.state.inventory!.servers.some((s) => s.name === value.server))
       throw problems.field('server', `unknown server ${value.server}`);
-    const answer = engine.capacity(value as unknown as CapacityQuery);
+    let answer;
+    try {
+      answer = engine.capacity(value as unknown as CapacityQuery);
+    } catch (e) {
+      // The engine throws only on a malformed query (an unknown storage group, an empty tag, a tag
+      // both required and excluded: provider/engine/engine.ts), as "<option>: <reason>".
+      const m = /^([A-Za-z]+): (.*)$/s.exec((e as Error).message);
+      throw m ? problems.field(m[1], m[2]) : problems.field('(query)', (e as Error).message);
+    }
     return { availableGiB: answer.availableGiB, maximumVolumeSizeGiB: answer.maximumVolumeSizeGiB, byStorageGroup: answer.byStorageGroup };
   }
 
@@ -515,7 +533,8 @@ export class ComposerService {
   }
 
   private toWire(kind: ResourceKind, obj: unknown): unknown {
-    if (kind === 'volumes') {
+    if (kind === 'volumes' || kind === 'slices') {
+      // Bookkeeping (key history, a move waiting for the old server) stays inside the composer.
       const { keyPolicyId: _k, keyEpochs: _e, moving: _m, ...rest } = obj as StoredVolume;
       return rest;
     }
@@ -623,7 +642,7 @@ export class ComposerService {
 
   async updateCluster(id: string, body: unknown): Promise<Cluster> {
     const patch = this.validate('clusters', body, 'update');
-    const unset = nullFields(body);
+    const unset = nullFields('clusters', body);
     return this.mutate(keys.object('clusters', id), 'update', 'clusters', async () => {
       const cur = this.state.clusters.get(id);
       if (!cur) throw problems.notFound('cluster', id);
@@ -836,7 +855,7 @@ export class ComposerService {
 
   async updateVolume(kind: 'volumes' | 'slices', id: string, body: unknown): Promise<Volume | Slice> {
     const patch = this.validate(kind, body, 'update');
-    const unset = nullFields(body);
+    const unset = nullFields(kind, body);
     return this.mutate(keys.object(kind, id), 'update', kind, async () => {
       const cur = this.table(kind).get(id) as StoredVolume | undefined;
       if (!cur) throw problems.notFound(WHAT[kind], id);
@@ -1284,12 +1303,18 @@ function opWire(op: StoredOperation): Operation {
   return rest;
 }
 
-/** Optional inputs explicitly set to null in a PATCH body: unset them. */
-function nullFields(body: unknown): string[] {
+/** Keys of a body set to null. */
+function nullKeys(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];
   return Object.entries(body as Body)
     .filter(([, v]) => v === null)
     .map(([k]) => k);
+}
+
+/** Fields a PATCH null removes: those without a default (validate() restores the others). */
+function nullFields(kind: ResourceKind, body: unknown): string[] {
+  const attrs = resourceSpec(TYPE_OF[kind]).attributes;
+  return nullKeys(body).filter((k) => attrs[k]?.default === undefined);
 }
 
 function applyPatch(cur: Body, patch: Body, unset: string[]): Body {
