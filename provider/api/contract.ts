@@ -44,7 +44,8 @@ export interface ObjectMeta {
 /** A cluster: its schema.json attributes (resources.generated.ts) plus the object metadata. */
 export type Cluster = ObjectMeta & ClusterAttributes;
 
-export type VolumeState = 'pending' | 'staged' | 'unstaged' | 'failed' | 'retained' | 'deleting';
+export const VOLUME_STATES = ['pending', 'staged', 'unstaged', 'failed', 'retained', 'deleting'] as const;
+export type VolumeState = (typeof VOLUME_STATES)[number];
 
 /**
  * What the composer knows beyond schema.json about a staged Volume or Slice: its outputs
@@ -90,13 +91,16 @@ export interface CapacityResponse {
   byStorageGroup: Record<string, number>;
 }
 
-export type OperationKind = 'create' | 'update' | 'delete' | 'purge' | 'rotate';
-export type OperationState = 'pending' | 'done' | 'rolled_back' | 'failed';
+export const OPERATION_KINDS = ['create', 'update', 'delete', 'purge', 'rotate'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+export const OPERATION_STATES = ['pending', 'done', 'rolled_back', 'failed'] as const;
+export type OperationState = (typeof OPERATION_STATES)[number];
 
 export interface Operation {
   id: string;
   kind: OperationKind;
-  resource: ResourceKind;
+  /** The resource collection, or `inventory` for an inventory load. */
+  resource: ResourceKind | 'inventory';
   objectId: string;
   state: OperationState;
   startedAt: string;
@@ -106,19 +110,23 @@ export interface Operation {
   error?: string;
 }
 
+export const SERVER_HEALTH = ['up', 'down', 'unknown'] as const;
+
 export interface ServerStatus {
   name: string;
   /** up after a heartbeat within the grace period, down after missed heartbeats, unknown before any. */
-  health: 'up' | 'down' | 'unknown';
+  health: (typeof SERVER_HEALTH)[number];
   lastHeartbeat?: string;
   facts?: AgentFacts;
 }
+
+export const AGENT_BACKENDS = ['linux', 'lab', 'simulated'] as const;
 
 export interface AgentFacts {
   hostname: string;
   transports: Transport[];
   nicGbps: number;
-  backend: 'linux' | 'lab' | 'simulated';
+  backend: (typeof AGENT_BACKENDS)[number];
   agentVersion: string;
 }
 
@@ -146,8 +154,10 @@ export interface AssignmentsResponse {
   assignments: Assignment[];
 }
 
+export const OBSERVED_STATES = ['staging', 'staged', 'unstaging', 'unstaged', 'failed'] as const;
+
 export interface ObservedState {
-  state: 'staging' | 'staged' | 'unstaging' | 'unstaged' | 'failed';
+  state: (typeof OBSERVED_STATES)[number];
   generation: number;
   devicePath?: string;
   mountedAt?: string;

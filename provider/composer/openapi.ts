@@ -1,9 +1,40 @@
-// The OpenAPI 3 document served at /openapi.json: resource schemas derived from schema.json,
-// wire types and paths from provider/api/contract.ts.
-import { AttributeSpec, AttributeType, schema } from '../schema';
+// The OpenAPI 3 document served at /openapi.json: every route of server.ts with its parameters,
+// bodies and the statuses it can answer (test/composer/openapi.test.ts holds the route table
+// against it). Resource bodies derive from schema.json through provider/schema; wire types follow
+// provider/api/contract.ts; the semantics are in docs/api.md.
+import {
+  AGENT_BACKENDS,
+  OBSERVED_STATES,
+  OPERATION_KINDS,
+  OPERATION_STATES,
+  SERVER_HEALTH,
+  VOLUME_STATES,
+} from '../api/contract';
+import { MAX_DRIVES_PER_ENCLOSURE, MAX_DRIVE_SIZE_GIB, NAME_RE, PORTAL_RE } from '../inventory';
+import { DRIVE_TYPES, TRANSPORTS } from '../model/inventory';
+import { RAID_LEVELS, VOLUME_TYPES } from '../model/placement';
+import { AttributeSpec, AttributeType, BlockSpec, isInput, schema } from '../schema';
+import { RESOURCE_KINDS } from './layout';
+import { ID_PATTERN } from './server';
 
 type Json = Record<string, unknown>;
 
+function ref(name: string): Json {
+  return { $ref: `#/components/schemas/${name}` };
+}
+function obj(props: Json, required: string[] = Object.keys(props), description?: string, additionalProperties: boolean = false): Json {
+  return { type: 'object', ...(description ? { description } : {}), properties: props, required, additionalProperties };
+}
+const STR = { type: 'string' };
+const INT0 = { type: 'integer', minimum: 0 };
+const strings = { type: 'array', items: STR };
+const transportList = { type: 'array', items: { type: 'string', enum: [...TRANSPORTS] } };
+const NAME = { type: 'string', pattern: NAME_RE.source };
+const TAGS = { type: 'array', items: { type: 'string', pattern: '^[^\\s,]+$' } };
+
+// ---------------------------------------------------------------- schemas from schema.json
+
+/** JSON Schema of one schema.json type; for a list, `spec`'s constraints apply to each element. */
 function typeSchema(t: AttributeType, spec?: AttributeSpec): Json {
   if (typeof t === 'string') {
     const s: Json = { type: t };
@@ -16,146 +47,397 @@ function typeSchema(t: AttributeType, spec?: AttributeSpec): Json {
     return s;
   }
   if ('list' in t) {
+    // provider/schema refuses duplicates in lists of scalars.
     const items = typeSchema(t.list, spec && typeof t.list === 'string' ? { ...spec, min: spec.min, max: spec.max } : undefined);
-    return spec?.maxItems !== undefined ? { type: 'array', items, maxItems: spec.maxItems } : { type: 'array', items };
+    const s: Json = { type: 'array', items };
+    if (spec?.maxItems !== undefined) s.maxItems = spec.maxItems;
+    if (typeof t.list === 'string') s.uniqueItems = true;
+    return s;
   }
-  return { type: 'object', properties: Object.fromEntries(Object.entries(t.object).map(([k, v]) => [k, typeSchema(v)])) };
+  const props = Object.entries(t.object);
+  return { type: 'object', properties: Object.fromEntries(props.map(([k, v]) => [k, typeSchema(v)])), required: props.map(([k]) => k), additionalProperties: false };
 }
 
-function attrSchema(spec: AttributeSpec): Json {
+function attrSchema(spec: AttributeSpec, nullable = false): Json {
   const s = typeSchema(spec.type, spec);
   s.description = spec.description;
   if (spec.default !== undefined) s.default = spec.default;
   if (spec.sensitive) s.writeOnly = true;
-  if (spec.computed && !spec.optional && !spec.required) s.readOnly = true;
   if (spec.update) s['x-tessera-update'] = spec.update;
+  if (nullable) s.nullable = true;
   return s;
 }
 
+const OWNER = { type: 'string', description: 'Free text: the Pulumi URN or Terraform address that manages the object.' };
+const TIME = { type: 'string', format: 'date-time' };
+const META = { id: { type: 'string' }, owner: OWNER, createdAt: TIME, updatedAt: TIME };
+
+/**
+ * What the composer adds to a resource's schema.json outputs, narrowed to its own enums
+ * (contract.ts: Volume, Slice, KeyPolicy), and which outputs every object carries.
+ */
+const OUTPUT_EXTRAS: Record<string, { props: Json; required: string[] }> = {
+  Cluster: { props: {}, required: [] },
+  Volume: {
+    props: { state: { type: 'string', enum: [...VOLUME_STATES] }, raidLevel: { type: 'string', enum: [...RAID_LEVELS] }, transport: { type: 'string', enum: [...TRANSPORTS] }, observed: ref('ObservedReport') },
+    required: ['state', 'raidLevel', 'transport', 'members', 'capacityGiB'],
+  },
+  Slice: {
+    props: { state: { type: 'string', enum: [...VOLUME_STATES] }, transport: { type: 'string', enum: [...TRANSPORTS] }, observed: ref('ObservedReport') },
+    required: ['state', 'transport', 'members', 'capacityGiB'],
+  },
+  KeyPolicy: {
+    props: {
+      rotation: obj({ volumes: INT0, current: INT0, pending: { type: 'array', items: { type: 'string' } } }, ['volumes', 'current', 'pending'], 'Rotation progress: volumes under the policy and how many run the current version.'),
+    },
+    required: ['fingerprint', 'version', 'rotation'],
+  },
+};
+
+/** `<Kind>Input` (create body), `<Kind>Patch` (PATCH body) and `<Kind>` (what the composer answers). */
 function resourceSchemas(): Json {
   const out: Json = {};
   for (const r of Object.values(schema.resources)) {
-    const input: Json = {};
-    const output: Json = {};
+    const input: Json = { owner: { ...OWNER, nullable: true } };
+    const patch: Json = { owner: { ...OWNER, nullable: true } };
+    const output: Json = { ...META };
     const required: string[] = [];
+    const always = ['id', 'createdAt', 'updatedAt'];
     for (const [name, spec] of Object.entries(r.attributes)) {
-      if (spec.required || spec.optional) input[name] = attrSchema(spec);
-      if (spec.required) required.push(name);
-      if (!spec.sensitive && !spec.writeOnly) output[name] = attrSchema(spec);
+      if (isInput(spec)) {
+        // null means "not given" on create, and "unset" (back to the default) in a PATCH.
+        input[name] = attrSchema(spec, !spec.required);
+        patch[name] = attrSchema(spec, !spec.required);
+        if (spec.required) required.push(name);
+      }
+      if (!spec.sensitive && name !== 'owner' && name !== 'id') {
+        const s = attrSchema(spec);
+        delete s.writeOnly;
+        output[name] = s;
+        if (spec.required || spec.default !== undefined) always.push(name);
+      }
     }
-    input.owner = { type: 'string', description: 'Free text: the Pulumi URN or Terraform address that manages the object.' };
-    out[`${r.kind}Input`] = { type: 'object', properties: input, required, additionalProperties: false };
-    out[r.kind] = { type: 'object', properties: output };
+    const extra = OUTPUT_EXTRAS[r.kind];
+    out[`${r.kind}Input`] = { type: 'object', description: r.description, properties: input, required, additionalProperties: false };
+    out[`${r.kind}Patch`] = { type: 'object', description: `Changed fields of a ${r.kind}; null unsets an optional field.`, properties: patch, additionalProperties: false };
+    out[r.kind] = { type: 'object', description: r.description, properties: { ...output, ...extra.props }, required: [...always, ...extra.required], additionalProperties: false };
   }
   return out;
 }
 
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (schemaRef: Json, description = 'OK') => ({ description, content: { 'application/json': { schema: schemaRef } } });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-const list = (name: string) => ({ type: 'object', properties: { items: { type: 'array', items: ref(name) } } });
+/** The capacity data source's inputs as query parameters (lists comma-separated). */
+function queryParams(block: BlockSpec): Json[] {
+  return Object.entries(block.attributes)
+    .filter(([, s]) => isInput(s))
+    .map(([name, s]) => ({ name, in: 'query', required: false, description: s.description, schema: attrSchema(s), style: 'form', explode: false }));
+}
 
-const COMMON_ERRORS = {
-  '401': problem('unauthorized: no valid bearer token'),
-  '403': problem('forbidden: outside the token role'),
-  '422': problem('validation_failed: one entry per bad field'),
-  '503': problem('not_leader (with Retry-After and leader) or not_ready'),
+// ---------------------------------------------------------------- wire types (contract.ts)
+
+function wireSchemas(): Json {
+  const member = (schema.resources.tessera_volume.attributes.members.type as { list: AttributeType }).list;
+  return {
+    Problem: obj(
+      {
+        type: STR,
+        title: STR,
+        status: { type: 'integer', minimum: 400, maximum: 599 },
+        code: STR,
+        detail: STR,
+        errors: { type: 'array', items: obj({ field: STR, reason: STR }) },
+        leader: STR,
+      },
+      ['type', 'title', 'status', 'code', 'detail'],
+      'application/problem+json (docs/api.md, Errors): a stable `code`, and one entry per bad field in `errors`.',
+    ),
+    Health: obj({ status: { type: 'string', enum: ['ok'] } }),
+    Ready: obj({ status: { type: 'string', enum: ['ready'] }, role: { type: 'string', enum: ['leader', 'standby'] }, leader: STR }, ['status', 'role']),
+    InventorySummary: obj({ storageGroups: strings, enclosureCount: INT0, driveCount: INT0, servers: strings, revision: INT0 }),
+    InventoryInput: obj(
+      {
+        bandwidthDomains: { type: 'array', items: { oneOf: [NAME, obj({ name: NAME })] } },
+        storageGroups: { type: 'array', items: ref('StorageGroup') },
+        servers: { type: 'array', items: ref('InventoryServer') },
+      },
+      ['bandwidthDomains', 'storageGroups'],
+      'A topology document (docs/inventory.md): names unique, every bandwidthDomain declared.',
+    ),
+    Inventory: obj({ bandwidthDomains: { type: 'array', items: obj({ name: NAME }) }, storageGroups: { type: 'array', items: ref('StorageGroup') }, servers: { type: 'array', items: ref('InventoryServer') } }),
+    StorageGroup: obj({ name: NAME, enclosures: { type: 'array', items: ref('Enclosure') } }),
+    Enclosure: obj({
+      name: NAME,
+      transports: { ...transportList, minItems: 1, uniqueItems: true },
+      portal: { type: 'string', pattern: PORTAL_RE.source },
+      uplinkGbps: { type: 'number', exclusiveMinimum: true, minimum: 0 },
+      bandwidthDomain: NAME,
+      drives: { type: 'array', maxItems: MAX_DRIVES_PER_ENCLOSURE, items: ref('Drive') },
+    }),
+    Drive: obj(
+      { serial: NAME, type: { type: 'string', enum: [...DRIVE_TYPES] }, sizeGiB: { type: 'integer', minimum: 1, maximum: MAX_DRIVE_SIZE_GIB }, rpm: { type: 'integer', minimum: 1, maximum: 100_000, description: 'Required for hdd, absent for ssd.' }, tags: TAGS },
+      ['serial', 'type', 'sizeGiB'],
+    ),
+    InventoryServer: obj({ name: NAME, transports: { ...transportList, minItems: 1, uniqueItems: true }, nicGbps: { type: 'number', exclusiveMinimum: true, minimum: 0 }, bandwidthDomain: NAME, tags: TAGS }, [
+      'name',
+      'transports',
+      'nicGbps',
+      'bandwidthDomain',
+    ]),
+    CapacityResponse: obj({ availableGiB: INT0, maximumVolumeSizeGiB: INT0, byStorageGroup: { type: 'object', additionalProperties: INT0 } }),
+    Member: typeSchema(member),
+    Placement: obj({ type: { type: 'string', enum: [...VOLUME_TYPES] }, raidLevel: { type: 'string', enum: [...RAID_LEVELS] }, transport: { type: 'string', enum: [...TRANSPORTS] }, capacityGiB: INT0, members: { type: 'array', items: ref('Member') } }),
+    DryRunResponse: obj({ dryRun: { type: 'boolean', enum: [true] }, placement: ref('Placement') }, ['dryRun', 'placement'], 'The placement a create would get; nothing is reserved.'),
+    Operation: obj(
+      {
+        id: STR,
+        kind: { type: 'string', enum: [...OPERATION_KINDS] },
+        resource: { type: 'string', enum: [...RESOURCE_KINDS, 'inventory'] },
+        objectId: STR,
+        state: { type: 'string', enum: [...OPERATION_STATES] },
+        startedAt: TIME,
+        finishedAt: TIME,
+        detail: { type: 'object', description: 'What the operation reserved or changed.' },
+        error: STR,
+      },
+      ['id', 'kind', 'resource', 'objectId', 'state', 'startedAt'],
+    ),
+    // The agent's own report: further fields are ignored.
+    AgentFacts: obj({ hostname: { type: 'string', minLength: 1 }, transports: transportList, nicGbps: { type: 'number', exclusiveMinimum: true, minimum: 0 }, backend: { type: 'string', enum: [...AGENT_BACKENDS] }, agentVersion: STR }, undefined, undefined, true),
+    ServerStatus: obj({ name: STR, health: { type: 'string', enum: [...SERVER_HEALTH] }, lastHeartbeat: TIME, facts: ref('AgentFacts') }, ['name', 'health']),
+    Assignment: obj(
+      {
+        volumeId: STR,
+        kind: { type: 'string', enum: ['volume', 'slice'] },
+        cluster: STR,
+        name: STR,
+        placement: ref('Placement'),
+        fsType: { type: 'string', enum: ['ext4', 'xfs', 'none'] },
+        encrypt: { type: 'boolean' },
+        keyPolicy: STR,
+        keyVersion: { type: 'integer', minimum: 1 },
+        mountPath: STR,
+        generation: { type: 'integer', minimum: 1 },
+      },
+      ['volumeId', 'kind', 'cluster', 'name', 'placement', 'fsType', 'encrypt', 'generation'],
+    ),
+    AssignmentsResponse: obj({ revision: INT0, assignments: { type: 'array', items: ref('Assignment') } }),
+    ObservedState: obj(observedProps(), ['state', 'generation'], 'What the agent observes; further fields are ignored.', true),
+    ObservedReport: obj({ ...observedProps(), reportedAt: TIME }, ['state', 'generation'], 'The agent\'s last report on the volume.'),
+    VolumeKey: obj({ volumeId: STR, version: { type: 'integer', minimum: 1 }, cipher: STR, keySizeBits: { type: 'integer', enum: [256, 512] }, key: { type: 'string', format: 'byte' } }),
+    ...Object.fromEntries(['Cluster', 'Volume', 'Slice', 'KeyPolicy', 'Operation', 'ServerStatus'].map((k) => [`${k}List`, obj({ items: { type: 'array', items: ref(k) } })])),
+  };
+}
+
+function observedProps(): Json {
+  const text = { type: 'string', maxLength: 8192 };
+  return { state: { type: 'string', enum: [...OBSERVED_STATES] }, generation: INT0, devicePath: text, mountedAt: text, keyVersion: INT0, step: text, error: text };
+}
+
+// ---------------------------------------------------------------- responses and operations
+
+const JSON_TYPE = 'application/json';
+const body = (schemaRef: Json, description = 'OK') => ({ description, content: { [JSON_TYPE]: { schema: schemaRef } } });
+const RETRY_AFTER = { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } };
+function problem(description: string, headers?: Json): Json {
+  return { description, ...(headers ? { headers } : {}), content: { 'application/problem+json': { schema: ref('Problem') } } };
+}
+
+/** Statuses every route of a kind can answer, from what server.ts does before the handler runs. */
+const AUTH = {
+  '401': problem('unauthorized: no valid bearer token', { 'WWW-Authenticate': { required: true, schema: STR } }),
+  '403': problem('forbidden: outside the token\'s role (or, for agents, its server)'),
 };
+const BODY = {
+  '400': problem('malformed_json: the body is not JSON'),
+  '413': problem('payload_too_large'),
+  '415': problem('unsupported_media_type: send application/json'),
+};
+const WRITE = { '503': problem('not_leader (with `leader`), not_ready or store_unavailable', { 'Retry-After': { ...RETRY_AFTER, required: true } }) };
+const NO_PATH = 'not_found: no such object, or the path does not match any endpoint';
+
+const param = (n: string, description: string) => ({ name: n, in: 'path', required: true, description, schema: { type: 'string', pattern: `^${ID_PATTERN}$` } });
+const ID = param('id', 'Object id (or the id of an operation).');
+const SERVER = param('server', 'Inventory server name; an agent token speaks only for its own server.');
+const VOLUME_ID = param('volumeId', 'Volume or slice id.');
+const query = (n: string, s: Json, description: string) => ({ name: n, in: 'query', required: false, description, schema: s });
+const jsonBody = (schemaRef: Json, description?: string) => ({ required: true, ...(description ? { description } : {}), content: { [JSON_TYPE]: { schema: schemaRef } } });
+
+function resourcePaths(): Json {
+  const paths: Json = {};
+  for (const r of Object.values(schema.resources)) {
+    const k = r.kind;
+    const placed = k === 'Volume' || k === 'Slice';
+    const capacity = placed ? { '507': problem('capacity_exhausted: the engine\'s reason in detail, the failing constraint as errors[0].field') } : {};
+    paths[r.api] = {
+      post: {
+        operationId: `create${k}`,
+        summary: `Create a ${k} (idempotent by name${placed ? ' within its cluster' : ''})`,
+        parameters: [query('dryRun', { type: 'boolean', default: false }, placed ? 'Answer the placement without reserving anything.' : 'Validate and answer the object without storing it.')],
+        requestBody: jsonBody(ref(`${k}Input`)),
+        responses: {
+          '201': body(ref(k), 'created'),
+          '200': body(placed ? { oneOf: [ref(k), ref('DryRunResponse')] } : ref(k), `the same spec already exists, or the dry run${placed ? '\'s placement' : ''}`),
+          '409': problem(`conflict_exists (the differing fields listed), conflict${placed ? ', no_inventory' : ''}${k === 'KeyPolicy' ? ', master_key_missing' : ''}`),
+          '422': problem('validation_failed: one entry per bad field (schema.json and the cross-field rules of docs/api.md)'),
+          ...capacity,
+          ...AUTH,
+          ...BODY,
+          ...WRITE,
+        },
+      },
+      get: {
+        operationId: `list${k}s`,
+        summary: `List ${k}s`,
+        parameters: [query('cluster', STR, 'Only those of this cluster (id or name).')],
+        responses: { '200': body(ref(`${k}List`)), ...AUTH },
+      },
+    };
+    const path = `${r.api}/{id}`;
+    paths[path] = {
+      get: { operationId: `get${k}`, summary: `Read a ${k}`, parameters: [ID], responses: { '200': body(ref(k)), '404': problem(NO_PATH), ...AUTH } },
+      patch: {
+        operationId: `update${k}`,
+        summary: `Change a ${k} in place`,
+        parameters: [ID],
+        requestBody: { ...jsonBody(ref(`${k}Patch`)), content: { [JSON_TYPE]: { schema: ref(`${k}Patch`) }, 'application/merge-patch+json': { schema: ref(`${k}Patch`) } } },
+        responses: {
+          '200': body(ref(k)),
+          '404': problem(NO_PATH),
+          '409': problem(`replace_required (the fields listed), conflict${k === 'Cluster' ? ', in_use' : ''}${placed ? ', retained, move_in_progress, no_inventory' : ''}${k === 'KeyPolicy' ? ', master_key_missing' : ''}`, placed ? { 'Retry-After': RETRY_AFTER } : undefined),
+          '422': problem(`validation_failed${placed ? ' or shrink_refused' : ''}`),
+          ...capacity,
+          ...AUTH,
+          ...BODY,
+          ...WRITE,
+        },
+      },
+      delete: {
+        operationId: `delete${k}`,
+        summary: `Delete a ${k} (204 also when absent)`,
+        parameters: [ID],
+        responses: {
+          '204': { description: placed ? 'deleted, or being deleted (state deleting) until the agent unstages it' : 'deleted' },
+          '404': problem('not_found: the path does not match any endpoint'),
+          ...(placed ? {} : { '409': problem(k === 'Cluster' ? 'in_use: volumes or slices still belong to it' : 'in_use: volumes or clusters use it') }),
+          ...AUTH,
+          ...WRITE,
+        },
+      },
+    };
+  }
+  return paths;
+}
 
 export function openapiDocument(version: string): Json {
   const paths: Json = {
-    '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object' }) } } },
-    '/readyz': { get: { summary: 'Readiness (state loaded, reconciled or following)', security: [], responses: { '200': json({ type: 'object' }), '503': problem('not ready') } } },
-    '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
-    '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': json({ type: 'object' }) } } },
+    '/healthz': { get: { operationId: 'healthz', summary: 'Liveness', security: [], responses: { '200': body(ref('Health')) } } },
+    '/readyz': {
+      get: { operationId: 'readyz', summary: 'Readiness: state loaded and reconciled (leader) or following (standby)', security: [], responses: { '200': body(ref('Ready')), '503': problem('not_ready', { 'Retry-After': { ...RETRY_AFTER, required: true } }) } },
+    },
+    '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', security: [], responses: { '200': body({ type: 'object' }) } } },
+    '/metrics': {
+      get: { operationId: 'metrics', summary: 'Prometheus metrics (docs/api.md, Metrics)', responses: { '200': { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: STR } } }, ...AUTH } },
+    },
     '/v1/inventory': {
-      put: { summary: 'Load or replace the inventory (admin)', requestBody: { content: { 'application/json': { schema: { type: 'object' } } } }, responses: { '200': json(ref('InventorySummary')), '409': problem('inventory_conflict: allocations no longer fit'), ...COMMON_ERRORS } },
-      get: { summary: 'The inventory', responses: { '200': json({ type: 'object' }), '404': problem('no inventory') } },
-    },
-    '/v1/inventory/summary': { get: { summary: 'Inventory summary', responses: { '200': json(ref('InventorySummary')) } } },
-    '/v1/capacity': {
-      get: {
-        summary: 'Available capacity and the largest volume that would succeed (CSI GetCapacity)',
-        parameters: Object.entries(schema.dataSources.tessera_capacity.attributes)
-          .filter(([, s]) => s.optional)
-          .map(([name, s]) => ({ name, in: 'query', required: false, description: s.description, schema: typeSchema(s.type, s), style: 'form', explode: false })),
-        responses: { '200': json(ref('CapacityResponse')), ...COMMON_ERRORS },
-      },
-    },
-    '/v1/operations': { get: { summary: 'The operation journal', parameters: [{ name: 'state', in: 'query', schema: { type: 'string', enum: ['pending', 'done', 'rolled_back', 'failed'] } }], responses: { '200': json(list('Operation')) } } },
-    '/v1/operations/{id}': { get: { summary: 'One operation', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json(ref('Operation')), '404': problem('not_found') } } },
-    '/v1/servers': { get: { summary: 'Servers with agent health', responses: { '200': json(list('ServerStatus')) } } },
-    '/v1/volumes/{id}/purge': { post: { summary: 'Free a retained volume', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'purged (or absent)' }, '409': problem('not_retained'), ...COMMON_ERRORS } } },
-  };
-  for (const r of Object.values(schema.resources)) {
-    const base = r.api;
-    const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-    paths[base] = {
-      post: {
-        summary: `Create a ${r.kind} (idempotent by (cluster, name))`,
-        parameters: [{ name: 'dryRun', in: 'query', schema: { type: 'boolean' }, description: 'answer the placement without reserving anything' }],
-        requestBody: { required: true, content: { 'application/json': { schema: ref(`${r.kind}Input`) } } },
+      put: {
+        operationId: 'loadInventory',
+        summary: 'Load or replace the inventory (admin)',
+        requestBody: jsonBody(ref('InventoryInput')),
         responses: {
-          '201': json(ref(r.kind), 'created'),
-          '200': json({ oneOf: [ref(r.kind), ref('DryRunResponse')] }, 'the same spec already exists, or the dry-run placement'),
-          '409': problem('conflict_exists: an object of that name differs (fields listed)'),
-          '507': problem('capacity_exhausted: the pool cannot satisfy the request'),
-          ...COMMON_ERRORS,
+          '200': body(ref('InventorySummary')),
+          '409': problem('inventory_conflict: allocations or cluster members would not fit the new inventory'),
+          '422': problem('validation_failed: every problem by its path in the document'),
+          ...AUTH,
+          ...BODY,
+          ...WRITE,
         },
       },
-      get: { summary: `List ${r.kind}s`, parameters: [{ name: 'cluster', in: 'query', schema: { type: 'string' } }], responses: { '200': json(list(r.kind)) } },
-    };
-    paths[`${base}/{id}`] = {
-      get: { summary: `Read a ${r.kind}`, parameters: [idParam], responses: { '200': json(ref(r.kind)), '404': problem('not_found') } },
-      patch: {
-        summary: `Change a ${r.kind} in place`,
-        parameters: [idParam],
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
-        responses: { '200': json(ref(r.kind)), '409': problem('replace_required (fields listed) or in_use'), '507': problem('capacity_exhausted'), ...COMMON_ERRORS, '422': problem('validation_failed or shrink_refused') },
+      get: { operationId: 'getInventory', summary: 'The inventory (normalised)', responses: { '200': body(ref('Inventory')), '404': problem('not_found: no inventory is loaded'), ...AUTH } },
+    },
+    '/v1/inventory/summary': { get: { operationId: 'inventorySummary', summary: 'Inventory summary', responses: { '200': body(ref('InventorySummary')), ...AUTH } } },
+    '/v1/capacity': {
+      get: {
+        operationId: 'capacity',
+        summary: schema.dataSources.tessera_capacity.description,
+        parameters: queryParams(schema.dataSources.tessera_capacity),
+        responses: { '200': body(ref('CapacityResponse')), '409': problem('no_inventory'), '422': problem('validation_failed: unknown or bad query parameters'), ...AUTH },
       },
-      delete: { summary: `Delete a ${r.kind} (204 also when absent)`, parameters: [idParam], responses: { '204': { description: 'deleted' }, '409': problem('in_use'), ...COMMON_ERRORS } },
-    };
-  }
-  const server = { name: 'server', in: 'path', required: true, schema: { type: 'string' } };
-  const volumeId = { name: 'volumeId', in: 'path', required: true, schema: { type: 'string' } };
-  Object.assign(paths, {
-    '/v1/agents/{server}/register': { post: { summary: 'Agent registers its facts', parameters: [server], requestBody: { content: { 'application/json': { schema: ref('AgentFacts') } } }, responses: { '200': json(ref('ServerStatus')), ...COMMON_ERRORS } } },
-    '/v1/agents/{server}/heartbeat': { post: { summary: 'Agent heartbeat', parameters: [server], responses: { '204': { description: 'noted' } } } },
+    },
+    '/v1/operations': {
+      get: {
+        operationId: 'listOperations',
+        summary: 'The operation journal, oldest first',
+        parameters: [query('state', { type: 'string', enum: [...OPERATION_STATES] }, 'Only operations in this state.')],
+        responses: { '200': body(ref('OperationList')), '422': problem('validation_failed: unknown state'), ...AUTH },
+      },
+    },
+    '/v1/operations/{id}': { get: { operationId: 'getOperation', summary: 'One operation', parameters: [ID], responses: { '200': body(ref('Operation')), '404': problem(NO_PATH), ...AUTH } } },
+    '/v1/servers': { get: { operationId: 'listServers', summary: 'Servers with agent health', responses: { '200': body(ref('ServerStatusList')), ...AUTH } } },
+    ...resourcePaths(),
+    '/v1/volumes/{id}/purge': {
+      post: {
+        operationId: 'purgeVolume',
+        summary: 'Free a retained volume\'s drives',
+        parameters: [ID],
+        responses: { '204': { description: 'purged (or absent)' }, '404': problem('not_found: the path does not match any endpoint'), '409': problem('not_retained, conflict'), ...AUTH, ...WRITE },
+      },
+    },
+    '/v1/agents/{server}/register': {
+      post: {
+        operationId: 'agentRegister',
+        summary: 'The agent registers its facts',
+        parameters: [SERVER],
+        requestBody: jsonBody(ref('AgentFacts')),
+        responses: { '200': body(ref('ServerStatus')), '404': problem('not_found: the server is not in the inventory'), '422': problem('validation_failed'), ...AUTH, ...BODY, ...WRITE },
+      },
+    },
+    '/v1/agents/{server}/heartbeat': {
+      post: { operationId: 'agentHeartbeat', summary: 'Agent heartbeat', parameters: [SERVER], responses: { '204': { description: 'noted' }, '404': problem('not_found: the server is not in the inventory'), ...AUTH, ...WRITE } },
+    },
     '/v1/agents/{server}/assignments': {
       get: {
-        summary: 'Desired volumes of the server (long poll: waits until the revision passes `since`)',
-        parameters: [server, { name: 'since', in: 'query', schema: { type: 'integer' } }, { name: 'waitSeconds', in: 'query', schema: { type: 'integer', maximum: 300 } }],
-        responses: { '200': json(ref('AssignmentsResponse')) },
+        operationId: 'agentAssignments',
+        summary: 'The server\'s desired volumes (with since and waitSeconds: waits until its assignment revision passes since)',
+        parameters: [
+          SERVER,
+          query('since', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, 'The revision of the previous answer.'),
+          query('waitSeconds', { type: 'integer', minimum: 0, maximum: 300, default: 0 }, 'How long to wait for a change past since.'),
+        ],
+        responses: { '200': body(ref('AssignmentsResponse')), '404': problem('not_found: the server is not in the inventory'), '422': problem('validation_failed: since or waitSeconds out of range'), ...AUTH },
       },
     },
-    '/v1/agents/{server}/status/{volumeId}': { put: { summary: 'Observed state of a volume on the server', parameters: [server, volumeId], requestBody: { content: { 'application/json': { schema: ref('ObservedState') } } }, responses: { '204': { description: 'stored' }, ...COMMON_ERRORS } } },
-    '/v1/agents/{server}/keys/{volumeId}': {
-      get: { summary: 'Derived drive key (only for the agent of the assigned server)', parameters: [server, volumeId, { name: 'version', in: 'query', schema: { type: 'integer' } }], responses: { '200': json(ref('VolumeKey')), ...COMMON_ERRORS, '403': problem('forbidden (not the agent of the assigned server) or tls_required (asked over plain HTTP)') } },
+    '/v1/agents/{server}/status/{volumeId}': {
+      put: {
+        operationId: 'agentStatus',
+        summary: 'Observed state of a volume on the server (reports on volumes no longer assigned there are accepted and ignored)',
+        parameters: [SERVER, VOLUME_ID],
+        requestBody: jsonBody(ref('ObservedState')),
+        responses: { '204': { description: 'stored' }, '404': problem('not_found: the path does not match any endpoint'), '409': problem('conflict'), '422': problem('validation_failed'), ...AUTH, ...BODY, ...WRITE },
+      },
     },
-  });
-  const s = (props: Json, required: string[] = []) => ({ type: 'object', properties: props, required });
-  const str = { type: 'string' };
-  const int = { type: 'integer' };
-  const transports = { type: 'array', items: { type: 'string', enum: ['roce', 'nvmetcp', 'iscsi'] } };
-  const wire: Json = {
-    Problem: s({ type: str, title: str, status: int, code: str, detail: str, leader: str, errors: { type: 'array', items: s({ field: str, reason: str }) } }, ['type', 'title', 'status', 'code', 'detail']),
-    InventorySummary: s({ storageGroups: { type: 'array', items: str }, enclosureCount: int, driveCount: int, servers: { type: 'array', items: str }, revision: int }),
-    CapacityResponse: s({ availableGiB: int, maximumVolumeSizeGiB: int, byStorageGroup: { type: 'object', additionalProperties: int } }),
-    Placement: s({ type: str, raidLevel: str, transport: str, capacityGiB: int, members: { type: 'array', items: { type: 'object' } } }),
-    DryRunResponse: s({ dryRun: { type: 'boolean' }, placement: ref('Placement') }),
-    Operation: s({ id: str, kind: str, resource: str, objectId: str, state: str, startedAt: str, finishedAt: str, detail: { type: 'object' }, error: str }),
-    AgentFacts: s({ hostname: str, transports, nicGbps: { type: 'number' }, backend: { type: 'string', enum: ['linux', 'lab', 'simulated'] }, agentVersion: str }, ['hostname', 'transports', 'nicGbps', 'backend', 'agentVersion']),
-    ServerStatus: s({ name: str, health: { type: 'string', enum: ['up', 'down', 'unknown'] }, lastHeartbeat: str, facts: ref('AgentFacts') }),
-    Assignment: s({ volumeId: str, kind: str, cluster: str, name: str, placement: ref('Placement'), fsType: str, encrypt: { type: 'boolean' }, keyPolicy: str, keyVersion: int, mountPath: str, generation: int }),
-    AssignmentsResponse: s({ revision: int, assignments: { type: 'array', items: ref('Assignment') } }),
-    ObservedState: s({ state: { type: 'string', enum: ['staging', 'staged', 'unstaging', 'unstaged', 'failed'] }, generation: int, devicePath: str, mountedAt: str, keyVersion: int, step: str, error: str }, ['state', 'generation']),
-    VolumeKey: s({ volumeId: str, version: int, cipher: str, keySizeBits: int, key: { type: 'string', format: 'byte' } }),
+    '/v1/agents/{server}/keys/{volumeId}': {
+      get: {
+        operationId: 'agentVolumeKey',
+        summary: 'Derived drive key: only to the agent of the server the volume is assigned to',
+        parameters: [SERVER, VOLUME_ID, query('version', { type: 'integer', minimum: 1, maximum: 1_000_000 }, 'Key epoch (default: the latest).')],
+        responses: {
+          '200': { ...body(ref('VolumeKey')), headers: { 'Cache-Control': { required: true, schema: { type: 'string', enum: ['no-store'] } } } },
+          '404': problem('not_found: no such key version (or no longer kept)'),
+          '409': problem('not_encrypted, master_key_missing'),
+          '422': problem('validation_failed: version out of range'),
+          ...AUTH,
+          '403': problem('forbidden (not the agent of the assigned server) or tls_required (asked over plain HTTP)'),
+        },
+      },
+    },
   };
   return {
     openapi: '3.0.3',
-    info: { title: 'Tessera composer', version, description: 'Composable storage as code: the control plane REST API (/v1).' },
+    info: { title: 'Tessera composer', version, description: 'Composable storage as code: the control plane REST API (/v1). Semantics: docs/api.md.' },
     security: [{ bearer: [] }],
     paths,
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { ...resourceSchemas(), ...wire } },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of the tokens file; roles admin, operator, reader, agent (docs/api.md, Tokens and roles).' } },
+      schemas: { ...resourceSchemas(), ...wireSchemas() },
+    },
   };
 }

@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { ResourceKind } from '../api/contract';
+import { OPERATION_STATES, type ResourceKind } from '../api/contract';
 import type { FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
 import type { Logger } from './log';
@@ -20,7 +20,7 @@ export interface RequestContext {
   body: unknown;
 }
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   /** Route template for logs and metrics (no ids). */
@@ -36,7 +36,9 @@ interface Route {
 }
 
 const KINDS = '(clusters|volumes|slices|key-policies)';
-const ID = '([A-Za-z0-9._-]{1,128})';
+/** What an id or server name in a path may be (provider/composer/openapi.ts documents it). */
+export const ID_PATTERN = '[A-Za-z0-9._-]{1,128}';
+const ID = `(${ID_PATTERN})`;
 const MB = 1024 * 1024;
 
 /** Connection limits and timeouts; docs/api.md "Limits and timeouts" explains each. */
@@ -93,12 +95,18 @@ export interface HttpDeps {
   insecureDev?: boolean;
 }
 
+// Only the two words: `?dryRun=` (say, an unset template variable) must not quietly mean true.
 const bool = (q: URLSearchParams, name: string) => {
   const v = q.get(name);
-  if (v === null) return false;
-  if (v === 'true' || v === '1' || v === '') return true;
-  if (v === 'false' || v === '0') return false;
+  if (v === null || v === 'false') return false;
+  if (v === 'true') return true;
   throw problems.field(name, `must be true or false, got ${JSON.stringify(v)}`);
+};
+const oneOf = <T extends string>(q: URLSearchParams, name: string, allowed: readonly T[]): T | undefined => {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw problems.field(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as T;
 };
 const intParam = (q: URLSearchParams, name: string, min: number, max: number): number | undefined => {
   const v = q.get(name);
@@ -177,7 +185,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
       pattern: /^\/v1\/operations$/,
       name: '/v1/operations',
       access: res(false),
-      handle: (c) => ({ items: svc().listOperations(c.query.get('state') ?? undefined) }),
+      handle: (c) => ({ items: svc().listOperations(oneOf(c.query, 'state', OPERATION_STATES)) }),
     },
     { method: 'GET', pattern: new RegExp(`^/v1/operations/${ID}$`), name: '/v1/operations/{id}', access: res(false), handle: (c) => svc().getOperation(c.params[0]) },
     { method: 'GET', pattern: /^\/v1\/servers$/, name: '/v1/servers', access: res(false), handle: () => ({ items: svc().servers() }) },

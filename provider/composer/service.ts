@@ -2,30 +2,32 @@
 // idempotent creates, in-place updates, journaled mutations with compare-and-swap, the
 // reconciler, the agent channel and key policies. HTTP lives in server.ts; this file never sees
 // a request object.
-import type {
-  AgentFacts,
-  Assignment,
-  AssignmentsResponse,
-  CapacityResponse,
-  Cluster,
-  DryRunResponse,
-  InventorySummary,
-  KeyPolicy,
-  ObservedState,
-  Operation,
-  OperationKind,
-  ResourceKind,
-  ServerStatus,
-  Slice,
-  Volume,
-  VolumeKey,
-  VolumeState,
+import {
+  AGENT_BACKENDS,
+  OBSERVED_STATES,
+  type AgentFacts,
+  type Assignment,
+  type AssignmentsResponse,
+  type CapacityResponse,
+  type Cluster,
+  type DryRunResponse,
+  type InventorySummary,
+  type KeyPolicy,
+  type ObservedState,
+  type Operation,
+  type OperationKind,
+  type ResourceKind,
+  type ServerStatus,
+  type Slice,
+  type Volume,
+  type VolumeKey,
+  type VolumeState,
 } from '../api/contract';
 import { InventoryError, validateInventory } from '../inventory';
 import { deriveVolumeKey, fingerprint, seal, unseal } from '../keys/crypto';
 import type { Inventory, Transport } from '../model/inventory';
 import type { CapacityQuery, Placement, PlacementRequest } from '../model/placement';
-import { diffInputs, FieldFailure, inputNames, validateInput } from '../schema';
+import { diffInputs, FieldFailure, inputNames, isInput, resourceSpec, validateInput } from '../schema';
 import type { Compare, Store } from '../store/store';
 import { CommitNotApplied, CommitRefused, Committer, CommitUncertain, type Fencing } from './commit';
 import { INVENTORY_BLOBS, INVENTORY_CURRENT, keys, newId, newOpId } from './layout';
@@ -381,6 +383,16 @@ export class ComposerService {
 
   private validate(kind: ResourceKind, body: unknown, mode: 'create' | 'update'): Body {
     const { value, failures } = validateInput(TYPE_OF[kind], body, { mode });
+    if (mode === 'update') {
+      // A PATCH null unsets an optional attribute (docs/api.md): one with a default goes back to
+      // its default (the stored object always has it); a required one cannot be unset.
+      const attrs = resourceSpec(TYPE_OF[kind]).attributes;
+      for (const f of nullKeys(body)) {
+        const a = attrs[f];
+        if (a && isInput(a) && a.required) failures.push({ field: f, reason: 'is required and cannot be unset (null)' });
+        else if (a && isInput(a) && a.default !== undefined) value[f] = structuredClone(a.default);
+      }
+    }
     if (failures.length > 0) throw problems.validation(failures);
     return value;
   }
@@ -495,7 +507,15 @@ export class ComposerService {
     const engine = this.requireEngine();
     if (typeof value.server === 'string' && !this.state.inventory!.servers.some((s) => s.name === value.server))
       throw problems.field('server', `unknown server ${value.server}`);
-    const answer = engine.capacity(value as unknown as CapacityQuery);
+    let answer;
+    try {
+      answer = engine.capacity(value as unknown as CapacityQuery);
+    } catch (e) {
+      // The engine throws only on a malformed query (an unknown storage group, an empty tag, a tag
+      // both required and excluded: provider/engine/engine.ts), as "<option>: <reason>".
+      const m = /^([A-Za-z]+): (.*)$/s.exec((e as Error).message);
+      throw m ? problems.field(m[1], m[2]) : problems.field('(query)', (e as Error).message);
+    }
     return { availableGiB: answer.availableGiB, maximumVolumeSizeGiB: answer.maximumVolumeSizeGiB, byStorageGroup: answer.byStorageGroup };
   }
 
@@ -532,7 +552,8 @@ export class ComposerService {
   }
 
   private toWire(kind: ResourceKind, obj: unknown): unknown {
-    if (kind === 'volumes') {
+    if (kind === 'volumes' || kind === 'slices') {
+      // Bookkeeping (key history, a move waiting for the old server) stays inside the composer.
       const { keyPolicyId: _k, keyEpochs: _e, moving: _m, ...rest } = obj as StoredVolume;
       return rest;
     }
@@ -640,7 +661,7 @@ export class ComposerService {
 
   async updateCluster(id: string, body: unknown): Promise<Cluster> {
     const patch = this.validate('clusters', body, 'update');
-    const unset = nullFields(body);
+    const unset = nullFields('clusters', body);
     return this.mutate(keys.object('clusters', id), 'update', 'clusters', async () => {
       const cur = this.state.clusters.get(id);
       if (!cur) throw problems.notFound('cluster', id);
@@ -853,7 +874,7 @@ export class ComposerService {
 
   async updateVolume(kind: 'volumes' | 'slices', id: string, body: unknown): Promise<Volume | Slice> {
     const patch = this.validate(kind, body, 'update');
-    const unset = nullFields(body);
+    const unset = nullFields(kind, body);
     return this.mutate(keys.object(kind, id), 'update', kind, async () => {
       const cur = this.table(kind).get(id) as StoredVolume | undefined;
       if (!cur) throw problems.notFound(WHAT[kind], id);
@@ -1301,12 +1322,18 @@ function opWire(op: StoredOperation): Operation {
   return rest;
 }
 
-/** Optional inputs explicitly set to null in a PATCH body: unset them. */
-function nullFields(body: unknown): string[] {
+/** Keys of a body set to null. */
+function nullKeys(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];
   return Object.entries(body as Body)
     .filter(([, v]) => v === null)
     .map(([k]) => k);
+}
+
+/** Fields a PATCH null removes: those without a default (validate() restores the others). */
+function nullFields(kind: ResourceKind, body: unknown): string[] {
+  const attrs = resourceSpec(TYPE_OF[kind]).attributes;
+  return nullKeys(body).filter((k) => attrs[k]?.default === undefined);
 }
 
 function applyPatch(cur: Body, patch: Body, unset: string[]): Body {
@@ -1321,12 +1348,11 @@ function inputsOf(kind: ResourceKind, obj: Body): Body {
   return out;
 }
 
-const OBSERVED_STATES = ['staging', 'staged', 'unstaging', 'unstaged', 'failed'];
 function checkObserved(body: unknown): ObservedState {
   const f: FieldFailure[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw problems.field('(body)', 'must be a JSON object');
   const b = body as Body;
-  if (!OBSERVED_STATES.includes(b.state as string)) f.push({ field: 'state', reason: `must be one of ${OBSERVED_STATES.join(', ')}` });
+  if (!(OBSERVED_STATES as readonly unknown[]).includes(b.state)) f.push({ field: 'state', reason: `must be one of ${OBSERVED_STATES.join(', ')}` });
   if (!Number.isInteger(b.generation) || (b.generation as number) < 0) f.push({ field: 'generation', reason: 'must be an integer >= 0' });
   for (const s of ['devicePath', 'mountedAt', 'step', 'error'] as const)
     if (b[s] !== undefined && (typeof b[s] !== 'string' || (b[s] as string).length > 8192)) f.push({ field: s, reason: 'must be a string (at most 8192 characters)' });
@@ -1338,7 +1364,6 @@ function checkObserved(body: unknown): ObservedState {
   return out;
 }
 
-const BACKENDS = ['linux', 'lab', 'simulated'];
 function checkFacts(body: unknown): AgentFacts {
   const f: FieldFailure[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw problems.field('(body)', 'must be a JSON object');
@@ -1347,7 +1372,7 @@ function checkFacts(body: unknown): AgentFacts {
   if (!Array.isArray(b.transports) || !b.transports.every((t) => ['roce', 'nvmetcp', 'iscsi'].includes(t as string)))
     f.push({ field: 'transports', reason: 'must be a list of roce, nvmetcp, iscsi' });
   if (typeof b.nicGbps !== 'number' || !(b.nicGbps > 0)) f.push({ field: 'nicGbps', reason: 'must be a positive number' });
-  if (!BACKENDS.includes(b.backend as string)) f.push({ field: 'backend', reason: `must be one of ${BACKENDS.join(', ')}` });
+  if (!(AGENT_BACKENDS as readonly unknown[]).includes(b.backend)) f.push({ field: 'backend', reason: `must be one of ${AGENT_BACKENDS.join(', ')}` });
   if (typeof b.agentVersion !== 'string') f.push({ field: 'agentVersion', reason: 'must be a string' });
   if (f.length > 0) throw problems.validation(f);
   return { hostname: b.hostname as string, transports: b.transports as Transport[], nicGbps: b.nicGbps as number, backend: b.backend as AgentFacts['backend'], agentVersion: b.agentVersion as string };

@@ -18,8 +18,10 @@ import { InventoryError, type InventoryProblem } from './errors';
 export const MAX_DRIVE_SIZE_GIB = 1_048_575;
 export const MAX_DRIVES_PER_ENCLOSURE = 4096;
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-const PORTAL_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+/** Names of domains, groups, enclosures, drives (serials) and servers. */
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+/** An enclosure portal: host:port (IPv6 in brackets). */
+export const PORTAL_RE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 
 type Obj = Record<string, unknown>;
 
