@@ -20,6 +20,8 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   },
   failover: async () => (await import('./chaos/failover')).run,
   'etcd-members': async () => (await import('./chaos/etcd-faults')).runMembers,
+  fuzz: async () => (await import('./chaos/fuzz')).run,
+  exhaustion: async () => (await import('./chaos/exhaustion')).run,
 };
 
 function flag(name: string): string | undefined {

@@ -15,11 +15,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TokenEntry } from '../../provider/composer/auth';
 import { synthesizeInventory } from '../../provider/inventory';
+import type { ChaosResult } from './lib';
 
-export interface ChaosResult {
-  figures: Record<string, unknown>;
-  violations: string[];
-}
 
 const BIN = path.resolve(__dirname, '../../bin/tessera');
 const READER = 'exhaustion-reader-token-0123456789';
