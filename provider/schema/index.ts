@@ -238,7 +238,8 @@ export function validateInput(
   }
   const value: Record<string, unknown> = {};
   for (const [field, v] of Object.entries(input as Record<string, unknown>)) {
-    const attr = spec.attributes[field];
+    // Own properties only: `__proto__`, `constructor` or `toString` are unknown attributes, not Object.prototype members.
+    const attr = Object.hasOwn(spec.attributes, field) ? spec.attributes[field] : undefined;
     if (!attr) {
       failures.push({ field, reason: `unknown attribute (known: ${Object.keys(spec.attributes).filter((k) => isInput(spec.attributes[k])).join(', ')})` });
       continue;

@@ -153,4 +153,11 @@ describe('sensitive attributes never echo their value', () => {
     const big = validateInput('tessera_volume', { cluster: 'c1', name: 'v', sizeGiB: 1, server: { x: 'y'.repeat(10_000) } }).failures;
     expect(reasons(big).server.length).toBeLessThan(200);
   });
+
+  test('Object.prototype names are unknown attributes for every caller (providers validate without the HTTP layer)', () => {
+    const input = JSON.parse('{"cluster":"c1","name":"v","sizeGiB":1,"__proto__":{"x":1},"constructor":"y","toString":"z"}');
+    const { failures } = validateInput('tessera_volume', input);
+    expect(Object.keys(reasons(failures)).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    for (const f of failures) expect(f.reason).toMatch(/^unknown attribute/);
+  });
 });
