@@ -50,7 +50,7 @@ export class CommitUncertain extends Error {
 }
 
 export interface CommitterOptions {
-  /** How long the outcome of a lost transaction may take to establish, ms (default 15 s). */
+  /** How long the outcome of a lost transaction may take to establish, ms (default 5 s). */
   resolveWithinMs?: number;
 }
 
@@ -68,7 +68,7 @@ export class Committer {
     private readonly log: Logger,
     opts: CommitterOptions = {},
   ) {
-    this.resolveWithinMs = opts.resolveWithinMs ?? 15_000;
+    this.resolveWithinMs = opts.resolveWithinMs ?? 5_000;
   }
 
   /** The compares every leader write carries: leadership and the barrier. */
