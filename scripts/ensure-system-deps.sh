@@ -38,7 +38,7 @@ fi
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
-    SUDO=(sudo -n)
+    SUDO=(sudo)
   else
     echo "error: not root and no sudo; install these packages by hand: ${missing[*]}" >&2
     exit 1
