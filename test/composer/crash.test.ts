@@ -54,7 +54,7 @@ interface Acked {
 
 test('kill -9 mid-load loses no acknowledged change and leaks no reservation', async () => {
   const dir = tempDir('tessera-crash-');
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }));
+  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(synthesizeInventory({ servers: 8, drives: 1500, seed: 11 })));
   let child = await startChild(dir);
   try {
