@@ -1,6 +1,7 @@
 // The OpenAPI 3 document served at /openapi.json: resource schemas derived from schema.json,
 // wire types and paths from provider/api/contract.ts.
 import { AttributeSpec, AttributeType, schema } from '../schema';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './paging';
 
 type Json = Record<string, unknown>;
 
@@ -52,7 +53,16 @@ function resourceSchemas(): Json {
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schemaRef: Json, description = 'OK') => ({ description, content: { 'application/json': { schema: schemaRef } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-const list = (name: string) => ({ type: 'object', properties: { items: { type: 'array', items: ref(name) } } });
+/** A page of a list endpoint (provider/composer/paging.ts). */
+const list = (name: string) => ({
+  type: 'object',
+  required: ['items'],
+  properties: { items: { type: 'array', items: ref(name) }, nextCursor: { type: 'string', description: 'present when more items follow: pass it as `cursor`' } },
+});
+const PAGE_PARAMS = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT }, description: 'items per page' },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'the `nextCursor` of the previous page' },
+];
 
 const COMMON_ERRORS = {
   '401': problem('unauthorized: no valid bearer token'),
@@ -81,9 +91,9 @@ export function openapiDocument(version: string): Json {
         responses: { '200': json(ref('CapacityResponse')), ...COMMON_ERRORS },
       },
     },
-    '/v1/operations': { get: { summary: 'The operation journal', parameters: [{ name: 'state', in: 'query', schema: { type: 'string', enum: ['pending', 'done', 'rolled_back', 'failed'] } }], responses: { '200': json(list('Operation')) } } },
+    '/v1/operations': { get: { summary: 'The operation journal', parameters: [{ name: 'state', in: 'query', schema: { type: 'string', enum: ['pending', 'done', 'rolled_back', 'failed'] } }, ...PAGE_PARAMS], responses: { '200': json(list('Operation')), ...COMMON_ERRORS } } },
     '/v1/operations/{id}': { get: { summary: 'One operation', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': json(ref('Operation')), '404': problem('not_found') } } },
-    '/v1/servers': { get: { summary: 'Servers with agent health', responses: { '200': json(list('ServerStatus')) } } },
+    '/v1/servers': { get: { summary: 'Servers with agent health', parameters: PAGE_PARAMS, responses: { '200': json(list('ServerStatus')), ...COMMON_ERRORS } } },
     '/v1/volumes/{id}/purge': { post: { summary: 'Free a retained volume', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'purged (or absent)' }, '409': problem('not_retained'), ...COMMON_ERRORS } } },
   };
   for (const r of Object.values(schema.resources)) {
@@ -102,7 +112,7 @@ export function openapiDocument(version: string): Json {
           ...COMMON_ERRORS,
         },
       },
-      get: { summary: `List ${r.kind}s`, parameters: [{ name: 'cluster', in: 'query', schema: { type: 'string' } }], responses: { '200': json(list(r.kind)) } },
+      get: { summary: `List ${r.kind}s (in pages, by id)`, parameters: [{ name: 'cluster', in: 'query', schema: { type: 'string' } }, ...PAGE_PARAMS], responses: { '200': json(list(r.kind)), ...COMMON_ERRORS } },
     };
     paths[`${base}/{id}`] = {
       get: { summary: `Read a ${r.kind}`, parameters: [idParam], responses: { '200': json(ref(r.kind)), '404': problem('not_found') } },

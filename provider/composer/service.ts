@@ -11,6 +11,7 @@ import type {
   DryRunResponse,
   InventorySummary,
   KeyPolicy,
+  ListPage,
   ObservedState,
   Operation,
   OperationKind,
@@ -30,6 +31,7 @@ import type { Compare, Store } from '../store/store';
 import { INVENTORY_BLOBS, INVENTORY_CURRENT, keys, newId, newOpId } from './layout';
 import type { Logger } from './log';
 import { KeyedMutex, RwGate } from './mutex';
+import { type PageRequest, takePage } from './paging';
 import { HttpProblem, problems } from './problem';
 import { keyPolicyRules, sliceRules, volumeRules } from './rules';
 import {
@@ -482,15 +484,11 @@ export class ComposerService {
 
   // ---------------------------------------------------------------- reads
 
-  list(kind: ResourceKind, cluster?: string): unknown[] {
-    const all: unknown[] = [];
+  /** One page of a table in id order (see ./paging), optionally only one cluster's objects. */
+  list(kind: ResourceKind, cluster: string | undefined, page: PageRequest): ListPage<unknown> {
     const clusterId = cluster ? (this.findCluster(cluster)?.id ?? cluster) : undefined;
-    const table = this.table(kind);
-    for (const obj of table.values()) {
-      if (clusterId && (obj as { cluster?: string }).cluster !== clusterId) continue;
-      all.push(this.toWire(kind, obj));
-    }
-    return all;
+    const inCluster = (obj: unknown) => !clusterId || (obj as { cluster?: string }).cluster === clusterId;
+    return takePage(this.table(kind), page, inCluster, (obj) => this.toWire(kind, obj));
   }
 
   get(kind: ResourceKind, id: string): unknown {
@@ -556,13 +554,9 @@ export class ComposerService {
     return !!last && last.policy === p.id && last.version === p.version && v.observed?.keyVersion === last.epoch;
   }
 
-  listOperations(stateFilter?: string): Operation[] {
-    const out: Operation[] = [];
-    for (const op of this.state.ops.values()) {
-      if (stateFilter && op.state !== stateFilter) continue;
-      out.push(opWire(op));
-    }
-    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  /** One page of the journal in id (start time) order, optionally only one state. */
+  listOperations(stateFilter: string | undefined, page: PageRequest): ListPage<Operation> {
+    return takePage(this.state.ops, page, (op) => !stateFilter || op.state === stateFilter, opWire);
   }
 
   getOperation(id: string): Operation {
@@ -1183,9 +1177,10 @@ export class ComposerService {
 
   // ---------------------------------------------------------------- agent channel
 
-  servers(): ServerStatus[] {
+  /** One page of the servers (the inventory's and any that registered) in name order. */
+  servers(page: PageRequest): ListPage<ServerStatus> {
     const names = new Set([...(this.state.inventory?.servers ?? []).map((s) => s.name), ...this.state.servers.keys()]);
-    return [...names].sort().map((n) => this.serverStatus(n));
+    return takePage([...names].map((n) => [n, n] as const), page, () => true, (n) => this.serverStatus(n));
   }
 
   private serverStatus(name: string): ServerStatus {
