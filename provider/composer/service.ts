@@ -28,7 +28,7 @@ import type { Inventory, Transport } from '../model/inventory';
 import type { CapacityQuery, Placement, PlacementRequest } from '../model/placement';
 import { diffInputs, FieldFailure, inputNames, validateInput } from '../schema';
 import type { Compare, Store } from '../store/store';
-import { INVENTORY_BLOBS, INVENTORY_CURRENT, keys, newId, newOpId } from './layout';
+import { INVENTORY_BLOBS, INVENTORY_CURRENT, isTimedOpId, keys, newId, newOpId, opIdAt } from './layout';
 import type { Logger } from './log';
 import { KeyedMutex, RwGate } from './mutex';
 import { type PageRequest, takePage } from './paging';
@@ -98,7 +98,8 @@ export class ComposerService {
   private readonly inFlight = new Set<string>();
   private resyncing?: Promise<void>;
   private closed = false;
-  private lastPrune = 0;
+  /** A pruneOperations pass is running. */
+  private pruning = false;
   /** When this replica last became the leader (heartbeats are only known from then on). */
   private leaderSince = Date.now();
   ready = false;
@@ -206,23 +207,36 @@ export class ComposerService {
   }
 
   /**
-   * Journal retention: finished operations older than `opsRetentionMs` are deleted, oldest first,
-   * at most `max` per call in txns of 100 (etcd's default limit is 128 operations per txn).
+   * Journal retention: every finished operation older than `opsRetentionMs` is deleted, oldest
+   * first, in txns of `batch` keys (etcd's default limit is 128 operations per txn), yielding to
+   * the event loop between txns so requests keep flowing. One scan collects at most `perScan`
+   * (bounding its memory and the time before the first delete); when it was full, the next scan
+   * follows at once, so a pass keeps pace with any sustained rate of finished operations (the
+   * caller runs a pass on every reconciler tick). Passes never overlap. See docs/api.md.
    */
-  async pruneOperations(max = 1000): Promise<number> {
-    if (!this.opts.fencing.isLeader() || !this.ready) return 0;
-    // A scan of the whole journal: at most once a minute (or per retention period when shorter).
-    if (Date.now() - this.lastPrune < Math.min(60_000, this.opts.opsRetentionMs)) return 0;
-    this.lastPrune = Date.now();
-    const cutoff = Date.now() - this.opts.opsRetentionMs;
-    const old = [...this.state.ops.values()]
-      .filter((o) => o.state !== 'pending' && Date.parse(o.finishedAt ?? o.startedAt) < cutoff)
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
-      .slice(0, max);
-    for (let i = 0; i < old.length; i += 100) {
-      await this.gate.shared(() => this.commit(old.slice(i, i + 100).map((o) => ({ key: keys.op(o.id) }))));
+  async pruneOperations(perScan = 10_000, batch = 100): Promise<number> {
+    if (this.pruning || !this.opts.fencing.isLeader() || !this.ready) return 0;
+    this.pruning = true;
+    let pruned = 0;
+    try {
+      for (;;) {
+        const cutoff = Date.now() - this.opts.opsRetentionMs;
+        // The start time in the id rules out the (many) younger operations without a date parse.
+        const startedBefore = opIdAt(cutoff);
+        const expired = (o: StoredOperation) =>
+          o.state !== 'pending' && (!isTimedOpId(o.id) || o.id < startedBefore) && Date.parse(o.finishedAt ?? o.startedAt) < cutoff;
+        const old = takePage(this.state.ops, { limit: perScan }, expired, (o) => o.id).items;
+        for (let i = 0; i < old.length; i += batch) {
+          if (this.closed || !this.opts.fencing.isLeader()) return pruned;
+          await this.gate.shared(() => this.commit(old.slice(i, i + batch).map((id) => ({ key: keys.op(id) }))));
+          pruned += Math.min(batch, old.length - i);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        if (old.length < perScan) return pruned;
+      }
+    } finally {
+      this.pruning = false;
     }
-    return old.length;
   }
 
   /** Finish or roll back every pending operation (start-up, take-over, and periodically). */
