@@ -823,18 +823,19 @@ export class ComposerService {
     };
   }
 
-  /** Idempotent create: the existing object when the spec matches, else 409 naming the fields. */
+  /**
+   * Idempotent create: the existing object when the spec matches, else 409 naming the fields.
+   * A key policy's secret is never compared: answering differently for a matching and a wrong
+   * secret would let anyone who may create policies test guesses of it. A retried create (the
+   * providers re-send the same body after a timeout) still gets its 200; the secret of an
+   * existing policy changes only by rotation (PATCH). See docs/api.md "Key policies".
+   */
   private sameSpecOr409(kind: ResourceKind, existing: unknown, v: Body): unknown {
     const ex = existing as Body;
     const differing: string[] = [];
     for (const n of inputNames(TYPE_OF[kind])) {
       if (n === 'secret' || n === 'secretWo') continue;
       if (!same(ex[n], v[n])) differing.push(n);
-    }
-    if (kind === 'key-policies' && this.opts.masterKey) {
-      const secret = (v.secret ?? v.secretWo) as string | undefined;
-      const p = existing as StoredKeyPolicy;
-      if (v.secretWo === undefined && secret !== undefined && fingerprint(this.opts.masterKey, secret) !== p.fingerprint) differing.push('secret');
     }
     if (differing.length > 0) throw problems.conflictExists(WHAT[kind], String(v.name), differing);
     return this.toWire(kind, existing);
