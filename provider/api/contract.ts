@@ -181,7 +181,7 @@ export interface Problem {
   title: string;
   status: number;
   /** Stable machine code: validation_failed, not_found, conflict_exists, replace_required,
-   * shrink_refused, capacity_exhausted, in_use, unauthorized, forbidden, not_leader, ... */
+   * shrink_refused, insufficient_capacity, in_use, unauthorized, forbidden, not_leader, ... */
   code: string;
   detail: string;
   /** One entry per bad field for validation_failed; the differing fields for conflict_exists. */

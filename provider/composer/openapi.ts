@@ -107,8 +107,7 @@ export function openapiDocument(version: string): Json {
         responses: {
           '201': json(ref(r.kind), 'created'),
           '200': json({ oneOf: [ref(r.kind), ref('DryRunResponse')] }, 'the same spec already exists, or the dry-run placement'),
-          '409': problem('conflict_exists: an object of that name differs (fields listed)'),
-          '507': problem('capacity_exhausted: the pool cannot satisfy the request'),
+          '409': problem('conflict_exists: an object of that name differs (fields listed); insufficient_capacity: the pool cannot satisfy the request (the failing constraint as errors[0].field)'),
           ...COMMON_ERRORS,
         },
       },
@@ -120,7 +119,7 @@ export function openapiDocument(version: string): Json {
         summary: `Change a ${r.kind} in place`,
         parameters: [idParam],
         requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
-        responses: { '200': json(ref(r.kind)), '409': problem('replace_required (fields listed) or in_use'), '507': problem('capacity_exhausted'), ...COMMON_ERRORS, '422': problem('validation_failed or shrink_refused') },
+        responses: { '200': json(ref(r.kind)), '409': problem('replace_required (fields listed), in_use, or insufficient_capacity (a slice cannot grow)'), ...COMMON_ERRORS, '422': problem('validation_failed or shrink_refused') },
       },
       delete: { summary: `Delete a ${r.kind} (204 also when absent)`, parameters: [idParam], responses: { '204': { description: 'deleted' }, '409': problem('in_use'), ...COMMON_ERRORS } },
     };
