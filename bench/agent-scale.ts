@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import axios from 'axios';
 import { startComposer } from '../provider/composer';
+import { ComposerClient } from '../provider/handlers/client';
 import type { TokenEntry } from '../provider/composer/auth';
 import type { Inventory } from '../provider/model/inventory';
 import { startAgent, RunningAgent } from '../provider/agent/daemon';
@@ -144,7 +145,7 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
     }
     const t2 = performance.now();
     // The composer agrees: every volume is staged.
-    const list = (await ops.get('/v1/volumes', { params: { cluster } })).data.items as { state: string }[];
+    const list = await new ComposerClient({ endpoint: composer.url, token: 'operator-token-bench-0123456789' }).listAll<{ state: string }>('/v1/volumes', { cluster });
     const composerStaged = list.filter((v) => v.state === 'staged').length;
     if (composerStaged !== nVolumes) {
       const bad = list.filter((v) => v.state !== 'staged').slice(0, 3);

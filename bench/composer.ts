@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startComposer } from '../provider/composer';
+import { ComposerClient } from '../provider/handlers/client';
 import type { TokenEntry } from '../provider/composer/auth';
 import { synthesizeInventory } from '../provider/inventory';
 import { startEtcd, type EtcdCluster } from '../test/helpers/etcd';
@@ -162,7 +163,8 @@ async function main(): Promise<void> {
     composer.url = again.url;
     const ready = await call(composer.url, 'GET', '/readyz');
     const recoverySec = again.startupSec;
-    const count = JSON.parse((await call(composer.url, 'GET', '/v1/volumes')).body).items.length + JSON.parse((await call(composer.url, 'GET', '/v1/slices')).body).items.length;
+    const lister = new ComposerClient({ endpoint: composer.url, token: TOKEN });
+    const count = (await lister.listAll('/v1/volumes')).length + (await lister.listAll('/v1/slices')).length;
 
     const result = {
       store: storeKind,

@@ -17,12 +17,13 @@ export const API_PREFIX = '/v1';
  *   POST /v1/{clusters|volumes|slices|key-policies}[?dryRun=true]   body: create fields
  *        201 created | 200 same spec already exists | 409 conflict_exists (fields differ)
  *        dryRun: 200 DryRunResponse, nothing reserved
- *   GET  /v1/{kind}[?cluster=ID]  -> { items: T[] }      GET /v1/{kind}/{id} -> T
+ *   GET  /v1/{kind}[?cluster=ID]  -> ListPage<T>        GET /v1/{kind}/{id} -> T
  *   PATCH /v1/{kind}/{id}  body: changed fields -> T     (409 replace_required, 422 shrink_refused)
  *   DELETE /v1/{kind}/{id} -> 204 (also when absent)     (409 in_use for a key policy in use)
  *   POST /v1/volumes/{id}/purge  -> 204  (frees a Retained volume's drives)
- *   GET  /v1/operations[?state=pending]  -> { items: Operation[] }   GET /v1/operations/{id}
- *   GET  /v1/servers  -> { items: ServerStatus[] }
+ *   GET  /v1/operations[?state=pending]  -> ListPage<Operation>   GET /v1/operations/{id}
+ *   GET  /v1/servers  -> ListPage<ServerStatus>
+ *   Lists take ?limit=1..1000 (default 500) and ?cursor=<the previous page's nextCursor>.
  *  Agent channel (role agent, scoped to its own server):
  *   POST /v1/agents/{server}/register  body: AgentFacts -> ServerStatus
  *   POST /v1/agents/{server}/heartbeat -> 204
@@ -111,6 +112,12 @@ export interface Operation {
 }
 
 export const SERVER_HEALTH = ['up', 'down', 'unknown'] as const;
+/** A page of a list endpoint, in key order (ids; names for servers): docs/api.md "Lists and pages". */
+export interface ListPage<T> {
+  items: T[];
+  /** Present when more items follow: pass it back as `?cursor=` for the next page. */
+  nextCursor?: string;
+}
 
 export interface ServerStatus {
   name: string;
@@ -183,7 +190,7 @@ export interface Problem {
   title: string;
   status: number;
   /** Stable machine code: validation_failed, not_found, conflict_exists, replace_required,
-   * shrink_refused, capacity_exhausted, in_use, unauthorized, forbidden, not_leader, ... */
+   * shrink_refused, insufficient_capacity, in_use, unauthorized, forbidden, not_leader, ... */
   code: string;
   detail: string;
   /** One entry per bad field for validation_failed; the differing fields for conflict_exists. */

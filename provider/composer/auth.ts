@@ -1,8 +1,8 @@
 // Bearer-token authentication from a tokens file, and role checks. Tokens are compared in
 // constant time (SHA-256 digests + timingSafeEqual over every entry) and never logged.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { readPrivateFile } from '../keys/private-file';
 import { HttpProblem, problems } from './problem';
 
 export const ROLES = ['admin', 'operator', 'reader', 'agent'] as const;
@@ -59,12 +59,7 @@ export function parseTokens(text: string, where = 'tokens'): TokenEntry[] {
 }
 
 export function loadTokensFile(file: string): TokenEntry[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TokensFileError(`tokens file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-  }
+  const text = readPrivateFile(file, 'tokens file', (message) => new TokensFileError(message)).toString('utf8');
   return parseTokens(text, `tokens file ${file}`);
 }
 

@@ -64,3 +64,17 @@ export function newOpId(): string {
   }
   return `op-${now.toString(36).padStart(9, '0')}-${opSeq.toString(36).padStart(3, '0')}-${crypto.randomBytes(3).toString('hex')}`;
 }
+
+/**
+ * Sorts after every newOpId id started before `ms` and before every id started at `ms` or
+ * later: journal scans compare ids with it rather than parse dates (a string compare is about
+ * ten times cheaper, and a scan visits the whole journal).
+ */
+export function opIdAt(ms: number): string {
+  return `op-${ms.toString(36).padStart(9, '0')}`;
+}
+
+/** Whether `id` has newOpId's shape, so that comparing it with opIdAt compares start times. */
+export function isTimedOpId(id: string): boolean {
+  return id.length > 13 && id.charCodeAt(12) === 0x2d && id.startsWith('op-');
+}

@@ -15,6 +15,7 @@ import { DRIVE_TYPES, TRANSPORTS } from '../model/inventory';
 import { RAID_LEVELS, VOLUME_TYPES } from '../model/placement';
 import { AttributeSpec, AttributeType, BlockSpec, isInput, schema } from '../schema';
 import { RESOURCE_KINDS } from './layout';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './paging';
 import { ID_PATTERN } from './server';
 
 type Json = Record<string, unknown>;
@@ -223,7 +224,13 @@ function wireSchemas(): Json {
     ObservedState: obj(observedProps(), ['state', 'generation'], 'What the agent observes; further fields are ignored.', true),
     ObservedReport: obj({ ...observedProps(), reportedAt: TIME }, ['state', 'generation'], 'The agent\'s last report on the volume.'),
     VolumeKey: obj({ volumeId: STR, version: { type: 'integer', minimum: 1 }, cipher: STR, keySizeBits: { type: 'integer', enum: [256, 512] }, key: { type: 'string', format: 'byte' } }),
-    ...Object.fromEntries(['Cluster', 'Volume', 'Slice', 'KeyPolicy', 'Operation', 'ServerStatus'].map((k) => [`${k}List`, obj({ items: { type: 'array', items: ref(k) } })])),
+    // A page of a list endpoint (./paging.ts; docs/api.md "Lists and pages").
+    ...Object.fromEntries(
+      ['Cluster', 'Volume', 'Slice', 'KeyPolicy', 'Operation', 'ServerStatus'].map((k) => [
+        `${k}List`,
+        obj({ items: { type: 'array', items: ref(k) }, nextCursor: { type: 'string', description: 'Present when more items follow: pass it back as `cursor`.' } }, ['items']),
+      ]),
+    ),
   };
 }
 
@@ -259,6 +266,11 @@ const ID = param('id', 'Object id (or the id of an operation).');
 const SERVER = param('server', 'Inventory server name; an agent token speaks only for its own server.');
 const VOLUME_ID = param('volumeId', 'Volume or slice id.');
 const query = (n: string, s: Json, description: string) => ({ name: n, in: 'query', required: false, description, schema: s });
+/** `limit` and `cursor` of every list endpoint. */
+const PAGE = () => [
+  query('limit', { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT }, 'Items per page.'),
+  query('cursor', { type: 'string', minLength: 1 }, 'The `nextCursor` of the previous page (with the same filters).'),
+];
 const jsonBody = (schemaRef: Json, description?: string) => ({ required: true, ...(description ? { description } : {}), content: { [JSON_TYPE]: { schema: schemaRef } } });
 
 function resourcePaths(): Json {
@@ -266,7 +278,7 @@ function resourcePaths(): Json {
   for (const r of Object.values(schema.resources)) {
     const k = r.kind;
     const placed = k === 'Volume' || k === 'Slice';
-    const capacity = placed ? { '507': problem('capacity_exhausted: the engine\'s reason in detail, the failing constraint as errors[0].field') } : {};
+    const capacity = placed ? ", insufficient_capacity (the engine's reason in detail, the failing constraint as errors[0].field)" : '';
     paths[r.api] = {
       post: {
         operationId: `create${k}`,
@@ -276,9 +288,8 @@ function resourcePaths(): Json {
         responses: {
           '201': body(ref(k), 'created'),
           '200': body(placed ? { oneOf: [ref(k), ref('DryRunResponse')] } : ref(k), `the same spec already exists, or the dry run${placed ? '\'s placement' : ''}`),
-          '409': problem(`conflict_exists (the differing fields listed), conflict${placed ? ', no_inventory' : ''}${k === 'KeyPolicy' ? ', master_key_missing' : ''}`),
+          '409': problem(`conflict_exists (the differing fields listed), conflict${placed ? `, no_inventory${capacity}` : ''}${k === 'KeyPolicy' ? ', master_key_missing' : ''}`),
           '422': problem('validation_failed: one entry per bad field (schema.json and the cross-field rules of docs/api.md)'),
-          ...capacity,
           ...AUTH,
           ...BODY,
           ...WRITE,
@@ -287,8 +298,8 @@ function resourcePaths(): Json {
       get: {
         operationId: `list${k}s`,
         summary: `List ${k}s`,
-        parameters: [query('cluster', STR, 'Only those of this cluster (id or name).')],
-        responses: { '200': body(ref(`${k}List`)), ...AUTH },
+        parameters: [query('cluster', STR, 'Only those of this cluster (id or name).'), ...PAGE()],
+        responses: { '200': body(ref(`${k}List`)), '422': problem('validation_failed: a bad limit or cursor'), ...AUTH },
       },
     };
     const path = `${r.api}/{id}`;
@@ -302,9 +313,8 @@ function resourcePaths(): Json {
         responses: {
           '200': body(ref(k)),
           '404': problem(NO_PATH),
-          '409': problem(`replace_required (the fields listed), conflict${k === 'Cluster' ? ', in_use' : ''}${placed ? ', retained, move_in_progress, no_inventory' : ''}${k === 'KeyPolicy' ? ', master_key_missing' : ''}`, placed ? { 'Retry-After': RETRY_AFTER } : undefined),
+          '409': problem(`replace_required (the fields listed), conflict${k === 'Cluster' ? ', in_use' : ''}${placed ? `, retained, move_in_progress, no_inventory${capacity}` : ''}${k === 'KeyPolicy' ? ', master_key_missing' : ''}`, placed ? { 'Retry-After': RETRY_AFTER } : undefined),
           '422': problem(`validation_failed${placed ? ' or shrink_refused' : ''}`),
-          ...capacity,
           ...AUTH,
           ...BODY,
           ...WRITE,
@@ -366,12 +376,14 @@ export function openapiDocument(version: string): Json {
       get: {
         operationId: 'listOperations',
         summary: 'The operation journal, oldest first',
-        parameters: [query('state', { type: 'string', enum: [...OPERATION_STATES] }, 'Only operations in this state.')],
-        responses: { '200': body(ref('OperationList')), '422': problem('validation_failed: unknown state'), ...AUTH },
+        parameters: [query('state', { type: 'string', enum: [...OPERATION_STATES] }, 'Only operations in this state.'), ...PAGE()],
+        responses: { '200': body(ref('OperationList')), '422': problem('validation_failed: unknown state, a bad limit or cursor'), ...AUTH },
       },
     },
     '/v1/operations/{id}': { get: { operationId: 'getOperation', summary: 'One operation', parameters: [ID], responses: { '200': body(ref('Operation')), '404': problem(NO_PATH), ...AUTH } } },
-    '/v1/servers': { get: { operationId: 'listServers', summary: 'Servers with agent health', responses: { '200': body(ref('ServerStatusList')), ...AUTH } } },
+    '/v1/servers': {
+      get: { operationId: 'listServers', summary: 'Servers with agent health, by name', parameters: PAGE(), responses: { '200': body(ref('ServerStatusList')), '422': problem('validation_failed: a bad limit or cursor'), ...AUTH } },
+    },
     ...resourcePaths(),
     '/v1/volumes/{id}/purge': {
       post: {

@@ -43,7 +43,6 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Entity',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
-  507: 'Insufficient Storage',
 };
 
 export const problems = {
@@ -69,8 +68,10 @@ export const problems = {
     new HttpProblem(422, 'shrink_refused', `${field}: shrinking from ${from} to ${to} is refused`, [
       { field, reason: `shrinking from ${from} to ${to} is refused` },
     ]),
+  // A 4xx, not 507: the request cannot succeed as sent until the pool or the request changes,
+  // and clients retry 5xx answers (docs/api.md "Errors").
   capacity: (constraint: string, message: string) =>
-    new HttpProblem(507, 'capacity_exhausted', message, [{ field: constraint, reason: message }]),
+    new HttpProblem(409, 'insufficient_capacity', message, [{ field: constraint, reason: message }]),
   inUse: (detail: string, fields: { field: string; reason: string }[] = []) => new HttpProblem(409, 'in_use', detail, fields),
   unauthorized: () => new HttpProblem(401, 'unauthorized', 'a valid bearer token is required'),
   forbidden: (detail: string) => new HttpProblem(403, 'forbidden', detail),

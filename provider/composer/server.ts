@@ -10,6 +10,7 @@ import type { FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
 import type { Logger } from './log';
 import { Counter, Histogram } from './metrics';
+import { pageRequest } from './paging';
 import { HttpProblem, problems } from './problem';
 import type { ComposerService } from './service';
 
@@ -185,10 +186,10 @@ export function buildRoutes(d: HttpDeps): Route[] {
       pattern: /^\/v1\/operations$/,
       name: '/v1/operations',
       access: res(false),
-      handle: (c) => ({ items: svc().listOperations(oneOf(c.query, 'state', OPERATION_STATES)) }),
+      handle: (c) => svc().listOperations(oneOf(c.query, 'state', OPERATION_STATES), pageRequest(c.query)),
     },
     { method: 'GET', pattern: new RegExp(`^/v1/operations/${ID}$`), name: '/v1/operations/{id}', access: res(false), handle: (c) => svc().getOperation(c.params[0]) },
-    { method: 'GET', pattern: /^\/v1\/servers$/, name: '/v1/servers', access: res(false), handle: () => ({ items: svc().servers() }) },
+    { method: 'GET', pattern: /^\/v1\/servers$/, name: '/v1/servers', access: res(false), handle: (c) => svc().servers(pageRequest(c.query)) },
     {
       method: 'POST',
       pattern: new RegExp(`^/v1/${KINDS}$`),
@@ -215,7 +216,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
       pattern: new RegExp(`^/v1/${KINDS}$`),
       name: '/v1/{kind}',
       access: res(false),
-      handle: (c) => ({ items: svc().list(kindOf(c.params), c.query.get('cluster') ?? undefined) }),
+      handle: (c) => svc().list(kindOf(c.params), c.query.get('cluster') ?? undefined, pageRequest(c.query)),
     },
     { method: 'GET', pattern: new RegExp(`^/v1/${KINDS}/${ID}$`), name: '/v1/{kind}/{id}', access: res(false), handle: (c) => svc().get(kindOf(c.params), c.params[1]) },
     {

@@ -13,6 +13,7 @@ import {
   type DryRunResponse,
   type InventorySummary,
   type KeyPolicy,
+  type ListPage,
   type ObservedState,
   type Operation,
   type OperationKind,
@@ -30,9 +31,10 @@ import type { CapacityQuery, Placement, PlacementRequest } from '../model/placem
 import { diffInputs, FieldFailure, inputNames, isInput, resourceSpec, validateInput } from '../schema';
 import type { Compare, Store } from '../store/store';
 import { CommitNotApplied, CommitRefused, Committer, CommitUncertain, type Fencing } from './commit';
-import { INVENTORY_BLOBS, INVENTORY_CURRENT, keys, newId, newOpId } from './layout';
+import { INVENTORY_BLOBS, INVENTORY_CURRENT, isTimedOpId, keys, newId, newOpId, opIdAt } from './layout';
 import type { Logger } from './log';
 import { KeyedMutex, RwGate } from './mutex';
+import { type PageRequest, takePage } from './paging';
 import { HttpProblem, problems } from './problem';
 import { keyPolicyRules, sliceRules, volumeRules } from './rules';
 import {
@@ -95,7 +97,8 @@ export class ComposerService {
   private readonly inFlight = new Set<string>();
   private resyncing?: Promise<void>;
   private closed = false;
-  private lastPrune = 0;
+  /** A pruneOperations pass is running. */
+  private pruning = false;
   /** When this replica last became the leader (heartbeats are only known from then on). */
   private leaderSince = Date.now();
   ready = false;
@@ -211,23 +214,36 @@ export class ComposerService {
   }
 
   /**
-   * Journal retention: finished operations older than `opsRetentionMs` are deleted, oldest first,
-   * at most `max` per call in txns of 100 (etcd's default limit is 128 operations per txn).
+   * Journal retention: every finished operation older than `opsRetentionMs` is deleted, oldest
+   * first, in txns of `batch` keys (etcd's default limit is 128 operations per txn), yielding to
+   * the event loop between txns so requests keep flowing. One scan collects at most `perScan`
+   * (bounding its memory and the time before the first delete); when it was full, the next scan
+   * follows at once, so a pass keeps pace with any sustained rate of finished operations (the
+   * caller runs a pass on every reconciler tick). Passes never overlap. See docs/api.md.
    */
-  async pruneOperations(max = 1000): Promise<number> {
-    if (!this.opts.fencing.isLeader() || !this.ready) return 0;
-    // A scan of the whole journal: at most once a minute (or per retention period when shorter).
-    if (Date.now() - this.lastPrune < Math.min(60_000, this.opts.opsRetentionMs)) return 0;
-    this.lastPrune = Date.now();
-    const cutoff = Date.now() - this.opts.opsRetentionMs;
-    const old = [...this.state.ops.values()]
-      .filter((o) => o.state !== 'pending' && Date.parse(o.finishedAt ?? o.startedAt) < cutoff)
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
-      .slice(0, max);
-    for (let i = 0; i < old.length; i += 100) {
-      await this.gate.shared(() => this.commit(old.slice(i, i + 100).map((o) => ({ key: keys.op(o.id) }))));
+  async pruneOperations(perScan = 10_000, batch = 100): Promise<number> {
+    if (this.pruning || !this.opts.fencing.isLeader() || !this.ready) return 0;
+    this.pruning = true;
+    let pruned = 0;
+    try {
+      for (;;) {
+        const cutoff = Date.now() - this.opts.opsRetentionMs;
+        // The start time in the id rules out the (many) younger operations without a date parse.
+        const startedBefore = opIdAt(cutoff);
+        const expired = (o: StoredOperation) =>
+          o.state !== 'pending' && (!isTimedOpId(o.id) || o.id < startedBefore) && Date.parse(o.finishedAt ?? o.startedAt) < cutoff;
+        const old = takePage(this.state.ops, { limit: perScan }, expired, (o) => o.id).items;
+        for (let i = 0; i < old.length; i += batch) {
+          if (this.closed || !this.opts.fencing.isLeader()) return pruned;
+          await this.gate.shared(() => this.commit(old.slice(i, i + batch).map((id) => ({ key: keys.op(id) }))));
+          pruned += Math.min(batch, old.length - i);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        if (old.length < perScan) return pruned;
+      }
+    } finally {
+      this.pruning = false;
     }
-    return old.length;
   }
 
   /** Finish or roll back every pending operation (start-up, take-over, and periodically). */
@@ -521,15 +537,11 @@ export class ComposerService {
 
   // ---------------------------------------------------------------- reads
 
-  list(kind: ResourceKind, cluster?: string): unknown[] {
-    const all: unknown[] = [];
+  /** One page of a table in id order (see ./paging), optionally only one cluster's objects. */
+  list(kind: ResourceKind, cluster: string | undefined, page: PageRequest): ListPage<unknown> {
     const clusterId = cluster ? (this.findCluster(cluster)?.id ?? cluster) : undefined;
-    const table = this.table(kind);
-    for (const obj of table.values()) {
-      if (clusterId && (obj as { cluster?: string }).cluster !== clusterId) continue;
-      all.push(this.toWire(kind, obj));
-    }
-    return all;
+    const inCluster = (obj: unknown) => !clusterId || (obj as { cluster?: string }).cluster === clusterId;
+    return takePage(this.table(kind), page, inCluster, (obj) => this.toWire(kind, obj));
   }
 
   get(kind: ResourceKind, id: string): unknown {
@@ -596,13 +608,9 @@ export class ComposerService {
     return !!last && last.policy === p.id && last.version === p.version && v.observed?.keyVersion === last.epoch;
   }
 
-  listOperations(stateFilter?: string): Operation[] {
-    const out: Operation[] = [];
-    for (const op of this.state.ops.values()) {
-      if (stateFilter && op.state !== stateFilter) continue;
-      out.push(opWire(op));
-    }
-    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  /** One page of the journal in id (start time) order, optionally only one state. */
+  listOperations(stateFilter: string | undefined, page: PageRequest): ListPage<Operation> {
+    return takePage(this.state.ops, page, (op) => !stateFilter || op.state === stateFilter, opWire);
   }
 
   getOperation(id: string): Operation {
@@ -855,18 +863,19 @@ export class ComposerService {
     };
   }
 
-  /** Idempotent create: the existing object when the spec matches, else 409 naming the fields. */
+  /**
+   * Idempotent create: the existing object when the spec matches, else 409 naming the fields.
+   * A key policy's secret is never compared: answering differently for a matching and a wrong
+   * secret would let anyone who may create policies test guesses of it. A retried create (the
+   * providers re-send the same body after a timeout) still gets its 200; the secret of an
+   * existing policy changes only by rotation (PATCH). See docs/api.md "Key policies".
+   */
   private sameSpecOr409(kind: ResourceKind, existing: unknown, v: Body): unknown {
     const ex = existing as Body;
     const differing: string[] = [];
     for (const n of inputNames(TYPE_OF[kind])) {
       if (n === 'secret' || n === 'secretWo') continue;
       if (!same(ex[n], v[n])) differing.push(n);
-    }
-    if (kind === 'key-policies' && this.opts.masterKey) {
-      const secret = (v.secret ?? v.secretWo) as string | undefined;
-      const p = existing as StoredKeyPolicy;
-      if (v.secretWo === undefined && secret !== undefined && fingerprint(this.opts.masterKey, secret) !== p.fingerprint) differing.push('secret');
     }
     if (differing.length > 0) throw problems.conflictExists(WHAT[kind], String(v.name), differing);
     return this.toWire(kind, existing);
@@ -1223,9 +1232,10 @@ export class ComposerService {
 
   // ---------------------------------------------------------------- agent channel
 
-  servers(): ServerStatus[] {
+  /** One page of the servers (the inventory's and any that registered) in name order. */
+  servers(page: PageRequest): ListPage<ServerStatus> {
     const names = new Set([...(this.state.inventory?.servers ?? []).map((s) => s.name), ...this.state.servers.keys()]);
-    return [...names].sort().map((n) => this.serverStatus(n));
+    return takePage([...names].map((n) => [n, n] as const), page, () => true, (n) => this.serverStatus(n));
   }
 
   private serverStatus(name: string): ServerStatus {

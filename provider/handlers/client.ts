@@ -9,6 +9,7 @@ import * as https from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import * as tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { ListPage } from '../api/contract';
 import { ComposerError, ConnectionConfig } from './types';
 
 /** About 30 s of retrying in all: more than a leader failover takes (DESIGN: within 5 s). */
@@ -282,5 +283,21 @@ export class ComposerClient {
       await sleep(delay);
     }
     throw lastError instanceof Error ? lastError : new ComposerError(`${method} ${path}: gave up`, 0, 'unreachable');
+  }
+
+  /**
+   * Every item of a list endpoint (`{ items, nextCursor? }`, docs/api.md "Lists and pages"),
+   * following the pages. Objects that exist throughout come once each; ones created or deleted
+   * meanwhile may or may not be there, as with any listing of a changing table.
+   */
+  async listAll<T>(path: string, query: RequestOptions['query'] = {}): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const { data } = await this.request<ListPage<T>>('GET', path, { query: { ...query, cursor } });
+      items.push(...data.items);
+      cursor = data.nextCursor;
+    } while (cursor !== undefined);
+    return items;
   }
 }

@@ -129,10 +129,11 @@ export class SchemaResourceHandler implements ResourceHandler {
       return [];
     } catch (err) {
       if (!(err instanceof ComposerError)) throw err;
-      if (err.code === 'capacity_exhausted') {
+      // insufficient_capacity (409); composers before it answered 507 capacity_exhausted.
+      if (err.code === 'insufficient_capacity' || err.code === 'capacity_exhausted') {
         // The engine's reason, on the attribute whose constraint failed.
         const fe = err.fieldErrors.find((f) => this.spec.attributes[f.field]);
-        const reason = (fe?.reason ?? err.message.replace(/^\w+ \S+: capacity_exhausted: /, '')).trim();
+        const reason = (fe?.reason ?? err.message.replace(/^\w+ \S+: (insufficient_capacity|capacity_exhausted): /, '')).trim();
         const m = /^(\w+):\s*/.exec(reason);
         const field = fe?.field ?? (m && this.spec.attributes[m[1]] ? m[1] : 'sizeGiB');
         return [{ field, reason: reason.startsWith(`${field}: `) ? reason.slice(field.length + 2) : reason }];

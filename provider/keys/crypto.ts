@@ -2,7 +2,7 @@
 // AES-256-GCM to seal customer secrets at rest, HKDF-SHA256 to derive per-volume drive keys,
 // HMAC-SHA256 for fingerprints. Nothing here logs or stringifies key material.
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
+import { readPrivateFile } from './private-file';
 
 const SEAL_PREFIX = 'sealed:v1:';
 const MASTER_KEY_BYTES = 32;
@@ -31,12 +31,7 @@ function decodeMasterKey(raw: Buffer, where: string): Buffer {
 /** Load the master key from a file (preferred) or an environment variable. */
 export function loadMasterKey(source: { file?: string; env?: string }): Buffer {
   if (source.file) {
-    let raw: Buffer;
-    try {
-      raw = fs.readFileSync(source.file);
-    } catch (e) {
-      throw new KeyMaterialError(`master key file ${source.file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-    }
+    const raw = readPrivateFile(source.file, 'master key file', (message) => new KeyMaterialError(message));
     return decodeMasterKey(raw, `master key file ${source.file}`);
   }
   if (source.env) {

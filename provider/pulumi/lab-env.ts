@@ -133,7 +133,7 @@ export async function poolSnapshot(client: ComposerClient): Promise<PoolSnapshot
   }
   const objects: Record<string, number> = {};
   for (const kind of ['clusters', 'volumes', 'slices', 'key-policies']) {
-    objects[kind] = (await client.request<{ items: unknown[] }>('GET', `/v1/${kind}`)).data.items.length;
+    objects[kind] = (await client.listAll<unknown>(`/v1/${kind}`)).length;
   }
   return { capacity, objects };
 }

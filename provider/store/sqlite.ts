@@ -116,6 +116,25 @@ const DRAIN_WAL_FRAMES = 10_000;
  */
 const DRAIN_MAX_MS = 250;
 
+/** Mode of a store file created here: the owner only (see SqliteStore.open). */
+const PRIVATE_MODE = 0o600;
+
+/** Clears the group/other bits of `file` if it exists; a file owned by someone else is left. */
+function restrictMode(file: string): void {
+  let mode: number;
+  try {
+    mode = fs.statSync(file).mode & 0o777;
+  } catch {
+    return;
+  }
+  if ((mode & 0o077) === 0) return;
+  try {
+    fs.chmodSync(file, mode & 0o700);
+  } catch (err) {
+    process.emitWarning(`cannot restrict the mode of ${file} (${(err as NodeJS.ErrnoException).code ?? 'failed'}): group or others may read the store`);
+  }
+}
+
 function toKeyValue(row: KvRow): KeyValue {
   const kv: KeyValue = {
     key: row.key.toString('utf8'),
@@ -196,6 +215,9 @@ export class SqliteStore implements Store {
     if (!Number.isInteger(pollMs) || pollMs < 1) throw new StoreRequestError('pollIntervalMs', 'must be an integer >= 1');
 
     try {
+      // The store holds sealed secrets, fingerprints and the whole layout: owner-only, created
+      // so before SQLite opens it (SQLite would create it 0644 under the usual umask).
+      fs.closeSync(fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT, PRIVATE_MODE));
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
     } catch (err) {
@@ -235,6 +257,12 @@ export class SqliteStore implements Store {
     try {
       this.walFd = fs.openSync(this.walPath, 'r');
       this.walIno = fs.fstatSync(this.walFd).ino;
+      // SQLite gives a new WAL and shared-memory index the database file's mode, but a store
+      // left by an older version keeps its files' modes: narrow all three, once it is known to
+      // be a SQLite store (a wrong path given by mistake is not touched).
+      restrictMode(path.resolve(file));
+      restrictMode(this.walPath);
+      restrictMode(`${path.resolve(file)}-shm`);
       const dirFd = fs.openSync(path.dirname(this.walPath), 'r');
       try {
         fs.fsyncSync(dirFd);

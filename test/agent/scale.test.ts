@@ -5,6 +5,7 @@ import axios from 'axios';
 import { startAgent, RunningAgent } from '../../provider/agent/daemon';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
+import { ComposerClient } from '../../provider/handlers/client';
 import { OPERATOR, TestComposer, agentToken, inventory, startTestComposer } from './composer-fixture';
 
 const AGENTS = 100;
@@ -50,7 +51,7 @@ test(`${AGENTS} simulated agents stage ${VOLUMES} volumes against one composer`,
   );
   await Promise.all(agents.map((a) => a.converged(120_000)));
   const seconds = (Date.now() - t0) / 1000;
-  const list = (await tc.ops.get(`/v1/volumes?cluster=${cluster}`)).body.items as { state: string }[];
+  const list = await new ComposerClient({ endpoint: tc.composer.url, token: OPERATOR }).listAll<{ state: string }>('/v1/volumes', { cluster });
   expect(list.filter((v) => v.state === 'staged').length).toBe(VOLUMES);
   // Long polling: one initial request plus about one per change, per agent.
   const busy = await assignmentRequests();

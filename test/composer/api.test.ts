@@ -123,11 +123,14 @@ describe('volumes', () => {
     expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   });
 
-  test('507 capacity_exhausted with the engine reason; dryRun reserves nothing', async () => {
+  test('409 insufficient_capacity (a 4xx: not worth a retry) with the engine reason and constraint; dryRun reserves nothing', async () => {
     const r = await ops.post('/v1/volumes', { cluster: clusterId, name: 'huge', sizeGiB: 900000, type: 'hdd' });
-    expect(r.status).toBe(507);
-    expect(r.body.code).toBe('capacity_exhausted');
+    expect(r.status).toBe(409);
+    expect(r.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(r.headers.get('retry-after')).toBeNull();
+    expect(r.body).toMatchObject({ status: 409, code: 'insufficient_capacity', title: 'Conflict', type: 'https://tessera.dev/problems/insufficient-capacity' });
     expect(r.body.detail.length).toBeGreaterThan(10);
+    expect(r.body.errors).toEqual([{ field: expect.any(String), reason: r.body.detail }]);
     const cap0 = (await ops.get('/v1/capacity?type=ssd')).body;
     const dry = await ops.post('/v1/volumes?dryRun=true', { cluster: clusterId, name: 'dry', sizeGiB: 700, type: 'ssd' });
     expect(dry.status).toBe(200);

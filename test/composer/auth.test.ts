@@ -1,11 +1,14 @@
 // Tokens files, role checks, and HTTPS from cert/key files.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Authenticator, authorize, parseTokens, TokensFileError } from '../../provider/composer/auth';
 import { startComposer } from '../../provider/composer';
-import { captureLogs, tempDir, TOKENS, tok } from './fixtures';
+import { captureLogs, MASTER_KEY, tempDir, TOKENS, tok } from './fixtures';
+
+const BIN = path.resolve(__dirname, '../../bin/tessera');
 
 describe('tokens file', () => {
   test('YAML with a tokens list, or a bare JSON list', () => {
@@ -34,6 +37,63 @@ describe('tokens file', () => {
     } catch (e) {
       expect((e as Error).message).not.toContain('secret-token-value-123');
     }
+  });
+});
+
+describe('secret files must be private to their owner', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** `tessera composer start` as a real child: its exit code and stderr. */
+  async function composerStart(args: string[]): Promise<{ code: number; stderr: string }> {
+    const all = ['composer', 'start', '--store', `sqlite:${path.join(dir, 't.db')}`, '--listen', '127.0.0.1:0', ...args];
+    try {
+      await promisify(execFile)(BIN, all, { timeout: 60_000 });
+      return { code: 0, stderr: '' };
+    } catch (e) {
+      const err = e as { code?: number; stderr?: string };
+      return { code: err.code ?? -1, stderr: err.stderr ?? '' };
+    }
+  }
+
+  test('composer start refuses a group/world-readable tokens file or master key file, naming the file, its mode and the fix', async () => {
+    const tokens = path.join(dir, 'tokens.json');
+    const masterKey = path.join(dir, 'master.key');
+    fs.writeFileSync(tokens, JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
+    fs.writeFileSync(masterKey, MASTER_KEY.toString('hex'), { mode: 0o600 });
+
+    fs.chmodSync(tokens, 0o644);
+    const t = await composerStart(['--tokens', tokens, '--master-key-file', masterKey]);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toContain(`tessera composer start: tokens file ${tokens}: mode 0644 lets group or others read it; restrict it with \`chmod 600 ${tokens}\``);
+
+    fs.chmodSync(tokens, 0o600);
+    fs.chmodSync(masterKey, 0o640);
+    const k = await composerStart(['--tokens', tokens, '--master-key-file', masterKey]);
+    expect(k.code).toBe(1);
+    expect(k.stderr).toContain(`tessera composer start: master key file ${masterKey}: mode 0640 lets group or others read it; restrict it with \`chmod 600 ${masterKey}\``);
+    // Neither secret is echoed, and the refusal comes before the store is created.
+    for (const out of [t.stderr, k.stderr]) {
+      expect(out).not.toContain(MASTER_KEY.toString('hex'));
+      for (const e of TOKENS) expect(out).not.toContain(e.token);
+    }
+    expect(fs.existsSync(path.join(dir, 't.db'))).toBe(false);
+  });
+
+  test('startComposer refuses the same, and starts once both files are 0600', async () => {
+    const tokens = path.join(dir, 'tokens.json');
+    const masterKeyFile = path.join(dir, 'master.key');
+    fs.writeFileSync(tokens, JSON.stringify(TOKENS), { mode: 0o600 });
+    fs.writeFileSync(masterKeyFile, MASTER_KEY.toString('hex'), { mode: 0o600 });
+    fs.chmodSync(masterKeyFile, 0o604);
+    const store = `sqlite:${path.join(dir, 't.db')}`;
+    await expect(startComposer({ store, tokens, masterKeyFile, log: () => undefined })).rejects.toThrow(`master key file ${masterKeyFile}: mode 0604`);
+    fs.chmodSync(masterKeyFile, 0o400);
+    const c = await startComposer({ store, tokens, masterKeyFile, log: () => undefined });
+    await c.close();
   });
 });
 

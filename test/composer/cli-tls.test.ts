@@ -23,7 +23,7 @@ beforeAll(() => {
   cert = path.join(dir, 'cert.pem');
   key = path.join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }));
+  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(smallInventory()));
   tokenFile = path.join(dir, 'admin.token');
   fs.writeFileSync(tokenFile, tok('root') + '\n');

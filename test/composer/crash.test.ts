@@ -54,7 +54,7 @@ interface Acked {
 
 test('kill -9 mid-load loses no acknowledged change and leaks no reservation', async () => {
   const dir = tempDir('tessera-crash-');
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }));
+  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(synthesizeInventory({ servers: 8, drives: 1500, seed: 11 })));
   let child = await startChild(dir);
   try {
@@ -93,7 +93,7 @@ test('kill -9 mid-load loses no acknowledged change and leaks no reservation', a
               const body = kind === 'slices' ? { cluster, name: `s${n}`, sizeGiB: 5 + (n % 40), softDomains: true } : { cluster, name: `v${n}`, sizeGiB: 50 + (n % 7) * 300, type: roll === 2 ? 'ssd' : 'hdd', redundancy: n % 3 === 0, sgResiliency: false, softDomains: true };
               const r = await api.post(`/v1/${kind}`, body);
               if (r.status === 201) created.set(r.body.id, { id: r.body.id, kind, members: r.body.members });
-              else if (r.status !== 507) throw new Error(`unexpected ${r.status}: ${JSON.stringify(r.body)}`);
+              else if (r.status !== 409 || r.body.code !== 'insufficient_capacity') throw new Error(`unexpected ${r.status}: ${JSON.stringify(r.body)}`);
             }
           } catch (e) {
             if (!stop) throw e;

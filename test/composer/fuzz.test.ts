@@ -55,12 +55,13 @@ test('random bodies on every write endpoint: never 5xx', async () => {
 
 test('random query strings and paths: never 5xx', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.dictionary(fc.constantFrom('type', 'rpm', 'redundancy', 'raidMaxDrives', 'requiredTags', 'server', 'softDomains', 'since', 'waitSeconds', 'version', 'x'), fc.string()), fc.string(), async (q, seg) => {
+    fc.asyncProperty(fc.dictionary(fc.constantFrom('type', 'rpm', 'redundancy', 'raidMaxDrives', 'requiredTags', 'server', 'softDomains', 'since', 'waitSeconds', 'version', 'limit', 'cursor', 'cluster', 'state', 'x'), fc.string()), fc.string(), async (q, seg) => {
       const qs = new URLSearchParams(q).toString();
       const a = await ops.get(`/v1/capacity?${qs}`);
       const b = await agent.get(`/v1/agents/k1/assignments?${qs.replace(/waitSeconds=[^&]*/, 'waitSeconds=0')}`);
       const c = await ops.get(`/v1/volumes/${encodeURIComponent(seg)}`);
-      return a.status < 500 && b.status < 500 && c.status < 500;
+      const d = await ops.get(`/v1/operations?${qs}`);
+      return a.status < 500 && b.status < 500 && c.status < 500 && d.status < 500;
     }),
     { numRuns: 150 },
   );

@@ -79,7 +79,7 @@ afterAll(async () => {
 test('leader failover within 5 s without losing acknowledged changes; an etcd member dies and writes continue', async () => {
   etcd = await startEtcdCluster(3);
   dir = tempDir('tessera-ha-');
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify(TOKENS));
+  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify(TOKENS), { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(smallInventory()));
   replicas.push(await startReplica(dir, etcd.storeUrl, true));
   replicas.push(...(await Promise.all([startReplica(dir, etcd.storeUrl, false), startReplica(dir, etcd.storeUrl, false)])));

@@ -72,7 +72,8 @@ describe('resource handlers against a real composer', () => {
       expect(r.failures[0].reason).not.toMatch(/^sizeGiB:/);
       // The same reason the engine gives when the volume is really created.
       const real = (await h.tessera_volume.create({ cluster: clusterId, name: 'huge', type: 'ssd', sizeGiB: 50_000, redundancy: true, striping: false }, 'o').catch((e) => e)) as ComposerError;
-      expect(real.code).toBe('capacity_exhausted');
+      expect(real.code).toBe('insufficient_capacity');
+      expect(real.status).toBe(409);
       expect(real.message).toContain(r.failures[0].reason);
       // Nothing was reserved by the dry run.
       const cap = await readDataSource('tessera_capacity', { type: 'ssd' }, { endpoint: fx.url, token: fx.token });

@@ -46,13 +46,15 @@ describe('key material', () => {
   it('loads master keys from a file or the environment and explains bad ones', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mk-'));
     const file = path.join(dir, 'master.key');
-    fs.writeFileSync(file, master.toString('hex') + '\n');
+    fs.writeFileSync(file, master.toString('hex') + '\n', { mode: 0o600 });
     expect(loadMasterKey({ file }).equals(master)).toBe(true);
     process.env.TESSERA_TEST_MK = master.toString('base64');
     expect(loadMasterKey({ env: 'TESSERA_TEST_MK' }).equals(master)).toBe(true);
     fs.writeFileSync(file, 'too short');
     expect(() => loadMasterKey({ file })).toThrow(/must be 32 bytes/);
     expect(() => loadMasterKey({ file: path.join(dir, 'absent') })).toThrow(/ENOENT/);
+    fs.chmodSync(file, 0o644);
+    expect(() => loadMasterKey({ file })).toThrow(`master key file ${file}: mode 0644 lets group or others read it; restrict it with \`chmod 600 ${file}\``);
     expect(() => loadMasterKey({ env: 'TESSERA_TEST_MK_UNSET' })).toThrow(/is not set/);
     expect(() => loadMasterKey({})).toThrow(/no master key/);
   });

@@ -117,6 +117,47 @@ describe('SqliteStore', () => {
     await expect(SqliteStore.open(file)).rejects.toThrow(/^path: cannot open .*not-a-db\.txt as a SQLite store: file is not a database/);
   });
 
+  test('a new store file, its WAL and shared-memory index are owner-only (0600) under umask 022', async () => {
+    const file = path.join(dir, 'private.db');
+    const mask = process.umask(0o022);
+    const store = await SqliteStore.open(file).finally(() => process.umask(mask));
+    try {
+      await store.put('/k', 'v');
+      const modes = ['', '-wal', '-shm'].map((suffix) => [suffix, (fs.statSync(file + suffix).mode & 0o777).toString(8)]);
+      expect(modes).toEqual([['', '600'], ['-wal', '600'], ['-shm', '600']]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a store left world-readable by an older version is narrowed to its owner on open', async () => {
+    const file = path.join(dir, 'was-0644.db');
+    const first = await SqliteStore.open(file);
+    await first.put('/k', 'v');
+    // Leave the WAL in place (another connection keeps it alive) and widen every file, as
+    // SQLite's own default create mode under umask 022 did.
+    const other = await SqliteStore.open(file);
+    await first.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.chmodSync(file + suffix, 0o644);
+    const store = await SqliteStore.open(file);
+    try {
+      const modes = ['', '-wal', '-shm'].map((suffix) => (fs.statSync(file + suffix).mode & 0o777).toString(8));
+      expect(modes).toEqual(['600', '600', '600']);
+      expect((await store.get('/k'))?.value).toBe('v');
+    } finally {
+      await store.close();
+      await other.close();
+    }
+  });
+
+  test('open leaves alone the mode of a file that turns out not to be a SQLite database', async () => {
+    const file = path.join(dir, 'not-a-db-mode.txt');
+    fs.writeFileSync(file, 'plain text, not a database '.repeat(40), { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    await expect(SqliteStore.open(file)).rejects.toThrow(/^path: cannot open/);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o644);
+  });
+
   test('open refuses a path in a missing directory, naming the field', async () => {
     await expect(SqliteStore.open(path.join(dir, 'no', 'such', 'dir', 'x.db'))).rejects.toThrow(/^path: directory .* does not exist/);
   });

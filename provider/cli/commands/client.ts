@@ -40,8 +40,9 @@ function lsCommand(name: string, path: string, headers: string[], row: (o: Row) 
     async run(args) {
       const c = connect(args);
       const query = { cluster: flagString(args, 'cluster'), state: flagString(args, 'state') };
-      const { data } = await c.request<{ items: Row[] }>('GET', path, { query });
-      out(args, data.items, () => (data.items.length === 0 ? `no ${name}` : table(headers, data.items.map((o) => row(o).map(s)))));
+      // The composer answers in pages; the listing is the whole table, as before paging.
+      const items = await c.listAll<Row>(path, query);
+      out(args, items, () => (items.length === 0 ? `no ${name}` : table(headers, items.map((o) => row(o).map(s)))));
     },
   };
 }

@@ -239,8 +239,8 @@ async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDest
     await pulumiRun(['up', '--yes', '--skip-preview'], true);
     say(`pulumi up done in ${((Date.now() - upStarted) / 1000).toFixed(1)} s`);
 
-    const volumes = (await client.request<{ items: WireVolume[] }>('GET', '/v1/volumes')).data.items;
-    const slices = (await client.request<{ items: WireVolume[] }>('GET', '/v1/slices')).data.items;
+    const volumes = await client.listAll<WireVolume>('/v1/volumes');
+    const slices = await client.listAll<WireVolume>('/v1/slices');
     if (opts.json) console.log(JSON.stringify({ volumes, slices }, null, 2));
     else {
       console.log(`\nComposition (${volumes.length} volumes, ${slices.length} slices), as the composer reports it:\n`);
