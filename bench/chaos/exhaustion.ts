@@ -278,7 +278,7 @@ export async function run(opts: { short: boolean; log: (line: string) => void })
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-chaos-exhaustion-'));
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }));
+  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(synthesizeInventory({ servers: 20, drives: 400, seed: 7 })));
   let composer: Awaited<ReturnType<typeof startComposer>> | undefined;
   let slow: ReturnType<typeof startFlood> | undefined;

@@ -215,15 +215,6 @@ async function readReport(file: string): Promise<RunResult> {
   return res;
 }
 
-/**
- * A 507 capacity_exhausted is the engine's honest "does not fit" while capacity is still answered
- * with 507 (it is becoming 409 insufficient_capacity): schemathesis counts it as a 5xx.
- */
-function knownIssue(i: { status?: number; body?: string }): string | undefined {
-  if (i.status === 507 && i.body?.includes('"capacity_exhausted"')) return 'capacity_exhausted answered 507 (becoming 409 insufficient_capacity)';
-  return undefined;
-}
-
 async function schemathesis(st: string, o: { url: string; token: string; dir: string; name: string; include: string[]; exclude: string[]; maxExamples: number; targets: unknown; timeoutMs: number }): Promise<RunResult> {
   const reportDir = path.join(o.dir, o.name);
   const args = [
@@ -385,15 +376,9 @@ export async function run(opts: FuzzOptions): Promise<{ figures: Record<string, 
     for (const i of interactions) status[String(i.status ?? 'none')] = (status[String(i.status ?? 'none')] ?? 0) + 1;
     const unanswered = interactions.filter((i) => i.status === undefined);
     if (unanswered.length > 0) violations.push(`${unanswered.length} request(s) got no answer (connection error or 20 s timeout), e.g. ${unanswered[0].method} ${unanswered[0].uri}`);
-    const known: Record<string, number> = {};
     const serverErrors: Map<string, { n: number; example: Interaction }> = new Map();
     for (const i of interactions) {
       if (i.status === undefined || i.status < 500) continue;
-      const k = knownIssue(i);
-      if (k) {
-        known[k] = (known[k] ?? 0) + 1;
-        continue;
-      }
       const key = `${i.operation} -> ${i.status}`;
       const e = serverErrors.get(key);
       if (e) e.n++;
@@ -433,7 +418,6 @@ export async function run(opts: FuzzOptions): Promise<{ figures: Record<string, 
         requestsByPhase: mergeCounts(agentRun.phases, apiRun.phases),
         responsesByStatus: status,
         serverErrors5xx: byCheck.not_a_server_error,
-        knownIssues: known,
         failuresByCheck: byCheck,
         checks: CHECKS,
         checksLeftOut: Object.keys(CHECKS_LEFT_OUT),

@@ -212,7 +212,7 @@ test('a standby naming a leader outside the configured endpoints: the agent does
 
 test('CLI: `tessera composer start --insecure-dev` on plain HTTP warns loudly at start', async () => {
   const tokensFile = path.join(dir, 'tokens.json');
-  fs.writeFileSync(tokensFile, JSON.stringify({ tokens: TOKENS }));
+  fs.writeFileSync(tokensFile, JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
   const proc = spawn(BIN, ['composer', 'start', '--store', `sqlite:${path.join(dir, 'cli.db')}`, '--tokens', tokensFile, '--listen', '127.0.0.1:0', '--insecure-dev'], { stdio: ['ignore', 'pipe', 'pipe'] });
   closers.push(async () => void (proc.exitCode === null && proc.kill('SIGKILL')));
   let stderr = '';

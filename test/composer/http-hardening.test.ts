@@ -397,7 +397,7 @@ describe('tessera composer start limit flags', () => {
   beforeAll(() => {
     dir = tempDir('tessera-http-cli-');
     dirs.push(dir);
-    fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }));
+    fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
   });
   const startArgs = (extra: string[]) => ['composer', 'start', '--store', `sqlite:${path.join(dir, 'tessera.db')}`, '--tokens', path.join(dir, 'tokens.json'), '--listen', '127.0.0.1:0', ...extra];
   const start = (extra: string[]) =>
