@@ -45,19 +45,24 @@ const start: Command = {
   summary: 'Run the agent for one server: register, heartbeat, watch assignments, stage volumes',
   usage: [
     '  --composer URL --token FILE --server NAME --backend linux|lab|simulated',
-    '  [--lab-dir DIR] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30]',
+    '  [--lab-dir DIR] [--lab-standins] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30]',
     '  [--fail-at-step N|NAME] [--crash-at-step N|NAME]   failure injection (the crash exits with code 70)',
+    '  --lab-standins: lab on a kernel without md and device-mapper: loop devices stand in for both',
+    '                  (no mirroring, no encryption of the data; LUKS headers and key checks stay real)',
   ].join('\n'),
   async run(args) {
     const backend = backendFlag(args);
     const labDir = flagString(args, 'lab-dir');
     if (backend === 'lab' && !labDir) throw new UsageError('--lab-dir: required with --backend lab');
+    const labStandIns = flagBool(args, 'lab-standins');
+    if (labStandIns && backend !== 'lab') throw new UsageError('--lab-standins: only with --backend lab');
     const agent = await startAgent({
       composer: requireFlag(args, 'composer'),
       token: readToken(requireFlag(args, 'token')),
       server: requireFlag(args, 'server'),
       backend,
       labDir,
+      labStandIns,
       stateDir: flagString(args, 'state-dir'),
       heartbeatMs: flagInt(args, 'heartbeat-ms'),
       waitSeconds: flagInt(args, 'wait-seconds'),
