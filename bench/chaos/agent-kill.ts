@@ -616,7 +616,8 @@ export async function run(opts: { short: boolean; log: (line: string) => void })
         kills: rs.length,
         ...(rs.some((r) => r.torn !== undefined) ? { killedInsideTool: rs.filter((r) => r.torn).length } : {}),
         convergeMs: { p50: pct(ms, 50), max: pct(ms, 100) },
-        remadeTornLayers: rs.filter((r) => r.formats.length > 0).length,
+        // The restart ran a format: the volume's first one (killed before it), or over a torn layer.
+        restartFormatted: rs.filter((r) => r.formats.length > 0).length,
         violations: rs.reduce((n, r) => n + r.violations.length, 0),
       };
     }
