@@ -7,6 +7,8 @@ SYSTEM_DEPS=(
   "etcd:etcd-server"   # real etcd for the store tests (single node and 3-member clusters)
   "mkfs.ext4:e2fsprogs"        # agent lab backend: real ext4 on loop devices
   "mkfs.xfs:xfsprogs"          # agent lab backend: real xfs
+  "xfs_db:xfsprogs"            # agent: is an xfs left "in progress" by an interrupted mkfs.xfs
+  "strace:strace"              # agent kill points inside a tool's writes (test/agent/kill9, bench/chaos/agent-kill)
   "cryptsetup:cryptsetup-bin"  # LUKS2 header operations (format, add key, kill slot) on files
   "losetup:mount"              # loop devices for the lab backend
   "wipefs:util-linux"          # clearing another volume's leftovers

@@ -25,9 +25,12 @@ export const cmd = {
   // --- lab: loop devices over the enclosure's drive files
   losetupList: () => c('losetup', '--list', '--json', '--output', 'NAME,BACK-FILE,OFFSET,SIZELIMIT'),
   losetupAttach: (file: string, offsetBytes?: number, sizeBytes?: number) =>
-    offsetBytes === undefined
-      ? c('losetup', '--find', '--show', file)
-      : c('losetup', '--find', '--show', '--offset', String(offsetBytes), '--sizelimit', String(sizeBytes), file),
+    c(
+      'losetup', '--find', '--show',
+      ...(offsetBytes === undefined ? [] : ['--offset', String(offsetBytes)]),
+      ...(sizeBytes === undefined ? [] : ['--sizelimit', String(sizeBytes)]),
+      file,
+    ),
   losetupDetach: (dev: string) => c('losetup', '--detach', dev),
 
   // --- NVMe over fabrics (tcp for nvmetcp, rdma for roce)
@@ -71,6 +74,14 @@ export const cmd = {
   /** A key that stays valid on stdin authorises the removal. */
   cryptKillSlot: (dev: string, slot: number) => c('cryptsetup', 'luksKillSlot', '--batch-mode', '--key-file=-', dev, String(slot)),
 
+  // --- lab stand-ins for md and dm on a kernel without either (./lab-standin.ts)
+  /** One 4 KiB block at `offsetBlocks` (an md superblock), from stdin, flushed before exit. */
+  ddBlock: (dev: string, offsetBlocks: number) =>
+    c('dd', `of=${dev}`, 'bs=4096', `seek=${offsetBlocks}`, 'count=1', 'iflag=fullblock', 'conv=notrunc,fsync', 'status=none'),
+  findmntSource: (dev: string) => c('findmnt', '--noheadings', '--output', 'TARGET', '--source', dev),
+  losetupCapacity: (dev: string) => c('losetup', '--set-capacity', dev),
+  luksDump: (dev: string) => c('cryptsetup', 'luksDump', dev),
+
   // --- filesystems
   mkfs: (fsType: 'ext4' | 'xfs', dev: string, uuid: string): Cmd =>
     fsType === 'ext4'
@@ -82,6 +93,8 @@ export const cmd = {
   /** Filesystem size probes: ext4 by device, xfs by mount point. */
   dumpe2fs: (dev: string) => c('dumpe2fs', '-h', dev),
   xfsInfo: (mountpoint: string) => c('xfs_info', mountpoint),
+  /** "inprogress = 1": mkfs.xfs set the flag first and did not get to clear it (a torn mkfs). */
+  xfsInProgress: (dev: string) => c('xfs_db', '-r', '-c', 'sb 0', '-c', 'p inprogress', dev),
   /** resize2fs refuses to grow an unmounted ext4 that was not checked since it was last mounted. */
   e2fsck: (dev: string): Cmd => ({ ...c('e2fsck', '-f', '-p', dev), timeoutMs: 600_000 }),
   growfs: (fsType: 'ext4' | 'xfs', dev: string, mountpoint: string): Cmd =>

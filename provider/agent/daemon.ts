@@ -10,6 +10,7 @@ import type { Transport } from '../model/inventory';
 import { mountRootsOrThrow } from '../model/mountpath';
 import { ComposerClient } from './client';
 import { AgentCrash, Fault, FaultInjector } from './faults';
+import { LabStandIns } from './lab-standin';
 import { LinuxRunner } from './linux-runner';
 import type { BackendKind } from './members';
 import { CommandResult, HostCommand, Runner } from './runner';
@@ -54,6 +55,9 @@ export interface StartAgentOptions {
   mountRoots?: readonly string[];
   /** lab: the directory of enclosure drive files. */
   labDir?: string;
+  /** lab on a kernel without md and device-mapper: stand in for both with loop devices
+   * (./lab-standin.ts: no mirroring, no encryption of the data; LUKS headers and key checks stay real). */
+  labStandIns?: boolean;
   /** Runner override (tests: a RecordingRunner). Default: LinuxRunner, or a SimulatedHost on `fabric`. */
   runner?: Runner;
   /** simulated: the shared fabric (the simulated enclosures export what is assigned). */
@@ -128,6 +132,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(o.server)) throw new Error(`server: "${o.server}" is not a valid server name`);
   if (!['linux', 'lab', 'simulated'].includes(o.backend)) throw new Error(`backend: must be linux, lab or simulated, got "${o.backend}"`);
   if (o.backend === 'lab' && !o.labDir) throw new Error('labDir: required for the lab backend');
+  if (o.labStandIns && o.backend !== 'lab') throw new Error(`labStandIns: only with the lab backend, not ${o.backend}`);
   const stateDir = path.resolve(o.stateDir ?? '/var/lib/tessera-agent');
   const mountRoots = o.mountRoots === undefined ? undefined : mountRootsOrThrow(o.mountRoots);
   const log = (msg: string, fields: Record<string, unknown> = {}) =>
@@ -137,7 +142,8 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   if (!inner) {
     if (o.backend === 'simulated') inner = new SimulatedHost(o.fabric ?? new SimulatedFabric());
     else inner = new LinuxRunner();
-  }
+    if (o.backend === 'lab' && o.labStandIns) inner = new LabStandIns(inner);
+  } else if (o.labStandIns) throw new Error('labStandIns: only with the default runner of the lab backend');
   const runner = new KillableRunner(inner);
   const store: StateStore = o.state ?? (o.backend === 'simulated' && !o.stateDir ? new MemoryStateStore() : new FileStateStore(stateDir));
   // Refuses an http:// composer unless insecureDev (docs/agent.md, "Key channel").

@@ -10,6 +10,7 @@ export { planVolume, formatPlan, assignmentFromVolume, type VolumePlan, type Pla
 export { AgentCrash, InjectedFailure, FaultInjector, type Fault } from './faults';
 export { assertMountPath, assertRealMountPath, realLocation, type MountPolicy } from './paths';
 export { provisionLabDrives } from './lab';
+export { LabStandIns } from './lab-standin';
 export { ComposerClient, ComposerError } from './client';
 export { cmd } from './commands';
 export type { KeySource, VolumeKeyMaterial } from './keys';

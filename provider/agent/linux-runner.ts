@@ -1,5 +1,6 @@
 // The real runner: spawn() with an argv, no shell, a timeout, and stdin.
 import { spawn } from 'node:child_process';
+import { KillPoints } from './kill-point';
 import { CommandError, CommandResult, HostCommand, Runner, commandLine } from './runner';
 
 export interface LinuxRunnerOptions {
@@ -7,6 +8,8 @@ export interface LinuxRunnerOptions {
   timeoutMs?: number;
   /** Extra PATH entries searched before the inherited PATH (sbin is often missing for non-login shells). */
   path?: string;
+  /** Test-only kill points (./kill-point.ts); default: from the environment, normally none. */
+  killPoints?: KillPoints;
 }
 
 const MAX_OUTPUT = 4 * 1024 * 1024;
@@ -14,8 +17,10 @@ const MAX_OUTPUT = 4 * 1024 * 1024;
 export class LinuxRunner implements Runner {
   private readonly timeoutMs: number;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly killPoints?: KillPoints;
   constructor(opts: LinuxRunnerOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.killPoints = opts.killPoints ?? KillPoints.fromEnv();
     const basePath = process.env.PATH ?? '';
     const sbin = '/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin';
     // A minimal environment: nothing of this process's environment (tokens, master keys in a demo
@@ -25,10 +30,13 @@ export class LinuxRunner implements Runner {
 
   run(cmd: HostCommand): Promise<CommandResult> {
     const line = commandLine(cmd);
+    const held = this.killPoints?.match(line);
+    if (held?.at === 'before') return KillPoints.hold(held, line);
+    const spawned = held ? KillPoints.wrap(cmd, held) : cmd;
     return new Promise((resolve, reject) => {
       let child;
       try {
-        child = spawn(cmd.file, cmd.args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.env, shell: false });
+        child = spawn(spawned.file, spawned.args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.env, shell: false });
       } catch (e) {
         reject(new CommandError(line, null, '', `cannot start: ${(e as Error).message}`));
         return;
@@ -59,12 +67,14 @@ export class LinuxRunner implements Runner {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (held) return void KillPoints.hold(held, line, { code: null, signal: e.code ?? 'error' });
         reject(new CommandError(line, null, '', e.code === 'ENOENT' ? `${cmd.file}: not found` : `cannot start: ${e.message}`));
       });
       child.on('close', (code, signal) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (held) return void KillPoints.hold(held, line, { code, signal });
         const stderr = Buffer.concat(err).toString('utf8');
         if (timedOut) {
           reject(new CommandError(line, null, stderr, `timed out after ${timeout} ms`));

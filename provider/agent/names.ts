@@ -20,6 +20,9 @@ export function checkVolumeId(id: string, field = 'volumeId'): string {
 export const mdPath = (volumeId: string) => `/dev/md/${volumeId}`;
 export const dmName = (volumeId: string) => `tessera-${volumeId}`;
 export const dmPath = (volumeId: string) => `/dev/mapper/${dmName(volumeId)}`;
+/** The volume of an md path or a dm-crypt mapping name (the lab stand-ins look arrays up by it). */
+export const volumeOfMdPath = (p: string) => (p.startsWith('/dev/md/') ? p.slice('/dev/md/'.length) : undefined);
+export const volumeOfDmName = (name: string) => (name.startsWith('tessera-') ? name.slice('tessera-'.length) : undefined);
 export const stagingPath = (stateDir: string, volumeId: string) => path.join(stateDir, 'staging', volumeId);
 
 /** A member is a slice (an extent of an SSD) rather than a whole drive. */

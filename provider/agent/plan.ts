@@ -72,6 +72,7 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
       `check: ${L(cmd.mdDetail(md))}`,
       ...devs.map((d) => `check: ${L(cmd.blkid(d))}`),
       `if a member is an md member named ${ownerLabel(id)}: ${L(cmd.mdAssemble(md, devs))}`,
+      `  unless this agent's own create was interrupted (its record) and only some members have one: ${L(cmd.wipefs('<member>'))} on those, then create`,
       `else: on each member holding another (deleted) Tessera volume's signature: ${L(cmd.wipefs('<member>'))}; anything not made by Tessera: fail`,
       `      ${L(cmd.mdCreate(md, ownerTag(id), raid, devs))}`,
       `if members grew: ${L(cmd.mdGrow(md))}`,
@@ -85,6 +86,7 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
       `check: ${L(cmd.cryptStatus(name))}`,
       `check: ${L(cmd.blkid(data))}`,
       `if LUKS labelled ${ownerLabel(id)}: ${L(cmd.cryptOpen(data, name))}  < key on stdin`,
+      `  after this agent's own interrupted format (its record), when ${L(cmd.cryptTestKey(data))} fails with that key: ${L(cmd.wipefs(data))}, then format`,
       `else: another (deleted) Tessera volume's signature: ${L(cmd.wipefs(data))}; anything not made by Tessera: fail`,
       `      ${L(cmd.cryptFormat(data, 'aes-xts-plain64', 512, ownerLabel(id)))}  < key on stdin`,
       `                                 ${L(cmd.cryptOpen(data, name))}  < key on stdin`,
@@ -104,6 +106,7 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
     add(stage, `mkfs.${fsType} if blank`, [
       `check: ${L(cmd.blkid(fsDev))}  (exit 2 = nothing there)`,
       `if a ${fsType} labelled tessera with UUID ${filesystemUuid(id)}: nothing to do`,
+      ...(fsType === 'xfs' ? [`  unless this agent's own mkfs was interrupted (its record) and ${L(cmd.xfsInProgress(fsDev))} says 1: ${L(cmd.wipefs(fsDev))}, then mkfs`] : []),
       `if another (deleted) Tessera volume's signature: ${L(cmd.wipefs(fsDev))}; anything not made by Tessera: fail, never format data`,
       `if blank: ${L(cmd.mkfs(fsType, fsDev, filesystemUuid(id)))}`,
     ]);

@@ -15,6 +15,10 @@ export interface VolumeRecord {
   boundPath?: string;
   /** Generation that was last fully staged. */
   stagedGeneration?: number;
+  /** A format this agent started and has not seen finish (`md` create, `luks` format with the key
+   * version it used, `fs` mkfs): a kill in the middle can leave that layer torn, and only a torn
+   * layer of this volume's own interrupted format is made again (docs/agent.md, Ownership). */
+  formatting?: { layer: 'md' | 'luks' | 'fs'; keyVersion?: number };
 }
 
 export interface StateStore {

@@ -285,16 +285,28 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
       if (detail.exitCode !== 0) {
         const owners = [];
         for (const d of devices) owners.push(await ownerOf(runner, d, id));
-        if (owners.some((o) => o.owner === 'ours' && o.tags?.TYPE === 'linux_raid_member')) {
+        const isMember = (o: { owner: Owner; tags?: Record<string, string> }) => o.owner === 'ours' && o.tags?.TYPE === 'linux_raid_member';
+        // mdadm writes the members' superblocks one at a time: after a kill in the middle of this
+        // agent's own create some members have one and some none. No array ever ran on them, so
+        // nothing was written to it: those superblocks go and the array is created again.
+        const tornCreate = rec.formatting?.layer === 'md' && owners.some(isMember) && !owners.every(isMember);
+        if (owners.some(isMember) && !tornCreate) {
           await mustRun(runner, cmd.mdAssemble(md, devices));
         } else {
           for (let i = 0; i < devices.length; i++) {
+            if (tornCreate && isMember(owners[i])) {
+              await mustRun(runner, cmd.wipefs(devices[i]));
+              continue;
+            }
             if (owners[i].owner === 'ours') throw new Error(`${devices[i]} holds ${describeTags(owners[i].tags)} of this volume, not an md member: refusing to create an array over it`);
             await clearStale(runner, devices[i], owners[i], 'create an array');
           }
+          rec.formatting = { layer: 'md' };
+          await save();
           await mustRun(runner, cmd.mdCreate(md, ownerTag(id), raid, devices));
         }
       }
+      if (rec.formatting?.layer === 'md') rec.formatting = undefined;
       // Slice growth: members grew, the array follows.
       const memberMin = Math.min(...(await Promise.all(devices.map((d) => sizeOf(runner, d)))));
       const halves = raid === 'raid1' ? 1 : devices.length / 2;
@@ -311,9 +323,24 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
     const container = dataDev;
     await s.step(`open or format LUKS2 ${name}`, async () => {
       const status = await runner.run(cmd.cryptStatus(name));
-      if (status.exitCode === 0) return;
-      const o = await ownerOf(runner, container, id);
+      if (status.exitCode === 0) {
+        if (rec.formatting?.layer === 'luks') rec.formatting = undefined; // it opened: complete
+        return;
+      }
+      let o = await ownerOf(runner, container, id);
+      // luksFormat writes a header without keyslots first and adds the keyslot after: a kill in
+      // between leaves a header of this volume that no key opens. Only when this agent's own
+      // format was interrupted, and the key it formatted with opens no slot, is it made again.
+      if (o.owner === 'ours' && o.tags?.TYPE === 'crypto_LUKS' && rec.formatting?.layer === 'luks') {
+        const used = rec.formatting.keyVersion;
+        const opens = await withKey(ctx, id, used, (k) => keySlot(runner, container, k.key));
+        if (opens === undefined) {
+          await mustRun(runner, cmd.wipefs(container));
+          o = { owner: 'blank' };
+        }
+      }
       if (o.owner === 'ours' && o.tags?.TYPE === 'crypto_LUKS') {
+        if (rec.formatting?.layer === 'luks') rec.formatting = undefined;
         // Try the wanted key, then the one the header last accepted (crash mid-rotation, move).
         const want = a.keyVersion;
         const candidates = [...new Set([want, rec.keyVersion, ...(want ? [want - 1, want - 2] : [])])].filter((v) => v === undefined || v >= 1);
@@ -332,8 +359,11 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
       if (o.owner === 'ours') throw new Error(`${container} holds ${describeTags(o.tags)} of this volume and no LUKS header: refusing to encrypt over data`);
       await clearStale(runner, container, o, 'encrypt');
       await withKey(ctx, id, a.keyVersion, async (k) => {
+        rec.formatting = { layer: 'luks', keyVersion: k.version };
+        await save();
         await mustRun(runner, { ...cmd.cryptFormat(container, k.cipher, k.keySizeBits, ownerLabel(id)), stdin: k.key });
         rec.keyVersion = k.version;
+        rec.formatting = undefined;
         await mustRun(runner, { ...cmd.cryptOpen(container, name), stdin: k.key });
       });
     });
@@ -362,10 +392,23 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
       const uuid = filesystemUuid(id);
       if (o.owner === 'ours') {
         if (o.tags?.TYPE !== fsType) throw new Error(`${fsDev} holds ${describeTags(o.tags)}, not ${fsType}: refusing to format data`);
-        return;
+        // mkfs.xfs writes the superblock (with this volume's UUID) first, flagged in progress, and
+        // clears the flag last: after a kill in the middle of this agent's own mkfs the flag is
+        // still set and the filesystem cannot be mounted, so it is made again. (mke2fs writes the
+        // primary superblock last: a torn ext4 shows nothing and is simply made.)
+        const torn = rec.formatting?.layer === 'fs' && fsType === 'xfs' && /inprogress = 1/.test((await mustRun(runner, cmd.xfsInProgress(fsDev))).stdout);
+        if (!torn) {
+          if (rec.formatting?.layer === 'fs') rec.formatting = undefined;
+          return;
+        }
+        await mustRun(runner, cmd.wipefs(fsDev));
+      } else {
+        await clearStale(runner, fsDev, o, `make a ${fsType} filesystem`);
       }
-      await clearStale(runner, fsDev, o, `make a ${fsType} filesystem`);
+      rec.formatting = { layer: 'fs' };
+      await save();
       await mustRun(runner, cmd.mkfs(fsType, fsDev, uuid));
+      rec.formatting = undefined;
     });
     const grow = () =>
       s.step('grow filesystem', async () => {

@@ -21,11 +21,25 @@ export function mountsUnder(root: string): string[] {
   return out.reverse();
 }
 
+/** Loop devices over files under `root`, and those stacked on them (the lab stand-ins for md
+ * arrays and dm mappings, provider/agent/lab-standin.ts), the top of each stack first. */
 export function loopsUnder(root: string): string[] {
   const r = execFileSync('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE'], { encoding: 'utf8' });
   if (!r.trim()) return [];
   const list = (JSON.parse(r) as { loopdevices: { name: string; 'back-file': string | null }[] }).loopdevices;
-  return list.filter((l) => (l['back-file'] ?? '').startsWith(`${root}/`)).map((l) => l.name);
+  const ours = new Set(list.filter((l) => (l['back-file'] ?? '').startsWith(`${root}/`)).map((l) => l.name));
+  const out = [...ours];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const l of list) {
+      if (!ours.has(l.name) && ours.has(l['back-file'] ?? '')) {
+        ours.add(l.name);
+        out.unshift(l.name);
+        grew = true;
+      }
+    }
+  }
+  return out;
 }
 
 export function cleanupLab(root: string, removeDir = true): void {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { LinuxRunner } from '../../provider/agent/linux-runner';
 import { CommandError, RecordingRunner, mustRun } from '../../provider/agent/runner';
 import { cmd } from '../../provider/agent/commands';
+import { KillPoints, parseKillPoint } from '../../provider/agent/kill-point';
 import { HostContext, rotateKey } from '../../provider/agent/steps';
 import type { VolumeRecord } from '../../provider/agent/state';
 import { DerivedKeys, assignment } from './helpers';
@@ -143,5 +144,31 @@ describe('real cryptsetup on a LUKS2 header file: rotation argv', () => {
     expect(rec.keyVersion).toBe(2);
     expect(runner.commands.some((c) => c.args[0] === 'luksAddKey' || c.args[0] === 'luksKillSlot')).toBe(false);
     expect(await opens(runner, file, k2)).toBe(true);
+  });
+});
+
+describe('kill points (test only): parsing and matching', () => {
+  test('a bad TESSERA_AGENT_TEST_KILL_POINT names the field and the reason', () => {
+    expect(() => parseKillPoint('{')).toThrow('TESSERA_AGENT_TEST_KILL_POINT: not JSON');
+    expect(() => parseKillPoint('{"at":"before"}')).toThrow(/command: must be a non-empty command line prefix/);
+    expect(() => parseKillPoint('{"command":"mkfs","at":"during"}')).toThrow(/at: must be before, after or write/);
+    expect(() => parseKillPoint('{"command":"mkfs","at":"after","nth":0}')).toThrow(/nth: must be an integer >= 1/);
+    expect(() => parseKillPoint('{"command":"mkfs","at":"write"}')).toThrow(/write: must be an integer >= 1 with at "write"/);
+  });
+
+  test('holds at the nth command with the prefix only; the command log keeps every argv and no stdin', () => {
+    const log = path.join(dir, 'commands.jsonl');
+    const kp = new KillPoints({ command: 'umount', nth: 2, at: 'after' }, log);
+    expect(kp.match('umount /a')).toBeUndefined();
+    expect(kp.match('mount -t ext4 /dev/loop0 /b')).toBeUndefined();
+    expect(kp.match('umount /b')).toMatchObject({ command: 'umount', nth: 2 });
+    expect(kp.match('umount /c')).toBeUndefined();
+    const lines = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).line);
+    expect(lines).toEqual(['umount /a', 'mount -t ext4 /dev/loop0 /b', 'umount /b', 'umount /c']);
+    // A write point runs the real tool under strace, SIGKILLed as it enters write W.
+    const wrapped = KillPoints.wrap({ file: 'mkfs.xfs', args: ['-q', '/dev/loop0'] }, { command: 'mkfs.xfs', at: 'write', write: 7 });
+    expect(wrapped.file).toBe('strace');
+    expect(wrapped.args.slice(-4)).toEqual(['--', 'mkfs.xfs', '-q', '/dev/loop0']);
+    expect(wrapped.args).toContain('inject=write,pwrite64,pwritev,pwritev2,writev:signal=SIGKILL:when=7');
   });
 });

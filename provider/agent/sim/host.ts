@@ -103,6 +103,7 @@ export class SimulatedHost implements Runner {
       case 'xfs_growfs': return this.xfsGrowfs(p);
       case 'dumpe2fs': return this.dumpe2fs(p);
       case 'xfs_info': return this.xfsInfo(p);
+      case 'xfs_db': return this.xfsDb(p);
       case 'e2fsck': return this.e2fsck(p);
       default: return fail(127, `${cmd.file}: command not found on the simulated host`);
     }
@@ -659,6 +660,14 @@ export class SimulatedHost implements Runner {
     const m = this.mounts.find((x) => x.target === p.pos[0] && x.fs?.fsType === 'xfs');
     if (!m) return fail(1, `xfs_info: ${p.pos[0]} is not a mounted XFS filesystem`);
     return ok(`meta-data=${m.source} isize=512 agcount=4, agsize=1 blks\ndata     =                       bsize=4096   blocks=${Math.floor(m.fs!.sizeBytes / 4096)}, imaxpct=25\n`);
+  }
+
+  /** `xfs_db -r -c 'sb 0' -c 'p inprogress' DEV` only: the simulated mkfs is never torn. */
+  private xfsDb(p: Parsed): CommandResult {
+    const dv = p.pos[p.pos.length - 1];
+    const c = this.dev(dv)?.holder.content;
+    if (c?.kind !== 'fs' || c.fsType !== 'xfs') return fail(1, `xfs_db: ${dv} is not a valid XFS filesystem (unexpected SB magic number)`);
+    return ok('inprogress = 0\n');
   }
 
   private xfsGrowfs(p: Parsed): CommandResult {

@@ -48,9 +48,11 @@ const start: Command = {
   usage: [
     '  --composer https://URL[,https://URL...] --token FILE --server NAME --backend linux|lab|simulated',
     '  [--ca-file F (or TESSERA_CA_FILE)] [--cert-file F --key-file F] [--insecure-dev]',
-    '  [--lab-dir DIR] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30]',
+    '  [--lab-dir DIR] [--lab-standins] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30]',
     '  [--mount-roots DIR,... (/mnt,/srv,/data,/var/lib/tessera)]   trees a volume mountPath must be in',
     '  [--fail-at-step N|NAME] [--crash-at-step N|NAME]   failure injection (the crash exits with code 70)',
+    '  --lab-standins: lab on a kernel without md and device-mapper: loop devices stand in for both',
+    '                  (no mirroring, no encryption of the data; LUKS headers and key checks stay real)',
     'Keys travel only over TLS: an http:// composer is refused unless --insecure-dev (development labs only).',
   ].join('\n'),
   async run(args) {
@@ -66,6 +68,8 @@ const start: Command = {
     }
     const ca = caFrom(args);
     const { cert, key } = clientCertFrom(args);
+    const labStandIns = flagBool(args, 'lab-standins');
+    if (labStandIns && backend !== 'lab') throw new UsageError('--lab-standins: only with --backend lab');
     const agent = await startAgent({
       composer,
       ca,
@@ -76,6 +80,7 @@ const start: Command = {
       server: requireFlag(args, 'server'),
       backend,
       labDir,
+      labStandIns,
       stateDir: flagString(args, 'state-dir'),
       mountRoots: mountRootsFlag(args),
       heartbeatMs: flagInt(args, 'heartbeat-ms'),
