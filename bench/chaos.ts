@@ -20,6 +20,7 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   },
   failover: async () => (await import('./chaos/failover')).run,
   'etcd-members': async () => (await import('./chaos/etcd-faults')).runMembers,
+  'agent-kill': async () => (await import('./chaos/agent-kill')).run,
   fuzz: async () => (await import('./chaos/fuzz')).run,
   exhaustion: async () => (await import('./chaos/exhaustion')).run,
 };

@@ -91,7 +91,7 @@ describe('a torn layer is made again only after this agent’s own interrupted f
 
   const ctxFor = (keys = new DerivedKeys()) => {
     const runner = new RecordingRunner(new LabStandIns(new LinuxRunner({ timeoutMs: 120_000 })));
-    const ctx: HostContext = { runner, backend: 'lab', stateDir: path.join(root, 'state'), labDir, keys, pollMs: 20 };
+    const ctx: HostContext = { runner, backend: 'lab', stateDir: path.join(root, 'state'), labDir, keys, pollMs: 20, mountRoots: [root] };
     return { runner, ctx };
   };
   const noSave = async () => undefined;
