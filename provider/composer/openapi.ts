@@ -254,7 +254,8 @@ const AUTH = {
   '403': problem('forbidden: outside the token\'s role (or, for agents, its server)'),
 };
 const BODY = {
-  '400': problem('malformed_json: the body is not JSON'),
+  '400': problem('malformed_json: the body is not JSON; json_too_deep: nested deeper than 64 levels'),
+  '408': problem('request_timeout: the body did not arrive in time (docs/api.md "Limits and timeouts")'),
   '413': problem('payload_too_large'),
   '415': problem('unsupported_media_type: send application/json'),
 };
