@@ -50,7 +50,6 @@ import {
   yieldToEventLoop,
 } from './state';
 
-
 export type { Fencing } from './commit';
 
 export interface ServiceOptions {
@@ -84,7 +83,6 @@ export type CreateResult<T> = { status: 200 | 201; body: T } | { status: 200; bo
 
 const now = () => new Date().toISOString();
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-
 
 export class ComposerService {
   state: ComposerState;
