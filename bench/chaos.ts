@@ -3,6 +3,7 @@
 //   npm run bench:chaos -- --json            the full size (about an hour on 2 cores)
 //   npm run bench:chaos -- --short --json    the CI form
 //   --only composer-kill-sqlite,fuzz         a subset; --out FILE also writes the JSON there
+//   --cycles N                               kill cycles of the composer-kill scenarios (default 5 short, 100 long)
 import * as fs from 'node:fs';
 import type { ChaosOptions, ChaosResult } from './chaos/lib';
 
@@ -12,11 +13,11 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
   'etcd-proxy': async () => (await import('./chaos/etcd-faults')).runProxy,
   'composer-kill-sqlite': async () => {
     const m = await import('./chaos/composer-kill');
-    return (o) => m.run({ ...o, store: 'sqlite' });
+    return (o) => m.run({ ...o, store: 'sqlite', cycles: cyclesFlag() });
   },
   'composer-kill-etcd': async () => {
     const m = await import('./chaos/composer-kill');
-    return (o) => m.run({ ...o, store: 'etcd' });
+    return (o) => m.run({ ...o, store: 'etcd', cycles: cyclesFlag() });
   },
   failover: async () => (await import('./chaos/failover')).run,
   'etcd-members': async () => (await import('./chaos/etcd-faults')).runMembers,
@@ -28,6 +29,13 @@ const SCENARIOS: Record<string, () => Promise<Scenario>> = {
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function cyclesFlag(): number | undefined {
+  const v = flag('cycles');
+  if (v === undefined) return undefined;
+  if (!/^\d{1,4}$/.test(v) || Number(v) < 1) throw new Error(`--cycles: a positive integer, got '${v}'`);
+  return Number(v);
 }
 
 async function main(): Promise<void> {
