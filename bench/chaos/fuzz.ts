@@ -348,6 +348,9 @@ export async function run(opts: FuzzOptions): Promise<{ figures: Record<string, 
       tokens: TOKENS,
       inventory: smallInventory(),
       masterKey: MASTER_KEY,
+      // Plain HTTP on loopback: the key route must run its real handler to be fuzzed (it would
+      // answer every request 403 tls_required otherwise; test/agent/client-tls.test.ts covers that).
+      insecureDev: true,
       log: (line) => {
         if (line.includes('"level":"error"')) errorLines.push(line);
       },

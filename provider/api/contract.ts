@@ -73,9 +73,13 @@ export interface KeyPolicy extends ObjectMeta, KeyPolicyAttributes {
   // `secret` is accepted on create/PATCH and NEVER returned (schema.json marks it sensitive).
 }
 
+/**
+ * A dry-run create: nothing is stored or reserved, so no id is made up. Volumes and slices carry
+ * the placement they would get; clusters and key policies only say the request was accepted.
+ */
 export interface DryRunResponse {
   dryRun: true;
-  placement: Placement;
+  placement?: Placement;
 }
 
 export interface InventorySummary {

@@ -187,6 +187,7 @@ function wireSchemas(): Json {
     Member: typeSchema(member),
     Placement: obj({ type: { type: 'string', enum: [...VOLUME_TYPES] }, raidLevel: { type: 'string', enum: [...RAID_LEVELS] }, transport: { type: 'string', enum: [...TRANSPORTS] }, capacityGiB: INT0, members: { type: 'array', items: ref('Member') } }),
     DryRunResponse: obj({ dryRun: { type: 'boolean', enum: [true] }, placement: ref('Placement') }, ['dryRun', 'placement'], 'The placement a create would get; nothing is reserved.'),
+    DryRunAccepted: obj({ dryRun: { type: 'boolean', enum: [true] } }, ['dryRun'], 'The create would be accepted; nothing is stored (and no id is made up).'),
     Operation: obj(
       {
         id: STR,
@@ -288,7 +289,7 @@ function resourcePaths(): Json {
         requestBody: jsonBody(ref(`${k}Input`)),
         responses: {
           '201': body(ref(k), 'created'),
-          '200': body(placed ? { oneOf: [ref(k), ref('DryRunResponse')] } : ref(k), `the same spec already exists, or the dry run${placed ? '\'s placement' : ''}`),
+          '200': body({ oneOf: [ref(k), ref(placed ? 'DryRunResponse' : 'DryRunAccepted')] }, `the same spec already exists, or the dry run${placed ? '\'s placement' : ' accepted'}`),
           '409': problem(`conflict_exists (the differing fields listed), conflict${placed ? `, no_inventory${capacity}` : ''}${k === 'KeyPolicy' ? ', master_key_missing' : ''}`),
           '422': problem('validation_failed: one entry per bad field (schema.json and the cross-field rules of docs/api.md)'),
           ...AUTH,
@@ -443,6 +444,9 @@ export function openapiDocument(version: string): Json {
       },
     },
   };
+  // Limits enforced before routing apply to every operation (docs/api.md "Limits and timeouts").
+  for (const ops of Object.values(paths) as Record<string, { responses: Json }>[])
+    for (const op of Object.values(ops)) op.responses['431'] ??= problem('headers_too_large: the request line and headers exceed the limit');
   return {
     openapi: '3.0.3',
     info: { title: 'Tessera composer', version, description: 'Composable storage as code: the control plane REST API (/v1). Semantics: docs/api.md.' },

@@ -639,7 +639,7 @@ export class ComposerService {
         createdAt: t,
         updatedAt: t,
       };
-      if (dryRun) return { status: 200, body: cluster };
+      if (dryRun) return { status: 200, body: { dryRun: true } };
       await this.journaled(
         this.newOp('create', 'clusters', cluster.id),
         [
@@ -1094,7 +1094,7 @@ export class ComposerService {
         createdAt: t,
         updatedAt: t,
       };
-      if (dryRun) return { status: 200, body: this.policyWire(p) };
+      if (dryRun) return { status: 200, body: { dryRun: true } };
       await this.journaled(
         this.newOp('create', 'key-policies', id),
         [

@@ -77,6 +77,22 @@ test('refused writes leave the journal unchanged', async () => {
 // Defects found by fuzzing the composer with schemathesis (bench/chaos/fuzz.ts) and by writing
 // its OpenAPI document; each test failed before its fix.
 describe('schemathesis findings', () => {
+  test('a dry-run create of a cluster or key policy answers {dryRun: true}: no made-up id that a GET would not find', async () => {
+    const before = (await ops.get('/v1/clusters')).body.items.length;
+    const c = await ops.post('/v1/clusters?dryRun=true', { name: 'dry-cluster', servers: ['k1'] });
+    expect(c.status).toBe(200);
+    expect(c.body).toEqual({ dryRun: true });
+    const k = await ops.post('/v1/key-policies?dryRun=true', { name: 'dry-kp', secret: 'dry-secret-value' });
+    expect(k.status).toBe(200);
+    expect(k.body).toEqual({ dryRun: true });
+    expect((await ops.get('/v1/clusters')).body.items.length).toBe(before);
+    // A dry run naming an existing object with the same spec answers that object, id and all.
+    const real = (await ops.post('/v1/clusters', { name: 'dry-real', servers: ['k1'] })).body;
+    const again = await ops.post('/v1/clusters?dryRun=true', { name: 'dry-real', servers: ['k1'] });
+    expect(again.body.id).toBe(real.id);
+    expect((await ops.get(`/v1/clusters/${again.body.id}`)).status).toBe(200);
+  });
+
   test('dryRun takes only true or false: an empty or numeric value is refused, nothing created', async () => {
     for (const q of ['dryRun=', 'dryRun=1', 'dryRun=yes']) {
       const r = await ops.post(`/v1/volumes?${q}`, { cluster: clusterId, name: 'dry-empty', sizeGiB: 10 });
