@@ -122,7 +122,18 @@ test('kill -9 mid-load loses no acknowledged change and leaks no reservation', a
     expect(created.size).toBeGreaterThan(30);
 
     // No extent is given out twice.
-    const all = [...(await api.get('/v1/volumes')).body.items, ...(await api.get('/v1/slices')).body.items];
+    // Every page (lists are paged: docs/api.md "Lists and pages").
+    const pages = async (p: string) => {
+      const out = [];
+      for (let cursor: string | undefined, more = true; more; ) {
+        const body = (await api.get(`${p}?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+        out.push(...body.items);
+        cursor = body.nextCursor;
+        more = cursor !== undefined;
+      }
+      return out;
+    };
+    const all = [...(await pages('/v1/volumes')), ...(await pages('/v1/slices'))];
     const extents = new Map<string, [number, number, string][]>();
     for (const v of all)
       for (const m of v.members) {
