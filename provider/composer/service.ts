@@ -84,6 +84,13 @@ export type CreateResult<T> = { status: 200 | 201; body: T } | { status: 200; bo
 const now = () => new Date().toISOString();
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+/** A write the store did not take, or whose outcome stays unknown: 503, retry as sent. */
+function storeUnavailable(e: unknown): unknown {
+  if (e instanceof CommitUncertain || e instanceof CommitNotApplied)
+    return new HttpProblem(503, 'store_unavailable', `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
+  return e;
+}
+
 export class ComposerService {
   state: ComposerState;
   private readonly locks = new KeyedMutex();
@@ -303,41 +310,34 @@ export class ComposerService {
     try {
       revision = await this.committer.commit(muts, compares);
     } catch (e) {
-      if (e instanceof CommitRefused) {
-        if (e.leaderLost) throw problems.notLeader(this.opts.fencing.leaderAddress());
-        throw new HttpProblem(409, 'conflict', 'the object changed concurrently; retry');
-      }
-      if (e instanceof CommitUncertain) {
-        this.log.error('store write outcome unknown; reloading from the store', { error: e.message });
-        this.ready = false;
-        void this.resyncUntilDone();
-      }
-      throw e;
+      throw this.commitFailure(e, 'the object');
     }
     for (const m of muts) this.state.applyParsed(m.key, m.value, revision);
     return revision;
   }
 
   /**
-   * A raw committer call under the exclusive gate (inventory switch), its outcome as an answer.
-   * An unknown outcome reloads the state once the gate is free again.
+   * What a committer failure means here: a refusal is not_leader or a 409 conflict; an unknown
+   * outcome also marks the state for a reload (it runs once the gate is free). Not-applied and
+   * unknown outcomes are passed on: callers release reservations on the first, not the second,
+   * and storeUnavailable() answers both as 503.
    */
+  private commitFailure(e: unknown, what: string): unknown {
+    if (e instanceof CommitRefused) return e.leaderLost ? problems.notLeader(this.opts.fencing.leaderAddress()) : new HttpProblem(409, 'conflict', `${what} changed concurrently; retry`);
+    if (e instanceof CommitUncertain) {
+      this.log.error('store write outcome unknown; reloading from the store', { error: e.message });
+      this.ready = false;
+      void this.resyncUntilDone();
+    }
+    return e;
+  }
+
+  /** A raw committer call under the exclusive gate (inventory switch), its outcome as an answer. */
   private async commitOrProblem(fn: () => Promise<number>): Promise<number> {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof CommitRefused) {
-        if (e.leaderLost) throw problems.notLeader(this.opts.fencing.leaderAddress());
-        throw new HttpProblem(409, 'conflict', 'the inventory changed concurrently; retry');
-      }
-      if (e instanceof CommitUncertain || e instanceof CommitNotApplied) {
-        if (e instanceof CommitUncertain) {
-          this.ready = false;
-          setImmediate(() => void this.resyncUntilDone());
-        }
-        throw new HttpProblem(503, 'store_unavailable', `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
-      }
-      throw e;
+      throw storeUnavailable(this.commitFailure(e, 'the inventory'));
     }
   }
 
@@ -348,9 +348,7 @@ export class ComposerService {
     try {
       return await this.gate.shared(() => this.locks.run(lockKey, fn));
     } catch (e) {
-      if (e instanceof CommitUncertain || e instanceof CommitNotApplied)
-        throw new HttpProblem(503, 'store_unavailable', `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
-      throw e;
+      throw storeUnavailable(e);
     } finally {
       this.opts.observeOperation?.(kind, resource, Number(process.hrtime.bigint() - t0) / 1e9);
     }

@@ -56,6 +56,16 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     return current.direction === 'both' || current.direction === dir ? current.ms : 0;
   };
 
+  /** Forward a chunk after the current delay of its direction, behind the chunks queued before it. */
+  const relay = (p: Pair, queue: Promise<void>, dir: 'requests' | 'replies', to: net.Socket, chunk: Buffer): Promise<void> => {
+    const ms = delayFor(dir);
+    if (ms > 0) counters.delayedChunks++;
+    return queue.then(async () => {
+      if (ms > 0) await sleep(ms);
+      if (pairs.has(p)) to.write(chunk);
+    });
+  };
+
   const server = net.createServer((client) => {
     counters.connections++;
     const upstream = net.connect(target.port, target.host);
@@ -73,12 +83,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         upstream.write(chunk, () => setImmediate(() => cut(p)));
         return;
       }
-      const ms = delayFor('requests');
-      if (ms > 0) counters.delayedChunks++;
-      p.toServer = p.toServer.then(async () => {
-        if (ms > 0) await sleep(ms);
-        if (pairs.has(p)) upstream.write(chunk);
-      });
+      p.toServer = relay(p, p.toServer, 'requests', upstream, chunk);
     });
 
     upstream.on('data', (chunk: Buffer) => {
@@ -88,12 +93,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         cut(p);
         return;
       }
-      const ms = delayFor('replies');
-      if (ms > 0) counters.delayedChunks++;
-      p.toClient = p.toClient.then(async () => {
-        if (ms > 0) await sleep(ms);
-        if (pairs.has(p)) client.write(chunk);
-      });
+      p.toClient = relay(p, p.toClient, 'replies', client, chunk);
     });
   });
   await new Promise<void>((resolve, reject) => {
