@@ -1,5 +1,6 @@
 // `tessera composer start` ends on SIGTERM on either store: it resigns, closes its store and
-// exits 0 (it used to stay alive on etcd after closing: gRPC channel timers kept the process up).
+// exits 0 (it used to stay alive on etcd after closing: an ended watch stream kept its gRPC
+// channel open, see cancelStream in provider/store/etcd.ts).
 import { chaosDir, startComposerChild, waitLeader } from '../../bench/chaos/lib';
 import { startEtcd, type EtcdCluster } from '../helpers/etcd';
 import { smallInventory } from './fixtures';

@@ -75,9 +75,6 @@ export const commands: Command[] = [
         process.once('SIGTERM', stop);
       });
       await composer.close();
-      // Closed etcd clients can keep gRPC channel timers alive for a while after close: once
-      // everything is flushed and closed there is nothing left to wait for.
-      setTimeout(() => process.exit(0), 1_000).unref();
       return 0;
     },
   },
