@@ -1,18 +1,25 @@
 // application/problem+json errors with stable codes (contract.ts `Problem`). Every failure the
-// composer answers is an HttpProblem; anything else that escapes a handler is a bug (500).
-import type { Problem } from '../api/contract';
+// composer answers is an HttpProblem with a code of the one catalogue (provider/api/wire.json
+// `problems`, generated as PROBLEM); anything else that escapes a handler is a bug (500).
+import { PROBLEM_RETRY_AFTER, type Problem, type ProblemCode, type PROBLEM_STATUS } from '../api/contract';
+import type { Checked } from '../api/validate';
 import type { FieldFailure } from '../schema';
 
-export class HttpProblem extends Error {
+export class HttpProblem<C extends ProblemCode = ProblemCode> extends Error {
+  readonly extra: { leader?: string; retryAfterSeconds?: number };
+
+  /** `status` must be the catalogue's for `code` (checked at compile time). */
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly status: (typeof PROBLEM_STATUS)[C],
+    readonly code: C,
     readonly detail: string,
     readonly errors?: FieldFailure[],
-    readonly extra: { leader?: string; retryAfterSeconds?: number } = {},
+    extra: { leader?: string; retryAfterSeconds?: number } = {},
   ) {
     super(detail);
     this.name = 'HttpProblem';
+    // The catalogue's retrying codes always say when to retry.
+    this.extra = PROBLEM_RETRY_AFTER.includes(code) ? { retryAfterSeconds: 1, ...extra } : extra;
   }
 
   toJSON(): Problem {
@@ -44,6 +51,12 @@ const TITLES: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** A validator's result: its value, or a 422 naming every bad field. */
+export function accepted<T>(checked: Checked<T>): T {
+  if (checked.failures.length > 0) throw problems.validation(checked.failures);
+  return checked.value;
+}
 
 export const problems = {
   validation: (errors: FieldFailure[]) =>
