@@ -1486,3 +1486,29 @@ export interface RouteQueries {
   agentStatus: Record<string, never>;
   agentVolumeKey: { version?: number; };
 }
+
+/** The success body of each route (see responseType in scripts/gen/wire.ts). */
+export interface RouteResponses {
+  healthz: Health;
+  readyz: Ready;
+  openapi: unknown;
+  metrics: unknown;
+  loadInventory: InventorySummary;
+  getInventory: unknown;
+  inventorySummary: InventorySummary;
+  capacity: CapacityResponse;
+  listOperations: ListPage<Operation>;
+  getOperation: Operation;
+  listServers: ListPage<ServerStatus>;
+  createResource: unknown;
+  listResources: unknown;
+  getResource: unknown;
+  updateResource: unknown;
+  deleteResource: unknown;
+  purgeVolume: undefined;
+  agentRegister: ServerStatus;
+  agentHeartbeat: undefined;
+  agentAssignments: AssignmentsResponse;
+  agentStatus: undefined;
+  agentVolumeKey: VolumeKey;
+}

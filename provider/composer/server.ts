@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteSpec } from '../api/contract';
+import { PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
 import { parseQuery } from '../api/validate';
 import { schema, type FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
@@ -112,13 +112,17 @@ export function dataSourceQuery(type: string, q: URLSearchParams): Record<string
   return out;
 }
 
+const RAW = Symbol('raw response already written');
+type Raw = typeof RAW;
+
 /** What a route's handler gets: the request, with its query parsed as wire.json declares it. */
 interface HandlerContext<Q> extends RequestContext {
   q: Q;
   /** `limit` and `cursor` of a paged route. */
   page: PageRequest;
 }
-type Handlers = { [K in RouteId]: (c: HandlerContext<RouteQueries[K]>, res: http.ServerResponse) => Promise<unknown> | unknown };
+/** Each route's handler: its parsed query in, its described success body (or RAW, written already) out. */
+type Handlers = { [K in RouteId]: (c: HandlerContext<RouteQueries[K]>, res: http.ServerResponse) => Promise<RouteResponses[K] | Raw> | RouteResponses[K] | Raw };
 
 /** The access a route needs, from its description. */
 function accessOf(spec: RouteSpec): ((params: string[]) => Access) | undefined {
@@ -240,7 +244,6 @@ export function buildRoutes(d: HttpDeps): Route[] {
   return ROUTES.map((spec) => routeOf(spec, handlers[spec.id]));
 }
 
-const RAW = Symbol('raw response already written');
 
 /** The client went away before its request was read: not our failure (metered as 499). */
 class ClientGone extends Error {}

@@ -251,6 +251,23 @@ function queryType(r: RouteDescription): string {
   return `{ ${Object.entries(q).map(([k, s]) => `${k}${s.default !== undefined ? '' : '?'}: ${tsType(s)};`).join(' ')} }`;
 }
 
+/**
+ * What a route's handler answers, as a TypeScript type: its success bodies (204: nothing). The
+ * bodies of `{kind}` routes and raw answers (text, the stored inventory) are typed by their own
+ * modules (schema.json through the service), so `unknown` here.
+ */
+function responseType(r: RouteDescription): string {
+  if (r.path.includes('{kind}')) return 'unknown';
+  const types = Object.entries(r.responses).map(([status, d]) => {
+    if (status === '204') return 'undefined';
+    if (d.page) return `ListPage<${d.page}>`;
+    if (d.oneOf) return d.oneOf.join(' | ');
+    if (d.message && wire.messages[d.message]) return MODEL_TYPES[d.message]?.name ?? d.message;
+    return 'unknown';
+  });
+  return [...new Set(types)].join(' | ');
+}
+
 const PAGE_DOC = 'A page of a list endpoint, in key order (ids; names for servers): docs/api.md "Lists and pages".';
 const CURSOR_DOC = 'Present when more items follow: pass it back as `cursor` for the next page.';
 
@@ -340,6 +357,7 @@ export interface RouteSpec {
   }));
   out.push(`export const ROUTES: readonly RouteSpec[] = ${JSON.stringify(specs, null, 2)};\n`);
   out.push(`/** The parsed query of each route (absent parameters with a default take it). */\nexport interface RouteQueries {\n${wire.routes.map((r) => `  ${handlerId(r)}: ${queryType(r)};`).join('\n')}\n}\n`);
+  out.push(`/** The success body of each route (see responseType in scripts/gen/wire.ts). */\nexport interface RouteResponses {\n${wire.routes.map((r) => `  ${handlerId(r)}: ${responseType(r)};`).join('\n')}\n}\n`);
   return out.join('\n');
 }
 
