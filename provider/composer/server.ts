@@ -1,6 +1,8 @@
 // The composer's HTTP layer on node:http(s): the server and its connection limits and timeouts,
 // routing, bearer auth and roles, JSON bodies with size and depth limits, problem+json errors,
-// access logs (never headers), request metrics; the volume-key route only over TLS.
+// access logs (never headers), request metrics; the volume-key route only over TLS. The routes,
+// their access, limits and query parameters are provider/api/wire.json's (generated ROUTES,
+// docs/wire-format.md); this module gives each its handler.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
