@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { PROBLEM } from '../../provider/api/contract';
 import { COMMAND_LOG_ENV, KILL_POINT_ENV, KILL_POINT_MARK, KillPoint } from '../../provider/agent/kill-point';
 import { provisionLabDrives } from '../../provider/agent/lab';
 import { filesystemUuid, labDriveFile, ownerLabel } from '../../provider/agent/names';
@@ -363,7 +364,7 @@ export class KillLab {
       const r = await this.tc.ops.patch(`/v1/volumes/${id}`, body);
       if (r.status === 200) return;
       // A move still finishing: the composer asks to retry.
-      if (r.status === 409 && (r.body as { type?: string }).type?.endsWith('move_in_progress')) {
+      if (r.status === 409 && (r.body as { code?: string }).code === PROBLEM.moveInProgress) {
         await sleep(200);
         continue;
       }

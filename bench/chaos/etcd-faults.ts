@@ -7,6 +7,7 @@
 //   composer's memory equals a fresh load. (docs/store.md, "Outcome unknown".)
 // runMembers: a 3-member etcd cluster under load: one member killed (writes continue), then two
 //   of three (writes refused with 503), then restored (writes resume, nothing acknowledged lost).
+import { PROBLEM } from '../../provider/api/contract';
 import { startComposer, type RunningComposer } from '../../provider/composer';
 import { ComposerState } from '../../provider/composer/state';
 import { AllocationEngine } from '../../provider/engine';
@@ -87,7 +88,7 @@ export async function runProxy(opts: ChaosOptions & { creates?: number }): Promi
         await sleep(250);
         r = await call(url, method, path, body, 30_000);
       }
-      if (r.body?.code === 'conflict') conflicts++;
+      if (r.body?.code === PROBLEM.conflict) conflicts++;
       return r;
     };
 

@@ -1,18 +1,25 @@
 // application/problem+json errors with stable codes (contract.ts `Problem`). Every failure the
-// composer answers is an HttpProblem; anything else that escapes a handler is a bug (500).
-import type { Problem } from '../api/contract';
+// composer answers is an HttpProblem with a code of the one catalogue (provider/api/wire.json
+// `problems`, generated as PROBLEM); anything else that escapes a handler is a bug (500).
+import { PROBLEM, PROBLEM_RETRY_AFTER, type Problem, type ProblemCode, type PROBLEM_STATUS } from '../api/contract';
+import type { Checked } from '../api/validate';
 import type { FieldFailure } from '../schema';
 
-export class HttpProblem extends Error {
+export class HttpProblem<C extends ProblemCode = ProblemCode> extends Error {
+  readonly extra: { leader?: string; retryAfterSeconds?: number };
+
+  /** `status` must be the catalogue's for `code` (checked at compile time). */
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly status: (typeof PROBLEM_STATUS)[C],
+    readonly code: C,
     readonly detail: string,
     readonly errors?: FieldFailure[],
-    readonly extra: { leader?: string; retryAfterSeconds?: number } = {},
+    extra: { leader?: string; retryAfterSeconds?: number } = {},
   ) {
     super(detail);
     this.name = 'HttpProblem';
+    // The catalogue's retrying codes always say when to retry.
+    this.extra = PROBLEM_RETRY_AFTER.includes(code) ? { retryAfterSeconds: 1, ...extra } : extra;
   }
 
   toJSON(): Problem {
@@ -45,47 +52,53 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** A validator's result: its value, or a 422 naming every bad field. */
+export function accepted<T>(checked: Checked<T>): T {
+  if (checked.failures.length > 0) throw problems.validation(checked.failures);
+  return checked.value;
+}
+
 export const problems = {
   validation: (errors: FieldFailure[]) =>
-    new HttpProblem(422, 'validation_failed', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), errors),
-  field: (field: string, reason: string) => new HttpProblem(422, 'validation_failed', `${field}: ${reason}`, [{ field, reason }]),
-  notFound: (what: string, id: string) => new HttpProblem(404, 'not_found', `${what} ${id} does not exist`),
+    new HttpProblem(422, PROBLEM.validationFailed, errors.map((e) => `${e.field}: ${e.reason}`).join('; '), errors),
+  field: (field: string, reason: string) => new HttpProblem(422, PROBLEM.validationFailed, `${field}: ${reason}`, [{ field, reason }]),
+  notFound: (what: string, id: string) => new HttpProblem(404, PROBLEM.notFound, `${what} ${id} does not exist`),
   conflictExists: (what: string, name: string, fields: string[]) =>
     new HttpProblem(
       409,
-      'conflict_exists',
+      PROBLEM.conflictExists,
       `${what} ${name} already exists with a different spec: ${fields.join(', ')} differ`,
       fields.map((f) => ({ field: f, reason: 'differs from the existing object' })),
     ),
   replaceRequired: (fields: string[]) =>
     new HttpProblem(
       409,
-      'replace_required',
+      PROBLEM.replaceRequired,
       `changing ${fields.join(', ')} forces replacement: create a new object instead`,
       fields.map((f) => ({ field: f, reason: 'cannot change in place (forces replacement)' })),
     ),
   shrinkRefused: (field: string, from: number, to: number) =>
-    new HttpProblem(422, 'shrink_refused', `${field}: shrinking from ${from} to ${to} is refused`, [
+    new HttpProblem(422, PROBLEM.shrinkRefused, `${field}: shrinking from ${from} to ${to} is refused`, [
       { field, reason: `shrinking from ${from} to ${to} is refused` },
     ]),
   // A 4xx, not 507: the request cannot succeed as sent until the pool or the request changes,
   // and clients retry 5xx answers (docs/api.md "Errors").
   capacity: (constraint: string, message: string) =>
-    new HttpProblem(409, 'insufficient_capacity', message, [{ field: constraint, reason: message }]),
-  inUse: (detail: string, fields: { field: string; reason: string }[] = []) => new HttpProblem(409, 'in_use', detail, fields),
-  unauthorized: () => new HttpProblem(401, 'unauthorized', 'a valid bearer token is required'),
-  forbidden: (detail: string) => new HttpProblem(403, 'forbidden', detail),
+    new HttpProblem(409, PROBLEM.insufficientCapacity, message, [{ field: constraint, reason: message }]),
+  inUse: (detail: string, fields: { field: string; reason: string }[] = []) => new HttpProblem(409, PROBLEM.inUse, detail, fields),
+  unauthorized: () => new HttpProblem(401, PROBLEM.unauthorized, 'a valid bearer token is required'),
+  forbidden: (detail: string) => new HttpProblem(403, PROBLEM.forbidden, detail),
   notLeader: (leader: string | undefined) =>
-    new HttpProblem(503, 'not_leader', `this replica is a standby; send writes to the leader${leader ? ` at ${leader}` : ''}`, undefined, {
+    new HttpProblem(503, PROBLEM.notLeader, `this replica is a standby; send writes to the leader${leader ? ` at ${leader}` : ''}`, undefined, {
       leader: leader ?? '',
       retryAfterSeconds: 1,
     }),
-  notReady: (detail: string) => new HttpProblem(503, 'not_ready', detail, undefined, { retryAfterSeconds: 1 }),
-  badRequest: (detail: string) => new HttpProblem(400, 'bad_request', detail),
+  notReady: (detail: string) => new HttpProblem(503, PROBLEM.notReady, detail, undefined, { retryAfterSeconds: 1 }),
+  badRequest: (detail: string) => new HttpProblem(400, PROBLEM.badRequest, detail),
   tlsRequired: () =>
     new HttpProblem(
       403,
-      'tls_required',
+      PROBLEM.tlsRequired,
       'volume keys are served only over TLS: start the composer with --tls-cert and --tls-key and use an https:// URL (--insecure-dev allows plain HTTP for a development lab)',
     ),
 };

@@ -1,16 +1,19 @@
 // The composer's HTTP layer on node:http(s): the server and its connection limits and timeouts,
 // routing, bearer auth and roles, JSON bodies with size and depth limits, problem+json errors,
-// access logs (never headers), request metrics; the volume-key route only over TLS.
+// access logs (never headers), request metrics; the volume-key route only over TLS. The routes,
+// their access, limits and query parameters are provider/api/wire.json's (generated ROUTES,
+// docs/wire-format.md); this module gives each its handler.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { OPERATION_STATES, type ResourceKind } from '../api/contract';
-import type { FieldFailure } from '../schema';
+import { PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
+import { parseQuery } from '../api/validate';
+import { schema, type FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
 import type { Logger } from './log';
 import { Counter, Histogram } from './metrics';
-import { pageRequest } from './paging';
+import { pageRequest, type PageRequest } from './paging';
 import { HttpProblem, problems } from './problem';
 import type { ComposerService } from './service';
 
@@ -36,11 +39,8 @@ export interface Route {
   handle(ctx: RequestContext, res: http.ServerResponse): Promise<unknown> | unknown;
 }
 
-const KINDS = '(clusters|volumes|slices|key-policies)';
-/** What an id or server name in a path may be (provider/composer/openapi.ts documents it). */
-export const ID_PATTERN = '[A-Za-z0-9._-]{1,128}';
-const ID = `(${ID_PATTERN})`;
-const MB = 1024 * 1024;
+/** What an id or server name in a path may be (provider/api/wire.json `pathParams`). */
+export const ID_PATTERN = PATH_PARAM_PATTERN;
 
 /** Connection limits and timeouts; docs/api.md "Limits and timeouts" explains each. */
 export interface HttpLimits {
@@ -96,230 +96,156 @@ export interface HttpDeps {
   insecureDev?: boolean;
 }
 
-// Only the two words: `?dryRun=` (say, an unset template variable) must not quietly mean true.
-const bool = (q: URLSearchParams, name: string) => {
-  const v = q.get(name);
-  if (v === null || v === 'false') return false;
-  if (v === 'true') return true;
-  throw problems.field(name, `must be true or false, got ${JSON.stringify(v)}`);
-};
-const oneOf = <T extends string>(q: URLSearchParams, name: string, allowed: readonly T[]): T | undefined => {
-  const v = q.get(name);
-  if (v === null) return undefined;
-  if (!(allowed as readonly string[]).includes(v)) throw problems.field(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-};
-const intParam = (q: URLSearchParams, name: string, min: number, max: number): number | undefined => {
-  const v = q.get(name);
-  if (v === null) return undefined;
-  if (!/^\d{1,15}$/.test(v) || Number(v) < min || Number(v) > max) throw problems.field(name, `must be an integer between ${min} and ${max}, got ${JSON.stringify(v)}`);
-  return Number(v);
-};
-
-/** Capacity query string -> typed input for schema validation (lists comma-separated). */
-export function capacityQuery(q: URLSearchParams): Record<string, unknown> {
+/**
+ * A data source's query string -> typed input for schema validation, by the attribute types of
+ * schema.json (lists comma-separated). Values of the wrong shape stay strings, so the schema
+ * validator names them; unknown names pass through for it to refuse.
+ */
+export function dataSourceQuery(type: string, q: URLSearchParams): Record<string, unknown> {
+  const attrs = schema.dataSources[type].attributes;
   const out: Record<string, unknown> = {};
-  const ints = ['rpm', 'raidMaxDrives'];
-  const bools = ['redundancy', 'striping', 'sgResiliency', 'jbodResiliency', 'softDomains'];
-  const lists = ['requiredTags', 'excludedTags', 'storageGroup', 'networkTransportsAllowed'];
   for (const [k, v] of q) {
-    if (ints.includes(k)) out[k] = /^-?\d+$/.test(v) ? Number(v) : v;
-    else if (bools.includes(k)) out[k] = v === 'true' ? true : v === 'false' ? false : v;
-    else if (lists.includes(k)) out[k] = v === '' ? [] : v.split(',');
+    const t = Object.hasOwn(attrs, k) ? attrs[k].type : undefined;
+    if (t === 'integer') out[k] = /^-?\d+$/.test(v) ? Number(v) : v;
+    else if (t === 'boolean') out[k] = v === 'true' ? true : v === 'false' ? false : v;
+    else if (typeof t === 'object' && 'list' in t) out[k] = v === '' ? [] : v.split(',');
     else out[k] = v;
   }
   return out;
 }
 
+const RAW = Symbol('raw response already written');
+type Raw = typeof RAW;
+
+/** What a route's handler gets: the request, with its query parsed as wire.json declares it. */
+interface HandlerContext<Q> extends RequestContext {
+  q: Q;
+  /** `limit` and `cursor` of a paged route. */
+  page: PageRequest;
+}
+/** Each route's handler: its parsed query in, its described success body (or RAW, written already) out. */
+type Handlers = { [K in RouteId]: (c: HandlerContext<RouteQueries[K]>, res: http.ServerResponse) => Promise<RouteResponses[K] | Raw> | RouteResponses[K] | Raw };
+
+/** The access a route needs, from its description. */
+function accessOf(spec: RouteSpec): ((params: string[]) => Access) | undefined {
+  const server = spec.params.indexOf('server');
+  switch (spec.auth) {
+    case 'none':
+      return undefined;
+    case 'read':
+      return () => ({ area: 'read' });
+    case 'inventory':
+    case 'resources':
+      return () => ({ area: spec.auth as 'inventory' | 'resources', write: spec.write });
+    case 'agent':
+      return (p) => ({ area: 'agent', server: p[server] });
+  }
+}
+
+/** Parses the query as the route declares it (the first bad parameter is a 422 naming it), then runs the handler. */
+function routeOf(spec: RouteSpec, handle: Handlers[RouteId]): Route {
+  return {
+    method: spec.method,
+    pattern: new RegExp(spec.pattern),
+    name: spec.name,
+    access: accessOf(spec),
+    bodyLimit: spec.bodyLimit || undefined,
+    write: spec.write || undefined,
+    tlsOnly: spec.tlsOnly || undefined,
+    handle: (c, res) => {
+      const parsed = parseQuery(spec.query, c.query);
+      if (parsed.failures.length > 0) throw problems.validation(parsed.failures.slice(0, 1));
+      const q = spec.queryFrom ? dataSourceQuery(spec.queryFrom, c.query) : parsed.value;
+      const page = spec.paged ? pageRequest(c.query) : { limit: 0 };
+      return (handle as (c: HandlerContext<unknown>, res: http.ServerResponse) => unknown)({ ...c, q, page }, res);
+    },
+  };
+}
+
+/** The route table: every route of wire.json (generated ROUTES) with its handler. */
 export function buildRoutes(d: HttpDeps): Route[] {
   const svc = d.service;
   const kindOf = (p: string[]) => p[0] as ResourceKind;
-  const res = (write: boolean) => () => ({ area: 'resources' as const, write });
-  return [
-    { method: 'GET', pattern: /^\/healthz$/, name: '/healthz', handle: () => ({ status: 'ok' }) },
-    {
-      method: 'GET',
-      pattern: /^\/readyz$/,
-      name: '/readyz',
-      handle: () => {
-        if (!d.isReady()) throw problems.notReady('loading or recovering state');
-        return { status: 'ready', role: d.isLeader() ? 'leader' : 'standby', leader: d.leaderAddress() };
-      },
+  const noContent = (r: http.ServerResponse) => {
+    r.statusCode = 204;
+    return undefined;
+  };
+  const handlers: Handlers = {
+    healthz: () => ({ status: 'ok' }),
+    readyz: () => {
+      if (!d.isReady()) throw problems.notReady('loading or recovering state');
+      return { status: 'ready', role: d.isLeader() ? 'leader' : 'standby', leader: d.leaderAddress() };
     },
-    { method: 'GET', pattern: /^\/openapi\.json$/, name: '/openapi.json', handle: () => d.openapi() },
-    {
-      method: 'GET',
-      pattern: /^\/metrics$/,
-      name: '/metrics',
-      access: () => ({ area: 'read' }),
-      handle: (_c, r) => {
-        r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        r.end(d.metricsText());
-        return RAW;
-      },
+    openapi: () => d.openapi(),
+    metrics: (_c, r) => {
+      r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      r.end(d.metricsText());
+      return RAW;
     },
-    {
-      method: 'PUT',
-      pattern: /^\/v1\/inventory$/,
-      name: '/v1/inventory',
-      access: () => ({ area: 'inventory', write: true }),
-      bodyLimit: 256 * MB,
-      write: true,
-      handle: (c) => svc().loadInventory(c.body),
+    loadInventory: (c) => svc().loadInventory(c.body),
+    getInventory: (_c, r) => {
+      const text = svc().inventoryJson();
+      r.writeHead(200, { 'content-type': 'application/json' });
+      r.end(text);
+      return RAW;
     },
-    {
-      method: 'GET',
-      pattern: /^\/v1\/inventory$/,
-      name: '/v1/inventory',
-      access: () => ({ area: 'inventory', write: false }),
-      handle: (_c, r) => {
-        const text = svc().inventoryJson();
-        r.writeHead(200, { 'content-type': 'application/json' });
-        r.end(text);
-        return RAW;
-      },
+    inventorySummary: () => svc().inventorySummary(),
+    capacity: (c) => svc().capacity(c.q),
+    listOperations: (c) => svc().listOperations(c.q.state, c.page),
+    getOperation: (c) => svc().getOperation(c.params[0]),
+    listServers: (c) => svc().servers(c.page),
+    createResource: async (c, r) => {
+      const kind = kindOf(c.params);
+      const s = svc();
+      const result =
+        kind === 'clusters'
+          ? await s.createCluster(c.body, c.q.dryRun)
+          : kind === 'key-policies'
+            ? await s.createKeyPolicy(c.body, c.q.dryRun)
+            : await s.createVolume(kind, c.body, c.q.dryRun);
+      r.statusCode = result.status;
+      return result.body;
     },
-    { method: 'GET', pattern: /^\/v1\/inventory\/summary$/, name: '/v1/inventory/summary', access: () => ({ area: 'inventory', write: false }), handle: () => svc().inventorySummary() },
-    { method: 'GET', pattern: /^\/v1\/capacity$/, name: '/v1/capacity', access: res(false), handle: (c) => svc().capacity(capacityQuery(c.query)) },
-    {
-      method: 'GET',
-      pattern: /^\/v1\/operations$/,
-      name: '/v1/operations',
-      access: res(false),
-      handle: (c) => svc().listOperations(oneOf(c.query, 'state', OPERATION_STATES), pageRequest(c.query)),
+    listResources: (c) => svc().list(kindOf(c.params), c.q.cluster, c.page),
+    getResource: (c) => svc().get(kindOf(c.params), c.params[1]),
+    updateResource: (c) => {
+      const kind = kindOf(c.params);
+      const s = svc();
+      if (kind === 'clusters') return s.updateCluster(c.params[1], c.body);
+      if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body);
+      return s.updateVolume(kind, c.params[1], c.body);
     },
-    { method: 'GET', pattern: new RegExp(`^/v1/operations/${ID}$`), name: '/v1/operations/{id}', access: res(false), handle: (c) => svc().getOperation(c.params[0]) },
-    { method: 'GET', pattern: /^\/v1\/servers$/, name: '/v1/servers', access: res(false), handle: (c) => svc().servers(pageRequest(c.query)) },
-    {
-      method: 'POST',
-      pattern: new RegExp(`^/v1/${KINDS}$`),
-      name: '/v1/{kind}',
-      access: res(true),
-      bodyLimit: MB,
-      write: true,
-      handle: async (c, r) => {
-        const dryRun = bool(c.query, 'dryRun');
-        const kind = kindOf(c.params);
-        const s = svc();
-        const result =
-          kind === 'clusters'
-            ? await s.createCluster(c.body, dryRun)
-            : kind === 'key-policies'
-              ? await s.createKeyPolicy(c.body, dryRun)
-              : await s.createVolume(kind, c.body, dryRun);
-        r.statusCode = result.status;
-        return result.body;
-      },
+    deleteResource: async (c, r) => {
+      const kind = kindOf(c.params);
+      const s = svc();
+      if (kind === 'clusters') await s.deleteCluster(c.params[1]);
+      else if (kind === 'key-policies') await s.deleteKeyPolicy(c.params[1]);
+      else await s.deleteVolume(kind, c.params[1]);
+      return noContent(r);
     },
-    {
-      method: 'GET',
-      pattern: new RegExp(`^/v1/${KINDS}$`),
-      name: '/v1/{kind}',
-      access: res(false),
-      handle: (c) => svc().list(kindOf(c.params), c.query.get('cluster') ?? undefined, pageRequest(c.query)),
-    },
-    { method: 'GET', pattern: new RegExp(`^/v1/${KINDS}/${ID}$`), name: '/v1/{kind}/{id}', access: res(false), handle: (c) => svc().get(kindOf(c.params), c.params[1]) },
-    {
-      method: 'PATCH',
-      pattern: new RegExp(`^/v1/${KINDS}/${ID}$`),
-      name: '/v1/{kind}/{id}',
-      access: res(true),
-      bodyLimit: MB,
-      write: true,
-      handle: (c) => {
-        const kind = kindOf(c.params);
-        const s = svc();
-        if (kind === 'clusters') return s.updateCluster(c.params[1], c.body);
-        if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body);
-        return s.updateVolume(kind, c.params[1], c.body);
-      },
-    },
-    {
-      method: 'DELETE',
-      pattern: new RegExp(`^/v1/${KINDS}/${ID}$`),
-      name: '/v1/{kind}/{id}',
-      access: res(true),
-      write: true,
-      handle: async (c, r) => {
-        const kind = kindOf(c.params);
-        const s = svc();
-        if (kind === 'clusters') await s.deleteCluster(c.params[1]);
-        else if (kind === 'key-policies') await s.deleteKeyPolicy(c.params[1]);
-        else await s.deleteVolume(kind, c.params[1]);
-        r.statusCode = 204;
-        return undefined;
-      },
-    },
-    {
-      method: 'POST',
-      pattern: new RegExp(`^/v1/volumes/${ID}/purge$`),
-      name: '/v1/volumes/{id}/purge',
-      access: res(true),
-      write: true,
-      handle: async (c, r) => {
-        await svc().purgeVolume(c.params[0]);
-        r.statusCode = 204;
-        return undefined;
-      },
+    purgeVolume: async (c, r) => {
+      await svc().purgeVolume(c.params[0]);
+      return noContent(r);
     },
     // Agent channel: agent tokens, each scoped to its own server.
-    {
-      method: 'POST',
-      pattern: new RegExp(`^/v1/agents/${ID}/register$`),
-      name: '/v1/agents/{server}/register',
-      access: (p) => ({ area: 'agent', server: p[0] }),
-      bodyLimit: 64 * 1024,
-      write: true,
-      handle: (c) => svc().register(c.params[0], c.body),
+    agentRegister: (c) => svc().register(c.params[0], c.body),
+    agentHeartbeat: (c, r) => {
+      svc().heartbeat(c.params[0]);
+      return noContent(r);
     },
-    {
-      method: 'POST',
-      pattern: new RegExp(`^/v1/agents/${ID}/heartbeat$`),
-      name: '/v1/agents/{server}/heartbeat',
-      access: (p) => ({ area: 'agent', server: p[0] }),
-      write: true,
-      handle: (c, r) => {
-        svc().heartbeat(c.params[0]);
-        r.statusCode = 204;
-        return undefined;
-      },
+    agentAssignments: (c) => svc().assignments(c.params[0], c.q.since, c.q.waitSeconds),
+    agentStatus: async (c, r) => {
+      await svc().reportStatus(c.params[0], c.params[1], c.body);
+      return noContent(r);
     },
-    {
-      method: 'GET',
-      pattern: new RegExp(`^/v1/agents/${ID}/assignments$`),
-      name: '/v1/agents/{server}/assignments',
-      access: (p) => ({ area: 'agent', server: p[0] }),
-      handle: (c) =>
-        svc().assignments(c.params[0], intParam(c.query, 'since', 0, Number.MAX_SAFE_INTEGER), intParam(c.query, 'waitSeconds', 0, 300) ?? 0),
+    agentVolumeKey: (c, r) => {
+      r.setHeader('cache-control', 'no-store');
+      return svc().volumeKey(c.params[0], c.params[1], c.q.version);
     },
-    {
-      method: 'PUT',
-      pattern: new RegExp(`^/v1/agents/${ID}/status/${ID}$`),
-      name: '/v1/agents/{server}/status/{volumeId}',
-      access: (p) => ({ area: 'agent', server: p[0] }),
-      bodyLimit: 256 * 1024,
-      write: true,
-      handle: async (c, r) => {
-        await svc().reportStatus(c.params[0], c.params[1], c.body);
-        r.statusCode = 204;
-        return undefined;
-      },
-    },
-    {
-      method: 'GET',
-      pattern: new RegExp(`^/v1/agents/${ID}/keys/${ID}$`),
-      name: '/v1/agents/{server}/keys/{volumeId}',
-      access: (p) => ({ area: 'agent', server: p[0] }),
-      tlsOnly: true,
-      handle: (c, r) => {
-        r.setHeader('cache-control', 'no-store');
-        return svc().volumeKey(c.params[0], c.params[1], intParam(c.query, 'version', 1, 1_000_000));
-      },
-    },
-  ];
+  };
+  return ROUTES.map((spec) => routeOf(spec, handlers[spec.id]));
 }
 
-const RAW = Symbol('raw response already written');
 
 /** The client went away before its request was read: not our failure (metered as 499). */
 class ClientGone extends Error {}
@@ -327,7 +253,7 @@ class ClientGone extends Error {}
 /** Status recorded for a request whose client left before the answer (nginx's convention). */
 const CLIENT_CLOSED = '499';
 
-const tooLarge = (detail: string) => new HttpProblem(413, 'payload_too_large', detail);
+const tooLarge = (detail: string) => new HttpProblem(413, PROBLEM.payloadTooLarge, detail);
 
 /**
  * Does the client still owe body bytes? Then an answer now closes the connection rather than
@@ -363,7 +289,7 @@ function readBody(req: http.IncomingMessage, res: http.ServerResponse, limit: nu
     const check = () => {
       const left = started + timeoutMs + (size / BODY_BYTES_PER_SECOND) * 1000 - Date.now();
       if (left > 0) timer = setTimeout(check, left);
-      else settle(new HttpProblem(408, 'request_timeout', `the request body did not arrive in time (${timeoutMs} ms, plus 1 s per MiB received)`));
+      else settle(new HttpProblem(408, PROBLEM.requestTimeout, `the request body did not arrive in time (${timeoutMs} ms, plus 1 s per MiB received)`));
     };
     const onData = (c: Buffer) => {
       size += c.length;
@@ -394,7 +320,7 @@ function checkBodyShape(body: unknown): void {
   const visit = (value: unknown, depth: number, path: string) => {
     if (typeof value !== 'object' || value === null) return;
     if (depth > MAX_JSON_DEPTH)
-      throw new HttpProblem(400, 'json_too_deep', `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels (at ${path || 'the top'}); at most ${MAX_JSON_DEPTH} are accepted`);
+      throw new HttpProblem(400, PROBLEM.jsonTooDeep, `the body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels (at ${path || 'the top'}); at most ${MAX_JSON_DEPTH} are accepted`);
     stack.push({ value, depth, path });
   };
   visit(body, 1, '');
@@ -417,12 +343,12 @@ function checkBodyShape(body: unknown): void {
 function parseBody(raw: Buffer, contentType: string): unknown {
   if (raw.length === 0) return undefined;
   if (!/^application\/(merge-patch\+)?json\b/i.test(contentType) && !/^text\/plain\b/i.test(contentType))
-    throw new HttpProblem(415, 'unsupported_media_type', `send application/json, not ${contentType}`);
+    throw new HttpProblem(415, PROBLEM.unsupportedMediaType, `send application/json, not ${contentType}`);
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    throw new HttpProblem(400, 'malformed_json', `the body is not valid JSON: ${(e as Error).message}`);
+    throw new HttpProblem(400, PROBLEM.malformedJson, `the body is not valid JSON: ${(e as Error).message}`);
   }
   checkBodyShape(body);
   return body;
@@ -477,11 +403,11 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       try {
         const url = new URL(req.url ?? '/', 'http://composer');
         const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-        if (candidates.length === 0) throw new HttpProblem(404, 'not_found', `no such endpoint: ${url.pathname}`);
+        if (candidates.length === 0) throw new HttpProblem(404, PROBLEM.notFound, `no such endpoint: ${url.pathname}`);
         const route = candidates.find((r) => r.method === req.method);
         if (!route) {
           res.setHeader('allow', [...new Set(candidates.map((r) => r.method))].join(', '));
-          throw new HttpProblem(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+          throw new HttpProblem(405, PROBLEM.methodNotAllowed, `${req.method} is not allowed on ${url.pathname}`);
         }
         routeName = route.name;
         const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
@@ -526,7 +452,7 @@ export function createHandler(d: HttpDeps): http.RequestListener {
           return;
         }
         d.log.error('internal error', { route: routeName, error: (e as Error).message, stack: (e as Error).stack?.split('\n').slice(0, 4).join(' | ') });
-        sendProblem(res, new HttpProblem(500, 'internal', 'internal error; see the composer log'));
+        sendProblem(res, new HttpProblem(500, PROBLEM.internal, 'internal error; see the composer log'));
       }
     })();
   };
@@ -565,9 +491,9 @@ export function createServer(d: HttpDeps, tls?: { cert: Buffer; key: Buffer }): 
     }
     const p =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new HttpProblem(408, 'request_timeout', `the request headers did not arrive within ${l.headersTimeoutMs} ms`)
+        ? new HttpProblem(408, PROBLEM.requestTimeout, `the request headers did not arrive within ${l.headersTimeoutMs} ms`)
         : err.code === 'HPE_HEADER_OVERFLOW'
-          ? new HttpProblem(431, 'headers_too_large', 'the request headers are too large')
+          ? new HttpProblem(431, PROBLEM.headersTooLarge, 'the request headers are too large')
           : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
             ? tooLarge('the chunk extensions are too large')
             : problems.badRequest(`malformed HTTP request (${err.code ?? 'parse error'})`);

@@ -3,9 +3,9 @@
 // reconciler, the agent channel and key policies. HTTP lives in server.ts; this file never sees
 // a request object.
 import {
-  AGENT_BACKENDS,
-  OBSERVED_STATES,
-  type AgentFacts,
+  PROBLEM,
+  validateAgentFacts,
+  validateObservedState,
   type Assignment,
   type AssignmentsResponse,
   type CapacityResponse,
@@ -14,7 +14,6 @@ import {
   type InventorySummary,
   type KeyPolicy,
   type ListPage,
-  type ObservedState,
   type Operation,
   type OperationKind,
   type ResourceKind,
@@ -35,7 +34,7 @@ import { INVENTORY_BLOBS, INVENTORY_CURRENT, isTimedOpId, keys, newId, newOpId, 
 import type { Logger } from './log';
 import { KeyedMutex, RwGate } from './mutex';
 import { type PageRequest, takePage } from './paging';
-import { HttpProblem, problems } from './problem';
+import { accepted, HttpProblem, problems } from './problem';
 import { keyPolicyRules, sliceRules, volumeRules } from './rules';
 import {
   ComposerState,
@@ -87,7 +86,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 /** A write the store did not take, or whose outcome stays unknown: 503, retry as sent. */
 function storeUnavailable(e: unknown): unknown {
   if (e instanceof CommitUncertain || e instanceof CommitNotApplied)
-    return new HttpProblem(503, 'store_unavailable', `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
+    return new HttpProblem(503, PROBLEM.storeUnavailable, `the store did not confirm the write: ${e.message}`, undefined, { retryAfterSeconds: 1 });
   return e;
 }
 
@@ -323,7 +322,7 @@ export class ComposerService {
    * and storeUnavailable() answers both as 503.
    */
   private commitFailure(e: unknown, what: string): unknown {
-    if (e instanceof CommitRefused) return e.leaderLost ? problems.notLeader(this.opts.fencing.leaderAddress()) : new HttpProblem(409, 'conflict', `${what} changed concurrently; retry`);
+    if (e instanceof CommitRefused) return e.leaderLost ? problems.notLeader(this.opts.fencing.leaderAddress()) : new HttpProblem(409, PROBLEM.conflict, `${what} changed concurrently; retry`);
     if (e instanceof CommitUncertain) {
       this.log.error('store write outcome unknown; reloading from the store', { error: e.message });
       this.ready = false;
@@ -389,7 +388,7 @@ export class ComposerService {
 
   private requireEngine() {
     const engine = this.state.engine;
-    if (!engine) throw new HttpProblem(409, 'no_inventory', 'no inventory is loaded: load one with `tessera inventory load` (PUT /v1/inventory)');
+    if (!engine) throw new HttpProblem(409, PROBLEM.noInventory, 'no inventory is loaded: load one with `tessera inventory load` (PUT /v1/inventory)');
     return engine;
   }
 
@@ -429,7 +428,7 @@ export class ComposerService {
   }
 
   inventoryJson(): string {
-    if (!this.state.inventoryJson) throw new HttpProblem(404, 'not_found', 'no inventory is loaded');
+    if (!this.state.inventoryJson) throw new HttpProblem(404, PROBLEM.notFound, 'no inventory is loaded');
     return this.state.inventoryJson;
   }
 
@@ -465,7 +464,7 @@ export class ComposerService {
           if (!serverNames.has(s)) conflicts.push({ field: `clusters.${c.name}.servers[${i}]`, reason: `server ${s} is not in the new inventory` });
         });
       if (conflicts.length > 0)
-        throw new HttpProblem(409, 'inventory_conflict', `the new inventory does not hold what is allocated: ${conflicts.length} conflict(s)`, conflicts.slice(0, 100));
+        throw new HttpProblem(409, PROBLEM.inventoryConflict, `the new inventory does not hold what is allocated: ${conflicts.length} conflict(s)`, conflicts.slice(0, 100));
       // Chunks first (invisible until the pointer moves), then the pointer in one fenced txn.
       const blob = `b${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
       const chunks = await inventoryChunks(inv);
@@ -883,9 +882,9 @@ export class ComposerService {
     return this.mutate(keys.object(kind, id), 'update', kind, async () => {
       const cur = this.table(kind).get(id) as StoredVolume | undefined;
       if (!cur) throw problems.notFound(WHAT[kind], id);
-      if (cur.state === 'retained' || cur.state === 'deleting') throw new HttpProblem(409, 'retained', `${WHAT[kind]} ${id} is ${cur.state}; only purge applies`);
+      if (cur.state === 'retained' || cur.state === 'deleting') throw new HttpProblem(409, PROBLEM.retained, `${WHAT[kind]} ${id} is ${cur.state}; only purge applies`);
       if (cur.moving)
-        throw new HttpProblem(409, 'move_in_progress', `${WHAT[kind]} ${id} is moving from ${cur.moving.from} to ${cur.server}: retry once the old server has unstaged it`, undefined, { retryAfterSeconds: 2 });
+        throw new HttpProblem(409, PROBLEM.moveInProgress, `${WHAT[kind]} ${id} is moving from ${cur.moving.from} to ${cur.server}: retry once the old server has unstaged it`, undefined, { retryAfterSeconds: 2 });
       if (patch.cluster !== undefined && this.findCluster(patch.cluster as string)?.id === cur.cluster) patch.cluster = cur.cluster;
       const next = applyPatch(cur as unknown as Body, patch, unset);
       const olds = inputsOf(kind, cur as unknown as Body);
@@ -1003,7 +1002,7 @@ export class ComposerService {
     await this.mutate(keys.object('volumes', id), 'purge', 'volumes', async () => {
       const cur = this.state.volumes.get(id);
       if (!cur) return;
-      if (cur.state !== 'retained') throw new HttpProblem(409, 'not_retained', `volume ${id} is ${cur.state}, not retained: delete it first (purge only frees retained volumes)`);
+      if (cur.state !== 'retained') throw new HttpProblem(409, PROBLEM.notRetained, `volume ${id} is ${cur.state}, not retained: delete it first (purge only frees retained volumes)`);
       await this.releaseJournaled('purge', 'volumes', cur, []);
     });
   }
@@ -1062,7 +1061,7 @@ export class ComposerService {
 
   private requireMasterKey(): Buffer {
     if (!this.opts.masterKey)
-      throw new HttpProblem(409, 'master_key_missing', 'the composer was started without a master key (--master-key-file or --master-key-env): key policies cannot be sealed');
+      throw new HttpProblem(409, PROBLEM.masterKeyMissing, 'the composer was started without a master key (--master-key-file or --master-key-env): key policies cannot be sealed');
     return this.opts.masterKey;
   }
 
@@ -1247,7 +1246,7 @@ export class ComposerService {
 
   async register(server: string, body: unknown): Promise<ServerStatus> {
     this.requireKnownServer(server);
-    const facts = checkFacts(body);
+    const facts = accepted(validateAgentFacts(body));
     await this.mutate(keys.server(server), 'update', 'clusters', async () => {
       await this.commit([{ key: keys.server(server), value: { name: server, facts, registeredAt: now() } }]);
     });
@@ -1272,7 +1271,7 @@ export class ComposerService {
   }
 
   async reportStatus(server: string, volumeId: string, body: unknown): Promise<void> {
-    const observed = checkObserved(body);
+    const observed = accepted(validateObservedState(body));
     const kind: 'volumes' | 'slices' = this.state.slices.has(volumeId) ? 'slices' : 'volumes';
     await this.mutate(keys.object(kind, volumeId), 'update', kind, async () => {
       const cur = this.table(kind).get(volumeId) as StoredVolume | undefined;
@@ -1298,7 +1297,7 @@ export class ComposerService {
     const vol = this.state.volumes.get(volumeId);
     const assigned = this.state.assigns.get(server)?.get(volumeId);
     if (!vol || !assigned || vol.server !== server) throw problems.forbidden(`volume ${volumeId} is not assigned to server ${server}`);
-    if (!vol.encrypt || !vol.keyEpochs?.length) throw new HttpProblem(409, 'not_encrypted', `volume ${volumeId} is not encrypted`);
+    if (!vol.encrypt || !vol.keyEpochs?.length) throw new HttpProblem(409, PROBLEM.notEncrypted, `volume ${volumeId} is not encrypted`);
     // `version` is the volume's key epoch; it maps to the policy and policy version that derive it.
     const epoch = versionParam === undefined ? vol.keyEpochs[vol.keyEpochs.length - 1] : vol.keyEpochs.find((e) => e.epoch === versionParam);
     if (!epoch) throw problems.notFound('key version', `${versionParam} of volume ${volumeId} (known: ${vol.keyEpochs.map((e) => e.epoch).join(', ')})`);
@@ -1352,34 +1351,4 @@ function inputsOf(kind: ResourceKind, obj: Body): Body {
   const out: Body = {};
   for (const n of inputNames(TYPE_OF[kind])) if (obj[n] !== undefined) out[n] = obj[n];
   return out;
-}
-
-function checkObserved(body: unknown): ObservedState {
-  const f: FieldFailure[] = [];
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw problems.field('(body)', 'must be a JSON object');
-  const b = body as Body;
-  if (!(OBSERVED_STATES as readonly unknown[]).includes(b.state)) f.push({ field: 'state', reason: `must be one of ${OBSERVED_STATES.join(', ')}` });
-  if (!Number.isInteger(b.generation) || (b.generation as number) < 0) f.push({ field: 'generation', reason: 'must be an integer >= 0' });
-  for (const s of ['devicePath', 'mountedAt', 'step', 'error'] as const)
-    if (b[s] !== undefined && (typeof b[s] !== 'string' || (b[s] as string).length > 8192)) f.push({ field: s, reason: 'must be a string (at most 8192 characters)' });
-  if (b.keyVersion !== undefined && (!Number.isInteger(b.keyVersion) || (b.keyVersion as number) < 0)) f.push({ field: 'keyVersion', reason: 'must be an integer >= 0' });
-  if (f.length > 0) throw problems.validation(f);
-  const out: ObservedState = { state: b.state as ObservedState['state'], generation: b.generation as number };
-  for (const s of ['devicePath', 'mountedAt', 'step', 'error'] as const) if (b[s] !== undefined) out[s] = b[s] as string;
-  if (b.keyVersion !== undefined) out.keyVersion = b.keyVersion as number;
-  return out;
-}
-
-function checkFacts(body: unknown): AgentFacts {
-  const f: FieldFailure[] = [];
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw problems.field('(body)', 'must be a JSON object');
-  const b = body as Body;
-  if (typeof b.hostname !== 'string' || b.hostname === '') f.push({ field: 'hostname', reason: 'must be a non-empty string' });
-  if (!Array.isArray(b.transports) || !b.transports.every((t) => ['roce', 'nvmetcp', 'iscsi'].includes(t as string)))
-    f.push({ field: 'transports', reason: 'must be a list of roce, nvmetcp, iscsi' });
-  if (typeof b.nicGbps !== 'number' || !(b.nicGbps > 0)) f.push({ field: 'nicGbps', reason: 'must be a positive number' });
-  if (!(AGENT_BACKENDS as readonly unknown[]).includes(b.backend)) f.push({ field: 'backend', reason: `must be one of ${AGENT_BACKENDS.join(', ')}` });
-  if (typeof b.agentVersion !== 'string') f.push({ field: 'agentVersion', reason: 'must be a string' });
-  if (f.length > 0) throw problems.validation(f);
-  return { hostname: b.hostname as string, transports: b.transports as Transport[], nicGbps: b.nicGbps as number, backend: b.backend as AgentFacts['backend'], agentVersion: b.agentVersion as string };
 }

@@ -9,7 +9,7 @@ import * as https from 'node:https';
 import { Readable, Transform } from 'node:stream';
 import * as tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import type { ListPage } from '../api/contract';
+import { PROBLEM, type ListPage } from '../api/contract';
 import { ComposerError, ConnectionConfig } from './types';
 
 /** About 30 s of retrying in all: more than a leader failover takes (DESIGN: within 5 s). */
@@ -257,7 +257,7 @@ export class ComposerClient {
       }
       const problem = (res.data ?? {}) as { code?: string; leader?: string };
       const leader = typeof problem.leader === 'string' ? problem.leader.replace(/\/+$/, '') : '';
-      if (res.status === 503 && problem.code === 'not_leader' && /^https?:\/\//.test(leader) && endpointKey(leader) !== endpointKey(this.baseURL)) {
+      if (res.status === 503 && problem.code === PROBLEM.notLeader && /^https?:\/\//.test(leader) && endpointKey(leader) !== endpointKey(this.baseURL)) {
         const verdict = leaderToFollow(this.baseURL, leader, this.known);
         if ('follow' in verdict) {
           // Follow the leader right away; the standby told us where it is.

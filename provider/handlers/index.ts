@@ -1,5 +1,6 @@
 // The shared resource handlers (DESIGN §1, §6): one per resource kind, plus the data sources.
 // Used by the Pulumi dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
+import { PROBLEM } from '../api/contract';
 import { ResourceType, schema, validateInput, formatFailures } from '../schema';
 import { ComposerClient } from './client';
 import { HandlerOptions, SchemaResourceHandler } from './resource';
@@ -33,7 +34,7 @@ export async function readDataSource(type: string, inputs: Props, config: Connec
   const spec = schema.dataSources[type];
   if (!spec) throw new Error(`unknown data source ${type} (known: ${Object.keys(schema.dataSources).join(', ')})`);
   const { value, failures } = validateInput(type, inputs, { mode: 'create' });
-  if (failures.length) throw new ComposerError(`${type}: ${formatFailures(failures)}`, 422, 'validation_failed', failures);
+  if (failures.length) throw new ComposerError(`${type}: ${formatFailures(failures)}`, 422, PROBLEM.validationFailed, failures);
   const client = config instanceof ComposerClient ? config : new ComposerClient(config);
   const query: Record<string, string | number | boolean | string[]> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) query[k] = v as string | number | boolean | string[];

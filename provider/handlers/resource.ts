@@ -1,5 +1,6 @@
 // One ResourceHandler implementation for every resource kind, driven by schema.json: what is an
 // input, an output, sensitive, write-only, replaced or updated in place all comes from there.
+import { PROBLEM } from '../api/contract';
 import { diffInputs, FieldFailure, resourceSpec, ResourceType, validateInput, BlockSpec } from '../schema';
 import { ComposerClient } from './client';
 import { crossFieldFailures } from './rules';
@@ -130,7 +131,7 @@ export class SchemaResourceHandler implements ResourceHandler {
     } catch (err) {
       if (!(err instanceof ComposerError)) throw err;
       // insufficient_capacity (409); composers before it answered 507 capacity_exhausted.
-      if (err.code === 'insufficient_capacity' || err.code === 'capacity_exhausted') {
+      if (err.code === PROBLEM.insufficientCapacity || err.code === 'capacity_exhausted') {
         // The engine's reason, on the attribute whose constraint failed.
         const fe = err.fieldErrors.find((f) => this.spec.attributes[f.field]);
         const reason = (fe?.reason ?? err.message.replace(/^\w+ \S+: (insufficient_capacity|capacity_exhausted): /, '')).trim();
@@ -138,10 +139,10 @@ export class SchemaResourceHandler implements ResourceHandler {
         const field = fe?.field ?? (m && this.spec.attributes[m[1]] ? m[1] : 'sizeGiB');
         return [{ field, reason: reason.startsWith(`${field}: `) ? reason.slice(field.length + 2) : reason }];
       }
-      if (err.code === 'validation_failed' && err.fieldErrors.length) return err.fieldErrors;
+      if (err.code === PROBLEM.validationFailed && err.fieldErrors.length) return err.fieldErrors;
       // The name is taken by an object with another spec: this is the check of a replacement
       // (the old object is deleted first), or a conflict the create itself reports with a 409.
-      if (err.code === 'conflict_exists') return [];
+      if (err.code === PROBLEM.conflictExists) return [];
       this.log(`dry-run skipped: ${err.code}`);
       return [];
     }
@@ -175,7 +176,7 @@ export class SchemaResourceHandler implements ResourceHandler {
   async update(id: string, olds: Props, news: Props): Promise<Props> {
     const d = diffInputs(this.type, olds, news);
     if (d.replaces.length) {
-      throw new ComposerError(`${this.spec.kind} ${id}: ${d.replaces.join(', ')} cannot change in place (replace the ${this.spec.kind})`, 409, 'replace_required');
+      throw new ComposerError(`${this.spec.kind} ${id}: ${d.replaces.join(', ')} cannot change in place (replace the ${this.spec.kind})`, 409, PROBLEM.replaceRequired);
     }
     const patch: Props = {};
     for (const f of d.changed) patch[f] = news[f] ?? null;

@@ -37,6 +37,23 @@ test('register and heartbeats: up, then down after missed heartbeats', async () 
   expect((await servers()).find((s) => s.name === 'k1')!.health).toBe('up');
 });
 
+test('a bad register or status report names every bad field by its path (provider/api/wire.json)', async () => {
+  const r = await k1.post('/v1/agents/k1/register', { ...facts, transports: ['nvmetcp', 'tape'], nicGbps: 0 });
+  expect(r.status).toBe(422);
+  expect(r.body).toMatchObject({ code: 'validation_failed', detail: 'transports[1]: must be one of roce, nvmetcp, iscsi, got "tape"; nicGbps: must be > 0, got 0' });
+  expect(r.body.errors).toEqual([
+    { field: 'transports[1]', reason: 'must be one of roce, nvmetcp, iscsi, got "tape"' },
+    { field: 'nicGbps', reason: 'must be > 0, got 0' },
+  ]);
+  const s = await k1.put('/v1/agents/k1/status/vol-none', { state: 'staged', generation: 1, keyVersion: 'two' });
+  expect(s.status).toBe(422);
+  expect(s.body.errors).toEqual([{ field: 'keyVersion', reason: 'must be an integer, got "two"' }]);
+  // Further fields are the agent's own (a newer agent): accepted, not kept.
+  expect((await k1.post('/v1/agents/k1/register', { ...facts, kernel: '6.1' })).status).toBe(200);
+  const k1Status = (await ops.get('/v1/servers')).body.items.find((x: { name: string }) => x.name === 'k1');
+  expect(k1Status.facts).toEqual(facts);
+});
+
 test('agent tokens are scoped to their server', async () => {
   expect((await k1.post('/v1/agents/k2/register', facts)).status).toBe(403);
   expect((await k1.get('/v1/agents/k2/assignments')).status).toBe(403);
