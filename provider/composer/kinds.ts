@@ -24,8 +24,24 @@ export const ID_PREFIX: Record<ResourceKind, string> = { clusters: 'cls', volume
 export type VolumeKind = 'volumes' | 'slices';
 export const isVolumeKind = (k: string): k is VolumeKind => k === 'volumes' || k === 'slices';
 
-/** The assignment kind an agent sees for each volume-like collection. */
-export const ASSIGNMENT_KIND: Record<VolumeKind, Assignment['kind']> = { volumes: 'volume', slices: 'slice' };
+/** What sets the two volume-like collections apart; code asks these, not the kind string. */
+export interface VolumeKindTraits {
+  /** The assignment kind its agent sees. */
+  assignment: Assignment['kind'];
+  /** May be encrypted under a key policy (key epochs, derived volume keys). */
+  keyed: boolean;
+  /** Carries a filesystem and a mount path (a slice is handed over as a raw block device). */
+  filesystem: boolean;
+  /** Honours reclaimPolicy Retain on delete (drives kept until purged). */
+  retainable: boolean;
+  /** One extent on one drive: no type, striping, mirroring or RAID choice in its placement. */
+  singleExtent: boolean;
+}
+
+export const VOLUME_KINDS: Record<VolumeKind, VolumeKindTraits> = {
+  volumes: { assignment: 'volume', keyed: true, filesystem: true, retainable: true, singleExtent: false },
+  slices: { assignment: 'slice', keyed: false, filesystem: false, retainable: false, singleExtent: true },
+};
 
 /**
  * What a journal entry or a metered mutation is about: a resource collection, the inventory (a

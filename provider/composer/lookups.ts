@@ -3,7 +3,7 @@
 // agent may still need, whether it confirmed the current key) and the assignment it implies.
 // Nothing here writes.
 import type { Assignment, Cluster, ResourceKind } from '../api/contract';
-import { ASSIGNMENT_KIND, type VolumeKind } from './kinds';
+import { VOLUME_KINDS, type VolumeKind } from './kinds';
 import { keys } from './layout';
 import { HttpProblem } from './problem';
 import type { ComposerState, KeyEpoch, StoredKeyPolicy, StoredVolume } from './state';
@@ -87,17 +87,18 @@ export function keyCurrent(v: StoredVolume, p: StoredKeyPolicy): boolean {
 export function assignmentFor(s: ComposerState, kind: VolumeKind, obj: StoredVolume, generation: number): Assignment {
   const placement = s.allocations.get(obj.id) ?? s.engine?.get(obj.id);
   const last = lastEpoch(obj);
+  const traits = VOLUME_KINDS[kind];
   return {
     volumeId: obj.id,
-    kind: ASSIGNMENT_KIND[kind],
+    kind: traits.assignment,
     cluster: obj.cluster,
     name: obj.name,
     placement: placement!,
-    fsType: kind === 'volumes' ? obj.fsType : 'none',
-    encrypt: kind === 'volumes' ? obj.encrypt : false,
+    fsType: traits.filesystem ? obj.fsType : 'none',
+    encrypt: traits.keyed ? obj.encrypt : false,
     keyPolicy: last?.policy,
     keyVersion: last?.epoch,
-    mountPath: kind === 'volumes' ? obj.mountPath : undefined,
+    mountPath: traits.filesystem ? obj.mountPath : undefined,
     generation,
   };
 }

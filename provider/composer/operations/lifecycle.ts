@@ -8,7 +8,7 @@ import { CommitUncertain } from '../commit';
 import type { ComposerContext } from '../context';
 import { keys, newOpId } from '../layout';
 import type { StoredOperation } from '../state';
-import { lockKeyOf, type OperationRegistry, type OperationType } from './registry';
+import { type AnyType, lockKeyOf, type OperationRegistry, type OperationType } from './registry';
 
 const now = () => new Date().toISOString();
 
@@ -41,7 +41,7 @@ export function recipeWaiting(ctx: ComposerContext, op: StoredOperation): boolea
   return op.recovery?.action === 'rollforward' && ctx.awaitingUnstage(op);
 }
 
-type Type = OperationType<never, unknown> | undefined;
+type Type = AnyType | undefined;
 
 export class Operations {
   constructor(
@@ -58,6 +58,12 @@ export class Operations {
     const ctx = this.ctx;
     const plan = await type.build(ctx, params);
     const op = plan.op;
+    // The reconciler finds the type of an entry by (resource, kind): an entry another type would
+    // resume is a bug of the type, refused before anything is written.
+    if (this.registry.typeOf(op) !== type) {
+      plan.undo?.();
+      throw new Error(`operation type ${type.name} wrote a ${op.resource}:${op.kind} entry, which it is not registered for`);
+    }
     const entry: StoredOperation = plan.pending ? op : { ...op, state: 'done', finishedAt: now() };
     const muts = [...plan.muts, { key: keys.op(op.id), value: entry }];
     ctx.inFlight.add(op.id);
@@ -73,10 +79,7 @@ export class Operations {
         if (!(e instanceof CommitUncertain)) plan.undo?.();
         throw e;
       }
-      if (plan.pending) {
-        const t = type as unknown as Type;
-        if (!this.waiting(t, entry)) await this.end(t, entry);
-      }
+      if (plan.pending && !this.waiting(type, entry)) await this.end(type, entry);
       await plan.after?.();
       return plan.result;
     } finally {

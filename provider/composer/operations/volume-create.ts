@@ -5,7 +5,7 @@
 import type { VolumeState } from '../../api/contract';
 import type { Placement, PlacementRequest } from '../../model/placement';
 import type { ComposerContext } from '../context';
-import type { VolumeKind } from '../kinds';
+import { VOLUME_KINDS, type VolumeKind } from '../kinds';
 import { keys, newId } from '../layout';
 import { assignmentFor, requireEngine } from '../lookups';
 import { problems } from '../problem';
@@ -63,7 +63,7 @@ function buildVolume(ctx: ComposerContext, kind: VolumeKind, id: string, v: Reco
     capacityGiB: placement.capacityGiB,
   };
   const inputs = inputsOf(kind, v);
-  if (kind === 'slices') return { ...inputs, ...base } as unknown as StoredVolume;
+  if (VOLUME_KINDS[kind].singleExtent) return { ...inputs, ...base } as unknown as StoredVolume;
   const policy = keyPolicyId ? ctx.state.policies.get(keyPolicyId) : undefined;
   const keyEpochs: KeyEpoch[] | undefined = policy ? [{ epoch: 1, policy: policy.id, version: policy.version }] : undefined;
   return { ...inputs, ...base, raidLevel: placement.raidLevel, keyPolicyId, keyEpochs } as unknown as StoredVolume;

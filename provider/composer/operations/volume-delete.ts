@@ -8,7 +8,7 @@
 // the entry forward.
 import type { OperationKind, VolumeState } from '../../api/contract';
 import type { ComposerContext } from '../context';
-import type { VolumeKind } from '../kinds';
+import { VOLUME_KINDS, type VolumeKind } from '../kinds';
 import { keys } from '../layout';
 import type { Mut, StoredVolume } from '../state';
 import { finished, newOp } from './lifecycle';
@@ -30,7 +30,7 @@ export const volumeDelete: OperationType<VolumeDeleteParams, void> = {
     const id = cur.id;
     const nameKey = keys.name(kind, cur.cluster, cur.name);
     const unassign: Mut[] = cur.server ? [{ key: keys.assign(cur.server, id) }] : [];
-    if (kind === 'volumes' && cur.reclaimPolicy === 'Retain') {
+    if (VOLUME_KINDS[kind].retainable && cur.reclaimPolicy === 'Retain') {
       // Retain: the drives (and data) stay reserved until purged; the name is free again.
       const retained = { ...cur, state: 'retained' as VolumeState, updatedAt: now() };
       return { op: newOp('delete', kind, id, { retained: true }), muts: [...unassign, { key: nameKey }, { key: keys.object(kind, id), value: retained }], result: undefined };

@@ -5,7 +5,7 @@
 // old agent has unstaged (or went silent, or the wait passed), so a filesystem is never mounted
 // on two servers; complete() writes it, after a crash too.
 import type { ComposerContext } from '../context';
-import type { VolumeKind } from '../kinds';
+import { VOLUME_KINDS, type VolumeKind } from '../kinds';
 import { keys } from '../layout';
 import { assignmentFor, requireEngine, table } from '../lookups';
 import { problems } from '../problem';
@@ -34,6 +34,7 @@ export const volumeUpdate: OperationType<VolumeUpdateParams, StoredVolume> = {
   kind: 'update',
   build(ctx, { kind, cur, olds, news, changed, unset, keyPolicyId }) {
     const id = cur.id;
+    const keyed = VOLUME_KINDS[kind].keyed;
     const engine = requireEngine(ctx.state);
     const op = newOp('update', kind, id, { changed });
     const muts: Mut[] = [];
@@ -64,14 +65,14 @@ export const volumeUpdate: OperationType<VolumeUpdateParams, StoredVolume> = {
       ...cur,
       ...(news as unknown as StoredVolume),
       id,
-      keyPolicyId: kind === 'volumes' ? (changed.includes('keyPolicy') ? keyPolicyId : cur.keyPolicyId) : undefined,
+      keyPolicyId: keyed ? (changed.includes('keyPolicy') ? keyPolicyId : cur.keyPolicyId) : undefined,
       members: placement.members,
       capacityGiB: placement.capacityGiB,
       updatedAt: now(),
     };
     for (const f of unset) delete (updated as unknown as Record<string, unknown>)[f];
-    if (kind === 'slices') delete updated.keyPolicyId;
-    if (kind === 'volumes' && updated.keyPolicyId && updated.keyPolicyId !== cur.keyPolicyId) {
+    if (!keyed) delete updated.keyPolicyId;
+    if (keyed && updated.keyPolicyId && updated.keyPolicyId !== cur.keyPolicyId) {
       // A new policy: a new key epoch; the previous epochs stay derivable until the agent confirms.
       const p = ctx.state.policies.get(updated.keyPolicyId)!;
       const epochs = cur.keyEpochs ?? [];

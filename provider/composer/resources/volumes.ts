@@ -7,7 +7,7 @@ import type { Transport } from '../../model/inventory';
 import type { PlacementRequest } from '../../model/placement';
 import { diffInputs, type FieldFailure, validateInput } from '../../schema';
 import type { ComposerContext } from '../context';
-import { RESOURCE_TYPE, type VolumeKind, WHAT } from '../kinds';
+import { RESOURCE_TYPE, VOLUME_KINDS, type VolumeKind, WHAT } from '../kinds';
 import { keys } from '../layout';
 import { findCluster, findPolicy, idByName, requireEngine, table } from '../lookups';
 import { type Operations, volumeCreate, volumeDelete, volumePurge, volumeUpdate } from '../operations';
@@ -59,7 +59,7 @@ export class Volumes {
 
   /** State-dependent rules of a volume or slice; returns the effective key policy id. */
   private refs(kind: VolumeKind, v: Body, cluster: Cluster): { keyPolicyId?: string } {
-    const failures: FieldFailure[] = kind === 'volumes' ? volumeRules(v, { mountRoots: this.ctx.opts.mountRoots }) : sliceRules(v);
+    const failures: FieldFailure[] = VOLUME_KINDS[kind].singleExtent ? sliceRules(v) : volumeRules(v, { mountRoots: this.ctx.opts.mountRoots });
     if (typeof v.server === 'string' && !cluster.servers.includes(v.server))
       failures.push({ field: 'server', reason: `server ${v.server} is not a member of cluster ${cluster.name} (members: ${cluster.servers.join(', ') || 'none'})` });
     const inv = this.ctx.state.inventory;
@@ -68,7 +68,7 @@ export class Volumes {
       if (inv && !groups.has(g)) failures.push({ field: `storageGroup[${i}]`, reason: `unknown storage group ${g}` });
     });
     let keyPolicyId: string | undefined;
-    if (kind === 'volumes' && v.encrypt === true) {
+    if (VOLUME_KINDS[kind].keyed && v.encrypt === true) {
       const ref = (v.keyPolicy as string | undefined) ?? cluster.keyPolicy;
       if (!ref) failures.push({ field: 'encrypt', reason: `needs a key policy: set keyPolicy on the volume or a default keyPolicy on cluster ${cluster.name}` });
       else {
@@ -140,7 +140,7 @@ function placementRequest(kind: VolumeKind, v: Body, clusterTransports: Transpor
     networkTransportsAllowed: allowed,
     server: v.server as string | undefined,
   };
-  if (kind === 'slices') return { ...common, type: 'slice', striping: false, redundancy: false, raidMaxDrives: 2, sgResiliency: false, jbodResiliency: false };
+  if (VOLUME_KINDS[kind].singleExtent) return { ...common, type: 'slice', striping: false, redundancy: false, raidMaxDrives: 2, sgResiliency: false, jbodResiliency: false };
   return {
     ...common,
     type: v.type as PlacementRequest['type'],
