@@ -61,14 +61,14 @@ export class Writes {
   }
 
   /**
-   * A committer call whose writes the caller applies itself (the inventory switch, under the
-   * exclusive gate), with its failure already answered (503 for the store, 409, not_leader).
+   * commit() for writes the caller applies to memory itself (the inventory switch, under the
+   * exclusive gate, outside mutate(): its caller answers store failures with storeUnavailable()).
    */
   async commitUnapplied(what: string, muts: Mut[], compares: Compare[] = []): Promise<number> {
     try {
       return await this.ctx.committer.commit(muts, compares);
     } catch (e) {
-      throw storeUnavailable(this.commitFailure(e, what));
+      throw this.commitFailure(e, what);
     }
   }
 
