@@ -20,7 +20,7 @@ import type { ComposerContext } from '../context';
 import type { VolumeKind } from '../kinds';
 import { keys, sealAad } from '../layout';
 import { table } from '../lookups';
-import type { Operations } from '../operations';
+import { keyRotation, type Operations } from '../operations';
 import { maybeFinishRotation } from '../operations/key-rotation';
 import { finishMove } from '../operations/volume-update';
 import { type PageRequest, takePage } from '../paging';
@@ -100,8 +100,8 @@ export class AgentChannel {
       if (observed.state === 'failed') this.ctx.log.warn('agent reports a failed volume', { server, volumeId, step: observed.step });
     });
     if (observed.keyVersion !== undefined) {
-      const rotations = [...this.ctx.state.ops.values()].filter((o) => o.kind === 'rotate' && o.state === 'pending');
-      for (const op of rotations)
+      // A reported key version may be the last one a rotation waits for.
+      for (const op of this.ops.pendingOf(keyRotation))
         await this.ctx.writes.mutate(keys.object('key-policies', op.objectId), 'rotate', 'key-policies', () => maybeFinishRotation(this.ctx, op)).catch(() => undefined);
     }
   }

@@ -87,6 +87,11 @@ export class Operations {
     }
   }
 
+  /** The pending entries of one type, in journal order. */
+  pendingOf(type: AnyType): StoredOperation[] {
+    return [...this.ctx.state.ops.values()].filter((o) => o.state === 'pending' && this.registry.typeOf(o) === type);
+  }
+
   /**
    * End a pending entry now, skipping its wait: the event it waited for happened (the agent
    * reported the volume unstaged). The caller holds the object's lock.
