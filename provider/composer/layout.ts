@@ -15,6 +15,7 @@
 //   /tessera/fence/writes                      write barrier: every leader txn compares its modRevision (commit.ts)
 import * as crypto from 'node:crypto';
 import type { ResourceKind } from '../api/contract';
+import { ID_PREFIX } from './kinds';
 
 export const ROOT = '/tessera/';
 export const INVENTORY_CURRENT = '/tessera/inventory/current';
@@ -25,7 +26,7 @@ export const ELECTION_KEY = `${ELECTION_PREFIX}${ELECTION_NAME}`;
 /** The write barrier (./commit.ts): written only by the leader. */
 export const BARRIER_KEY = '/tessera/fence/writes';
 
-export const RESOURCE_KINDS: ResourceKind[] = ['clusters', 'volumes', 'slices', 'key-policies'];
+export { RESOURCE_KINDS } from './kinds';
 
 export const keys = {
   inventoryChunk: (blob: string, n: number) => `${INVENTORY_BLOBS}${blob}/${String(n).padStart(5, '0')}`,
@@ -46,10 +47,8 @@ export function parseKey(key: string): { table: string; rest: string } | undefin
   return { table: tail.slice(0, slash), rest: tail.slice(slash + 1) };
 }
 
-const PREFIX: Record<ResourceKind, string> = { clusters: 'cls', volumes: 'vol', slices: 'slc', 'key-policies': 'kp' };
-
 export function newId(kind: ResourceKind): string {
-  return `${PREFIX[kind]}-${crypto.randomBytes(6).toString('hex')}`;
+  return `${ID_PREFIX[kind]}-${crypto.randomBytes(6).toString('hex')}`;
 }
 
 let lastOpMs = 0;
@@ -77,4 +76,9 @@ export function opIdAt(ms: number): string {
 /** Whether `id` has newOpId's shape, so that comparing it with opIdAt compares start times. */
 export function isTimedOpId(id: string): boolean {
   return id.length > 13 && id.charCodeAt(12) === 0x2d && id.startsWith('op-');
+}
+
+/** The associated data a key policy's sealed secret of `version` is bound to (docs/api.md "Store key layout"). */
+export function sealAad(policyId: string, version: number): string {
+  return `tessera:key-policy:${policyId}:v${version}`;
 }

@@ -54,6 +54,16 @@ test('a bad register or status report names every bad field by its path (provide
   expect(k1Status.facts).toEqual(facts);
 });
 
+test('agent registrations and inventory loads are metered under their own resource, never as clusters', async () => {
+  expect((await k1.post('/v1/agents/k1/register', facts)).status).toBe(200);
+  const r = await client(composer.url, tok('viewer')).get('/metrics');
+  expect(r.body).toMatch(/tessera_operation_duration_seconds_count\{kind="update",resource="servers"\} [1-9]/);
+  // startTest() loads the inventory through the service.
+  expect(r.body).toMatch(/tessera_operation_duration_seconds_count\{kind="update",resource="inventory"\} [1-9]/);
+  // No cluster was updated: nothing may be metered as one.
+  expect(r.body).not.toMatch(/tessera_operation_duration_seconds_count\{kind="update",resource="clusters"\}/);
+});
+
 test('agent tokens are scoped to their server', async () => {
   expect((await k1.post('/v1/agents/k2/register', facts)).status).toBe(403);
   expect((await k1.get('/v1/agents/k2/assignments')).status).toBe(403);

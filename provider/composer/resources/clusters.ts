@@ -1,0 +1,87 @@
+// Clusters: a create, update or delete request checked against the state (servers in the
+// inventory, the default key policy, volumes still on a server or in the cluster) and started as
+// its operation type (../operations/cluster-*.ts).
+import type { Cluster } from '../../api/contract';
+import { diffInputs, type FieldFailure } from '../../schema';
+import type { ComposerContext } from '../context';
+import { RESOURCE_TYPE } from '../kinds';
+import { keys } from '../layout';
+import { findPolicy, idByName } from '../lookups';
+import { clusterCreate, clusterDelete, clusterUpdate, type Operations } from '../operations';
+import { problems } from '../problem';
+import { applyPatch, type Body, type CreateResult, inputsOf, now, nullFields, sameSpecOr409, validate } from './common';
+
+export class Clusters {
+  constructor(
+    private readonly ctx: ComposerContext,
+    private readonly ops: Operations,
+  ) {}
+
+  async create(body: unknown, dryRun: boolean): Promise<CreateResult<Cluster>> {
+    const v = validate('clusters', body, 'create');
+    const name = v.name as string;
+    const failures = this.refs(v);
+    if (failures.length > 0) throw problems.validation(failures);
+    const run = async (): Promise<CreateResult<Cluster>> => {
+      const existingId = idByName(this.ctx.state, 'clusters', undefined, name);
+      if (existingId) return { status: 200, body: sameSpecOr409(this.ctx.state, 'clusters', this.ctx.state.clusters.get(existingId)!, v) as Cluster };
+      if (dryRun) return { status: 200, body: { dryRun: true } };
+      return { status: 201, body: await this.ops.start(clusterCreate, { v }) };
+    };
+    if (dryRun) return run();
+    return this.ctx.writes.mutate(keys.name('clusters', undefined, name), 'create', 'clusters', run);
+  }
+
+  /** Servers must be in the inventory, the default key policy must exist. */
+  private refs(v: Body): FieldFailure[] {
+    const s = this.ctx.state;
+    const out: FieldFailure[] = [];
+    const servers = (v.servers as string[] | undefined) ?? [];
+    const known = new Set((s.inventory?.servers ?? []).map((x) => x.name));
+    servers.forEach((name, i) => {
+      if (!known.has(name)) out.push({ field: `servers[${i}]`, reason: s.inventory ? `unknown server ${name} (not in the inventory)` : `unknown server ${name} (no inventory is loaded)` });
+    });
+    if (typeof v.keyPolicy === 'string' && !findPolicy(s, v.keyPolicy)) out.push({ field: 'keyPolicy', reason: `key policy ${v.keyPolicy} does not exist` });
+    return out;
+  }
+
+  async update(id: string, body: unknown): Promise<Cluster> {
+    const patch = validate('clusters', body, 'update');
+    const unset = nullFields('clusters', body);
+    return this.ctx.writes.mutate(keys.object('clusters', id), 'update', 'clusters', async () => {
+      const s = this.ctx.state;
+      const cur = s.clusters.get(id);
+      if (!cur) throw problems.notFound('cluster', id);
+      const next = applyPatch(cur as unknown as Body, patch, unset);
+      const diff = diffInputs(RESOURCE_TYPE.clusters, inputsOf('clusters', cur as unknown as Body), inputsOf('clusters', next));
+      if (diff.replaces.length > 0) throw problems.replaceRequired(diff.replaces);
+      const failures = this.refs(next);
+      if (failures.length > 0) throw problems.validation(failures);
+      // Servers still holding this cluster's volumes cannot leave it.
+      const remaining = new Set(next.servers as string[]);
+      const stranded = [...s.volumes.values(), ...s.slices.values()].filter((v) => v.cluster === id && v.server && !remaining.has(v.server));
+      if (stranded.length > 0)
+        throw problems.inUse(
+          `servers still hold volumes of this cluster: ${stranded.map((v) => `${v.name} on ${v.server}`).join(', ')}`,
+          stranded.map((v) => ({ field: 'servers', reason: `${v.id} (${v.name}) is attached to ${v.server}` })),
+        );
+      if (diff.changed.length === 0) return cur;
+      return this.ops.start(clusterUpdate, { updated: { ...(next as unknown as Cluster), updatedAt: now() }, changed: diff.changed });
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.ctx.writes.mutate(keys.object('clusters', id), 'delete', 'clusters', async () => {
+      const s = this.ctx.state;
+      const cur = s.clusters.get(id);
+      if (!cur) return;
+      const members = [...s.volumes.values(), ...s.slices.values()].filter((v) => v.cluster === id);
+      if (members.length > 0)
+        throw problems.inUse(
+          `cluster ${cur.name} still has ${members.length} volume(s)/slice(s): ${members.map((v) => v.id).join(', ')}`,
+          members.map((v) => ({ field: 'id', reason: `used by ${v.id} (${v.name})` })),
+        );
+      await this.ops.start(clusterDelete, { cluster: cur });
+    });
+  }
+}

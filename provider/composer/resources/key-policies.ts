@@ -1,0 +1,102 @@
+// Key policies: a create, update (rotation or owner change) or delete request checked against
+// the state and the master key, and started as its operation type (../operations/key-*.ts);
+// and the start-up check that the master key opens every stored policy.
+import { PROBLEM } from '../../api/wire.generated';
+import type { KeyPolicy } from '../../api/contract';
+import { fingerprint, unseal } from '../../keys/crypto';
+import type { ComposerContext } from '../context';
+import { keys, sealAad } from '../layout';
+import { findPolicy, idByName, volumesNeedingPolicy } from '../lookups';
+import { keyPolicyCreate, keyPolicyDelete, keyPolicyUpdate, keyRotation, type Operations } from '../operations';
+import { HttpProblem, problems } from '../problem';
+import { keyPolicyRules } from '../rules';
+import { type CreateResult, now, same, sameSpecOr409, validate } from './common';
+import { policyWire } from './wire';
+
+export class KeyPolicies {
+  constructor(
+    private readonly ctx: ComposerContext,
+    private readonly ops: Operations,
+  ) {}
+
+  /** Refuse to run a store that holds key policies without the master key to unseal them. */
+  checkMasterKey(): void {
+    const policies = this.ctx.state.policies;
+    if (policies.size === 0) return;
+    const mk = this.ctx.opts.masterKey;
+    if (!mk) throw new Error(`the store holds ${policies.size} key polic${policies.size === 1 ? 'y' : 'ies'}: start with --master-key-file or --master-key-env`);
+    for (const p of policies.values()) {
+      const v = String(p.version);
+      if (p.sealed[v]) unseal(mk, p.sealed[v], sealAad(p.id, p.version)); // throws on a wrong master key
+    }
+  }
+
+  requireMasterKey(): Buffer {
+    if (!this.ctx.opts.masterKey)
+      throw new HttpProblem(409, PROBLEM.masterKeyMissing, 'the composer was started without a master key (--master-key-file or --master-key-env): key policies cannot be sealed');
+    return this.ctx.opts.masterKey;
+  }
+
+  async create(body: unknown, dryRun: boolean): Promise<CreateResult<KeyPolicy>> {
+    const v = validate('key-policies', body, 'create');
+    const rules = keyPolicyRules(v, 'create');
+    if (rules.length > 0) throw problems.validation(rules);
+    const mk = this.requireMasterKey();
+    const name = v.name as string;
+    const run = async (): Promise<CreateResult<KeyPolicy>> => {
+      const s = this.ctx.state;
+      const existingId = idByName(s, 'key-policies', undefined, name);
+      if (existingId) return { status: 200, body: sameSpecOr409(s, 'key-policies', s.policies.get(existingId)!, v) as KeyPolicy };
+      if (dryRun) return { status: 200, body: { dryRun: true } };
+      const p = await this.ops.start(keyPolicyCreate, { v, masterKey: mk });
+      this.ctx.log.info('key policy created', { id: p.id, name, fingerprint: p.fingerprint });
+      return { status: 201, body: policyWire(this.ctx.state, p) };
+    };
+    if (dryRun) return run();
+    return this.ctx.writes.mutate(keys.name('key-policies', undefined, name), 'create', 'key-policies', run);
+  }
+
+  async update(id: string, body: unknown): Promise<KeyPolicy> {
+    const patch = validate('key-policies', body, 'update');
+    const rules = keyPolicyRules(patch, 'update');
+    if (rules.length > 0) throw problems.validation(rules);
+    return this.ctx.writes.mutate(keys.object('key-policies', id), 'rotate', 'key-policies', async () => {
+      const cur = this.ctx.state.policies.get(id);
+      if (!cur) throw problems.notFound('key policy', id);
+      const replaces = (['name', 'cipher', 'keySizeBits'] as const).filter((f) => patch[f] !== undefined && !same(patch[f], cur[f]));
+      if (replaces.length > 0) throw problems.replaceRequired(replaces);
+      const mk = this.requireMasterKey();
+      const newSecret = (patch.secret ?? patch.secretWo) as string | undefined;
+      const rotates =
+        (patch.secret !== undefined && fingerprint(mk, patch.secret as string) !== cur.fingerprint) ||
+        (patch.secretWo !== undefined && patch.secretWoVersion !== cur.secretWoVersion);
+      if (!rotates) {
+        if (patch.owner !== undefined && patch.owner !== cur.owner) {
+          const updated = await this.ops.start(keyPolicyUpdate, { updated: { ...cur, owner: patch.owner as string, updatedAt: now() } });
+          return policyWire(this.ctx.state, updated);
+        }
+        return policyWire(this.ctx.state, cur);
+      }
+      // The new version first (with the pending rotation), then every volume under the policy gets
+      // a new key epoch, volume by volume; the reconciler repeats that step after a crash.
+      await this.ops.start(keyRotation, { cur, secret: newSecret!, secretWoVersion: patch.secretWoVersion as number | undefined, masterKey: mk });
+      return policyWire(this.ctx.state, this.ctx.state.policies.get(id)!);
+    });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.ctx.writes.mutate(keys.object('key-policies', id), 'delete', 'key-policies', async () => {
+      const s = this.ctx.state;
+      const cur = s.policies.get(id);
+      if (!cur) return;
+      const vols = volumesNeedingPolicy(s, id);
+      const clusters = [...s.clusters.values()].filter((c) => c.keyPolicy && findPolicy(s, c.keyPolicy)?.id === id);
+      if (vols.length > 0 || clusters.length > 0)
+        throw problems.inUse(
+          `key policy ${cur.name} is in use by ${[...vols.map((v) => `volume ${v.id} (${v.name})`), ...clusters.map((c) => `cluster ${c.id} (${c.name})`)].join(', ')}`,
+          [...vols.map((v) => ({ field: 'volumes', reason: `${v.id} (${v.name}) uses this policy` })), ...clusters.map((c) => ({ field: 'clusters', reason: `${c.id} (${c.name}) has it as default` }))],
+        );
+      await this.ops.start(keyPolicyDelete, { policy: cur });
+    });
+  }
+}
