@@ -1,13 +1,15 @@
 // The shared resource handlers: one per resource kind, plus the data sources. Used by the Pulumi
 // dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
-import { formatFailures, PROVIDER_SETTINGS, RESOURCE_TYPES, type ResourceType, schema, validateInput } from '../schema';
+import { type FieldFailure, formatFailures, PROVIDER_SETTINGS, RESOURCE_TYPES, type ResourceType, schema, validateInput, validateProviderConfig } from '../schema';
 import { ComposerClient } from './client';
 import { HandlerOptions, SchemaResourceHandler } from './resource';
 import { ComposerError, ConnectionConfig, Props } from './types';
 
 export * from './types';
+export type { FieldFailure } from '../schema';
 export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from './client';
 export { SchemaResourceHandler } from './resource';
+export { modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
 
@@ -39,6 +41,14 @@ export async function readDataSource(type: string, inputs: Props, config: Connec
   const out: Props = { ...value };
   for (const [field, attr] of Object.entries(spec.attributes)) if (attr.computed && data[field] !== undefined) out[field] = data[field];
   return out;
+}
+
+/** The provider settings (endpoint, token): environment variable and Pulumi config key of each. */
+export { PROVIDER_SETTINGS };
+
+/** Check provider settings against schema.json (types, lengths, the endpoint's scheme); absent ones are not checked. */
+export function validateConnection(cfg: { endpoint?: string; token?: string }): FieldFailure[] {
+  return validateProviderConfig(cfg);
 }
 
 /** Endpoint and token from explicit values, else their environment variables (schema.json `env`). */

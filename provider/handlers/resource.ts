@@ -1,23 +1,10 @@
 // One ResourceHandler implementation for every resource kind, driven by schema.json and its kinds
 // registry: what is an input, an output, sensitive, write-only, replaced or updated in place,
 // placed or provider-set all comes from there (docs/schema-format.md).
-import {
-  type BlockSpec,
-  CAPACITY_QUERY,
-  diffInputs,
-  type FieldFailure,
-  isInput,
-  type KindEntry,
-  KINDS,
-  type PlacementAttribute,
-  resourceSpec,
-  type ResourceType,
-  schema,
-  validateInput,
-} from '../schema';
+import { type BlockSpec, CAPACITY_QUERY, diffInputs, type FieldFailure, isInput, type KindEntry, type PlacementAttribute, type ResourceType, schema } from '../schema';
 import { ComposerClient } from './client';
-import { crossFieldFailures } from './rules';
-import { CheckOptions, CheckResult, ComposerError, DiffResult, Plan, Props, ResourceHandler, ValidateOptions } from './types';
+import { ResourceModel } from './model';
+import { CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
 
 export interface HandlerOptions {
   /** How long create/update wait for the agent to stage a volume that names a server (ms). */
@@ -38,9 +25,6 @@ const CAPACITY = Object.values(schema.dataSources).find((d) => d.api === '/v1/ca
 /** The requested size: what a capacity shortfall is reported on. */
 const SIZE: PlacementAttribute = 'sizeGiB';
 
-/** Stands in for an unknown input in a diff: never equal to a real value. */
-const UNKNOWN_VALUE = '\u0000unknown';
-
 /** Fields the composer reports but schema.json does not model stay out of outputs (the id is the object's, not an output). */
 function pickSchemaOutputs(spec: BlockSpec, kind: KindEntry, obj: Record<string, unknown>): Props {
   const out: Props = {};
@@ -51,25 +35,18 @@ function pickSchemaOutputs(spec: BlockSpec, kind: KindEntry, obj: Record<string,
   return out;
 }
 
-function isUnknownField(field: string, unknown: string[]): boolean {
-  return unknown.some((u) => field === u || field.startsWith(`${u}[`) || field.startsWith(`${u}.`));
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export class SchemaResourceHandler implements ResourceHandler {
-  readonly spec: BlockSpec;
-  /** The kind's registry entry (provider/schema/kinds.generated.ts). */
-  readonly kind: KindEntry;
+/** The model (validate, plan, carryOver: ./model.ts) plus the composer calls. */
+export class SchemaResourceHandler extends ResourceModel implements ResourceHandler {
   private readonly stageTimeoutMs: number;
   private readonly deleteTimeoutMs: number;
   private readonly pollMs: number;
 
-  constructor(readonly type: ResourceType, private readonly client: ComposerClient, private readonly opts: HandlerOptions = {}) {
-    this.spec = resourceSpec(type);
-    this.kind = KINDS[type];
+  constructor(type: ResourceType, private readonly client: ComposerClient, private readonly opts: HandlerOptions = {}) {
+    super(type);
     this.stageTimeoutMs = opts.stageTimeoutMs ?? 120_000;
     this.deleteTimeoutMs = opts.deleteTimeoutMs ?? 120_000;
     this.pollMs = opts.pollMs ?? 200;
@@ -94,56 +71,6 @@ export class SchemaResourceHandler implements ResourceHandler {
   private outputs(obj: Record<string, unknown>, inputs?: Props): Props {
     const out = pickSchemaOutputs(this.spec, this.kind, obj);
     return inputs ? this.carryOver(out, inputs) : out;
-  }
-
-  carryOver(fresh: Props, prior: Props): Props {
-    const out: Props = { ...fresh };
-    const versions = new Set(Object.values(this.kind.writeOnlyVersions));
-    for (const [field, attr] of Object.entries(this.spec.attributes)) {
-      if (prior[field] === undefined) continue;
-      // Sensitive values are never returned by the composer; the write-only value's version
-      // companion is not kept by it either (only the value's effect is).
-      if (attr.sensitive && !attr.writeOnly) out[field] = prior[field];
-      else if (versions.has(field as never) && out[field] === undefined) out[field] = prior[field];
-    }
-    return out;
-  }
-
-  validate(news: Props, opts: ValidateOptions = {}): CheckResult {
-    const unknown = opts.unknown ?? [];
-    const known: Props = {};
-    for (const [k, v] of Object.entries(news)) if (!unknown.includes(k)) known[k] = v;
-    const { value, failures: schemaFailures } = validateInput(this.type, known, { mode: 'create' });
-    for (const u of unknown) delete value[u];
-    const failures = opts.partial ? validateInput(this.type, known, { mode: 'update' }).failures : schemaFailures;
-    const out = failures.filter((f) => !isUnknownField(f.field, unknown));
-    out.push(...crossFieldFailures(this.type, value, unknown));
-    return { inputs: value, failures: out };
-  }
-
-  plan(olds: Props | undefined, news: Props, opts: { unknown?: string[] } = {}): Plan {
-    const outputs = Object.keys(this.spec.attributes).filter((f) => !isInput(this.spec.attributes[f]));
-    if (!olds) {
-      return { create: true, changed: [], replaces: [], updates: [], refusedShrinks: [], recomputed: outputs, kept: [], deleteBeforeReplace: false };
-    }
-    // An unknown input is a change; whether it replaces follows its schema.json rule.
-    const probe: Props = { ...news };
-    for (const u of opts.unknown ?? []) probe[u] = UNKNOWN_VALUE;
-    const d = diffInputs(this.type, olds, probe);
-    const replaces = d.replaces;
-    // Names are reused by the replacement, and the old object holds the capacity the new one
-    // may need: delete first unless the identity itself changes.
-    const identityChanged = replaces.some((f) => this.kind.identity.includes(f as never));
-    const deleteBeforeReplace = replaces.length > 0 && !identityChanged;
-    const base = { changed: d.changed, replaces, updates: d.changed.filter((f) => !replaces.includes(f)), deleteBeforeReplace };
-    const refusedShrinks = d.shrinks.map((field) => ({ field, from: olds[field], to: news[field] }));
-    if (replaces.length) return { ...base, create: true, refusedShrinks, recomputed: outputs, kept: [] };
-    if (!d.changed.length) return { ...base, create: false, refusedShrinks, recomputed: [], kept: outputs.filter((f) => this.spec.attributes[f].stable) };
-    // A resize (a growOnly attribute changing in place) reshapes the placement: the outputs
-    // that are part of it are recomputed even though they are otherwise stable.
-    const resizes = d.changed.some((f) => this.spec.attributes[f]?.growOnly === true);
-    const recomputed = outputs.filter((f) => !this.spec.attributes[f].stable || (resizes && this.kind.placementOutputs.includes(f as never)));
-    return { ...base, create: false, refusedShrinks, recomputed, kept: outputs.filter((f) => !recomputed.includes(f) && this.spec.attributes[f].stable) };
   }
 
   async check(news: Props, opts: CheckOptions = {}): Promise<CheckResult> {
