@@ -6,6 +6,8 @@ import rawSchema from '../../schema.json';
 export type ScalarType = 'string' | 'integer' | 'boolean';
 export type AttributeType = ScalarType | { list: AttributeType } | { object: Record<string, AttributeType> };
 
+export type AttributeRole = 'id' | 'owner' | 'name' | 'scope';
+
 export interface AttributeSpec {
   type: AttributeType;
   description: string;
@@ -40,10 +42,11 @@ export interface AttributeSpec {
   config?: string;
   /**
    * id: the composer-assigned id. owner: set by the providers, computed for users (accepted
-   * through the API). identity: with the other identity attributes, names the object (creates
-   * are idempotent by them; a replacement that keeps them must delete first).
+   * through the API). name: the object's name, unique within its scope. scope: the object the
+   * name is unique within (a volume's cluster). Name and scope are its identity: creates are
+   * idempotent by them, and a replacement that keeps them must delete first.
    */
-  role?: 'id' | 'owner' | 'identity';
+  role?: AttributeRole;
   /** An input that shapes the placement the engine computes, or an output that is part of it. */
   placement?: boolean;
   /** For a writeOnly attribute: the attribute whose change re-sends the value. */

@@ -44,7 +44,11 @@ export interface KindEntry {
   id: AttributeName;
   /** The attribute the providers set to the URN or Terraform address. */
   owner: AttributeName;
-  /** Attributes that name the object: a replacement keeping them must delete first. */
+  /** The object's name, unique within its scope. */
+  name: AttributeName;
+  /** The object the name is unique within (a volume's cluster), if any. */
+  scope?: AttributeName;
+  /** Scope and name: they name the object, so a replacement keeping them must delete first. */
   identity: readonly AttributeName[];
   /** Inputs that shape the placement (a dry-run needs them known). */
   placement: readonly AttributeName[];
@@ -67,6 +71,7 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placed: false,
     id: 'id',
     owner: 'owner',
+    name: 'name',
     identity: ['name'],
     placement: [],
     placementOutputs: [],
@@ -83,6 +88,8 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placed: true,
     id: 'id',
     owner: 'owner',
+    name: 'name',
+    scope: 'cluster',
     identity: ['cluster', 'name'],
     placement: ['type', 'sizeGiB', 'rpm', 'striping', 'redundancy', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'requiredTags', 'excludedTags', 'storageGroup', 'networkTransportsAllowed', 'softDomains', 'minVolumeSize', 'maxVolumeSize'],
     placementOutputs: ['raidLevel', 'members', 'transport'],
@@ -100,6 +107,8 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placementType: 'slice',
     id: 'id',
     owner: 'owner',
+    name: 'name',
+    scope: 'cluster',
     identity: ['cluster', 'name'],
     placement: ['sizeGiB', 'requiredTags', 'excludedTags', 'storageGroup', 'networkTransportsAllowed', 'softDomains'],
     placementOutputs: ['members', 'transport'],
@@ -116,6 +125,7 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placed: false,
     id: 'id',
     owner: 'owner',
+    name: 'name',
     identity: ['name'],
     placement: [],
     placementOutputs: [],

@@ -2,7 +2,7 @@
 // with its collection, id prefix, label and attribute roles, the placement attributes and their
 // defaults, the capacity query's parameter types and the provider settings, as typed constants,
 // so code outside provider/schema/ names none of them by hand (docs/schema-format.md).
-import { type AttributeSpec, type BlockSpec, isInput, schema } from '../../provider/schema';
+import { type AttributeRole, type AttributeSpec, type BlockSpec, isInput, schema } from '../../provider/schema';
 import { GENERATED_HEADER, type GeneratedFile } from './types';
 
 export const KINDS_PATH = 'provider/schema/kinds.generated.ts';
@@ -24,7 +24,7 @@ function names(spec: BlockSpec, pick: (a: AttributeSpec, name: string) => boolea
     .map(([n]) => n);
 }
 
-function one(type: string, role: string, found: string[]): string {
+function one(type: string, role: AttributeRole, found: string[]): string {
   if (found.length !== 1) throw new Error(`${type}: schema.json must mark exactly one attribute "role": "${role}", found ${found.length}`);
   return found[0];
 }
@@ -113,7 +113,11 @@ export function kindsModule(): string {
   out.push(`  id: AttributeName;`);
   out.push(`  /** The attribute the providers set to the URN or Terraform address. */`);
   out.push(`  owner: AttributeName;`);
-  out.push(`  /** Attributes that name the object: a replacement keeping them must delete first. */`);
+  out.push(`  /** The object's name, unique within its scope. */`);
+  out.push(`  name: AttributeName;`);
+  out.push(`  /** The object the name is unique within (a volume's cluster), if any. */`);
+  out.push(`  scope?: AttributeName;`);
+  out.push(`  /** Scope and name: they name the object, so a replacement keeping them must delete first. */`);
   out.push(`  identity: readonly AttributeName[];`);
   out.push(`  /** Inputs that shape the placement (a dry-run needs them known). */`);
   out.push(`  placement: readonly AttributeName[];`);
@@ -145,7 +149,9 @@ export function kindsModule(): string {
       ...(spec.placementType ? [`placementType: ${q(spec.placementType)}`] : []),
       `id: ${q(one(type, 'id', names(spec, (a) => a.role === 'id')))}`,
       `owner: ${q(one(type, 'owner', names(spec, (a) => a.role === 'owner')))}`,
-      `identity: ${list(names(spec, (a) => a.role === 'identity'))}`,
+      `name: ${q(one(type, 'name', names(spec, (a) => a.role === 'name')))}`,
+      ...names(spec, (a) => a.role === 'scope').map((n) => `scope: ${q(n)}`),
+      `identity: ${list(names(spec, (a) => a.role === 'scope' || a.role === 'name'))}`,
       `placement: ${list(names(spec, (a) => !!a.placement && isInput(a)))}`,
       `placementOutputs: ${list(names(spec, (a) => !!a.placement && !isInput(a)))}`,
       `sensitive: ${list(names(spec, (a) => !!a.sensitive))}`,

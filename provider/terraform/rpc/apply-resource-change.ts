@@ -34,7 +34,7 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
     if (!prior) {
       const ownerName = tfNameOf(b, model.kind.owner);
       const plannedOwner = ownerName ? planned[ownerName] : undefined;
-      const owner = typeof plannedOwner === 'string' ? plannedOwner : ownerFor(b.typeName, String(planned.name ?? ''));
+      const owner = typeof plannedOwner === 'string' ? plannedOwner : ownerFor(b.typeName, String(planned[tfNameOf(b, model.kind.name) ?? ''] ?? ''));
       const made = await h.create(news, owner);
       id = made.id;
       outputs = made.outputs;

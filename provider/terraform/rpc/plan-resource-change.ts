@@ -50,7 +50,8 @@ function plannedOutputs(b: TfBlock, model: ResourceModel, plan: Plan, prior: TfO
     planned[a.tfName] = plan.create || plan.recomputed.includes(a.name) || !prior ? unknown : (prior[a.tfName] ?? null);
   }
   const owner = tfNameOf(b, model.kind.owner);
-  if (plan.create && owner) planned[owner] = typeof planned.name === 'string' ? ownerFor(b.typeName, planned.name) : unknown;
+  const name = planned[tfNameOf(b, model.kind.name) ?? ''];
+  if (plan.create && owner) planned[owner] = typeof name === 'string' ? ownerFor(b.typeName, name) : unknown;
 }
 
 export async function planResourceChange(p: TesseraProvider, req: PlanRequest): Promise<unknown> {
