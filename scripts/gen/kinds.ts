@@ -129,6 +129,9 @@ export function kindsModule(): string {
   out.push(`  writeOnlyVersions: Readonly<Partial<Record<AttributeName, AttributeName>>>;`);
   out.push(`}`);
   out.push('');
+  const prefixes = types.map((t) => required(t, 'idPrefix', schema.resources[t].idPrefix));
+  const twice = prefixes.find((x, i) => prefixes.indexOf(x) !== i);
+  if (twice) throw new Error(`idPrefix ${twice} is given to two resources: ids would not say their kind`);
   out.push(`export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {`);
   for (const [type, spec] of Object.entries(schema.resources)) {
     const versions: Record<string, string> = {};
