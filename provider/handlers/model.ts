@@ -42,12 +42,6 @@ export class ResourceModel {
     this.kind = KINDS[type];
   }
 
-  /** Is the attribute one a user (or, for owner, a provider) sets? */
-  isInput(field: string): boolean {
-    const a = this.spec.attributes[field];
-    return !!a && isInput(a);
-  }
-
   validate(news: Props, opts: ValidateOptions = {}): CheckResult {
     return validateConfig(this.type, news, opts);
   }

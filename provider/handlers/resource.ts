@@ -1,7 +1,7 @@
 // One ResourceHandler implementation for every resource kind, driven by schema.json and its kinds
 // registry: what is an input, an output, sensitive, write-only, replaced or updated in place,
 // placed or provider-set all comes from there (docs/schema-format.md).
-import { type BlockSpec, CAPACITY_QUERY, diffInputs, type FieldFailure, isInput, type KindEntry, type PlacementAttribute, type ResourceType, schema } from '../schema';
+import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEntry, type PlacementAttribute, type ResourceType, schema } from '../schema';
 import { ComposerClient } from './client';
 import { ResourceModel } from './model';
 import { CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
@@ -92,7 +92,7 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
   }
 
   /**
-   * Plan-time feasibility: a dry-run create when the cluster is known, else a capacity query.
+   * Plan-time feasibility: a dry-run create when every input is known, else a capacity query.
    * An unreachable composer is not a failure (previews work offline); the engine's reason is.
    */
   private async feasibility(value: Props, unknown: string[]): Promise<FieldFailure[]> {
@@ -159,7 +159,7 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
   }
 
   async update(id: string, olds: Props, news: Props): Promise<Props> {
-    const d = diffInputs(this.type, olds, news);
+    const d = this.plan(olds, news);
     if (d.replaces.length) {
       throw new ComposerError(`${this.spec.kind} ${id}: ${d.replaces.join(', ')} cannot change in place (replace the ${this.spec.kind})`, 409, 'replace_required');
     }

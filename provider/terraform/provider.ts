@@ -19,8 +19,6 @@ import { validateDataResourceConfig, validateResourceConfig } from './rpc/valida
 import type { TesseraProvider } from './server';
 
 export { type HandlerFactory, type ProviderState, TesseraProvider } from './server';
-export { type Diagnostic, errorDiagnostics, inTfTerms } from './diagnostics';
-export { ownerFor } from './objects';
 
 type Unary = (call: grpc.ServerUnaryCall<never, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
 
