@@ -1,11 +1,11 @@
 // Explains why no placement exists: walks the constraints in a fixed order and reports the
 // first one that empties (or starves) the candidate set, with the numbers.
-import type { PlacementFailure } from '../model/placement';
+import type { PlacementConstraint, PlacementFailure } from '../model/placement';
 import type { Ctx } from './request';
 import type { Pool } from './pool';
 import { filterDrives, largestExtent, maxPairs, scopeEnclosures, whereText } from './scope';
 
-function failure(constraint: string, message: string): PlacementFailure {
+function failure(constraint: PlacementConstraint, message: string): PlacementFailure {
   return { constraint, message: `${constraint}: ${message}` };
 }
 

@@ -1,12 +1,12 @@
 // Normalises and checks a placement request, then resolves it against the pool into a context
 // the selector works from (kind, scope, filters, size bounds).
 import { TRANSPORTS, type Transport } from '../model/inventory';
-import { PLACEMENT_DEFAULTS, VOLUME_TYPES, type PlacementFailure, type PlacementRequest } from '../model/placement';
+import { PLACEMENT_DEFAULTS, VOLUME_TYPES, type PlacementConstraint, type PlacementFailure, type PlacementRequest } from '../model/placement';
 import { HDD, SSD, transportMask, type Kind, type Pool, type ServerInfo } from './pool';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; failure: PlacementFailure };
 
-export function fail(constraint: string, message: string): { ok: false; failure: PlacementFailure } {
+export function fail(constraint: PlacementConstraint, message: string): { ok: false; failure: PlacementFailure } {
   return { ok: false, failure: { constraint, message: `${constraint}: ${message}` } };
 }
 
@@ -27,13 +27,13 @@ export function normalizeRequest(raw: Partial<PlacementRequest>, withSize = true
   if (!(VOLUME_TYPES as readonly string[]).includes(r.type)) return fail('type', `must be one of ${VOLUME_TYPES.join(', ')}, got ${JSON.stringify(r.type)}`);
   if (withSize && !isPosInt(r.sizeGiB)) return fail('sizeGiB', `must be a positive integer, got ${JSON.stringify(r.sizeGiB)}`);
   if (r.rpm !== undefined && !isPosInt(r.rpm)) return fail('rpm', `must be a positive integer, got ${JSON.stringify(r.rpm)}`);
-  for (const b of ['striping', 'redundancy', 'sgResiliency', 'jbodResiliency', 'softDomains'] as const) {
+  for (const b of ['striping', 'redundancy', 'sgResiliency', 'jbodResiliency', 'softDomains'] as const satisfies readonly (keyof PlacementRequest)[]) {
     if (typeof r[b] !== 'boolean') return fail(b, `must be true or false, got ${JSON.stringify(r[b])}`);
   }
   if (!Number.isInteger(r.raidMaxDrives) || r.raidMaxDrives < 2 || r.raidMaxDrives > 256) {
     return fail('raidMaxDrives', `must be an integer from 2 to 256, got ${JSON.stringify(r.raidMaxDrives)}`);
   }
-  for (const l of ['requiredTags', 'excludedTags', 'storageGroup'] as const) {
+  for (const l of ['requiredTags', 'excludedTags', 'storageGroup'] as const satisfies readonly (keyof PlacementRequest)[]) {
     if (!stringList(r[l])) return fail(l, `must be a list of non-empty strings, got ${JSON.stringify(r[l])}`);
   }
   const both = r.requiredTags.filter((t) => r.excludedTags.includes(t));
@@ -41,7 +41,7 @@ export function normalizeRequest(raw: Partial<PlacementRequest>, withSize = true
   if (!Array.isArray(r.networkTransportsAllowed) || r.networkTransportsAllowed.some((t) => !(TRANSPORTS as readonly string[]).includes(t))) {
     return fail('networkTransportsAllowed', `must be a list of ${TRANSPORTS.join(', ')}, got ${JSON.stringify(r.networkTransportsAllowed)}`);
   }
-  for (const b of ['minVolumeSize', 'maxVolumeSize'] as const) {
+  for (const b of ['minVolumeSize', 'maxVolumeSize'] as const satisfies readonly (keyof PlacementRequest)[]) {
     if (r[b] !== undefined && !isPosInt(r[b])) return fail(b, `must be a positive integer, got ${JSON.stringify(r[b])}`);
   }
   if (r.minVolumeSize !== undefined && r.maxVolumeSize !== undefined && r.minVolumeSize > r.maxVolumeSize) {

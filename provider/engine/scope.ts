@@ -1,5 +1,6 @@
 // Slow, exhaustive views of the drives a request may use: for failure explanations and capacity
 // answers, never on the placement path.
+import type { PlacementConstraint } from '../model/placement';
 import type { Ctx } from './request';
 import { maskNames } from './request';
 import type { Pool } from './pool';
@@ -14,7 +15,7 @@ export function whereText(pool: Pool, ctx: Ctx): string {
 
 export type ScopeStep =
   | { ok: true; enclosures: number[] }
-  | { ok: false; constraint: string; message: string };
+  | { ok: false; constraint: PlacementConstraint; message: string };
 
 /** Enclosures of the right kind passing storage group, domain and transport filters (any of `tmask`). */
 export function scopeEnclosures(pool: Pool, ctx: Ctx, tmask: number): ScopeStep {
@@ -50,7 +51,7 @@ export function scopeEnclosures(pool: Pool, ctx: Ctx, tmask: number): ScopeStep 
 }
 
 /** Drives of the right kind in `encs` passing rpm and tag filters, or the filter that emptied them. */
-export function filterDrives(pool: Pool, ctx: Ctx, encs: number[]): { ok: true; drives: number[] } | { ok: false; constraint: string; message: string } {
+export function filterDrives(pool: Pool, ctx: Ctx, encs: number[]): { ok: true; drives: number[] } | { ok: false; constraint: PlacementConstraint; message: string } {
   const kw = ctx.kindWord;
   const where = whereText(pool, ctx);
   let drives: number[] = [];

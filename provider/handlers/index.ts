@@ -1,18 +1,18 @@
-// The shared resource handlers (DESIGN §1, §6): one per resource kind, plus the data sources.
-// Used by the Pulumi dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
 import { PROBLEM } from '../api/contract';
-import { ResourceType, schema, validateInput, formatFailures } from '../schema';
+// The shared resource handlers: one per resource kind, plus the data sources. Used by the Pulumi
+// dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
+import { type FieldFailure, formatFailures, PROVIDER_SETTINGS, RESOURCE_TYPES, type ResourceType, schema, validateInput, validateProviderConfig } from '../schema';
 import { ComposerClient } from './client';
 import { HandlerOptions, SchemaResourceHandler } from './resource';
 import { ComposerError, ConnectionConfig, Props } from './types';
 
 export * from './types';
+export type { FieldFailure } from '../schema';
 export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from './client';
 export { SchemaResourceHandler } from './resource';
+export { modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
-
-export const RESOURCE_TYPES = Object.keys(schema.resources) as ResourceType[];
 
 /** A handler for one resource type (tessera_cluster, tessera_volume, tessera_slice, tessera_key_policy). */
 export function handlerFor(type: string, config: ConnectionConfig, opts: HandlerOptions = {}): SchemaResourceHandler {
@@ -38,16 +38,25 @@ export async function readDataSource(type: string, inputs: Props, config: Connec
   const client = config instanceof ComposerClient ? config : new ComposerClient(config);
   const query: Record<string, string | number | boolean | string[]> = {};
   for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) query[k] = v as string | number | boolean | string[];
-  const { data } = await client.request<Record<string, unknown>>('GET', spec.api, { query: type === 'tessera_capacity' ? query : undefined });
+  const { data } = await client.request<Record<string, unknown>>('GET', spec.api, { query: Object.keys(query).length ? query : undefined });
   const out: Props = { ...value };
   for (const [field, attr] of Object.entries(spec.attributes)) if (attr.computed && data[field] !== undefined) out[field] = data[field];
   return out;
 }
 
-/** Endpoint and token from explicit values, else TESSERA_ENDPOINT / TESSERA_TOKEN. */
+/** The provider settings (endpoint, token): environment variable and Pulumi config key of each. */
+export { PROVIDER_SETTINGS };
+
+/** Check provider settings against schema.json (types, lengths, the endpoint's scheme); absent ones are not checked. */
+export function validateConnection(cfg: { endpoint?: string; token?: string }): FieldFailure[] {
+  return validateProviderConfig(cfg);
+}
+
+/** Endpoint and token from explicit values, else their environment variables (schema.json `env`). */
 export function connectionFromEnv(explicit: Partial<ConnectionConfig> = {}, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
-  const endpoint = explicit.endpoint || env.TESSERA_ENDPOINT || '';
-  const token = explicit.token || env.TESSERA_TOKEN || '';
-  if (!endpoint) throw new ComposerError('endpoint: not set (set tessera:endpoint in the stack config or TESSERA_ENDPOINT)', 0, 'bad_config');
+  const { endpoint: e, token: t } = PROVIDER_SETTINGS;
+  const endpoint = explicit.endpoint || env[e.env] || '';
+  const token = explicit.token || env[t.env] || '';
+  if (!endpoint) throw new ComposerError(`endpoint: not set (set ${e.config} in the stack config or ${e.env})`, 0, 'bad_config');
   return { endpoint, token, retry: explicit.retry };
 }

@@ -1,9 +1,10 @@
-// One ResourceHandler implementation for every resource kind, driven by schema.json: what is an
-// input, an output, sensitive, write-only, replaced or updated in place all comes from there.
+// One ResourceHandler implementation for every resource kind, driven by schema.json and its kinds
+// registry: what is an input, an output, sensitive, write-only, replaced or updated in place,
+// placed or provider-set all comes from there (docs/schema-format.md).
+import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEntry, type PlacementAttribute, type ResourceType, schema } from '../schema';
 import { PROBLEM } from '../api/contract';
-import { diffInputs, FieldFailure, resourceSpec, ResourceType, validateInput, BlockSpec } from '../schema';
 import { ComposerClient } from './client';
-import { crossFieldFailures } from './rules';
+import { ResourceModel } from './model';
 import { CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
 
 export interface HandlerOptions {
@@ -19,38 +20,34 @@ export interface HandlerOptions {
 /** The feasibility check is optional: a composer that does not answer soon is skipped, not waited for. */
 const FEASIBILITY_ATTEMPTS = 2;
 
-/** Attributes that shape a placement: a dry-run needs them all known. */
-const PLACEMENT_FIELDS = [
-  'type', 'sizeGiB', 'rpm', 'striping', 'redundancy', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'softDomains',
-  'requiredTags', 'excludedTags', 'storageGroup', 'networkTransportsAllowed', 'minVolumeSize', 'maxVolumeSize',
-];
+/** The data source a placed kind's plan-time capacity query reads (GET /v1/capacity). */
+const CAPACITY = Object.values(schema.dataSources).find((d) => d.api === '/v1/capacity');
 
-/** Fields the composer reports but schema.json does not model stay out of outputs. */
-function pickSchemaOutputs(spec: BlockSpec, obj: Record<string, unknown>): Props {
+/** The requested size: what a capacity shortfall is reported on. */
+const SIZE: PlacementAttribute = 'sizeGiB';
+
+/** Fields the composer reports but schema.json does not model stay out of outputs (the id is the object's, not an output). */
+function pickSchemaOutputs(spec: BlockSpec, kind: KindEntry, obj: Record<string, unknown>): Props {
   const out: Props = {};
   for (const [field, attr] of Object.entries(spec.attributes)) {
-    if (field === 'id' || attr.writeOnly || attr.sensitive) continue;
+    if (field === kind.id || attr.writeOnly || attr.sensitive) continue;
     if (obj[field] !== undefined && obj[field] !== null) out[field] = obj[field];
   }
   return out;
-}
-
-function isUnknownField(field: string, unknown: string[]): boolean {
-  return unknown.some((u) => field === u || field.startsWith(`${u}[`) || field.startsWith(`${u}.`));
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export class SchemaResourceHandler implements ResourceHandler {
-  readonly spec: BlockSpec;
+/** The model (validate, plan, carryOver: ./model.ts) plus the composer calls. */
+export class SchemaResourceHandler extends ResourceModel implements ResourceHandler {
   private readonly stageTimeoutMs: number;
   private readonly deleteTimeoutMs: number;
   private readonly pollMs: number;
 
-  constructor(readonly type: ResourceType, private readonly client: ComposerClient, private readonly opts: HandlerOptions = {}) {
-    this.spec = resourceSpec(type);
+  constructor(type: ResourceType, private readonly client: ComposerClient, private readonly opts: HandlerOptions = {}) {
+    super(type);
     this.stageTimeoutMs = opts.stageTimeoutMs ?? 120_000;
     this.deleteTimeoutMs = opts.deleteTimeoutMs ?? 120_000;
     this.pollMs = opts.pollMs ?? 200;
@@ -66,66 +63,60 @@ export class SchemaResourceHandler implements ResourceHandler {
     for (const [field, attr] of Object.entries(this.spec.attributes)) {
       const v = inputs[field];
       if (v === undefined || v === null) continue;
-      if (field === 'owner' || attr.required || attr.optional) body[field] = v;
+      if (field === this.kind.owner || isInput(attr)) body[field] = v;
     }
     return body;
   }
 
-  /** Outputs for state: the composer's view plus the (sensitive) secret it never returns. */
+  /** Outputs for state: the composer's view plus what it never returns, from the inputs. */
   private outputs(obj: Record<string, unknown>, inputs?: Props): Props {
-    const out = pickSchemaOutputs(this.spec, obj);
-    if (inputs) {
-      for (const [field, attr] of Object.entries(this.spec.attributes)) {
-        if (attr.sensitive && !attr.writeOnly && inputs[field] !== undefined) out[field] = inputs[field];
-      }
-    }
-    return out;
+    const out = pickSchemaOutputs(this.spec, this.kind, obj);
+    return inputs ? this.carryOver(out, inputs) : out;
   }
 
   async check(news: Props, opts: CheckOptions = {}): Promise<CheckResult> {
     const unknown = opts.unknown ?? [];
-    const known: Props = {};
-    for (const [k, v] of Object.entries(news)) if (!unknown.includes(k)) known[k] = v;
-    const { value, failures: schemaFailures } = validateInput(this.type, known, { mode: 'create' });
-    for (const u of unknown) delete value[u];
-    const failures = schemaFailures.filter((f) => !isUnknownField(f.field, unknown));
-    failures.push(...crossFieldFailures(this.type, value, unknown));
+    const { inputs: value, failures } = this.validate(news, { unknown });
     let replaced = true;
     if (opts.olds && Object.keys(opts.olds).length > 0) {
-      const d = diffInputs(this.type, opts.olds, { ...value, ...Object.fromEntries(unknown.map((u) => [u, opts.olds![u]])) });
-      replaced = d.replaces.length > 0;
-      for (const f of d.shrinks) {
-        failures.push({ field: f, reason: `shrinking from ${opts.olds[f]} to ${value[f]} is refused; only growth is applied in place` });
+      // Unknown inputs keep their prior value here: only what is known can be refused.
+      const p = this.plan(opts.olds, { ...value, ...Object.fromEntries(unknown.map((u) => [u, opts.olds![u]])) });
+      replaced = p.replaces.length > 0;
+      for (const s of p.refusedShrinks) {
+        failures.push({ field: s.field, reason: `shrinking from ${s.from} to ${s.to} is refused; only growth is applied in place` });
       }
     }
-    if (opts.preview && failures.length === 0 && replaced && (this.type === 'tessera_volume' || this.type === 'tessera_slice')) {
+    if (opts.preview && failures.length === 0 && replaced && this.kind.placed) {
       failures.push(...(await this.feasibility(value, unknown)));
     }
     return { inputs: value, failures };
   }
 
   /**
-   * Plan-time feasibility: a dry-run create when the cluster is known, else a capacity query.
+   * Plan-time feasibility: a dry-run create when every input is known, else a capacity query.
    * An unreachable composer is not a failure (previews work offline); the engine's reason is.
    */
   private async feasibility(value: Props, unknown: string[]): Promise<FieldFailure[]> {
-    if (PLACEMENT_FIELDS.some((f) => unknown.includes(f))) return [];
+    if (this.kind.placement.some((f) => unknown.includes(f))) return [];
     try {
-      if (!unknown.includes('cluster') && !unknown.includes('server')) {
+      // Every input known: the composer can dry-run the create itself (an unknown name,
+      // cluster or server would fail it as missing, which is not the user's mistake).
+      if (!unknown.some((f) => this.spec.attributes[f] && isInput(this.spec.attributes[f]))) {
         await this.client.request('POST', this.spec.api, { query: { dryRun: true }, body: this.body(value), attempts: FEASIBILITY_ATTEMPTS });
         return [];
       }
-      const type = this.type === 'tessera_slice' ? 'slice' : (value.type as string);
-      const query: Record<string, string | number | boolean | string[] | undefined> = { type };
-      for (const f of ['rpm', 'redundancy', 'striping', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'requiredTags', 'excludedTags', 'storageGroup', 'networkTransportsAllowed', 'softDomains']) {
+      // Else ask how much the pool could place with these options (unknowns left out).
+      const query: Record<string, string | number | boolean | string[] | undefined> = {};
+      for (const f of Object.keys(CAPACITY_QUERY)) {
         const v = value[f];
         if (v !== undefined) query[f] = v as string | number | boolean | string[];
       }
-      if (!unknown.includes('server') && typeof value.server === 'string') query.server = value.server;
-      const { data } = await this.client.request<{ availableGiB: number; maximumVolumeSizeGiB: number }>('GET', '/v1/capacity', { query, attempts: FEASIBILITY_ATTEMPTS });
+      const type = this.kind.placementType ?? (value.type as string);
+      query.type = type;
+      const { data } = await this.client.request<{ availableGiB: number; maximumVolumeSizeGiB: number }>('GET', CAPACITY!.api, { query, attempts: FEASIBILITY_ATTEMPTS });
       const size = value.sizeGiB as number;
       if (typeof data?.maximumVolumeSizeGiB === 'number' && data.maximumVolumeSizeGiB < size) {
-        return [{ field: 'sizeGiB', reason: `the pool cannot place ${size} GiB of ${type} with these options: the largest that would succeed now is ${data.maximumVolumeSizeGiB} GiB (${data.availableGiB} GiB free on matching drives)` }];
+        return [{ field: SIZE, reason: `the pool cannot place ${size} GiB of ${type} with these options: the largest that would succeed now is ${data.maximumVolumeSizeGiB} GiB (${data.availableGiB} GiB free on matching drives)` }];
       }
       return [];
     } catch (err) {
@@ -136,7 +127,7 @@ export class SchemaResourceHandler implements ResourceHandler {
         const fe = err.fieldErrors.find((f) => this.spec.attributes[f.field]);
         const reason = (fe?.reason ?? err.message.replace(/^\w+ \S+: (insufficient_capacity|capacity_exhausted): /, '')).trim();
         const m = /^(\w+):\s*/.exec(reason);
-        const field = fe?.field ?? (m && this.spec.attributes[m[1]] ? m[1] : 'sizeGiB');
+        const field = fe?.field ?? (m && this.spec.attributes[m[1]] ? m[1] : SIZE);
         return [{ field, reason: reason.startsWith(`${field}: `) ? reason.slice(field.length + 2) : reason }];
       }
       if (err.code === PROBLEM.validationFailed && err.fieldErrors.length) return err.fieldErrors;
@@ -149,13 +140,8 @@ export class SchemaResourceHandler implements ResourceHandler {
   }
 
   diff(_id: string, olds: Props, news: Props): DiffResult {
-    const d = diffInputs(this.type, olds, news);
-    const replaces = d.replaces;
-    const updates = d.changed.filter((f) => !replaces.includes(f));
-    // Names are reused by the replacement, and the old object holds the capacity the new one
-    // may need: delete first unless the identity itself changes.
-    const identityChanged = replaces.includes('name') || replaces.includes('cluster');
-    return { changes: d.changed.length > 0, replaces, updates, deleteBeforeReplace: replaces.length > 0 && !identityChanged };
+    const p = this.plan(olds, news);
+    return { changes: p.changed.length > 0, replaces: p.replaces, updates: p.updates, deleteBeforeReplace: p.deleteBeforeReplace };
   }
 
   async create(inputs: Props, owner: string): Promise<{ id: string; outputs: Props }> {
@@ -174,20 +160,22 @@ export class SchemaResourceHandler implements ResourceHandler {
   }
 
   async update(id: string, olds: Props, news: Props): Promise<Props> {
-    const d = diffInputs(this.type, olds, news);
+    const d = this.plan(olds, news);
     if (d.replaces.length) {
       throw new ComposerError(`${this.spec.kind} ${id}: ${d.replaces.join(', ')} cannot change in place (replace the ${this.spec.kind})`, 409, PROBLEM.replaceRequired);
     }
     const patch: Props = {};
     for (const f of d.changed) patch[f] = news[f] ?? null;
-    // A new secretWoVersion sends the write-only secret.
-    if (d.changed.includes('secretWoVersion') && news.secretWo !== undefined) patch.secretWo = news.secretWo;
+    // A new version companion (secretWoVersion) sends the write-only value (secretWo).
+    for (const [writeOnly, version] of Object.entries(this.kind.writeOnlyVersions)) {
+      if (version && d.changed.includes(version) && news[writeOnly] !== undefined) patch[writeOnly] = news[writeOnly];
+    }
     let data: Record<string, unknown>;
     if (Object.keys(patch).length === 0) {
       data = (await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`)).data;
     } else {
       data = (await this.client.request<Record<string, unknown>>('PATCH', `${this.spec.api}/${encodeURIComponent(id)}`, { body: patch })).data;
-      this.log(`updated ${id} (${Object.keys(patch).filter((k) => !this.spec.attributes[k]?.sensitive).join(', ') || 'secret'})`);
+      this.log(`updated ${id} (${Object.keys(patch).filter((k) => !this.spec.attributes[k]?.sensitive).join(', ') || 'sensitive values'})`);
     }
     const settled = await this.waitStaged(id, data, news);
     return this.outputs(settled, news);
@@ -196,7 +184,7 @@ export class SchemaResourceHandler implements ResourceHandler {
   async delete(id: string, olds: Props): Promise<void> {
     const path = `${this.spec.api}/${encodeURIComponent(id)}`;
     await this.client.request('DELETE', path, { accept: [404] });
-    if (this.type !== 'tessera_volume' && this.type !== 'tessera_slice') return;
+    if (!this.kind.placed) return;
     if (olds.reclaimPolicy === 'Retain') return;
     // Deletion finishes once the agent has unstaged and the composer released the drives.
     const deadline = Date.now() + this.deleteTimeoutMs;
@@ -215,7 +203,7 @@ export class SchemaResourceHandler implements ResourceHandler {
    * and fail with the agent's step and error when staging failed.
    */
   private async waitStaged(id: string, data: Record<string, unknown>, inputs: Props): Promise<Record<string, unknown>> {
-    if ((this.type !== 'tessera_volume' && this.type !== 'tessera_slice') || typeof inputs.server !== 'string') return data;
+    if (!this.kind.placed || typeof inputs.server !== 'string') return data;
     const deadline = Date.now() + this.stageTimeoutMs;
     let current = data;
     for (;;) {

@@ -1,6 +1,7 @@
-// The shared resource handlers' contract (DESIGN §1, §6): one implementation per resource kind,
-// driven by schema.json and talking to the composer over HTTP. The Pulumi dynamic provider and
-// the Terraform provider are thin adapters around these.
+// The shared resource handlers' contract: one implementation per resource kind, driven by
+// schema.json and talking to the composer over HTTP. The Pulumi dynamic provider and the
+// Terraform provider are thin adapters around three of its methods (validate, plan,
+// carryOver) plus the CRUD calls; docs/pulumi.md and docs/terraform.md describe the adapters.
 import type { FieldFailure } from '../schema';
 
 export interface ConnectionConfig {
@@ -34,6 +35,40 @@ export interface CheckResult {
   failures: FieldFailure[];
 }
 
+export interface ValidateOptions {
+  /** Input fields whose value is not known yet (plan-time unknowns): not validated, no rule fires on them. */
+  unknown?: string[];
+  /** Required attributes are not enforced (the caller's framework does, e.g. Terraform's own validation). */
+  partial?: boolean;
+}
+
+/** A grow-only attribute asked to shrink: refused at plan time. */
+export interface RefusedShrink {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** What applying new inputs to an object would do (or, with no prior object, making one). */
+export interface Plan {
+  /** A new object is made: there is no prior one, or a change replaces it. */
+  create: boolean;
+  /** Input attributes whose value changes (unknown ones count as changed). */
+  changed: string[];
+  /** Of those, the ones that force replacement. */
+  replaces: string[];
+  /** Of those, the ones applied in place. */
+  updates: string[];
+  /** Grow-only attributes that would shrink: the plan is refused. */
+  refusedShrinks: RefusedShrink[];
+  /** Outputs whose new value is only known after apply. */
+  recomputed: string[];
+  /** Outputs guaranteed to keep their prior value (stable ones the change does not touch). */
+  kept: string[];
+  /** The replacement reuses the name, and the old object holds the capacity: delete it first. */
+  deleteBeforeReplace: boolean;
+}
+
 export interface DiffResult {
   changes: boolean;
   /** Attribute names whose change forces replacement. */
@@ -47,7 +82,13 @@ export interface DiffResult {
 export interface ResourceHandler {
   /** schema.json resource type, e.g. tessera_volume. */
   readonly type: string;
-  /** Validate inputs against schema.json (+ cross-field rules); with `preview`, also dry-run the placement. */
+  /** schema.json validation plus the cross-field rules, skipping unknowns; defaults applied. */
+  validate(news: Props, opts?: ValidateOptions): CheckResult;
+  /** The plan of a change from `olds` (undefined: a new object) to `news`. */
+  plan(olds: Props | undefined, news: Props, opts?: { unknown?: string[] }): Plan;
+  /** Fresh outputs with what the composer never returns (sensitive inputs, write-only versions) carried over from `prior`. */
+  carryOver(fresh: Props, prior: Props): Props;
+  /** validate, refused shrinks against `olds`; with `preview`, also dry-run the placement. */
   check(news: Props, opts?: CheckOptions): Promise<CheckResult>;
   diff(id: string, olds: Props, news: Props): DiffResult;
   /** Idempotent by (cluster, name). `owner` is the URN or Terraform address. */

@@ -1,4 +1,5 @@
-// What the allocation engine is asked for and what it answers (DESIGN §3, §4).
+// What the allocation engine is asked for and what it answers (docs/allocation.md).
+import { PLACEMENT_DEFAULTS as SCHEMA_PLACEMENT_DEFAULTS, type PlacementAttribute } from '../schema/kinds.generated';
 import type { Transport } from './inventory';
 
 export const VOLUME_TYPES = ['hdd', 'ssd', 'slice'] as const;
@@ -35,19 +36,18 @@ export interface PlacementRequest {
   server?: string;
 }
 
-export const PLACEMENT_DEFAULTS = {
-  type: 'hdd',
-  striping: true,
-  redundancy: false,
-  raidMaxDrives: 16,
-  sgResiliency: true,
-  jbodResiliency: true,
-  softDomains: false,
-  requiredTags: [] as string[],
-  excludedTags: [] as string[],
-  storageGroup: [] as string[],
-  networkTransportsAllowed: [] as Transport[],
-} as const;
+/** schema.json's defaults of the placement attributes (the kinds registry). */
+export const PLACEMENT_DEFAULTS: Readonly<typeof SCHEMA_PLACEMENT_DEFAULTS> = SCHEMA_PLACEMENT_DEFAULTS;
+
+/**
+ * Fails to compile when PlacementRequest's options and schema.json's placement attributes drift
+ * apart: every key but `server` (where, not what) is a placement attribute and vice versa.
+ */
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const placementRequestMatchesSchema: SameKeys<Exclude<keyof PlacementRequest, 'server'>, PlacementAttribute> = true;
+
+/** What a placement failure names: a request option, the staging server, or a member drive. */
+export type PlacementConstraint = keyof PlacementRequest | 'members' | 'allocation';
 
 /** One drive or SSD extent that is part of a volume. */
 export interface Member {
@@ -76,7 +76,7 @@ export interface Placement {
 /** Why a request cannot be placed: the constraint that failed and the numbers. */
 export interface PlacementFailure {
   /** The option or rule that failed, e.g. `jbodResiliency`, `sizeGiB`, `networkTransportsAllowed`. */
-  constraint: string;
+  constraint: PlacementConstraint;
   /** A sentence with the numbers, e.g. `jbodResiliency: only 1 enclosure in sg-a has a free ssd >= 800 GiB, 2 needed`. */
   message: string;
 }

@@ -1,13 +1,14 @@
 // The Pulumi dynamic provider: a thin adapter from pulumi.dynamic.ResourceProvider to the shared
-// resource handlers. It is serialized into every resource's state (closure serialization) and
+// resource handlers (check = validate + plan's refused shrinks, diff = plan, read = carryOver;
+// provider/handlers/model.ts). It is serialized into every resource's state (closure serialization) and
 // run by the engine in a separate process, so it captures only a type name and a small state
 // object; endpoint and token come at run time from the stack config (configure) or the
 // environment, never from the serialized text.
 import type * as pulumi from '@pulumi/pulumi';
-import { connectionFromEnv, handlerFor } from '../handlers';
+import { connectionFromEnv, handlerFor, PROVIDER_SETTINGS, validateConnection } from '../handlers';
 import type { SchemaResourceHandler } from '../handlers';
 import type { Props } from '../handlers/types';
-import { formatFailures, validateProviderConfig } from '../schema';
+import { formatFailures } from '../schema';
 
 /** The value Pulumi passes for inputs not known yet during a preview. */
 export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
@@ -47,9 +48,9 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
   return {
     async configure(req) {
       // Stack config `tessera:endpoint` / secret `tessera:token`; environment as fallback.
-      state.endpoint = req.config.get('tessera:endpoint') || undefined;
-      state.token = req.config.get('tessera:token') || undefined;
-      const failures = validateProviderConfig({ endpoint: state.endpoint, token: state.token });
+      state.endpoint = req.config.get(PROVIDER_SETTINGS.endpoint.config) || undefined;
+      state.token = req.config.get(PROVIDER_SETTINGS.token.config) || undefined;
+      const failures = validateConnection({ endpoint: state.endpoint, token: state.token });
       if (failures.length) throw new Error(`tessera provider config: ${formatFailures(failures)}`);
       state.handler = undefined;
     },
@@ -61,7 +62,8 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       const result = await handler().check(input, { preview: Object.keys(prior).length === 0, olds: Object.keys(prior).length ? prior : undefined, unknown });
       const inputs: Props = { ...result.inputs };
       for (const u of unknown) inputs[u] = input[u];
-      if (typeof input.owner === 'string') inputs.owner = input.owner;
+      const owner = handler().kind.owner;
+      if (typeof input[owner] === 'string') inputs[owner] = input[owner];
       // Pulumi shows "property X value ... has a problem: <reason>": name nested fields in the reason.
       return {
         inputs,
@@ -72,16 +74,18 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       };
     },
 
-    async diff(id, olds, news) {
-      const d = handler().diff(id, withoutProviderKey(olds), withoutProviderKey(news));
-      const spec = handler().spec;
-      const stables = Object.keys(spec.attributes).filter((k) => spec.attributes[k].stable && k !== 'id');
-      return { changes: d.changes, replaces: d.replaces, deleteBeforeReplace: d.deleteBeforeReplace, stables: d.replaces.length ? [] : stables };
+    async diff(_id, olds, news) {
+      const h = handler();
+      const p = h.plan(withoutProviderKey(olds), withoutProviderKey(news));
+      // Pulumi keeps the id apart from the outputs: only the other kept outputs are "stable".
+      const stables = p.kept.filter((k) => k !== h.kind.id);
+      return { changes: p.changed.length > 0, replaces: p.replaces, deleteBeforeReplace: p.deleteBeforeReplace, stables };
     },
 
     async create(inputs) {
       const input = withoutProviderKey(inputs);
-      const owner = typeof input.owner === 'string' ? input.owner : '';
+      const given = input[handler().kind.owner];
+      const owner = typeof given === 'string' ? given : '';
       const { id, outputs } = await handler().create(input, owner);
       return { id, outs: outputs };
     },
@@ -92,10 +96,7 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       // An empty id tells the engine the object is gone (refresh drops it from the state).
       if (!current) return { id: '', props: {} };
       // Sensitive inputs (the key policy secret) are never returned by the composer.
-      for (const [k, attr] of Object.entries(handler().spec.attributes)) {
-        if (attr.sensitive && !attr.writeOnly && prior[k] !== undefined) current[k] = prior[k];
-      }
-      return { id, props: current };
+      return { id, props: handler().carryOver(current, prior) };
     },
 
     async update(id, olds, news) {

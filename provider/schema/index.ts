@@ -6,6 +6,8 @@ import rawSchema from '../../schema.json';
 export type ScalarType = 'string' | 'integer' | 'boolean';
 export type AttributeType = ScalarType | { list: AttributeType } | { object: Record<string, AttributeType> };
 
+export type AttributeRole = 'id' | 'owner' | 'name' | 'scope';
+
 export interface AttributeSpec {
   type: AttributeType;
   description: string;
@@ -36,11 +38,32 @@ export interface AttributeSpec {
   growOnly?: boolean;
   /** Environment variable a provider attribute falls back to. */
   env?: string;
+  /** Pulumi stack config key of a provider attribute (`tessera:endpoint`). */
+  config?: string;
+  /**
+   * id: the composer-assigned id. owner: set by the providers, computed for users (accepted
+   * through the API). name: the object's name, unique within its scope. scope: the object the
+   * name is unique within (a volume's cluster). Name and scope are its identity: creates are
+   * idempotent by them, and a replacement that keeps them must delete first.
+   */
+  role?: AttributeRole;
+  /** An input that shapes the placement the engine computes, or an output that is part of it. */
+  placement?: boolean;
+  /** For a writeOnly attribute: the attribute whose change re-sends the value. */
+  versionAttribute?: string;
 }
 
 export interface BlockSpec {
   kind: string;
   api: string;
+  /** Resources: the prefix of composer-assigned ids (`vol-…`). */
+  idPrefix?: string;
+  /** Resources: the kind in words, for messages ("key policy"). */
+  label?: string;
+  /** Resources: placed on drives by the allocation engine and staged on a server by an agent. */
+  placed?: boolean;
+  /** Resources: the placement type every object of this kind has (it has no `type` input). */
+  placementType?: string;
   description: string;
   attributes: Record<string, AttributeSpec>;
 }
@@ -54,21 +77,12 @@ export interface TesseraSchema {
 
 export const schema = rawSchema as unknown as TesseraSchema;
 
-export type ResourceType = 'tessera_cluster' | 'tessera_volume' | 'tessera_slice' | 'tessera_key_policy';
-export type DataSourceType = 'tessera_capacity' | 'tessera_inventory';
+export * from './kinds.generated';
 
 export function resourceSpec(type: string): BlockSpec {
   const spec = schema.resources[type] ?? schema.dataSources[type];
   if (!spec) throw new Error(`unknown resource type ${type}`);
   return spec;
-}
-
-/** Which resource an API collection (`volumes`) or kind (`Volume`) names. */
-export function resourceTypeOf(kindOrCollection: string): ResourceType {
-  for (const [type, spec] of Object.entries(schema.resources)) {
-    if (spec.kind === kindOrCollection || spec.api.endsWith(`/${kindOrCollection}`)) return type as ResourceType;
-  }
-  throw new Error(`unknown resource kind ${kindOrCollection}`);
 }
 
 /** Terraform attribute name: snake_case, with "GiB" as one word (sizeGiB -> size_gib). */
@@ -77,10 +91,6 @@ export function tfName(name: string): string {
     .replace(/GiB/g, 'Gib')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase();
-}
-
-export function fromTfName(type: string, tf: string): string | undefined {
-  return Object.keys(resourceSpec(type).attributes).find((n) => tfName(n) === tf);
 }
 
 export interface FieldFailure {
@@ -246,11 +256,11 @@ export function validateInput(
     }
     if (!isInput(attr)) {
       // `owner` is computed for users but set by providers through the API (bounded like an input).
-      if (field === 'owner') {
+      if (attr.role === 'owner') {
         if (v === undefined || v === null) continue;
         const before = failures.length;
         checkValue(field, attr.type, attr, v, failures);
-        if (failures.length === before) value.owner = v;
+        if (failures.length === before) value[field] = v;
         continue;
       }
       failures.push({ field, reason: 'is an output and cannot be set' });
@@ -330,12 +340,6 @@ export function diffInputs(type: string, olds: Record<string, unknown>, news: Re
 export function inputNames(type: string): string[] {
   const spec = resourceSpec(type);
   return Object.keys(spec.attributes).filter((k) => isInput(spec.attributes[k]));
-}
-
-/** Attributes only the composer sets. */
-export function outputNames(type: string): string[] {
-  const spec = resourceSpec(type);
-  return Object.keys(spec.attributes).filter((k) => !isInput(spec.attributes[k]));
 }
 
 /** Sensitive attributes (never logged, never returned by the composer). */

@@ -87,6 +87,3 @@ export interface Store {
   /** 'sqlite' | 'etcd' */
   readonly kind: string;
 }
-
-/** Parse `sqlite:./file.db` or `etcd:http://h1:2379,http://h2:2379` (implemented in ./open.ts). */
-export type StoreUrl = string;

@@ -6,6 +6,8 @@
 import { type AttributeSpec, type AttributeType, type BlockSpec, boundsText, isInput, schema, tfName } from '../schema';
 import { type CtyType, type CtyValue, isUnknown, typeJson } from './cty';
 
+export { tfName };
+
 /** Address the `providers schema -json` document keys the provider by (OpenTofu's registry). */
 export const PROVIDER_SOURCE = 'registry.opentofu.org/tessera/tessera';
 

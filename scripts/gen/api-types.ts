@@ -7,8 +7,8 @@ import { GENERATED_HEADER, GeneratedFile } from './types';
 
 export const API_TYPES_PATH = 'provider/api/resources.generated.ts';
 
-/** Carried by contract.ts's ObjectMeta on every object, not per resource. */
-const OBJECT_META_FIELDS = new Set(['id', 'owner']);
+/** The id and owner are carried by contract.ts's ObjectMeta on every object, not per resource. */
+const isObjectMeta = (a: AttributeSpec): boolean => a.role === 'id' || a.role === 'owner';
 
 /**
  * Hand-written types that object attributes use, by attribute name: the allocation engine's
@@ -21,7 +21,7 @@ const SHARED_OBJECT_TYPES: Record<string, { name: string; from: string }> = {
 
 /** Attributes on the wire: not object metadata, never a secret, not a Terraform-only counter. */
 export function apiFields(spec: BlockSpec): [string, AttributeSpec][] {
-  return Object.entries(spec.attributes).filter(([f, a]) => !OBJECT_META_FIELDS.has(f) && !a.sensitive && !terraformOnly(spec, f));
+  return Object.entries(spec.attributes).filter(([f, a]) => !isObjectMeta(a) && !a.sensitive && !terraformOnly(spec, f));
 }
 
 export function sharedObjectType(kind: string, field: string): string {

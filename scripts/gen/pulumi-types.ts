@@ -40,7 +40,7 @@ export function pulumiTypes(): string {
         // The name defaults to the Pulumi resource name.
         // Attributes with a Terraform write-only twin (secret/secretWo) are required in Pulumi.
         const hasWoTwin = !!spec.attributes[`${field}Wo`]?.writeOnly;
-        const optional = (a.optional && !hasWoTwin) || field === 'name' ? '?' : '';
+        const optional = (a.optional && !hasWoTwin) || a.role === 'name' ? '?' : '';
         return `${doc(a, '  ', spec)}  ${field}${optional}: ${tsType(a.type, a, spec.kind, field, true)};`;
       });
     parts.push(`/** Inputs of a ${spec.kind}. ${spec.description} */\nexport interface ${spec.kind}Args {\n${args.join('\n')}\n}\n`);
@@ -65,7 +65,7 @@ export function pulumiTypes(): string {
 }
 
 function outputFields(spec: BlockSpec): [string, AttributeSpec][] {
-  return Object.entries(spec.attributes).filter(([field]) => field !== 'id' && !terraformOnly(spec, field));
+  return Object.entries(spec.attributes).filter(([field, a]) => a.role !== 'id' && !terraformOnly(spec, field));
 }
 
 export function pulumiResources(): string {

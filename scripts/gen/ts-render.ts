@@ -3,10 +3,10 @@
 // No generate() here, so scripts/gen.ts does not run it as a generator.
 import { AttributeSpec, AttributeType, BlockSpec, boundsText } from '../../provider/schema';
 
-/** Terraform-only attributes: write-only values and their version counters (Pulumi has secrets). */
+/** Terraform-only attributes: write-only values and their version companions (Pulumi has secrets). */
 export function terraformOnly(spec: BlockSpec, field: string): boolean {
   const a = spec.attributes[field];
-  return !!a.writeOnly || (field.endsWith('Version') && !!spec.attributes[field.slice(0, -'Version'.length)]?.writeOnly);
+  return !!a.writeOnly || Object.values(spec.attributes).some((w) => w.writeOnly && w.versionAttribute === field);
 }
 
 /** The generated name of one element of an object (or list of object) attribute: Volume.members -> VolumeMember. */

@@ -4,6 +4,7 @@
 // tessera:token, else TESSERA_ENDPOINT / TESSERA_TOKEN).
 import * as pulumi from '@pulumi/pulumi';
 import { connectionFromEnv, readDataSource } from '../../provider/handlers';
+import type { DataSourceType } from '../../provider/schema';
 import type { GetCapacityArgs, GetCapacityResult, GetInventoryResult } from './types.generated';
 
 export interface DataSourceOptions {
@@ -13,7 +14,7 @@ export interface DataSourceOptions {
   token?: pulumi.Input<string>;
 }
 
-function read<T>(type: string, args: Record<string, unknown>, opts: DataSourceOptions): pulumi.Output<T> {
+function read<T>(type: DataSourceType, args: Record<string, unknown>, opts: DataSourceOptions): pulumi.Output<T> {
   const config = new pulumi.Config('tessera');
   const endpoint = opts.endpoint ?? config.get('endpoint');
   // The token only travels to the composer: unwrap it so the answer is not marked secret.

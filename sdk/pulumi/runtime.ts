@@ -19,10 +19,8 @@ export function providerFor(type: string): pulumi.dynamic.ResourceProvider {
 /** Attributes a Pulumi resource carries: everything but the id and Terraform-only write-only forms. */
 export function pulumiAttributes(type: string): string[] {
   const spec = resourceSpec(type);
-  return Object.keys(spec.attributes).filter((f) => {
-    if (f === 'id' || spec.attributes[f].writeOnly) return false;
-    return !(f.endsWith('Version') && spec.attributes[f.slice(0, -'Version'.length)]?.writeOnly);
-  });
+  const versions = new Set(Object.values(spec.attributes).map((a) => (a.writeOnly ? a.versionAttribute : undefined)));
+  return Object.keys(spec.attributes).filter((f) => spec.attributes[f].role !== 'id' && !spec.attributes[f].writeOnly && !versions.has(f));
 }
 
 export function secretAttributes(type: string): string[] {

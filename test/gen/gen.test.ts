@@ -13,7 +13,7 @@ describe('derived files (npm run gen)', () => {
 
   it('discovers every scripts/gen module that exports generate()', () => {
     const names = generatorModules().map((g) => g.name);
-    expect(names).toEqual(expect.arrayContaining(['docs', 'pulumi-types', 'terraform-schema', 'wire']));
+    expect(names).toEqual(expect.arrayContaining(['docs', 'kinds', 'pulumi-types', 'terraform-schema', 'wire']));
     expect(names).not.toContain('types');
   });
 

@@ -87,6 +87,32 @@ describe('resource handlers against a real composer', () => {
       expect(ok.failures).toEqual([]);
     });
 
+    it('with the name not known yet, checks feasibility without a dry-run create (which would call the name missing)', async () => {
+      const r = await h.tessera_volume.check({ cluster: clusterId, name: 'unknown', type: 'ssd', sizeGiB: 1000 }, { preview: true, unknown: ['name'] });
+      expect(r.failures).toEqual([]);
+      const huge = await h.tessera_volume.check({ cluster: clusterId, name: 'unknown', type: 'ssd', sizeGiB: 5000, striping: false }, { preview: true, unknown: ['name'] });
+      expect(huge.failures).toEqual([{ field: 'sizeGiB', reason: expect.stringMatching(/cannot place 5000 GiB of ssd/) }]);
+    });
+
+    it('plans a resize in place: the placement outputs are recomputed, the id and owner kept', () => {
+      const olds = { cluster: clusterId, name: 's', type: 'slice', sizeGiB: 20 };
+      const p = h.tessera_volume.plan(olds, { ...olds, sizeGiB: 30 });
+      expect(p).toMatchObject({ create: false, changed: ['sizeGiB'], replaces: [], updates: ['sizeGiB'], refusedShrinks: [], deleteBeforeReplace: false });
+      expect(p.recomputed).toEqual(expect.arrayContaining(['members', 'transport', 'raidLevel', 'capacityGiB', 'state']));
+      expect(p.kept.sort()).toEqual(['id', 'owner']);
+      const moved = h.tessera_volume.plan(olds, { ...olds, server: 'k1' });
+      expect(moved.kept.sort()).toEqual(['id', 'members', 'owner', 'raidLevel', 'transport']);
+      expect(h.tessera_volume.plan(olds, { ...olds, sizeGiB: 10 }).refusedShrinks).toEqual([{ field: 'sizeGiB', from: 20, to: 10 }]);
+      expect(h.tessera_volume.plan(olds, { ...olds, name: undefined }, { unknown: ['name'] })).toMatchObject({ create: true, replaces: ['name'], deleteBeforeReplace: false });
+      expect(h.tessera_volume.plan(undefined, olds)).toMatchObject({ create: true, kept: [] });
+    });
+
+    it('carries over what the composer never returns: the sensitive secret and the write-only version', () => {
+      const kp = h.tessera_key_policy;
+      expect(kp.carryOver({ fingerprint: 'f' }, { secret: 's'.repeat(16), secretWo: 'w'.repeat(16), secretWoVersion: 2 })).toEqual({ fingerprint: 'f', secret: 's'.repeat(16), secretWoVersion: 2 });
+      expect(kp.carryOver({ secretWoVersion: 3 }, { secretWoVersion: 2 })).toEqual({ secretWoVersion: 3 });
+    });
+
     it('a preview with the composer unreachable still validates and does not fail on feasibility', async () => {
       // Default retries: the optional check gives up after two quick attempts instead of ~30 s.
     const offline = handlersFor({ endpoint: 'http://127.0.0.1:1', token: 't' });

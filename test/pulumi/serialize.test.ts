@@ -90,6 +90,9 @@ describe('dynamic provider after closure serialization', () => {
     expect(out.created).toMatchObject({ capacityGiB: 4, owner: 'urn:v1' });
     expect(out.noDiff).toMatchObject({ changes: false });
     expect(out.grow).toMatchObject({ changes: true, replaces: [] });
+    // A resize reshapes the placement: only the owner is stable (members change size).
+    expect((out.grow as { stables: string[] }).stables).toEqual(['owner']);
+    expect((out.noDiff as { stables: string[] }).stables.sort()).toEqual(['members', 'owner', 'raidLevel', 'transport']);
     expect(out.retype).toMatchObject({ changes: true, replaces: ['type'], deleteBeforeReplace: true });
     const before = (out.created as { members: { serial: string; offsetGiB: number }[] }).members;
     const after = (out.updated as { capacityGiB: number; members: { serial: string; offsetGiB: number; sizeGiB: number }[] });

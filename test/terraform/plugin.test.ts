@@ -109,6 +109,9 @@ describe('terraform-provider-tessera handshake', () => {
       expect(v.diagnostics.every((d: { severity: number }) => d.severity === 1)).toBe(true);
       const ok = await p.object('tessera_volume', { cluster: unknown, name: 'data', size_gib: unknown });
       expect((await p.call('ValidateResourceConfig', { type_name: 'tessera_volume', config: await p.dv('tessera_volume', ok) })).diagnostics).toEqual([]);
+      // A list with one unknown element is unknown as a whole: not "storage_group[1]: must be a string".
+      const partly = await p.object('tessera_volume', { cluster: 'c', name: 'data', size_gib: 1, storage_group: ['a', unknown] });
+      expect((await p.call('ValidateResourceConfig', { type_name: 'tessera_volume', config: await p.dv('tessera_volume', partly) })).diagnostics).toEqual([]);
       const list = await p.object('tessera_volume', { cluster: 'c', name: 'data', size_gib: 1, storage_group: ['a', 'a'] });
       const dl = await p.call('ValidateResourceConfig', { type_name: 'tessera_volume', config: await p.dv('tessera_volume', list) });
       expect(dl.diagnostics[0].attribute.steps).toEqual([

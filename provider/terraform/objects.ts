@@ -1,0 +1,84 @@
+// Terraform objects and the handlers' props: which attributes of a configuration or plan are
+// inputs and which are unknown, the state written for a composer object, the owner this
+// provider records, and the private marker a replacement's second plan carries.
+import type { Props, ResourceModel } from '../handlers';
+import { type CtyValue, containsUnknown } from './cty';
+import { ProtocolError } from './diagnostics';
+import { fromTfObject, type TfAttribute, type TfBlock, toTfObject } from './schema';
+
+export type TfObject = Record<string, CtyValue>;
+
+export function blockOf(map: Map<string, TfBlock>, typeName: string): TfBlock {
+  const b = map.get(typeName);
+  if (!b) throw new ProtocolError(`unknown type ${JSON.stringify(typeName)} (this provider has ${[...map.keys()].join(', ')})`);
+  return b;
+}
+
+/** The Terraform name of a schema.json attribute of the block (undefined when it has none). */
+export function tfNameOf(b: TfBlock, name: string): string | undefined {
+  return b.attributes.find((a) => a.name === name)?.tfName;
+}
+
+export const isInputAttr = (a: TfAttribute): boolean => a.required || a.optional;
+
+/** schema.json-named inputs of a configuration/plan, plus the names whose values are unknown. */
+export function inputsOf(b: TfBlock, obj: TfObject | null): { inputs: Props; unknownFields: string[] } {
+  const inputs = fromTfObject(b, obj, isInputAttr);
+  const unknownFields = b.attributes.filter((a) => isInputAttr(a) && obj && containsUnknown(obj[a.tfName] ?? null)).map((a) => a.name);
+  return { inputs, unknownFields };
+}
+
+export function sameValue(a: CtyValue | undefined, b: CtyValue | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/** The write-only values of a configuration (never in a plan or state, so read from the config). */
+export function writeOnlyInputs(b: TfBlock, config: TfObject | null): Props {
+  const out: Props = {};
+  for (const a of b.attributes) {
+    const v = config?.[a.tfName];
+    if (a.spec.writeOnly && typeof v === 'string') out[a.name] = v;
+  }
+  return out;
+}
+
+/**
+ * Terraform state for a composer object. Inputs come from the composer (so drift shows),
+ * except what the composer cannot return (carried over by the handlers' model: sensitive values
+ * and write-only version companions from the prior state; write-only values: always null) and
+ * optional inputs without a default the prior state left null. With `keepInputs` (after an
+ * apply) the planned inputs are kept as they are.
+ */
+export function stateFrom(b: TfBlock, model: ResourceModel, props: Props, prior: TfObject | null, keepInputs?: TfObject): TfObject {
+  const fresh = toTfObject(b, model.carryOver(props, fromTfObject(b, prior)));
+  const out: TfObject = {};
+  for (const a of b.attributes) {
+    const name = a.tfName;
+    if (a.spec.writeOnly) out[name] = null;
+    else if (keepInputs && isInputAttr(a)) out[name] = keepInputs[name] ?? null;
+    else if (isInputAttr(a) && !a.computed && prior && prior[name] === null && a.spec.default === undefined) out[name] = null;
+    else if (!isInputAttr(a) && fresh[name] === null && prior && prior[name] !== null && a.spec.stable) out[name] = prior[name];
+    else out[name] = fresh[name];
+  }
+  return out;
+}
+
+/** The owner recorded on objects this provider makes. */
+export function ownerFor(typeName: string, name: string): string {
+  return `terraform:${typeName}.${name}`;
+}
+
+/** Private bytes of the first plan of a replacement: "this create replaces <id>". */
+export function replacesMarker(id: CtyValue): Buffer {
+  return Buffer.from(JSON.stringify({ replaces: id }));
+}
+
+export function replacedId(priv: Buffer | undefined): string | undefined {
+  if (!priv || priv.length === 0) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(priv).toString('utf8')) as { replaces?: unknown };
+    return typeof v.replaces === 'string' ? v.replaces : undefined;
+  } catch {
+    return undefined;
+  }
+}

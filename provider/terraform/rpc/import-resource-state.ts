@@ -1,0 +1,24 @@
+// ImportResourceState: an existing composer object, by id, as state.
+import { modelFor } from '../../handlers';
+import { encodeDynamicValue } from '../cty';
+import { error, errorDiagnostics } from '../diagnostics';
+import { blockOf, stateFrom } from '../objects';
+import { resourceBlocks } from '../schema';
+import type { TesseraProvider } from '../server';
+
+export async function importResourceState(p: TesseraProvider, req: { type_name: string; id: string }): Promise<unknown> {
+  const b = blockOf(resourceBlocks, req.type_name);
+  try {
+    const props = await p.handler(b.typeName).read(req.id);
+    if (!props) {
+      return {
+        imported_resources: [],
+        diagnostics: [error(`Cannot import ${b.typeName}`, `id: no ${b.spec.kind} with id ${JSON.stringify(req.id)} exists in the composer`)],
+      };
+    }
+    const state = stateFrom(b, modelFor(b.typeName), { ...props, id: req.id }, null);
+    return { imported_resources: [{ type_name: b.typeName, state: encodeDynamicValue(state, b.type), private: Buffer.alloc(0) }], diagnostics: [] };
+  } catch (e) {
+    return { imported_resources: [], diagnostics: errorDiagnostics(e, `Importing ${b.typeName} ${req.id}`) };
+  }
+}
