@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import axios from 'axios';
 import { startComposer } from '../provider/composer';
-import { ComposerClient } from '../provider/handlers/client';
+import { ComposerClient } from '../provider/client';
 import type { TokenEntry } from '../provider/composer/auth';
 import type { Inventory } from '../provider/model/inventory';
 import { startAgent, RunningAgent } from '../provider/agent/daemon';

@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startComposer } from '../provider/composer';
-import { ComposerClient } from '../provider/handlers/client';
+import { ComposerClient } from '../provider/client';
 import type { TokenEntry } from '../provider/composer/auth';
 import { synthesizeInventory } from '../provider/inventory';
 import { startEtcd, type EtcdCluster } from '../test/helpers/etcd';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { AgentFacts, Assignment, ObservedState } from '../api/contract';
 import type { Transport } from '../model/inventory';
 import { mountRootsOrThrow } from '../model/mountpath';
-import { ComposerClient } from './client';
+import { AgentClient } from '../client/agent';
 import { AgentCrash, Fault, FaultInjector } from './faults';
 import { LabStandIns } from './lab-standin';
 import { LinuxRunner } from './linux-runner';
@@ -147,7 +147,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const runner = new KillableRunner(inner);
   const store: StateStore = o.state ?? (o.backend === 'simulated' && !o.stateDir ? new MemoryStateStore() : new FileStateStore(stateDir));
   // Refuses an http:// composer unless insecureDev (docs/agent.md, "Key channel").
-  const client = new ComposerClient({ composer: o.composer, token: o.token, server: o.server, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev });
+  const client = new AgentClient({ composer: o.composer, token: o.token, server: o.server, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev });
   if (client.plainHttp) {
     log('WARNING: INSECURE --insecure-dev: talking to the composer over plain HTTP; LUKS keys and the agent token cross the network in clear. Development labs only, never production.', { level: 'warn', composer: o.composer });
   }

@@ -11,7 +11,7 @@ export { AgentCrash, InjectedFailure, FaultInjector, type Fault } from './faults
 export { assertMountPath, assertRealMountPath, realLocation, type MountPolicy } from './paths';
 export { provisionLabDrives } from './lab';
 export { LabStandIns } from './lab-standin';
-export { ComposerClient, ComposerError } from './client';
+export { AgentClient, ComposerError } from '../client';
 export { cmd } from './commands';
 export type { KeySource, VolumeKeyMaterial } from './keys';
 export type { BackendKind } from './members';

@@ -1,12 +1,14 @@
 // The shared resource handlers (DESIGN §1, §6): one per resource kind, plus the data sources.
 // Used by the Pulumi dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import { ResourceType, schema, validateInput, formatFailures } from '../schema';
-import { ComposerClient } from './client';
+import { ComposerClient } from '../client';
 import { HandlerOptions, SchemaResourceHandler } from './resource';
 import { ComposerError, ConnectionConfig, Props } from './types';
 
 export * from './types';
-export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from './client';
+export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from '../client';
 export { SchemaResourceHandler } from './resource';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
@@ -43,10 +45,31 @@ export async function readDataSource(type: string, inputs: Props, config: Connec
   return out;
 }
 
-/** Endpoint and token from explicit values, else TESSERA_ENDPOINT / TESSERA_TOKEN. */
+/**
+ * Endpoint, token and private CA from explicit values, else TESSERA_ENDPOINT / TESSERA_TOKEN /
+ * TESSERA_CA_FILE (a PEM file of the CA that signed an https composer's certificate, trusted
+ * besides the system roots, as the CLI's --ca-file and the agent's are).
+ */
 export function connectionFromEnv(explicit: Partial<ConnectionConfig> = {}, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
   const endpoint = explicit.endpoint || env.TESSERA_ENDPOINT || '';
   const token = explicit.token || env.TESSERA_TOKEN || '';
   if (!endpoint) throw new ComposerError('endpoint: not set (set tessera:endpoint in the stack config or TESSERA_ENDPOINT)', 0, 'bad_config');
-  return { endpoint, token, retry: explicit.retry };
+  const ca = explicit.ca ?? (env.TESSERA_CA_FILE ? readCaFile(env.TESSERA_CA_FILE) : undefined);
+  return { endpoint, token, retry: explicit.retry, ...(ca === undefined ? {} : { ca }) };
+}
+
+/** The PEM text of TESSERA_CA_FILE; a clear error naming the variable when it is not one. */
+function readCaFile(file: string): string {
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ComposerError(`TESSERA_CA_FILE: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, 0, 'bad_config');
+  }
+  try {
+    new crypto.X509Certificate(pem);
+  } catch {
+    throw new ComposerError(`TESSERA_CA_FILE: ${file}: not a PEM certificate`, 0, 'bad_config');
+  }
+  return pem;
 }

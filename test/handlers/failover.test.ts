@@ -4,7 +4,7 @@
 import * as crypto from 'node:crypto';
 import { startComposer, RunningComposer } from '../../provider/composer';
 import { handlersFor } from '../../provider/handlers';
-import { ComposerClient } from '../../provider/handlers/client';
+import { ComposerClient } from '../../provider/client';
 import { EtcdCluster, startEtcd } from '../helpers/etcd';
 import { LAB_INVENTORY } from './composer-fixture';
 
