@@ -18,15 +18,7 @@ import { SimulatedFabric } from './sim/fabric';
 import { SimulatedHost } from './sim/host';
 import { FileStateStore, MemoryStateStore, StateStore, VolumeRecord } from './state';
 import { HostContext, StepError, checkAssignment, stageVolume, unstageVolume } from './steps';
-
-export const AGENT_VERSION: string = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('../../package.json').version as string;
-  } catch {
-    return '0.0.0';
-  }
-})();
+import { VERSION } from '../version';
 
 export interface StartAgentOptions {
   /** Composer base URL, e.g. https://composer-1:7420, or several HA replicas separated by commas. */
@@ -189,7 +181,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     transports: (o.facts?.transports ?? ['nvmetcp', 'iscsi']) as Transport[],
     nicGbps: o.backend === 'simulated' ? 25 : nicGbps(),
     backend: o.backend,
-    agentVersion: AGENT_VERSION,
+    agentVersion: VERSION,
     ...o.facts,
   };
 

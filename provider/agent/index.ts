@@ -1,5 +1,5 @@
 // The agent's public surface: the daemon, the runners, the simulated host, plans and steps.
-export { startAgent, AGENT_VERSION, type StartAgentOptions, type RunningAgent } from './daemon';
+export { startAgent, type StartAgentOptions, type RunningAgent } from './daemon';
 export { LinuxRunner, type LinuxRunnerOptions } from './linux-runner';
 export { RecordingRunner, CommandError, commandLine, mustRun, type Runner, type HostCommand, type CommandResult, type RecordedCommand } from './runner';
 export { SimulatedHost, type SimulatedHostOptions } from './sim/host';
