@@ -21,7 +21,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** About 30 s of retrying in all: more than a leader failover takes (docs/api.md, "High availability"). */
+/** About 30 s of retrying in all: more than a leader failover takes (docs/api.md, "HA"). */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 200, maxDelayMs: 5000 };
 
 export interface ConnectionConfig {
