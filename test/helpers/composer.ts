@@ -66,11 +66,14 @@ export function tempDir(prefix = 'tessera-composer-'): string {
 }
 
 export interface TestComposerOptions extends Partial<Omit<StartComposerOptions, 'inventory'>> {
-  /** Default smallInventory(); a path is a topology file (e.g. LAB_INVENTORY). */
-  inventory?: Inventory | string;
-  /** Working directory (default: a new temp dir, removed by close()). */
+  /**
+   * Default smallInventory(); a path is a topology file (e.g. LAB_INVENTORY); false loads none (a
+   * restart or a second replica on a store that has one).
+   */
+  inventory?: Inventory | string | false;
+  /** Working directory (default: the dbFile's, else a new temp dir that close() removes). */
   dir?: string;
-  /** Default `sqlite:<dir>/tessera.db`. */
+  /** Default `<dir>/tessera.db`, the store `sqlite:<dbFile>` unless `store` is given. */
   dbFile?: string;
 }
 
@@ -94,11 +97,12 @@ export interface TestComposer {
  * with child processes. Any StartComposerOptions field overrides these.
  */
 export async function startTestComposer(opts: TestComposerOptions = {}): Promise<TestComposer> {
-  const { inventory = smallInventory(), dir: given, dbFile: givenDb, ...rest } = opts;
-  const dir = given ?? tempDir();
+  const { inventory = smallInventory(), dir: givenDir, dbFile: givenDb, ...rest } = opts;
+  const madeDir = givenDir === undefined && givenDb === undefined;
+  const dir = givenDir ?? (givenDb !== undefined ? path.dirname(givenDb) : tempDir());
   const dbFile = givenDb ?? path.join(dir, 'tessera.db');
   const logs: string[] = [];
-  const tokens = rest.tokens ?? testTokens(serversOf(inventory));
+  const tokens = rest.tokens ?? testTokens(serversOf(inventory === false ? smallInventory() : inventory));
   const composer = await startComposer({
     store: `sqlite:${dbFile}`,
     masterKey: crypto.randomBytes(32),
@@ -106,7 +110,7 @@ export async function startTestComposer(opts: TestComposerOptions = {}): Promise
     leaseTtlSeconds: 30,
     ...rest,
     tokens,
-    inventory,
+    inventory: inventory === false ? undefined : inventory,
   });
   return {
     composer,
@@ -117,7 +121,7 @@ export async function startTestComposer(opts: TestComposerOptions = {}): Promise
     tokens: Array.isArray(tokens) ? tokens : [],
     async close() {
       await composer.close();
-      if (given === undefined) fs.rmSync(dir, { recursive: true, force: true });
+      if (madeDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -146,6 +150,8 @@ export interface ComposerChildOptions {
   waitLeader?: boolean;
   /** Environment of the child (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Every chunk the child writes to stderr (its JSON log lines), e.g. to collect errors. */
+  onStderr?: (chunk: string) => void;
 }
 
 export interface ComposerChild {
@@ -167,8 +173,9 @@ export function spawnComposer(dir: string, opts: ComposerChildOptions = {}): Pro
   args.push('--listen', '127.0.0.1:0', ...(opts.insecureDev ? ['--insecure-dev'] : []), ...(opts.args ?? []));
   const proc = spawn(TESSERA_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
   let err = '';
-  proc.stderr!.on('data', (d) => {
+  proc.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-20_000);
+    opts.onStderr?.(d.toString());
   });
   return new Promise((resolve, reject) => {
     let out = '';
