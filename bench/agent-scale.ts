@@ -1,4 +1,4 @@
-// Agent scale benchmark (issue 4): N simulated agents (one per server, all in this process, one
+// Agent scale bench (docs/agent.md): N simulated agents (one per server, all in this process, one
 // shared simulated fabric) stage V volumes against one real composer (SQLite file, real HTTP on
 // 127.0.0.1). Measures the time from the first create until every volume is reported staged.
 // Baseline in the same run: the same agents told to poll without waiting (waitSeconds 0 every

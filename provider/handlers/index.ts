@@ -1,5 +1,6 @@
-// The shared resource handlers (DESIGN §1, §6): one per resource kind, plus the data sources.
-// Used by the Pulumi dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
+// The shared resource handlers (docs/architecture.md): one per resource kind, plus the data
+// sources. Used by the Pulumi dynamic provider (provider/pulumi) and the Terraform provider
+// (provider/terraform).
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { ResourceType, schema, validateInput, formatFailures } from '../schema';

@@ -1,6 +1,6 @@
-// The shared resource handlers' contract (DESIGN §1, §6): one implementation per resource kind,
-// driven by schema.json and talking to the composer over HTTP. The Pulumi dynamic provider and
-// the Terraform provider are thin adapters around these.
+// The shared resource handlers' contract (docs/architecture.md): one implementation per resource
+// kind, driven by schema.json and talking to the composer over HTTP. The Pulumi dynamic provider
+// and the Terraform provider are thin adapters around these.
 import type { FieldFailure } from '../schema';
 
 export { ComposerError, type ConnectionConfig } from '../client';

@@ -1,4 +1,4 @@
-// What the allocation engine is asked for and what it answers (DESIGN §3, §4).
+// What the allocation engine is asked for and what it answers (docs/allocation.md).
 import type { Transport } from './inventory';
 
 export const VOLUME_TYPES = ['hdd', 'ssd', 'slice'] as const;

@@ -1,4 +1,4 @@
-// Key policies in the composer (issue 5): sealed at rest, never returned or logged, the key
+// Key policies (docs/api.md): sealed at rest, never returned or logged, the key
 // endpoint only for the agent of the assigned server, rotation with progress, delete in use 409.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
