@@ -12,9 +12,10 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { AgentClient, ComposerClient, ComposerError } from '../../provider/client';
 import { startAgent } from '../../provider/agent/daemon';
-import { RunningComposer, startComposer } from '../../provider/composer';
+import type { RunningComposer } from '../../provider/composer';
 import { deriveVolumeKey } from '../../provider/keys/crypto';
-import { captureLogs, MASTER_KEY, smallInventory, tempDir, tok, TOKENS } from '../composer/fixtures';
+import { captureLogs, MASTER_KEY, tempDir, tok, TOKENS } from '../composer/fixtures';
+import { startTestComposer, type TestComposerOptions } from '../helpers/composer';
 import { makeTestCa, TestCa } from '../helpers/pki';
 
 jest.setTimeout(120_000);
@@ -43,17 +44,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function composer(name: string, extra: Partial<Parameters<typeof startComposer>[0]> = {}) {
+async function composer(name: string, extra: TestComposerOptions = {}) {
   const logs = captureLogs();
-  const c = await startComposer({
-    store: `sqlite:${path.join(dir, `${name}.db`)}`,
-    tokens: TOKENS,
-    inventory: smallInventory(),
-    masterKey: MASTER_KEY,
-    log: logs.sink,
-    leaseTtlSeconds: 30,
-    ...extra,
-  });
+  const { composer: c } = await startTestComposer({ dbFile: path.join(dir, `${name}.db`), tokens: TOKENS, masterKey: MASTER_KEY, log: logs.sink, ...extra });
   closers.push(() => c.close());
   return { c, logs };
 }
@@ -188,7 +181,7 @@ test('a standby naming a leader outside the configured endpoints: the agent does
 
   // Two real replicas on one SQLite file; the leader advertises the foreign address.
   const leader = await composer('ha', { tls: { certFile, keyFile }, advertiseUrl: foreignUrl });
-  const standby = await startComposer({ store: `sqlite:${path.join(dir, 'ha.db')}`, tokens: TOKENS, masterKey: MASTER_KEY, tls: { certFile, keyFile }, log: () => undefined });
+  const { composer: standby } = await startTestComposer({ dbFile: path.join(dir, 'ha.db'), inventory: false, tokens: TOKENS, masterKey: MASTER_KEY, tls: { certFile, keyFile }, log: () => undefined, leaseTtlSeconds: 3 });
   closers.push(() => standby.close());
   expect(leader.c.isLeader()).toBe(true);
   expect(standby.leaderAddress()).toBe(foreignUrl);
