@@ -161,17 +161,22 @@ export interface ComposerChild {
   stderr(): string;
 }
 
-/**
- * `tessera composer start` on 127.0.0.1 port 0 with the files of `dir` (writeComposerFiles);
- * resolves once it printed its URL (and, with waitLeader, leads).
- */
-export function spawnComposer(dir: string, opts: ComposerChildOptions = {}): Promise<ComposerChild> {
+/** The argv of `tessera composer start` over the files of `dir`, for tests of the CLI's own refusals too. */
+export function composerStartArgs(dir: string, opts: Pick<ComposerChildOptions, 'store' | 'inventory' | 'masterKey' | 'insecureDev' | 'args'> = {}): string[] {
   const has = (file: string) => fs.existsSync(path.join(dir, file));
   const args = ['composer', 'start', '--store', opts.store ?? `sqlite:${path.join(dir, 'tessera.db')}`, '--tokens', path.join(dir, 'tokens.json')];
   if (opts.masterKey ?? has('master.key')) args.push('--master-key-file', path.join(dir, 'master.key'));
   if (opts.inventory ?? has('inventory.json')) args.push('--inventory', path.join(dir, 'inventory.json'));
   args.push('--listen', '127.0.0.1:0', ...(opts.insecureDev ? ['--insecure-dev'] : []), ...(opts.args ?? []));
-  const proc = spawn(TESSERA_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
+  return args;
+}
+
+/**
+ * `tessera composer start` on 127.0.0.1 port 0 with the files of `dir` (writeComposerFiles);
+ * resolves once it printed its URL (and, with waitLeader, leads).
+ */
+export function spawnComposer(dir: string, opts: ComposerChildOptions = {}): Promise<ComposerChild> {
+  const proc = spawn(TESSERA_BIN, composerStartArgs(dir, opts), { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-20_000);
