@@ -4,7 +4,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { ResourceType, schema, validateInput, formatFailures } from '../schema';
-import { ComposerClient } from '../client';
+import { CLIENT_CODES, ComposerClient } from '../client';
 import { HandlerOptions, SchemaResourceHandler } from './resource';
 import { ComposerError, ConnectionConfig, Props } from './types';
 
@@ -54,7 +54,7 @@ export async function readDataSource(type: string, inputs: Props, config: Connec
 export function connectionFromEnv(explicit: Partial<ConnectionConfig> = {}, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
   const endpoint = explicit.endpoint || env.TESSERA_ENDPOINT || '';
   const token = explicit.token || env.TESSERA_TOKEN || '';
-  if (!endpoint) throw new ComposerError('endpoint: not set (set tessera:endpoint in the stack config or TESSERA_ENDPOINT)', 0, 'bad_config');
+  if (!endpoint) throw new ComposerError('endpoint: not set (set tessera:endpoint in the stack config or TESSERA_ENDPOINT)', 0, CLIENT_CODES.badConfig);
   const ca = explicit.ca ?? (env.TESSERA_CA_FILE ? readCaFile(env.TESSERA_CA_FILE) : undefined);
   return { endpoint, token, retry: explicit.retry, ...(ca === undefined ? {} : { ca }) };
 }
@@ -65,12 +65,12 @@ function readCaFile(file: string): string {
   try {
     pem = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ComposerError(`TESSERA_CA_FILE: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, 0, 'bad_config');
+    throw new ComposerError(`TESSERA_CA_FILE: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, 0, CLIENT_CODES.badConfig);
   }
   try {
     new crypto.X509Certificate(pem);
   } catch {
-    throw new ComposerError(`TESSERA_CA_FILE: ${file}: not a PEM certificate`, 0, 'bad_config');
+    throw new ComposerError(`TESSERA_CA_FILE: ${file}: not a PEM certificate`, 0, CLIENT_CODES.badConfig);
   }
   return pem;
 }

@@ -3,7 +3,7 @@
 // key; plain HTTP refused by the composer (403 tls_required, no key) and by the agent (an http://
 // composer) unless insecure-dev says otherwise; a client certificate presented; and a standby
 // naming a leader outside the configured endpoints never gets the token sent there.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,7 @@ import { startAgent } from '../../provider/agent/daemon';
 import type { RunningComposer } from '../../provider/composer';
 import { deriveVolumeKey } from '../../provider/keys/crypto';
 import { captureLogs, MASTER_KEY, tempDir, tok, TOKENS } from '../composer/fixtures';
-import { startTestComposer, type TestComposerOptions } from '../helpers/composer';
+import { spawnComposer, startTestComposer, type TestComposerOptions } from '../helpers/composer';
 import { makeTestCa, TestCa } from '../helpers/pki';
 
 jest.setTimeout(120_000);
@@ -205,25 +205,12 @@ test('a standby naming a leader outside the configured endpoints: the agent does
 test('CLI: `tessera composer start --insecure-dev` on plain HTTP warns loudly at start', async () => {
   const tokensFile = path.join(dir, 'tokens.json');
   fs.writeFileSync(tokensFile, JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
-  const proc = spawn(BIN, ['composer', 'start', '--store', `sqlite:${path.join(dir, 'cli.db')}`, '--tokens', tokensFile, '--listen', '127.0.0.1:0', '--insecure-dev'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = await spawnComposer(dir, { store: `sqlite:${path.join(dir, 'cli.db')}`, insecureDev: true });
+  const { proc, url } = child;
   closers.push(async () => void (proc.exitCode === null && proc.kill('SIGKILL')));
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`composer did not start: ${stderr.slice(-2000)}`)), 60_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /^(\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  for (let i = 0; i < 100 && !stderr.includes('INSECURE'); i++) await new Promise((r) => setTimeout(r, 50));
-  const warning = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => /INSECURE/.test(l.msg));
+  for (let i = 0; i < 100 && !child.stderr().includes('INSECURE'); i++) await new Promise((r) => setTimeout(r, 50));
+  const warning = child.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => /INSECURE/.test(l.msg));
   expect(warning).toMatchObject({ level: 'warn' });
   expect(warning.msg).toMatch(/--insecure-dev: volume keys are served over plain HTTP/);
   proc.kill('SIGTERM');
