@@ -1,17 +1,15 @@
-// Agent scale benchmark (issue 4): N simulated agents (one per server, all in this process, one
+// Agent scale bench (docs/agent.md): N simulated agents (one per server, all in this process, one
 // shared simulated fabric) stage V volumes against one real composer (SQLite file, real HTTP on
 // 127.0.0.1). Measures the time from the first create until every volume is reported staged.
 // Baseline in the same run: the same agents told to poll without waiting (waitSeconds 0 every
 // 250 ms, i.e. busy polling) on a smaller slice of the workload, to show what long-polling saves.
 //   npx tsx bench/agent-scale.ts --agents 1000 --volumes 10000 [--idle-seconds 10] [--json]
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import axios from 'axios';
-import { startComposer } from '../provider/composer';
-import { ComposerClient } from '../provider/handlers/client';
-import type { TokenEntry } from '../provider/composer/auth';
+import { ComposerClient } from '../provider/client';
+import { OPERATOR_TOKEN, agentToken, startTestComposer } from '../test/helpers/composer';
 import type { Inventory } from '../provider/model/inventory';
 import { startAgent, RunningAgent } from '../provider/agent/daemon';
 import { SimulatedFabric } from '../provider/agent/sim/fabric';
@@ -76,23 +74,16 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-agent-bench-'));
   const inv = inventory(nAgents, nVolumes);
   const portals = new Map(inv.storageGroups.flatMap((sg) => sg.enclosures.map((e) => [e.name, e.portal] as [string, string])));
-  const tokens: TokenEntry[] = [
-    { name: 'ops', token: 'operator-token-bench-0123456789', role: 'operator' },
-    ...inv.servers.map((s) => ({ name: `agent-${s.name}`, token: `agent-token-${s.name}-0123456789`, role: 'agent' as const, server: s.name })),
-  ];
-  const composer = await startComposer({
-    store: `sqlite:${path.join(dir, 'tessera.db')}`,
-    tokens,
+  const harness = await startTestComposer({
+    dir,
     inventory: inv,
-    masterKey: crypto.randomBytes(32),
     heartbeatGraceMs: 60_000,
-    // One replica sharing its process with a thousand agents: a lease longer than any event-loop stall.
-    leaseTtlSeconds: 30,
     log: () => undefined,
     // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
     insecureDev: true,
   });
-  const ops = axios.create({ baseURL: composer.url, headers: { authorization: 'Bearer operator-token-bench-0123456789' } });
+  const composer = harness.composer;
+  const ops = axios.create({ baseURL: composer.url, headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
   const fabric = new SimulatedFabric();
   const agents: RunningAgent[] = [];
   const agentErrors: string[] = [];
@@ -103,7 +94,7 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
         await startAgent({
           composer: composer.url,
           insecureDev: true,
-          token: `agent-token-${s.name}-0123456789`,
+          token: agentToken(s.name),
           server: s.name,
           backend: 'simulated',
           runner: new SimulatedHost(fabric),
@@ -145,7 +136,7 @@ async function runOnce(nAgents: number, nVolumes: number, mode: 'long-poll' | 'b
     }
     const t2 = performance.now();
     // The composer agrees: every volume is staged.
-    const list = await new ComposerClient({ endpoint: composer.url, token: 'operator-token-bench-0123456789' }).listAll<{ state: string }>('/v1/volumes', { cluster });
+    const list = await new ComposerClient({ endpoint: composer.url, token: OPERATOR_TOKEN }).listAll<{ state: string }>('/v1/volumes', { cluster });
     const composerStaged = list.filter((v) => v.state === 'staged').length;
     if (composerStaged !== nVolumes) {
       const bad = list.filter((v) => v.state !== 'staged').slice(0, 3);

@@ -1,6 +1,6 @@
-// Allocation benchmark (issue 2): a mixed workload on a synthetic inventory, on the engine and,
-// in the same run, on a naive first-fit baseline that scans every drive. Prints figures, asserts
-// nothing: `npm run bench:alloc -- --drives 100000 --servers 10000 --ops 200000 --json`.
+// Allocation bench (docs/allocation.md): a mixed workload on a synthetic inventory, on the engine
+// and, in the same run, on a naive first-fit baseline that scans every drive. Prints figures,
+// asserts nothing: `npm run bench:alloc -- --drives 100000 --servers 10000 --ops 200000 --json`.
 import { AllocationEngine } from '../provider/engine';
 import { synthesizeInventory } from '../provider/inventory';
 import { NaiveAllocator } from './lib/naive';

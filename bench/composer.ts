@@ -1,4 +1,4 @@
-// Composer benchmark (issue 3): journaled creates over real HTTP on a real store, with a
+// Composer bench (docs/store.md): journaled creates over real HTTP on a real store, with a
 // 100,000-drive synthetic inventory. Prints figures, asserts nothing:
 //   npm run bench:composer -- --store sqlite|etcd --volumes 10000 --clients 32 --json
 // Figures: createsPerSec, p50Ms, p99Ms (client-side latency of POST /v1/volumes|slices),
@@ -11,7 +11,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startComposer } from '../provider/composer';
-import { ComposerClient } from '../provider/handlers/client';
+import { ComposerClient } from '../provider/client';
 import type { TokenEntry } from '../provider/composer/auth';
 import { synthesizeInventory } from '../provider/inventory';
 import { startEtcd, type EtcdCluster } from '../test/helpers/etcd';

@@ -8,19 +8,18 @@
 // runMembers: a 3-member etcd cluster under load: one member killed (writes continue), then two
 //   of three (writes refused with 503), then restored (writes resume, nothing acknowledged lost).
 import { PROBLEM } from '../../provider/api/contract';
-import { startComposer, type RunningComposer } from '../../provider/composer';
+import type { RunningComposer } from '../../provider/composer';
 import { ComposerState } from '../../provider/composer/state';
 import { AllocationEngine } from '../../provider/engine';
 import type { Inventory } from '../../provider/model/inventory';
 import type { Placement } from '../../provider/model/placement';
 import { EtcdStore } from '../../provider/store/etcd';
 import { overlappingExtents } from '../../test/composer/invariants';
-import { smallInventory } from '../../test/composer/fixtures';
+import { smallInventory, startTestComposer, type TestComposer } from '../../test/helpers/composer';
 import { raftLeader, startEtcd, startEtcdCluster, type EtcdCluster } from '../../test/helpers/etcd';
 import { startFaultProxy, type FaultMode, type FaultProxy } from '../../test/helpers/faultproxy';
-import { ADMIN_TOKEN, call, checkPool, percentile, sleep, type ChaosOptions, type ChaosResult, type Reply } from './lib';
+import { call, checkPool, percentile, sleep, type ChaosOptions, type ChaosResult, type Reply } from './lib';
 
-const TOKENS = [{ name: 'chaos', token: ADMIN_TOKEN, role: 'admin' as const }];
 
 /** A deterministic sequence of faults (xorshift), so a failure replays the same way. */
 function faults(seed: number): () => FaultMode {
@@ -55,6 +54,7 @@ export async function runProxy(opts: ChaosOptions & { creates?: number }): Promi
   const violations: string[] = [];
   let etcd: EtcdCluster | undefined;
   let proxy: FaultProxy | undefined;
+  let harness: TestComposer | undefined;
   let composer: RunningComposer | undefined;
   let direct: EtcdStore | undefined;
   try {
@@ -68,7 +68,8 @@ export async function runProxy(opts: ChaosOptions & { creates?: number }): Promi
     const inventory = smallInventory();
     const scale = Math.ceil(creates / 32);
     for (const g of inventory.storageGroups) for (const e of g.enclosures) for (let i = 4; i < 4 * scale; i++) e.drives.push({ serial: `${e.name}-ssd-${i}`, type: 'ssd', sizeGiB: 800, tags: ['nvme'] });
-    composer = await startComposer({ store, tokens: TOKENS, inventory, log: () => undefined, leaseTtlSeconds: 30 });
+    harness = await startTestComposer({ store, inventory, log: () => undefined });
+    composer = harness.composer;
     const url = composer.url;
     const cluster = (await call(url, 'POST', '/v1/clusters', { name: 'faults', servers: ['k1', 'k2'] })).body.id as string;
 
@@ -158,7 +159,7 @@ export async function runProxy(opts: ChaosOptions & { creates?: number }): Promi
     opts.log(`etcd-proxy: ${JSON.stringify(figures)}`);
     return { figures, violations };
   } finally {
-    await composer?.close().catch(() => undefined);
+    await harness?.close().catch(() => undefined);
     await direct?.close();
     await proxy?.close();
     await etcd?.stop();
@@ -169,11 +170,13 @@ export async function runMembers(opts: ChaosOptions): Promise<ChaosResult> {
   const violations: string[] = [];
   const inventory = smallInventory();
   let etcd: EtcdCluster | undefined;
+  let harness: TestComposer | undefined;
   let composer: RunningComposer | undefined;
   try {
     etcd = await startEtcdCluster(3);
-    // The default 3 s lease: without quorum the leader steps down and says so (503 not_leader).
-    composer = await startComposer({ store: etcd.storeUrl, tokens: TOKENS, inventory, log: () => undefined });
+    // The composer's default 3 s lease: without quorum the leader steps down and says so (503 not_leader).
+    harness = await startTestComposer({ store: etcd.storeUrl, inventory, log: () => undefined, leaseTtlSeconds: 3 });
+    composer = harness.composer;
     const url = composer.url;
     const cluster = (await call(url, 'POST', '/v1/clusters', { name: 'members', servers: ['k1'] })).body.id as string;
     const acked = new Map<string, string>();
@@ -263,7 +266,7 @@ export async function runMembers(opts: ChaosOptions): Promise<ChaosResult> {
     opts.log(`etcd-members: ${JSON.stringify(figures)}`);
     return { figures, violations };
   } finally {
-    await composer?.close().catch(() => undefined);
+    await harness?.close().catch(() => undefined);
     await etcd?.stop();
   }
 }

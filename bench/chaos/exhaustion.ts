@@ -13,18 +13,13 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { TokenEntry } from '../../provider/composer/auth';
 import { synthesizeInventory } from '../../provider/inventory';
+import { OPERATOR_TOKEN, READER_TOKEN, spawnComposer, writeComposerFiles, type ComposerChild } from '../../test/helpers/composer';
 import type { ChaosResult } from './lib';
 
-
-const BIN = path.resolve(__dirname, '../../bin/tessera');
-const READER = 'exhaustion-reader-token-0123456789';
-const WRITER = 'exhaustion-writer-token-0123456789';
-const TOKENS: TokenEntry[] = [
-  { name: 'reader', token: READER, role: 'reader' },
-  { name: 'slow-writer', token: WRITER, role: 'operator' },
-];
+/** The harness's reader (the measured client) and operator (the slow writers) tokens. */
+const READER = READER_TOKEN;
+const WRITER = OPERATOR_TOKEN;
 /** The absolute floor of the loaded-p99 bound: below it, scheduling noise on a shared machine dominates. */
 const FLOOR_MS = 10;
 /** Slack for the composer's checks (node scans for expired headers every second) and a busy machine. */
@@ -50,39 +45,16 @@ function openFilesLimit(): number | undefined {
   }
 }
 
-function startComposer(dir: string, size: Size): Promise<{ proc: ChildProcess; url: string; errors: string[] }> {
-  const args = [
-    'composer', 'start',
-    '--store', `sqlite:${path.join(dir, 'tessera.db')}`,
-    '--tokens', path.join(dir, 'tokens.json'),
-    '--inventory', path.join(dir, 'inventory.json'),
-    '--listen', '127.0.0.1:0',
-    '--headers-timeout-seconds', String(size.headersTimeoutSeconds),
-    '--request-timeout-seconds', String(size.requestTimeoutSeconds),
-  ];
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** The composer under test: the real CLI with the request-timeout flags of `size`, its error log lines collected. */
+async function startComposer(dir: string, size: Size): Promise<ComposerChild & { errors: string[] }> {
   const errors: string[] = [];
-  let tail = '';
-  proc.stderr!.on('data', (d: Buffer) => {
-    tail = (tail + d.toString()).slice(-4000);
-    for (const line of d.toString().split('\n')) if (line.includes('"level":"error"')) errors.push(line.slice(0, 300));
+  const child = await spawnComposer(dir, {
+    args: ['--headers-timeout-seconds', String(size.headersTimeoutSeconds), '--request-timeout-seconds', String(size.requestTimeoutSeconds)],
+    onStderr: (chunk) => {
+      for (const line of chunk.split('\n')) if (line.includes('"level":"error"')) errors.push(line.slice(0, 300));
+    },
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`composer did not start:\n${tail}`)), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^(\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1], errors });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`composer exited with ${code}:\n${tail}`));
-    });
-  });
+  return { ...child, errors };
 }
 
 async function stop(proc: ChildProcess): Promise<void> {
@@ -278,8 +250,7 @@ export async function run(opts: { short: boolean; log: (line: string) => void })
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-chaos-exhaustion-'));
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(synthesizeInventory({ servers: 20, drives: 400, seed: 7 })));
+  writeComposerFiles(dir, { inventory: synthesizeInventory({ servers: 20, drives: 400, seed: 7 }) });
   let composer: Awaited<ReturnType<typeof startComposer>> | undefined;
   let slow: ReturnType<typeof startFlood> | undefined;
   try {

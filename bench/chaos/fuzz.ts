@@ -9,9 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { AllocationEngine } from '../../provider/engine';
-import { startComposer, type RunningComposer } from '../../provider/composer';
+import type { RunningComposer } from '../../provider/composer';
 import { ID_PATTERN } from '../../provider/composer/server';
-import { client, MASTER_KEY, smallInventory, tok, TOKENS } from '../../test/composer/fixtures';
+import { client, MASTER_KEY, tok } from '../../test/composer/fixtures';
+import { startTestComposer } from '../../test/helpers/composer';
 
 type Log = (line: string) => void;
 export interface FuzzOptions {
@@ -343,22 +344,21 @@ export async function run(opts: FuzzOptions): Promise<{ figures: Record<string, 
   let composer: RunningComposer | undefined;
   try {
     const st = await ensureSchemathesis(dir);
-    composer = await startComposer({
-      store: `sqlite:${path.join(dir, 'tessera.db')}`,
-      tokens: TOKENS,
-      inventory: smallInventory(),
-      masterKey: MASTER_KEY,
-      // Plain HTTP on loopback: the key route must run its real handler to be fuzzed (it would
-      // answer every request 403 tls_required otherwise; test/agent/client-tls.test.ts covers that).
-      insecureDev: true,
-      log: (line) => {
-        if (line.includes('"level":"error"')) errorLines.push(line);
-      },
-      leaseTtlSeconds: 30,
-      unstageWaitMs: 2000,
-      heartbeatGraceMs: 5000,
-      reconcileIntervalMs: 500,
-    });
+    composer = (
+      await startTestComposer({
+        dir,
+        masterKey: MASTER_KEY,
+        // Plain HTTP on loopback: the key route must run its real handler to be fuzzed (it would
+        // answer every request 403 tls_required otherwise; test/agent/client-tls.test.ts covers that).
+        insecureDev: true,
+        log: (line) => {
+          if (line.includes('"level":"error"')) errorLines.push(line);
+        },
+        unstageWaitMs: 2000,
+        heartbeatGraceMs: 5000,
+        reconcileIntervalMs: 500,
+      })
+    ).composer;
     const seeds = await seed(composer.url);
     const opsBefore = new Set(composer.service().state.ops.keys());
     const tgt = targets(seeds, [...opsBefore]);

@@ -1,14 +1,12 @@
-// Shared pieces of the chaos bench: composer child processes (the real CLI), a small HTTP client,
-// percentiles, and the invariant checks every scenario runs against what the composer answers.
-import { ChildProcess, spawn } from 'node:child_process';
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+// Shared pieces of the chaos bench: composer child processes (the real CLI, through the test
+// harness test/helpers/composer.ts), a small HTTP client, percentiles, and the invariant checks
+// every scenario runs against what the composer answers.
 import * as path from 'node:path';
 import { AllocationEngine } from '../../provider/engine';
 import type { Inventory } from '../../provider/model/inventory';
 import type { Placement } from '../../provider/model/placement';
 import { overlappingExtents } from '../../test/composer/invariants';
+import { ADMIN_TOKEN, type ComposerChild, kill9, spawnComposer, tempDir, waitLeader, writeComposerFiles } from '../../test/helpers/composer';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -21,55 +19,19 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
-export const ADMIN_TOKEN = `admin-${crypto.randomBytes(12).toString('hex')}`;
+export { ADMIN_TOKEN, kill9, waitLeader };
+export type Child = ComposerChild;
 
-/** A directory with a tokens file, a master key and an inventory, all 0600. */
+/** A directory with the harness's tokens file, a master key and `inventory`, all 0600. */
 export function chaosDir(prefix: string, inventory: Inventory): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: [{ name: 'chaos', token: ADMIN_TOKEN, role: 'admin' }] }), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'master.key'), crypto.randomBytes(32).toString('base64'), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(inventory), { mode: 0o600 });
+  const dir = tempDir(prefix);
+  writeComposerFiles(dir, { inventory, masterKey: true });
   return dir;
 }
 
-export interface Child {
-  proc: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-/** Start `tessera composer start` as a child; resolves once it printed its URL. */
+/** `tessera composer start` on `store` with the files of chaosDir, keys allowed over plain HTTP on 127.0.0.1. */
 export function startComposerChild(dir: string, store: string, extra: string[] = []): Promise<Child> {
-  const args = ['composer', 'start', '--store', store, '--tokens', path.join(dir, 'tokens.json'), '--master-key-file', path.join(dir, 'master.key')];
-  args.push('--inventory', path.join(dir, 'inventory.json'), '--listen', '127.0.0.1:0', '--insecure-dev', ...extra);
-  const proc = spawn(path.join(ROOT, 'bin/tessera'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => {
-    err = (err + d.toString()).slice(-20_000);
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`composer did not start:\n${err.slice(-2000)}`)), 90_000);
-    proc.stdout!.on('data', (d) => {
-      out += d.toString();
-      const m = /^(http:\/\/\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1], stderr: () => err });
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`composer exited with ${code ?? signal}:\n${err.slice(-2000)}`));
-    });
-  });
-}
-
-export async function kill9(child: Child | undefined): Promise<void> {
-  if (!child || child.proc.exitCode !== null || child.proc.signalCode !== null) return;
-  const exited = new Promise((r) => child.proc.once('exit', r));
-  child.proc.kill('SIGKILL');
-  await exited;
+  return spawnComposer(dir, { store, insecureDev: true, args: extra });
 }
 
 export interface Reply {
@@ -97,16 +59,6 @@ export async function call(base: string, method: string, p: string, body?: unkno
     return { status: r.status, body: parsed };
   } catch {
     return { status: 0, body: undefined };
-  }
-}
-
-export async function waitLeader(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await call(url, 'GET', '/readyz', undefined, 2_000);
-    if (r.status === 200 && r.body?.role === 'leader') return;
-    if (Date.now() > deadline) throw new Error(`${url} did not become the ready leader: ${JSON.stringify(r.body)}`);
-    await sleep(50);
   }
 }
 

@@ -1,8 +1,9 @@
-// The mixed allocation workload of the benchmark (issue 2): about 60% slices of 1-500 GiB, 15%
-// ssd RAID1, 15% single hdd, 10% hdd RAID10, with releases interleaved at about 30% of operations.
-// Half the requests name a server (rack-local placement), half do not (placed pool-wide).
-// Single whole-drive sizes follow the inventory's drive sizes (0.4-1x a random drive) so demand
-// meets supply; RAID10 requests are 1.02-1.45x the largest hdd, so no single drive holds them.
+// The mixed allocation workload of the benchmark (bench/alloc.ts): about 60% slices of 1-500 GiB,
+// 15% ssd RAID1, 15% single hdd, 10% hdd RAID10, with releases interleaved at about 30% of
+// operations. Half the requests name a server (rack-local placement), half do not (placed
+// pool-wide). Single whole-drive sizes follow the inventory's drive sizes (0.4-1x a random drive)
+// so demand meets supply; RAID10 requests are 1.02-1.45x the largest hdd, so no single drive holds
+// them.
 import type { Inventory } from '../../provider/model/inventory';
 import { PLACEMENT_DEFAULTS, type PlacementRequest } from '../../provider/model/placement';
 import { rng } from '../../provider/inventory';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { AgentFacts, Assignment, ObservedState } from '../api/contract';
 import type { Transport } from '../model/inventory';
 import { mountRootsOrThrow } from '../model/mountpath';
-import { ComposerClient } from './client';
+import { AgentClient } from '../client/agent';
 import { AgentCrash, Fault, FaultInjector } from './faults';
 import { LabStandIns } from './lab-standin';
 import { LinuxRunner } from './linux-runner';
@@ -18,15 +18,7 @@ import { SimulatedFabric } from './sim/fabric';
 import { SimulatedHost } from './sim/host';
 import { FileStateStore, MemoryStateStore, StateStore, VolumeRecord } from './state';
 import { HostContext, StepError, checkAssignment, stageVolume, unstageVolume } from './steps';
-
-export const AGENT_VERSION: string = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('../../package.json').version as string;
-  } catch {
-    return '0.0.0';
-  }
-})();
+import { VERSION } from '../version';
 
 export interface StartAgentOptions {
   /** Composer base URL, e.g. https://composer-1:7420, or several HA replicas separated by commas. */
@@ -147,7 +139,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const runner = new KillableRunner(inner);
   const store: StateStore = o.state ?? (o.backend === 'simulated' && !o.stateDir ? new MemoryStateStore() : new FileStateStore(stateDir));
   // Refuses an http:// composer unless insecureDev (docs/agent.md, "Key channel").
-  const client = new ComposerClient({ composer: o.composer, token: o.token, server: o.server, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev });
+  const client = new AgentClient({ composer: o.composer, token: o.token, server: o.server, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev });
   if (client.plainHttp) {
     log('WARNING: INSECURE --insecure-dev: talking to the composer over plain HTTP; LUKS keys and the agent token cross the network in clear. Development labs only, never production.', { level: 'warn', composer: o.composer });
   }
@@ -189,7 +181,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     transports: (o.facts?.transports ?? ['nvmetcp', 'iscsi']) as Transport[],
     nicGbps: o.backend === 'simulated' ? 25 : nicGbps(),
     backend: o.backend,
-    agentVersion: AGENT_VERSION,
+    agentVersion: VERSION,
     ...o.facts,
   };
 

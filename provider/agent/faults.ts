@@ -1,5 +1,6 @@
-// Failure injection (issue 4): make step N fail, or crash the agent at step N. Steps are numbered
-// from 1 within one stage or unstage run, in the order they execute; a step can also be named.
+// Failure injection (docs/agent.md): make step N fail, or crash the agent at step N. Steps are
+// numbered from 1 within one stage or unstage run, in the order they execute; a step can also be
+// named.
 
 export interface Fault {
   /** `fail`: the step reports a failure (the agent lives on); `crash`: the agent dies (AgentCrash). */

@@ -1,5 +1,5 @@
 // The agent's public surface: the daemon, the runners, the simulated host, plans and steps.
-export { startAgent, AGENT_VERSION, type StartAgentOptions, type RunningAgent } from './daemon';
+export { startAgent, type StartAgentOptions, type RunningAgent } from './daemon';
 export { LinuxRunner, type LinuxRunnerOptions } from './linux-runner';
 export { RecordingRunner, CommandError, commandLine, mustRun, type Runner, type HostCommand, type CommandResult, type RecordedCommand } from './runner';
 export { SimulatedHost, type SimulatedHostOptions } from './sim/host';
@@ -11,7 +11,7 @@ export { AgentCrash, InjectedFailure, FaultInjector, type Fault } from './faults
 export { assertMountPath, assertRealMountPath, realLocation, type MountPolicy } from './paths';
 export { provisionLabDrives } from './lab';
 export { LabStandIns } from './lab-standin';
-export { ComposerClient, ComposerError } from './client';
+export { AgentClient, ComposerError } from '../client';
 export { cmd } from './commands';
 export type { KeySource, VolumeKeyMaterial } from './keys';
 export type { BackendKind } from './members';

@@ -1,7 +1,7 @@
 // Staging and unstaging a volume on a host: an ordered list of steps, each of which looks at the
 // host before it acts and is safe to repeat, so a run interrupted anywhere converges when run
-// again (DESIGN §5). One implementation drives the Linux runner (linux and lab backends) and the
-// simulated host, because both answer the same command lines (./commands.ts).
+// again (docs/agent.md). One implementation drives the Linux runner (linux and lab backends) and
+// the simulated host, because both answer the same command lines (./commands.ts).
 import type { Assignment } from '../api/contract';
 import { cmd } from './commands';
 import { AgentCrash, FaultInjector, InjectedFailure } from './faults';

@@ -17,7 +17,8 @@ import { openapiDocument } from './openapi';
 import { createServer, httpLimits } from './server';
 import { ComposerService } from './service';
 import { ComposerState, EngineFactory } from './state';
-import { openStoreUrl, type OpenStoreOptions } from './storeurl';
+import { openStore, type OpenStoreOptions } from '../store/open';
+import { VERSION } from '../version';
 import { mountRootsOrThrow } from '../model/mountpath';
 
 export interface StartComposerOptions {
@@ -85,14 +86,6 @@ export interface RunningComposer {
   close(): Promise<void>;
 }
 
-const VERSION: string = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('../../package.json').version as string;
-  } catch {
-    return '0.0.0';
-  }
-})();
 
 export async function startComposer(options: StartComposerOptions): Promise<RunningComposer> {
   if (options.mountRoots !== undefined) mountRootsOrThrow(options.mountRoots);
@@ -103,7 +96,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   let masterKey = options.masterKey;
   if (!masterKey && (options.masterKeyFile || options.masterKeyEnv)) masterKey = loadMasterKey({ file: options.masterKeyFile, env: options.masterKeyEnv });
   const ownStore = typeof options.store === 'string';
-  const store = typeof options.store === 'string' ? await openStoreUrl(options.store, options.storeOptions) : options.store;
+  const store = typeof options.store === 'string' ? await openStore(options.store, options.storeOptions) : options.store;
   const engineFactory: EngineFactory = options.engineFactory ?? ((inv) => new AllocationEngine(inv));
   const inventoryFromOptions = typeof options.inventory === 'string' ? loadInventoryFile(options.inventory) : options.inventory;
 

@@ -1,5 +1,6 @@
-// The allocation engine's contract (DESIGN §4). Pure, synchronous, no I/O. The composer wraps it:
-// it rebuilds an engine from the inventory and the stored allocations at start-up, then asks it.
+// The allocation engine's contract (docs/allocation.md). Pure, synchronous, no I/O. The composer
+// wraps it: it rebuilds an engine from the inventory and the stored allocations at start-up, then
+// asks it.
 import type { Inventory } from '../model/inventory';
 import type {
   CapacityAnswer,

@@ -1,5 +1,5 @@
-// The allocation engine (DESIGN §4): pure, synchronous, no I/O. It owns an indexed copy of the
-// inventory's free space and the allocations made through it; the composer persists both.
+// The allocation engine (docs/allocation.md): pure, synchronous, no I/O. It owns an indexed copy of
+// the inventory's free space and the allocations made through it; the composer persists both.
 import type { DriveType, Inventory } from '../model/inventory';
 import type {
   CapacityAnswer,

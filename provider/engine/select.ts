@@ -1,4 +1,4 @@
-// The placement search (DESIGN §4). For each usable transport, most performant first, it tries:
+// The placement search (docs/allocation.md). Per usable transport, most performant first, it tries:
 //   1. one drive / one slice (no redundancy), or a RAID1 pair (redundancy);
 //   2. when that fails, striping is on and the request is for whole drives: RAID10 over 2k
 //      drives, k = the fewest mirrored pairs whose members can hold the size, up to raidMaxDrives.

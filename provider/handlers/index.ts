@@ -1,14 +1,17 @@
+// The shared resource handlers (docs/architecture.md): one per resource kind, plus the data
+// sources. Used by the Pulumi dynamic provider (provider/pulumi) and the Terraform provider
+// (provider/terraform).
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import { PROBLEM } from '../api/contract';
-// The shared resource handlers: one per resource kind, plus the data sources. Used by the Pulumi
-// dynamic provider (provider/pulumi) and the Terraform provider (provider/terraform).
 import { type FieldFailure, formatFailures, PROVIDER_SETTINGS, RESOURCE_TYPES, type ResourceType, schema, validateInput, validateProviderConfig } from '../schema';
-import { ComposerClient } from './client';
+import { CLIENT_CODES, ComposerClient } from '../client';
 import { HandlerOptions, SchemaResourceHandler } from './resource';
 import { ComposerError, ConnectionConfig, Props } from './types';
 
 export * from './types';
 export type { FieldFailure } from '../schema';
-export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from './client';
+export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from '../client';
 export { SchemaResourceHandler } from './resource';
 export { modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
@@ -52,11 +55,32 @@ export function validateConnection(cfg: { endpoint?: string; token?: string }): 
   return validateProviderConfig(cfg);
 }
 
-/** Endpoint and token from explicit values, else their environment variables (schema.json `env`). */
+/**
+ * Endpoint and token from explicit values, else their environment variables (schema.json `env`),
+ * and a private CA from TESSERA_CA_FILE (a PEM file of the CA that signed an https composer's
+ * certificate, trusted besides the system roots, as the CLI's --ca-file and the agent's are).
+ */
 export function connectionFromEnv(explicit: Partial<ConnectionConfig> = {}, env: NodeJS.ProcessEnv = process.env): ConnectionConfig {
   const { endpoint: e, token: t } = PROVIDER_SETTINGS;
   const endpoint = explicit.endpoint || env[e.env] || '';
   const token = explicit.token || env[t.env] || '';
-  if (!endpoint) throw new ComposerError(`endpoint: not set (set ${e.config} in the stack config or ${e.env})`, 0, 'bad_config');
-  return { endpoint, token, retry: explicit.retry };
+  if (!endpoint) throw new ComposerError(`endpoint: not set (set ${e.config} in the stack config or ${e.env})`, 0, CLIENT_CODES.badConfig);
+  const ca = explicit.ca ?? (env.TESSERA_CA_FILE ? readCaFile(env.TESSERA_CA_FILE) : undefined);
+  return { endpoint, token, retry: explicit.retry, ...(ca === undefined ? {} : { ca }) };
+}
+
+/** The PEM text of TESSERA_CA_FILE; a clear error naming the variable when it is not one. */
+function readCaFile(file: string): string {
+  let pem: string;
+  try {
+    pem = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ComposerError(`TESSERA_CA_FILE: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'unreadable'})`, 0, CLIENT_CODES.badConfig);
+  }
+  try {
+    new crypto.X509Certificate(pem);
+  } catch {
+    throw new ComposerError(`TESSERA_CA_FILE: ${file}: not a PEM certificate`, 0, CLIENT_CODES.badConfig);
+  }
+  return pem;
 }

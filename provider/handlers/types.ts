@@ -1,22 +1,10 @@
-// The shared resource handlers' contract: one implementation per resource kind, driven by
-// schema.json and talking to the composer over HTTP. The Pulumi dynamic provider and the
-// Terraform provider are thin adapters around three of its methods (validate, plan,
+// The shared resource handlers' contract (docs/architecture.md): one implementation per resource
+// kind, driven by schema.json and talking to the composer over HTTP. The Pulumi dynamic provider
+// and the Terraform provider are thin adapters around three of its methods (validate, plan,
 // carryOver) plus the CRUD calls; docs/pulumi.md and docs/terraform.md describe the adapters.
 import type { FieldFailure } from '../schema';
 
-export interface ConnectionConfig {
-  /** Composer URL, e.g. http://127.0.0.1:7420. */
-  endpoint: string;
-  /** Bearer token (operator role). Never logged. */
-  token: string;
-  /** Retries with back-off on connection errors, 502/503/504 and 429 with Retry-After before giving up. */
-  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
-  /** PEM certificate(s) of a private CA trusted for https endpoints, besides the system roots. */
-  ca?: string;
-  /** PEM client certificate and its private key, presented to https endpoints that ask for one. */
-  cert?: string;
-  key?: string;
-}
+export { ComposerError, type ConnectionConfig } from '../client';
 
 export type Props = Record<string, unknown>;
 
@@ -98,17 +86,4 @@ export interface ResourceHandler {
   update(id: string, olds: Props, news: Props): Promise<Props>;
   /** Absent objects are fine. */
   delete(id: string, olds: Props): Promise<void>;
-}
-
-/** A composer error carried up to the user: problem details plus the failing fields. */
-export class ComposerError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string,
-    readonly fieldErrors: FieldFailure[] = [],
-  ) {
-    super(message);
-    this.name = 'ComposerError';
-  }
 }

@@ -1,4 +1,4 @@
-// The inventory: topology files (DESIGN §2), their validation, and synthetic inventories.
+// The inventory: topology files (docs/inventory.md), their validation, and synthetic inventories.
 export { InventoryError, formatProblem, type InventoryProblem } from './errors';
 export { checkInventory, MAX_DRIVES_PER_ENCLOSURE, MAX_DRIVE_SIZE_GIB, NAME_RE, PORTAL_RE } from './validate';
 export { parseInventory, loadInventoryFile } from './parse';

@@ -1,4 +1,4 @@
-// Deterministic synthetic inventories of any size, for tests and benchmarks (DESIGN §2).
+// Deterministic synthetic inventories of any size, for tests and benchmarks (docs/inventory.md).
 //
 // Layout: racks are built to a few standard templates (an all-flash eBOD of 24-48 SSDs, or an
 // HDD JBOD of 60-90 drives). Templates are instantiated once per bandwidth domain, round after

@@ -1,4 +1,4 @@
-// Validates a parsed topology document (DESIGN §2) and normalises it into an Inventory.
+// Validates a parsed topology document (docs/inventory.md) and normalises it into an Inventory.
 // Every problem is reported with its path; nothing is thrown until the whole document is read.
 import {
   DRIVE_TYPES,

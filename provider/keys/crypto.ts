@@ -1,4 +1,4 @@
-// Key material for encrypted volumes (DESIGN §3 KeyPolicy, issue 5). Only Node's crypto:
+// Key material for encrypted volumes (docs/api.md, "Key policies"). Only Node's crypto:
 // AES-256-GCM to seal customer secrets at rest, HKDF-SHA256 to derive per-volume drive keys,
 // HMAC-SHA256 for fingerprints. Nothing here logs or stringifies key material.
 import * as crypto from 'node:crypto';

@@ -1,5 +1,5 @@
-// The physical pool as declared by a topology file (DESIGN §2). Plain data: loaded and validated
-// by provider/inventory, read by the allocation engine, stored by the composer.
+// The physical pool as declared by a topology file (docs/inventory.md). Plain data: loaded and
+// validated by provider/inventory, read by the allocation engine, stored by the composer.
 
 /** Network transports between servers and enclosures, most performant first. */
 export const TRANSPORTS = ['roce', 'nvmetcp', 'iscsi'] as const;

@@ -1,4 +1,4 @@
-// The store contract (DESIGN §1): a revisioned, transactional key-value store with watch and
+// The store contract (docs/store.md): a revisioned, transactional key-value store with watch and
 // leases, after the etcd v3 model. Two implementations (SQLite, etcd) pass one conformance suite.
 // Keys and values are strings; values are usually JSON. Revisions are store-wide and increase by
 // one per committed transaction that changes something.

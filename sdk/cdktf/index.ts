@@ -1,9 +1,11 @@
 // Tessera for CDKTF: the generated bindings (sdk/cdktf/.gen, from schema.json by `npm run gen`)
 // and ScaleOutCluster, the scale-out pattern as one construct — the twin of the Pulumi
 // component (sdk/pulumi/scaleout.ts): a cluster of N servers, each with the same M volumes (and
-// optional slices), named `<server>-<template>` inside the cluster.
+// optional slices), named `<server>-<template>` inside the cluster. Both lay out with the same
+// expand() (sdk/common/scaleout.ts).
 import type { ITerraformDependable, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
+import { expand } from '../common/scaleout';
 import { Cluster } from './.gen/providers/tessera/cluster';
 import { Slice, type SliceConfig } from './.gen/providers/tessera/slice';
 import { Volume, type VolumeConfig } from './.gen/providers/tessera/volume';
@@ -38,17 +40,6 @@ export interface ScaleOutClusterProps {
   dependsOn?: ITerraformDependable[];
 }
 
-const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-function checkNames(field: string, names: string[]): void {
-  const seen = new Set<string>();
-  names.forEach((n, i) => {
-    if (!NAME.test(n)) throw new Error(`ScaleOutCluster: ${field}[${i}]: ${JSON.stringify(n)} must match ${NAME.source}`);
-    if (seen.has(n)) throw new Error(`ScaleOutCluster: ${field}[${i}]: duplicate name ${JSON.stringify(n)}`);
-    seen.add(n);
-  });
-}
-
 export class ScaleOutCluster extends Construct {
   readonly cluster: Cluster;
   /** Volumes by server, in template order. */
@@ -58,41 +49,12 @@ export class ScaleOutCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: ScaleOutClusterProps) {
     super(scope, id);
-    if (props.servers.length === 0) throw new Error('ScaleOutCluster: servers: needs at least one server');
-    const clusterName = props.clusterName ?? id;
-    if (!NAME.test(clusterName)) throw new Error(`ScaleOutCluster: clusterName: ${JSON.stringify(clusterName)} must match ${NAME.source}`);
-    checkNames('servers', props.servers);
-    checkNames('volumes', props.volumes.map((v) => v.name));
-    checkNames('slices', (props.slices ?? []).map((s) => s.name));
-    const stage = props.stage ?? true;
+    const layout = expand(props, id);
     const meta = { provider: props.provider, dependsOn: props.dependsOn };
-    this.cluster = new Cluster(this, 'cluster', {
-      name: clusterName,
-      servers: props.servers,
-      keyPolicy: props.keyPolicy,
-      networkTransportsAllowed: props.networkTransportsAllowed,
-      ...meta,
-    });
-    this.volumes = {};
-    this.slices = {};
-    for (const server of props.servers) {
-      this.volumes[server] = props.volumes.map(({ name: tpl, mountPath, ...spec }) => {
-        const keyPolicy = spec.encrypt ? (spec.keyPolicy ?? props.keyPolicy) : spec.keyPolicy;
-        return new Volume(this, `${server}-${tpl}`, {
-          ...spec,
-          keyPolicy,
-          cluster: this.cluster.id,
-          name: `${server}-${tpl}`,
-          server: stage ? server : undefined,
-          mountPath: stage ? mountPath : undefined,
-          ...meta,
-        });
-      });
-      this.slices[server] = (props.slices ?? []).map(
-        ({ name: tpl, ...spec }) =>
-          new Slice(this, `${server}-slice-${tpl}`, { ...spec, cluster: this.cluster.id, name: `${server}-${tpl}`, server: stage ? server : undefined, ...meta }),
-      );
-    }
+    this.cluster = new Cluster(this, 'cluster', { ...layout.cluster, ...meta });
+    this.volumes = Object.fromEntries(props.servers.map((s) => [s, []]));
+    this.slices = Object.fromEntries(props.servers.map((s) => [s, []]));
+    for (const v of layout.volumes) this.volumes[v.server].push(new Volume(this, `${v.server}-${v.template}`, { ...v.args, cluster: this.cluster.id, ...meta }));
+    for (const sl of layout.slices) this.slices[sl.server].push(new Slice(this, `${sl.server}-slice-${sl.template}`, { ...sl.args, cluster: this.cluster.id, ...meta }));
   }
-
 }

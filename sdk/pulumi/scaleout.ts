@@ -1,7 +1,9 @@
 // The scale-out pattern as one component: a cluster of N servers, each with the same M volumes
 // (and optional slices) mounted at the same paths, the way Kafka brokers or Cassandra nodes are
-// laid out. Per-server names are `<server>-<template>` inside the cluster.
+// laid out. Per-server names are `<server>-<template>` inside the cluster; the layout itself is
+// sdk/common/scaleout.ts's expand(), shared with the CDKTF construct.
 import * as pulumi from '@pulumi/pulumi';
+import { expand } from '../common/scaleout';
 import { Cluster, Slice, Volume } from './resources.generated';
 import type { SliceArgs, VolumeArgs, VolumeMember } from './types.generated';
 
@@ -27,6 +29,8 @@ export interface ScaleOutClusterArgs {
   networkTransportsAllowed?: VolumeArgs['networkTransportsAllowed'];
   volumes: VolumeTemplate[];
   slices?: SliceTemplate[];
+  /** Stage each volume and slice on its server (default true). false composes only: no server, no mount path. */
+  stage?: boolean;
 }
 
 /** One row of the composition: where a volume or slice lives and what it is made of. */
@@ -43,14 +47,6 @@ export interface CompositionRow {
   members: VolumeMember[];
 }
 
-function checkTemplateNames(kind: string, names: string[]): void {
-  const seen = new Set<string>();
-  names.forEach((n, i) => {
-    if (seen.has(n)) throw new Error(`ScaleOutCluster: ${kind}[${i}].name: duplicate template name ${JSON.stringify(n)}`);
-    seen.add(n);
-  });
-}
-
 export class ScaleOutCluster extends pulumi.ComponentResource {
   readonly cluster: Cluster;
   /** Volumes by server, in template order. */
@@ -62,27 +58,13 @@ export class ScaleOutCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: ScaleOutClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SCALE_OUT_TYPE, name, {}, opts);
-    if (args.servers.length === 0) throw new Error('ScaleOutCluster: servers: needs at least one server');
-    checkTemplateNames('servers', args.servers);
-    checkTemplateNames('volumes', args.volumes.map((v) => v.name));
-    checkTemplateNames('slices', (args.slices ?? []).map((s) => s.name));
+    const layout = expand(args, name);
     const parent = { parent: this };
-    this.cluster = new Cluster(
-      name,
-      { name: args.clusterName ?? name, servers: args.servers, keyPolicy: args.keyPolicy, networkTransportsAllowed: args.networkTransportsAllowed },
-      parent,
-    );
-    this.volumes = {};
-    this.slices = {};
-    for (const server of args.servers) {
-      this.volumes[server] = args.volumes.map(({ name: tpl, ...spec }) => {
-        const keyPolicy = spec.encrypt ? (spec.keyPolicy ?? args.keyPolicy) : spec.keyPolicy;
-        return new Volume(`${name}-${server}-${tpl}`, { ...spec, keyPolicy, cluster: this.cluster.id, name: `${server}-${tpl}`, server }, parent);
-      });
-      this.slices[server] = (args.slices ?? []).map(
-        ({ name: tpl, ...spec }) => new Slice(`${name}-${server}-${tpl}`, { ...spec, cluster: this.cluster.id, name: `${server}-${tpl}`, server }, parent),
-      );
-    }
+    this.cluster = new Cluster(name, layout.cluster, parent);
+    this.volumes = Object.fromEntries(args.servers.map((s) => [s, []]));
+    this.slices = Object.fromEntries(args.servers.map((s) => [s, []]));
+    for (const v of layout.volumes) this.volumes[v.server].push(new Volume(`${name}-${v.server}-${v.template}`, { ...v.args, cluster: this.cluster.id }, parent));
+    for (const sl of layout.slices) this.slices[sl.server].push(new Slice(`${name}-${sl.server}-${sl.template}`, { ...sl.args, cluster: this.cluster.id }, parent));
     const rows: pulumi.Output<CompositionRow>[] = [];
     for (const server of args.servers) {
       for (const v of this.volumes[server]) {

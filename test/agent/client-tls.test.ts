@@ -3,19 +3,19 @@
 // key; plain HTTP refused by the composer (403 tls_required, no key) and by the agent (an http://
 // composer) unless insecure-dev says otherwise; a client certificate presented; and a standby
 // naming a leader outside the configured endpoints never gets the token sent there.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ComposerClient as AgentClient, ComposerError } from '../../provider/agent/client';
+import { AgentClient, ComposerClient, ComposerError } from '../../provider/client';
 import { startAgent } from '../../provider/agent/daemon';
-import { RunningComposer, startComposer } from '../../provider/composer';
-import { ComposerClient } from '../../provider/handlers/client';
+import type { RunningComposer } from '../../provider/composer';
 import { deriveVolumeKey } from '../../provider/keys/crypto';
-import { captureLogs, MASTER_KEY, smallInventory, tempDir, tok, TOKENS } from '../composer/fixtures';
+import { captureLogs, MASTER_KEY, tempDir, tok, TOKENS } from '../composer/fixtures';
+import { spawnComposer, startTestComposer, type TestComposerOptions } from '../helpers/composer';
 import { makeTestCa, TestCa } from '../helpers/pki';
 
 jest.setTimeout(120_000);
@@ -44,17 +44,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function composer(name: string, extra: Partial<Parameters<typeof startComposer>[0]> = {}) {
+async function composer(name: string, extra: TestComposerOptions = {}) {
   const logs = captureLogs();
-  const c = await startComposer({
-    store: `sqlite:${path.join(dir, `${name}.db`)}`,
-    tokens: TOKENS,
-    inventory: smallInventory(),
-    masterKey: MASTER_KEY,
-    log: logs.sink,
-    leaseTtlSeconds: 30,
-    ...extra,
-  });
+  const { composer: c } = await startTestComposer({ dbFile: path.join(dir, `${name}.db`), tokens: TOKENS, masterKey: MASTER_KEY, log: logs.sink, ...extra });
   closers.push(() => c.close());
   return { c, logs };
 }
@@ -189,7 +181,7 @@ test('a standby naming a leader outside the configured endpoints: the agent does
 
   // Two real replicas on one SQLite file; the leader advertises the foreign address.
   const leader = await composer('ha', { tls: { certFile, keyFile }, advertiseUrl: foreignUrl });
-  const standby = await startComposer({ store: `sqlite:${path.join(dir, 'ha.db')}`, tokens: TOKENS, masterKey: MASTER_KEY, tls: { certFile, keyFile }, log: () => undefined });
+  const { composer: standby } = await startTestComposer({ dbFile: path.join(dir, 'ha.db'), inventory: false, tokens: TOKENS, masterKey: MASTER_KEY, tls: { certFile, keyFile }, log: () => undefined, leaseTtlSeconds: 3 });
   closers.push(() => standby.close());
   expect(leader.c.isLeader()).toBe(true);
   expect(standby.leaderAddress()).toBe(foreignUrl);
@@ -213,25 +205,12 @@ test('a standby naming a leader outside the configured endpoints: the agent does
 test('CLI: `tessera composer start --insecure-dev` on plain HTTP warns loudly at start', async () => {
   const tokensFile = path.join(dir, 'tokens.json');
   fs.writeFileSync(tokensFile, JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
-  const proc = spawn(BIN, ['composer', 'start', '--store', `sqlite:${path.join(dir, 'cli.db')}`, '--tokens', tokensFile, '--listen', '127.0.0.1:0', '--insecure-dev'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = await spawnComposer(dir, { store: `sqlite:${path.join(dir, 'cli.db')}`, insecureDev: true });
+  const { proc, url } = child;
   closers.push(async () => void (proc.exitCode === null && proc.kill('SIGKILL')));
-  let stderr = '';
-  proc.stderr.on('data', (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`composer did not start: ${stderr.slice(-2000)}`)), 60_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /^(\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  for (let i = 0; i < 100 && !stderr.includes('INSECURE'); i++) await new Promise((r) => setTimeout(r, 50));
-  const warning = stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => /INSECURE/.test(l.msg));
+  for (let i = 0; i < 100 && !child.stderr().includes('INSECURE'); i++) await new Promise((r) => setTimeout(r, 50));
+  const warning = child.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => /INSECURE/.test(l.msg));
   expect(warning).toMatchObject({ level: 'warn' });
   expect(warning.msg).toMatch(/--insecure-dev: volume keys are served over plain HTTP/);
   proc.kill('SIGTERM');

@@ -1,16 +1,12 @@
-// A real composer (SQLite file, real HTTP on 127.0.0.1) for agent daemon tests, with an
-// operator token and one agent token per server.
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// A real composer for agent daemon tests (the harness, test/helpers/composer.ts, with its token
+// set: an operator token and one agent token per server) over inventories shaped per test.
 import axios from 'axios';
-import { RunningComposer, startComposer } from '../../provider/composer';
-import type { TokenEntry } from '../../provider/composer/auth';
+import type { RunningComposer } from '../../provider/composer';
 import type { Inventory } from '../../provider/model/inventory';
+import { OPERATOR_TOKEN, agentToken, startTestComposer as startHarness } from '../helpers/composer';
 
-export const OPERATOR = 'operator-token-agent-tests-0123456789';
-export const agentToken = (server: string) => `agent-token-${server}-0123456789abcdef`;
+export const OPERATOR = OPERATOR_TOKEN;
+export { agentToken };
 
 export function inventory(opts: { servers: string[]; enclosures?: number; ssdPerEnclosure?: number; ssdGiB?: number; hddGiB?: number; hddPerEnclosure?: number; transports?: ('nvmetcp' | 'iscsi')[] }): Inventory {
   const enclosures = opts.enclosures ?? 2;
@@ -47,38 +43,16 @@ export interface TestComposer {
 }
 
 export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number; mountRoots?: string[] } = {}): Promise<TestComposer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-agent-composer-'));
-  const tokens: TokenEntry[] = [
-    { name: 'ops', token: OPERATOR, role: 'operator' },
-    ...inv.servers.map((s) => ({ name: `agent-${s.name}`, token: agentToken(s.name), role: 'agent' as const, server: s.name })),
-  ];
-  const logs: string[] = [];
-  const composer = await startComposer({
-    store: `sqlite:${path.join(dir, 'tessera.db')}`,
-    tokens,
+  const h = await startHarness({
     inventory: inv,
-    masterKey: crypto.randomBytes(32),
-    log: (l) => logs.push(l),
     debug: true,
     heartbeatGraceMs: extra.heartbeatGraceMs ?? 15_000,
     mountRoots: extra.mountRoots,
     reconcileIntervalMs: 500,
-    // One in-process composer: jest compiling TypeScript in this process can stall the event loop
-    // for seconds, and a short leadership lease would flap; failover is tested elsewhere.
-    leaseTtlSeconds: 30,
     // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
     insecureDev: true,
   });
-  return {
-    composer,
-    dir,
-    logs,
-    ops: api(composer.url, OPERATOR),
-    async close() {
-      await composer.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { composer: h.composer, dir: h.dir, logs: h.logs, ops: api(h.url, OPERATOR), close: () => h.close() };
 }
 
 export function api(url: string, token: string) {

@@ -6,7 +6,7 @@ import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
 import { MemoryStateStore } from '../../provider/agent/state';
 import { nvmeLink } from '../../provider/agent/names';
-import { TestComposer, agentToken, eventually, inventory, startTestComposer } from './composer-fixture';
+import { OPERATOR, TestComposer, agentToken, eventually, inventory, startTestComposer } from './composer-fixture';
 
 let tc: TestComposer;
 let fabric: SimulatedFabric;
@@ -206,7 +206,7 @@ test('CLI: `tessera agent plan VOLUME --composer URL --token FILE` plans from th
   try {
     const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'planned', type: 'ssd', sizeGiB: 10, server: 'k2', mountPath: '/srv/planned' })).body;
     const opsToken = path.join(dir, 'ops');
-    fs.writeFileSync(opsToken, 'operator-token-agent-tests-0123456789');
+    fs.writeFileSync(opsToken, OPERATOR);
     const bin = path.join(__dirname, '../../bin/tessera');
     const out = (await run(bin, ['agent', 'plan', v.id, '--composer', tc.composer.url, '--token', opsToken])).stdout;
     expect(out).toContain(`volume ${v.id}`);

@@ -5,7 +5,7 @@ import axios from 'axios';
 import { startAgent, RunningAgent } from '../../provider/agent/daemon';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
-import { ComposerClient } from '../../provider/handlers/client';
+import { ComposerClient } from '../../provider/client';
 import { OPERATOR, TestComposer, agentToken, inventory, startTestComposer } from './composer-fixture';
 
 const AGENTS = 100;

@@ -1,5 +1,5 @@
 // Staging flows on the simulated host (md and dm-crypt are not in this kernel: the simulated host
-// stands in for them, see DESIGN §7), with the exact argv the Linux runner would run.
+// stands in for them, see docs/agent.md), with the exact argv the Linux runner would run.
 import type { VolumeRecord } from '../../provider/agent/state';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';

@@ -1,11 +1,12 @@
 // `tessera composer start` with --tls-cert/--tls-key/--advertise as a real child process, a
 // self-signed certificate from openssl, and the client commands trusting it with --ca-file.
-import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { type ComposerChild, composerStartArgs, spawnComposer, writeComposerFiles } from '../helpers/composer';
 import { smallInventory, tempDir, TOKENS, tok } from './fixtures';
 
 const run = promisify(execFile);
@@ -23,8 +24,7 @@ beforeAll(() => {
   cert = path.join(dir, 'cert.pem');
   key = path.join(dir, 'key.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(smallInventory()));
+  writeComposerFiles(dir, { tokens: TOKENS, inventory: smallInventory() });
   tokenFile = path.join(dir, 'admin.token');
   fs.writeFileSync(tokenFile, tok('root') + '\n');
 });
@@ -33,29 +33,13 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const startArgs = (extra: string[]) => ['composer', 'start', '--store', `sqlite:${path.join(dir, 'tessera.db')}`, '--tokens', path.join(dir, 'tokens.json'), '--inventory', path.join(dir, 'inventory.json'), '--listen', '127.0.0.1:0', ...extra];
+const startArgs = (extra: string[]) => composerStartArgs(dir, { args: extra });
 
-function start(extra: string[]): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(BIN, startArgs(extra), { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`composer did not start:\n${err.slice(-2000)}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += d.toString();
-      const m = /^(\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1] });
-      }
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`composer exited with ${code}:\n${err.slice(-2000)}`));
-    });
-  });
+/** The composer child on the files of `dir` (test/helpers/composer.ts), killed after the suite. */
+async function start(extra: string[]): Promise<ComposerChild> {
+  const child = await spawnComposer(dir, { args: extra });
+  children.push(child.proc);
+  return child;
 }
 
 function get(url: string, ca?: Buffer): Promise<{ status: number; body: string }> {

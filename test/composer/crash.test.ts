@@ -2,49 +2,15 @@
 // file. After each restart: every acknowledged create is there with the same placement, every
 // acknowledged delete is gone, no operation is left pending, no two volumes share an extent, and
 // once everything is deleted the pool is whole again (no leaked reservation).
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { synthesizeInventory } from '../../provider/inventory';
+import { spawnComposer, writeComposerFiles } from '../helpers/composer';
 import { client, tempDir, TOKENS, tok } from './fixtures';
 
-const ROOT = path.resolve(__dirname, '../..');
 jest.setTimeout(180_000);
 
-function startChild(dir: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(path.join(ROOT, 'bin/tessera'), ['composer', 'start', '--store', `sqlite:${path.join(dir, 'tessera.db')}`, '--tokens', path.join(dir, 'tokens.json'), '--inventory', path.join(dir, 'inventory.json'), '--listen', '127.0.0.1:0', '--lease-ttl', '1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`composer did not start:\n${err.slice(-2000)}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += d.toString();
-      const m = /^(http:\/\/\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        // A restarted composer is a standby until the dead one's lease expires: wait to lead.
-        void waitLeader(m[1]).then(() => resolve({ proc, url: m[1] }), reject);
-      }
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`composer exited with ${code}:\n${err.slice(-2000)}`));
-    });
-  });
-}
-
-async function waitLeader(url: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const r = await client(url).get('/readyz');
-    if (r.status === 200 && r.body.role === 'leader') return;
-    if (Date.now() > deadline) throw new Error(`${url} did not become leader: ${JSON.stringify(r.body)}`);
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
+/** A restarted composer is a standby until the dead one's lease expires: wait until it leads. */
+const startChild = (dir: string) => spawnComposer(dir, { args: ['--lease-ttl', '1'], waitLeader: true });
 
 interface Acked {
   id: string;
@@ -54,8 +20,7 @@ interface Acked {
 
 test('kill -9 mid-load loses no acknowledged change and leaks no reservation', async () => {
   const dir = tempDir('tessera-crash-');
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(synthesizeInventory({ servers: 8, drives: 1500, seed: 11 })));
+  writeComposerFiles(dir, { tokens: TOKENS, inventory: synthesizeInventory({ servers: 8, drives: 1500, seed: 11 }) });
   let child = await startChild(dir);
   try {
     let api = client(child.url, tok('ops'));

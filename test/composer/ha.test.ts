@@ -2,44 +2,18 @@
 // leader. Standbys answer writes with 503 not_leader + Retry-After + the leader's address and
 // follow the store for reads. Kill -9 the leader replica: another leads within 5 s and no
 // acknowledged change is lost. Kill one etcd member: writes continue.
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { EtcdCluster, raftLeader, startEtcdCluster } from '../helpers/etcd';
+import { type ComposerChild, spawnComposer, writeComposerFiles } from '../helpers/composer';
 import { client, smallInventory, tempDir, TOKENS, tok } from './fixtures';
 
-const ROOT = path.resolve(__dirname, '../..');
 jest.setTimeout(240_000);
 
-interface Replica {
-  proc: ChildProcess;
-  url: string;
-  log: () => string;
-}
+type Replica = ComposerChild;
 
-function startReplica(dir: string, storeUrl: string, withInventory: boolean): Promise<Replica> {
-  const args = ['composer', 'start', '--store', storeUrl, '--tokens', path.join(dir, 'tokens.json'), '--listen', '127.0.0.1:0', '--lease-ttl', '2'];
-  if (withInventory) args.push('--inventory', path.join(dir, 'inventory.json'));
-  const proc = spawn(path.join(ROOT, 'bin/tessera'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`replica did not start:\n${err.slice(-2000)}`)), 60_000);
-    proc.stdout!.on('data', (d) => {
-      out += d.toString();
-      const m = /^(http:\/\/\S+)\n/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1], log: () => err });
-      }
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`replica exited with ${code}:\n${err.slice(-2000)}`));
-    });
-  });
-}
+/** One replica on the shared etcd; only the first loads the inventory, the others find it there. */
+const startReplica = (dir: string, storeUrl: string, withInventory: boolean): Promise<Replica> =>
+  spawnComposer(dir, { store: storeUrl, inventory: withInventory, args: ['--lease-ttl', '2'] });
 
 async function roles(replicas: Replica[]): Promise<(string | undefined)[]> {
   return Promise.all(
@@ -79,8 +53,7 @@ afterAll(async () => {
 test('leader failover within 5 s without losing acknowledged changes; an etcd member dies and writes continue', async () => {
   etcd = await startEtcdCluster(3);
   dir = tempDir('tessera-ha-');
-  fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify(TOKENS), { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(smallInventory()));
+  writeComposerFiles(dir, { tokens: TOKENS, inventory: smallInventory() });
   replicas.push(await startReplica(dir, etcd.storeUrl, true));
   replicas.push(...(await Promise.all([startReplica(dir, etcd.storeUrl, false), startReplica(dir, etcd.storeUrl, false)])));
   const leader = await waitForLeader(replicas, 10_000);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type { RunningComposer } from '../../provider/composer';
+import { composerStartArgs } from '../helpers/composer';
 import { Captured, client, smallInventory, startTest, tempDir, TOKENS, tok } from './fixtures';
 
 jest.setTimeout(60_000);
@@ -399,7 +400,8 @@ describe('tessera composer start limit flags', () => {
     dirs.push(dir);
     fs.writeFileSync(path.join(dir, 'tokens.json'), JSON.stringify({ tokens: TOKENS }), { mode: 0o600 });
   });
-  const startArgs = (extra: string[]) => ['composer', 'start', '--store', `sqlite:${path.join(dir, 'tessera.db')}`, '--tokens', path.join(dir, 'tokens.json'), '--listen', '127.0.0.1:0', ...extra];
+  // No inventory and no master key in `dir`: the harness's argv without them.
+  const startArgs = (extra: string[]) => composerStartArgs(dir, { args: extra });
   const start = (extra: string[]) =>
     new Promise<{ url?: string; code?: number | null; stderr: string; proc: ChildProcess }>((resolve) => {
       const proc = spawn(BIN, startArgs(extra), { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunningComposer } from '../../provider/composer';
-import { ComposerClient } from '../../provider/handlers/client';
+import { ComposerClient } from '../../provider/client';
 import { client, startTest, tok } from './fixtures';
 
 jest.setTimeout(180_000);

@@ -2,15 +2,15 @@
 // two journal steps leaves it (written here directly into the real SQLite file), then a composer
 // starts on it and must finish or undo every pending operation before it answers.
 import * as fs from 'node:fs';
-import { startComposer } from '../../provider/composer';
 import { keys } from '../../provider/composer/layout';
 import { sealAad } from '../../provider/composer/service';
 import { seal } from '../../provider/keys/crypto';
 import { openStore } from '../../provider/store/open';
+import { startTestComposer } from '../helpers/composer';
 import { client, MASTER_KEY, startTest, tok, TOKENS } from './fixtures';
 
 async function restart(dbFile: string) {
-  const c = await startComposer({ store: `sqlite:${dbFile}`, tokens: TOKENS, masterKey: MASTER_KEY, log: () => undefined });
+  const { composer: c } = await startTestComposer({ dbFile, inventory: false, tokens: TOKENS, masterKey: MASTER_KEY, log: () => undefined, leaseTtlSeconds: 3 });
   await c.whenLeader(10_000);
   return c;
 }

@@ -3,12 +3,12 @@
 // takes over without a reload when the leader resigns.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startComposer } from '../../provider/composer';
+import { startTestComposer } from '../helpers/composer';
 import { client, MASTER_KEY, smallInventory, startTest, tok, TOKENS } from './fixtures';
 
 test('a standby follows the leader and takes over with the same state', async () => {
   const { composer: leader, dir, dbFile } = await startTest();
-  const standby = await startComposer({ store: `sqlite:${dbFile}`, tokens: TOKENS, masterKey: MASTER_KEY, log: () => undefined });
+  const { composer: standby } = await startTestComposer({ dbFile, inventory: false, tokens: TOKENS, masterKey: MASTER_KEY, log: () => undefined, leaseTtlSeconds: 3 });
   try {
     expect(leader.isLeader()).toBe(true);
     expect(standby.isLeader()).toBe(false);

@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ComposerClient } from '../../provider/handlers/client';
-import { poolSnapshot, startLabEnv, LabEnv } from '../../provider/pulumi/lab-env';
+import { ComposerClient } from '../../provider/client';
+import { poolSnapshot, startLabEnv, LabEnv } from '../../provider/demo/lab-env';
 import { enginePaths } from '../helpers/engines';
 import {
   createPulumiProject,

@@ -1,4 +1,4 @@
-// The failure-domain matrix (issue 2): every combination of sgResiliency / jbodResiliency over
+// Failure domains (docs/allocation.md): every combination of sgResiliency / jbodResiliency over
 // three topologies, for mirrored ssds, mirrored slices and hdd RAID10.
 import { AllocationEngine } from '../../provider/engine';
 import type { Inventory } from '../../provider/model/inventory';

@@ -1,4 +1,5 @@
-// One test per placement option and per error (DESIGN §3, §4), on small hand-built inventories.
+// One test per placement option and per error (docs/allocation.md), on small hand-built
+// inventories.
 import { AllocationEngine } from '../../provider/engine';
 import { enc, failed, hdd, inventory, lab, ok, req, serials, server, snapshot, ssd } from './helpers';
 

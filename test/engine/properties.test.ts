@@ -1,5 +1,5 @@
 // Property-based tests (fast-check): random inventories, random place / release / extend
-// sequences; after every step the invariants of issue 2 hold.
+// sequences; after every step the engine's invariants hold.
 import fc from 'fast-check';
 import { AllocationEngine } from '../../provider/engine';
 import { TRANSPORTS, type Drive, type Inventory, type Transport } from '../../provider/model/inventory';

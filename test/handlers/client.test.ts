@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ComposerClient, ComposerError, retryAfterMs } from '../../provider/handlers';
-import { bufferUpload } from '../../provider/handlers/client';
+import { bufferUpload } from '../../provider/client';
 import { makeTestCa } from '../helpers/pki';
 
 function serve(handler: http.RequestListener, port = 0): Promise<{ url: string; server: http.Server; port: number }> {

@@ -1,14 +1,10 @@
-// A real composer for handler and Pulumi tests: SQLite in a temp dir, the lab inventory, an
-// operator token, a random master key, on 127.0.0.1 port 0. Log lines are captured so tests
-// can assert that no secret is ever logged.
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { startComposer, RunningComposer } from '../../provider/composer';
+// A real composer for handler and Pulumi tests: the harness (test/helpers/composer.ts) over the
+// lab inventory, with its tokens and a 500 ms reconciler. Log lines are captured so tests can
+// assert that no secret is ever logged.
+import type { RunningComposer } from '../../provider/composer';
+import { ADMIN_TOKEN, LAB_INVENTORY, OPERATOR_TOKEN, agentToken, startTestComposer } from '../helpers/composer';
 
-export const LAB_INVENTORY = path.resolve(__dirname, '../../examples/inventory/lab.yaml');
-
+export { LAB_INVENTORY };
 export interface ComposerFixture {
   composer: RunningComposer;
   url: string;
@@ -23,41 +19,19 @@ export interface ComposerFixture {
 }
 
 export async function startComposerFixture(opts: { servers?: string[]; dbFile?: string } = {}): Promise<ComposerFixture> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-composer-'));
-  const token = crypto.randomBytes(16).toString('hex');
-  const adminToken = crypto.randomBytes(16).toString('hex');
-  const agentTokens = new Map((opts.servers ?? []).map((s) => [s, crypto.randomBytes(16).toString('hex')]));
-  const logs: string[] = [];
-  const composer = await startComposer({
-    store: `sqlite:${opts.dbFile ?? path.join(dir, 'tessera.db')}`,
-    tokens: [
-      { name: 'operator', token, role: 'operator' },
-      { name: 'admin', token: adminToken, role: 'admin' },
-      ...[...agentTokens].map(([server, t]) => ({ name: `agent-${server}`, token: t, role: 'agent' as const, server })),
-    ],
-    inventory: LAB_INVENTORY,
-    masterKey: crypto.randomBytes(32),
-    // One in-process composer: jest compiling TypeScript in this process can stall the event loop
-    // for seconds, and a short leadership lease would flap; failover is tested elsewhere.
-    leaseTtlSeconds: 30,
-    log: (line) => logs.push(line),
-    reconcileIntervalMs: 500,
-  });
+  const servers = new Set(opts.servers ?? []);
+  const h = await startTestComposer({ inventory: LAB_INVENTORY, dbFile: opts.dbFile, reconcileIntervalMs: 500 });
   return {
-    composer,
-    url: composer.url,
-    token,
-    adminToken,
+    composer: h.composer,
+    url: h.url,
+    token: OPERATOR_TOKEN,
+    adminToken: ADMIN_TOKEN,
     agentToken(server) {
-      const t = agentTokens.get(server);
-      if (!t) throw new Error(`no agent token for ${server}: pass it in servers`);
-      return t;
+      if (!servers.has(server)) throw new Error(`no agent token for ${server}: pass it in servers`);
+      return agentToken(server);
     },
-    dir,
-    logs,
-    async close() {
-      await composer.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    dir: h.dir,
+    logs: h.logs,
+    close: () => h.close(),
   };
 }

@@ -2,39 +2,36 @@
 // real etcd, the handlers configured with both; the leader shuts down mid-run, the standby
 // takes over, and every create lands exactly once (idempotent by cluster and name).
 import * as crypto from 'node:crypto';
-import { startComposer, RunningComposer } from '../../provider/composer';
+import type { RunningComposer } from '../../provider/composer';
 import { handlersFor } from '../../provider/handlers';
-import { ComposerClient } from '../../provider/handlers/client';
+import { ComposerClient } from '../../provider/client';
 import { EtcdCluster, startEtcd } from '../helpers/etcd';
-import { LAB_INVENTORY } from './composer-fixture';
+import { LAB_INVENTORY, OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
 
 jest.setTimeout(120_000);
 
 describe('handlers across a composer leader change (real etcd)', () => {
   let etcd: EtcdCluster;
   const replicas: RunningComposer[] = [];
-  const token = crypto.randomBytes(16).toString('hex');
+  const harnesses: TestComposer[] = [];
+  const token = OPERATOR_TOKEN;
   const masterKey = crypto.randomBytes(32);
   const logs: string[] = [];
 
   beforeAll(async () => {
     etcd = await startEtcd();
-    const start = (inventory: boolean) =>
-      startComposer({
-        store: etcd.storeUrl,
-        tokens: [{ name: 'operator', token, role: 'operator' }],
-        inventory: inventory ? LAB_INVENTORY : undefined,
-        masterKey,
-        leaseTtlSeconds: 2,
-        log: (l) => logs.push(l),
-      });
+    const start = async (inventory: boolean) => {
+      const h = await startTestComposer({ store: etcd.storeUrl, inventory: inventory ? LAB_INVENTORY : false, masterKey, leaseTtlSeconds: 2, log: (l) => logs.push(l) });
+      harnesses.push(h);
+      return h.composer;
+    };
     replicas.push(await start(true));
     await replicas[0].whenLeader(20_000);
     replicas.push(await start(false));
   });
 
   afterAll(async () => {
-    await Promise.allSettled(replicas.map((r) => r.close()));
+    await Promise.allSettled(harnesses.map((h) => h.close()));
     await etcd?.stop();
   });
 

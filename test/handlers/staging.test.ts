@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { handlersFor } from '../../provider/handlers';
-import { startLabEnv, LabEnv } from '../../provider/pulumi/lab-env';
+import { startLabEnv, LabEnv } from '../../provider/demo/lab-env';
 
 describe('handlers with simulated agents', () => {
   let env: LabEnv;

@@ -1,10 +1,11 @@
-// Key policies in the composer (issue 5): sealed at rest, never returned or logged, the key
+// Key policies (docs/api.md): sealed at rest, never returned or logged, the key
 // endpoint only for the agent of the assigned server, rotation with progress, delete in use 409.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deriveVolumeKey } from '../../provider/keys/crypto';
 import { startComposer } from '../../provider/composer';
-import { client, MASTER_KEY, smallInventory, startTest, tempDir, tok, TOKENS } from '../composer/fixtures';
+import { client, MASTER_KEY, startTest, tok, TOKENS } from '../composer/fixtures';
+import { startTestComposer } from '../helpers/composer';
 
 const SECRET = 'correct-horse-battery-staple-0001';
 const SECRET2 = 'second-secret-for-rotation-0002';
@@ -128,13 +129,11 @@ test('refuses to start on a store with key policies without the master key, or w
 });
 
 test('without a master key, creating a key policy is refused clearly', async () => {
-  const d = tempDir();
-  const c = await startComposer({ store: `sqlite:${path.join(d, 't.db')}`, tokens: TOKENS, inventory: smallInventory(), log: () => undefined });
-  const r = await client(c.url, tok('ops')).post('/v1/key-policies', { name: 'p', secret: SECRET });
+  const h = await startTestComposer({ tokens: TOKENS, masterKey: undefined, log: () => undefined });
+  const r = await client(h.url, tok('ops')).post('/v1/key-policies', { name: 'p', secret: SECRET });
   expect(r.status).toBe(409);
   expect(r.body.code).toBe('master_key_missing');
-  await c.close();
-  fs.rmSync(d, { recursive: true, force: true });
+  await h.close();
 });
 
 test('etcd: no key or value holds the secret or a derived key in plaintext', async () => {
@@ -144,7 +143,8 @@ test('etcd: no key or value holds the secret or a derived key in plaintext', asy
   const { openStore } = require('../../provider/store/open') as typeof import('../../provider/store/open');
   const etcd = await startEtcd();
   const logs: string[] = [];
-  const c = await startComposer({ store: etcd.storeUrl, tokens: TOKENS, inventory: smallInventory(), masterKey: MASTER_KEY, log: (l) => logs.push(l), debug: true, insecureDev: true });
+  const h = await startTestComposer({ store: etcd.storeUrl, tokens: TOKENS, masterKey: MASTER_KEY, log: (l) => logs.push(l), debug: true, insecureDev: true, leaseTtlSeconds: 3 });
+  const c = h.composer;
   try {
     const ops = client(c.url, tok('ops'));
     const kp = (await ops.post('/v1/key-policies', { name: 'etcd-gold', secretWo: SECRET, secretWoVersion: 1 })).body;
@@ -167,7 +167,7 @@ test('etcd: no key or value holds the secret or a derived key in plaintext', asy
       expect(logs.join('\n')).not.toContain(needle);
     }
   } finally {
-    await c.close();
+    await h.close();
     await etcd.stop();
   }
 });

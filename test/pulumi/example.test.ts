@@ -7,8 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { handlerFor } from '../../provider/handlers';
-import { poolSnapshot, startLabEnv, LabEnv } from '../../provider/pulumi/lab-env';
-import { ComposerClient } from '../../provider/handlers/client';
+import { poolSnapshot, startLabEnv, LabEnv } from '../../provider/demo/lab-env';
+import { ComposerClient } from '../../provider/client';
 import { schema } from '../../provider/schema';
 import { drainRegistrations, valueOf } from './outputs';
 

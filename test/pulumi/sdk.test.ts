@@ -111,4 +111,17 @@ describe('Pulumi SDK (mocked engine)', () => {
     expect(() => new tessera.ScaleOutCluster('x', { servers: [], volumes: [] })).toThrow('servers: needs at least one server');
     expect(() => new tessera.ScaleOutCluster('y', { servers: ['k1'], volumes: [{ name: 'a', sizeGiB: 1 }, { name: 'a', sizeGiB: 2 }] })).toThrow('volumes[1].name: duplicate template name "a"');
   });
+
+  it('ScaleOutCluster checks names as the CDKTF construct does (one expand)', () => {
+    expect(() => new tessera.ScaleOutCluster('z', { servers: ['K1'], volumes: [] })).toThrow(/^ScaleOutCluster: servers\[0\]: "K1" must match/);
+    expect(() => new tessera.ScaleOutCluster('Bad', { servers: ['k1'], volumes: [] })).toThrow(/^ScaleOutCluster: clusterName: "Bad" must match/);
+  });
+
+  it('ScaleOutCluster with stage: false composes only: no server, no mount path', async () => {
+    new tessera.ScaleOutCluster('compose', { servers: ['k1', 'k2'], stage: false, volumes: [{ name: 'data', type: 'hdd', sizeGiB: 10, mountPath: '/srv/data' }], slices: [{ name: 'cache', sizeGiB: 4 }] });
+    await drainRegistrations();
+    const vols = registered.filter((r) => r.type === 'pulumi-nodejs:dynamic/tessera:Volume');
+    expect(vols.map((v) => [v.inputs.name, v.inputs.server, v.inputs.mountPath])).toEqual([['k1-data', undefined, undefined], ['k2-data', undefined, undefined]]);
+    expect(registered.filter((r) => r.type === 'pulumi-nodejs:dynamic/tessera:Slice').map((v) => [v.inputs.name, v.inputs.server])).toEqual([['k1-cache', undefined], ['k2-cache', undefined]]);
+  });
 });

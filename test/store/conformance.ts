@@ -1,5 +1,5 @@
-// One behavioural suite for every Store implementation (DESIGN §1). Each test works under its own
-// key prefix, so one backend serves the whole suite; revisions are always compared relatively.
+// One behavioural suite for every Store implementation (docs/store.md). Each test works under its
+// own key prefix, so one backend serves the whole suite; revisions are always compared relatively.
 import fc from 'fast-check';
 import { LeaseNotFoundError, StoreRequestError } from '../../provider/store/errors';
 import type { Compare, Op, Store, TxnRequest, WatchEvent } from '../../provider/store/store';

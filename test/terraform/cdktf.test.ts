@@ -79,7 +79,7 @@ test('ScaleOutCluster: N servers x M volumes (+ slices) named <server>-<template
     expect(bad({ clusterName: 'Bad' }, 'b1')).toThrow(/^ScaleOutCluster: clusterName: "Bad" must match/);
     expect(bad({ servers: [] }, 'b2')).toThrow(/^ScaleOutCluster: servers: needs at least one server/);
     expect(bad({ servers: ['k1', 'k1'] }, 'b3')).toThrow(/^ScaleOutCluster: servers\[1\]: duplicate name "k1"/);
-    expect(bad({ volumes: [{ name: 'v', sizeGib: 1 }, { name: 'v', sizeGib: 2 }] }, 'b4')).toThrow(/^ScaleOutCluster: volumes\[1\]: duplicate name "v"/);
+    expect(bad({ volumes: [{ name: 'v', sizeGib: 1 }, { name: 'v', sizeGib: 2 }] }, 'b4')).toThrow(/^ScaleOutCluster: volumes\[1\]\.name: duplicate template name "v"/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

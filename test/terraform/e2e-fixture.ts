@@ -1,18 +1,14 @@
-// What the Terraform end-to-end runs stand on: a real composer (SQLite file, HTTP on 127.0.0.1,
-// examples/inventory/lab.yaml) and agents for the Kafka brokers k1-k3 on the simulated host
-// (md and dm-crypt are not in this kernel, DESIGN §7), so `server`/`mount_path` really stage.
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// What the Terraform end-to-end runs stand on: a real composer (the harness, test/helpers/composer.ts,
+// over examples/inventory/lab.yaml) and agents for the Kafka brokers k1-k3 on the simulated host
+// (md and dm-crypt are not in this kernel, docs/agent.md "What runs for real"), so
+// `server`/`mount_path` really stage.
 import { type RunningAgent, startAgent } from '../../provider/agent/daemon';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
-import { type RunningComposer, startComposer } from '../../provider/composer';
+import type { RunningComposer } from '../../provider/composer';
+import { LAB_INVENTORY, OPERATOR_TOKEN, REPO, agentToken, startTestComposer } from '../helpers/composer';
 
-export const REPO = path.join(__dirname, '..', '..');
-export const LAB = path.join(REPO, 'examples', 'inventory', 'lab.yaml');
-export const OPERATOR_TOKEN = 'operator-token-terraform-e2e-0123456789';
-const agentToken = (server: string) => `agent-token-terraform-e2e-${server}-0123456789`;
+export { OPERATOR_TOKEN, REPO };
+export const LAB = LAB_INVENTORY;
 export const BROKERS = ['k1', 'k2', 'k3'];
 
 export interface Platform {
@@ -26,21 +22,13 @@ export interface Platform {
 }
 
 export async function startPlatform(): Promise<Platform> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-tf-e2e-'));
-  const composer = await startComposer({
-    store: `sqlite:${path.join(dir, 'tessera.db')}`,
-    tokens: [
-      { name: 'ops', token: OPERATOR_TOKEN, role: 'operator' },
-      ...BROKERS.map((s) => ({ name: `agent-${s}`, token: agentToken(s), role: 'agent' as const, server: s })),
-    ],
+  const h = await startTestComposer({
     inventory: LAB,
-    masterKey: crypto.randomBytes(32),
     log: () => undefined,
-    // One replica: a long lease keeps it leader when the shared 2-core machine is busy.
-    leaseTtlSeconds: 30,
     // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
     insecureDev: true,
   });
+  const { composer, dir } = h;
   const fabric = new SimulatedFabric();
   const agents: RunningAgent[] = [];
   for (const server of BROKERS) {
@@ -66,8 +54,7 @@ export async function startPlatform(): Promise<Platform> {
     },
     async close() {
       await Promise.all(agents.map((a) => a.stop()));
-      await composer.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await h.close();
     },
   };
 }

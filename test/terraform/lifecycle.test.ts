@@ -2,37 +2,22 @@
 // read, import, destroy), against a REAL composer (in this process, SQLite file, the lab
 // inventory). Every apply is checked the way Terraform checks it: each known planned value
 // must come back unchanged.
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { type RunningComposer, startComposer } from '../../provider/composer';
+import type { RunningComposer } from '../../provider/composer';
 import { schema } from '../../provider/schema';
 import { type CtyValue, containsUnknown, isUnknown, unknown } from '../../provider/terraform/cty';
+import { LAB_INVENTORY, OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
 import { ProviderProcess } from './harness';
 
-const TOKEN = 'operator-token-for-terraform-tests-0123';
-const LAB = path.join(__dirname, '..', '..', 'examples', 'inventory', 'lab.yaml');
+const TOKEN = OPERATOR_TOKEN;
 type Obj = Record<string, CtyValue>;
 
+let harness: TestComposer;
 let composer: RunningComposer;
-let dir: string;
 let p: ProviderProcess;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-tf-'));
-  composer = await startComposer({
-    store: `sqlite:${path.join(dir, 'tessera.db')}`,
-    tokens: [
-      { name: 'ops', token: TOKEN, role: 'operator' },
-      { name: 'root', token: 'admin-token-for-terraform-tests-0123', role: 'admin' },
-    ],
-    inventory: LAB,
-    masterKey: crypto.randomBytes(32),
-    log: () => undefined,
-    // One replica: a long lease keeps it leader when the shared 2-core machine is busy.
-    leaseTtlSeconds: 30,
-  });
+  harness = await startTestComposer({ inventory: LAB_INVENTORY, log: () => undefined });
+  composer = harness.composer;
   p = await ProviderProcess.start({ env: { TESSERA_TOKEN: TOKEN } });
   const cfg = await p.call('ConfigureProvider', {
     terraform_version: '1.12.0-test',
@@ -44,8 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await p?.stop();
-  await composer?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 interface Planned {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import axios from 'axios';
 import type { Assignment, AssignmentsResponse, Volume } from '../../api/contract';
-import { agentEndpoints } from '../../agent/client';
+import { agentEndpoints } from '../../client';
 import { startAgent } from '../../agent/daemon';
 import { AgentCrash, Fault } from '../../agent/faults';
 import { provisionLabDrives } from '../../agent/lab';

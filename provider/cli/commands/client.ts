@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { type Command, type ParsedArgs, ProgressBar, UsageError, flagBool, flagString, table } from '../framework';
 import { caFrom } from '../pem';
 import { parseInventory } from '../../inventory';
-import { ComposerClient, bufferUpload, encodeQuery } from '../../handlers/client';
+import { ComposerClient, bufferUpload, encodeQuery } from '../../client';
 
 function connect(args: ParsedArgs): ComposerClient {
   const ca = caFrom(args);

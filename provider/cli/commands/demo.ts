@@ -8,8 +8,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ComposerClient } from '../../handlers/client';
-import { poolSnapshot, startLabEnv, LabEnv } from '../../pulumi/lab-env';
+import { ComposerClient } from '../../client';
+import { poolSnapshot, startLabEnv, LabEnv } from '../../demo/lab-env';
 import type { Member } from '../../model/placement';
 import { Command, flagBool, flagString, table, UsageError } from '../framework';
 

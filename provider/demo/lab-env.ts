@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { startAgent, RunningAgent } from '../agent/daemon';
 import { SimulatedFabric } from '../agent/sim/fabric';
 import { startComposer, RunningComposer } from '../composer';
-import { ComposerClient } from '../handlers/client';
+import { ComposerClient } from '../client';
 import { loadInventoryFile } from '../inventory';
 import type { Inventory } from '../model/inventory';
 
