@@ -37,6 +37,8 @@ export const HOMONYMS: Record<string, { literals: string[]; why: string }> = {
   'provider/cli/commands/version.ts': { literals: ['version'], why: 'the CLI command name' },
   'provider/store/leader.ts': { literals: ['name'], why: 'a field of the election request' },
   'provider/agent/steps.ts': { literals: ['encrypt'], why: 'a verb in a refusal message' },
+  'provider/composer/channels/agent.ts': { literals: ['server'], why: "the daemon's kind in words, for a not-found answer (\"server x not found\")" },
+  'provider/composer/state.ts': { literals: ['servers'], why: 'a store table of the key layout (provider/composer/layout.ts, /tessera/servers/<name>)' },
   'provider/keys/crypto.ts': { literals: ['fingerprint'], why: 'a key-derivation label (changing it changes every fingerprint)' },
   'provider/terraform/schema.ts': { literals: ['id'], why: "Terraform's own id attribute, added to data sources (not in schema.json)" },
   'bench/alloc.ts': { literals: ['servers'], why: 'a benchmark flag' },

@@ -4,6 +4,7 @@
 // wire.generated.ts; the resources' schema.json attributes into resources.generated.ts (both
 // `npm run gen`). This module composes the resource objects from the two and re-exports both.
 import type { Inventory } from '../model/inventory';
+import type { Collection } from '../schema';
 import type { ClusterAttributes, KeyPolicyAttributes, SliceAttributes, VolumeAttributes } from './resources.generated';
 import type { DryRunAccepted, DryRunPlacement, KeyPolicyOutputs, SliceOutputs, VolumeOutputs } from './wire.generated';
 
@@ -14,7 +15,8 @@ export const API_PREFIX = '/v1';
 // Every route with its parameters, bodies and problem codes: wire.json `routes`, served as the
 // OpenAPI document at /openapi.json (provider/api/openapi.generated.json).
 
-export type ResourceKind = 'clusters' | 'volumes' | 'slices' | 'key-policies';
+/** A resource collection (/v1/<kind>): the kinds registry's, from schema.json. */
+export type ResourceKind = Collection;
 
 export interface ObjectMeta {
   id: string;

@@ -1082,6 +1082,9 @@ export const validateVolumeKey = (value: unknown): Checked<VolumeKey> => checkMe
 /** What an id or server name in a path may be. */
 export const PATH_PARAM_PATTERN = '[A-Za-z0-9._-]{1,128}';
 
+/** A path parameter's name (`kind` is a {kind} route's collection). */
+export type PathParam = 'kind' | 'id' | 'server' | 'volumeId';
+
 export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey';
 
 /** A route as the HTTP layer serves it (a `{kind}` route once for every resource collection). */
@@ -1092,7 +1095,7 @@ export interface RouteSpec {
   name: string;
   pattern: string;
   /** Path parameters in the order the pattern captures them (`kind` included). */
-  params: readonly string[];
+  params: readonly PathParam[];
   auth: 'none' | 'read' | 'inventory' | 'resources' | 'agent';
   write: boolean;
   tlsOnly: boolean;

@@ -7,7 +7,7 @@ import { AllocationEngine } from '../engine';
 import { loadInventoryFile } from '../inventory';
 import { loadMasterKey } from '../keys/crypto';
 import type { Inventory } from '../model/inventory';
-import type { Store, Watcher } from '../store/store';
+import type { Compare, Store, Watcher } from '../store/store';
 import { Authenticator, loadTokensFile, TokenEntry } from './auth';
 import { campaign, type Leadership } from '../store/leader';
 import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, INVENTORY_CURRENT, ROOT } from './layout';
@@ -117,9 +117,9 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   const fencing = {
     isLeader: () => leadership.current?.isLeader() ?? false,
     // Not leading: a compare that can never hold, so no write slips through during a transition.
-    fence: () => {
+    fence: (): Compare[] => {
       const f = leadership.current?.fence();
-      return f ? [f] : [{ key: ELECTION_KEY, target: 'version' as const, op: '<' as const, value: 0 }];
+      return f ? [f] : [{ key: ELECTION_KEY, target: 'version', op: '<', value: 0 }];
     },
     leaderAddress: () => leadership.current?.leaderAddress(),
   };

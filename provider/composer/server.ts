@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
 import { parseQuery } from '../api/validate';
-import { schema, type FieldFailure } from '../schema';
+import { CAPACITY_QUERY, type DataSourceType, type FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
 import type { Logger } from './log';
 import { Counter, Histogram } from './metrics';
@@ -96,19 +96,31 @@ export interface HttpDeps {
   insecureDev?: boolean;
 }
 
+/** The query-parameter types of each data source a route reads its query from (kinds registry). */
+const DATA_SOURCE_QUERIES: Readonly<Partial<Record<DataSourceType, Readonly<Partial<Record<string, 'string' | 'integer' | 'boolean' | 'list'>>>>>> = {
+  tessera_capacity: CAPACITY_QUERY,
+};
+
+/** The query-parameter types of a route's `queryFrom` (a route table naming another is a bug, found at start-up). */
+function queryTypes(type: string): Readonly<Partial<Record<string, 'string' | 'integer' | 'boolean' | 'list'>>> {
+  const types = Object.hasOwn(DATA_SOURCE_QUERIES, type) ? DATA_SOURCE_QUERIES[type as DataSourceType] : undefined;
+  if (!types) throw new Error(`no query-parameter types for data source ${type}`);
+  return types;
+}
+
 /**
- * A data source's query string -> typed input for schema validation, by the attribute types of
- * schema.json (lists comma-separated). Values of the wrong shape stay strings, so the schema
- * validator names them; unknown names pass through for it to refuse.
+ * A data source's query string -> typed input for schema validation, by the registry's
+ * query-parameter types (lists comma-separated). Values of the wrong shape stay strings, so the
+ * schema validator names them; unknown names and outputs pass through for it to refuse.
  */
 export function dataSourceQuery(type: string, q: URLSearchParams): Record<string, unknown> {
-  const attrs = schema.dataSources[type].attributes;
+  const types = queryTypes(type);
   const out: Record<string, unknown> = {};
   for (const [k, v] of q) {
-    const t = Object.hasOwn(attrs, k) ? attrs[k].type : undefined;
+    const t = Object.hasOwn(types, k) ? types[k] : undefined;
     if (t === 'integer') out[k] = /^-?\d+$/.test(v) ? Number(v) : v;
     else if (t === 'boolean') out[k] = v === 'true' ? true : v === 'false' ? false : v;
-    else if (typeof t === 'object' && 'list' in t) out[k] = v === '' ? [] : v.split(',');
+    else if (t === 'list') out[k] = v === '' ? [] : v.split(',');
     else out[k] = v;
   }
   return out;
@@ -144,6 +156,7 @@ function accessOf(spec: RouteSpec): ((params: string[]) => Access) | undefined {
 
 /** Parses the query as the route declares it (the first bad parameter is a 422 naming it), then runs the handler. */
 function routeOf(spec: RouteSpec, handle: Handlers[RouteId]): Route {
+  if (spec.queryFrom) queryTypes(spec.queryFrom);
   return {
     method: spec.method,
     pattern: new RegExp(spec.pattern),

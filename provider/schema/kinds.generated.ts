@@ -5,6 +5,8 @@ export type ResourceType = 'tessera_cluster' | 'tessera_volume' | 'tessera_slice
 export type DataSourceType = 'tessera_capacity' | 'tessera_inventory';
 /** The composer's REST collections (/v1/<collection>). */
 export type Collection = 'clusters' | 'volumes' | 'slices' | 'key-policies';
+/** The collections of placed kinds: their objects hold drives and are staged by agents. */
+export type PlacedCollection = 'volumes' | 'slices';
 
 export const RESOURCE_TYPES: readonly ResourceType[] = ['tessera_cluster', 'tessera_volume', 'tessera_slice', 'tessera_key_policy'];
 export const DATA_SOURCE_TYPES: readonly DataSourceType[] = ['tessera_capacity', 'tessera_inventory'];

@@ -77,6 +77,8 @@ export function kindsModule(): string {
   out.push(`export type DataSourceType = ${union(dataSources)};`);
   out.push(`/** The composer's REST collections (/v1/<collection>). */`);
   out.push(`export type Collection = ${union(collections)};`);
+  out.push(`/** The collections of placed kinds: their objects hold drives and are staged by agents. */`);
+  out.push(`export type PlacedCollection = ${union(types.filter((t) => schema.resources[t].placed).map((t) => collectionOf(t, schema.resources[t])))};`);
   out.push('');
   out.push(`export const RESOURCE_TYPES: readonly ResourceType[] = ${list(types)};`);
   out.push(`export const DATA_SOURCE_TYPES: readonly DataSourceType[] = ${list(dataSources)};`);

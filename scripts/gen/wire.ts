@@ -3,9 +3,9 @@
 // the OpenAPI document it serves (provider/api/openapi.generated.json). The format is
 // docs/wire-format.md; this module is its one reader.
 import { MAX_DRIVES_PER_ENCLOSURE, MAX_DRIVE_SIZE_GIB, NAME_RE, PORTAL_RE } from '../../provider/inventory';
-import { DRIVE_TYPES, TRANSPORTS } from '../../provider/model/inventory';
+import { DRIVE_TYPES, TRANSPORTS, type Drive, type Enclosure, type Inventory, type Server, type StorageGroup } from '../../provider/model/inventory';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../provider/composer/paging';
-import { AttributeSpec, AttributeType, BlockSpec, isInput, schema } from '../../provider/schema';
+import { AttributeSpec, AttributeType, BlockSpec, COLLECTIONS, isInput, KINDS, RESOURCE_TYPES, schema } from '../../provider/schema';
 import { wire, type ResponseDescription, type RouteDescription, type WireSchema } from '../../provider/api/wire';
 import { GENERATED_HEADER, GeneratedFile } from './types';
 
@@ -31,8 +31,6 @@ const PROBLEM_CODE = 'ProblemCode';
 
 const resources = Object.values(schema.resources);
 const kindNames = resources.map((r) => r.kind);
-/** The collection a resource kind lives in: `/v1/volumes` -> `volumes`. */
-const collectionOf = (r: BlockSpec) => r.api.replace(/^\/v1\//, '');
 
 // ---------------------------------------------------------------- names and references
 
@@ -149,7 +147,7 @@ export const handlerId = (r: RouteDescription) => r.id.replace('{Kind}', 'Resour
 
 /** The regular expression the server matches a route's path with. */
 function routePattern(r: RouteDescription): string {
-  const kinds = `(${resources.map(collectionOf).join('|')})`;
+  const kinds = `(${COLLECTIONS.join('|')})`;
   const escaped = r.path.replace(/[.]/g, '\\.');
   return `^${escaped.replace(/\{([^}]+)\}/g, (_m, p: string) => {
     if (p === 'kind') return kinds;
@@ -319,6 +317,7 @@ export function wireTypes(): string {
 
   out.push('// ---------------------------------------------------------------- routes\n');
   out.push(`/** What an id or server name in a path may be. */\nexport const PATH_PARAM_PATTERN = ${tsLiteral(wire.pathParams.pattern)};\n`);
+  out.push(`/** A path parameter's name (\`kind\` is a {kind} route's collection). */\nexport type PathParam = ${['kind', ...Object.keys(wire.pathParams.names)].map(tsLiteral).join(' | ')};\n`);
   const ids = wire.routes.map(handlerId);
   out.push(`export type RouteId = ${ids.map(tsLiteral).join(' | ')};\n`);
   out.push(`/** A route as the HTTP layer serves it (a \`{kind}\` route once for every resource collection). */
@@ -329,7 +328,7 @@ export interface RouteSpec {
   name: string;
   pattern: string;
   /** Path parameters in the order the pattern captures them (\`kind\` included). */
-  params: readonly string[];
+  params: readonly PathParam[];
   auth: 'none' | 'read' | 'inventory' | 'resources' | 'agent';
   write: boolean;
   tlsOnly: boolean;
@@ -428,12 +427,15 @@ const TIME = { type: 'string', format: 'date-time' };
 /** `<Kind>Input` (create body), `<Kind>Patch` (PATCH body) and `<Kind>` (what the composer answers), from schema.json. */
 function resourceSchemas(): Json {
   const out: Json = {};
-  for (const r of resources) {
-    const input: Json = { owner: { ...OWNER, nullable: true } };
-    const patch: Json = { owner: { ...OWNER, nullable: true } };
-    const output: Json = { id: { type: 'string' }, owner: OWNER, createdAt: TIME, updatedAt: TIME };
+  for (const type of RESOURCE_TYPES) {
+    const r = schema.resources[type];
+    // The id and owner attributes by their role (the kinds registry): the id is the composer's, the owner free text.
+    const { id, owner } = KINDS[type];
+    const input: Json = { [owner]: { ...OWNER, nullable: true } };
+    const patch: Json = { [owner]: { ...OWNER, nullable: true } };
+    const output: Json = { [id]: { type: 'string' }, [owner]: OWNER, createdAt: TIME, updatedAt: TIME };
     const required: string[] = [];
-    const always = ['id', 'createdAt', 'updatedAt'];
+    const always: string[] = [id, 'createdAt', 'updatedAt'];
     for (const [name, spec] of Object.entries(r.attributes)) {
       if (isInput(spec)) {
         // null means "not given" on create, and "unset" (back to the default) in a PATCH.
@@ -441,7 +443,7 @@ function resourceSchemas(): Json {
         patch[name] = attrSchema(spec, !spec.required);
         if (spec.required) required.push(name);
       }
-      if (!spec.sensitive && name !== 'owner' && name !== 'id') {
+      if (!spec.sensitive && name !== owner && name !== id) {
         const s = attrSchema(spec);
         delete s.writeOnly;
         output[name] = s;
@@ -462,6 +464,11 @@ function obj(props: Json, required: string[] = Object.keys(props), description?:
   return { type: 'object', ...(description ? { description } : {}), properties: props, required, additionalProperties: false };
 }
 
+/** An object of the inventory document: its fields are checked against the model's type T (provider/model/inventory.ts). */
+function modelObj<T>(props: { [K in keyof T]?: Json }, required?: readonly (keyof T & string)[], description?: string): Json {
+  return obj(props as Json, required ? [...required] : undefined, description);
+}
+
 /** The inventory document, as provider/inventory validates it (docs/inventory.md). */
 function inventorySchemas(): Json {
   const NAME = { type: 'string', pattern: NAME_RE.source };
@@ -469,19 +476,19 @@ function inventorySchemas(): Json {
   const transports = { type: 'array', items: { type: 'string', enum: [...TRANSPORTS] }, minItems: 1, uniqueItems: true };
   const positive = { type: 'number', exclusiveMinimum: true, minimum: 0 };
   return {
-    InventoryInput: obj(
+    InventoryInput: modelObj<Inventory>(
       { bandwidthDomains: { type: 'array', items: { oneOf: [NAME, obj({ name: NAME })] } }, storageGroups: { type: 'array', items: ref('StorageGroup') }, servers: { type: 'array', items: ref('InventoryServer') } },
       ['bandwidthDomains', 'storageGroups'],
       'A topology document (docs/inventory.md): names unique, every bandwidthDomain declared.',
     ),
-    Inventory: obj({ bandwidthDomains: { type: 'array', items: obj({ name: NAME }) }, storageGroups: { type: 'array', items: ref('StorageGroup') }, servers: { type: 'array', items: ref('InventoryServer') } }),
-    StorageGroup: obj({ name: NAME, enclosures: { type: 'array', items: ref('Enclosure') } }),
-    Enclosure: obj({ name: NAME, transports, portal: { type: 'string', pattern: PORTAL_RE.source }, uplinkGbps: positive, bandwidthDomain: NAME, drives: { type: 'array', maxItems: MAX_DRIVES_PER_ENCLOSURE, items: ref('Drive') } }),
-    Drive: obj(
+    Inventory: modelObj<Inventory>({ bandwidthDomains: { type: 'array', items: obj({ name: NAME }) }, storageGroups: { type: 'array', items: ref('StorageGroup') }, servers: { type: 'array', items: ref('InventoryServer') } }),
+    StorageGroup: modelObj<StorageGroup>({ name: NAME, enclosures: { type: 'array', items: ref('Enclosure') } }),
+    Enclosure: modelObj<Enclosure>({ name: NAME, transports, portal: { type: 'string', pattern: PORTAL_RE.source }, uplinkGbps: positive, bandwidthDomain: NAME, drives: { type: 'array', maxItems: MAX_DRIVES_PER_ENCLOSURE, items: ref('Drive') } }),
+    Drive: modelObj<Drive>(
       { serial: NAME, type: { type: 'string', enum: [...DRIVE_TYPES] }, sizeGiB: { type: 'integer', minimum: 1, maximum: MAX_DRIVE_SIZE_GIB }, rpm: { type: 'integer', minimum: 1, maximum: 100_000, description: 'Required for hdd, absent for ssd.' }, tags: TAGS },
       ['serial', 'type', 'sizeGiB'],
     ),
-    InventoryServer: obj({ name: NAME, transports, nicGbps: positive, bandwidthDomain: NAME, tags: TAGS }, ['name', 'transports', 'nicGbps', 'bandwidthDomain']),
+    InventoryServer: modelObj<Server>({ name: NAME, transports, nicGbps: positive, bandwidthDomain: NAME, tags: TAGS }, ['name', 'transports', 'nicGbps', 'bandwidthDomain']),
   };
 }
 

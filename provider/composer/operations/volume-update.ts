@@ -4,6 +4,7 @@
 // that stays `pending`: the old assignment goes at once, the new server's assignment only once the
 // old agent has unstaged (or went silent, or the wait passed), so a filesystem is never mounted
 // on two servers; complete() writes it, after a crash too.
+import type { VolumeAttribute } from '../../schema';
 import type { ComposerContext } from '../context';
 import { VOLUME_KINDS, type VolumeKind } from '../kinds';
 import { keys } from '../layout';
@@ -21,9 +22,9 @@ export interface VolumeUpdateParams {
   /** Inputs before and after the patch, and what changed (schema diff, no replace, no shrink). */
   olds: Record<string, unknown>;
   news: Record<string, unknown>;
-  changed: string[];
+  changed: VolumeAttribute[];
   /** Attributes the patch unset (null). */
-  unset: string[];
+  unset: VolumeAttribute[];
   /** The key policy in force after the patch (volumes). */
   keyPolicyId?: string;
 }
@@ -58,7 +59,7 @@ export const volumeUpdate: OperationType<VolumeUpdateParams, StoredVolume> = {
       const ok = engine.checkServer(placement, news.server, cur.softDomains);
       if (!ok.ok) {
         if (grown) undoExtend();
-        throw problems.field('server', ok.failure.message);
+        throw problems.field('server' satisfies VolumeAttribute, ok.failure.message);
       }
     }
     const updated: StoredVolume = {

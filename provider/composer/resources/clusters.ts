@@ -2,9 +2,9 @@
 // inventory, the default key policy, volumes still on a server or in the cluster) and started as
 // its operation type (../operations/cluster-*.ts).
 import type { Cluster } from '../../api/contract';
-import { diffInputs, type FieldFailure } from '../../schema';
+import { type ClusterAttribute, diffInputs, type FieldFailure, KINDS } from '../../schema';
 import type { ComposerContext } from '../context';
-import { RESOURCE_TYPE } from '../kinds';
+import { RESOURCE_TYPE, WHAT } from '../kinds';
 import { keys } from '../layout';
 import { findPolicy, idByName } from '../lookups';
 import { clusterCreate, clusterDelete, clusterUpdate, type Operations } from '../operations';
@@ -41,7 +41,7 @@ export class Clusters {
     servers.forEach((name, i) => {
       if (!known.has(name)) out.push({ field: `servers[${i}]`, reason: s.inventory ? `unknown server ${name} (not in the inventory)` : `unknown server ${name} (no inventory is loaded)` });
     });
-    if (typeof v.keyPolicy === 'string' && !findPolicy(s, v.keyPolicy)) out.push({ field: 'keyPolicy', reason: `key policy ${v.keyPolicy} does not exist` });
+    if (typeof v.keyPolicy === 'string' && !findPolicy(s, v.keyPolicy)) out.push({ field: 'keyPolicy' satisfies ClusterAttribute, reason: `key policy ${v.keyPolicy} does not exist` });
     return out;
   }
 
@@ -51,7 +51,7 @@ export class Clusters {
     return this.ctx.writes.mutate(keys.object('clusters', id), 'update', 'clusters', async () => {
       const s = this.ctx.state;
       const cur = s.clusters.get(id);
-      if (!cur) throw problems.notFound('cluster', id);
+      if (!cur) throw problems.notFound(WHAT.clusters, id);
       const next = applyPatch(cur as unknown as Body, patch, unset);
       const diff = diffInputs(RESOURCE_TYPE.clusters, inputsOf('clusters', cur as unknown as Body), inputsOf('clusters', next));
       if (diff.replaces.length > 0) throw problems.replaceRequired(diff.replaces);
@@ -63,7 +63,7 @@ export class Clusters {
       if (stranded.length > 0)
         throw problems.inUse(
           `servers still hold volumes of this cluster: ${stranded.map((v) => `${v.name} on ${v.server}`).join(', ')}`,
-          stranded.map((v) => ({ field: 'servers', reason: `${v.id} (${v.name}) is attached to ${v.server}` })),
+          stranded.map((v) => ({ field: 'servers' satisfies ClusterAttribute, reason: `${v.id} (${v.name}) is attached to ${v.server}` })),
         );
       if (diff.changed.length === 0) return cur;
       return this.ops.start(clusterUpdate, { updated: { ...(next as unknown as Cluster), updatedAt: now() }, changed: diff.changed });
@@ -79,7 +79,7 @@ export class Clusters {
       if (members.length > 0)
         throw problems.inUse(
           `cluster ${cur.name} still has ${members.length} volume(s)/slice(s): ${members.map((v) => v.id).join(', ')}`,
-          members.map((v) => ({ field: 'id', reason: `used by ${v.id} (${v.name})` })),
+          members.map((v) => ({ field: KINDS[RESOURCE_TYPE.clusters].id, reason: `used by ${v.id} (${v.name})` })),
         );
       await this.ops.start(clusterDelete, { cluster: cur });
     });

@@ -2,7 +2,7 @@
 // validation with PATCH-null semantics, patches, the inputs of an object, and the idempotent
 // create's "same spec or 409" answer.
 import type { DryRunResponse, ResourceKind } from '../../api/contract';
-import { inputNames, isInput, resourceSpec, validateInput } from '../../schema';
+import { inputNames, isInput, KINDS, resourceSpec, validateInput } from '../../schema';
 import type { ComposerState } from '../state';
 import { RESOURCE_TYPE, WHAT } from '../kinds';
 import { problems } from '../problem';
@@ -60,7 +60,7 @@ export function inputsOf(kind: ResourceKind, obj: Body): Body {
 
 /**
  * Idempotent create: the existing object when the spec matches, else 409 naming the fields.
- * A key policy's secret is never compared: answering differently for a matching and a wrong
+ * A sensitive attribute (schema.json; a key policy's secret) is never compared: answering differently for a matching and a wrong
  * secret would let anyone who may create policies test guesses of it. A retried create (the
  * providers re-send the same body after a timeout) still gets its 200; the secret of an
  * existing policy changes only by rotation (PATCH). See docs/api.md "Key policies".
@@ -68,8 +68,9 @@ export function inputsOf(kind: ResourceKind, obj: Body): Body {
 export function sameSpecOr409(s: ComposerState, kind: ResourceKind, existing: unknown, v: Body): unknown {
   const ex = existing as Body;
   const differing: string[] = [];
+  const sensitive: readonly string[] = KINDS[RESOURCE_TYPE[kind]].sensitive;
   for (const n of inputNames(RESOURCE_TYPE[kind])) {
-    if (n === 'secret' || n === 'secretWo') continue;
+    if (sensitive.includes(n)) continue;
     if (!same(ex[n], v[n])) differing.push(n);
   }
   if (differing.length > 0) throw problems.conflictExists(WHAT[kind], String(v.name), differing);

@@ -6,7 +6,7 @@ import type { CapacityResponse, InventorySummary } from '../../api/contract';
 import { InventoryError, validateInventory } from '../../inventory';
 import type { Inventory } from '../../model/inventory';
 import type { CapacityQuery } from '../../model/placement';
-import { type FieldFailure, validateInput } from '../../schema';
+import { type CapacityAttribute, type FieldFailure, validateInput } from '../../schema';
 import type { ComposerContext } from '../context';
 import { INVENTORY_CURRENT } from '../layout';
 import { requireEngine } from '../lookups';
@@ -105,9 +105,9 @@ export class InventoryResource {
   capacity(query: Body): CapacityResponse {
     const { value, failures } = validateInput('tessera_capacity', query, { mode: 'create' });
     if (failures.length > 0) throw problems.validation(failures);
-    if (value.rpm !== undefined && value.type !== 'hdd') throw problems.field('rpm', `only applies to type hdd, not ${String(value.type)}`);
+    if (value.rpm !== undefined && value.type !== 'hdd') throw problems.field('rpm' satisfies CapacityAttribute, `only applies to type hdd, not ${String(value.type)}`);
     const engine = requireEngine(this.ctx.state);
-    if (typeof value.server === 'string' && !this.ctx.state.inventory!.servers.some((s) => s.name === value.server)) throw problems.field('server', `unknown server ${value.server}`);
+    if (typeof value.server === 'string' && !this.ctx.state.inventory!.servers.some((s) => s.name === value.server)) throw problems.field('server' satisfies CapacityAttribute, `unknown server ${value.server}`);
     let answer;
     try {
       answer = engine.capacity(value as unknown as CapacityQuery);

@@ -4,7 +4,9 @@
 import { PROBLEM } from '../../api/wire.generated';
 import type { KeyPolicy } from '../../api/contract';
 import { fingerprint, unseal } from '../../keys/crypto';
+import type { KeyPolicyAttribute } from '../../schema';
 import type { ComposerContext } from '../context';
+import { WHAT } from '../kinds';
 import { keys, sealAad } from '../layout';
 import { findPolicy, idByName, volumesNeedingPolicy } from '../lookups';
 import { keyPolicyCreate, keyPolicyDelete, keyPolicyUpdate, keyRotation, type Operations } from '../operations';
@@ -62,8 +64,8 @@ export class KeyPolicies {
     if (rules.length > 0) throw problems.validation(rules);
     return this.ctx.writes.mutate(keys.object('key-policies', id), 'rotate', 'key-policies', async () => {
       const cur = this.ctx.state.policies.get(id);
-      if (!cur) throw problems.notFound('key policy', id);
-      const replaces = (['name', 'cipher', 'keySizeBits'] as const).filter((f) => patch[f] !== undefined && !same(patch[f], cur[f]));
+      if (!cur) throw problems.notFound(WHAT['key-policies'], id);
+      const replaces = (['name', 'cipher', 'keySizeBits'] as const satisfies readonly KeyPolicyAttribute[]).filter((f) => patch[f] !== undefined && !same(patch[f], cur[f]));
       if (replaces.length > 0) throw problems.replaceRequired(replaces);
       const mk = this.requireMasterKey();
       const newSecret = (patch.secret ?? patch.secretWo) as string | undefined;

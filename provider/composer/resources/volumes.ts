@@ -6,7 +6,7 @@ import { PROBLEM } from '../../api/wire.generated';
 import type { Cluster, Slice, Volume } from '../../api/contract';
 import type { Transport } from '../../model/inventory';
 import type { PlacementRequest } from '../../model/placement';
-import { diffInputs, type FieldFailure, validateInput } from '../../schema';
+import { diffInputs, type FieldFailure, validateInput, type VolumeAttribute } from '../../schema';
 import type { ComposerContext } from '../context';
 import { RESOURCE_TYPE, VOLUME_KINDS, type VolumeKind, WHAT } from '../kinds';
 import { keys } from '../layout';
@@ -54,7 +54,7 @@ export class Volumes {
 
   private resolveCluster(v: Body): Cluster {
     const c = findCluster(this.ctx.state, v.cluster as string);
-    if (!c) throw problems.field('cluster', `cluster ${String(v.cluster)} does not exist`);
+    if (!c) throw problems.field('cluster' satisfies VolumeAttribute, `cluster ${String(v.cluster)} does not exist`);
     return c;
   }
 
@@ -62,7 +62,7 @@ export class Volumes {
   private refs(kind: VolumeKind, v: Body, cluster: Cluster): { keyPolicyId?: string } {
     const failures: FieldFailure[] = VOLUME_KINDS[kind].singleExtent ? sliceRules(v) : volumeRules(v, { mountRoots: this.ctx.opts.mountRoots });
     if (typeof v.server === 'string' && !cluster.servers.includes(v.server))
-      failures.push({ field: 'server', reason: `server ${v.server} is not a member of cluster ${cluster.name} (members: ${cluster.servers.join(', ') || 'none'})` });
+      failures.push({ field: 'server' satisfies VolumeAttribute, reason: `server ${v.server} is not a member of cluster ${cluster.name} (members: ${cluster.servers.join(', ') || 'none'})` });
     const inv = this.ctx.state.inventory;
     const groups = new Set((inv?.storageGroups ?? []).map((g) => g.name));
     ((v.storageGroup as string[] | undefined) ?? []).forEach((g, i) => {
@@ -71,10 +71,10 @@ export class Volumes {
     let keyPolicyId: string | undefined;
     if (VOLUME_KINDS[kind].keyed && v.encrypt === true) {
       const ref = (v.keyPolicy as string | undefined) ?? cluster.keyPolicy;
-      if (!ref) failures.push({ field: 'encrypt', reason: `needs a key policy: set keyPolicy on the volume or a default keyPolicy on cluster ${cluster.name}` });
+      if (!ref) failures.push({ field: 'encrypt' satisfies VolumeAttribute, reason: `needs a key policy: set keyPolicy on the volume or a default keyPolicy on cluster ${cluster.name}` });
       else {
         const p = findPolicy(this.ctx.state, ref);
-        if (!p) failures.push({ field: v.keyPolicy ? 'keyPolicy' : 'encrypt', reason: `key policy ${ref} does not exist` });
+        if (!p) failures.push({ field: (v.keyPolicy ? 'keyPolicy' : 'encrypt') satisfies VolumeAttribute, reason: `key policy ${ref} does not exist` });
         else keyPolicyId = p.id;
       }
     }
@@ -84,7 +84,8 @@ export class Volumes {
 
   async update(kind: VolumeKind, id: string, body: unknown): Promise<Volume | Slice> {
     const patch = validate(kind, body, 'update');
-    const unset = nullFields(kind, body);
+    // nullFields and diffInputs name attributes of RESOURCE_TYPE[kind]: a slice's are a subset of a volume's.
+    const unset = nullFields(kind, body) as VolumeAttribute[];
     return this.ctx.writes.mutate(keys.object(kind, id), 'update', kind, async () => {
       const s = this.ctx.state;
       const cur = table(s, kind).get(id) as StoredVolume | undefined;
@@ -100,14 +101,14 @@ export class Volumes {
       const news = inputsOf(kind, next);
       const diff = diffInputs(RESOURCE_TYPE[kind], olds, news);
       if (diff.replaces.length > 0) throw problems.replaceRequired(diff.replaces);
-      if (diff.shrinks.length > 0) throw problems.shrinkRefused('sizeGiB', olds.sizeGiB as number, news.sizeGiB as number);
+      if (diff.shrinks.length > 0) throw problems.shrinkRefused('sizeGiB' satisfies VolumeAttribute, olds.sizeGiB as number, news.sizeGiB as number);
       if (diff.changed.length === 0) return toWire(s, kind, cur) as Volume;
       const cluster = s.clusters.get(cur.cluster);
-      if (!cluster) throw problems.field('cluster', `cluster ${cur.cluster} no longer exists`);
+      if (!cluster) throw problems.field('cluster' satisfies VolumeAttribute, `cluster ${cur.cluster} no longer exists`);
       const withDefaults = { ...news };
       for (const [k, val] of Object.entries(validateInput(RESOURCE_TYPE[kind], news, { mode: 'create' }).value)) if (withDefaults[k] === undefined) withDefaults[k] = val;
       const { keyPolicyId } = this.refs(kind, withDefaults, cluster);
-      const updated = await this.ops.start(volumeUpdate, { kind, cur, olds, news, changed: diff.changed, unset, keyPolicyId });
+      const updated = await this.ops.start(volumeUpdate, { kind, cur, olds, news, changed: diff.changed as VolumeAttribute[], unset, keyPolicyId });
       return toWire(this.ctx.state, kind, updated) as Volume;
     });
   }
