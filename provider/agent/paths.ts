@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_MOUNT_ROOTS, checkMountPath } from '../model/mountpath';
+import type { VolumeAttribute } from '../schema';
 
 /** What the agent holds a mountPath to: its mount roots and its own state directory. */
 export interface MountPolicy {
@@ -18,7 +19,7 @@ function reserved(stateDir: string) {
 }
 
 /** Throws `mountPath: <reason>` unless the path passes the rule; returns it. */
-export function assertMountPath(mountPath: string, policy: MountPolicy, field = 'mountPath'): string {
+export function assertMountPath(mountPath: string, policy: MountPolicy, field: string = 'mountPath' satisfies VolumeAttribute): string {
   const why = checkMountPath(mountPath, { roots: policy.roots ?? DEFAULT_MOUNT_ROOTS, reserved: reserved(policy.stateDir) });
   if (why) throw new Error(`${field}: ${why}`);
   return mountPath;
@@ -51,7 +52,7 @@ export async function realLocation(p: string): Promise<string> {
  * Throws `mountPath: ...` unless the path, resolved on this host, still passes the rule under the
  * roots resolved the same way. Returns the real location.
  */
-export async function assertRealMountPath(mountPath: string, policy: MountPolicy, field = 'mountPath'): Promise<string> {
+export async function assertRealMountPath(mountPath: string, policy: MountPolicy, field: string = 'mountPath' satisfies VolumeAttribute): Promise<string> {
   assertMountPath(mountPath, policy, field);
   const real = await realLocation(mountPath);
   if (real === mountPath) return real;

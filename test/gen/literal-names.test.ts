@@ -4,19 +4,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findLiteralNames, HOMONYMS, type LiteralName, REPO_ROOT, unexplained } from '../../scripts/literal-names';
 
-/**
- * PENDING, for the lead to remove: the (file, literals) pairs still spelled by hand in files other
- * branches are editing (the agent, provider/handlers/client.ts and the ScaleOutCluster
- * components); each should name attributes through provider/schema's kinds registry or a
- * schema-derived type. Remove each entry once its file is clean; the test fails on an entry whose
- * literal is gone, so the list cannot go stale.
- */
-const PENDING: Record<string, string[]> = {
-  'provider/agent/paths.ts': ['mountPath'],
-  'provider/handlers/client.ts': ['endpoint'],
-  'sdk/cdktf/index.ts': ['cluster', 'servers'],
-  'sdk/pulumi/scaleout.ts': ['servers'],
-};
 
 const where = (fs_: LiteralName[]) => fs_.map((f) => `${f.file}:${f.line}: '${f.literal}'`);
 
@@ -27,14 +14,13 @@ describe('attribute names in code (scripts/literal-names.ts)', () => {
   }, 240_000);
 
   it('are never spelled as untyped strings outside schema.json, the schema module and generated files', () => {
-    expect(where(unexplained(found, PENDING))).toEqual([]);
+    expect(where(unexplained(found))).toEqual([]);
   });
 
-  it('has no stale allowance: every homonym and pending pair still occurs', () => {
+  it('has no stale allowance: every homonym still occurs', () => {
     const occurs = new Set(found.map((f) => `${f.file} ${f.literal}`));
     const stale = [
       ...Object.entries(HOMONYMS).flatMap(([file, h]) => h.literals.map((l) => `${file} ${l}`)),
-      ...Object.entries(PENDING).flatMap(([file, ls]) => ls.map((l) => `${file} ${l}`)),
     ].filter((k) => !occurs.has(k));
     expect(stale).toEqual([]);
   });
