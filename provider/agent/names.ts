@@ -2,7 +2,7 @@
 // steps, the simulated host and the tests agree on every device name.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
-import { iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../model/naming';
+import { hostNqn, iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../model/naming';
 import type { Member } from '../model/placement';
 
 export const GiB = 1024 ** 3;
@@ -34,6 +34,16 @@ export function memberLabel(m: Member, slice: boolean): string {
 // The fabric names (NQNs, namespace UUIDs, IQNs, a server's host NQN and initiator IQN) are
 // derived once, for the enclosure and the agent alike, in ../model/naming.ts.
 export { hostNqn, initiatorIqn, iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../model/naming';
+
+/** The host ID (a UUID) that goes with a server's host NQN on `nvme connect`. */
+export function hostId(server: string): string {
+  return nvmeNamespaceUuid(`tessera-hostid:${hostNqn(server)}`);
+}
+
+/** The open-iscsi interface record through which a server's agent logs in as its initiator IQN. */
+export function iscsiIface(server: string): string {
+  return `tessera-${crypto.createHash('sha256').update(server).digest('hex').slice(0, 12)}`;
+}
 
 /**
  * The UUID a volume's filesystem is made with. Staging finds a filesystem with another UUID on a

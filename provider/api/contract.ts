@@ -173,6 +173,8 @@ export interface ObservedState {
   devicePath?: string;
   mountedAt?: string;
   keyVersion?: number;
+  /** Staged, but a RAID1/RAID10 array runs without these members (labels): still serving. */
+  degraded?: string[];
   /** When failed: the step and the tool's stderr. */
   step?: string;
   error?: string;

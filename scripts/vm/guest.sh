@@ -19,9 +19,18 @@ modprobe -a "${required[@]}" || { echo "vm guest: modprobe failed (see above)" >
 [ ! -e "$control/rdma" ] || modprobe -a "${optional[@]}" || echo "vm guest: the RDMA modules did not load" >&2
 mountpoint -q /sys/kernel/config || mount -t configfs configfs /sys/kernel/config || { echo "vm guest: cannot mount configfs" >&2; exit 125; }
 ip link set lo up
-echo "vm guest: modules loaded in $(awk -v t0="$t0" "{print \$1 - t0}" /proc/uptime)s (uptime $(cut -d" " -f1 /proc/uptime)s)" > /dev/ttyS0
-# Without udevd, device-mapper and mdadm create their own nodes and links under /dev.
-mkdir -p /dev/md /dev/mapper /run/lock
+mkdir -p /dev/md /dev/mapper /run/lock /run/udev
+# udevd, as on any server: the /dev/disk/by-id (NVMe namespace UUID) and /dev/disk/by-path
+# (iSCSI target) links the agent waits for, and device-mapper's node management. Arrays are
+# assembled by the agent alone, not by udev's incremental assembly (docs/agent.md, "Host setup").
+mkdir -p /etc/mdadm
+printf 'AUTO -all\n' > /etc/mdadm/mdadm.conf
+udevd=/lib/systemd/systemd-udevd
+[ -x "$udevd" ] || udevd=/usr/lib/systemd/systemd-udevd
+"$udevd" --daemon --resolve-names=never || { echo "vm guest: systemd-udevd did not start" >&2; exit 125; }
+udevadm trigger --action=add --subsystem-match=block >/dev/null 2>&1 || true
+udevadm settle --timeout=30 || true
+echo "vm guest: modules and udevd ready in $(awk -v t0="$t0" "{print \$1 - t0}" /proc/uptime)s (uptime $(cut -d" " -f1 /proc/uptime)s)" > /dev/ttyS0
 
 mapfile -d '' argv < "$control/argv"
 mapfile -d '' envs < "$control/env"
