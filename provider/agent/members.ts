@@ -84,8 +84,11 @@ class NvmeAccess implements MemberAccess {
     const real = (await readlinkExisting(runner, device)) ?? device;
     await mustRun(runner, cmd.nvmeRescan(real.replace(/n\d+$/, '')));
   }
+  /** By NQN whether or not the device is there: a namespace pulled at the target leaves its
+   * controller connected (and reconnecting) with no block device to find. */
   async disconnect(runner: Runner) {
-    if (await this.probe(runner)) await mustRun(runner, cmd.nvmeDisconnect(this.nqn));
+    const r = await runner.run(cmd.nvmeDisconnect(this.nqn));
+    if (r.exitCode !== 0 && (await this.probe(runner))) throw new CommandError(commandLine(cmd.nvmeDisconnect(this.nqn)), r.exitCode, r.stderr);
   }
   planConnect() {
     let connect: string;
@@ -97,7 +100,7 @@ class NvmeAccess implements MemberAccess {
     return [`check: ${commandLine(cmd.readlinkExisting(this.link))}`, `if absent: ${connect}`];
   }
   planDisconnect() {
-    return [`if present: ${commandLine(cmd.nvmeDisconnect(this.nqn))}`];
+    return [`${commandLine(cmd.nvmeDisconnect(this.nqn))}  (also when the device is gone: its controller may still be connected)`];
   }
 }
 

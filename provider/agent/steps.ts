@@ -513,16 +513,18 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
 /**
  * The members an md array runs without: missing at assembly (never connected) or failed since
  * (an I/O error made md mark it faulty, e.g. its export was pulled). From `mdadm --detail
- * --export`: MD_DEGRADED counts the absent devices, and MD_DEVICE_<dev>_ROLE names the present ones.
+ * --export`: a working member has a numeric MD_DEVICE_<dev>_ROLE (a failed one reads "spare" or
+ * "faulty", a missing one is not listed), out of MD_DEVICES; newer mdadm also prints MD_DEGRADED.
  */
 async function degradedMembers(runner: Runner, md: string, acc: MemberAccess[], devices: (string | undefined)[]): Promise<string[]> {
   const detail = parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
-  if (!(Number(detail.MD_DEGRADED ?? 0) > 0)) return [];
   const working = new Set<string>();
   for (const [k, v] of Object.entries(detail)) {
     const m = /^MD_DEVICE_(.+)_ROLE$/.exec(k);
     if (m && /^\d+$/.test(v)) working.add(detail[`MD_DEVICE_${m[1]}_DEV`] ?? '');
   }
+  const absent = detail.MD_DEGRADED !== undefined ? Number(detail.MD_DEGRADED) : Number(detail.MD_DEVICES) - working.size;
+  if (!(absent > 0)) return [];
   const out: string[] = [];
   for (const [i, m] of acc.entries()) {
     const dev = devices[i];

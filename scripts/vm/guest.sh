@@ -9,9 +9,10 @@ control="$1"
 results="$2"
 
 # Loop devices, NVMe/TCP target and host, md RAID1/RAID10, dm-crypt with AES-XTS, ext4 and xfs,
-# the LIO iSCSI target and the open-iscsi initiator's kernel half, veth for network namespaces.
+# the LIO iSCSI target and the open-iscsi initiator's kernel half, veth for network namespaces,
+# virtio_rng (entropy from the host: luksFormat and mkfs read random bytes early in the boot).
 required=(loop nvmet nvmet-tcp nvme-fabrics nvme-tcp md-mod raid1 raid10 dm-mod dm-crypt xts aes_generic
-  algif_skcipher ext4 xfs configfs target_core_mod target_core_iblock iscsi_target_mod iscsi_tcp veth)
+  algif_skcipher ext4 xfs configfs target_core_mod target_core_iblock iscsi_target_mod iscsi_tcp veth virtio_rng)
 # Soft-RoCE and NVMe over RDMA: only with run.sh --rdma (they take seconds to load under TCG).
 optional=(rdma_rxe nvmet-rdma nvme-rdma)
 t0=$(cut -d" " -f1 /proc/uptime)

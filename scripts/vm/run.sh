@@ -75,10 +75,11 @@ timeout -k 10 "$timeout_s" qemu-system-x86_64 \
   -accel tcg -cpu max -smp "$smp" -m "$mem" \
   -nodefaults -display none -monitor none -no-reboot -nic none \
   -kernel "$kernel" -initrd "$initrd" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off tessera.control=$control tessera.results=$results tessera.modules=$moddir" \
+  -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off random.trust_cpu=on tessera.control=$control tessera.results=$results tessera.modules=$moddir" \
   -chardev file,id=con,path="$console" -serial chardev:con \
   -chardev file,id=out,path="$control/stdout" -serial chardev:out \
   -chardev file,id=err,path="$control/stderr" -serial chardev:err \
+  -device virtio-rng-pci \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs local,path="$results",mount_tag=results,security_model=none,multidevs=remap \
   </dev/null &

@@ -360,13 +360,13 @@ export class SimulatedHost implements Runner {
       const d = this.devices.get(md);
       if (!d || d.kind !== 'md') return fail(1, `mdadm: cannot open ${md}: No such file or directory`);
       const a = d.array!;
-      // As mdadm --detail --export prints them: MD_DEGRADED, then each working member's role and node.
+      // As mdadm 4.2 --detail --export prints them: each working member's role and node (no MD_DEGRADED).
       const present = this.mdMemberDevices(d);
       const members = present.flatMap((dv) => {
         const k = `MD_DEVICE_${dv.slice(1).replace(/\//g, '_')}`;
         return [`${k}_ROLE=${a.members.indexOf(this.devices.get(dv)?.holderKey ?? dv)}`, `${k}_DEV=${dv}`];
       });
-      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`, `MD_DEGRADED=${a.members.length - present.length}`, ...members].join('\n') + '\n');
+      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`, `MD_METADATA=1.2`, ...members].join('\n') + '\n');
     }
     if (p.flags.has('--examine')) {
       const d = this.dev(md);
