@@ -305,6 +305,8 @@ export interface ObservedState {
   devicePath?: string;
   mountedAt?: string;
   keyVersion?: number;
+  /** Staged, but a RAID1/RAID10 array runs without these members (labels): still serving. */
+  degraded?: string[];
   /** When failed: the step that failed. */
   step?: string;
   /** When failed: the tool's stderr. */
@@ -926,6 +928,14 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
         "type": "integer",
         "minimum": 0
       },
+      "degraded": {
+        "type": "array",
+        "maxItems": 64,
+        "items": {
+          "type": "string",
+          "maxLength": 256
+        }
+      },
       "step": {
         "type": "string",
         "maxLength": 8192
@@ -969,6 +979,14 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "keyVersion": {
         "type": "integer",
         "minimum": 0
+      },
+      "degraded": {
+        "type": "array",
+        "maxItems": 64,
+        "items": {
+          "type": "string",
+          "maxLength": 256
+        }
       },
       "step": {
         "type": "string",

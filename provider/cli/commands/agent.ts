@@ -158,6 +158,7 @@ const plan: Command = {
       mountRoots: mountRootsFlag(args),
       labDir: flagString(args, 'lab-dir'),
       portalOf: (e) => portals.get(e),
+      server: flagString(args, 'server'),
     });
     console.log(flagBool(args, 'json') ? JSON.stringify(p, null, 2) : formatPlan(p));
   },
