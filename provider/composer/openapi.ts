@@ -14,6 +14,7 @@ import { MAX_DRIVES_PER_ENCLOSURE, MAX_DRIVE_SIZE_GIB, NAME_RE, PORTAL_RE } from
 import { DRIVE_TYPES, TRANSPORTS } from '../model/inventory';
 import { RAID_LEVELS, VOLUME_TYPES } from '../model/placement';
 import { AttributeSpec, AttributeType, BlockSpec, isInput, schema } from '../schema';
+import { EXPORT_STATES } from '../api/enclosure';
 import { RESOURCE_KINDS } from './layout';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './paging';
 import { ID_PATTERN } from './server';
@@ -225,9 +226,39 @@ function wireSchemas(): Json {
     ObservedState: obj(observedProps(), ['state', 'generation'], 'What the agent observes; further fields are ignored.', true),
     ObservedReport: obj({ ...observedProps(), reportedAt: TIME }, ['state', 'generation'], 'The agent\'s last report on the volume.'),
     VolumeKey: obj({ volumeId: STR, version: { type: 'integer', minimum: 1 }, cipher: STR, keySizeBits: { type: 'integer', enum: [256, 512] }, key: { type: 'string', format: 'byte' } }),
+    // The enclosure channel (provider/api/enclosure.ts, provider/composer/enclosures.ts).
+    EnclosureFacts: obj({ hostname: { type: 'string', minLength: 1, maxLength: 255 }, version: { type: 'string', maxLength: 64 }, drives: { type: 'array', items: NAME, description: 'Serials of the drives it manages: drives of this enclosure in the inventory.' } }),
+    EnclosureExport: obj(
+      {
+        volumeId: STR,
+        kind: { type: 'string', enum: ['volume', 'slice'] },
+        serial: STR,
+        slice: { type: 'boolean' },
+        offsetGiB: INT0,
+        sizeGiB: { type: 'integer', minimum: 1 },
+        transport: { type: 'string', enum: [...TRANSPORTS] },
+        nqn: STR,
+        nsUuid: STR,
+        iqn: STR,
+        server: STR,
+        hostNqn: STR,
+        initiatorIqn: STR,
+      },
+      ['volumeId', 'kind', 'serial', 'slice', 'offsetGiB', 'sizeGiB', 'transport', 'server'],
+      'One member to export and the one host it is visible to (nqn/nsUuid/hostNqn for NVMe, iqn/initiatorIqn for iSCSI).',
+    ),
+    EnclosureAssignments: obj({ revision: INT0, portal: STR, transports: transportList, exports: { type: 'array', items: ref('EnclosureExport') } }),
+    DriveHealth: obj({ serial: STR, present: { type: 'boolean' }, device: STR, sizeBytes: INT0, ioErrors: INT0, deviceState: STR }, ['serial', 'present']),
+    ExportState: obj(
+      { volumeId: STR, serial: STR, offsetGiB: INT0, transport: { type: 'string', enum: [...TRANSPORTS] }, target: STR, server: STR, state: { type: 'string', enum: [...EXPORT_STATES] }, error: STR },
+      ['volumeId', 'serial', 'offsetGiB', 'transport', 'target', 'server', 'state'],
+    ),
+    EnclosureReport: obj({ drives: { type: 'array', items: ref('DriveHealth') }, exports: { type: 'array', items: ref('ExportState') } }),
+    EnclosureReported: obj({ drives: { type: 'array', items: ref('DriveHealth') }, exports: { type: 'array', items: ref('ExportState') }, reportedAt: TIME }),
+    EnclosureStatus: obj({ name: STR, health: { type: 'string', enum: [...SERVER_HEALTH] }, lastHeartbeat: TIME, facts: ref('EnclosureFacts'), report: ref('EnclosureReported') }, ['name', 'health']),
     // A page of a list endpoint (./paging.ts; docs/api.md "Lists and pages").
     ...Object.fromEntries(
-      ['Cluster', 'Volume', 'Slice', 'KeyPolicy', 'Operation', 'ServerStatus'].map((k) => [
+      ['Cluster', 'Volume', 'Slice', 'KeyPolicy', 'Operation', 'ServerStatus', 'EnclosureStatus'].map((k) => [
         `${k}List`,
         obj({ items: { type: 'array', items: ref(k) }, nextCursor: { type: 'string', description: 'Present when more items follow: pass it back as `cursor`.' } }, ['items']),
       ]),
@@ -252,7 +283,7 @@ function problem(description: string, headers?: Json): Json {
 /** Statuses every route of a kind can answer, from what server.ts does before the handler runs. */
 const AUTH = {
   '401': problem('unauthorized: no valid bearer token', { 'WWW-Authenticate': { required: true, schema: STR } }),
-  '403': problem('forbidden: outside the token\'s role (or, for agents, its server)'),
+  '403': problem('forbidden: outside the token\'s role (or, for agents, its server; for enclosure services, its enclosure)'),
 };
 const BODY = {
   '400': problem('malformed_json: the body is not JSON; json_too_deep: nested deeper than 64 levels'),
@@ -267,6 +298,7 @@ const param = (n: string, description: string) => ({ name: n, in: 'path', requir
 const ID = param('id', 'Object id (or the id of an operation).');
 const SERVER = param('server', 'Inventory server name; an agent token speaks only for its own server.');
 const VOLUME_ID = param('volumeId', 'Volume or slice id.');
+const ENCLOSURE = param('enclosure', 'Inventory enclosure name; an enclosure token speaks only for its own enclosure.');
 const query = (n: string, s: Json, description: string) => ({ name: n, in: 'query', required: false, description, schema: s });
 /** `limit` and `cursor` of every list endpoint. */
 const PAGE = () => [
@@ -443,6 +475,47 @@ export function openapiDocument(version: string): Json {
         },
       },
     },
+    '/v1/enclosures': {
+      get: { operationId: 'listEnclosures', summary: 'Enclosures with service health, facts and their last report, by name', parameters: PAGE(), responses: { '200': body(ref('EnclosureStatusList')), '422': problem('validation_failed: a bad limit or cursor'), ...AUTH } },
+    },
+    '/v1/enclosures/{enclosure}/register': {
+      post: {
+        operationId: 'enclosureRegister',
+        summary: 'The enclosure service registers its facts and drives',
+        parameters: [ENCLOSURE],
+        requestBody: jsonBody(ref('EnclosureFacts')),
+        responses: { '200': body(ref('EnclosureStatus')), '404': problem('not_found: the enclosure is not in the inventory'), '422': problem('validation_failed: a drive that is not the enclosure\'s'), ...AUTH, ...BODY, ...WRITE },
+      },
+    },
+    '/v1/enclosures/{enclosure}/heartbeat': {
+      post: {
+        operationId: 'enclosureHeartbeat',
+        summary: 'Enclosure service heartbeat',
+        parameters: [ENCLOSURE],
+        responses: { '204': { description: 'noted' }, '404': problem('not_found: not in the inventory; not_registered: this composer has no registration (register again)'), ...AUTH, ...WRITE },
+      },
+    },
+    '/v1/enclosures/{enclosure}/assignments': {
+      get: {
+        operationId: 'enclosureAssignments',
+        summary: 'What the enclosure must export and to which host (with since and waitSeconds: waits until the set changes past since)',
+        parameters: [
+          ENCLOSURE,
+          query('since', { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, 'The revision of the previous answer.'),
+          query('waitSeconds', { type: 'integer', minimum: 0, maximum: 300, default: 0 }, 'How long to wait for a change past since.'),
+        ],
+        responses: { '200': body(ref('EnclosureAssignments')), '404': problem('not_found: the enclosure is not in the inventory'), '422': problem('validation_failed: since or waitSeconds out of range'), ...AUTH },
+      },
+    },
+    '/v1/enclosures/{enclosure}/report': {
+      put: {
+        operationId: 'enclosureReport',
+        summary: 'Drive health and export states as the enclosure service sees them',
+        parameters: [ENCLOSURE],
+        requestBody: jsonBody(ref('EnclosureReport')),
+        responses: { '204': { description: 'noted' }, '404': problem('not_found: the enclosure is not in the inventory'), '422': problem('validation_failed'), ...AUTH, ...BODY, ...WRITE },
+      },
+    },
   };
   // Limits enforced before routing apply to every operation (docs/api.md "Limits and timeouts").
   for (const ops of Object.values(paths) as Record<string, { responses: Json }>[])
@@ -453,7 +526,7 @@ export function openapiDocument(version: string): Json {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of the tokens file; roles admin, operator, reader, agent (docs/api.md, Tokens and roles).' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of the tokens file; roles admin, operator, reader, agent, enclosure (docs/api.md, Tokens and roles).' } },
       schemas: { ...resourceSchemas(), ...wireSchemas() },
     },
   };

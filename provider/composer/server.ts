@@ -316,6 +316,50 @@ export function buildRoutes(d: HttpDeps): Route[] {
         return svc().volumeKey(c.params[0], c.params[1], intParam(c.query, 'version', 1, 1_000_000));
       },
     },
+    // Enclosure channel (./enclosures.ts): enclosure tokens, each scoped to its own enclosure.
+    { method: 'GET', pattern: /^\/v1\/enclosures$/, name: '/v1/enclosures', access: res(false), handle: (c) => svc().enclosures.list(pageRequest(c.query)) },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/v1/enclosures/${ID}/register$`),
+      name: '/v1/enclosures/{enclosure}/register',
+      access: (p) => ({ area: 'enclosure', enclosure: p[0] }),
+      bodyLimit: 1 * MB,
+      write: true,
+      handle: (c) => svc().enclosures.register(c.params[0], c.body),
+    },
+    {
+      method: 'POST',
+      pattern: new RegExp(`^/v1/enclosures/${ID}/heartbeat$`),
+      name: '/v1/enclosures/{enclosure}/heartbeat',
+      access: (p) => ({ area: 'enclosure', enclosure: p[0] }),
+      write: true,
+      handle: (c, r) => {
+        svc().enclosures.heartbeat(c.params[0]);
+        r.statusCode = 204;
+        return undefined;
+      },
+    },
+    {
+      method: 'GET',
+      pattern: new RegExp(`^/v1/enclosures/${ID}/assignments$`),
+      name: '/v1/enclosures/{enclosure}/assignments',
+      access: (p) => ({ area: 'enclosure', enclosure: p[0] }),
+      handle: (c) =>
+        svc().enclosures.assignments(c.params[0], intParam(c.query, 'since', 0, Number.MAX_SAFE_INTEGER), intParam(c.query, 'waitSeconds', 0, 300) ?? 0),
+    },
+    {
+      method: 'PUT',
+      pattern: new RegExp(`^/v1/enclosures/${ID}/report$`),
+      name: '/v1/enclosures/{enclosure}/report',
+      access: (p) => ({ area: 'enclosure', enclosure: p[0] }),
+      bodyLimit: 16 * MB,
+      write: true,
+      handle: (c, r) => {
+        svc().enclosures.report(c.params[0], c.body);
+        r.statusCode = 204;
+        return undefined;
+      },
+    },
   ];
 }
 

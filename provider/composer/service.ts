@@ -31,6 +31,7 @@ import type { CapacityQuery, Placement, PlacementRequest } from '../model/placem
 import { diffInputs, FieldFailure, inputNames, isInput, resourceSpec, validateInput } from '../schema';
 import type { Compare, Store } from '../store/store';
 import { CommitNotApplied, CommitRefused, Committer, CommitUncertain, type Fencing } from './commit';
+import { EnclosureChannel } from './enclosures';
 import { INVENTORY_BLOBS, INVENTORY_CURRENT, isTimedOpId, keys, newId, newOpId, opIdAt } from './layout';
 import type { Logger } from './log';
 import { KeyedMutex, RwGate } from './mutex';
@@ -107,10 +108,13 @@ export class ComposerService {
   /** When this replica last became the leader (heartbeats are only known from then on). */
   private leaderSince = Date.now();
   ready = false;
+  /** The enclosure channel (./enclosures.ts): exports derived from this.state, services' reports. */
+  readonly enclosures: EnclosureChannel;
 
   constructor(private readonly opts: ServiceOptions, state: ComposerState) {
     this.state = state;
     this.committer = new Committer(opts.store, opts.fencing, opts.log);
+    this.enclosures = new EnclosureChannel(() => this.state, { heartbeatGraceMs: opts.heartbeatGraceMs, log: opts.log });
   }
 
   get store(): Store {
