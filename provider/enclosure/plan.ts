@@ -513,3 +513,30 @@ export function applyOwnership(owned: Owned, x: Action): Owned {
     }
   }
 }
+
+/**
+ * The object an action belongs to (`kind:name`, the kinds of Owned; `lio` for loading the
+ * target fabric). After a failed action the daemon skips the rest of that object's actions
+ * (never disowning what it could not remove) and reports the exports that need it as failed.
+ */
+export function objectOf(x: Action): string {
+  if (x.op === 'own' || x.op === 'disown') return `${x.kind}:${x.name}`;
+  if (x.op === 'dmCreate' || x.op === 'dmReload' || x.op === 'dmRemove') return `dm:${x.name}`;
+  const p = x.path.split('/');
+  if (p[0] === 'nvmet') {
+    if (p[1] === 'subsystems') return `subsystems:${p[2]}`;
+    if (p[1] === 'hosts') return `hosts:${p[2]}`;
+    // A subsystem's link into a port is the subsystem's: a refused listen fails that export.
+    if (p[1] === 'ports') return p[3] === 'subsystems' && p[4] ? `subsystems:${p[4]}` : `ports:${p[2]}`;
+  }
+  if (p[0] === 'target' && p[1] === 'core' && p[2]) return p[3] ? `backstores:${p[3]}` : `hba:${p[2].slice('iblock_'.length)}`;
+  if (p[0] === 'target' && p[1] === 'iscsi' && p[2]) return `targets:${p[2]}`;
+  return 'lio';
+}
+
+/** Does a failure of `object` (objectOf) fail this export? Any port or HBA counts: they are shared. */
+export function exportNeeds(e: EnclosureExport, enclosure: string, object: string): boolean {
+  if (e.slice && object === `dm:${dmName(enclosure, e.serial, e.offsetGiB)}`) return true;
+  if (e.transport === 'iscsi') return object === `targets:${e.iqn}` || object === `backstores:${backstoreName(e.iqn ?? '')}` || object.startsWith('hba:') || object === 'lio';
+  return object === `subsystems:${e.nqn}` || object === `hosts:${e.hostNqn}` || object.startsWith('ports:');
+}
