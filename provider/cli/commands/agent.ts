@@ -19,7 +19,7 @@ function backendFlag(args: ParsedArgs, fallback?: BackendKind): BackendKind {
   return b;
 }
 
-function readToken(file: string): string {
+export function readToken(file: string): string {
   let text: string;
   try {
     // The token speaks for a server: warn (never print it) when others can read the file.
