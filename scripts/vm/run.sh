@@ -55,7 +55,7 @@ pwd -P > "$control/cwd"
 while IFS= read -r -d '' kv; do
   name="${kv%%=*}"
   case "$name" in
-    PATH|HOME|LANG|LC_ALL|TERM|CI|NODE_OPTIONS|TESSERA_*|JEST_*|FORCE_COLOR|NO_COLOR) printf '%s\0' "$kv" >> "$control/env" ;;
+    PATH|HOME|LANG|LC_ALL|TERM|CI|NODE_OPTIONS|NODE_PATH|TESSERA_*|JEST_*|FORCE_COLOR|NO_COLOR) printf '%s\0' "$kv" >> "$control/env" ;;
   esac
 done < <(env -0)
 

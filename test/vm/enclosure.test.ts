@@ -3,13 +3,15 @@
 // 127.0.0.1 and `nvme connect` / `iscsiadm` as the servers. Exports appear only when assigned,
 // the ACL refuses another host's connect, a move re-points it (and drops the old host's live
 // controller), a slice is a dm-linear map that grows in place, a restart reconciles drift, and
-// nothing the service did not create is touched. Run inside the VM:
-//   bash scripts/vm/run.sh -- npx jest --testPathIgnorePatterns /node_modules/ test/vm/enclosure.test.ts
+// nothing the service did not create is touched. `npm run test:vm` bundles it and runs it in the
+// VM (node:test, with jest's standalone `expect`), after ./suite.ts, in the same boot.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
+import { expect } from 'expect';
 import type { EnclosureExport } from '../../provider/api/contract';
 import { RunningComposer, startComposer } from '../../provider/composer';
 import type { TokenEntry } from '../../provider/composer/auth';
@@ -17,8 +19,6 @@ import { RunningEnclosure, startEnclosure } from '../../provider/enclosure';
 import { dmName } from '../../provider/enclosure/plan';
 import type { Inventory } from '../../provider/model/inventory';
 import { hostNqn, initiatorIqn } from '../../provider/model/naming';
-
-jest.setTimeout(600_000);
 
 const exec = promisify(execFile);
 const CFG = '/sys/kernel/config';
@@ -155,7 +155,7 @@ const FOREIGN_HOST = 'nqn.2014-08.org.example:host-f';
 // Named like the service's own, but not in its state file: someone else's, left alone.
 const STRAY_NQN = 'nqn.2026-01.io.tessera:enc-a:stray';
 
-beforeAll(async () => {
+before(async () => {
   expect(fs.existsSync(`${CFG}/nvmet/subsystems`)).toBe(true); // the VM lab loads nvmet and mounts configfs
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-enclosure-vm-'));
   for (const [serial, gib] of [['a-hdd-0', 4], ['a-ssd-0', 8]] as const) {
@@ -173,7 +173,7 @@ beforeAll(async () => {
   svc = await startService();
 });
 
-afterAll(async () => {
+after(async () => {
   await svc?.stop();
   await composer?.close();
   iscsid?.kill('SIGTERM');
