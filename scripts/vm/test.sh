@@ -31,11 +31,17 @@ report() {
 }
 
 # The suite's files, each a node:test file run in a process of its own, one after the other (they
-# share the guest's kernel: configfs, loop devices). better-sqlite3 is a native addon: left out
-# of the bundle and found through NODE_PATH.
-suites=(suite enclosure.test)
-if ! node_modules/.bin/esbuild test/vm/suite.ts test/vm/enclosure.test.ts test/vm/agent-child.ts --bundle --platform=node --target=node22 \
-  --format=cjs --external:better-sqlite3 --outdir="$work/bundle" --log-level=warning; then
+# share the guest's kernel: configfs, loop devices, network namespaces). better-sqlite3 (a native
+# addon) and etcd3 (reads its .proto files next to itself) stay out of the bundles and are found
+# through NODE_PATH. cli.js is the tessera CLI for the real processes of e2e.test.ts; its
+# provider/cli/main.ts must not run as an entry point of its own there (require.main).
+suites=(suite enclosure.test e2e.test)
+bundle() {
+  node_modules/.bin/esbuild "$@" --bundle --platform=node --target=node22 --format=cjs \
+    --external:better-sqlite3 --external:etcd3 --outdir="$work/bundle" --log-level=warning
+}
+if ! bundle test/vm/suite.ts test/vm/enclosure.test.ts test/vm/e2e.test.ts test/vm/agent-child.ts ||
+  ! bundle test/vm/cli.ts --define:require.main=undefined; then
   echo "test:vm: bundling the suite failed" >&2
   report 0 0 1
   exit 1
