@@ -165,3 +165,19 @@ test('a retained volume is not exported; bad query parameters name the parameter
   expect(bad.body.errors[0].field).toBe('waitSeconds');
   expect((await enc('enc-a1').get('/v1/enclosures/nope/assignments')).status).toBe(403);
 });
+
+// Last: it closes the composer. Before the fix the poll looped on until its deadline (300 s),
+// holding the process after close; now the wake-up at close answers it.
+test('a long poll in progress answers when the composer closes', async () => {
+  const svc = composer.service();
+  const { revision } = await svc.enclosureAssignments('enc-a1', undefined, 0);
+  let answered = false;
+  const poll = svc.enclosureAssignments('enc-a1', revision, 300).then((a) => {
+    answered = true;
+    return a;
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  expect(answered).toBe(false);
+  await composer.close();
+  expect((await poll).revision).toBe(revision);
+});
