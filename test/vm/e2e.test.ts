@@ -18,6 +18,8 @@ const GiB = 1024 ** 3;
 const CFG = '/sys/kernel/config';
 const CLI = path.join(__dirname, 'cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
+/** The daemons' logs: on the results share when there is one, so the host keeps them (docs/vm-lab.md). */
+const logDir = process.env.TESSERA_VM_RESULTS ? fs.mkdtempSync(path.join(process.env.TESSERA_VM_RESULTS, 'e2e-logs-')) : dir;
 const OPS = `ops-${crypto.randomBytes(16).toString('hex')}`;
 const token = (who: string) => `${who}-${crypto.createHash('sha256').update(OPS + who).digest('hex').slice(0, 32)}`;
 
@@ -48,12 +50,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uptime = () => fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0];
 const note = (line: string) => process.stderr.write(`[e2e ${uptime()}] ${line}\n`);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 240_000): Promise<T> {
+/** The last lines of every daemon's log, on stderr: what a stuck step was doing. */
+function dumpLogs(): void {
+  for (const f of fs.readdirSync(logDir)) if (f.endsWith('.log')) process.stderr.write(`---- ${f} (tail)\n${fs.readFileSync(path.join(logDir, f), 'utf8').split('\n').slice(-25).join('\n')}\n`);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 240_000, last?: () => Promise<unknown>): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) {
+      dumpLogs();
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `; last seen: ${JSON.stringify(await last().catch((e) => String(e)))}` : ''}`);
+    }
     await sleep(500);
   }
 }
@@ -68,7 +78,7 @@ const procs = new Map<string, Proc>();
 
 /** `tessera ...` as a real process in namespace `ns` (the root namespace when undefined), its output in a log file. */
 function tessera(name: string, ns: Ns | undefined, args: string[]): Proc {
-  const log = path.join(dir, `${name}.log`);
+  const log = path.join(logDir, `${name}.log`);
   const fd = fs.openSync(log, 'a');
   const argv = [process.execPath, CLI, ...args];
   const child = ns ? spawn('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], { stdio: ['ignore', fd, fd] }) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', fd, fd] });
@@ -130,8 +140,8 @@ function staged(id: string, server: string, extra: (v: any) => boolean = () => t
   return until(`volume ${id} staged on ${server}`, async () => {
     const v = (await api('GET', `/v1/volumes/${id}`)).body;
     if (v?.state === 'failed') throw new Error(`volume ${id} failed: ${JSON.stringify(v.observed)}`);
-    return v?.state === 'staged' && v.server === server && !v.moving && extra(v) ? v : undefined;
-  });
+    return v?.state === 'staged' && v.server === server && extra(v) ? v : undefined;
+  }, 600_000, async () => (await api('GET', `/v1/volumes/${id}`)).body);
 }
 
 // ---------------------------------------------------------------- the host side
@@ -233,7 +243,6 @@ after(async () => {
   await run('nvme', ['disconnect-all']);
   for (const l of loops) await run('losetup', ['--detach', l]);
   for (const ns of Object.keys(NETS)) await run('ip', ['netns', 'del', ns]);
-  for (const f of fs.readdirSync(dir)) if (f.endsWith('.log')) process.stderr.write(`---- ${f} (tail)\n${fs.readFileSync(path.join(dir, f), 'utf8').split('\n').slice(-15).join('\n')}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
   note(`e2e wall time ${Math.round((Date.now() - t0) / 1000)} s`);
 });
@@ -278,6 +287,7 @@ test('(a) an encrypted RAID1 xfs volume, halves in enc-a and enc-b over NVMe/TCP
 });
 
 test('(a) kill -9 of k1\'s agent and a restart: it comes back to the staged volume without formatting anything', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
   await kill9('agent-k1');
   const restarted = Date.now();
   startAgent('k1');
@@ -294,6 +304,7 @@ test('(a) kill -9 of k1\'s agent and a restart: it comes back to the staged volu
 });
 
 test('(a) move to k2: data intact on k2; k1\'s connect is refused by the enclosures\' ACL', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
   expect((await api('PATCH', `/v1/volumes/${r1.id}`, { server: 'k2' })).status).toBe(200);
   const s = await staged(r1.id, 'k2');
   note(`r1 staged on k2 at ${s.devicePath}`);
@@ -327,6 +338,7 @@ test('(b) an ext4 slice volume over iSCSI on k1; grown online, data intact', asy
 });
 
 test('(c) rotating the key policy: data intact, the old key no longer opens the LUKS header', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
   // The old key as k2's agent gets it (volume keys go only to the assigned server's agent).
   const old = await api('GET', `/v1/agents/k2/keys/${r1.id}`, undefined, token('k2'));
   expect(old.status).toBe(200);
@@ -346,6 +358,7 @@ test('(c) rotating the key policy: data intact, the old key no longer opens the 
 });
 
 test('(c) delete: the agents unstage, the enclosures remove their exports, the pool is whole again', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
   for (const id of [r1.id, s1.id]) expect((await api('DELETE', `/v1/volumes/${id}`)).status).toBe(204);
   for (const id of [r1.id, s1.id]) await until(`volume ${id} gone`, async () => ((await api('GET', `/v1/volumes/${id}`)).status === 404 ? true : undefined));
   await until('the exports removed', async () => (tesseraSubsystems().length === 0 && tesseraTargets().length === 0 ? true : undefined), 120_000);
