@@ -171,10 +171,11 @@ before(async () => {
     await inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
     await inNs(ns, 'ip', ['route', 'add', 'default', 'via', gw(ns)]);
   }
-  // The drives: sparse files on loop devices, 2 GiB disks and a 4 GiB SSD.
+  // The drives: sparse files on loop devices, 1 GiB disks and a 2 GiB SSD. They live on the guest's
+  // tmpfs overlay (half its memory): md's resync fills a mirror half, so they stay small.
   const drives: Record<'enc-a' | 'enc-b', { serial: string; type: 'hdd' | 'ssd'; gib: number }[]> = {
-    'enc-a': [{ serial: 'a-hdd-0', type: 'hdd', gib: 2 }, { serial: 'a-ssd-0', type: 'ssd', gib: 4 }],
-    'enc-b': [{ serial: 'b-hdd-0', type: 'hdd', gib: 2 }],
+    'enc-a': [{ serial: 'a-hdd-0', type: 'hdd', gib: 1 }, { serial: 'a-ssd-0', type: 'ssd', gib: 2 }],
+    'enc-b': [{ serial: 'b-hdd-0', type: 'hdd', gib: 1 }],
   };
   for (const [enc, list] of Object.entries(drives)) {
     const cfg: { serial: string; device: string }[] = [];
@@ -271,7 +272,7 @@ test('(a) an encrypted RAID1 xfs volume, halves in enc-a and enc-b over NVMe/TCP
   policy = await ok('POST', '/v1/key-policies', { name: 'e2e', secret: crypto.randomBytes(32).toString('hex') });
   clusterId = (await ok('POST', '/v1/clusters', { name: 'e2e', servers: ['k1', 'k2'] })).id;
   const v = await ok('POST', '/v1/volumes', {
-    cluster: clusterId, name: 'r1', type: 'hdd', sizeGiB: 2, redundancy: true, striping: false, sgResiliency: false, jbodResiliency: true,
+    cluster: clusterId, name: 'r1', type: 'hdd', sizeGiB: 1, redundancy: true, striping: false, sgResiliency: false, jbodResiliency: true,
     networkTransportsAllowed: ['nvmetcp'], encrypt: true, keyPolicy: policy.id, fsType: 'xfs', server: 'k1', mountPath: MNT_R1,
   });
   expect(v.raidLevel).toBe('raid1');
