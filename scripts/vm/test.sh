@@ -37,8 +37,11 @@ if ! node_modules/.bin/esbuild test/vm/suite.ts test/vm/agent-child.ts --bundle 
   exit 1
 fi
 
+# TESSERA_VM_TEST_PATTERN: run only the tests whose name matches (node --test-name-pattern).
+pattern=()
+[ -z "${TESSERA_VM_TEST_PATTERN:-}" ] || pattern=(--test-name-pattern="$TESSERA_VM_TEST_PATTERN")
 bash scripts/vm/run.sh --timeout "${TESSERA_VM_TIMEOUT:-900}" --results "$work/results" -- \
-  "$node_bin" --test-reporter=spec --test-reporter-destination=stdout \
+  "$node_bin" "${pattern[@]}" --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$work/results/tap.txt" "$work/bundle/suite.js"
 rc=$?
 
