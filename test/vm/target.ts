@@ -139,6 +139,8 @@ const LIO = '/sys/kernel/config/target';
  * only (no demo mode, no node ACLs generated for whoever logs in).
  */
 export class LioTarget {
+  /** The backstore HBA (configfs names it <plugin>_<number>). */
+  static readonly HBA = 'iblock_77';
   private readonly exported = new Map<string, { loop: string; file: string; backstore: string }>();
   private n = 0;
   constructor(private readonly ns: NvmetTarget) {}
@@ -152,7 +154,7 @@ export class LioTarget {
     fs.writeFileSync(file, '');
     fs.truncateSync(file, sizeGiB * 1024 ** 3);
     const loop = sh('losetup', ['--find', '--show', file]).trim();
-    const backstore = path.join(LIO, 'core', `iblock_${this.ns.o.netns}`, `lun${this.n++}`);
+    const backstore = path.join(LIO, 'core', LioTarget.HBA, `lun${this.n++}`);
     fs.mkdirSync(backstore, { recursive: true });
     fs.writeFileSync(path.join(backstore, 'control'), `udev_path=${loop}`);
     fs.writeFileSync(path.join(backstore, 'enable'), '1');
@@ -196,7 +198,7 @@ export class LioTarget {
 
   close(): void {
     for (const iqn of [...this.exported.keys()]) this.unexport(iqn);
-    const hba = path.join(LIO, 'core', `iblock_${this.ns.o.netns}`);
+    const hba = path.join(LIO, 'core', LioTarget.HBA);
     if (fs.existsSync(hba)) fs.rmdirSync(hba);
   }
 }
