@@ -49,8 +49,11 @@ fi
 
 files=()
 for s in "${suites[@]}"; do files+=("$work/bundle/$s.js"); done
+# TESSERA_VM_TEST_PATTERN: run only the tests whose name matches (node --test-name-pattern).
+pattern=()
+[ -z "${TESSERA_VM_TEST_PATTERN:-}" ] || pattern=(--test-name-pattern="$TESSERA_VM_TEST_PATTERN")
 NODE_PATH="$PWD/node_modules" bash scripts/vm/run.sh --timeout "${TESSERA_VM_TIMEOUT:-1200}" --results "$work/results" -- \
-  "$node_bin" --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  "$node_bin" --test --test-concurrency=1 "${pattern[@]}" --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$work/results/tap.txt" "${files[@]}"
 rc=$?
 

@@ -10,24 +10,25 @@ import { spawn, spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { LinuxRunner } from '../../provider/agent/linux-runner';
 import { KILL_POINT_ENV, KILL_POINT_MARK, KillPoint } from '../../provider/agent/kill-point';
-import { filesystemUuid, memberLabel, nvmeLink, stagingPath } from '../../provider/agent/names';
+import { filesystemUuid, iscsiIface, memberLabel, nvmeLink, stagingPath } from '../../provider/agent/names';
 import { RecordingRunner, Runner } from '../../provider/agent/runner';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
 import { FileStateStore, VolumeRecord } from '../../provider/agent/state';
 import { HostContext, StageResult, stageVolume, unstageVolume } from '../../provider/agent/steps';
 import type { Assignment } from '../../provider/api/contract';
-import { hostNqn, nvmeNqn } from '../../provider/model/naming';
+import { hostNqn, initiatorIqn, iscsiIqn, nvmeNqn } from '../../provider/model/naming';
 import type { Member } from '../../provider/model/placement';
 import { DerivedKeys, assignment, member } from '../agent/helpers';
 import type { ChildJob } from './agent-child';
-import { NvmetTarget, sh } from './target';
+import { LioTarget, NvmetTarget, sh } from './target';
 
 const SERVER = 'k1';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-vm-suite-'));
 const stateDir = path.join(root, 'state');
 const encA = new NvmetTarget({ netns: 'enc-a', hostAddr: '10.77.1.1', targetAddr: '10.77.1.2' });
 const encB = new NvmetTarget({ netns: 'enc-b', hostAddr: '10.77.2.1', targetAddr: '10.77.2.2' });
+const lioA = new LioTarget(encA);
 const portals: Record<string, string> = {};
 const keys = new DerivedKeys();
 
@@ -82,6 +83,8 @@ after(() => {
   for (const n of fs.existsSync('/dev/mapper') ? fs.readdirSync('/dev/mapper') : []) if (n.startsWith('tessera-vm-')) spawnSync('cryptsetup', ['close', n]);
   for (const n of fs.existsSync('/dev/md') ? fs.readdirSync('/dev/md') : []) if (n.startsWith('vm-')) spawnSync('mdadm', ['--stop', `/dev/md/${n}`]);
   spawnSync('nvme', ['disconnect-all']);
+  spawnSync('iscsiadm', ['--mode', 'node', '--logoutall=all']);
+  lioA.close();
   encA.close();
   encB.close();
   fs.rmSync(root, { recursive: true, force: true });
@@ -158,6 +161,31 @@ test('staged again with that member gone from the target: assembled degraded wit
   assert.ok(lines.includes(`mdadm --assemble --run /dev/md/vm-r1 ${nvmeLink(a0, false)}`), lines.join('\n'));
   assert.equal(fs.readFileSync('/mnt/vm-r1/data', 'utf8'), 'written on the kernel\n');
   await unstage(r1rec);
+});
+
+test('an ext4 volume over iSCSI: discovery and login as the server initiator IQN (LIO ACL), mkfs, mount, write; unstage logs out', async () => {
+  // iscsid, as on any iSCSI initiator host (it forks into the background).
+  if (spawnSync('pgrep', ['-x', 'iscsid']).status !== 0) assert.equal(spawnSync('iscsid', [], { stdio: 'ignore' }).status, 0, 'iscsid did not start');
+  const m = member('i1-a', { sizeGiB: 1 });
+  const a = assignment('vm-i1', { transport: 'iscsi', members: [m], fsType: 'ext4' });
+  lioA.export(iscsiIqn(m, false), 1, initiatorIqn(SERVER));
+  const rec: VolumeRecord = { assignment: a };
+  const { res, lines } = await stage(a, rec);
+  const portal = `${encA.o.targetAddr}:3260`;
+  assert.ok(lines.includes(`iscsiadm --mode node --targetname ${iscsiIqn(m, false)} --portal ${portal} --interface ${iscsiIface(SERVER)} --login`), lines.join('\n'));
+  assert.equal(res.devicePath, `/dev/disk/by-path/ip-${portal}-iscsi-${iscsiIqn(m, false)}-lun-0`);
+  const sessions = fs.readdirSync('/sys/class/iscsi_session');
+  assert.equal(sessions.length, 1);
+  assert.equal(fs.readFileSync(`/sys/class/iscsi_session/${sessions[0]}/initiatorname`, 'utf8').trim(), initiatorIqn(SERVER));
+  fs.writeFileSync(path.join(stagingPath(stateDir, a.volumeId), 'data'), 'over iSCSI\n');
+  await unstage(rec);
+  assert.deepEqual(fs.readdirSync('/sys/class/iscsi_session'), []);
+  // Staged again: the same filesystem, nothing formatted.
+  const again = await stage(a, rec);
+  assert.deepEqual(formats(again.lines), []);
+  assert.equal(fs.readFileSync(path.join(stagingPath(stateDir, a.volumeId), 'data'), 'utf8'), 'over iSCSI\n');
+  await unstage(rec);
+  lioA.unexport(iscsiIqn(m, false));
 });
 
 /** Writes a tool makes (strace counts them), on scratch loop devices like the volume's members. */

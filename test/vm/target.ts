@@ -130,3 +130,75 @@ export class NvmetTarget {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+const LIO = '/sys/kernel/config/target';
+
+/**
+ * The kernel's iSCSI target (LIO, configfs) in the same namespace: one target per export, LUN 0
+ * backed by a loop device, a portal on the namespace's address, and an ACL for one initiator IQN
+ * only (no demo mode, no node ACLs generated for whoever logs in).
+ */
+export class LioTarget {
+  /** The backstore HBA (configfs names it <plugin>_<number>). */
+  static readonly HBA = 'iblock_77';
+  private readonly exported = new Map<string, { loop: string; file: string; backstore: string }>();
+  private n = 0;
+  constructor(private readonly ns: NvmetTarget) {}
+
+  get portal(): string {
+    return `${this.ns.o.targetAddr}:3260`;
+  }
+
+  export(iqn: string, sizeGiB: number, initiatorIqn: string): void {
+    const file = path.join(this.ns.dir, `lio-${this.n}.img`);
+    fs.writeFileSync(file, '');
+    fs.truncateSync(file, sizeGiB * 1024 ** 3);
+    const loop = sh('losetup', ['--find', '--show', file]).trim();
+    const backstore = path.join(LIO, 'core', LioTarget.HBA, `lun${this.n++}`);
+    fs.mkdirSync(backstore, { recursive: true });
+    fs.writeFileSync(path.join(backstore, 'control'), `udev_path=${loop}`);
+    fs.writeFileSync(path.join(backstore, 'enable'), '1');
+    const tpg = path.join(LIO, 'iscsi', iqn, 'tpgt_1');
+    fs.mkdirSync(tpg, { recursive: true });
+    fs.mkdirSync(path.join(tpg, 'lun', 'lun_0'));
+    fs.symlinkSync(backstore, path.join(tpg, 'lun', 'lun_0', 'backstore'));
+    fs.writeFileSync(path.join(tpg, 'attrib', 'authentication'), '0');
+    fs.writeFileSync(path.join(tpg, 'attrib', 'generate_node_acls'), '0');
+    fs.writeFileSync(path.join(tpg, 'attrib', 'demo_mode_write_protect'), '0');
+    const acl = path.join(tpg, 'acls', initiatorIqn);
+    fs.mkdirSync(acl);
+    fs.mkdirSync(path.join(acl, 'lun_0'));
+    fs.symlinkSync(path.join(tpg, 'lun', 'lun_0'), path.join(acl, 'lun_0', 'mapped'));
+    // The portal's listening socket opens in the namespace of the process that makes it.
+    this.ns.inNs('mkdir', [path.join(tpg, 'np', this.portal)]);
+    fs.writeFileSync(path.join(tpg, 'enable'), '1');
+    this.exported.set(iqn, { loop, file, backstore });
+  }
+
+  unexport(iqn: string): void {
+    const e = this.exported.get(iqn);
+    if (!e) return;
+    const tpg = path.join(LIO, 'iscsi', iqn, 'tpgt_1');
+    fs.writeFileSync(path.join(tpg, 'enable'), '0');
+    fs.rmdirSync(path.join(tpg, 'np', this.portal));
+    for (const acl of fs.readdirSync(path.join(tpg, 'acls'))) {
+      fs.unlinkSync(path.join(tpg, 'acls', acl, 'lun_0', 'mapped'));
+      fs.rmdirSync(path.join(tpg, 'acls', acl, 'lun_0'));
+      fs.rmdirSync(path.join(tpg, 'acls', acl));
+    }
+    fs.unlinkSync(path.join(tpg, 'lun', 'lun_0', 'backstore'));
+    fs.rmdirSync(path.join(tpg, 'lun', 'lun_0'));
+    fs.rmdirSync(tpg);
+    fs.rmdirSync(path.join(LIO, 'iscsi', iqn));
+    fs.rmdirSync(e.backstore);
+    sh('losetup', ['--detach', e.loop]);
+    fs.rmSync(e.file, { force: true });
+    this.exported.delete(iqn);
+  }
+
+  close(): void {
+    for (const iqn of [...this.exported.keys()]) this.unexport(iqn);
+    const hba = path.join(LIO, 'core', LioTarget.HBA);
+    if (fs.existsSync(hba)) fs.rmdirSync(hba);
+  }
+}
