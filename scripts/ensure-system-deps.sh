@@ -13,6 +13,7 @@ SYSTEM_DEPS=(
   "losetup:mount"              # loop devices for the lab backend
   "wipefs:util-linux"          # clearing another volume's leftovers
   "blkid:util-linux"
+  "dmsetup:dmsetup"            # enclosure service: dm-linear maps of SSD slices (test/vm/enclosure.test.ts)
 )
 
 missing=()

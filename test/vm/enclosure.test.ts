@@ -14,7 +14,8 @@ import type { EnclosureExport } from '../../provider/api/enclosure';
 import { RunningComposer, startComposer } from '../../provider/composer';
 import type { TokenEntry } from '../../provider/composer/auth';
 import { RunningEnclosure, startEnclosure } from '../../provider/enclosure';
-import { dmName } from '../../provider/enclosure/plan';
+import { driveFacts, KernelTargets, OwnedFile } from '../../provider/enclosure/configfs';
+import { dmName, plan } from '../../provider/enclosure/plan';
 import type { Inventory } from '../../provider/model/inventory';
 import { hostNqn, initiatorIqn } from '../../provider/model/naming';
 
@@ -97,23 +98,37 @@ async function startService(): Promise<RunningEnclosure> {
     token: ENC_TOKEN,
     insecureDev: true,
     enclosure: 'enc-a',
-    drives: [
-      { serial: 'a-hdd-0', device: loops['a-hdd-0'] },
-      { serial: 'a-ssd-0', device: loops['a-ssd-0'] },
-    ],
+    drives: drivesConfig(),
     stateDir: path.join(dir, 'state'),
     heartbeatMs: 1000,
     waitSeconds: 5,
     retryMs: 1000,
-    log: (l) => fs.appendFileSync(path.join(dir, 'enclosure.log'), `${l}\n`),
+    // The VM lab's results share outlives the guest: the service's log is there after a failure.
+    log: (l) => fs.appendFileSync(path.join(process.env.TESSERA_VM_RESULTS ?? dir, 'enclosure.log'), `${l}\n`),
   });
 }
 
-/** Waits until the service exported everything at the composer's current revision. */
+const drivesConfig = () => [
+  { serial: 'a-hdd-0', device: loops['a-hdd-0'] },
+  { serial: 'a-ssd-0', device: loops['a-ssd-0'] },
+];
+
+/**
+ * Waits until the service exported everything at the composer's current revision, then reads the
+ * kernel again and plans: converged means nothing left to do (the planner's reading of real
+ * configfs and device-mapper agrees with what it wrote).
+ */
 async function settled(): Promise<{ revision: number; exports: EnclosureExport[] }> {
-  const a = await assigned();
-  await svc!.converged(120_000, a.revision);
-  return a;
+  const full = (await api('GET', '/v1/enclosures/enc-a/assignments', undefined, ENC_TOKEN)).body;
+  await svc!.converged(120_000, full.revision);
+  const owned = new OwnedFile(path.join(dir, 'state'), 'enc-a').load();
+  const { facts } = driveFacts(drivesConfig());
+  const targets = (full.exports as EnclosureExport[]).map((e) => (e.transport === 'iscsi' ? e.iqn! : e.nqn!));
+  const dms = (full.exports as EnclosureExport[]).filter((e) => e.slice).map((e) => dmName('enc-a', e.serial, e.offsetGiB));
+  const observed = await new KernelTargets().observe(owned, targets, dms, facts);
+  const again = plan({ enclosure: 'enc-a', exports: full.exports, portal: full.portal, transports: full.transports, drives: facts, observed, owned });
+  expect({ actions: again.actions, refused: again.refused }).toEqual({ actions: [], refused: [] });
+  return full;
 }
 
 // ---------------------------------------------------------------- NVMe/TCP from the server side
