@@ -62,8 +62,6 @@ const api = async (method: string, p: string, body?: unknown, token = TOKENS[0].
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined };
 };
-/** The enclosure's current exports and revision, as the composer answers it. */
-const assigned = async () => (await api('GET', '/v1/enclosures/enc-a/assignments', undefined, ENC_TOKEN)).body as { revision: number; exports: EnclosureExport[] };
 
 function inventory(): Inventory {
   return {
@@ -289,12 +287,14 @@ test('a slice over iSCSI: LIO target without generated ACLs; k1\'s initiator log
   // open-iscsi as two initiators: one iface per server name.
   iscsid = spawn('iscsid', ['-f'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 2000));
-  for (const s of ['k1', 'k2']) {
+  // One discovery per initiator, each followed by its login (a later discovery of the same
+  // portal through another iface replaces the first one's node records).
+  const login = async (s: string) => {
     await must('iscsiadm', ['-m', 'iface', '-I', `t-${s}`, '-o', 'new']);
     await must('iscsiadm', ['-m', 'iface', '-I', `t-${s}`, '-o', 'update', '-n', 'iface.initiatorname', '-v', initiatorIqn(s)]);
     await must('iscsiadm', ['-m', 'discovery', '-t', 'sendtargets', '-p', '127.0.0.1:3260', '-I', `t-${s}`]);
-  }
-  const login = (s: string) => run('iscsiadm', ['-m', 'node', '-T', lun.iqn, '-p', '127.0.0.1:3260', '-I', `t-${s}`, '--login']);
+    return run('iscsiadm', ['-m', 'node', '-T', lun.iqn, '-p', '127.0.0.1:3260', '-I', `t-${s}`, '--login']);
+  };
   expect((await login('k2')).code).not.toBe(0);
   expect((await login('k1')).code).toBe(0);
   const sessions = await must('iscsiadm', ['-m', 'session']);
