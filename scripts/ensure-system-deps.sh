@@ -24,6 +24,7 @@ SYSTEM_DEPS=(
   "mdadm:mdadm"                # md RAID1/RAID10
   "iscsiadm:open-iscsi"        # iSCSI discovery and login with the server's initiator IQN
   "ip:iproute2"                # network namespaces and veth pairs inside the guest
+  "dmsetup:dmsetup"            # enclosure service: dm-linear maps of SSD slices (test/vm/enclosure.test.ts)
 )
 
 missing=()

@@ -142,7 +142,12 @@ export class KernelTargets {
     o.hbas = dirs(core).filter((d) => /^[a-z]+_\d+$/.test(d));
     if (owned.hba !== undefined) {
       const hba = path.join(core, `iblock_${owned.hba}`);
-      for (const name of dirs(hba)) o.backstores[name] = { udevPath: readText(path.join(hba, name, 'udev_path')) ?? '', enabled: readText(path.join(hba, name, 'enable')) === '1' };
+      for (const name of dirs(hba)) {
+        const d = path.join(hba, name);
+        // `enable` reads back on current kernels; `info` says ACTIVATED on all of them.
+        const enabled = readText(path.join(d, 'enable')) === '1' || /Status: ACTIVATED/.test(readText(path.join(d, 'info')) ?? '');
+        o.backstores[name] = { udevPath: readText(path.join(d, 'udev_path')) ?? '', enabled };
+      }
     }
     const iscsi = path.join(this.root, 'target', 'iscsi');
     const present = new Set(dirs(iscsi));

@@ -454,6 +454,9 @@ export function plan(i: PlanInput): Plan {
         a({ op: 'own', kind: 'backstores', name });
         a({ op: 'mkdir', path: bs });
         a({ op: 'write', path: `${bs}/control`, value: `udev_path=${w.device}` });
+        // The control line configures iblock; the udev_path attribute is what the kernel shows
+        // back (it stays empty otherwise), so the next pass can tell the backstore is right.
+        a({ op: 'write', path: `${bs}/udev_path`, value: w.device });
         a({ op: 'write', path: `${bs}/enable`, value: '1' });
       }
       const t = rebuilt.has(iqn) ? undefined : o.targets[iqn];

@@ -87,7 +87,7 @@ function after(i: PlanInput, actions: Action[]): { observed: Observed; owned: Ow
         if (x.op === 'mkdir') o.backstores[p[3]] = { udevPath: '', enabled: false };
         else delete o.backstores[p[3]];
       }
-      else if (x.op === 'write' && p[4] === 'control') o.backstores[p[3]].udevPath = x.value.slice('udev_path='.length);
+      else if (x.op === 'write' && p[4] === 'udev_path') o.backstores[p[3]].udevPath = x.value;
       else if (x.op === 'write' && p[4] === 'enable') o.backstores[p[3]].enabled = true;
     } else if (p[0] === 'target' && p[1] === 'iscsi' && p.length >= 3) {
       const iqn = p[2];
@@ -312,6 +312,7 @@ describe('iSCSI (LIO)', () => {
       `own backstores ${bs.split('/').pop()}`,
       `mkdir ${bs}`,
       `write ${bs}/control = udev_path=/dev/loop0`,
+      `write ${bs}/udev_path = /dev/loop0`,
       `write ${bs}/enable = 1`,
       `own targets ${e.iqn}`,
       `mkdir target/iscsi/${e.iqn}`,
