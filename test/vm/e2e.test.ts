@@ -159,7 +159,9 @@ let iscsid: ChildProcess | undefined;
 const t0 = Date.now();
 
 before(async () => {
-  await must('sysctl', ['-qw', 'net.ipv4.ip_forward=1']).catch(() => fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1'));
+  fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+  // A fresh mirror's resync, throttled as in ./suite.ts: it would take the emulated CPU from the daemons.
+  fs.writeFileSync('/proc/sys/dev/raid/speed_limit_max', '2000');
   for (const ns of Object.keys(NETS) as Ns[]) {
     const veth = `ve-${ns}`;
     await must('ip', ['netns', 'add', ns]);
