@@ -5,7 +5,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/'],
+  // test/vm/ runs inside the VM lab only (docs/vm-lab.md).
+  testPathIgnorePatterns: ['/node_modules/', '/test/e2e/', '/test/vm/'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
   maxWorkers: 2,

@@ -13,6 +13,18 @@ SYSTEM_DEPS=(
   "losetup:mount"              # loop devices for the lab backend
   "wipefs:util-linux"          # clearing another volume's leftovers
   "blkid:util-linux"
+  # The VM lab (scripts/vm/, docs/vm-lab.md): Debian's kernel under qemu TCG and the data-path tools
+  "qemu-system-x86_64:qemu-system-x86"
+  "busybox:busybox-static"     # the initramfs's only binary (must be the static build)
+  "cpio:cpio"
+  "dpkg-deb:dpkg"              # unpacks the kernel package
+  "depmod:kmod"
+  "modprobe:kmod"
+  "nvme:nvme-cli"              # NVMe/TCP connect/disconnect with the server's host NQN
+  "mdadm:mdadm"                # md RAID1/RAID10
+  "iscsiadm:open-iscsi"        # iSCSI discovery and login with the server's initiator IQN
+  "ip:iproute2"                # network namespaces and veth pairs inside the guest
+  "dmsetup:dmsetup"            # enclosure service: dm-linear maps of SSD slices (test/vm/enclosure.test.ts)
 )
 
 missing=()

@@ -32,6 +32,8 @@ export const HOMONYMS: Record<string, { literals: string[]; why: string }> = {
   'provider/inventory/validate.ts': { literals: ['name', 'type', 'sizeGiB', 'rpm', 'storageGroups', 'servers', 'server'], why: 'fields of the inventory document (docs/inventory.md)' },
   'provider/cli/commands/inventory-local.ts': { literals: ['servers'], why: 'a CLI flag and the inventory synthesizer option' },
   'provider/cli/commands/agent.ts': { literals: ['token', 'server'], why: 'CLI flags of `tessera agent`' },
+  'provider/cli/commands/enclosure.ts': { literals: ['token'], why: 'a CLI flag of `tessera enclosure start`' },
+  'provider/enclosure/configfs.ts': { literals: ['state'], why: 'a sysfs attribute file of a block device' },
   'provider/cli/commands/client.ts': { literals: ['endpoint', 'cluster', 'state', 'servers'], why: 'CLI flags and a table column' },
   'provider/cli/commands/demo.ts': { literals: ['state'], why: 'a directory name' },
   'provider/cli/commands/version.ts': { literals: ['version'], why: 'the CLI command name' },

@@ -34,21 +34,33 @@ export const cmd = {
   losetupDetach: (dev: string) => c('losetup', '--detach', dev),
 
   // --- NVMe over fabrics (tcp for nvmetcp, rdma for roce)
-  nvmeConnect: (transport: 'tcp' | 'rdma', addr: string, port: string, nqn: string) =>
-    c('nvme', 'connect', '--transport', transport, '--traddr', addr, '--trsvcid', port, '--nqn', nqn),
+  /** With `host`: this server's host NQN and host ID, the identity the enclosure's ACL admits. */
+  nvmeConnect: (transport: 'tcp' | 'rdma', addr: string, port: string, nqn: string, host?: { nqn: string; id: string }) =>
+    c(
+      'nvme', 'connect', '--transport', transport, '--traddr', addr, '--trsvcid', port, '--nqn', nqn,
+      ...(host ? ['--hostnqn', host.nqn, '--hostid', host.id] : []),
+    ),
   nvmeDisconnect: (nqn: string) => c('nvme', 'disconnect', '--nqn', nqn),
   nvmeRescan: (controller: string) => c('nvme', 'ns-rescan', controller),
 
-  // --- iSCSI
-  iscsiDiscover: (portal: string) => c('iscsiadm', '--mode', 'discoverydb', '--type', 'sendtargets', '--portal', portal, '--discover'),
-  iscsiLogin: (iqn: string, portal: string) => c('iscsiadm', '--mode', 'node', '--targetname', iqn, '--portal', portal, '--login'),
+  // --- iSCSI. With `iface`: sessions go through an open-iscsi interface record that carries this
+  // server's initiator IQN (the enclosure's ACL), whatever /etc/iscsi/initiatorname.iscsi says.
+  iscsiIfaceShow: (iface: string) => c('iscsiadm', '--mode', 'iface', '--interface', iface),
+  iscsiIfaceNew: (iface: string) => c('iscsiadm', '--mode', 'iface', '--interface', iface, '--op', 'new'),
+  iscsiIfaceSetInitiator: (iface: string, iqn: string) =>
+    c('iscsiadm', '--mode', 'iface', '--interface', iface, '--op', 'update', '--name', 'iface.initiatorname', '--value', iqn),
+  iscsiDiscover: (portal: string, iface?: string) =>
+    c('iscsiadm', '--mode', 'discoverydb', '--type', 'sendtargets', '--portal', portal, ...(iface ? ['--interface', iface] : []), '--discover'),
+  iscsiLogin: (iqn: string, portal: string, iface?: string) =>
+    c('iscsiadm', '--mode', 'node', '--targetname', iqn, '--portal', portal, ...(iface ? ['--interface', iface] : []), '--login'),
   iscsiLogout: (iqn: string, portal: string) => c('iscsiadm', '--mode', 'node', '--targetname', iqn, '--portal', portal, '--logout'),
   iscsiRescan: (iqn: string, portal: string) => c('iscsiadm', '--mode', 'node', '--targetname', iqn, '--portal', portal, '--rescan'),
 
   // --- md RAID
   mdDetail: (md: string) => c('mdadm', '--detail', '--export', md),
   mdExamine: (dev: string) => c('mdadm', '--examine', '--export', dev),
-  mdAssemble: (md: string, devs: string[]) => c('mdadm', '--assemble', md, ...devs),
+  /** --run: start the array even when a member is missing (degraded, reported as such: steps.ts). */
+  mdAssemble: (md: string, devs: string[]) => c('mdadm', '--assemble', '--run', md, ...devs),
   mdCreate: (md: string, name: string, level: 'raid1' | 'raid10', devs: string[]) =>
     c(
       'mdadm', '--create', md, '--run', '--metadata=1.2', '--homehost=tessera', `--name=${name}`,

@@ -157,6 +157,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     mountRoots,
     labDir: o.labDir ? path.resolve(o.labDir) : undefined,
     portalOf: o.portalOf ?? ((enc) => portals?.get(enc)),
+    server: o.server,
     keys: client,
     faults: new FaultInjector(o.faults ?? []),
     waitTimeoutMs: o.waitTimeoutMs,
@@ -234,7 +235,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     try {
       const r = await stageVolume(ctx, a, rec, save);
       failedAt.delete(id);
-      await report(id, { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion });
+      await report(id, { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion, ...(r.degraded ? { degraded: r.degraded } : {}) });
       log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length });
     } catch (e) {
       await failed(id, 'stage', a.generation, e);

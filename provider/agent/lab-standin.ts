@@ -191,15 +191,18 @@ export class LabStandIns implements Runner {
 
   private async mdadm(args: string[]): Promise<CommandResult> {
     const [mode] = args;
-    const md = mode === '--detail' ? args[2] : args[1];
+    // The array is the first operand after the mode's options (`--detail --export MD`, `--assemble --run MD DEV...`).
+    const at = args.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+    const md = at > 0 ? args[at] : '';
     const id = md ? volumeOfMdPath(md) : undefined;
-    if (!id) return fail(1, `mdadm: the lab stand-in handles /dev/md/<volume> only, got ${md ?? 'nothing'}`);
-    const positional = args.slice(2).filter((a) => !a.startsWith('-'));
+    if (!id) return fail(1, `mdadm: the lab stand-in handles /dev/md/<volume> only, got ${md || 'nothing'}`);
+    const positional = args.slice(at + 1).filter((a) => !a.startsWith('-'));
     switch (mode) {
       case '--detail': {
         const a = await this.array(id);
         if (!a) return fail(1, `mdadm: cannot open ${md}: No such file or directory`);
-        return ok(`MD_LEVEL=raid${a.sb.level}\nMD_DEVICES=${a.sb.raidDisks}\nMD_NAME=${a.sb.name}\nMD_UUID=${a.sb.setUuid}\n`);
+        // MD_DEGRADED=0 (as newer mdadm prints it): the stand-in never starts an array without all its members.
+        return ok(`MD_LEVEL=raid${a.sb.level}\nMD_DEVICES=${a.sb.raidDisks}\nMD_NAME=${a.sb.name}\nMD_UUID=${a.sb.setUuid}\nMD_DEGRADED=0\n`);
       }
       case '--create':
         return this.mdCreate(md, id, args, positional);

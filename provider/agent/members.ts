@@ -7,7 +7,8 @@ import type { Transport } from '../model/inventory';
 import type { Member } from '../model/placement';
 import { cmd, BuiltCommand } from './commands';
 import { CommandError, Runner, commandLine, mustRun } from './runner';
-import { GiB, iscsiIqn, iscsiLink, labDriveFile, memberLabel, nvmeLink, nvmeNqn, splitPortal } from './names';
+import { portalAddresses } from '../model/naming';
+import { GiB, hostId, hostNqn, initiatorIqn, iscsiIface, iscsiIqn, iscsiLink, labDriveFile, memberLabel, nvmeLink, nvmeNqn } from './names';
 
 export type BackendKind = 'linux' | 'lab' | 'simulated';
 
@@ -32,6 +33,8 @@ export interface AccessOptions {
   slice: boolean;
   labDir?: string;
   portalOf(enclosure: string): string | undefined;
+  /** This server's inventory name: connects use its host NQN / initiator IQN (the enclosure's ACL). */
+  server?: string;
 }
 
 export function memberAccess(m: Member, o: AccessOptions): MemberAccess {
@@ -39,8 +42,8 @@ export function memberAccess(m: Member, o: AccessOptions): MemberAccess {
     if (!o.labDir) throw new Error('labDir: required for the lab backend');
     return new LoopAccess(m, o.slice, o.labDir);
   }
-  if (o.transport === 'iscsi') return new IscsiAccess(m, o.slice, o.portalOf(m.enclosure));
-  return new NvmeAccess(m, o.slice, o.transport === 'roce' ? 'rdma' : 'tcp', o.portalOf(m.enclosure));
+  if (o.transport === 'iscsi') return new IscsiAccess(m, o.slice, o.portalOf(m.enclosure), o.server);
+  return new NvmeAccess(m, o.slice, o.transport === 'roce' ? 'rdma' : 'tcp', o.portalOf(m.enclosure), o.server);
 }
 
 function needPortal(m: Member, portal: string | undefined): string {
@@ -58,15 +61,17 @@ class NvmeAccess implements MemberAccess {
   readonly expectedBytes: number;
   private readonly nqn: string;
   private readonly link: string;
-  constructor(private readonly m: Member, slice: boolean, private readonly trtype: 'tcp' | 'rdma', private readonly portal?: string) {
+  private readonly host?: { nqn: string; id: string };
+  constructor(private readonly m: Member, slice: boolean, private readonly trtype: 'tcp' | 'rdma', private readonly portal?: string, server?: string) {
     this.label = memberLabel(m, slice);
     this.expectedBytes = m.sizeGiB * GiB;
     this.nqn = nvmeNqn(m, slice);
     this.link = nvmeLink(m, slice);
+    if (server !== undefined) this.host = { nqn: hostNqn(server), id: hostId(server) };
   }
   private connectCmd(): BuiltCommand {
-    const [addr, port] = splitPortal(needPortal(this.m, this.portal), 4420);
-    return cmd.nvmeConnect(this.trtype, addr, port, this.nqn);
+    const { host, nvmePort } = portalAddresses(needPortal(this.m, this.portal));
+    return cmd.nvmeConnect(this.trtype, host, String(nvmePort), this.nqn, this.host);
   }
   async probe(runner: Runner) {
     return (await readlinkExisting(runner, this.link)) ? this.link : undefined;
@@ -79,20 +84,23 @@ class NvmeAccess implements MemberAccess {
     const real = (await readlinkExisting(runner, device)) ?? device;
     await mustRun(runner, cmd.nvmeRescan(real.replace(/n\d+$/, '')));
   }
+  /** By NQN whether or not the device is there: a namespace pulled at the target leaves its
+   * controller connected (and reconnecting) with no block device to find. */
   async disconnect(runner: Runner) {
-    if (await this.probe(runner)) await mustRun(runner, cmd.nvmeDisconnect(this.nqn));
+    const r = await runner.run(cmd.nvmeDisconnect(this.nqn));
+    if (r.exitCode !== 0 && (await this.probe(runner))) throw new CommandError(commandLine(cmd.nvmeDisconnect(this.nqn)), r.exitCode, r.stderr);
   }
   planConnect() {
     let connect: string;
     try {
       connect = commandLine(this.connectCmd());
     } catch {
-      connect = commandLine(cmd.nvmeConnect(this.trtype, `<portal of ${this.m.enclosure}>`, '4420', this.nqn));
+      connect = commandLine(cmd.nvmeConnect(this.trtype, `<portal of ${this.m.enclosure}>`, '4420', this.nqn, this.host));
     }
     return [`check: ${commandLine(cmd.readlinkExisting(this.link))}`, `if absent: ${connect}`];
   }
   planDisconnect() {
-    return [`if present: ${commandLine(cmd.nvmeDisconnect(this.nqn))}`];
+    return [`${commandLine(cmd.nvmeDisconnect(this.nqn))}  (also when the device is gone: its controller may still be connected)`];
   }
 }
 
@@ -100,14 +108,29 @@ class IscsiAccess implements MemberAccess {
   readonly label: string;
   readonly expectedBytes: number;
   private readonly iqn: string;
-  constructor(private readonly m: Member, private readonly slice: boolean, private readonly portal?: string) {
+  /** The open-iscsi interface record carrying this server's initiator IQN (none: the host's default). */
+  private readonly iface?: { name: string; initiator: string };
+  constructor(private readonly m: Member, private readonly slice: boolean, private readonly portal?: string, server?: string) {
     this.label = memberLabel(m, slice);
     this.expectedBytes = m.sizeGiB * GiB;
     this.iqn = iscsiIqn(m, slice);
+    if (server !== undefined) this.iface = { name: iscsiIface(server), initiator: initiatorIqn(server) };
   }
+  /** The enclosure's iSCSI listener: the portal's host at the iSCSI port (../model/naming.ts). */
   private portalAddr(): string {
-    const [h, p] = splitPortal(needPortal(this.m, this.portal), 3260);
-    return `${h}:${p}`;
+    const { host, iscsiPort } = portalAddresses(needPortal(this.m, this.portal));
+    return `${host.includes(':') ? `[${host}]` : host}:${iscsiPort}`;
+  }
+  /** Create or update the interface record so it logs in as this server (idempotent). */
+  private async ensureIface(runner: Runner): Promise<string | undefined> {
+    if (!this.iface) return undefined;
+    const { name, initiator } = this.iface;
+    const shown = await runner.run(cmd.iscsiIfaceShow(name));
+    if (shown.exitCode !== 0) await mustRun(runner, cmd.iscsiIfaceNew(name));
+    if (!shown.stdout.split('\n').some((l) => l.trim() === `iface.initiatorname = ${initiator}`)) {
+      await mustRun(runner, cmd.iscsiIfaceSetInitiator(name, initiator));
+    }
+    return name;
   }
   private link(): string {
     return iscsiLink(this.m, this.slice, this.portalAddr());
@@ -117,8 +140,9 @@ class IscsiAccess implements MemberAccess {
   }
   async connect(runner: Runner) {
     if (!(await this.probe(runner))) {
-      await mustRun(runner, cmd.iscsiDiscover(this.portalAddr()));
-      await mustRun(runner, cmd.iscsiLogin(this.iqn, this.portalAddr()));
+      const iface = await this.ensureIface(runner);
+      await mustRun(runner, cmd.iscsiDiscover(this.portalAddr(), iface));
+      await mustRun(runner, cmd.iscsiLogin(this.iqn, this.portalAddr(), iface));
     }
     return this.link();
   }
@@ -131,10 +155,17 @@ class IscsiAccess implements MemberAccess {
   planConnect() {
     const portal = this.portal ? this.portalAddr() : `<portal of ${this.m.enclosure}>:3260`;
     const link = iscsiLink(this.m, this.slice, portal);
+    const iface = this.iface?.name;
     return [
       `check: ${commandLine(cmd.readlinkExisting(link))}`,
-      `if absent: ${commandLine(cmd.iscsiDiscover(portal))}`,
-      `           ${commandLine(cmd.iscsiLogin(this.iqn, portal))}`,
+      ...(this.iface
+        ? [
+            `if absent: ${commandLine(cmd.iscsiIfaceShow(this.iface.name))}; if missing: ${commandLine(cmd.iscsiIfaceNew(this.iface.name))}`,
+            `           unless it says so already: ${commandLine(cmd.iscsiIfaceSetInitiator(this.iface.name, this.iface.initiator))}`,
+          ]
+        : []),
+      `${this.iface ? '          ' : 'if absent:'} ${commandLine(cmd.iscsiDiscover(portal, iface))}`,
+      `           ${commandLine(cmd.iscsiLogin(this.iqn, portal, iface))}`,
     ];
   }
   planDisconnect() {

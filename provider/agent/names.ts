@@ -2,6 +2,7 @@
 // steps, the simulated host and the tests agree on every device name.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
+import { hostNqn, iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../model/naming';
 import type { Member } from '../model/placement';
 
 export const GiB = 1024 ** 3;
@@ -30,19 +31,18 @@ export function memberLabel(m: Member, slice: boolean): string {
   return slice ? `${m.serial}@${m.offsetGiB}G+${m.sizeGiB}G` : m.serial;
 }
 
-function lowerSafe(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+// The fabric names (NQNs, namespace UUIDs, IQNs, a server's host NQN and initiator IQN) are
+// derived once, for the enclosure and the agent alike, in ../model/naming.ts.
+export { hostNqn, initiatorIqn, iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../model/naming';
+
+/** The host ID (a UUID) that goes with a server's host NQN on `nvme connect`. */
+export function hostId(server: string): string {
+  return nvmeNamespaceUuid(`tessera-hostid:${hostNqn(server)}`);
 }
 
-/** The NVMe subsystem the enclosure exports for a member (enclosure-side naming convention). */
-export function nvmeNqn(m: Member, slice: boolean): string {
-  return `nqn.2026-01.io.tessera:${lowerSafe(m.enclosure)}:${lowerSafe(m.serial)}${slice ? `:o${m.offsetGiB}` : ''}`;
-}
-
-/** Namespace UUID the enclosure sets (derived from the NQN), so udev gives a stable by-id link. */
-export function nvmeNamespaceUuid(nqn: string): string {
-  const h = crypto.createHash('sha256').update(nqn).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+/** The open-iscsi interface record through which a server's agent logs in as its initiator IQN. */
+export function iscsiIface(server: string): string {
+  return `tessera-${crypto.createHash('sha256').update(server).digest('hex').slice(0, 12)}`;
 }
 
 /**
@@ -69,10 +69,6 @@ export function ownerLabel(volumeId: string): string {
 
 export function nvmeLink(m: Member, slice: boolean): string {
   return `/dev/disk/by-id/nvme-uuid.${nvmeNamespaceUuid(nvmeNqn(m, slice))}`;
-}
-
-export function iscsiIqn(m: Member, slice: boolean): string {
-  return `iqn.2026-01.io.tessera:${lowerSafe(m.enclosure)}.${lowerSafe(m.serial)}${slice ? `.o${m.offsetGiB}` : ''}`;
 }
 
 export function iscsiLink(m: Member, slice: boolean, portal: string): string {

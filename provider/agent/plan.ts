@@ -27,6 +27,8 @@ export interface PlanOptions {
   mountRoots?: readonly string[];
   labDir?: string;
   portalOf?: (enclosure: string) => string | undefined;
+  /** The server the plan is for: its host NQN / initiator IQN appear in the connects. */
+  server?: string;
 }
 
 const L = (c: Parameters<typeof commandLine>[0]) => commandLine(c);
@@ -52,7 +54,7 @@ export function planVolume(a: Assignment, o: PlanOptions): VolumePlan {
   const id = a.volumeId;
   const slice = a.placement.type === 'slice' || a.kind === 'slice';
   const members = a.placement.raidLevel === 'raid10' ? mdMemberOrder(a.placement.members) : a.placement.members;
-  const acc = members.map((m) => memberAccess(m, { backend: o.backend, transport: a.placement.transport, slice, labDir: o.labDir, portalOf: o.portalOf ?? (() => undefined) }));
+  const acc = members.map((m) => memberAccess(m, { backend: o.backend, transport: a.placement.transport, slice, labDir: o.labDir, portalOf: o.portalOf ?? (() => undefined), server: o.server }));
   const devs = o.backend === 'lab' ? acc.map((m) => `<loop device of ${m.label}>`) : acc.map((m) => m.planConnect()[0].replace(/^check: readlink --canonicalize-existing /, ''));
   const stage: PlanStep[] = [];
   const unstage: PlanStep[] = [];

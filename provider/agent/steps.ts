@@ -21,6 +21,8 @@ export interface HostContext {
   mountRoots?: readonly string[];
   labDir?: string;
   portalOf?: (enclosure: string) => string | undefined;
+  /** This server's inventory name: NVMe and iSCSI connect as its host NQN / initiator IQN. */
+  server?: string;
   keys?: KeySource;
   faults?: FaultInjector;
   /** How long to wait for a connected member's device to appear (30 s). */
@@ -48,6 +50,8 @@ export interface StageResult {
   devicePath: string;
   mountedAt?: string;
   keyVersion?: number;
+  /** A RAID1/RAID10 volume runs without some of its members: their labels (docs/agent.md). */
+  degraded?: string[];
   steps: string[];
 }
 
@@ -119,7 +123,7 @@ function accesses(ctx: HostContext, a: Assignment): MemberAccess[] {
   const slice = a.placement.type === 'slice' || a.kind === 'slice';
   const members = a.placement.raidLevel === 'raid10' ? mdMemberOrder(a.placement.members) : a.placement.members;
   return members.map((m) =>
-    memberAccess(m, { backend: ctx.backend, transport: a.placement.transport, slice, labDir: ctx.labDir, portalOf: ctx.portalOf ?? (() => undefined) }),
+    memberAccess(m, { backend: ctx.backend, transport: a.placement.transport, slice, labDir: ctx.labDir, portalOf: ctx.portalOf ?? (() => undefined), server: ctx.server }),
   );
 }
 
@@ -244,16 +248,33 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   const s = new Steps(ctx, 'stage', id, save);
   const acc = accesses(ctx, a);
   const devices: string[] = [];
+  const raid = a.placement.raidLevel;
+  // A mirrored volume keeps serving without one half: a member whose connect fails (its export is
+  // gone, its enclosure is down) is left out, as long as every mirror pair keeps one member. The
+  // array is then assembled degraded and reported so; it is never created without all members.
+  const missing = new Map<number, Error>();
 
-  for (const m of acc) {
+  for (const [i, m] of acc.entries()) {
     await s.step(`connect ${m.label}`, async () => {
-      devices.push(await m.connect(runner));
+      try {
+        devices[i] = await m.connect(runner);
+      } catch (e) {
+        if (raid === 'none' || !(e instanceof CommandError)) throw e;
+        missing.set(i, e);
+        ctx.log?.(`stage ${id}: ${m.label} cannot be connected, going on without it: ${e.message}`);
+      }
     });
+  }
+  if (missing.size > 0) {
+    const pairs = raid === 'raid1' ? [[0, 1]] : Array.from({ length: acc.length / 2 }, (_, p) => [2 * p, 2 * p + 1]);
+    const lost = pairs.find((pair) => pair.every((i) => missing.has(i)));
+    if (lost) throw new StepError(`connect ${acc[lost[1]].label}`, missing.get(lost[1]));
   }
 
   await s.step('wait for devices', async () => {
     const deadline = Date.now() + (ctx.waitTimeoutMs ?? 30_000);
     for (let i = 0; i < acc.length; i++) {
+      if (missing.has(i)) continue;
       let rescanned = false;
       for (;;) {
         const dev = await acc[i].probe(runner);
@@ -276,12 +297,24 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   });
 
   let dataDev = devices[0];
-  const raid = a.placement.raidLevel;
+  let degraded: string[] | undefined;
   if (raid !== 'none') {
     const md = mdPath(id);
     dataDev = md;
     await s.step(`assemble or create ${md}`, async () => {
-      const detail = await runner.run(cmd.mdDetail(md));
+      let detail = await runner.run(cmd.mdDetail(md));
+      if (detail.exitCode !== 0 && missing.size > 0) {
+        // Only an array of this volume may start degraded: with no member of it among the
+        // connected ones this is a first stage, and an array is created with all members or none.
+        const present = devices.filter((d, i) => d !== undefined && !missing.has(i));
+        const owners = await Promise.all(present.map((d) => ownerOf(runner, d, id)));
+        if (!owners.some((o) => o.owner === 'ours' && o.tags?.TYPE === 'linux_raid_member')) {
+          const [i, e] = [...missing.entries()][0];
+          throw new Error(`${acc[i].label} cannot be connected and no member holds this volume's array yet: refusing to create it without all members: ${e.message}`);
+        }
+        await mustRun(runner, cmd.mdAssemble(md, present));
+        detail = await runner.run(cmd.mdDetail(md));
+      }
       if (detail.exitCode !== 0) {
         const owners = [];
         for (const d of devices) owners.push(await ownerOf(runner, d, id));
@@ -307,6 +340,11 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         }
       }
       if (rec.formatting?.layer === 'md') rec.formatting = undefined;
+      degraded = await degradedMembers(runner, md, acc, devices);
+      if (degraded.length > 0) {
+        ctx.log?.(`stage ${id}: ${md} runs degraded, without ${degraded.join(', ')}`);
+        return; // no growth on half an array: it follows once every member is back
+      }
       // Slice growth: members grew, the array follows.
       const memberMin = Math.min(...(await Promise.all(devices.map((d) => sizeOf(runner, d)))));
       const halves = raid === 'raid1' ? 1 : devices.length / 2;
@@ -469,7 +507,30 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   }
   rec.stagedGeneration = a.generation;
   await save();
-  return { devicePath: fsDev, mountedAt, keyVersion, steps: s.names };
+  return { devicePath: fsDev, mountedAt, keyVersion, ...(degraded?.length ? { degraded } : {}), steps: s.names };
+}
+
+/**
+ * The members an md array runs without: missing at assembly (never connected) or failed since
+ * (an I/O error made md mark it faulty, e.g. its export was pulled). From `mdadm --detail
+ * --export`: a working member has a numeric MD_DEVICE_<dev>_ROLE (a failed one reads "spare" or
+ * "faulty", a missing one is not listed), out of MD_DEVICES; newer mdadm also prints MD_DEGRADED.
+ */
+async function degradedMembers(runner: Runner, md: string, acc: MemberAccess[], devices: (string | undefined)[]): Promise<string[]> {
+  const detail = parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
+  const working = new Set<string>();
+  for (const [k, v] of Object.entries(detail)) {
+    const m = /^MD_DEVICE_(.+)_ROLE$/.exec(k);
+    if (m && /^\d+$/.test(v)) working.add(detail[`MD_DEVICE_${m[1]}_DEV`] ?? '');
+  }
+  const absent = detail.MD_DEGRADED !== undefined ? Number(detail.MD_DEGRADED) : Number(detail.MD_DEVICES) - working.size;
+  if (!(absent > 0)) return [];
+  const out: string[] = [];
+  for (const [i, m] of acc.entries()) {
+    const dev = devices[i];
+    if (dev === undefined || !working.has(await canonical(runner, dev))) out.push(m.label);
+  }
+  return out;
 }
 
 /**

@@ -52,6 +52,10 @@ export type AssignmentKind = (typeof ASSIGNMENT_KINDS)[number];
 export const FS_TYPES = ['ext4', 'xfs', 'none'] as const;
 export type FsType = (typeof FS_TYPES)[number];
 
+/** Where one export of an enclosure is, as its enclosure service sees it. */
+export const EXPORT_PHASES = ['exported', 'failed'] as const;
+export type ExportPhase = (typeof EXPORT_PHASES)[number];
+
 /** Whether this composer replica takes writes. */
 export const REPLICA_ROLES = ['leader', 'standby'] as const;
 export type ReplicaRole = (typeof REPLICA_ROLES)[number];
@@ -70,7 +74,7 @@ export const PROBLEM = {
   jsonTooDeep: 'json_too_deep',
   /** 401: no valid bearer token. */
   unauthorized: 'unauthorized',
-  /** 403: outside the token's role (or, for agents, its server). */
+  /** 403: outside the token's role (or, for agents, its server; for enclosure services, its enclosure). */
   forbidden: 'forbidden',
   /** 403: asked over plain HTTP for what is served only over TLS. */
   tlsRequired: 'tls_required',
@@ -114,6 +118,8 @@ export const PROBLEM = {
   shrinkRefused: 'shrink_refused',
   /** 431: the request line and headers exceed the limit. */
   headersTooLarge: 'headers_too_large',
+  /** 404: this composer replica has no registration of the enclosure (a new leader knows nothing): register again. */
+  notRegistered: 'not_registered',
   /** 500: a bug: see the composer log (never documented as an answer). */
   internal: 'internal',
   /** 503: this replica is a standby (the leader in `leader`). */
@@ -153,6 +159,7 @@ export const PROBLEM_STATUS = {
   validation_failed: 422,
   shrink_refused: 422,
   headers_too_large: 431,
+  not_registered: 404,
   internal: 500,
   not_leader: 503,
   not_ready: 503,
@@ -305,6 +312,8 @@ export interface ObservedState {
   devicePath?: string;
   mountedAt?: string;
   keyVersion?: number;
+  /** Staged, but a RAID1/RAID10 array runs without these members (labels): still serving. */
+  degraded?: string[];
   /** When failed: the step that failed. */
   step?: string;
   /** When failed: the tool's stderr. */
@@ -325,6 +334,96 @@ export interface VolumeKey {
   keySizeBits: 256 | 512;
   /** Base64 of the derived key. */
   key: string;
+}
+
+/** What the enclosure service says about itself when it registers. */
+export interface EnclosureFacts {
+  hostname: string;
+  version: string;
+  /** The serials of the drives it manages: each one of the enclosure's drives in the inventory, once. */
+  drives: string[];
+}
+
+/** One member the enclosure must export, and the one host allowed to reach it (nqn, nsUuid and hostNqn for NVMe; iqn and initiatorIqn for iSCSI). */
+export interface EnclosureExport {
+  volumeId: string;
+  kind: AssignmentKind;
+  serial: string;
+  /** A slice: the extent offsetGiB..+sizeGiB of the drive (1 GiB aligned). A whole drive: offset 0 and the drive's size. */
+  slice: boolean;
+  offsetGiB: number;
+  sizeGiB: number;
+  transport: Transport;
+  /** nvmetcp, roce: the subsystem NQN. */
+  nqn?: string;
+  /** nvmetcp, roce: the namespace UUID (derived from the NQN). */
+  nsUuid?: string;
+  /** iscsi: the target IQN (LUN 0). */
+  iqn?: string;
+  /** The server the volume is attached to (while a move or delete waits for the old server to unstage: the old one). */
+  server: string;
+  /** nvmetcp, roce: the only host NQN the subsystem admits. */
+  hostNqn?: string;
+  /** iscsi: the only initiator IQN the target's ACL admits. */
+  initiatorIqn?: string;
+}
+
+/** The full desired set of one enclosure: anything exported and not listed must be unexported. */
+export interface EnclosureAssignments {
+  /** Pass back as `since` to wait for the next change. */
+  revision: number;
+  /** From the inventory: where the enclosure listens (docs/agent.md "Enclosure service"). */
+  portal: string;
+  transports: Transport[];
+  exports: EnclosureExport[];
+}
+
+/** What the enclosure service can see of one of its drives; further fields are ignored. */
+export interface DriveHealth {
+  /** One of the enclosure's drives in the inventory. */
+  serial: string;
+  /** The configured block device exists and is a block device. */
+  present: boolean;
+  device?: string;
+  sizeBytes?: number;
+  /** The kernel's I/O error counter for the device, where sysfs has one (SCSI/SAS `ioerr_cnt`). */
+  ioErrors?: number;
+  /** The device's state where sysfs has one (`running`, `offline`, `live`). */
+  deviceState?: string;
+}
+
+/** One export as the enclosure service sees it; further fields are ignored. */
+export interface ExportState {
+  volumeId: string;
+  serial: string;
+  offsetGiB: number;
+  transport: Transport;
+  /** The NQN or IQN it is exported under. */
+  target: string;
+  server: string;
+  state: ExportPhase;
+  error?: string;
+}
+
+/** Drive health and export states as the enclosure service sees them; further fields are ignored. */
+export interface EnclosureReport {
+  drives: DriveHealth[];
+  exports: ExportState[];
+}
+
+/** The enclosure service's last report, as the composer keeps it (the leader's memory). */
+export interface EnclosureReported extends EnclosureReport {
+  /** When the composer received the report. */
+  reportedAt: string;
+}
+
+/** An enclosure with its service's health, facts and last report. */
+export interface EnclosureStatus {
+  name: string;
+  health: HealthState;
+  lastHeartbeat?: string;
+  facts?: EnclosureFacts;
+  report?: EnclosureReported;
 }
 
 /** A page of a list endpoint, in key order (ids; names for servers): docs/api.md "Lists and pages". */
@@ -449,6 +548,7 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "validation_failed",
           "shrink_refused",
           "headers_too_large",
+          "not_registered",
           "internal",
           "not_leader",
           "not_ready",
@@ -926,6 +1026,14 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
         "type": "integer",
         "minimum": 0
       },
+      "degraded": {
+        "type": "array",
+        "maxItems": 64,
+        "items": {
+          "type": "string",
+          "maxLength": 256
+        }
+      },
       "step": {
         "type": "string",
         "maxLength": 8192
@@ -969,6 +1077,14 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "keyVersion": {
         "type": "integer",
         "minimum": 0
+      },
+      "degraded": {
+        "type": "array",
+        "maxItems": 64,
+        "items": {
+          "type": "string",
+          "maxLength": 256
+        }
       },
       "step": {
         "type": "string",
@@ -1019,6 +1135,308 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "cipher",
       "keySizeBits",
       "key"
+    ]
+  },
+  "EnclosureFacts": {
+    "type": "object",
+    "properties": {
+      "hostname": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255
+      },
+      "version": {
+        "type": "string",
+        "maxLength": 64
+      },
+      "drives": {
+        "type": "array",
+        "maxItems": 4096,
+        "items": {
+          "type": "string",
+          "maxLength": 256
+        }
+      }
+    },
+    "required": [
+      "hostname",
+      "version",
+      "drives"
+    ]
+  },
+  "EnclosureExport": {
+    "type": "object",
+    "properties": {
+      "volumeId": {
+        "type": "string"
+      },
+      "kind": {
+        "type": "string",
+        "enum": [
+          "volume",
+          "slice"
+        ]
+      },
+      "serial": {
+        "type": "string"
+      },
+      "slice": {
+        "type": "boolean"
+      },
+      "offsetGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "sizeGiB": {
+        "type": "integer",
+        "minimum": 1
+      },
+      "transport": {
+        "type": "string",
+        "enum": [
+          "roce",
+          "nvmetcp",
+          "iscsi"
+        ]
+      },
+      "nqn": {
+        "type": "string"
+      },
+      "nsUuid": {
+        "type": "string"
+      },
+      "iqn": {
+        "type": "string"
+      },
+      "server": {
+        "type": "string"
+      },
+      "hostNqn": {
+        "type": "string"
+      },
+      "initiatorIqn": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "volumeId",
+      "kind",
+      "serial",
+      "slice",
+      "offsetGiB",
+      "sizeGiB",
+      "transport",
+      "server"
+    ]
+  },
+  "EnclosureAssignments": {
+    "type": "object",
+    "properties": {
+      "revision": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "portal": {
+        "type": "string"
+      },
+      "transports": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "enum": [
+            "roce",
+            "nvmetcp",
+            "iscsi"
+          ]
+        }
+      },
+      "exports": {
+        "type": "array",
+        "items": {
+          "$ref": "EnclosureExport"
+        }
+      }
+    },
+    "required": [
+      "revision",
+      "portal",
+      "transports",
+      "exports"
+    ]
+  },
+  "DriveHealth": {
+    "type": "object",
+    "additionalProperties": true,
+    "properties": {
+      "serial": {
+        "type": "string"
+      },
+      "present": {
+        "type": "boolean"
+      },
+      "device": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 4096
+      },
+      "sizeBytes": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "ioErrors": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "deviceState": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 64
+      }
+    },
+    "required": [
+      "serial",
+      "present"
+    ]
+  },
+  "ExportState": {
+    "type": "object",
+    "additionalProperties": true,
+    "properties": {
+      "volumeId": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 256
+      },
+      "serial": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 256
+      },
+      "offsetGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "transport": {
+        "type": "string",
+        "enum": [
+          "roce",
+          "nvmetcp",
+          "iscsi"
+        ]
+      },
+      "target": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 256
+      },
+      "server": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 256
+      },
+      "state": {
+        "type": "string",
+        "enum": [
+          "exported",
+          "failed"
+        ]
+      },
+      "error": {
+        "type": "string",
+        "maxLength": 8192
+      }
+    },
+    "required": [
+      "volumeId",
+      "serial",
+      "offsetGiB",
+      "transport",
+      "target",
+      "server",
+      "state"
+    ]
+  },
+  "EnclosureReport": {
+    "type": "object",
+    "additionalProperties": true,
+    "properties": {
+      "drives": {
+        "type": "array",
+        "maxItems": 4096,
+        "items": {
+          "$ref": "DriveHealth"
+        }
+      },
+      "exports": {
+        "type": "array",
+        "maxItems": 65536,
+        "items": {
+          "$ref": "ExportState"
+        }
+      }
+    },
+    "required": [
+      "drives",
+      "exports"
+    ]
+  },
+  "EnclosureReported": {
+    "type": "object",
+    "additionalProperties": false,
+    "properties": {
+      "drives": {
+        "type": "array",
+        "maxItems": 4096,
+        "items": {
+          "$ref": "DriveHealth"
+        }
+      },
+      "exports": {
+        "type": "array",
+        "maxItems": 65536,
+        "items": {
+          "$ref": "ExportState"
+        }
+      },
+      "reportedAt": {
+        "type": "string",
+        "format": "date-time"
+      }
+    },
+    "required": [
+      "drives",
+      "exports",
+      "reportedAt"
+    ]
+  },
+  "EnclosureStatus": {
+    "type": "object",
+    "properties": {
+      "name": {
+        "type": "string"
+      },
+      "health": {
+        "type": "string",
+        "enum": [
+          "up",
+          "down",
+          "unknown"
+        ]
+      },
+      "lastHeartbeat": {
+        "type": "string",
+        "format": "date-time"
+      },
+      "facts": {
+        "$ref": "EnclosureFacts"
+      },
+      "report": {
+        "$ref": "EnclosureReported"
+      }
+    },
+    "required": [
+      "name",
+      "health"
     ]
   }
 };
@@ -1077,15 +1495,39 @@ export const validateObservedReport = (value: unknown): Checked<ObservedReport> 
 /** Checks a VolumeKey: the known fields, and one failure per bad field. */
 export const validateVolumeKey = (value: unknown): Checked<VolumeKey> => checkMessage<VolumeKey>(MESSAGE_SCHEMAS, 'VolumeKey', value);
 
+/** Checks a EnclosureFacts: the known fields, and one failure per bad field. */
+export const validateEnclosureFacts = (value: unknown): Checked<EnclosureFacts> => checkMessage<EnclosureFacts>(MESSAGE_SCHEMAS, 'EnclosureFacts', value);
+
+/** Checks a EnclosureExport: the known fields, and one failure per bad field. */
+export const validateEnclosureExport = (value: unknown): Checked<EnclosureExport> => checkMessage<EnclosureExport>(MESSAGE_SCHEMAS, 'EnclosureExport', value);
+
+/** Checks a EnclosureAssignments: the known fields, and one failure per bad field. */
+export const validateEnclosureAssignments = (value: unknown): Checked<EnclosureAssignments> => checkMessage<EnclosureAssignments>(MESSAGE_SCHEMAS, 'EnclosureAssignments', value);
+
+/** Checks a DriveHealth: the known fields, and one failure per bad field. */
+export const validateDriveHealth = (value: unknown): Checked<DriveHealth> => checkMessage<DriveHealth>(MESSAGE_SCHEMAS, 'DriveHealth', value);
+
+/** Checks a ExportState: the known fields, and one failure per bad field. */
+export const validateExportState = (value: unknown): Checked<ExportState> => checkMessage<ExportState>(MESSAGE_SCHEMAS, 'ExportState', value);
+
+/** Checks a EnclosureReport: the known fields, and one failure per bad field. */
+export const validateEnclosureReport = (value: unknown): Checked<EnclosureReport> => checkMessage<EnclosureReport>(MESSAGE_SCHEMAS, 'EnclosureReport', value);
+
+/** Checks a EnclosureReported: the known fields, and one failure per bad field. */
+export const validateEnclosureReported = (value: unknown): Checked<EnclosureReported> => checkMessage<EnclosureReported>(MESSAGE_SCHEMAS, 'EnclosureReported', value);
+
+/** Checks a EnclosureStatus: the known fields, and one failure per bad field. */
+export const validateEnclosureStatus = (value: unknown): Checked<EnclosureStatus> => checkMessage<EnclosureStatus>(MESSAGE_SCHEMAS, 'EnclosureStatus', value);
+
 // ---------------------------------------------------------------- routes
 
 /** What an id or server name in a path may be. */
 export const PATH_PARAM_PATTERN = '[A-Za-z0-9._-]{1,128}';
 
 /** A path parameter's name (`kind` is a {kind} route's collection). */
-export type PathParam = 'kind' | 'id' | 'server' | 'volumeId';
+export type PathParam = 'kind' | 'id' | 'server' | 'volumeId' | 'enclosure';
 
-export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey';
+export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
 
 /** A route as the HTTP layer serves it (a `{kind}` route once for every resource collection). */
 export interface RouteSpec {
@@ -1096,7 +1538,7 @@ export interface RouteSpec {
   pattern: string;
   /** Path parameters in the order the pattern captures them (`kind` included). */
   params: readonly PathParam[];
-  auth: 'none' | 'read' | 'inventory' | 'resources' | 'agent';
+  auth: 'none' | 'read' | 'inventory' | 'resources' | 'agent' | 'enclosure';
   write: boolean;
   tlsOnly: boolean;
   /** Body limit in bytes (0 = no body). */
@@ -1461,6 +1903,91 @@ export const ROUTES: readonly RouteSpec[] = [
       }
     },
     "paged": false
+  },
+  {
+    "id": "listEnclosures",
+    "method": "GET",
+    "name": "/v1/enclosures",
+    "pattern": "^/v1/enclosures$",
+    "params": [],
+    "auth": "resources",
+    "write": false,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": true
+  },
+  {
+    "id": "enclosureRegister",
+    "method": "POST",
+    "name": "/v1/enclosures/{enclosure}/register",
+    "pattern": "^/v1/enclosures/([A-Za-z0-9._-]{1,128})/register$",
+    "params": [
+      "enclosure"
+    ],
+    "auth": "enclosure",
+    "write": true,
+    "tlsOnly": false,
+    "bodyLimit": 1048576,
+    "query": {},
+    "paged": false
+  },
+  {
+    "id": "enclosureHeartbeat",
+    "method": "POST",
+    "name": "/v1/enclosures/{enclosure}/heartbeat",
+    "pattern": "^/v1/enclosures/([A-Za-z0-9._-]{1,128})/heartbeat$",
+    "params": [
+      "enclosure"
+    ],
+    "auth": "enclosure",
+    "write": true,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": false
+  },
+  {
+    "id": "enclosureAssignments",
+    "method": "GET",
+    "name": "/v1/enclosures/{enclosure}/assignments",
+    "pattern": "^/v1/enclosures/([A-Za-z0-9._-]{1,128})/assignments$",
+    "params": [
+      "enclosure"
+    ],
+    "auth": "enclosure",
+    "write": false,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {
+      "since": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 9007199254740991
+      },
+      "waitSeconds": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 300,
+        "default": 0
+      }
+    },
+    "paged": false
+  },
+  {
+    "id": "enclosureReport",
+    "method": "PUT",
+    "name": "/v1/enclosures/{enclosure}/report",
+    "pattern": "^/v1/enclosures/([A-Za-z0-9._-]{1,128})/report$",
+    "params": [
+      "enclosure"
+    ],
+    "auth": "enclosure",
+    "write": true,
+    "tlsOnly": false,
+    "bodyLimit": 16777216,
+    "query": {},
+    "paged": false
   }
 ];
 
@@ -1488,6 +2015,11 @@ export interface RouteQueries {
   agentAssignments: { since?: number; waitSeconds: number; };
   agentStatus: Record<string, never>;
   agentVolumeKey: { version?: number; };
+  listEnclosures: Record<string, never>;
+  enclosureRegister: Record<string, never>;
+  enclosureHeartbeat: Record<string, never>;
+  enclosureAssignments: { since?: number; waitSeconds: number; };
+  enclosureReport: Record<string, never>;
 }
 
 /** The success body of each route (see responseType in scripts/gen/wire.ts). */
@@ -1514,4 +2046,9 @@ export interface RouteResponses {
   agentAssignments: AssignmentsResponse;
   agentStatus: undefined;
   agentVolumeKey: VolumeKey;
+  listEnclosures: ListPage<EnclosureStatus>;
+  enclosureRegister: EnclosureStatus;
+  enclosureHeartbeat: undefined;
+  enclosureAssignments: EnclosureAssignments;
+  enclosureReport: undefined;
 }

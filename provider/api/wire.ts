@@ -54,7 +54,9 @@ export interface ResponseDescription {
   headers?: Record<string, { enum: readonly string[] }>;
 }
 
-export type RouteAuth = 'none' | 'read' | 'inventory' | 'resources' | 'agent';
+/** Who may call a route (docs/wire-format.md "Routes"); agent and enclosure are scoped to the path's `{server}` or `{enclosure}`. */
+export const ROUTE_AUTHS = ['none', 'read', 'inventory', 'resources', 'agent', 'enclosure'] as const;
+export type RouteAuth = (typeof ROUTE_AUTHS)[number];
 
 export interface RouteDescription {
   /** The OpenAPI operationId; `{Kind}` in a resource route's. */

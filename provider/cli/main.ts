@@ -21,8 +21,8 @@ function help(commands: Command[]): string {
   return ['Usage: tessera <command> [options]   (--json for machine-readable output)', '', 'Commands:', ...lines].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const commands = loadCommands();
+/** Runs argv; `commands` for a bundled CLI, which has no ./commands directory to read (test/vm/cli.ts). */
+export async function main(argv: string[], commands: Command[] = loadCommands()): Promise<number> {
   // Longest matching command path wins.
   const match = commands
     .filter((c) => c.path.every((p, i) => argv[i] === p))

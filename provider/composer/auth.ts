@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { readPrivateFile } from '../keys/private-file';
 import { HttpProblem, problems } from './problem';
 
-export const ROLES = ['admin', 'operator', 'reader', 'agent'] as const;
+export const ROLES = ['admin', 'operator', 'reader', 'agent', 'enclosure'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface TokenEntry {
@@ -14,19 +14,23 @@ export interface TokenEntry {
   role: Role;
   /** agent tokens only: the one server the agent speaks for. */
   server?: string;
+  /** enclosure tokens only: the one enclosure the enclosure service speaks for. */
+  enclosure?: string;
 }
 
 export interface Principal {
   name: string;
   role: Role;
   server?: string;
+  enclosure?: string;
 }
 
 export class TokensFileError extends Error {}
 
 /**
  * Tokens file (YAML or JSON): either a list of entries or `{ tokens: [...] }`, each
- * `{ name, token, role: admin|operator|reader|agent, server? }` (server required for agents).
+ * `{ name, token, role: admin|operator|reader|agent|enclosure, server?, enclosure? }` (server
+ * required for agents, enclosure for enclosure services).
  */
 export function parseTokens(text: string, where = 'tokens'): TokenEntry[] {
   let doc: unknown;
@@ -50,11 +54,14 @@ export function parseTokens(text: string, where = 'tokens'): TokenEntry[] {
     if (e.role === 'agent' && (typeof e.server !== 'string' || e.server === ''))
       throw new TokensFileError(`${at}.server: required for an agent token (the server it speaks for)`);
     if (e.role !== 'agent' && e.server !== undefined) throw new TokensFileError(`${at}.server: only agent tokens have a server`);
+    if (e.role === 'enclosure' && (typeof e.enclosure !== 'string' || e.enclosure === ''))
+      throw new TokensFileError(`${at}.enclosure: required for an enclosure token (the enclosure it speaks for)`);
+    if (e.role !== 'enclosure' && e.enclosure !== undefined) throw new TokensFileError(`${at}.enclosure: only enclosure tokens have an enclosure`);
     if (names.has(e.name)) throw new TokensFileError(`${at}.name: duplicate name ${e.name}`);
     if (secrets.has(e.token)) throw new TokensFileError(`${at}.token: the same token is used twice`);
     names.add(e.name);
     secrets.add(e.token);
-    return { name: e.name, token: e.token, role: e.role as Role, server: e.server as string | undefined };
+    return { name: e.name, token: e.token, role: e.role as Role, server: e.server as string | undefined, enclosure: e.enclosure as string | undefined };
   });
 }
 
@@ -68,7 +75,7 @@ const digest = (s: string) => crypto.createHash('sha256').update(s, 'utf8').dige
 export class Authenticator {
   private readonly entries: { digest: Buffer; principal: Principal }[];
   constructor(tokens: TokenEntry[]) {
-    this.entries = tokens.map((t) => ({ digest: digest(t.token), principal: { name: t.name, role: t.role, server: t.server } }));
+    this.entries = tokens.map((t) => ({ digest: digest(t.token), principal: { name: t.name, role: t.role, server: t.server, enclosure: t.enclosure } }));
   }
 
   /** The principal for an Authorization header, or a 401 problem. */
@@ -91,7 +98,8 @@ export type Access =
   | { area: 'inventory'; write: boolean }
   | { area: 'resources'; write: boolean }
   | { area: 'read' }
-  | { area: 'agent'; server: string };
+  | { area: 'agent'; server: string }
+  | { area: 'enclosure'; enclosure: string };
 
 export function authorize(p: Principal, access: Access): void {
   const deny = (why: string): HttpProblem => problems.forbidden(`${p.name} (role ${p.role}) ${why}`);
@@ -100,17 +108,23 @@ export function authorize(p: Principal, access: Access): void {
       if (p.role !== 'agent') throw deny('is not an agent token');
       if (p.server !== access.server) throw deny(`may only speak for server ${p.server}, not ${access.server}`);
       return;
+    case 'enclosure':
+      if (p.role !== 'enclosure') throw deny('is not an enclosure token');
+      if (p.enclosure !== access.enclosure) throw deny(`may only speak for enclosure ${p.enclosure}, not ${access.enclosure}`);
+      return;
     case 'inventory':
+      // Enclosure services learn their portal from their assignments; the inventory is not theirs to read.
+      if (p.role === 'enclosure') throw deny('cannot read the inventory');
       if (access.write && p.role !== 'admin') throw deny('cannot change the inventory (admin only)');
       if (!access.write && p.role === 'agent') return; // agents read portals from the inventory
       if (!access.write) return;
       return;
     case 'resources':
-      if (p.role === 'agent') throw deny('cannot use the resource API');
+      if (p.role === 'agent' || p.role === 'enclosure') throw deny('cannot use the resource API');
       if (access.write && p.role === 'reader') throw deny('is read-only');
       return;
     case 'read':
-      if (p.role === 'agent') throw deny('cannot use this endpoint');
+      if (p.role === 'agent' || p.role === 'enclosure') throw deny('cannot use this endpoint');
       return;
   }
 }

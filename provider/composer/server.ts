@@ -141,6 +141,7 @@ type Handlers = { [K in RouteId]: (c: HandlerContext<RouteQueries[K]>, res: http
 /** The access a route needs, from its description. */
 function accessOf(spec: RouteSpec): ((params: string[]) => Access) | undefined {
   const server = spec.params.indexOf('server');
+  const enclosure = spec.params.indexOf('enclosure');
   switch (spec.auth) {
     case 'none':
       return undefined;
@@ -151,6 +152,8 @@ function accessOf(spec: RouteSpec): ((params: string[]) => Access) | undefined {
       return () => ({ area: spec.auth as 'inventory' | 'resources', write: spec.write });
     case 'agent':
       return (p) => ({ area: 'agent', server: p[server] });
+    case 'enclosure':
+      return (p) => ({ area: 'enclosure', enclosure: p[enclosure] });
   }
 }
 
@@ -254,6 +257,18 @@ export function buildRoutes(d: HttpDeps): Route[] {
     agentVolumeKey: (c, r) => {
       r.setHeader('cache-control', 'no-store');
       return svc().volumeKey(c.params[0], c.params[1], c.q.version);
+    },
+    // Enclosure channel (./channels/enclosure.ts): enclosure tokens, each scoped to its own enclosure.
+    listEnclosures: (c) => svc().enclosures(c.page),
+    enclosureRegister: (c) => svc().enclosureRegister(c.params[0], c.body),
+    enclosureHeartbeat: (c, r) => {
+      svc().enclosureHeartbeat(c.params[0]);
+      return noContent(r);
+    },
+    enclosureAssignments: (c) => svc().enclosureAssignments(c.params[0], c.q.since, c.q.waitSeconds),
+    enclosureReport: (c, r) => {
+      svc().enclosureReport(c.params[0], c.body);
+      return noContent(r);
     },
   };
   return ROUTES.map((spec) => routeOf(spec, handlers[spec.id]));

@@ -1,6 +1,7 @@
 // The composer service: the one object server.ts, the CLI and the tests call. A façade that keeps
 // the public method names and forwards each to the module with that job: reads, clusters,
-// volumes and slices, key policies, inventory (./resources/), the agent channel (./channels/),
+// volumes and slices, key policies, inventory (./resources/), the agent and enclosure channels
+// (./channels/),
 // leadership and recovery (./leadership.ts); mutations run as operation types (./operations/)
 // through the commit layer (./writes.ts, ./commit.ts). HTTP lives in server.ts; nothing here sees
 // a request object. docs/operations.md draws the modules.
@@ -8,6 +9,8 @@ import type {
   AssignmentsResponse,
   CapacityResponse,
   Cluster,
+  EnclosureAssignments,
+  EnclosureStatus,
   InventorySummary,
   KeyPolicy,
   ListPage,
@@ -20,6 +23,7 @@ import type {
 } from '../api/contract';
 import type { Store } from '../store/store';
 import { AgentChannel } from './channels/agent';
+import { EnclosureChannel } from './channels/enclosure';
 import { ComposerContext, type ServiceOptions } from './context';
 import type { VolumeKind } from './kinds';
 import { Leadership } from './leadership';
@@ -47,6 +51,7 @@ export class ComposerService {
   private readonly volumes: Volumes;
   private readonly keyPolicies: KeyPolicies;
   private readonly agents: AgentChannel;
+  private readonly enclosureChannel: EnclosureChannel;
 
   constructor(opts: ServiceOptions, state: ComposerState) {
     const ctx = (this.ctx = new ComposerContext(opts, state));
@@ -58,6 +63,7 @@ export class ComposerService {
     this.clusters = new Clusters(ctx, ops);
     this.volumes = new Volumes(ctx, ops);
     this.agents = new AgentChannel(ctx, ops, () => this.keyPolicies.requireMasterKey());
+    this.enclosureChannel = new EnclosureChannel(ctx);
   }
 
   /** The in-memory state (replaced on every reload). */
@@ -195,5 +201,23 @@ export class ComposerService {
   }
   volumeKey(server: string, volumeId: string, versionParam: number | undefined): VolumeKey {
     return this.agents.volumeKey(server, volumeId, versionParam);
+  }
+
+  // ---------------------------------------------------------------- enclosure channel
+
+  enclosures(page: PageRequest): ListPage<EnclosureStatus> {
+    return this.enclosureChannel.list(page);
+  }
+  enclosureRegister(enclosure: string, body: unknown): EnclosureStatus {
+    return this.enclosureChannel.register(enclosure, body);
+  }
+  enclosureHeartbeat(enclosure: string): void {
+    this.enclosureChannel.heartbeat(enclosure);
+  }
+  enclosureAssignments(enclosure: string, since: number | undefined, waitSeconds: number): Promise<EnclosureAssignments> {
+    return this.enclosureChannel.assignments(enclosure, since, waitSeconds);
+  }
+  enclosureReport(enclosure: string, body: unknown): void {
+    this.enclosureChannel.report(enclosure, body);
   }
 }

@@ -76,6 +76,8 @@ export class ComposerState {
   /** Per server: revision of the last change to its assignments (long polls wait on it). */
   assignRevision = new Map<string, number>();
   private readonly assignWaiters = new Map<string, Set<() => void>>();
+  /** Long polls of the enclosure channel (./channels/enclosure.ts): woken by any write to what exports derive from. */
+  private readonly exportWaiters = new Set<() => void>();
   /** Called when a standby sees the inventory pointer change (it reloads asynchronously). */
   onInventoryChanged?: () => void;
 
@@ -137,6 +139,7 @@ export class ComposerState {
     const parsed = parseKey(key);
     if (!parsed) return;
     const { table, rest } = parsed;
+    if (table === 'volumes' || table === 'slices' || table === 'allocations' || table === 'inventory') for (const w of [...this.exportWaiters]) w();
     const setOrDelete = <T>(map: Map<string, T>, id: string) => {
       if (value === undefined) map.delete(id);
       else map.set(id, value as T);
@@ -218,9 +221,23 @@ export class ComposerState {
     if (set) for (const w of [...set]) w();
   }
 
+  /** Resolves at the next write to volumes, slices, allocations or the inventory, or after timeoutMs. */
+  waitExportChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.exportWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.exportWaiters.add(done);
+    });
+  }
+
   /** Wake every long poll (shutdown). */
   wakeAll(): void {
     for (const server of this.assignWaiters.keys()) this.wakeAssignWaiters(server);
+    for (const w of [...this.exportWaiters]) w();
   }
 }
 

@@ -6,7 +6,7 @@ import { MAX_DRIVES_PER_ENCLOSURE, MAX_DRIVE_SIZE_GIB, NAME_RE, PORTAL_RE } from
 import { DRIVE_TYPES, TRANSPORTS, type Drive, type Enclosure, type Inventory, type Server, type StorageGroup } from '../../provider/model/inventory';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../provider/composer/paging';
 import { AttributeSpec, AttributeType, BlockSpec, COLLECTIONS, isInput, KINDS, RESOURCE_TYPES, schema } from '../../provider/schema';
-import { wire, type ResponseDescription, type RouteDescription, type WireSchema } from '../../provider/api/wire';
+import { ROUTE_AUTHS, wire, type ResponseDescription, type RouteDescription, type WireSchema } from '../../provider/api/wire';
 import { GENERATED_HEADER, GeneratedFile } from './types';
 
 export const WIRE_TYPES_PATH = 'provider/api/wire.generated.ts';
@@ -93,6 +93,7 @@ function lint(): void {
     for (const c of [...(r.problems ?? []), ...Object.keys(r.notes ?? {})]) check(wire.problems[c], `route ${r.id}: unknown problem code ${c}`);
     for (const res of Object.values(r.responses)) for (const n of responseNames(res)) check(known(n), `route ${r.id}: response ${n} names nothing`);
     if (r.body) check(known(r.body.message), `route ${r.id}: body ${r.body.message} names nothing`);
+    check((ROUTE_AUTHS as readonly string[]).includes(r.auth), `route ${r.id}: auth ${r.auth} is not one of ${ROUTE_AUTHS.join(', ')}`);
   }
 }
 
@@ -329,7 +330,7 @@ export interface RouteSpec {
   pattern: string;
   /** Path parameters in the order the pattern captures them (\`kind\` included). */
   params: readonly PathParam[];
-  auth: 'none' | 'read' | 'inventory' | 'resources' | 'agent';
+  auth: ${ROUTE_AUTHS.map(tsLiteral).join(' | ')};
   write: boolean;
   tlsOnly: boolean;
   /** Body limit in bytes (0 = no body). */
@@ -583,7 +584,7 @@ export function openapiDocument(): Json {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of the tokens file; roles admin, operator, reader, agent (docs/api.md, Tokens and roles).' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A token of the tokens file; roles admin, operator, reader, agent, enclosure (docs/api.md, Tokens and roles).' } },
       schemas,
     },
   };

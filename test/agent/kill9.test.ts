@@ -165,7 +165,8 @@ describe('a torn layer is made again only after this agent’s own interrupted f
     await unstageVolume(strange.ctx, { assignment: a }, noSave);
     const own = ctxFor();
     const rec: VolumeRecord = { assignment: a, formatting: { layer: 'md' } };
-    await stageVolume(own.ctx, a, rec, noSave);
+    // Both members are there: the stand-in's array is whole, not reported degraded.
+    expect((await stageVolume(own.ctx, a, rec, noSave)).degraded).toBeUndefined();
     expect(own.runner.lines().filter((l) => /^(mdadm --(create|assemble)|wipefs)/.test(l)).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['wipefs --all', 'mdadm --create']);
     expect(rec.formatting).toBeUndefined();
     await unstageVolume(own.ctx, rec, noSave);

@@ -26,8 +26,8 @@ test.each(cases)('plan steps match the executed steps (%s)', async (_n, a) => {
   const fabric = new SimulatedFabric();
   fabric.exportMembers(a.placement.members, a.placement.type === 'slice');
   const host = new SimulatedHost(fabric);
-  const ctx = { runner: host, backend: 'simulated' as const, stateDir: STATE, keys: new DerivedKeys(), portalOf: () => '10.9.9.9', pollMs: 1 };
-  const plan = planVolume(a, { backend: 'simulated', stateDir: STATE, portalOf: () => '10.9.9.9' });
+  const ctx = { runner: host, backend: 'simulated' as const, stateDir: STATE, keys: new DerivedKeys(), portalOf: () => '10.9.9.9', server: 'k1', pollMs: 1 };
+  const plan = planVolume(a, { backend: 'simulated', stateDir: STATE, portalOf: () => '10.9.9.9', server: 'k1' });
   const rec = { assignment: a };
   const staged = await stageVolume(ctx, a, rec, async () => undefined);
   expect(plan.stage.map((s) => s.name)).toEqual(staged.steps);

@@ -6,7 +6,7 @@ import { SimulatedHost } from '../../provider/agent/sim/host';
 import { RecordingRunner } from '../../provider/agent/runner';
 import { HostContext, StepError, stageVolume, unstageVolume } from '../../provider/agent/steps';
 import { AgentCrash, FaultInjector } from '../../provider/agent/faults';
-import { filesystemUuid, nvmeLink, nvmeNqn } from '../../provider/agent/names';
+import { filesystemUuid, hostId, hostNqn, initiatorIqn, iscsiIface, iscsiIqn, nvmeLink, nvmeNqn } from '../../provider/agent/names';
 import { DerivedKeys, assignment, member } from './helpers';
 import type { Assignment } from '../../provider/api/contract';
 
@@ -198,7 +198,7 @@ describe('simulated host: RAID', () => {
     expect(runner.lines()).toContain('mdadm --stop /dev/md/vol-r1');
     runner.clear();
     await stage(ctx, a, { assignment: a });
-    expect(runner.lines()).toContain(`mdadm --assemble /dev/md/vol-r1 ${d0} ${d1}`);
+    expect(runner.lines()).toContain(`mdadm --assemble --run /dev/md/vol-r1 ${d0} ${d1}`);
     expect(runner.lines().some((l) => l.startsWith('mdadm --create') || l.startsWith('mkfs'))).toBe(false);
     expect(host.readFile('/srv/r1/f')).toBe('mirrored');
   });
@@ -234,6 +234,69 @@ describe('simulated host: RAID', () => {
     const r = await host2.run({ file: 'mdadm', args: ['--assemble', '/dev/md/vol-r2', nvmeLink(ms[0], false)] });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/assembled from 1 drive - not enough to start the array/);
+  });
+
+  test('a RAID1 half whose export is gone: assembled degraded with --run, data served, reported degraded', async () => {
+    const ms = [member('D1'), member('D2', { mirror: 1, enclosure: 'enc-b' })];
+    const a = assignment('vol-dg', { members: ms, raidLevel: 'raid1', mountPath: '/srv/dg' });
+    const { fabric, host, runner, ctx } = setup(a);
+    const { rec } = await stage(ctx, a);
+    host.writeFile('/srv/dg/f', 'kept');
+    await unstageVolume(ctx, rec, async () => undefined);
+    fabric.exports.delete(nvmeNqn(ms[1], false));
+    runner.clear();
+    const { res } = await stage(ctx, a, rec);
+    expect(res.degraded).toEqual(['D2']);
+    expect(runner.lines()).toContain(`mdadm --assemble --run /dev/md/vol-dg ${nvmeLink(ms[0], false)}`);
+    expect(runner.lines().some((l) => /^(mdadm --create|mkfs|wipefs)/.test(l))).toBe(false);
+    expect(host.readFile('/srv/dg/f')).toBe('kept');
+    // Both halves back: the next stage reports nothing missing.
+    fabric.exportMember(ms[1], false);
+    await unstageVolume(ctx, rec, async () => undefined);
+    expect((await stage(ctx, a, rec)).res.degraded).toBeUndefined();
+  });
+
+  test('a first stage with a member missing creates no array (all members or none)', async () => {
+    const ms = [member('N1'), member('N2', { mirror: 1, enclosure: 'enc-b' })];
+    const a = assignment('vol-dn', { members: ms, raidLevel: 'raid1' });
+    const { fabric, runner, ctx } = setup(a);
+    fabric.exports.delete(nvmeNqn(ms[1], false));
+    const err = (await stage(ctx, a).catch((e) => e)) as StepError;
+    expect(err.step).toBe('assemble or create /dev/md/vol-dn');
+    expect(err.message).toMatch(/N2 cannot be connected and no member holds this volume's array yet: refusing to create it without all members/);
+    expect(runner.lines().some((l) => /^(mdadm --create|mkfs|wipefs)/.test(l))).toBe(false);
+  });
+
+  test('both halves of a RAID1 missing: the connect step fails', async () => {
+    const ms = [member('B1'), member('B2', { mirror: 1, enclosure: 'enc-b' })];
+    const a = assignment('vol-db', { members: ms, raidLevel: 'raid1' });
+    const { fabric, ctx } = setup(a);
+    ms.forEach((m) => fabric.exports.delete(nvmeNqn(m, false)));
+    const err = (await stage(ctx, a).catch((e) => e)) as StepError;
+    expect(err.step).toBe('connect B2');
+  });
+});
+
+describe('simulated host: the server\'s fabric identity', () => {
+  test('NVMe connects with the host NQN and host ID; iSCSI logs in through an interface carrying the initiator IQN', async () => {
+    const a = assignment('vol-id', { members: [member('I1')] });
+    const { runner, ctx } = setup(a);
+    await stage({ ...ctx, server: 'k1' }, a);
+    expect(runner.lines()).toContain(
+      `nvme connect --transport tcp --traddr 10.0.0.5 --trsvcid 4420 --nqn ${nvmeNqn(a.placement.members[0], false)} --hostnqn ${hostNqn('k1')} --hostid ${hostId('k1')}`,
+    );
+    const b = assignment('vol-is', { transport: 'iscsi', members: [member('I2')] });
+    const s = setup(b);
+    await stage({ ...s.ctx, server: 'k1' }, b);
+    const iface = iscsiIface('k1');
+    expect(s.runner.lines().filter((l) => l.startsWith('iscsiadm'))).toEqual([
+      `iscsiadm --mode iface --interface ${iface}`,
+      `iscsiadm --mode iface --interface ${iface} --op new`,
+      `iscsiadm --mode iface --interface ${iface} --op update --name iface.initiatorname --value ${initiatorIqn('k1')}`,
+      `iscsiadm --mode discoverydb --type sendtargets --portal 10.0.0.5:3260 --interface ${iface} --discover`,
+      `iscsiadm --mode node --targetname ${iscsiIqn(b.placement.members[0], false)} --portal 10.0.0.5:3260 --interface ${iface} --login`,
+    ]);
+    expect(s.host.ifaces.get(iface)).toBe(initiatorIqn('k1'));
   });
 });
 

@@ -39,7 +39,7 @@ interface Parsed {
 const VALUED = new Set([
   '--output', '--mountpoint', '-o', '-t', '-E', '--transport', '--traddr', '--trsvcid', '--nqn', '--mode', '--type',
   '--portal', '--targetname', '--cipher', '--key-size', '--pbkdf', '--pbkdf-force-iterations', '--offset', '--sizelimit',
-  '--keyfile-size', '--new-keyfile-size', '-U', '-m', '-L', '--label',
+  '--keyfile-size', '--new-keyfile-size', '-U', '-m', '-L', '--label', '--hostnqn', '--hostid', '--interface', '--op', '--name', '--value',
 ]);
 
 function parse(args: string[]): Parsed {
@@ -75,6 +75,8 @@ export class SimulatedHost implements Runner {
   readonly busy = new Set<string>();
   /** Every command this host ran, in order (argv only). */
   readonly log: string[][] = [];
+  /** open-iscsi interface records: name -> initiator IQN. */
+  readonly ifaces = new Map<string, string>();
   private nextNvme = 0;
   private nextSd = 0;
 
@@ -299,6 +301,24 @@ export class SimulatedHost implements Runner {
   private iscsiadm(p: Parsed): CommandResult {
     const iqn = p.flags.get('--targetname') as string | undefined;
     const portal = p.flags.get('--portal') as string;
+    const iface = p.flags.get('--interface') as string | undefined;
+    if (p.flags.get('--mode') === 'iface') {
+      if (!iface) return fail(7, 'iscsiadm: iface mode needs --interface on the simulated host');
+      const op = p.flags.get('--op');
+      if (op === 'new') {
+        if (this.ifaces.has(iface)) return fail(15, `iscsiadm: Could not create new interface ${iface}.`);
+        this.ifaces.set(iface, '<empty>');
+        return ok(`New interface ${iface} added\n`);
+      }
+      if (!this.ifaces.has(iface)) return fail(21, `iscsiadm: Could not read iface ${iface} (2).`);
+      if (op === 'update' && p.flags.get('--name') === 'iface.initiatorname') {
+        this.ifaces.set(iface, String(p.flags.get('--value')));
+        return ok(`${iface} updated.\n`);
+      }
+      if (op === undefined) return ok(`# BEGIN RECORD\niface.iscsi_ifacename = ${iface}\niface.initiatorname = ${this.ifaces.get(iface)}\n# END RECORD\n`);
+      return fail(7, 'iscsiadm: unsupported iface invocation on the simulated host');
+    }
+    if (iface && !this.ifaces.has(iface)) return fail(21, `iscsiadm: Could not read iface ${iface} (2).`);
     if (p.flags.has('--discover')) {
       const lines = [...this.fabric.exports.values()].map((e) => `${portal},1 ${e.iqn}`);
       return ok(`${lines.join('\n')}\n`);
@@ -340,7 +360,13 @@ export class SimulatedHost implements Runner {
       const d = this.devices.get(md);
       if (!d || d.kind !== 'md') return fail(1, `mdadm: cannot open ${md}: No such file or directory`);
       const a = d.array!;
-      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`].join('\n') + '\n');
+      // As mdadm 4.2 --detail --export prints them: each working member's role and node (no MD_DEGRADED).
+      const present = this.mdMemberDevices(d);
+      const members = present.flatMap((dv) => {
+        const k = `MD_DEVICE_${dv.slice(1).replace(/\//g, '_')}`;
+        return [`${k}_ROLE=${a.members.indexOf(this.devices.get(dv)?.holderKey ?? dv)}`, `${k}_DEV=${dv}`];
+      });
+      return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`, `MD_METADATA=1.2`, ...members].join('\n') + '\n');
     }
     if (p.flags.has('--examine')) {
       const d = this.dev(md);
@@ -431,13 +457,16 @@ export class SimulatedHost implements Runner {
     if (!array) return fail(1, 'mdadm: no devices found');
     const keys = members.map((m) => m.holderKey);
     const present = array.members.filter((k) => keys.includes(k));
-    if (present.length < array.members.length) {
-      return fail(1, `mdadm: ${md} assembled from ${present.length} drive${present.length === 1 ? '' : 's'} - not enough to start the array while not clean - consider --force.`);
+    // RAID1 runs on one member; RAID10 near-2 on one of each adjacent pair.
+    const runnable = array.level === 'raid1' ? present.length > 0 : array.members.every((k, i) => i % 2 === 1 || present.includes(k) || present.includes(array.members[i + 1]));
+    if (present.length < array.members.length && (!p.flags.has('--run') || !runnable)) {
+      return fail(1, `mdadm: ${md} assembled from ${present.length} drive${present.length === 1 ? '' : 's'} - not enough to start the array${runnable ? ' (pass --run to start it degraded)' : ''}.`);
     }
     // Device order follows the superblocks, not the command line.
-    const ordered = array.members.map((k) => members.find((m) => m.holderKey === k)!);
+    const ordered = array.members.flatMap((k) => members.filter((m) => m.holderKey === k));
     this.activateArray(md, array, ordered);
-    return ok(`mdadm: ${md} has been started with ${members.length} drives.\n`);
+    const of = present.length < array.members.length ? ` (out of ${array.members.length})` : '';
+    return ok(`mdadm: ${md} has been started with ${members.length} drive${members.length === 1 ? '' : 's'}${of}.\n`);
   }
 
   // ---------------------------------------------------------------- dm-crypt / LUKS2

@@ -19,7 +19,7 @@ function backendFlag(args: ParsedArgs, fallback?: BackendKind): BackendKind {
   return b;
 }
 
-function readToken(file: string): string {
+export function readToken(file: string): string {
   let text: string;
   try {
     // The token speaks for a server: warn (never print it) when others can read the file.
@@ -158,6 +158,7 @@ const plan: Command = {
       mountRoots: mountRootsFlag(args),
       labDir: flagString(args, 'lab-dir'),
       portalOf: (e) => portals.get(e),
+      server: flagString(args, 'server'),
     });
     console.log(flagBool(args, 'json') ? JSON.stringify(p, null, 2) : formatPlan(p));
   },

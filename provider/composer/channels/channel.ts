@@ -1,8 +1,9 @@
 // What every channel to a daemon on the fabric shares: which daemons the inventory knows, and
-// when each was last heard from. A channel (./agent.ts today; an enclosure channel next to it)
-// is a class over the composer context that checks its daemon with requireKnown(), records
-// liveness in a Heartbeats table and writes through the context's commit layer; the service
-// façade forwards its routes. docs/agent.md describes the agent's side.
+// when each was last heard from. A channel (./agent.ts, ./enclosure.ts) is a class over the
+// composer context that checks its daemon with requireKnown() and records liveness in a
+// Heartbeats table; the agent channel writes through the context's commit layer, the enclosure
+// channel keeps what it hears in the leader's memory. The service façade forwards their routes.
+// docs/agent.md describes both daemons.
 import type { ServerStatus } from '../../api/contract';
 import { problems } from '../problem';
 

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `npm run test:vm`: bundles the VM suite (test/vm/) with esbuild — tsx or ts-jest would spend
+# tens of seconds compiling inside the emulated guest — and runs it inside the VM lab in one boot
+# (scripts/vm/run.sh, docs/vm-lab.md), building the kernel and initramfs when they are missing.
+# Fails, never skips, when the VM cannot be built or boot. With `--json --outputFile FILE` it
+# also writes jest's counters (numPassedTests, numFailedTests, numRuntimeErrorTestSuites) so
+# .ci/run counts it like the other suites.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+json_out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --json) shift ;;
+    --outputFile) json_out="$2"; shift 2 ;;
+    --outputFile=*) json_out="${1#*=}"; shift ;;
+    *) echo "test:vm: unknown option '$1' (only --json --outputFile FILE)" >&2; exit 2 ;;
+  esac
+done
+
+start=$(date +%s)
+work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-vm-test.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/bundle" "$work/results"
+# The guest's stdout is a serial line, a terminal to node: plain text in logs.
+export NO_COLOR=1
+node_bin="$(node -e 'process.stdout.write(process.execPath)')"
+
+report() {
+  local passed="$1" failed="$2" crashed="$3"
+  [ -z "$json_out" ] || printf '{"numPassedTests":%s,"numFailedTests":%s,"numRuntimeErrorTestSuites":%s}\n' "$passed" "$failed" "$crashed" > "$json_out"
+}
+
+# The suite's files, each a node:test file run in a process of its own, one after the other (they
+# share the guest's kernel: configfs, loop devices, network namespaces). better-sqlite3 (a native
+# addon) and etcd3 (reads its .proto files next to itself) stay out of the bundles and are found
+# through NODE_PATH. cli.js is the tessera CLI for the real processes of e2e.test.ts; its
+# provider/cli/main.ts must not run as an entry point of its own there (require.main).
+suites=(suite enclosure.test e2e.test)
+bundle() {
+  node_modules/.bin/esbuild "$@" --bundle --platform=node --target=node22 --format=cjs \
+    --external:better-sqlite3 --external:etcd3 --outdir="$work/bundle" --log-level=warning
+}
+if ! bundle test/vm/suite.ts test/vm/enclosure.test.ts test/vm/e2e.test.ts test/vm/agent-child.ts ||
+  ! bundle test/vm/cli.ts --define:require.main=undefined; then
+  echo "test:vm: bundling the suite failed" >&2
+  report 0 0 1
+  exit 1
+fi
+
+files=()
+for s in "${suites[@]}"; do files+=("$work/bundle/$s.js"); done
+# TESSERA_VM_TEST_PATTERN: run only the tests whose name matches (node --test-name-pattern).
+pattern=()
+[ -z "${TESSERA_VM_TEST_PATTERN:-}" ] || pattern=(--test-name-pattern="$TESSERA_VM_TEST_PATTERN")
+NODE_PATH="$PWD/node_modules" bash scripts/vm/run.sh --timeout "${TESSERA_VM_TIMEOUT:-1200}" --results "$work/results" -- \
+  "$node_bin" --test --test-concurrency=1 "${pattern[@]}" --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$work/results/tap.txt" "${files[@]}"
+rc=$?
+
+tap="$work/results/tap.txt"
+passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+failed=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" 2>/dev/null | tail -n 1)
+elapsed=$(( $(date +%s) - start ))
+if [ -z "$passed" ] || [ -z "$failed" ]; then
+  echo "test:vm: the suite produced no results (VM exit $rc after ${elapsed}s): counted as a failure" >&2
+  report 0 0 1
+  exit 1
+fi
+echo "test:vm: $passed passed, $failed failed, ${elapsed}s wall (VM boot included)"
+report "$passed" "$failed" 0
+[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,17 @@
+// The tessera CLI as the VM suite runs it (./e2e.test.ts): bundled by scripts/vm/test.sh, so the
+// real processes start in seconds under TCG rather than tsx's tens. A bundle has no
+// provider/cli/commands directory for main() to read, so the daemons' commands are given to it.
+import { commands as agent } from '../../provider/cli/commands/agent';
+import { commands as composer } from '../../provider/cli/commands/composer';
+import { commands as enclosure } from '../../provider/cli/commands/enclosure';
+import { main } from '../../provider/cli/main';
+
+main(process.argv.slice(2), [...agent, ...composer, ...enclosure]).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

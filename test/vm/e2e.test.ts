@@ -1,0 +1,373 @@
+// The whole data path with real Tessera processes on the VM lab's kernel (docs/vm-lab.md): a
+// composer (SQLite) in the guest's root network namespace, which routes between four namespaces
+// joined to it by veth pairs: enclosures enc-a and enc-b, each running `tessera enclosure start`
+// over loop-device drives, and servers k1 and k2, each running `tessera agent start --backend
+// linux`. Volumes are composed through the REST API only; NVMe/TCP and iSCSI cross from a server's
+// namespace to an enclosure's. `npm run test:vm` bundles it (with ./cli.ts) and runs it after
+// ./suite.ts and ./enclosure.test.ts in the same boot.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { expect } from 'expect';
+import { hostNqn } from '../../provider/model/naming';
+
+const GiB = 1024 ** 3;
+const CFG = '/sys/kernel/config';
+const CLI = path.join(__dirname, 'cli.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
+/** The daemons' logs: on the results share when there is one, so the host keeps them (docs/vm-lab.md). */
+const logDir = process.env.TESSERA_VM_RESULTS ? fs.mkdtempSync(path.join(process.env.TESSERA_VM_RESULTS, 'e2e-logs-')) : dir;
+const OPS = `ops-${crypto.randomBytes(16).toString('hex')}`;
+const token = (who: string) => `${who}-${crypto.createHash('sha256').update(OPS + who).digest('hex').slice(0, 32)}`;
+
+/** The namespaces and their /24s: the root namespace is .1 on each, the namespace .2. */
+const NETS = { 'enc-a': 1, 'enc-b': 2, k1: 3, k2: 4 } as const;
+type Ns = keyof typeof NETS;
+const gw = (ns: Ns) => `10.79.${NETS[ns]}.1`;
+const addr = (ns: Ns) => `10.79.${NETS[ns]}.2`;
+const composerUrl = (ns: Ns) => `http://${gw(ns)}:7420`;
+
+async function run(file: string, args: string[], input?: Buffer): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const c = execFile(file, args, { timeout: 300_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (input) c.stdin!.end(input);
+    else c.stdin!.end();
+  });
+}
+async function must(file: string, args: string[]): Promise<string> {
+  const r = await run(file, args);
+  if (r.code !== 0) throw new Error(`${file} ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+const inNs = (ns: Ns, file: string, args: string[]) => must('nsenter', [`--net=/run/netns/${ns}`, '--', file, ...args]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const uptime = () => fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0];
+const note = (line: string) => process.stderr.write(`[e2e ${uptime()}] ${line}\n`);
+
+/** The last lines of every daemon's log, on stderr: what a stuck step was doing. */
+function dumpLogs(): void {
+  for (const f of fs.readdirSync(logDir)) if (f.endsWith('.log')) process.stderr.write(`---- ${f} (tail)\n${fs.readFileSync(path.join(logDir, f), 'utf8').split('\n').slice(-25).join('\n')}\n`);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 240_000, last?: () => Promise<unknown>): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) {
+      dumpLogs();
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `; last seen: ${JSON.stringify(await last().catch((e) => String(e)))}` : ''}`);
+    }
+    await sleep(500);
+  }
+}
+
+// ---------------------------------------------------------------- processes
+
+interface Proc {
+  child: ChildProcess;
+  log: string;
+}
+const procs = new Map<string, Proc>();
+
+/** `tessera ...` as a real process in namespace `ns` (the root namespace when undefined), its output in a log file. */
+function tessera(name: string, ns: Ns | undefined, args: string[]): Proc {
+  const log = path.join(logDir, `${name}.log`);
+  const fd = fs.openSync(log, 'a');
+  const argv = [process.execPath, CLI, ...args];
+  const child = ns ? spawn('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], { stdio: ['ignore', fd, fd] }) : spawn(argv[0], argv.slice(1), { stdio: ['ignore', fd, fd] });
+  fs.closeSync(fd);
+  const p = { child, log };
+  procs.set(name, p);
+  return p;
+}
+function kill9(name: string): Promise<void> {
+  const p = procs.get(name)!;
+  procs.delete(name);
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+    p.child.once('exit', () => resolve());
+    p.child.kill('SIGKILL');
+  });
+}
+function stop(name: string): Promise<void> {
+  const p = procs.get(name);
+  if (!p) return Promise.resolve();
+  procs.delete(name);
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+    const t = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+    p.child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    p.child.kill('SIGTERM');
+  });
+}
+
+function writeSecret(file: string, text: string): string {
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
+
+function startAgent(server: 'k1' | 'k2'): Proc {
+  return tessera(`agent-${server}`, server, [
+    'agent', 'start', '--composer', composerUrl(server), '--insecure-dev', '--token', path.join(dir, `${server}.token`), '--server', server,
+    '--backend', 'linux', '--state-dir', path.join(dir, `state-${server}`), '--heartbeat-ms', '1000', '--wait-seconds', '5',
+  ]);
+}
+
+// ---------------------------------------------------------------- the API
+
+async function api(method: string, p: string, body?: unknown, bearer = OPS): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = await fetch(`http://127.0.0.1:7420${p}`, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : undefined };
+}
+async function ok(method: string, p: string, body?: unknown): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = await api(method, p, body);
+  if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+/** The volume once its agent reports it staged at its current generation on `server`. */
+function staged(id: string, server: string, extra: (v: any) => boolean = () => true): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return until(`volume ${id} staged on ${server}`, async () => {
+    const v = (await api('GET', `/v1/volumes/${id}`)).body;
+    // A failed report is not the end: the agent retries (the enclosure may export a moment later).
+    if (v?.state === 'failed') note(`volume ${id} failed for now: ${v.observed?.step}: ${String(v.observed?.error).split('\n')[0]}`);
+    return v?.state === 'staged' && v.server === server && extra(v) ? v : undefined;
+  }, 600_000, async () => (await api('GET', `/v1/volumes/${id}`)).body);
+}
+
+// ---------------------------------------------------------------- the host side
+
+const blkid = async (dev: string, tag: string) => (await run('blkid', ['-o', 'value', '-s', tag, dev])).stdout.trim();
+const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+const tesseraSubsystems = () => fs.readdirSync(`${CFG}/nvmet/subsystems`).filter((s) => s.startsWith('nqn.2026-01.io.tessera:'));
+const tesseraTargets = () => (fs.existsSync(`${CFG}/target/iscsi`) ? fs.readdirSync(`${CFG}/target/iscsi`).filter((t) => t.startsWith('iqn.2026-01.io.tessera:')) : []);
+
+// ---------------------------------------------------------------- set-up
+
+const loops: string[] = [];
+let iscsid: ChildProcess | undefined;
+const t0 = Date.now();
+
+before(async () => {
+  fs.writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+  // A fresh mirror's resync, throttled as in ./suite.ts: it would take the emulated CPU from the daemons.
+  fs.writeFileSync('/proc/sys/dev/raid/speed_limit_max', '2000');
+  for (const ns of Object.keys(NETS) as Ns[]) {
+    const veth = `ve-${ns}`;
+    await must('ip', ['netns', 'add', ns]);
+    await must('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await must('ip', ['addr', 'add', `${gw(ns)}/24`, 'dev', veth]);
+    await must('ip', ['link', 'set', veth, 'up']);
+    await inNs(ns, 'ip', ['addr', 'add', `${addr(ns)}/24`, 'dev', 'eth0']);
+    await inNs(ns, 'ip', ['link', 'set', 'eth0', 'up']);
+    await inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    await inNs(ns, 'ip', ['route', 'add', 'default', 'via', gw(ns)]);
+  }
+  // The drives: sparse files on loop devices, 1 GiB disks and a 2 GiB SSD. They live on the guest's
+  // tmpfs overlay (half its memory): md's resync fills a mirror half, so they stay small.
+  const drives: Record<'enc-a' | 'enc-b', { serial: string; type: 'hdd' | 'ssd'; gib: number }[]> = {
+    'enc-a': [{ serial: 'a-hdd-0', type: 'hdd', gib: 1 }, { serial: 'a-ssd-0', type: 'ssd', gib: 2 }],
+    'enc-b': [{ serial: 'b-hdd-0', type: 'hdd', gib: 1 }],
+  };
+  for (const [enc, list] of Object.entries(drives)) {
+    const cfg: { serial: string; device: string }[] = [];
+    for (const d of list) {
+      const file = path.join(dir, `${d.serial}.img`);
+      fs.closeSync(fs.openSync(file, 'w'));
+      fs.truncateSync(file, d.gib * GiB);
+      const loop = (await must('losetup', ['--find', '--show', file])).trim();
+      loops.push(loop);
+      cfg.push({ serial: d.serial, device: loop });
+    }
+    fs.writeFileSync(path.join(dir, `${enc}.drives.json`), JSON.stringify({ drives: cfg }));
+  }
+  const inventory = {
+    bandwidthDomains: [{ name: 'bd' }],
+    storageGroups: [
+      {
+        name: 'sg',
+        enclosures: (['enc-a', 'enc-b'] as const).map((enc) => ({
+          name: enc,
+          transports: ['nvmetcp', 'iscsi'],
+          portal: `${addr(enc)}:4420`,
+          uplinkGbps: 10,
+          bandwidthDomain: 'bd',
+          drives: drives[enc].map((d) => ({ serial: d.serial, type: d.type, sizeGiB: d.gib, ...(d.type === 'hdd' ? { rpm: 7200 } : {}), tags: [] })),
+        })),
+      },
+    ],
+    servers: (['k1', 'k2'] as const).map((name) => ({ name, transports: ['nvmetcp', 'iscsi'], nicGbps: 10, bandwidthDomain: 'bd', tags: [] })),
+  };
+  fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(inventory));
+  const tokens = [
+    { name: 'ops', token: OPS, role: 'operator' },
+    ...(['k1', 'k2'] as const).map((s) => ({ name: `agent-${s}`, token: token(s), role: 'agent', server: s })),
+    ...(['enc-a', 'enc-b'] as const).map((e) => ({ name: `encl-${e}`, token: token(e), role: 'enclosure', enclosure: e })),
+  ];
+  writeSecret(path.join(dir, 'tokens.json'), JSON.stringify(tokens));
+  for (const who of ['k1', 'k2', 'enc-a', 'enc-b']) writeSecret(path.join(dir, `${who}.token`), token(who));
+  writeSecret(path.join(dir, 'master.key'), crypto.randomBytes(32).toString('hex'));
+
+  tessera('composer', undefined, [
+    'composer', 'start', '--store', `sqlite:${path.join(dir, 'tessera.db')}`, '--tokens', path.join(dir, 'tokens.json'), '--inventory', path.join(dir, 'inventory.json'),
+    '--listen', '0.0.0.0:7420', '--master-key-file', path.join(dir, 'master.key'), '--insecure-dev', '--lease-ttl', '30', '--heartbeat-grace-seconds', '20',
+  ]);
+  await until('the composer to be ready', async () => ((await api('GET', '/readyz').catch(() => ({ status: 0 }))).status === 200 ? true : undefined), 180_000);
+  note('composer ready');
+  for (const enc of ['enc-a', 'enc-b'] as const)
+    tessera(enc, enc, [
+      'enclosure', 'start', '--composer', composerUrl(enc), '--insecure-dev', '--token', path.join(dir, `${enc}.token`), '--enclosure', enc,
+      '--drives', path.join(dir, `${enc}.drives.json`), '--state-dir', path.join(dir, `state-${enc}`), '--heartbeat-ms', '1000', '--wait-seconds', '5',
+    ]);
+  // open-iscsi's daemon for k1 (iscsiadm talks to it over an abstract socket: per namespace).
+  const iscsidLog = fs.openSync(path.join(logDir, 'iscsid-k1.log'), 'a');
+  iscsid = spawn('nsenter', ['--net=/run/netns/k1', '--', 'iscsid', '-f', '-d', '1'], { stdio: ['ignore', iscsidLog, iscsidLog] });
+  fs.closeSync(iscsidLog);
+  startAgent('k1');
+  startAgent('k2');
+  await until('both enclosures and both agents up', async () => {
+    const e = (await api('GET', '/v1/enclosures')).body?.items ?? [];
+    const s = (await api('GET', '/v1/servers')).body?.items ?? [];
+    return e.filter((x: { health: string }) => x.health === 'up').length === 2 && s.filter((x: { health: string }) => x.health === 'up').length === 2 ? true : undefined;
+  }, 180_000);
+  note(`four daemons up after ${Math.round((Date.now() - t0) / 1000)} s`);
+});
+
+after(async () => {
+  for (const name of [...procs.keys()]) await stop(name);
+  iscsid?.kill('SIGTERM');
+  await run('nvme', ['disconnect-all']);
+  for (const l of loops) await run('losetup', ['--detach', l]);
+  for (const ns of Object.keys(NETS)) await run('ip', ['netns', 'del', ns]);
+  fs.rmSync(dir, { recursive: true, force: true });
+  note(`e2e wall time ${Math.round((Date.now() - t0) / 1000)} s`);
+});
+
+// ---------------------------------------------------------------- the scenario, in order
+
+let clusterId: string;
+let policy: { id: string };
+let r1: { id: string; devicePath: string; fsUuid: string; luksUuid: string; digest: string; nqns: string[] };
+/** The md array under a RAID volume, which carries its LUKS header (docs/agent.md "Device naming"). */
+const mdOf = (id: string) => `/dev/md/${id}`;
+let capacityBefore: number[];
+/** Free GiB for whole-drive volumes and for slices (one storage group: no resiliency across groups). */
+const capacity = async () => [
+  (await ok('GET', '/v1/capacity?type=hdd&sgResiliency=false&jbodResiliency=false')).availableGiB as number,
+  (await ok('GET', '/v1/capacity?type=slice&sgResiliency=false&jbodResiliency=false')).availableGiB as number,
+];
+const MNT_R1 = '/mnt/e2e-r1';
+const MNT_S1 = '/mnt/e2e-s1';
+
+test('(a) an encrypted RAID1 xfs volume, halves in enc-a and enc-b over NVMe/TCP, staged on k1 by its agent; data written', async () => {
+  capacityBefore = await capacity();
+  policy = await ok('POST', '/v1/key-policies', { name: 'e2e', secret: crypto.randomBytes(32).toString('hex') });
+  clusterId = (await ok('POST', '/v1/clusters', { name: 'e2e', servers: ['k1', 'k2'] })).id;
+  const v = await ok('POST', '/v1/volumes', {
+    cluster: clusterId, name: 'r1', type: 'hdd', sizeGiB: 1, redundancy: true, striping: false, sgResiliency: false, jbodResiliency: true,
+    networkTransportsAllowed: ['nvmetcp'], encrypt: true, keyPolicy: policy.id, fsType: 'xfs', server: 'k1', mountPath: MNT_R1,
+  });
+  expect(v.raidLevel).toBe('raid1');
+  expect(new Set(v.members.map((m: { enclosure: string }) => m.enclosure))).toEqual(new Set(['enc-a', 'enc-b']));
+  const s = await staged(v.id, 'k1');
+  note(`r1 staged on k1 at ${s.devicePath}`);
+  // Exported by each enclosure's service to k1's host NQN only.
+  const nqns = tesseraSubsystems();
+  expect(nqns).toHaveLength(2);
+  for (const n of nqns) expect(fs.readdirSync(`${CFG}/nvmet/subsystems/${n}/allowed_hosts`)).toEqual([hostNqn('k1')]);
+  expect(await blkid(s.devicePath, 'TYPE')).toBe('xfs');
+  fs.writeFileSync(path.join(MNT_R1, 'data.bin'), crypto.randomBytes(8 * 1024 * 1024));
+  await must('sync', []);
+  expect(await blkid(mdOf(v.id), 'TYPE')).toBe('crypto_LUKS');
+  r1 = { id: v.id, devicePath: s.devicePath, fsUuid: await blkid(s.devicePath, 'UUID'), luksUuid: await blkid(mdOf(v.id), 'UUID'), digest: sha(path.join(MNT_R1, 'data.bin')), nqns };
+});
+
+test('(a) kill -9 of k1\'s agent and a restart: it comes back to the staged volume without formatting anything', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
+  await kill9('agent-k1');
+  const restarted = Date.now();
+  startAgent('k1');
+  await until('k1\'s agent heard from again', async () => {
+    const k1 = ((await api('GET', '/v1/servers')).body?.items ?? []).find((x: { name: string }) => x.name === 'k1');
+    return k1?.lastHeartbeat && Date.parse(k1.lastHeartbeat) > restarted ? true : undefined;
+  }, 180_000);
+  // A few passes of its loop over the volume it finds staged.
+  await sleep(10_000);
+  await staged(r1.id, 'k1');
+  expect(await blkid(mdOf(r1.id), 'UUID')).toBe(r1.luksUuid);
+  expect(await blkid(r1.devicePath, 'UUID')).toBe(r1.fsUuid);
+  expect(sha(path.join(MNT_R1, 'data.bin'))).toBe(r1.digest);
+});
+
+test('(a) move to k2: data intact on k2; k1\'s connect is refused by the enclosures\' ACL', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
+  expect((await api('PATCH', `/v1/volumes/${r1.id}`, { server: 'k2' })).status).toBe(200);
+  const s = await staged(r1.id, 'k2');
+  note(`r1 staged on k2 at ${s.devicePath}`);
+  expect(sha(path.join(MNT_R1, 'data.bin'))).toBe(r1.digest);
+  expect(await blkid(s.devicePath, 'UUID')).toBe(r1.fsUuid);
+  for (const n of r1.nqns) expect(fs.readdirSync(`${CFG}/nvmet/subsystems/${n}/allowed_hosts`)).toEqual([hostNqn('k2')]);
+  // k1 tries the first member as the agent would: its host NQN, from its own namespace.
+  const [enc, portal] = r1.nqns[0].includes(':enc-a:') ? ['enc-a', addr('enc-a')] : ['enc-b', addr('enc-b')];
+  const refused = await run('nsenter', ['--net=/run/netns/k1', '--', 'nvme', 'connect', '--transport', 'tcp', '--traddr', portal, '--trsvcid', '4420', '--nqn', r1.nqns[0], '--hostnqn', hostNqn('k1')]);
+  expect({ enc, code: refused.code === 0 ? 0 : 'refused' }).toEqual({ enc, code: 'refused' });
+});
+
+let s1: { id: string; digest: string };
+
+test('(b) an ext4 slice volume over iSCSI on k1; grown online, data intact', async () => {
+  const v = await ok('POST', '/v1/volumes', {
+    cluster: clusterId, name: 's1', type: 'slice', sizeGiB: 1, sgResiliency: false, jbodResiliency: false, networkTransportsAllowed: ['iscsi'], fsType: 'ext4', server: 'k1', mountPath: MNT_S1,
+  });
+  const s = await staged(v.id, 'k1');
+  expect(tesseraTargets()).toHaveLength(1);
+  expect(await blkid(s.devicePath, 'TYPE')).toBe('ext4');
+  fs.writeFileSync(path.join(MNT_S1, 'data.bin'), crypto.randomBytes(4 * 1024 * 1024));
+  await must('sync', []);
+  s1 = { id: v.id, digest: sha(path.join(MNT_S1, 'data.bin')) };
+  const size = () => Number(fs.statfsSync(MNT_S1).blocks) * Number(fs.statfsSync(MNT_S1).bsize);
+  const small = size();
+  expect((await api('PATCH', `/v1/volumes/${v.id}`, { sizeGiB: 2 })).status).toBe(200);
+  await staged(v.id, 'k1', (x) => x.capacityGiB === 2 && x.observed.generation >= 2);
+  await until('the mounted ext4 to grow', async () => (size() > small * 1.5 ? true : undefined), 120_000);
+  expect(sha(path.join(MNT_S1, 'data.bin'))).toBe(s1.digest);
+});
+
+test('(c) rotating the key policy: data intact, the old key no longer opens the LUKS header', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
+  // The old key as k2's agent gets it (volume keys go only to the assigned server's agent).
+  const old = await api('GET', `/v1/agents/k2/keys/${r1.id}`, undefined, token('k2'));
+  expect(old.status).toBe(200);
+  const oldKey = Buffer.from(old.body.key, 'base64');
+  expect((await api('PATCH', `/v1/key-policies/${policy.id}`, { secret: crypto.randomBytes(32).toString('hex') })).status).toBe(200);
+  await until('the rotation to finish', async () => {
+    const p = (await api('GET', `/v1/key-policies/${policy.id}`)).body;
+    return p?.rotation?.pending?.length === 0 && p.rotation.current === p.rotation.volumes ? true : undefined;
+  });
+  const luks = mdOf(r1.id);
+  const cur = await api('GET', `/v1/agents/k2/keys/${r1.id}`, undefined, token('k2'));
+  const opens = (key: Buffer) => run('cryptsetup', ['open', '--test-passphrase', '--key-file=-', luks], key);
+  expect((await opens(Buffer.from(cur.body.key, 'base64'))).code).toBe(0);
+  expect((await opens(oldKey)).code).not.toBe(0);
+  expect(await blkid(luks, 'UUID')).toBe(r1.luksUuid);
+  expect(sha(path.join(MNT_R1, 'data.bin'))).toBe(r1.digest);
+});
+
+test('(c) delete: the agents unstage, the enclosures remove their exports, the pool is whole again', async () => {
+  if (!r1) throw new Error('needs the RAID1 volume of the first test');
+  for (const id of [r1.id, s1.id]) expect((await api('DELETE', `/v1/volumes/${id}`)).status).toBe(204);
+  for (const id of [r1.id, s1.id]) await until(`volume ${id} gone`, async () => ((await api('GET', `/v1/volumes/${id}`)).status === 404 ? true : undefined));
+  await until('the exports removed', async () => (tesseraSubsystems().length === 0 && tesseraTargets().length === 0 ? true : undefined), 120_000);
+  expect(await capacity()).toEqual(capacityBefore);
+  expect(fs.existsSync(path.join(MNT_R1, 'data.bin'))).toBe(false);
+});
