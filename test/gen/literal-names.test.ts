@@ -26,6 +26,8 @@ describe('attribute names in code (scripts/literal-names.ts)', () => {
   });
 
   it('fails on an untyped literal and passes one the compiler checks against a schema-derived type', () => {
+    // tmp/ is git-ignored: a fresh clone has none.
+    fs.mkdirSync(path.join(REPO_ROOT, 'tmp'), { recursive: true });
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'tmp', 'literals-'));
     const file = path.join(dir, 'sample.ts');
     try {
