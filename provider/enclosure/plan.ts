@@ -162,6 +162,16 @@ const sub = (nqn: string) => `nvmet/subsystems/${nqn}`;
 const ns1 = (nqn: string) => `${sub(nqn)}/namespaces/1`;
 const hostDir = (h: string) => `nvmet/hosts/${h}`;
 const portDir = (id: number | string) => `nvmet/ports/${id}`;
+
+/** nvmet port ids are 16-bit (the discovery log's portid). */
+const MAX_PORT_ID = 65535;
+
+/** A stable first choice of nvmet port id for an enclosure and transport type (FNV-1a). */
+export function preferredPortId(enclosure: string, trtype: NvmeTrtype): number {
+  let h = 0x811c9dc5;
+  for (const ch of Buffer.from(`${enclosure}/${trtype}`, 'utf8')) h = Math.imul(h ^ ch, 0x01000193) >>> 0;
+  return (h % MAX_PORT_ID) + 1;
+}
 const tgt = (iqn: string) => `target/iscsi/${iqn}`;
 const tpg = (iqn: string) => `${tgt(iqn)}/tpgt_1`;
 const hbaDir = (n: number) => `target/core/iblock_${n}`;
@@ -269,8 +279,11 @@ export function plan(i: PlanInput): Plan {
       portFor.set(t, lost.id);
       newPorts.push(lost);
     } else {
-      let id = 1;
-      while (takenIds.has(id)) id++;
+      // Start from an id derived from the enclosure's name: configfs is one per kernel, so
+      // services sharing a kernel (a lab's network namespaces) planning at the same moment would
+      // otherwise all pick the lowest free id and refuse each other's port writes.
+      let id = preferredPortId(i.enclosure, t);
+      while (takenIds.has(id)) id = (id % MAX_PORT_ID) + 1;
       takenIds.add(id);
       portFor.set(t, id);
       newPorts.push({ id, trtype: t });

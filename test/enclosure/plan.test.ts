@@ -4,11 +4,14 @@
 // (`after` below, a few lines of bookkeeping on the Observed shape — not the kernel: the real
 // nvmet and LIO behaviour is tested in the VM, test/vm/enclosure*.test.ts).
 import type { EnclosureExport } from '../../provider/api/contract';
-import { Action, applyOwnership, DriveFact, dmName, emptyOwned, GiB, Observed, Owned, plan, PlanInput } from '../../provider/enclosure/plan';
+import { Action, applyOwnership, DriveFact, dmName, emptyOwned, GiB, Observed, Owned, plan, PlanInput, preferredPortId } from '../../provider/enclosure/plan';
 import type { Member } from '../../provider/model/placement';
 import { hostNqn, initiatorIqn, iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../../provider/model/naming';
 
 const ENC = 'enc-a';
+/** The nvmet port ids this enclosure's service picks first (derived from its name). */
+const TCP = preferredPortId(ENC, 'tcp');
+const RDMA = preferredPortId(ENC, 'rdma');
 const member = (serial: string, offsetGiB = 0, sizeGiB = 100): Member => ({ serial, enclosure: ENC, storageGroup: 'sg', offsetGiB, sizeGiB, mirror: 0, stripe: 0 });
 
 function nvmeExport(serial: string, server: string, o: { slice?: boolean; offsetGiB?: number; sizeGiB?: number; transport?: 'nvmetcp' | 'roce' } = {}): EnclosureExport {
@@ -148,27 +151,28 @@ describe('NVMe/TCP', () => {
       `write ${sub}/namespaces/1/device_path = /dev/loop0`,
       `write ${sub}/namespaces/1/device_uuid = ${e.nsUuid}`,
       `write ${sub}/namespaces/1/enable = 1`,
-      'own ports 1',
-      'mkdir nvmet/ports/1',
-      'write nvmet/ports/1/addr_trtype = tcp',
-      'write nvmet/ports/1/addr_adrfam = ipv4',
-      'write nvmet/ports/1/addr_traddr = 10.9.0.1',
-      'write nvmet/ports/1/addr_trsvcid = 4420',
-      `symlink nvmet/ports/1/subsystems/${e.nqn} -> ${sub}`,
+      `own ports ${TCP}`,
+      `mkdir nvmet/ports/${TCP}`,
+      `write nvmet/ports/${TCP}/addr_trtype = tcp`,
+      `write nvmet/ports/${TCP}/addr_adrfam = ipv4`,
+      `write nvmet/ports/${TCP}/addr_traddr = 10.9.0.1`,
+      `write nvmet/ports/${TCP}/addr_trsvcid = 4420`,
+      `symlink nvmet/ports/${TCP}/subsystems/${e.nqn} -> ${sub}`,
     ]);
     expect(p.refused).toEqual([]);
     expect(p.wanted).toEqual([{ volumeId: 'vol-d0', serial: 'd0', offsetGiB: 0, transport: 'nvmetcp', target: e.nqn, server: 'k1', state: 'exported' }]);
-    expect(p.owned).toEqual({ ...emptyOwned(), subsystems: [e.nqn], hosts: [hostNqn('k1')], ports: [{ id: 1, trtype: 'tcp' }] });
+    expect(p.owned).toEqual({ ...emptyOwned(), subsystems: [e.nqn], hosts: [hostNqn('k1')], ports: [{ id: TCP, trtype: 'tcp' }] });
   });
 
   test('a port id another service uses is skipped; RoCE gets a port of its own (rdma)', () => {
     const o = empty();
-    o.ports['1'] = { trtype: 'tcp', adrfam: 'ipv4', traddr: '10.9.0.2', trsvcid: '4420', subsystems: ['nqn.2014-08.org.example:other'] };
+    o.ports[String(TCP)] = { trtype: 'tcp', adrfam: 'ipv4', traddr: '10.9.0.2', trsvcid: '4420', subsystems: ['nqn.2014-08.org.example:other'] };
     const r = nvmeExport('ssd1', 'k2', { transport: 'roce', slice: true, offsetGiB: 10, sizeGiB: 5 });
     const p = converge(input([e, r], o));
-    expect(p.owned.ports.sort((a, b) => a.id - b.id)).toEqual([{ id: 2, trtype: 'tcp' }, { id: 3, trtype: 'rdma' }]);
-    expect(lines(p.actions)).toContain('write nvmet/ports/3/addr_trtype = rdma');
-    expect(p.actions.some((x) => 'path' in x && x.path.startsWith('nvmet/ports/1'))).toBe(false);
+    expect(p.owned.ports).toEqual(expect.arrayContaining([{ id: (TCP % 65535) + 1, trtype: 'tcp' }, { id: RDMA, trtype: 'rdma' }]));
+    expect(p.owned.ports).toHaveLength(2);
+    expect(lines(p.actions)).toContain(`write nvmet/ports/${RDMA}/addr_trtype = rdma`);
+    expect(p.actions.some((x) => 'path' in x && x.path.startsWith(`nvmet/ports/${TCP}/`))).toBe(false);
   });
 
   test('a move re-points the ACL: unlink from the port (drops the old host\'s controllers), swap the host, relink; the old host entry goes', () => {
@@ -176,14 +180,14 @@ describe('NVMe/TCP', () => {
     const moved = { ...e, server: 'k2', hostNqn: hostNqn('k2') };
     const p = converge(input([moved], first.observed, first.owned));
     expect(lines(p.actions)).toEqual([
-      `unlink nvmet/ports/1/subsystems/${e.nqn}`,
+      `unlink nvmet/ports/${TCP}/subsystems/${e.nqn}`,
       `unlink ${sub}/allowed_hosts/${hostNqn('k1')}`,
       `rmdir nvmet/hosts/${hostNqn('k1')}`,
       `disown hosts ${hostNqn('k1')}`,
       `own hosts ${hostNqn('k2')}`,
       `mkdir nvmet/hosts/${hostNqn('k2')}`,
       `symlink ${sub}/allowed_hosts/${hostNqn('k2')} -> nvmet/hosts/${hostNqn('k2')}`,
-      `symlink nvmet/ports/1/subsystems/${e.nqn} -> ${sub}`,
+      `symlink nvmet/ports/${TCP}/subsystems/${e.nqn} -> ${sub}`,
     ]);
     expect(p.observed.subsystems[e.nqn!].allowedHosts).toEqual([hostNqn('k2')]);
   });
@@ -192,14 +196,14 @@ describe('NVMe/TCP', () => {
     const first = converge(input([e]));
     const p = converge(input([], first.observed, first.owned));
     expect(lines(p.actions)).toEqual([
-      `unlink nvmet/ports/1/subsystems/${e.nqn}`,
+      `unlink nvmet/ports/${TCP}/subsystems/${e.nqn}`,
       `unlink ${sub}/allowed_hosts/${hostNqn('k1')}`,
       `write ${sub}/namespaces/1/enable = 0`,
       `rmdir ${sub}/namespaces/1`,
       `rmdir ${sub}`,
       `disown subsystems ${e.nqn}`,
-      'rmdir nvmet/ports/1',
-      'disown ports 1',
+      `rmdir nvmet/ports/${TCP}`,
+      `disown ports ${TCP}`,
       `rmdir nvmet/hosts/${hostNqn('k1')}`,
       `disown hosts ${hostNqn('k1')}`,
     ]);
