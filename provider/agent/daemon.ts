@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { AgentFacts, Assignment, ObservedState } from '../api/contract';
 import type { Transport } from '../model/inventory';
 import { mountRootsOrThrow } from '../model/mountpath';
-import { AgentClient } from '../client/agent';
+import { AgentClient, type AgentConnection } from '../client/agent';
 import { AgentCrash, Fault, FaultInjector } from './faults';
 import { LabStandIns } from './lab-standin';
 import { LinuxRunner } from './linux-runner';
@@ -20,20 +20,8 @@ import { FileStateStore, MemoryStateStore, StateStore, VolumeRecord } from './st
 import { HostContext, StepError, checkAssignment, stageVolume, unstageVolume } from './steps';
 import { VERSION } from '../version';
 
-export interface StartAgentOptions {
-  /** Composer base URL, e.g. https://composer-1:7420, or several HA replicas separated by commas. */
-  composer: string;
-  /** The agent token (role agent, scoped to `server`). Never logged. */
-  token: string;
-  /** PEM of a private CA trusted for the composer's certificate (besides the system roots). */
-  ca?: string;
-  /** PEM client certificate and key, presented when the composer (or a proxy) asks for one. */
-  cert?: string;
-  key?: string;
-  /** Allow an http:// composer (keys in clear): development labs only; logged loudly at start. */
-  insecureDev?: boolean;
-  /** The server this agent speaks for (its inventory name). */
-  server: string;
+/** The composer connection (AgentConnection: URLs, token, CA, client certificate, insecureDev) and the agent's own settings. */
+export interface StartAgentOptions extends AgentConnection {
   backend: BackendKind;
   /** Agent state: staging mounts and per-volume records (default /var/lib/tessera-agent). */
   stateDir?: string;
@@ -139,7 +127,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const runner = new KillableRunner(inner);
   const store: StateStore = o.state ?? (o.backend === 'simulated' && !o.stateDir ? new MemoryStateStore() : new FileStateStore(stateDir));
   // Refuses an http:// composer unless insecureDev (docs/agent.md, "Key channel").
-  const client = new AgentClient({ composer: o.composer, token: o.token, server: o.server, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev });
+  const client = new AgentClient({ composer: o.composer, token: o.token, server: o.server, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev, retry: o.retry });
   if (client.plainHttp) {
     log('WARNING: INSECURE --insecure-dev: talking to the composer over plain HTTP; LUKS keys and the agent token cross the network in clear. Development labs only, never production.', { level: 'warn', composer: o.composer });
   }
