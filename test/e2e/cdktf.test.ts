@@ -111,6 +111,8 @@ test('the bindings synthesize the same stack under the maintained fork cdktn', a
   process.stderr.write(`cdktn installed in ${Date.now() - started} ms\n`);
   expect(JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'cdktf', 'package.json'), 'utf8')).name).toBe('cdktn');
   fs.cpSync(path.join(REPO, 'sdk', 'cdktf'), path.join(root, 'sdk', 'cdktf'), { recursive: true });
+  // The ScaleOutCluster layout both SDKs share (sdk/common/scaleout.ts).
+  fs.cpSync(path.join(REPO, 'sdk', 'common'), path.join(root, 'sdk', 'common'), { recursive: true });
   fs.cpSync(path.join(REPO, 'examples', 'cdktf-platform'), path.join(root, 'examples', 'cdktf-platform'), { recursive: true });
 
   const withFork = stackJson(await synth(path.join(root, 'examples', 'cdktf-platform', 'main.ts'), tempDir('tessera-cdktn-out-')));
