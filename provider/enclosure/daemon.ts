@@ -6,29 +6,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EnclosureAssignments, EnclosureReport, ExportState } from '../api/contract';
 import type { Runner } from '../agent/runner';
-import { EnclosureClient } from './client';
+import { VERSION } from '../version';
+import { EnclosureClient, type EnclosureConnection } from './client';
 import { DriveConfig, driveFacts, KernelTargets, OwnedFile } from './configfs';
 import { applyOwnership, dmName, exportNeeds, Listen, objectOf, Owned, plan } from './plan';
 
-export const ENCLOSURE_VERSION: string = (() => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('../../package.json').version as string;
-  } catch {
-    return '0.0.0';
-  }
-})();
-
-export interface StartEnclosureOptions {
-  composer: string;
-  /** The enclosure token (role enclosure, scoped to `enclosure`). Never logged. */
-  token: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecureDev?: boolean;
-  /** The enclosure this service speaks for (its inventory name). */
-  enclosure: string;
+/** The composer connection (EnclosureConnection: URLs, token, CA, client certificate, insecureDev, the enclosure's name) and the service's own settings. */
+export interface StartEnclosureOptions extends EnclosureConnection {
   /** The drives it manages: inventory serials and their block devices. Nothing else is ever exported. */
   drives: DriveConfig[];
   /** Where the ownership record lives (default /var/lib/tessera-enclosure). */
@@ -90,7 +74,7 @@ export async function startEnclosure(o: StartEnclosureOptions): Promise<RunningE
   if (!NAME.test(o.enclosure)) throw new Error(`enclosure: "${o.enclosure}" is not a valid enclosure name`);
   const drives = checkDrives(o.drives);
   const log = (msg: string, fields: Record<string, unknown> = {}) => o.log?.(JSON.stringify({ time: new Date().toISOString(), enclosure: o.enclosure, msg, ...fields }));
-  const client = new EnclosureClient({ composer: o.composer, token: o.token, enclosure: o.enclosure, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev });
+  const client = new EnclosureClient({ composer: o.composer, token: o.token, enclosure: o.enclosure, ca: o.ca, cert: o.cert, key: o.key, insecureDev: o.insecureDev, retry: o.retry });
   if (client.plainHttp) log('WARNING: INSECURE --insecure-dev: the enclosure token crosses the network in clear. Development labs only.', { level: 'warn', composer: o.composer });
   const kernel = new KernelTargets({ root: o.configfs, runner: o.runner });
   const ownedFile = new OwnedFile(o.stateDir ?? '/var/lib/tessera-enclosure', o.enclosure);
@@ -105,7 +89,7 @@ export async function startEnclosure(o: StartEnclosureOptions): Promise<RunningE
   const listeners = new Set<() => void>();
   const notify = () => listeners.forEach((f) => f());
 
-  const facts = () => ({ hostname: os.hostname(), version: ENCLOSURE_VERSION, drives: drives.map((d) => d.serial) });
+  const facts = () => ({ hostname: os.hostname(), version: VERSION, drives: drives.map((d) => d.serial) });
 
   const sendReport = async (r: EnclosureReport) => {
     last = r;
