@@ -52,6 +52,12 @@ export interface StartAgentOptions extends AgentConnection {
   pollIntervalMs?: number;
   /** A failed volume is tried again after this long (5 s), on the next poll answer. */
   retryMs?: number;
+  /**
+   * A staged volume is converged again (its steps only check) this long after it was last
+   * (60 s): what changed underneath — a member failed, a reboot took the stack down — is
+   * repaired or reported (a degraded array) without a new assignment (docs/agent.md).
+   */
+  verifyMs?: number;
   /** Volumes converged in parallel (4). */
   concurrency?: number;
   faults?: Fault[];
@@ -156,6 +162,9 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const records = await store.load();
   const observed = new Map<string, ObservedState>();
   const failedAt = new Map<string, number>();
+  /** When each staged volume's steps last ran through (re-verification, `verifyMs`). */
+  const verifiedAt = new Map<string, number>();
+  const verifyMs = o.verifyMs ?? 60_000;
   const unreported = new Map<string, ObservedState>();
   const abort = new AbortController();
   let stopped = false;
@@ -223,8 +232,13 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     try {
       const r = await stageVolume(ctx, a, rec, save);
       failedAt.delete(id);
-      await report(id, { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion, ...(r.degraded ? { degraded: r.degraded } : {}) });
-      log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length });
+      verifiedAt.set(id, Date.now());
+      const st: ObservedState = { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion, ...(r.degraded ? { degraded: r.degraded } : {}) };
+      // A re-verification that found everything as reported says nothing new.
+      const seen = observed.get(id);
+      if (seen && sameStaged(seen, st)) return;
+      await report(id, st);
+      log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length, ...(r.degraded ? { degraded: r.degraded } : {}) });
     } catch (e) {
       await failed(id, 'stage', a.generation, e);
     }
@@ -236,6 +250,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       await unstageVolume(ctx, rec, () => store.put(id, rec));
       await store.remove(id);
       records.delete(id);
+      verifiedAt.delete(id);
       failedAt.delete(id);
       observed.delete(id);
       await report(id, { state: 'unstaged', generation: rec.assignment.generation });
@@ -274,7 +289,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     for (const id of records.keys()) if (!want.has(id) && due(id)) jobs.push(() => remove(id));
     for (const a of desired) {
       const seen = observed.get(a.volumeId);
-      if (seen?.state === 'staged' && seen.generation === a.generation) continue;
+      if (seen?.state === 'staged' && seen.generation === a.generation && Date.now() - (verifiedAt.get(a.volumeId) ?? 0) < verifyMs) continue;
       if (seen?.state === 'failed' && seen.generation === a.generation && !due(a.volumeId)) continue;
       jobs.push(() => converge(a));
     }
@@ -309,7 +324,9 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
         const waitSeconds = first ? 0 : o.waitSeconds ?? 30;
         // With failed volumes pending, wake for their retry instead of the full wait.
         const retryWait = failedAt.size > 0 ? Math.max(1, Math.ceil((o.retryMs ?? 5000) / 1000)) : waitSeconds;
-        const r = await client.assignments(revision, first ? 0 : Math.min(waitSeconds, retryWait), abort.signal);
+        // Staged volumes are verified again on time even when no assignment changes.
+        const verifyWait = verifiedAt.size > 0 ? Math.max(1, Math.ceil(verifyMs / 1000)) : waitSeconds;
+        const r = await client.assignments(revision, first ? 0 : Math.min(waitSeconds, retryWait, verifyWait), abort.signal);
         first = false;
         backoff = 0;
         revision = r.revision;
@@ -372,4 +389,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       });
     },
   };
+}
+
+/** Same staged outcome (reportedAt aside): the degraded members compared as sets. */
+function sameStaged(a: ObservedState, b: ObservedState): boolean {
+  const deg = (x: ObservedState) => [...(x.degraded ?? [])].sort().join('\n');
+  return a.state === b.state && a.generation === b.generation && a.devicePath === b.devicePath && a.mountedAt === b.mountedAt && a.keyVersion === b.keyVersion && deg(a) === deg(b);
 }

@@ -19,7 +19,8 @@ done
 
 start=$(date +%s)
 work="$(mktemp -d "${TMPDIR:-/tmp}/tessera-vm-test.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# TESSERA_VM_KEEP_WORK=1 keeps the bundles, the TAP file and the daemons' logs (docs/vm-lab.md).
+if [ -n "${TESSERA_VM_KEEP_WORK:-}" ]; then echo "test:vm: keeping $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 mkdir -p "$work/bundle" "$work/results"
 # The guest's stdout is a serial line, a terminal to node: plain text in logs.
 export NO_COLOR=1
@@ -35,7 +36,11 @@ report() {
 # addon) and etcd3 (reads its .proto files next to itself) stay out of the bundles and are found
 # through NODE_PATH. cli.js is the tessera CLI for the real processes of e2e.test.ts; its
 # provider/cli/main.ts must not run as an entry point of its own there (require.main).
-suites=(suite enclosure.test e2e.test)
+# TESSERA_VM_FILES (e.g. "e2e.test"): run only these files of the suite, a development aid.
+read -r -a suites <<< "${TESSERA_VM_FILES:-suite enclosure.test e2e.test}"
+for s in "${suites[@]}"; do
+  case "$s" in suite|enclosure.test|e2e.test) ;; *) echo "test:vm: TESSERA_VM_FILES: '$s' is not one of suite, enclosure.test, e2e.test" >&2; exit 2 ;; esac
+done
 bundle() {
   node_modules/.bin/esbuild "$@" --bundle --platform=node --target=node22 --format=cjs \
     --external:better-sqlite3 --external:etcd3 --outdir="$work/bundle" --log-level=warning
