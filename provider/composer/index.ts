@@ -9,6 +9,7 @@ import { loadMasterKey } from '../keys/crypto';
 import type { Inventory } from '../model/inventory';
 import type { Compare, Store, Watcher } from '../store/store';
 import { Authenticator, loadTokensFile, TokenEntry } from './auth';
+import { SYSTEM } from './callers';
 import { campaign, type Leadership } from '../store/leader';
 import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, INVENTORY_CURRENT, ROOT } from './layout';
 import { createLogger, Logger, stderrSink } from './log';
@@ -329,7 +330,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   if (inventoryFromOptions) {
     if (fencing.isLeader()) {
       await whenLeader();
-      await svc.loadInventory(inventoryFromOptions);
+      await svc.loadInventory(inventoryFromOptions, SYSTEM);
     } else log.info('standby: the --inventory file is left to the leader');
   }
   log.info('composer listening', { url, store: store.kind, role: fencing.isLeader() ? 'leader' : 'standby', leader: fencing.leaderAddress() });

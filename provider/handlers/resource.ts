@@ -183,7 +183,9 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
 
   async delete(id: string, olds: Props): Promise<void> {
     const path = `${this.spec.api}/${encodeURIComponent(id)}`;
-    await this.client.request('DELETE', path, { accept: [404] });
+    // The owner from the state: the composer refuses to delete another owner's object (docs/api.md "Owners").
+    const owner = olds[this.kind.owner];
+    await this.client.request('DELETE', path, { accept: [404], query: { owner: typeof owner === 'string' ? owner : undefined } });
     if (!this.kind.placed) return;
     if (olds.reclaimPolicy === 'Retain') return;
     // Deletion finishes once the agent has unstaged and the composer released the drives.

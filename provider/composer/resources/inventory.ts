@@ -1,6 +1,7 @@
 // The inventory: its summary and document, a load checked against what is allocated and started
 // as the inventory-load operation under the exclusive gate, a standby following the leader's
 // loads, and capacity questions to the engine.
+import type { Caller } from '../callers';
 import { PROBLEM } from '../../api/wire.generated';
 import type { CapacityResponse, InventorySummary } from '../../api/contract';
 import { InventoryError, validateInventory } from '../../inventory';
@@ -45,7 +46,7 @@ export class InventoryResource {
   }
 
   /** Replace the inventory. Every existing allocation and cluster member must still fit. */
-  async load(doc: unknown): Promise<InventorySummary> {
+  async load(doc: unknown, caller: Caller): Promise<InventorySummary> {
     let inv: Inventory;
     await yieldToEventLoop();
     try {
@@ -80,7 +81,7 @@ export class InventoryResource {
           });
         if (conflicts.length > 0)
           throw new HttpProblem(409, PROBLEM.inventoryConflict, `the new inventory does not hold what is allocated: ${conflicts.length} conflict(s)`, conflicts.slice(0, 100));
-        await this.ops.start(inventoryLoad, { inv, engine });
+        await this.ops.start(inventoryLoad, { inv, engine }, { caller });
         return this.summary();
       });
     } catch (e) {
@@ -102,7 +103,7 @@ export class InventoryResource {
     this.ctx.state.rebuildEngine();
   }
 
-  capacity(query: Body): CapacityResponse {
+  capacity(query: Body, _caller: Caller): CapacityResponse {
     const { value, failures } = validateInput('tessera_capacity', query, { mode: 'create' });
     if (failures.length > 0) throw problems.validation(failures);
     if (value.rpm !== undefined && value.type !== 'hdd') throw problems.field('rpm' satisfies CapacityAttribute, `only applies to type hdd, not ${String(value.type)}`);
