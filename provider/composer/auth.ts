@@ -98,7 +98,7 @@ function scopeOf(e: Record<string, unknown>, at: string): Pick<TokenEntry, 'clus
     if (!SCOPABLE_ROLES.includes(e.role as Role)) throw new TokensFileError(`${at}.${field}: only ${SCOPABLE_ROLES.join(', ')} tokens are limited to clusters (${String(e.role)} tokens never are)`);
     if (!Array.isArray(v) || v.length === 0) throw new TokensFileError(`${at}.${field}: must be a non-empty list of names`);
     v.forEach((item, i) => {
-      if (typeof item !== 'string' || !SCOPE_ITEM.test(item)) throw new TokensFileError(`${at}.${field}[${i}]: must be a cluster ${field === 'clusters' ? 'name' : 'label'} (letters, digits, . _ = -; at most 127)`);
+      if (typeof item !== 'string' || !SCOPE_ITEM.test(item)) throw new TokensFileError(`${at}.${field}[${i}]: must be ${field === 'clusters' ? 'a cluster name' : 'a cluster label'} (letters, digits, . _ = -; at most 127)`);
     });
     out[field] = [...new Set(v as string[])];
   }
