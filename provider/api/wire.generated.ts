@@ -86,6 +86,8 @@ export const PROBLEM = {
   requestTimeout: 'request_timeout',
   /** 409: the name is taken by an object with another spec (the differing fields listed). */
   conflictExists: 'conflict_exists',
+  /** 409: the request would take its cluster past a quota (the limit, the usage and the request named). */
+  quotaExceeded: 'quota_exceeded',
   /** 409: the object belongs to another owner (both named): a create that would share it, or a delete by someone else; take it over with adopt=true or an import. */
   ownerConflict: 'owner_conflict',
   /** 409: a change that cannot be made in place (the fields listed). */
@@ -145,6 +147,7 @@ export const PROBLEM_STATUS = {
   method_not_allowed: 405,
   request_timeout: 408,
   conflict_exists: 409,
+  quota_exceeded: 409,
   owner_conflict: 409,
   replace_required: 409,
   conflict: 409,
@@ -552,6 +555,7 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "method_not_allowed",
           "request_timeout",
           "conflict_exists",
+          "quota_exceeded",
           "owner_conflict",
           "replace_required",
           "conflict",

@@ -4,8 +4,10 @@
 // to clusters (by name or label): what a scope lets a caller see and change is ./callers.ts's
 // (docs/api.md "Tokens and roles").
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { readPrivateFile } from '../keys/private-file';
+import type { Logger } from './log';
 import { HttpProblem, problems } from './problem';
 
 export const ROLES = ['admin', 'provisioner', 'operator', 'reader', 'agent', 'enclosure'] as const;
@@ -187,4 +189,41 @@ export function authorize(p: Principal, access: Access): void {
       if (p.role === 'agent' || p.role === 'enclosure') throw deny('cannot use this endpoint');
       return;
   }
+}
+
+/**
+ * Rotating tokens without a restart (docs/api.md "Rotating tokens"): the tokens file is read again
+ * on SIGHUP and when it changes (polled every `intervalMs`, so an editor's rename-over counts too).
+ * A file that no longer parses (or is readable by others) is logged and the tokens in force are
+ * kept; a good one replaces them all at once. Logs name token ids, never secrets. Returns
+ * `reload` (what SIGHUP runs) and `stop`.
+ */
+export function watchTokensFile(file: string, auth: Authenticator, log: Logger, intervalMs = 1000): { reload: (why: string) => boolean; stop: () => void } {
+  const reload = (why: string): boolean => {
+    let tokens: TokenEntry[];
+    try {
+      tokens = loadTokensFile(file);
+    } catch (e) {
+      log.error('tokens file not reloaded; the tokens in force are kept', { file, why, error: (e as Error).message });
+      return false;
+    }
+    const before = new Set(auth.ids());
+    auth.replace(tokens);
+    const after = auth.ids();
+    log.info('tokens reloaded', { file, why, tokens: after.length, added: after.filter((n) => !before.has(n)), removed: [...before].filter((n) => !after.includes(n)) });
+    return true;
+  };
+  const onHup = () => void reload('SIGHUP');
+  const onChange = (cur: fs.Stats, prev: fs.Stats) => {
+    if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size) reload('file changed');
+  };
+  process.on('SIGHUP', onHup);
+  fs.watchFile(file, { interval: intervalMs, persistent: false }, onChange);
+  return {
+    reload,
+    stop: () => {
+      process.off('SIGHUP', onHup);
+      fs.unwatchFile(file, onChange);
+    },
+  };
 }

@@ -8,10 +8,11 @@ import type { ComposerContext } from '../context';
 import { RESOURCE_TYPE, WHAT } from '../kinds';
 import { keys } from '../layout';
 import { findPolicy, idByName } from '../lookups';
-import { type Caller, inScope, mayProvision, seesCluster } from '../callers';
+import { type Caller, inScope, isAdmin, mayProvision, seesCluster } from '../callers';
+import { QUOTA_ATTRIBUTES } from '../quotas';
 import { clusterCreate, clusterDelete, clusterUpdate, objectAdopt, type Operations } from '../operations';
 import { problems } from '../problem';
-import { applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, now, nullFields, ownerTakeover, requireOwner, sameSpecOr409, validate } from './common';
+import { applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, now, nullFields, ownerTakeover, requireOwner, same, sameSpecOr409, validate } from './common';
 
 export class Clusters {
   constructor(
@@ -24,6 +25,7 @@ export class Clusters {
     const name = v.name as string;
     const owner = v.owner as string | undefined;
     this.requireProvision(caller, 'create');
+    this.requireMaySet(caller, Object.keys(v).filter((k) => v[k] !== undefined && !same(v[k], [])));
     if (!inScope(caller, name, v.labels as string[] | undefined))
       throw problems.forbidden(`${caller.token} (role ${caller.role}) may only create clusters inside its scope (${scopeWords(caller)}), not ${name}`);
     const failures = this.refs(v);
@@ -59,6 +61,16 @@ export class Clusters {
     return out;
   }
 
+  /**
+   * Quotas are set by admin tokens only (else a team would raise its own); labels by unscoped
+   * tokens only (a label decides which scoped tokens see the cluster).
+   */
+  private requireMaySet(caller: Caller, fields: string[]): void {
+    const quotas = fields.filter((f) => (QUOTA_ATTRIBUTES as readonly string[]).includes(f));
+    if (quotas.length > 0 && !isAdmin(caller)) throw problems.forbidden(`${caller.token} (role ${caller.role}) cannot set ${quotas.join(', ')}: quotas are set by admin tokens only`);
+    if (caller.scope && fields.includes('labels' satisfies ClusterAttribute)) throw problems.forbidden(`${caller.token} (role ${caller.role}, scoped) cannot set labels: they decide which scoped tokens see the cluster`);
+  }
+
   /** Creating and deleting clusters is the provisioner's (or an admin's, or an unscoped operator's). */
   private requireProvision(caller: Caller, action: string): void {
     if (!mayProvision(caller))
@@ -75,6 +87,7 @@ export class Clusters {
       const next = applyPatch(cur as unknown as Body, patch, unset);
       const diff = diffInputs(RESOURCE_TYPE.clusters, inputsOf('clusters', cur as unknown as Body), inputsOf('clusters', next));
       if (diff.replaces.length > 0) throw problems.replaceRequired(diff.replaces);
+      this.requireMaySet(caller, diff.changed);
       const failures = this.refs(next);
       if (failures.length > 0) throw problems.validation(failures);
       // Servers still holding this cluster's volumes cannot leave it.

@@ -76,9 +76,11 @@ export function sameSpecOr409(s: ComposerState, kind: ResourceKind, existing: un
   const ex = existing as Body;
   const differing: string[] = [];
   const sensitive: readonly string[] = KINDS[RESOURCE_TYPE[kind]].sensitive;
+  const attrs = resourceSpec(RESOURCE_TYPE[kind]).attributes;
   for (const n of inputNames(RESOURCE_TYPE[kind])) {
     if (sensitive.includes(n)) continue;
-    if (!same(ex[n], v[n])) differing.push(n);
+    // An object stored before an attribute existed holds its default.
+    if (!same(ex[n] ?? attrs[n]?.default, v[n])) differing.push(n);
   }
   if (differing.length > 0) throw problems.conflictExists(WHAT[kind], String(v.name), differing);
   return toWire(s, kind, existing);

@@ -15,6 +15,7 @@ import { findCluster, findPolicy, idByName, requireEngine, table } from '../look
 import { type Caller, seesCluster } from '../callers';
 import { objectAdopt, type Operations, volumeCreate, volumeDelete, volumePurge, volumeUpdate } from '../operations';
 import { HttpProblem, problems } from '../problem';
+import { checkQuota, heldGiB, underQuota, usageOf } from '../quotas';
 import { sliceRules, volumeRules } from '../rules';
 import type { StoredVolume } from '../state';
 import { applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, nullFields, ownerTakeover, requireOwner, sameSpecOr409, validate } from './common';
@@ -46,6 +47,7 @@ export class Volumes {
       }
       const planned = engine.plan(request);
       if (!planned.ok) throw problems.capacity(planned.failure.constraint, planned.failure.message);
+      checkQuota(s, cluster, usageOf(kind, planned.placement), `this ${WHAT[kind]} (${heldGiB(planned.placement)} GiB placed for ${String(v.sizeGiB)} GiB asked)`);
       return { status: 200, body: { dryRun: true, placement: planned.placement } };
     }
     return this.ctx.writes.mutate(keys.name(kind, cluster.id, name), 'create', kind, async () => {
@@ -59,7 +61,7 @@ export class Volumes {
         const adopted = await this.ops.start(objectAdopt, { kind, cur: existing, owner }, acting);
         return { status: 200, body: toWire(s, kind, adopted) as Volume };
       }
-      const obj = await this.ops.start(volumeCreate, { kind, v, request, keyPolicyId }, acting);
+      const obj = await underQuota(this.ctx.locks, cluster, () => this.ops.start(volumeCreate, { kind, v, request, keyPolicyId }, acting));
       return { status: 201, body: toWire(s, kind, obj) as Volume };
     });
   }
@@ -131,7 +133,8 @@ export class Volumes {
       const withDefaults = { ...news };
       for (const [k, val] of Object.entries(validateInput(RESOURCE_TYPE[kind], news, { mode: 'create' }).value)) if (withDefaults[k] === undefined) withDefaults[k] = val;
       const { keyPolicyId } = this.refs(kind, withDefaults, cluster);
-      const updated = await this.ops.start(volumeUpdate, { kind, cur, olds, news, changed: diff.changed as VolumeAttribute[], unset, keyPolicyId }, { caller, owner: cur.owner, cluster: cur.cluster });
+      const params = { kind, cur, olds, news, changed: diff.changed as VolumeAttribute[], unset, keyPolicyId };
+      const updated = await underQuota(this.ctx.locks, cluster, () => this.ops.start(volumeUpdate, params, { caller, owner: cur.owner, cluster: cur.cluster }));
       return toWire(this.ctx.state, kind, updated) as Volume;
     });
   }
