@@ -3,6 +3,7 @@
 // (adopt=true, journaled as adopt); a delete or purge for another owner is refused unless the
 // token is an admin's. Every journal entry records who started it (audit), never a secret.
 import type { RunningComposer } from '../../provider/composer';
+import * as fs from 'node:fs';
 import { client, type Reply, startTest, tok, TOKENS } from './fixtures';
 
 const STACK_A = 'urn:pulumi:team-a::platform::pulumi-nodejs:dynamic/tessera:Volume::data';
@@ -22,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await composer.close();
-  require('node:fs').rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const slice = (name: string, owner?: string) => ({ cluster: clusterId, name, sizeGiB: 10, ...(owner === undefined ? {} : { owner }) });
