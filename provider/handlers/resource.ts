@@ -131,6 +131,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
         return [{ field, reason: reason.startsWith(`${field}: `) ? reason.slice(field.length + 2) : reason }];
       }
       if (err.code === PROBLEM.validationFailed && err.fieldErrors.length) return err.fieldErrors;
+      // Past the cluster's quota (docs/api.md "Quotas"): the composer's sentence names the limit, the usage and the request.
+      if (err.code === PROBLEM.quotaExceeded) return [{ field: SIZE, reason: err.fieldErrors[0]?.reason ?? err.message }];
       // The name is taken by an object with another spec: this is the check of a replacement
       // (the old object is deleted first), or a conflict the create itself reports with a 409.
       if (err.code === PROBLEM.conflictExists) return [];
