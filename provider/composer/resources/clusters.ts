@@ -37,8 +37,8 @@ export class Clusters {
         const existing = s.clusters.get(existingId)!;
         // A name in scope held by a cluster the caller may not see (its labels differ): answered like a name outside the scope.
         if (!seesCluster(caller, existing)) throw problems.forbidden(`${caller.token} (role ${caller.role}) may only create clusters inside its scope (${scopeWords(caller)}), not ${name}`);
-        const same = sameSpecOr409(s, 'clusters', existing, v) as Cluster;
-        if (!ownerTakeover('clusters', existing, name, owner, adopt) || dryRun) return { status: 200, body: same };
+        const answer = sameSpecOr409(s, 'clusters', existing, v) as Cluster;
+        if (!ownerTakeover('clusters', existing, name, owner, adopt) || dryRun) return { status: 200, body: answer };
         return { status: 200, body: (await this.ops.start(objectAdopt, { kind: 'clusters', cur: existing, owner }, { caller, owner })) as Cluster };
       }
       if (dryRun) return { status: 200, body: { dryRun: true } };

@@ -54,8 +54,8 @@ export class KeyPolicies {
       const existingId = idByName(s, 'key-policies', undefined, name);
       if (existingId) {
         const existing = s.policies.get(existingId)!;
-        const same = sameSpecOr409(s, 'key-policies', existing, v) as KeyPolicy;
-        if (!ownerTakeover('key-policies', existing, name, owner, adopt) || dryRun) return { status: 200, body: same };
+        const answer = sameSpecOr409(s, 'key-policies', existing, v) as KeyPolicy;
+        if (!ownerTakeover('key-policies', existing, name, owner, adopt) || dryRun) return { status: 200, body: answer };
         this.requireAllInScope(existing, caller, 'adopt');
         const adopted = (await this.ops.start(objectAdopt, { kind: 'key-policies', cur: existing, owner }, { caller, owner })) as StoredKeyPolicy;
         return { status: 200, body: policyWire(s, adopted) };

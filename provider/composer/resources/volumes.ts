@@ -56,8 +56,8 @@ export class Volumes {
       const acting = { caller, owner, cluster: cluster.id };
       if (existingId) {
         const existing = table(s, kind).get(existingId) as StoredVolume;
-        const same = sameSpecOr409(s, kind, existing, v) as Volume;
-        if (!ownerTakeover(kind, existing, name, owner, adopt)) return { status: 200, body: same };
+        const answer = sameSpecOr409(s, kind, existing, v) as Volume;
+        if (!ownerTakeover(kind, existing, name, owner, adopt)) return { status: 200, body: answer };
         const adopted = await this.ops.start(objectAdopt, { kind, cur: existing, owner }, acting);
         return { status: 200, body: toWire(s, kind, adopted) as Volume };
       }
