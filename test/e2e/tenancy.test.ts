@@ -2,14 +2,15 @@
 // declare the same slice name in one cluster. The first to create it owns it; the others are
 // refused (owner_conflict naming both owners) instead of silently sharing it, while their own
 // objects are made; destroying the first stack frees only its own objects, the others' stay as
-// they were, and the name is then free for the next owner. Missing engines fail this file.
+// they were, and the name is then free for the next owner. A second tofu workspace of the same
+// configuration is one more owner. Missing engines fail this file.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, REPO, startTestComposer, type TestComposer } from '../helpers/composer';
 import { enginePaths } from '../helpers/engines';
 import { createPulumiProject, createStack, destroy as pulumiDestroy, type PulumiStack, removeStack, stackOutputs, up } from '../helpers/pulumi';
-import { apply, createTofuWorkspace, destroy as tofuDestroy, removeTofuWorkspace, type TofuWorkspace } from '../helpers/tofu';
+import { apply, createTofuWorkspace, destroy as tofuDestroy, removeTofuWorkspace, runTofu, type TofuWorkspace } from '../helpers/tofu';
 
 const PROGRAM = `
 import * as pulumi from '@pulumi/pulumi';
@@ -122,6 +123,14 @@ test('the second and third owner of a name are refused; destroying the first lea
   expect(textT).toContain('owner_conflict');
   expect(textT).toContain(urn('team-a'));
   expect(textT).toMatch(/not\s+terraform:tessera_slice\.scratch/);
+
+  // 3b. Another workspace of the same configuration is another owner: refused too, also for the workspace's own name.
+  await runTofu(ws, ['workspace', 'new', 'team-b']);
+  const second = await apply(ws, { allowFailure: true }, vars);
+  expect(second.code).not.toBe(0);
+  const flat = (second.stdout + second.stderr).replace(/\s+/g, ' ');
+  expect(flat).toMatch(/slice own-t \(slc-[0-9a-f]+\) already exists with the same spec but belongs to terraform:tessera_slice\.own-t, not terraform:team-b\/tessera_slice\.own-t/);
+  await runTofu(ws, ['workspace', 'select', 'default']);
 
   view = await slices();
   expect(Object.keys(view).sort()).toEqual(['own-t', 'own-team-a', 'own-team-b', 'scratch']);
