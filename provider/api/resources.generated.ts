@@ -11,6 +11,16 @@ export interface ClusterAttributes {
   keyPolicy?: string;
   /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
+  /** Labels of the cluster (team=data): a token scoped to a label sees and changes every cluster carrying it. Changed by unscoped tokens only. Default: `[]`. Bounds: at most 64 items; at most 127 characters each. */
+  labels: string[];
+  /** Most GiB of hdd drives the cluster's volumes may hold (whole drives, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaHddGiB?: number;
+  /** Most GiB of ssd drives the cluster's volumes and slices may hold (whole drives and slice extents, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSsdGiB?: number;
+  /** Most volumes the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaVolumes?: number;
+  /** Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSlices?: number;
 }
 
 /** The schema.json attributes of a Volume as the composer returns them. A filesystem (or raw block, fsType none) volume composed of whole drives or SSD slices, bound to a cluster and optionally attached to one of its servers. */

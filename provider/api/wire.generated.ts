@@ -20,8 +20,8 @@ export const volumeTypeMatches: SameShape<VolumeType, 'hdd' | 'ssd' | 'slice'> =
 export const VOLUME_STATES = ['pending', 'staged', 'unstaged', 'failed', 'retained', 'deleting'] as const;
 export type VolumeState = (typeof VOLUME_STATES)[number];
 
-/** What a journaled operation does. */
-export const OPERATION_KINDS = ['create', 'update', 'delete', 'purge', 'rotate'] as const;
+/** What a journaled operation does (adopt: an object taken over by another owner). */
+export const OPERATION_KINDS = ['create', 'update', 'delete', 'purge', 'rotate', 'adopt'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** Where a journaled operation is. */
@@ -86,6 +86,10 @@ export const PROBLEM = {
   requestTimeout: 'request_timeout',
   /** 409: the name is taken by an object with another spec (the differing fields listed). */
   conflictExists: 'conflict_exists',
+  /** 409: the request would take its cluster past a quota (the limit, the usage and the request named). */
+  quotaExceeded: 'quota_exceeded',
+  /** 409: the object belongs to another owner (both named): a create that would share it, or a delete by someone else; take it over with adopt=true or an import. */
+  ownerConflict: 'owner_conflict',
   /** 409: a change that cannot be made in place (the fields listed). */
   replaceRequired: 'replace_required',
   /** 409: the object changed concurrently; retry. */
@@ -143,6 +147,8 @@ export const PROBLEM_STATUS = {
   method_not_allowed: 405,
   request_timeout: 408,
   conflict_exists: 409,
+  quota_exceeded: 409,
+  owner_conflict: 409,
   replace_required: 409,
   conflict: 409,
   in_use: 409,
@@ -262,6 +268,23 @@ export interface Operation {
   /** What the operation reserved (allocation id) or changed, and why it failed if it did. */
   detail?: Record<string, unknown>;
   error?: string;
+  /** The id of the cluster the object is (or was) in: itself for a cluster, none for key policies and inventory loads. */
+  cluster?: string;
+  audit?: OperationAudit;
+}
+
+/** Who started a journaled operation: the token's id (its name; never the token), its role and cluster scope, the owner it acted for and the request. Entries journaled before audits were recorded have none. */
+export interface OperationAudit {
+  /** The token's name in the tokens file, or `system` for the composer itself. */
+  token: string;
+  /** admin, provisioner, operator, or system. */
+  role: string;
+  /** The clusters the token is limited to (absent: every cluster). */
+  scope?: { clusters: string[]; clusterLabels: string[]; };
+  /** The owner (Pulumi URN, Terraform address) the request acted for. */
+  owner?: string;
+  /** The request's id (the `x-request-id` header answered, also in the composer's log). */
+  requestId?: string;
 }
 
 /** The agent's own report on its server, sent on register; further fields are ignored. */
@@ -532,6 +555,8 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "method_not_allowed",
           "request_timeout",
           "conflict_exists",
+          "quota_exceeded",
+          "owner_conflict",
           "replace_required",
           "conflict",
           "in_use",
@@ -799,7 +824,8 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "update",
           "delete",
           "purge",
-          "rotate"
+          "rotate",
+          "adopt"
         ]
       },
       "resource": {
@@ -837,6 +863,12 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       },
       "error": {
         "type": "string"
+      },
+      "cluster": {
+        "type": "string"
+      },
+      "audit": {
+        "$ref": "OperationAudit"
       }
     },
     "required": [
@@ -846,6 +878,48 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "objectId",
       "state",
       "startedAt"
+    ]
+  },
+  "OperationAudit": {
+    "type": "object",
+    "properties": {
+      "token": {
+        "type": "string"
+      },
+      "role": {
+        "type": "string"
+      },
+      "scope": {
+        "type": "object",
+        "properties": {
+          "clusters": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "clusterLabels": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        },
+        "required": [
+          "clusters",
+          "clusterLabels"
+        ]
+      },
+      "owner": {
+        "type": "string"
+      },
+      "requestId": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "token",
+      "role"
     ]
   },
   "AgentFacts": {
@@ -1474,6 +1548,9 @@ export const validateRotationProgress = (value: unknown): Checked<RotationProgre
 /** Checks a Operation: the known fields, and one failure per bad field. */
 export const validateOperation = (value: unknown): Checked<Operation> => checkMessage<Operation>(MESSAGE_SCHEMAS, 'Operation', value);
 
+/** Checks a OperationAudit: the known fields, and one failure per bad field. */
+export const validateOperationAudit = (value: unknown): Checked<OperationAudit> => checkMessage<OperationAudit>(MESSAGE_SCHEMAS, 'OperationAudit', value);
+
 /** Checks a AgentFacts: the known fields, and one failure per bad field. */
 export const validateAgentFacts = (value: unknown): Checked<AgentFacts> => checkMessage<AgentFacts>(MESSAGE_SCHEMAS, 'AgentFacts', value);
 
@@ -1675,6 +1752,12 @@ export const ROUTES: readonly RouteSpec[] = [
           "failed"
         ],
         "description": "Only operations in this state."
+      },
+      "by": {
+        "type": "string"
+      },
+      "owner": {
+        "type": "string"
       }
     },
     "paged": true
@@ -1721,6 +1804,10 @@ export const ROUTES: readonly RouteSpec[] = [
     "bodyLimit": 1048576,
     "query": {
       "dryRun": {
+        "type": "boolean",
+        "default": false
+      },
+      "adopt": {
         "type": "boolean",
         "default": false
       }
@@ -1791,7 +1878,11 @@ export const ROUTES: readonly RouteSpec[] = [
     "write": true,
     "tlsOnly": false,
     "bodyLimit": 0,
-    "query": {},
+    "query": {
+      "owner": {
+        "type": "string"
+      }
+    },
     "paged": false
   },
   {
@@ -1806,7 +1897,11 @@ export const ROUTES: readonly RouteSpec[] = [
     "write": true,
     "tlsOnly": false,
     "bodyLimit": 0,
-    "query": {},
+    "query": {
+      "owner": {
+        "type": "string"
+      }
+    },
     "paged": false
   },
   {
@@ -2001,15 +2096,15 @@ export interface RouteQueries {
   getInventory: Record<string, never>;
   inventorySummary: Record<string, never>;
   capacity: Record<string, unknown>;
-  listOperations: { state?: OperationState; };
+  listOperations: { state?: OperationState; by?: string; owner?: string; };
   getOperation: Record<string, never>;
   listServers: Record<string, never>;
-  createResource: { dryRun: boolean; };
+  createResource: { dryRun: boolean; adopt: boolean; };
   listResources: { cluster?: string; };
   getResource: Record<string, never>;
   updateResource: Record<string, never>;
-  deleteResource: Record<string, never>;
-  purgeVolume: Record<string, never>;
+  deleteResource: { owner?: string; };
+  purgeVolume: { owner?: string; };
   agentRegister: Record<string, never>;
   agentHeartbeat: Record<string, never>;
   agentAssignments: { since?: number; waitSeconds: number; };

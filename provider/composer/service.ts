@@ -22,6 +22,7 @@ import type {
   VolumeKey,
 } from '../api/contract';
 import type { Store } from '../store/store';
+import type { Caller } from './callers';
 import { AgentChannel } from './channels/agent';
 import { EnclosureChannel } from './channels/enclosure';
 import { ComposerContext, type ServiceOptions } from './context';
@@ -30,16 +31,17 @@ import { Leadership } from './leadership';
 import { Operations, operationRegistry } from './operations';
 import type { PageRequest } from './paging';
 import { Clusters } from './resources/clusters';
-import type { CreateResult } from './resources/common';
+import type { CreateOptions, CreateResult } from './resources/common';
 import { InventoryResource } from './resources/inventory';
 import { KeyPolicies } from './resources/key-policies';
-import { Reads } from './resources/reads';
+import { type OperationFilter, Reads } from './resources/reads';
 import { Volumes } from './resources/volumes';
 import type { ComposerState } from './state';
 
 export type { Fencing } from './commit';
 export type { ServiceOptions } from './context';
-export type { CreateResult } from './resources/common';
+export type { CreateOptions, CreateResult } from './resources/common';
+export type { OperationFilter } from './resources/reads';
 export { sealAad } from './layout';
 
 export class ComposerService {
@@ -118,74 +120,74 @@ export class ComposerService {
   inventoryJson(): string {
     return this.inventory.json();
   }
-  loadInventory(doc: unknown): Promise<InventorySummary> {
-    return this.inventory.load(doc);
+  loadInventory(doc: unknown, caller: Caller): Promise<InventorySummary> {
+    return this.inventory.load(doc, caller);
   }
   followInventory(): Promise<void> {
     return this.inventory.follow();
   }
-  capacity(query: Record<string, unknown>): CapacityResponse {
-    return this.inventory.capacity(query);
+  capacity(query: Record<string, unknown>, caller: Caller): CapacityResponse {
+    return this.inventory.capacity(query, caller);
   }
 
   // ---------------------------------------------------------------- reads
 
-  list(kind: ResourceKind, cluster: string | undefined, page: PageRequest): ListPage<unknown> {
-    return this.reads.list(kind, cluster, page);
+  list(kind: ResourceKind, cluster: string | undefined, page: PageRequest, caller: Caller): ListPage<unknown> {
+    return this.reads.list(kind, cluster, page, caller);
   }
-  get(kind: ResourceKind, id: string): unknown {
-    return this.reads.get(kind, id);
+  get(kind: ResourceKind, id: string, caller: Caller): unknown {
+    return this.reads.get(kind, id, caller);
   }
-  listOperations(stateFilter: string | undefined, page: PageRequest): ListPage<Operation> {
-    return this.reads.listOperations(stateFilter, page);
+  listOperations(filter: OperationFilter, page: PageRequest, caller: Caller): ListPage<Operation> {
+    return this.reads.listOperations(filter, page, caller);
   }
-  getOperation(id: string): Operation {
-    return this.reads.getOperation(id);
+  getOperation(id: string, caller: Caller): Operation {
+    return this.reads.getOperation(id, caller);
   }
 
   // ---------------------------------------------------------------- clusters
 
-  createCluster(body: unknown, dryRun: boolean): Promise<CreateResult<Cluster>> {
-    return this.clusters.create(body, dryRun);
+  createCluster(body: unknown, opts: CreateOptions, caller: Caller): Promise<CreateResult<Cluster>> {
+    return this.clusters.create(body, opts, caller);
   }
-  updateCluster(id: string, body: unknown): Promise<Cluster> {
-    return this.clusters.update(id, body);
+  updateCluster(id: string, body: unknown, caller: Caller): Promise<Cluster> {
+    return this.clusters.update(id, body, caller);
   }
-  deleteCluster(id: string): Promise<void> {
-    return this.clusters.delete(id);
+  deleteCluster(id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.clusters.delete(id, owner, caller);
   }
 
   // ---------------------------------------------------------------- volumes and slices
 
-  createVolume(kind: VolumeKind, body: unknown, dryRun: boolean): Promise<CreateResult<Volume | Slice>> {
-    return this.volumes.create(kind, body, dryRun);
+  createVolume(kind: VolumeKind, body: unknown, opts: CreateOptions, caller: Caller): Promise<CreateResult<Volume | Slice>> {
+    return this.volumes.create(kind, body, opts, caller);
   }
-  updateVolume(kind: VolumeKind, id: string, body: unknown): Promise<Volume | Slice> {
-    return this.volumes.update(kind, id, body);
+  updateVolume(kind: VolumeKind, id: string, body: unknown, caller: Caller): Promise<Volume | Slice> {
+    return this.volumes.update(kind, id, body, caller);
   }
-  deleteVolume(kind: VolumeKind, id: string): Promise<void> {
-    return this.volumes.delete(kind, id);
+  deleteVolume(kind: VolumeKind, id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.volumes.delete(kind, id, owner, caller);
   }
-  purgeVolume(id: string): Promise<void> {
-    return this.volumes.purge(id);
+  purgeVolume(id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.volumes.purge(id, owner, caller);
   }
 
   // ---------------------------------------------------------------- key policies
 
-  createKeyPolicy(body: unknown, dryRun: boolean): Promise<CreateResult<KeyPolicy>> {
-    return this.keyPolicies.create(body, dryRun);
+  createKeyPolicy(body: unknown, opts: CreateOptions, caller: Caller): Promise<CreateResult<KeyPolicy>> {
+    return this.keyPolicies.create(body, opts, caller);
   }
-  updateKeyPolicy(id: string, body: unknown): Promise<KeyPolicy> {
-    return this.keyPolicies.update(id, body);
+  updateKeyPolicy(id: string, body: unknown, caller: Caller): Promise<KeyPolicy> {
+    return this.keyPolicies.update(id, body, caller);
   }
-  deleteKeyPolicy(id: string): Promise<void> {
-    return this.keyPolicies.delete(id);
+  deleteKeyPolicy(id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.keyPolicies.delete(id, owner, caller);
   }
 
   // ---------------------------------------------------------------- agent channel
 
-  servers(page: PageRequest): ListPage<ServerStatus> {
-    return this.agents.servers(page);
+  servers(page: PageRequest, caller: Caller): ListPage<ServerStatus> {
+    return this.agents.servers(page, caller);
   }
   register(server: string, body: unknown): Promise<ServerStatus> {
     return this.agents.register(server, body);

@@ -131,6 +131,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
         return [{ field, reason: reason.startsWith(`${field}: `) ? reason.slice(field.length + 2) : reason }];
       }
       if (err.code === PROBLEM.validationFailed && err.fieldErrors.length) return err.fieldErrors;
+      // Past the cluster's quota (docs/api.md "Quotas"): the composer's sentence names the limit, the usage and the request.
+      if (err.code === PROBLEM.quotaExceeded) return [{ field: SIZE, reason: err.fieldErrors[0]?.reason ?? err.message }];
       // The name is taken by an object with another spec: this is the check of a replacement
       // (the old object is deleted first), or a conflict the create itself reports with a 409.
       if (err.code === PROBLEM.conflictExists) return [];
@@ -183,7 +185,9 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
 
   async delete(id: string, olds: Props): Promise<void> {
     const path = `${this.spec.api}/${encodeURIComponent(id)}`;
-    await this.client.request('DELETE', path, { accept: [404] });
+    // The owner from the state: the composer refuses to delete another owner's object (docs/api.md "Owners").
+    const owner = olds[this.kind.owner];
+    await this.client.request('DELETE', path, { accept: [404], query: { owner: typeof owner === 'string' ? owner : undefined } });
     if (!this.kind.placed) return;
     if (olds.reclaimPolicy === 'Retain') return;
     // Deletion finishes once the agent has unstaged and the composer released the drives.

@@ -1,6 +1,8 @@
 // Terraform objects and the handlers' props: which attributes of a configuration or plan are
 // inputs and which are unknown, the state written for a composer object, the owner this
 // provider records, and the private marker a replacement's second plan carries.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Props, ResourceModel } from '../handlers';
 import { type CtyValue, containsUnknown } from './cty';
 import { ProtocolError } from './diagnostics';
@@ -63,9 +65,32 @@ export function stateFrom(b: TfBlock, model: ResourceModel, props: Props, prior:
   return out;
 }
 
-/** The owner recorded on objects this provider makes. */
-export function ownerFor(typeName: string, name: string): string {
-  return `terraform:${typeName}.${name}`;
+/**
+ * The owner recorded on objects this provider makes: the type and name, prefixed with the
+ * workspace when it is not `default`, so two workspaces of one configuration declaring the same
+ * names are two owners (the composer refuses the second: docs/api.md "Owners"). The plugin
+ * protocol carries neither the resource address nor the state lineage; the workspace is what
+ * OpenTofu and Terraform tell their providers' environment: `TF_WORKSPACE`, else the
+ * `environment` file of the data directory (`TF_DATA_DIR`, default `.terraform`) in the working
+ * directory they start the provider in (docs/terraform.md "Owners").
+ */
+export function ownerFor(typeName: string, name: string, workspace: string = currentWorkspace()): string {
+  return workspace === 'default' ? `terraform:${typeName}.${name}` : `terraform:${workspace}/${typeName}.${name}`;
+}
+
+/** A workspace name as OpenTofu and Terraform accept it (letters, digits, `-`, `_`, `.`). */
+const WORKSPACE = /^[A-Za-z0-9._-]{1,90}$/;
+
+/** The selected workspace of the working directory the engine started this provider in. */
+export function currentWorkspace(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (env.TF_WORKSPACE && WORKSPACE.test(env.TF_WORKSPACE)) return env.TF_WORKSPACE;
+  try {
+    const named = fs.readFileSync(path.resolve(cwd, env.TF_DATA_DIR || '.terraform', 'environment'), 'utf8').trim();
+    if (WORKSPACE.test(named)) return named;
+  } catch {
+    // no environment file: the default workspace
+  }
+  return 'default';
 }
 
 /** Private bytes of the first plan of a replacement: "this create replaces <id>". */

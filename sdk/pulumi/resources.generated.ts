@@ -23,6 +23,16 @@ export class Cluster extends pulumi.dynamic.Resource {
   declare readonly keyPolicy: pulumi.Output<string | undefined>;
   /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   declare readonly networkTransportsAllowed: pulumi.Output<("roce" | "nvmetcp" | "iscsi")[]>;
+  /** Labels of the cluster (team=data): a token scoped to a label sees and changes every cluster carrying it. Changed by unscoped tokens only. Default: `[]`. Bounds: at most 64 items; at most 127 characters each. */
+  declare readonly labels: pulumi.Output<string[]>;
+  /** Most GiB of hdd drives the cluster's volumes may hold (whole drives, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaHddGiB: pulumi.Output<number | undefined>;
+  /** Most GiB of ssd drives the cluster's volumes and slices may hold (whole drives and slice extents, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaSsdGiB: pulumi.Output<number | undefined>;
+  /** Most volumes the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaVolumes: pulumi.Output<number | undefined>;
+  /** Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaSlices: pulumi.Output<number | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
 

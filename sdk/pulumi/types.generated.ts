@@ -13,6 +13,16 @@ export interface ClusterArgs {
   keyPolicy?: pulumi.Input<string>;
   /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed?: pulumi.Input<(pulumi.Input<"roce" | "nvmetcp" | "iscsi">)[]>;
+  /** Labels of the cluster (team=data): a token scoped to a label sees and changes every cluster carrying it. Changed by unscoped tokens only. Default: `[]`. Bounds: at most 64 items; at most 127 characters each. */
+  labels?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Most GiB of hdd drives the cluster's volumes may hold (whole drives, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaHddGiB?: pulumi.Input<number>;
+  /** Most GiB of ssd drives the cluster's volumes and slices may hold (whole drives and slice extents, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSsdGiB?: pulumi.Input<number>;
+  /** Most volumes the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaVolumes?: pulumi.Input<number>;
+  /** Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSlices?: pulumi.Input<number>;
 }
 
 /** State of a Cluster as the composer reports it. */

@@ -197,8 +197,8 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     expect(await client.request('GET', `/v1/volumes/${out1.cacheId}`, { accept: [404] })).toMatchObject({ status: 404 });
     expect(hasNoChanges((await preview(stack)).changeSummary)).toBe(true);
 
-    // 5. Delete a volume behind Pulumi's back: refresh notices and drops it from the state.
-    await client.request('DELETE', `/v1/volumes/${out1.dataId}`);
+    // 5. Delete a volume behind Pulumi's back (acting for its owner, the stack's URN): refresh notices and drops it from the state.
+    await client.request('DELETE', `/v1/volumes/${out1.dataId}`, { query: { owner: 'urn:pulumi:e2e::tessera-e2e::pulumi-nodejs:dynamic/tessera:Volume::data' } });
     await refresh(stack);
     const refreshed = await exportStack(stack);
     const urns = (refreshed.deployment.resources ?? []).map((r) => String(r.urn));
@@ -218,7 +218,7 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     await runPulumi(stack, ['config', 'rm', 'adoptId']);
     await up(stack);
     expect((await client.request('GET', `/v1/slices/${outside.data.id}`)).status).toBe(200);
-    await client.request('DELETE', `/v1/slices/${outside.data.id}`);
+    await client.request('DELETE', `/v1/slices/${outside.data.id}`, { query: { owner: 'ops' } }); // its owner deletes it
 
     // 6. destroy: the pool is exactly as before.
     await destroy(stack);

@@ -157,6 +157,18 @@ describe('resource handlers against a real composer', () => {
       expect(conflict.message).toContain('sizeGiB');
     });
 
+    it("another owner's create and delete are refused; the owner's delete (its state's owner) goes through", async () => {
+      const spec = { cluster: clusterId, name: 'owned', type: 'slice', sizeGiB: 4 };
+      const mine = await h.tessera_volume.create(spec, 'urn:pulumi:team-a::p::Volume::owned');
+      const theirs = (await h.tessera_volume.create(spec, 'urn:pulumi:team-b::p::Volume::owned').catch((e) => e)) as ComposerError;
+      expect(theirs).toMatchObject({ status: 409, code: 'owner_conflict' });
+      expect(theirs.message).toContain('urn:pulumi:team-a::p::Volume::owned');
+      await expect(h.tessera_volume.delete(mine.id, { ...mine.outputs, owner: 'urn:pulumi:team-b::p::Volume::owned' })).rejects.toMatchObject({ code: 'owner_conflict' });
+      expect(await h.tessera_volume.read(mine.id)).toBeDefined();
+      await h.tessera_volume.delete(mine.id, mine.outputs);
+      expect(await h.tessera_volume.read(mine.id)).toBeUndefined();
+    });
+
     it('grows a slice volume in place with the same members, refuses a replace-only change, deletes', async () => {
       const spec = { cluster: clusterId, name: 'grow', type: 'slice', sizeGiB: 10 };
       const { id, outputs } = await h.tessera_volume.create(spec, 'o');

@@ -25,7 +25,8 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
   const h = p.handler(b.typeName);
   try {
     if (!planned) {
-      if (prior && typeof prior.id === 'string') await h.delete(prior.id, fromTfObject(b, prior, isInputAttr));
+      // The whole prior state: the delete sends its owner (docs/api.md "Owners").
+      if (prior && typeof prior.id === 'string') await h.delete(prior.id, fromTfObject(b, prior));
       return { new_state: encodeDynamicValue(null, b.type), private: priv, diagnostics: [] };
     }
     const news = { ...fromTfObject(b, planned, isInputAttr), ...writeOnlyInputs(b, config) };
