@@ -13,7 +13,7 @@ export * from './types';
 export type { FieldFailure } from '../schema';
 export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from '../client';
 export { SchemaResourceHandler } from './resource';
-export { modelFor, ResourceModel, validateConfig } from './model';
+export { DATA_LOSS_OPT_IN, dataLossReason, modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
 

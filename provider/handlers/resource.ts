@@ -4,7 +4,7 @@
 import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEntry, type PlacementAttribute, type ResourceType, schema } from '../schema';
 import { PROBLEM } from '../api/contract';
 import { ComposerClient } from './client';
-import { ResourceModel } from './model';
+import { dataLossReason, ResourceModel } from './model';
 import { CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
 
 export interface HandlerOptions {
@@ -85,6 +85,7 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       for (const s of p.refusedShrinks) {
         failures.push({ field: s.field, reason: `shrinking from ${s.from} to ${s.to} is refused; only growth is applied in place` });
       }
+      if (p.dataLoss.length) failures.push({ field: p.dataLoss[0], reason: dataLossReason(this, p.dataLoss) });
     }
     if (opts.preview && failures.length === 0 && replaced && this.kind.placed) {
       failures.push(...(await this.feasibility(value, unknown)));

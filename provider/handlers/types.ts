@@ -49,6 +49,11 @@ export interface Plan {
   updates: string[];
   /** Grow-only attributes that would shrink: the plan is refused. */
   refusedShrinks: RefusedShrink[];
+  /**
+   * Replaced attributes of a data-bearing object (a volume or slice) whose new inputs do not opt
+   * in to losing its data (allowDataLoss): the plan is refused.
+   */
+  dataLoss: string[];
   /** Outputs whose new value is only known after apply. */
   recomputed: string[];
   /** Outputs guaranteed to keep their prior value (stable ones the change does not touch). */

@@ -7,7 +7,7 @@
 //  4. feasibility: a new object's placement dry-run (handlers' check) once connected.
 // What keeps "Provider produced inconsistent result" away: known planned values are what the
 // apply returns (applied state keeps the planned inputs, stable outputs keep their values).
-import { modelFor, type Plan, type ResourceModel } from '../../handlers';
+import { dataLossReason, modelFor, type Plan, type ResourceModel } from '../../handlers';
 import { decodeDynamicValue, type DynamicValueWire, encodeDynamicValue, unknown } from '../cty';
 import { type Diagnostic, error, errorDiagnostics, failureDiagnostics } from '../diagnostics';
 import { blockOf, inputsOf, isInputAttr, ownerFor, replacedId, replacesMarker, type TfObject, tfNameOf, writeOnlyInputs } from '../objects';
@@ -40,6 +40,10 @@ function planChange(b: TfBlock, model: ResourceModel, prior: TfObject | null, pl
   const diags = plan.refusedShrinks.map((s) =>
     error(`Cannot shrink ${tfName(s.field)}`, `${tfName(s.field)}: shrinking is refused (from ${String(s.from)} to ${String(s.to)} GiB); only growth is applied in place`, s.field),
   );
+  if (plan.dataLoss.length) {
+    const field = plan.dataLoss[0];
+    diags.push(error(`Replacing ${b.typeName} would destroy its data`, `${tfName(field)}: ${dataLossReason(model, plan.dataLoss, tfName)}`, field));
+  }
   return { plan, diags };
 }
 

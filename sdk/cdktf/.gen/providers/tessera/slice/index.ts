@@ -56,6 +56,12 @@ export interface SliceConfig extends cdktf.TerraformMetaArguments {
   */
   readonly softDomains?: boolean | cdktf.IResolvable;
   /**
+  * Opt-in to destroying this slice's data: a change that replaces the slice (any attribute that cannot change in place) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#allow_data_loss Slice#allow_data_loss}
+  */
+  readonly allowDataLoss?: boolean | cdktf.IResolvable;
+  /**
   * Cluster member server to attach the slice to. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#server Slice#server}
@@ -226,6 +232,7 @@ export class Slice extends cdktf.TerraformResource {
     this._storageGroup = config.storageGroup;
     this._networkTransportsAllowed = config.networkTransportsAllowed;
     this._softDomains = config.softDomains;
+    this._allowDataLoss = config.allowDataLoss;
     this._server = config.server;
   }
 
@@ -357,6 +364,22 @@ export class Slice extends cdktf.TerraformResource {
     return this._softDomains;
   }
 
+  // allow_data_loss - computed: true, optional: true, required: false
+  private _allowDataLoss?: boolean | cdktf.IResolvable; 
+  public get allowDataLoss() {
+    return this.getBooleanAttribute('allow_data_loss');
+  }
+  public set allowDataLoss(value: boolean | cdktf.IResolvable) {
+    this._allowDataLoss = value;
+  }
+  public resetAllowDataLoss() {
+    this._allowDataLoss = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get allowDataLossInput() {
+    return this._allowDataLoss;
+  }
+
   // server - computed: false, optional: true, required: false
   private _server?: string; 
   public get server() {
@@ -418,6 +441,7 @@ export class Slice extends cdktf.TerraformResource {
       storage_group: cdktf.listMapper(cdktf.stringToTerraform, false)(this._storageGroup),
       network_transports_allowed: cdktf.listMapper(cdktf.stringToTerraform, false)(this._networkTransportsAllowed),
       soft_domains: cdktf.booleanToTerraform(this._softDomains),
+      allow_data_loss: cdktf.booleanToTerraform(this._allowDataLoss),
       server: cdktf.stringToTerraform(this._server),
     };
   }
@@ -468,6 +492,12 @@ export class Slice extends cdktf.TerraformResource {
       },
       soft_domains: {
         value: cdktf.booleanToHclTerraform(this._softDomains),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
+      allow_data_loss: {
+        value: cdktf.booleanToHclTerraform(this._allowDataLoss),
         isBlock: false,
         type: "simple",
         storageClassType: "boolean",

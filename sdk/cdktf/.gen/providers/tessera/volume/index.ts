@@ -134,6 +134,12 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly reclaimPolicy?: string;
   /**
+  * Opt-in to destroying this volume's data: a change that replaces the volume (any attribute that cannot change in place, e.g. sizeGiB of an hdd or ssd volume) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#allow_data_loss Volume#allow_data_loss}
+  */
+  readonly allowDataLoss?: boolean | cdktf.IResolvable;
+  /**
   * Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#server Volume#server}
@@ -323,6 +329,7 @@ export class Volume extends cdktf.TerraformResource {
     this._minVolumeSize = config.minVolumeSize;
     this._maxVolumeSize = config.maxVolumeSize;
     this._reclaimPolicy = config.reclaimPolicy;
+    this._allowDataLoss = config.allowDataLoss;
     this._server = config.server;
     this._mountPath = config.mountPath;
   }
@@ -663,6 +670,22 @@ export class Volume extends cdktf.TerraformResource {
     return this._reclaimPolicy;
   }
 
+  // allow_data_loss - computed: true, optional: true, required: false
+  private _allowDataLoss?: boolean | cdktf.IResolvable; 
+  public get allowDataLoss() {
+    return this.getBooleanAttribute('allow_data_loss');
+  }
+  public set allowDataLoss(value: boolean | cdktf.IResolvable) {
+    this._allowDataLoss = value;
+  }
+  public resetAllowDataLoss() {
+    this._allowDataLoss = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get allowDataLossInput() {
+    return this._allowDataLoss;
+  }
+
   // server - computed: false, optional: true, required: false
   private _server?: string; 
   public get server() {
@@ -758,6 +781,7 @@ export class Volume extends cdktf.TerraformResource {
       min_volume_size: cdktf.numberToTerraform(this._minVolumeSize),
       max_volume_size: cdktf.numberToTerraform(this._maxVolumeSize),
       reclaim_policy: cdktf.stringToTerraform(this._reclaimPolicy),
+      allow_data_loss: cdktf.booleanToTerraform(this._allowDataLoss),
       server: cdktf.stringToTerraform(this._server),
       mount_path: cdktf.stringToTerraform(this._mountPath),
     };
@@ -890,6 +914,12 @@ export class Volume extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      allow_data_loss: {
+        value: cdktf.booleanToHclTerraform(this._allowDataLoss),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
       server: {
         value: cdktf.stringToHclTerraform(this._server),
