@@ -12,10 +12,11 @@ import { ComposerError, ConnectionConfig, Props } from './types';
 export * from './types';
 export type { FieldFailure } from '../schema';
 export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from '../client';
-export { SchemaResourceHandler } from './resource';
+export { SchemaResourceHandler, WAIT_CODES } from './resource';
 export { DATA_LOSS_OPT_IN, dataLossReason, modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
+export { parseDuration, TIMEOUT_ACTIONS, timeoutFailures, timeoutMs, type TimeoutAction, type Timeouts } from './timeouts';
 
 /** A handler for one resource type (tessera_cluster, tessera_volume, tessera_slice, tessera_key_policy). */
 export function handlerFor(type: string, config: ConnectionConfig, opts: HandlerOptions = {}): SchemaResourceHandler {

@@ -5,7 +5,7 @@ import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEn
 import { PROBLEM } from '../api/contract';
 import { ComposerClient } from './client';
 import { dataLossReason, ResourceModel } from './model';
-import { CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
+import { CallOptions, CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
 
 export interface HandlerOptions {
   /** How long create/update wait for the agent to stage a volume that names a server (ms). */
@@ -15,6 +15,8 @@ export interface HandlerOptions {
   pollMs?: number;
   /** Progress lines (method, path, status: never a body, never a secret). */
   log?: (line: string) => void;
+  /** Aborted when the engine stops the provider (Terraform's StopProvider): every wait ends at once. */
+  signal?: AbortSignal;
 }
 
 /** The feasibility check is optional: a composer that does not answer soon is skipped, not waited for. */
@@ -36,8 +38,29 @@ function pickSchemaOutputs(spec: BlockSpec, kind: KindEntry, obj: Record<string,
   return out;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Codes of the waits' own failures (the composer's are in provider/composer/problem.ts). */
+export const WAIT_CODES = { stageTimeout: 'stage_timeout', stageFailed: 'stage_failed', deleteTimeout: 'delete_timeout', cancelled: 'cancelled' } as const;
+
+/** Sleep `ms`, or fail at once with `cancelled` when a signal aborts. */
+function sleep(ms: number, signals: (AbortSignal | undefined)[], what: string): Promise<void> {
+  const live = signals.filter((s): s is AbortSignal => !!s);
+  const cancelled = () => new ComposerError(`${what}: cancelled (the provider was asked to stop)`, 0, WAIT_CODES.cancelled);
+  if (live.some((s) => s.aborted)) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const s of live) s.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      done();
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    for (const s of live) s.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The model (validate, plan, carryOver: ./model.ts) plus the composer calls. */
@@ -145,12 +168,12 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
     return { changes: p.changed.length > 0, replaces: p.replaces, updates: p.updates, deleteBeforeReplace: p.deleteBeforeReplace };
   }
 
-  async create(inputs: Props, owner: string): Promise<{ id: string; outputs: Props }> {
+  async create(inputs: Props, owner: string, call: CallOptions = {}): Promise<{ id: string; outputs: Props }> {
     const body = { ...this.body(inputs), owner };
     const { status, data } = await this.client.request<Record<string, unknown>>('POST', this.spec.api, { body });
     const id = String(data.id);
     this.log(`${status === 201 ? 'created' : 'adopted existing'} ${id}`);
-    const settled = await this.waitStaged(id, data, inputs);
+    const settled = await this.waitStaged(id, data, inputs, call);
     return { id, outputs: this.outputs(settled, inputs) };
   }
 
@@ -160,7 +183,7 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
     return this.outputs(data);
   }
 
-  async update(id: string, olds: Props, news: Props): Promise<Props> {
+  async update(id: string, olds: Props, news: Props, call: CallOptions = {}): Promise<Props> {
     const d = this.plan(olds, news);
     if (d.replaces.length) {
       throw new ComposerError(`${this.spec.kind} ${id}: ${d.replaces.join(', ')} cannot change in place (replace the ${this.spec.kind})`, 409, PROBLEM.replaceRequired);
@@ -178,48 +201,57 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       data = (await this.client.request<Record<string, unknown>>('PATCH', `${this.spec.api}/${encodeURIComponent(id)}`, { body: patch })).data;
       this.log(`updated ${id} (${Object.keys(patch).filter((k) => !this.spec.attributes[k]?.sensitive).join(', ') || 'sensitive values'})`);
     }
-    const settled = await this.waitStaged(id, data, news);
+    const settled = await this.waitStaged(id, data, news, call);
     return this.outputs(settled, news);
   }
 
-  async delete(id: string, olds: Props): Promise<void> {
+  async delete(id: string, olds: Props, call: CallOptions = {}): Promise<void> {
     const path = `${this.spec.api}/${encodeURIComponent(id)}`;
     await this.client.request('DELETE', path, { accept: [404] });
     if (!this.kind.placed) return;
     if (olds.reclaimPolicy === 'Retain') return;
     // Deletion finishes once the agent has unstaged and the composer released the drives.
-    const deadline = Date.now() + this.deleteTimeoutMs;
+    const timeoutMs = call.timeoutMs ?? this.deleteTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { status, data } = await this.client.request<{ state?: string }>('GET', path, { accept: [404] });
       if (status === 404 || data?.state === 'retained') return;
       if (Date.now() > deadline) {
-        throw new ComposerError(`${this.spec.kind} ${id}: still ${data?.state ?? 'present'} ${Math.round(this.deleteTimeoutMs / 1000)} s after delete`, 504, 'delete_timeout');
+        throw new ComposerError(`${this.spec.kind} ${id}: still ${data?.state ?? 'present'} ${Math.round(timeoutMs / 1000)} s after delete`, 504, WAIT_CODES.deleteTimeout);
       }
-      await sleep(this.pollMs);
+      await sleep(this.pollMs, [this.opts.signal, call.signal], `${this.spec.kind} ${id}: waiting for the release`);
     }
   }
 
   /**
-   * A volume or slice that names a server is done once its agent has staged it: wait for that,
-   * and fail with the agent's step and error when staging failed.
+   * A volume or slice that names a server is done once its agent has staged it: wait for that.
+   * Staging that failed, or did not finish within the timeout, is an error naming the server,
+   * the agent's last step and its message (docs/terraform.md "Timeouts").
    */
-  private async waitStaged(id: string, data: Record<string, unknown>, inputs: Props): Promise<Record<string, unknown>> {
+  private async waitStaged(id: string, data: Record<string, unknown>, inputs: Props, call: CallOptions): Promise<Record<string, unknown>> {
     if (!this.kind.placed || typeof inputs.server !== 'string') return data;
-    const deadline = Date.now() + this.stageTimeoutMs;
+    const timeoutMs = call.timeoutMs ?? this.stageTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const what = `${this.spec.kind} ${id}`;
     let current = data;
     for (;;) {
       const observed = current.observed as { step?: string; error?: string } | undefined;
+      const agentSaid = observed?.error ? `${observed.step ? `step ${observed.step}: ` : ''}${observed.error}` : undefined;
       if (current.state === 'failed') {
-        const why = observed?.error ? `${observed.step ? `step ${observed.step}: ` : ''}${observed.error}` : 'the agent reported failure';
-        throw new ComposerError(`${this.spec.kind} ${id}: staging on ${inputs.server} failed: ${why}`, 500, 'stage_failed');
+        throw new ComposerError(`${what}: staging on ${inputs.server} failed: ${agentSaid ?? 'the agent reported failure'}`, 500, WAIT_CODES.stageFailed);
       }
       // The composer reports staged once the agent has staged the current generation.
       if (current.state === 'staged') return current;
       if (Date.now() > deadline) {
-        this.log(`${id}: not staged on ${inputs.server} after ${Math.round(this.stageTimeoutMs / 1000)} s (state ${String(current.state)}); is its agent running?`);
-        return current;
+        const last = agentSaid ?? (observed?.step ? `last step ${observed.step}` : `the agent of ${inputs.server} has not reported on it (is it running?)`);
+        throw new ComposerError(
+          `${what}: not staged on ${inputs.server} after ${Math.round(timeoutMs / 1000)} s (state ${String(current.state)}): ${last}. ` +
+            'The object exists: the next apply adopts it; raise the timeout (Terraform timeouts block, provider stage_timeout_seconds) if staging is slow',
+          504,
+          WAIT_CODES.stageTimeout,
+        );
       }
-      await sleep(this.pollMs);
+      await sleep(this.pollMs, [this.opts.signal, call.signal], `${what}: waiting for staging on ${inputs.server}`);
       current = (await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`)).data;
     }
   }

@@ -17,6 +17,13 @@ export interface CheckOptions {
   unknown?: string[];
 }
 
+/** Per-call options of the mutations (the engine's timeouts for this resource, a cancel signal). */
+export interface CallOptions {
+  /** How long to wait for staging (create, update) or for the release (delete), in ms. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 export interface CheckResult {
   /** Inputs with schema defaults applied. */
   inputs: Props;
@@ -85,10 +92,10 @@ export interface ResourceHandler {
   check(news: Props, opts?: CheckOptions): Promise<CheckResult>;
   diff(id: string, olds: Props, news: Props): DiffResult;
   /** Idempotent by (cluster, name). `owner` is the URN or Terraform address. */
-  create(inputs: Props, owner: string): Promise<{ id: string; outputs: Props }>;
+  create(inputs: Props, owner: string, call?: CallOptions): Promise<{ id: string; outputs: Props }>;
   /** undefined when the object is gone (Pulumi/Terraform then drop it from state). */
   read(id: string): Promise<Props | undefined>;
-  update(id: string, olds: Props, news: Props): Promise<Props>;
+  update(id: string, olds: Props, news: Props, call?: CallOptions): Promise<Props>;
   /** Absent objects are fine. */
-  delete(id: string, olds: Props): Promise<void>;
+  delete(id: string, olds: Props, call?: CallOptions): Promise<void>;
 }

@@ -5,7 +5,7 @@
 // object; endpoint and token come at run time from the stack config (configure) or the
 // environment, never from the serialized text.
 import type * as pulumi from '@pulumi/pulumi';
-import { connectionFromEnv, handlerFor, PROVIDER_SETTINGS, validateConnection } from '../handlers';
+import { connectionFromEnv, handlerFor, PROVIDER_SETTINGS, timeoutFailures, timeoutMs, type Timeouts, validateConnection } from '../handlers';
 import type { SchemaResourceHandler } from '../handlers';
 import type { Props } from '../handlers/types';
 import { formatFailures } from '../schema';
@@ -13,6 +13,12 @@ import { formatFailures } from '../schema';
 /** The value Pulumi passes for inputs not known yet during a preview. */
 export const UNKNOWN = '04da6b54-80e4-46f7-96ec-b56ff0331ba9';
 const PROVIDER_KEY = '__provider';
+/**
+ * The resource's `customTimeouts` option, which Pulumi does not hand to dynamic providers: the
+ * SDK passes it as this input (sdk/pulumi/runtime.ts) and the provider keeps it in the outputs
+ * so delete sees it too (docs/pulumi.md "Timeouts").
+ */
+export const TIMEOUTS_KEY = '__timeouts';
 
 /** Fields whose value (or a part of it) is not known yet. */
 export function unknownFields(props: Props): string[] {
@@ -23,8 +29,19 @@ export function unknownFields(props: Props): string[] {
 
 function withoutProviderKey(props: Props | undefined): Props {
   const out: Props = {};
-  for (const [k, v] of Object.entries(props ?? {})) if (k !== PROVIDER_KEY) out[k] = v;
+  for (const [k, v] of Object.entries(props ?? {})) if (k !== PROVIDER_KEY && k !== TIMEOUTS_KEY) out[k] = v;
   return out;
+}
+
+function timeoutsOf(props: Props | undefined): Timeouts | undefined {
+  const t = props?.[TIMEOUTS_KEY];
+  return t && typeof t === 'object' ? (t as Timeouts) : undefined;
+}
+
+/** Outputs plus the timeouts, so a later delete (or update) still has them. */
+function withTimeouts(outs: Props, from: Props | undefined): Props {
+  const t = timeoutsOf(from);
+  return t ? { ...outs, [TIMEOUTS_KEY]: t } : outs;
 }
 
 export interface DynamicProviderState {
@@ -62,6 +79,9 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       const result = await handler().check(input, { preview: Object.keys(prior).length === 0, olds: Object.keys(prior).length ? prior : undefined, unknown });
       const inputs: Props = { ...result.inputs };
       for (const u of unknown) inputs[u] = input[u];
+      const timeouts = timeoutsOf(news);
+      if (timeouts) inputs[TIMEOUTS_KEY] = timeouts;
+      result.failures.push(...timeoutFailures(timeouts, 'customTimeouts'));
       const owner = handler().kind.owner;
       if (typeof input[owner] === 'string') inputs[owner] = input[owner];
       // Pulumi shows "property X value ... has a problem: <reason>": name nested fields in the reason.
@@ -86,8 +106,8 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       const input = withoutProviderKey(inputs);
       const given = input[handler().kind.owner];
       const owner = typeof given === 'string' ? given : '';
-      const { id, outputs } = await handler().create(input, owner);
-      return { id, outs: outputs };
+      const { id, outputs } = await handler().create(input, owner, { timeoutMs: timeoutMs(timeoutsOf(inputs), 'create') });
+      return { id, outs: withTimeouts(outputs, inputs) };
     },
 
     async read(id, props) {
@@ -96,16 +116,16 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       // An empty id tells the engine the object is gone (refresh drops it from the state).
       if (!current) return { id: '', props: {} };
       // Sensitive inputs (the key policy secret) are never returned by the composer.
-      return { id, props: handler().carryOver(current, prior) };
+      return { id, props: withTimeouts(handler().carryOver(current, prior), props) };
     },
 
     async update(id, olds, news) {
-      const outs = await handler().update(id, withoutProviderKey(olds), withoutProviderKey(news));
-      return { outs };
+      const outs = await handler().update(id, withoutProviderKey(olds), withoutProviderKey(news), { timeoutMs: timeoutMs(timeoutsOf(news), 'update') });
+      return { outs: withTimeouts(outs, news) };
     },
 
     async delete(id, props) {
-      await handler().delete(id, withoutProviderKey(props));
+      await handler().delete(id, withoutProviderKey(props), { timeoutMs: timeoutMs(timeoutsOf(props), 'delete') });
     },
   };
 }

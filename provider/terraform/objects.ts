@@ -1,10 +1,10 @@
 // Terraform objects and the handlers' props: which attributes of a configuration or plan are
 // inputs and which are unknown, the state written for a composer object, the owner this
 // provider records, and the private marker a replacement's second plan carries.
-import type { Props, ResourceModel } from '../handlers';
+import type { Props, ResourceModel, Timeouts } from '../handlers';
 import { type CtyValue, containsUnknown } from './cty';
 import { ProtocolError } from './diagnostics';
-import { fromTfObject, type TfAttribute, type TfBlock, toTfObject } from './schema';
+import { fromTfObject, type TfAttribute, type TfBlock, TIMEOUTS_BLOCK, toTfObject } from './schema';
 
 export type TfObject = Record<string, CtyValue>;
 
@@ -60,6 +60,18 @@ export function stateFrom(b: TfBlock, model: ResourceModel, props: Props, prior:
     else if (!isInputAttr(a) && fresh[name] === null && prior && prior[name] !== null && a.spec.stable) out[name] = prior[name];
     else out[name] = fresh[name];
   }
+  // Nested blocks (timeouts) are configuration only: as planned, else as the prior state had them.
+  for (const nb of b.blocks) out[nb.typeName] = (keepInputs ? keepInputs[nb.typeName] : prior?.[nb.typeName]) ?? null;
+  return out;
+}
+
+/** The `timeouts` block of a configuration, plan or state (known strings only). */
+export function timeoutsOf(b: TfBlock, obj: TfObject | null): Timeouts | undefined {
+  const nb = b.blocks.find((x) => x.typeName === TIMEOUTS_BLOCK);
+  const v = nb && obj ? obj[nb.typeName] : null;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Timeouts = {};
+  for (const [k, x] of Object.entries(v as Record<string, CtyValue>)) if (typeof x === 'string') out[k as keyof Timeouts] = x;
   return out;
 }
 

@@ -1,9 +1,9 @@
 // ApplyResourceChange: create, update in place or delete through the handlers, then the state:
 // known planned values exactly as planned (Terraform checks it), unknowns from the result.
-import { modelFor, type Props } from '../../handlers';
+import { modelFor, type Props, timeoutMs } from '../../handlers';
 import { containsUnknown, decodeDynamicValue, type DynamicValueWire, encodeDynamicValue } from '../cty';
 import { errorDiagnostics } from '../diagnostics';
-import { blockOf, isInputAttr, ownerFor, sameValue, stateFrom, type TfObject, tfNameOf, writeOnlyInputs } from '../objects';
+import { blockOf, isInputAttr, ownerFor, sameValue, stateFrom, type TfObject, tfNameOf, timeoutsOf, writeOnlyInputs } from '../objects';
 import { fromTfObject, resourceBlocks } from '../schema';
 import type { TesseraProvider } from '../server';
 
@@ -25,7 +25,7 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
   const h = p.handler(b.typeName);
   try {
     if (!planned) {
-      if (prior && typeof prior.id === 'string') await h.delete(prior.id, fromTfObject(b, prior, isInputAttr));
+      if (prior && typeof prior.id === 'string') await h.delete(prior.id, fromTfObject(b, prior, isInputAttr), { timeoutMs: timeoutMs(timeoutsOf(b, prior), 'delete') });
       return { new_state: encodeDynamicValue(null, b.type), private: priv, diagnostics: [] };
     }
     const news = { ...fromTfObject(b, planned, isInputAttr), ...writeOnlyInputs(b, config) };
@@ -35,12 +35,12 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
       const ownerName = tfNameOf(b, model.kind.owner);
       const plannedOwner = ownerName ? planned[ownerName] : undefined;
       const owner = typeof plannedOwner === 'string' ? plannedOwner : ownerFor(b.typeName, String(planned[tfNameOf(b, model.kind.name) ?? ''] ?? ''));
-      const made = await h.create(news, owner);
+      const made = await h.create(news, owner, { timeoutMs: timeoutMs(timeoutsOf(b, planned), 'create') });
       id = made.id;
       outputs = made.outputs;
     } else {
       id = String(prior.id);
-      outputs = await h.update(id, fromTfObject(b, prior, isInputAttr), news);
+      outputs = await h.update(id, fromTfObject(b, prior, isInputAttr), news, { timeoutMs: timeoutMs(timeoutsOf(b, planned), 'update') });
     }
     const state = stateFrom(b, model, { ...outputs, id }, prior, planned);
     // Known planned values stay exactly as planned (Terraform checks it); unknowns take the result.

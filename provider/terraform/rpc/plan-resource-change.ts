@@ -30,6 +30,8 @@ function plannedInputs(b: TfBlock, config: TfObject | null): TfObject {
     const v = a.spec.writeOnly ? null : (config?.[a.tfName] ?? null);
     planned[a.tfName] = v === null && !a.spec.writeOnly && a.spec.default !== undefined ? toTfObject(b, { [a.name]: a.spec.default })[a.tfName] : v;
   }
+  // Nested blocks (timeouts) are planned exactly as configured.
+  for (const nb of b.blocks) planned[nb.typeName] = config?.[nb.typeName] ?? null;
   return planned;
 }
 
