@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
+import { COMPOSER_ID_HEADER, PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
 import { parseQuery } from '../api/validate';
 import { CAPACITY_QUERY, type DataSourceType, type FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
@@ -94,6 +94,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Serve tlsOnly routes (volume keys) over plain HTTP too: development labs only. */
   insecureDev?: boolean;
+  /** The composer identity (created with the store), sent on every answer. */
+  identity: string;
 }
 
 /** The query-parameter types of each data source a route reads its query from (kinds registry). */
@@ -421,6 +423,7 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       if (routeName !== '/healthz' && routeName !== '/readyz' && routeName !== '/metrics')
         d.log.debug('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name });
     };
+    res.setHeader(COMPOSER_ID_HEADER, d.identity);
     res.on('finish', () => meter(String(res.statusCode)));
     // Closed without a complete answer: the client left (a long poll given up, a body cut short).
     res.on('close', () => meter(CLIENT_CLOSED));

@@ -12,7 +12,7 @@ import { ComposerError, ConnectionConfig, Props } from './types';
 export * from './types';
 export type { FieldFailure } from '../schema';
 export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from '../client';
-export { SchemaResourceHandler, WAIT_CODES } from './resource';
+export { IDENTITY_CODES, SchemaResourceHandler, WAIT_CODES } from './resource';
 export { DATA_LOSS_OPT_IN, dataLossReason, modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';

@@ -2,10 +2,10 @@
 // registry: what is an input, an output, sensitive, write-only, replaced or updated in place,
 // placed or provider-set all comes from there (docs/schema-format.md).
 import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEntry, type PlacementAttribute, type ResourceType, schema } from '../schema';
-import { PROBLEM } from '../api/contract';
+import { PROBLEM, type VolumeState } from '../api/contract';
 import { ComposerClient } from './client';
 import { dataLossReason, ResourceModel } from './model';
-import { CallOptions, CheckOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
+import { CallOptions, CheckOptions, ReadOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
 
 export interface HandlerOptions {
   /** How long create/update wait for the agent to stage a volume that names a server (ms). */
@@ -38,6 +38,26 @@ function pickSchemaOutputs(spec: BlockSpec, kind: KindEntry, obj: Record<string,
   return out;
 }
 
+/**
+ * States a refresh reports as a warning (docs/terraform.md "Refresh"): the object is still
+ * there, but not what the configuration asks for. A table: state -> summary and what to do.
+ */
+const ATTENTION: Partial<Record<VolumeState, (what: string, data: Record<string, unknown>) => { summary: string; detail: string }>> = {
+  deleting: (what) => ({ summary: `${what} is being deleted`, detail: `${what} is being deleted by the composer (state deleting): it will be gone once its agent has unstaged it and the drives are released; the next plan creates it again` }),
+  retained: (what) => ({
+    summary: `${what} is retained`,
+    detail: `${what} was deleted with reclaimPolicy Retain (state retained): its drives and data are kept reserved, but it is no longer served; purge it to free the drives (POST /v1/volumes/<id>/purge)`,
+  }),
+  failed: (what, data) => {
+    const o = data.observed as { step?: string; error?: string } | undefined;
+    const why = o?.error ? `: ${o.step ? `step ${o.step}: ` : ''}${o.error}` : '';
+    return { summary: `${what} failed`, detail: `${what} is in state failed${why}; the composer keeps it until it is repaired or deleted` };
+  },
+};
+
+/** The code of a 404 from a composer other than the one the state recorded. */
+export const IDENTITY_CODES = { composerMismatch: 'composer_mismatch' } as const;
+
 /** Codes of the waits' own failures (the composer's are in provider/composer/problem.ts). */
 export const WAIT_CODES = { stageTimeout: 'stage_timeout', stageFailed: 'stage_failed', deleteTimeout: 'delete_timeout', cancelled: 'cancelled' } as const;
 
@@ -68,12 +88,37 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
   private readonly stageTimeoutMs: number;
   private readonly deleteTimeoutMs: number;
   private readonly pollMs: number;
+  private lastComposerId?: string;
 
   constructor(type: ResourceType, private readonly client: ComposerClient, private readonly opts: HandlerOptions = {}) {
     super(type);
     this.stageTimeoutMs = opts.stageTimeoutMs ?? 120_000;
     this.deleteTimeoutMs = opts.deleteTimeoutMs ?? 120_000;
     this.pollMs = opts.pollMs ?? 200;
+  }
+
+  /** The identity of the composer that answered last (providers record it in state). */
+  get composerId(): string | undefined {
+    return this.lastComposerId;
+  }
+
+  private seen<T extends { composerId?: string }>(res: T): T {
+    if (res.composerId) this.lastComposerId = res.composerId;
+    return res;
+  }
+
+  /**
+   * A 404 is a deletion only when the composer that says so is the one the state recorded;
+   * from another one it is an error naming both identities (docs/terraform.md "Composer identity").
+   */
+  private notFound(id: string, res: { composerId?: string }, expected: string | undefined): void {
+    if (!expected || !res.composerId || res.composerId === expected) return;
+    throw new ComposerError(
+      `${this.spec.kind} ${id}: not found on composer ${res.composerId} (${this.client.endpoint}), but the state records it on composer ${expected}: ` +
+        'this is a different, empty or re-created composer, so the object is not treated as deleted. Point the provider at the composer that made it, or remove the object from the state yourself',
+      409,
+      IDENTITY_CODES.composerMismatch,
+    );
   }
 
   private log(line: string): void {
@@ -170,17 +215,29 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
 
   async create(inputs: Props, owner: string, call: CallOptions = {}): Promise<{ id: string; outputs: Props }> {
     const body = { ...this.body(inputs), owner };
-    const { status, data } = await this.client.request<Record<string, unknown>>('POST', this.spec.api, { body });
+    const { status, data } = this.seen(await this.client.request<Record<string, unknown>>('POST', this.spec.api, { body }));
     const id = String(data.id);
     this.log(`${status === 201 ? 'created' : 'adopted existing'} ${id}`);
     const settled = await this.waitStaged(id, data, inputs, call);
     return { id, outputs: this.outputs(settled, inputs) };
   }
 
-  async read(id: string): Promise<Props | undefined> {
-    const { status, data } = await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`, { accept: [404] });
-    if (status === 404) return undefined;
-    return this.outputs(data);
+  /**
+   * `expectComposer`: the identity the state recorded (a 404 from another composer is an error).
+   * `onAttention`: told when the object is deleting, retained or failed.
+   */
+  async read(id: string, opts: ReadOptions = {}): Promise<Props | undefined> {
+    const res = this.seen(await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`, { accept: [404] }));
+    if (res.status === 404) {
+      this.notFound(id, res, opts.expectComposer);
+      return undefined;
+    }
+    const attention = ATTENTION[res.data.state as VolumeState];
+    if (attention && opts.onAttention) {
+      const a = attention(`${this.spec.kind} ${id}`, res.data);
+      opts.onAttention(a.summary, a.detail);
+    }
+    return this.outputs(res.data);
   }
 
   async update(id: string, olds: Props, news: Props, call: CallOptions = {}): Promise<Props> {
@@ -196,9 +253,9 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
     }
     let data: Record<string, unknown>;
     if (Object.keys(patch).length === 0) {
-      data = (await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`)).data;
+      data = this.seen(await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`)).data;
     } else {
-      data = (await this.client.request<Record<string, unknown>>('PATCH', `${this.spec.api}/${encodeURIComponent(id)}`, { body: patch })).data;
+      data = this.seen(await this.client.request<Record<string, unknown>>('PATCH', `${this.spec.api}/${encodeURIComponent(id)}`, { body: patch })).data;
       this.log(`updated ${id} (${Object.keys(patch).filter((k) => !this.spec.attributes[k]?.sensitive).join(', ') || 'sensitive values'})`);
     }
     const settled = await this.waitStaged(id, data, news, call);
@@ -207,6 +264,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
 
   async delete(id: string, olds: Props, call: CallOptions = {}): Promise<void> {
     const path = `${this.spec.api}/${encodeURIComponent(id)}`;
+    // Deleting an absent object succeeds (204), so any answer from another composer is refused.
+    if (call.expectComposer) this.notFound(id, this.seen(await this.client.request('GET', path, { accept: [404] })), call.expectComposer);
     await this.client.request('DELETE', path, { accept: [404] });
     if (!this.kind.placed) return;
     if (olds.reclaimPolicy === 'Retain') return;

@@ -22,6 +22,15 @@ export interface CallOptions {
   /** How long to wait for staging (create, update) or for the release (delete), in ms. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The composer identity the state recorded: a 404 from another composer is an error, not a deletion. */
+  expectComposer?: string;
+}
+
+export interface ReadOptions {
+  /** The composer identity the state recorded: a 404 from another composer is an error, not a deletion. */
+  expectComposer?: string;
+  /** Told when the object needs attention (deleting, retained, failed): a refresh warning. */
+  onAttention?: (summary: string, detail: string) => void;
 }
 
 export interface CheckResult {
@@ -94,7 +103,9 @@ export interface ResourceHandler {
   /** Idempotent by (cluster, name). `owner` is the URN or Terraform address. */
   create(inputs: Props, owner: string, call?: CallOptions): Promise<{ id: string; outputs: Props }>;
   /** undefined when the object is gone (Pulumi/Terraform then drop it from state). */
-  read(id: string): Promise<Props | undefined>;
+  read(id: string, opts?: ReadOptions): Promise<Props | undefined>;
+  /** The identity of the composer that answered last (recorded in state by the providers). */
+  readonly composerId: string | undefined;
   update(id: string, olds: Props, news: Props, call?: CallOptions): Promise<Props>;
   /** Absent objects are fine. */
   delete(id: string, olds: Props, call?: CallOptions): Promise<void>;

@@ -19,6 +19,12 @@ const PROVIDER_KEY = '__provider';
  * so delete sees it too (docs/pulumi.md "Timeouts").
  */
 export const TIMEOUTS_KEY = '__timeouts';
+/**
+ * The identity of the composer that holds the object, kept in the outputs (the state): a 404
+ * from another composer is an error, not a deletion (docs/pulumi.md "Composer identity").
+ */
+export const COMPOSER_KEY = '__composer';
+const HIDDEN_KEYS = new Set([PROVIDER_KEY, TIMEOUTS_KEY, COMPOSER_KEY]);
 
 /** Fields whose value (or a part of it) is not known yet. */
 export function unknownFields(props: Props): string[] {
@@ -29,7 +35,7 @@ export function unknownFields(props: Props): string[] {
 
 function withoutProviderKey(props: Props | undefined): Props {
   const out: Props = {};
-  for (const [k, v] of Object.entries(props ?? {})) if (k !== PROVIDER_KEY && k !== TIMEOUTS_KEY) out[k] = v;
+  for (const [k, v] of Object.entries(props ?? {})) if (!HIDDEN_KEYS.has(k)) out[k] = v;
   return out;
 }
 
@@ -38,10 +44,16 @@ function timeoutsOf(props: Props | undefined): Timeouts | undefined {
   return t && typeof t === 'object' ? (t as Timeouts) : undefined;
 }
 
-/** Outputs plus the timeouts, so a later delete (or update) still has them. */
-function withTimeouts(outs: Props, from: Props | undefined): Props {
+/** Outputs plus the timeouts (so a later delete still has them) and the composer's identity. */
+function withHidden(outs: Props, from: Props | undefined, composer: string | undefined): Props {
   const t = timeoutsOf(from);
-  return t ? { ...outs, [TIMEOUTS_KEY]: t } : outs;
+  const c = composer ?? recordedComposer(from);
+  return { ...outs, ...(t ? { [TIMEOUTS_KEY]: t } : {}), ...(c ? { [COMPOSER_KEY]: c } : {}) };
+}
+
+function recordedComposer(props: Props | undefined): string | undefined {
+  const c = props?.[COMPOSER_KEY];
+  return typeof c === 'string' && c ? c : undefined;
 }
 
 export interface DynamicProviderState {
@@ -107,25 +119,25 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       const given = input[handler().kind.owner];
       const owner = typeof given === 'string' ? given : '';
       const { id, outputs } = await handler().create(input, owner, { timeoutMs: timeoutMs(timeoutsOf(inputs), 'create') });
-      return { id, outs: withTimeouts(outputs, inputs) };
+      return { id, outs: withHidden(outputs, inputs, handler().composerId) };
     },
 
     async read(id, props) {
       const prior = withoutProviderKey(props);
-      const current = await handler().read(id);
+      const current = await handler().read(id, { expectComposer: recordedComposer(props) });
       // An empty id tells the engine the object is gone (refresh drops it from the state).
       if (!current) return { id: '', props: {} };
       // Sensitive inputs (the key policy secret) are never returned by the composer.
-      return { id, props: withTimeouts(handler().carryOver(current, prior), props) };
+      return { id, props: withHidden(handler().carryOver(current, prior), props, handler().composerId) };
     },
 
     async update(id, olds, news) {
       const outs = await handler().update(id, withoutProviderKey(olds), withoutProviderKey(news), { timeoutMs: timeoutMs(timeoutsOf(news), 'update') });
-      return { outs: withTimeouts(outs, news) };
+      return { outs: withHidden(outs, { ...news, [COMPOSER_KEY]: recordedComposer(olds) }, handler().composerId) };
     },
 
     async delete(id, props) {
-      await handler().delete(id, withoutProviderKey(props), { timeoutMs: timeoutMs(timeoutsOf(props), 'delete') });
+      await handler().delete(id, withoutProviderKey(props), { timeoutMs: timeoutMs(timeoutsOf(props), 'delete'), expectComposer: recordedComposer(props) });
     },
   };
 }

@@ -80,17 +80,30 @@ export function ownerFor(typeName: string, name: string): string {
   return `terraform:${typeName}.${name}`;
 }
 
-/** Private bytes of the first plan of a replacement: "this create replaces <id>". */
-export function replacesMarker(id: CtyValue): Buffer {
-  return Buffer.from(JSON.stringify({ replaces: id }));
+/**
+ * What the provider keeps in a resource's private state (JSON; stored in the state file beside
+ * the attributes): the identity of the composer that holds the object, and, in the first plan of
+ * a replacement, "this create replaces <id>".
+ */
+export interface PrivateState {
+  composer?: string;
+  replaces?: string;
 }
 
-export function replacedId(priv: Buffer | undefined): string | undefined {
-  if (!priv || priv.length === 0) return undefined;
+export function readPrivate(priv: Buffer | undefined): PrivateState {
+  if (!priv || priv.length === 0) return {};
   try {
-    const v = JSON.parse(Buffer.from(priv).toString('utf8')) as { replaces?: unknown };
-    return typeof v.replaces === 'string' ? v.replaces : undefined;
+    const v = JSON.parse(Buffer.from(priv).toString('utf8')) as Record<string, unknown>;
+    const out: PrivateState = {};
+    if (typeof v.composer === 'string') out.composer = v.composer;
+    if (typeof v.replaces === 'string') out.replaces = v.replaces;
+    return out;
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+export function writePrivate(ps: PrivateState): Buffer {
+  const clean = Object.fromEntries(Object.entries(ps).filter(([, v]) => typeof v === 'string' && v));
+  return Object.keys(clean).length ? Buffer.from(JSON.stringify(clean)) : Buffer.alloc(0);
 }

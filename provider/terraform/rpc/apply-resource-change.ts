@@ -3,7 +3,7 @@
 import { modelFor, type Props, timeoutMs } from '../../handlers';
 import { containsUnknown, decodeDynamicValue, type DynamicValueWire, encodeDynamicValue } from '../cty';
 import { errorDiagnostics } from '../diagnostics';
-import { blockOf, isInputAttr, ownerFor, sameValue, stateFrom, type TfObject, tfNameOf, timeoutsOf, writeOnlyInputs } from '../objects';
+import { blockOf, isInputAttr, ownerFor, readPrivate, sameValue, stateFrom, type TfObject, tfNameOf, timeoutsOf, writeOnlyInputs, writePrivate } from '../objects';
 import { fromTfObject, resourceBlocks } from '../schema';
 import type { TesseraProvider } from '../server';
 
@@ -25,8 +25,10 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
   const h = p.handler(b.typeName);
   try {
     if (!planned) {
-      if (prior && typeof prior.id === 'string') await h.delete(prior.id, fromTfObject(b, prior, isInputAttr), { timeoutMs: timeoutMs(timeoutsOf(b, prior), 'delete') });
-      return { new_state: encodeDynamicValue(null, b.type), private: priv, diagnostics: [] };
+      if (prior && typeof prior.id === 'string') {
+        await h.delete(prior.id, fromTfObject(b, prior, isInputAttr), { timeoutMs: timeoutMs(timeoutsOf(b, prior), 'delete'), expectComposer: readPrivate(priv).composer });
+      }
+      return { new_state: encodeDynamicValue(null, b.type), private: Buffer.alloc(0), diagnostics: [] };
     }
     const news = { ...fromTfObject(b, planned, isInputAttr), ...writeOnlyInputs(b, config) };
     let id: string;
@@ -51,7 +53,8 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
         state[a.tfName] = v;
       }
     }
-    return { new_state: encodeDynamicValue(state, b.type), private: priv, diagnostics: [] };
+    // The state records which composer holds the object (docs/terraform.md "Composer identity").
+    return { new_state: encodeDynamicValue(state, b.type), private: writePrivate({ composer: h.composerId ?? readPrivate(priv).composer }), diagnostics: [] };
   } catch (e) {
     const action = !planned ? 'Deleting' : !prior ? 'Creating' : 'Updating';
     // On a failed update or delete the object is unchanged: hand the prior state back.

@@ -2,14 +2,15 @@
 import { modelFor } from '../../handlers';
 import { encodeDynamicValue } from '../cty';
 import { error, errorDiagnostics } from '../diagnostics';
-import { blockOf, stateFrom } from '../objects';
+import { blockOf, stateFrom, writePrivate } from '../objects';
 import { resourceBlocks } from '../schema';
 import type { TesseraProvider } from '../server';
 
 export async function importResourceState(p: TesseraProvider, req: { type_name: string; id: string }): Promise<unknown> {
   const b = blockOf(resourceBlocks, req.type_name);
   try {
-    const props = await p.handler(b.typeName).read(req.id);
+    const h = p.handler(b.typeName);
+    const props = await h.read(req.id);
     if (!props) {
       return {
         imported_resources: [],
@@ -17,7 +18,7 @@ export async function importResourceState(p: TesseraProvider, req: { type_name: 
       };
     }
     const state = stateFrom(b, modelFor(b.typeName), { ...props, id: req.id }, null);
-    return { imported_resources: [{ type_name: b.typeName, state: encodeDynamicValue(state, b.type), private: Buffer.alloc(0) }], diagnostics: [] };
+    return { imported_resources: [{ type_name: b.typeName, state: encodeDynamicValue(state, b.type), private: writePrivate({ composer: h.composerId }) }], diagnostics: [] };
   } catch (e) {
     return { imported_resources: [], diagnostics: errorDiagnostics(e, `Importing ${b.typeName} ${req.id}`) };
   }

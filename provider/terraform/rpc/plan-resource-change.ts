@@ -10,7 +10,7 @@
 import { dataLossReason, modelFor, type Plan, type ResourceModel } from '../../handlers';
 import { decodeDynamicValue, type DynamicValueWire, encodeDynamicValue, unknown } from '../cty';
 import { type Diagnostic, error, errorDiagnostics, failureDiagnostics } from '../diagnostics';
-import { blockOf, inputsOf, isInputAttr, ownerFor, replacedId, replacesMarker, type TfObject, tfNameOf, writeOnlyInputs } from '../objects';
+import { blockOf, inputsOf, isInputAttr, ownerFor, readPrivate, type TfObject, tfNameOf, writeOnlyInputs, writePrivate } from '../objects';
 import { fromTfObject, resourceBlocks, type TfBlock, tfName, toTfObject } from '../schema';
 import type { TesseraProvider } from '../server';
 
@@ -70,12 +70,12 @@ export async function planResourceChange(p: TesseraProvider, req: PlanRequest): 
   if (!proposed) return { planned_private: plannedPrivate, requires_replace: [], planned_state: encodeDynamicValue(null, b.type), diagnostics: [] };
   // Terraform plans a replacement twice: with the prior state, then with a null prior and
   // the first answer's private bytes. The marker there says "this create replaces <id>".
-  const replacing = prior ? undefined : replacedId(req.prior_private);
+  const replacing = prior ? undefined : readPrivate(req.prior_private).replaces;
 
   const planned = plannedInputs(b, config);
   const { plan, diags } = planChange(b, model, prior, planned);
   const requiresReplace = plan.replaces.map((f) => ({ steps: [{ attribute_name: tfName(f) }] }));
-  if (prior && plan.replaces.length) plannedPrivate = replacesMarker(prior.id);
+  if (prior && plan.replaces.length && typeof prior.id === 'string') plannedPrivate = writePrivate({ ...readPrivate(req.prior_private), replaces: prior.id });
   plannedOutputs(b, model, plan, prior, planned);
 
   // Plan-time feasibility: the handlers' check with a dry-run placement (or a capacity query
