@@ -76,6 +76,10 @@ test('cdktf synth output of the platform app: tofu apply, empty plan, destroy le
   const applied = await apply(ws);
   expect(applied.stdout).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   const state = stateResources(await showState(ws));
+  // The ephemeral variable went through the write-only secret: nowhere in the state file.
+  const statePath = (json.terraform as { backend: { local: { path: string } } }).backend.local.path;
+  expect(fs.readFileSync(statePath, 'utf8')).not.toContain(SECRET);
+  expect(Object.values(state).find((v) => v.name === 'kafka-keys')).toMatchObject({ secret: null, secret_wo: null, secret_wo_version: 1 });
   const logs = Object.entries(state).filter(([a, v]) => a.startsWith('tessera_volume.') && v.type === 'ssd');
   expect(logs).toHaveLength(3);
   for (const [, v] of logs) {

@@ -40,6 +40,7 @@ const cache = new tessera.Volume('cache', {
   sizeGiB: config.requireNumber('cacheGiB'),
   server: 'k1',
   mountPath: '/srv/cache',
+  allowDataLoss: config.getBoolean('cacheAllowDataLoss') ?? false,
 });
 const data = new tessera.Volume('data', {
   cluster: cluster.id,
@@ -179,8 +180,13 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     expect(m2).toEqual(m1);
     expect((out2.cacheMembers as MemberOut[])[0].sizeGiB).toBe(20);
 
-    // 4. Change `type`: a replacement (delete first: the name is reused).
+    // 4. Change `type`: a replacement deletes the volume's data first, so the preview refuses it
+    // on the property, saying what to do; with allowDataLoss it replaces (delete first: the name is reused).
     await setConfig('cacheType', 'ssd');
+    const refused = await preview(stack, { allowFailure: true });
+    expect(refused.raw.code).not.toBe(0);
+    expect(refused.raw.stdout + refused.raw.stderr).toMatch(/property type value \{ssd\} has a problem: changing type replaces the volume[^\n]*allowDataLoss = true/);
+    await setConfig('cacheAllowDataLoss', 'true');
     const retype = await preview(stack);
     const cacheOps = stepsFor(retype, 'cache').map((s) => s.op);
     expect(cacheOps).toEqual(['replace']);

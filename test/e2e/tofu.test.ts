@@ -56,8 +56,9 @@ test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, i
   expect(first.stdout).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   const state = stateResources(await showState(ws));
   const kp = state['tessera_key_policy.kafka'];
-  expect(kp.secret).toBe('kafka secret for the e2e run'); // sensitive, kept in state
-  expect(kp.version).toBe(1);
+  // The example's documented path: an ephemeral variable into the write-only secret.
+  expect(kp).toMatchObject({ secret: null, secret_wo: null, secret_wo_version: 1, version: 1 });
+  expect(fs.readFileSync(path.join(ws.dir, 'terraform.tfstate'), 'utf8')).not.toContain('kafka secret for the e2e run');
   for (const b of BROKERS) {
     const log = state[`tessera_volume.log["${b}"]`];
     expect(log).toMatchObject({ raid_level: 'raid1', encrypt: true, key_policy: kp.id, server: b, mount_path: '/srv/kafka/data' });
@@ -90,8 +91,13 @@ test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, i
   expect(shrink.code).toBe(1);
   expect(shrink.stderr + shrink.stdout).toMatch(/size_gib: shrinking is refused \(from 150 to 120 GiB\)/);
 
-  // 5. change the type: replacement (destroy, then create under the same name)
-  const vars = [...growVars, '-var', 'cache_type=ssd'];
+  // 5. change the type: a replacement deletes the volumes' data first, so the plan refuses it
+  // and says what to do; with the opt-in it replaces (destroy, then create under the same name)
+  const refused = await plan(ws, { allowFailure: true }, [...growVars, '-var', 'cache_type=ssd']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout + refused.stderr).toMatch(/Replacing tessera_volume would destroy its data/);
+  expect(refused.stdout + refused.stderr).toMatch(/set\s+allow_data_loss\s+=\s+true/);
+  const vars = [...growVars, '-var', 'cache_type=ssd', '-var', 'cache_allow_data_loss=true'];
   const retype = await apply(ws, {}, vars);
   expect(retype.stdout).toMatch(/# forces replacement/);
   expect(retype.stdout).toMatch(/Resources: 3 added, 0 changed, 3 destroyed/);
@@ -144,6 +150,53 @@ resource "tessera_volume" "adopted" {
   const gone = await destroy(ws, {}, vars);
   expect(gone.stdout).toMatch(/Destroy complete! Resources: 8 destroyed/);
   expect(await platform.pool()).toEqual(poolBefore);
+});
+
+test('saved plan with an ephemeral secret: plan -out, then apply the plan; the secret is in neither the plan file nor the state', async () => {
+  const config = `terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+variable "secret_version" {
+  type    = number
+  default = 1
+}
+resource "tessera_key_policy" "saved" {
+  name              = "saved-plan-keys"
+  secret_wo         = var.secret
+  secret_wo_version = var.secret_version
+}
+`;
+  const w = createTofuWorkspace({ files: { 'main.tf': config }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  extra.push(w);
+  const first = 'saved plan secret number one';
+  const planned = await runTofu(w, ['plan', '-input=false', '-out=first.tfplan', '-var', `secret=${first}`]);
+  expect(planned.code).toBe(0);
+  expect(fs.readFileSync(path.join(w.dir, 'first.tfplan')).includes(Buffer.from(first))).toBe(false);
+  // An ephemeral variable is given again when the saved plan is applied.
+  const applied = await runTofu(w, ['apply', '-input=false', '-var', `secret=${first}`, 'first.tfplan']);
+  expect(applied.stdout).toMatch(/Apply complete! Resources: 1 added/);
+  const kp1 = stateResources(await showState(w))['tessera_key_policy.saved'];
+  expect(kp1).toMatchObject({ secret: null, secret_wo: null, secret_wo_version: 1, version: 1 });
+  // Rotation through a saved plan too.
+  const second = 'saved plan secret number two';
+  const rot = await runTofu(w, ['plan', '-input=false', '-out=rotate.tfplan', '-var', `secret=${second}`, '-var', 'secret_version=2']);
+  expect(rot.stdout).toMatch(/1 to change/);
+  expect(fs.readFileSync(path.join(w.dir, 'rotate.tfplan')).includes(Buffer.from(second))).toBe(false);
+  await runTofu(w, ['apply', '-input=false', '-var', `secret=${second}`, '-var', 'secret_version=2', 'rotate.tfplan']);
+  const kp2 = stateResources(await showState(w))['tessera_key_policy.saved'];
+  expect(kp2).toMatchObject({ id: kp1.id, version: 2 });
+  expect(kp2.fingerprint).not.toBe(kp1.fingerprint);
+  const stateText = fs.readFileSync(path.join(w.dir, 'terraform.tfstate'), 'utf8');
+  expect(stateText).not.toContain(first);
+  expect(stateText).not.toContain(second);
+  await destroy(w, {}, ['-var', `secret=${second}`, '-var', 'secret_version=2']);
 });
 
 test('plan-time feasibility: a volume the pool cannot hold fails the plan, not the apply', async () => {
