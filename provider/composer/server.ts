@@ -209,6 +209,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
     },
     inventorySummary: () => svc().inventorySummary(),
     capacity: (c) => svc().capacity(c.q),
+    feasibility: (c) => svc().feasibility(c.body),
     listOperations: (c) => svc().listOperations(c.q.state, c.page),
     getOperation: (c) => svc().getOperation(c.params[0]),
     listServers: (c) => svc().servers(c.page),

@@ -11,6 +11,7 @@ import type {
   Cluster,
   EnclosureAssignments,
   EnclosureStatus,
+  FeasibilityAnswer,
   InventorySummary,
   KeyPolicy,
   ListPage,
@@ -34,6 +35,7 @@ import type { CreateResult } from './resources/common';
 import { InventoryResource } from './resources/inventory';
 import { KeyPolicies } from './resources/key-policies';
 import { Reads } from './resources/reads';
+import { planFeasibility } from './resources/feasibility';
 import { Volumes } from './resources/volumes';
 import type { ComposerState } from './state';
 
@@ -168,6 +170,10 @@ export class ComposerService {
   }
   purgeVolume(id: string): Promise<void> {
     return this.volumes.purge(id);
+  }
+  /** The plan-wide what-if: nothing is reserved (./resources/feasibility.ts). */
+  feasibility(body: unknown): FeasibilityAnswer {
+    return planFeasibility(this.ctx, body);
   }
 
   // ---------------------------------------------------------------- key policies

@@ -1,10 +1,12 @@
 // One ResourceHandler implementation for every resource kind, driven by schema.json and its kinds
 // registry: what is an input, an output, sensitive, write-only, replaced or updated in place,
 // placed or provider-set all comes from there (docs/schema-format.md).
-import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEntry, type PlacementAttribute, type ResourceType, schema } from '../schema';
+import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEntry, type PlacedCollection, type PlacementAttribute, type ResourceType, schema } from '../schema';
 import { PROBLEM, type VolumeState } from '../api/contract';
 import { ComposerClient } from './client';
 import { dataLossReason, ResourceModel } from './model';
+import type { FeasibilityStep } from '../api/contract';
+import type { PlanClaims } from './claims';
 import { CallOptions, CheckOptions, ReadOptions, CheckResult, ComposerError, DiffResult, Props, ResourceHandler } from './types';
 
 export interface HandlerOptions {
@@ -17,7 +19,11 @@ export interface HandlerOptions {
   log?: (line: string) => void;
   /** Aborted when the engine stops the provider (Terraform's StopProvider): every wait ends at once. */
   signal?: AbortSignal;
+  /** The plan-scoped tentative reservations of this process (./claims.ts); none: no plan-wide check. */
+  claims?: PlanClaims;
 }
+
+type ClaimAction = FeasibilityStep['action'];
 
 /** The feasibility check is optional: a composer that does not answer soon is skipped, not waited for. */
 const FEASIBILITY_ATTEMPTS = 2;
@@ -136,6 +142,11 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
     return body;
   }
 
+  private releaseClaim(inputs: Props): void {
+    const key = this.claimKey(inputs, []);
+    if (key) this.opts.claims?.release(key);
+  }
+
   /** Outputs for state: the composer's view plus what it never returns, from the inputs. */
   private outputs(obj: Record<string, unknown>, inputs?: Props): Props {
     const out = pickSchemaOutputs(this.spec, this.kind, obj);
@@ -145,7 +156,11 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
   async check(news: Props, opts: CheckOptions = {}): Promise<CheckResult> {
     const unknown = opts.unknown ?? [];
     const { inputs: value, failures } = this.validate(news, { unknown });
+    const warnings: string[] = [];
     let replaced = true;
+    // What the plan-wide check claims: a create (preview of a new object), a replacement (its
+    // first plan has the prior inputs, its second only the replaced id) or a growth.
+    let change: ClaimAction | undefined = opts.preview ? 'create' : opts.id ? 'replace' : undefined;
     if (opts.olds && Object.keys(opts.olds).length > 0) {
       // Unknown inputs keep their prior value here: only what is known can be refused.
       const p = this.plan(opts.olds, { ...value, ...Object.fromEntries(unknown.map((u) => [u, opts.olds![u]])) });
@@ -154,18 +169,60 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
         failures.push({ field: s.field, reason: `shrinking from ${s.from} to ${s.to} is refused; only growth is applied in place` });
       }
       if (p.dataLoss.length) failures.push({ field: p.dataLoss[0], reason: dataLossReason(this, p.dataLoss) });
+      const grows = p.updates.some((f) => this.spec.attributes[f]?.growOnly);
+      change = !opts.id ? undefined : replaced ? 'replace' : grows ? 'grow' : undefined;
     }
     if (opts.preview && failures.length === 0 && replaced && this.kind.placed) {
-      failures.push(...(await this.feasibility(value, unknown)));
+      failures.push(...(await this.feasibility(value, unknown, warnings)));
     }
-    return { inputs: value, failures };
+    if (change && failures.length === 0 && this.kind.placed) failures.push(...(await this.claim(change, value, unknown, opts.id, warnings)));
+    return { inputs: value, failures, ...(warnings.length ? { warnings } : {}) };
+  }
+
+  /** The key of this object's claim: type, cluster (or ? while unknown) and name. */
+  private claimKey(value: Props, unknown: string[]): string | undefined {
+    const name = value[this.kind.name];
+    if (typeof name !== 'string' || unknown.includes(this.kind.name)) return undefined;
+    const scope = this.kind.scope;
+    const cluster = scope && !unknown.includes(scope) ? value[scope] : undefined;
+    return `${this.type}/${typeof cluster === 'string' ? cluster : '?'}/${name}`;
+  }
+
+  /**
+   * Plan-wide feasibility (./claims.ts): this create, replacement or growth dry-run by the
+   * composer after everything the plan already claimed. A composer that does not answer is a
+   * warning, not a failure.
+   */
+  private async claim(action: ClaimAction, value: Props, unknown: string[], id: string | undefined, warnings: string[]): Promise<FieldFailure[]> {
+    const claims = this.opts.claims;
+    const key = this.claimKey(value, unknown);
+    if (!claims || !key || this.kind.placement.some((f) => unknown.includes(f))) return [];
+    const kind = this.kind.collection as PlacedCollection;
+    let step: FeasibilityStep;
+    if (action === 'grow') step = { key, kind, action, id, sizeGiB: value[SIZE] as number };
+    else {
+      const spec = this.body(value);
+      for (const u of unknown) delete spec[u];
+      step = { key, kind, action, ...(action === 'replace' && id ? { id } : {}), spec };
+    }
+    try {
+      const r = await claims.tryClaim(this.client, step, FEASIBILITY_ATTEMPTS);
+      if (r.ok) return [];
+      const together = r.together ? ` (together with the ${r.together} other create${r.together === 1 ? '' : 's'}, growths and replacements this plan already claimed)` : '';
+      const reason = r.message.startsWith(`${r.field}: `) ? r.message.slice(r.field.length + 2) : r.message;
+      return [{ field: r.field, reason: `${reason}${together}` }];
+    } catch (err) {
+      if (!(err instanceof ComposerError)) throw err;
+      warnings.push(`${this.spec.kind} ${String(value[this.kind.name])}: plan-wide feasibility not checked: ${err.message}`);
+      return [];
+    }
   }
 
   /**
    * Plan-time feasibility: a dry-run create when every input is known, else a capacity query.
    * An unreachable composer is not a failure (previews work offline); the engine's reason is.
    */
-  private async feasibility(value: Props, unknown: string[]): Promise<FieldFailure[]> {
+  private async feasibility(value: Props, unknown: string[], warnings: string[]): Promise<FieldFailure[]> {
     if (this.kind.placement.some((f) => unknown.includes(f))) return [];
     try {
       // Every input known: the composer can dry-run the create itself (an unknown name,
@@ -204,6 +261,7 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       // (the old object is deleted first), or a conflict the create itself reports with a 409.
       if (err.code === PROBLEM.conflictExists) return [];
       this.log(`dry-run skipped: ${err.code}`);
+      warnings.push(`${this.spec.kind} ${String(value[this.kind.name] ?? '')}: feasibility not checked: ${err.message}`);
       return [];
     }
   }
@@ -218,6 +276,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
     const { status, data } = this.seen(await this.client.request<Record<string, unknown>>('POST', this.spec.api, { body }));
     const id = String(data.id);
     this.log(`${status === 201 ? 'created' : 'adopted existing'} ${id}`);
+    // The claim is a real reservation now (even if staging fails below).
+    this.releaseClaim(inputs);
     const settled = await this.waitStaged(id, data, inputs, call);
     return { id, outputs: this.outputs(settled, inputs) };
   }
@@ -258,6 +318,7 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       data = this.seen(await this.client.request<Record<string, unknown>>('PATCH', `${this.spec.api}/${encodeURIComponent(id)}`, { body: patch })).data;
       this.log(`updated ${id} (${Object.keys(patch).filter((k) => !this.spec.attributes[k]?.sensitive).join(', ') || 'sensitive values'})`);
     }
+    this.releaseClaim(news);
     const settled = await this.waitStaged(id, data, news, call);
     return this.outputs(settled, news);
   }

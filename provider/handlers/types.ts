@@ -15,6 +15,11 @@ export interface CheckOptions {
   olds?: Props;
   /** Input fields whose value is not known yet (plan-time unknowns): not validated, no rule fires on them. */
   unknown?: string[];
+  /**
+   * The existing object (with `olds`), or the one a replacement's create replaces: a growth or
+   * replacement is then checked against the pool too (plan-wide feasibility).
+   */
+  id?: string;
 }
 
 /** Per-call options of the mutations (the engine's timeouts for this resource, a cancel signal). */
@@ -37,6 +42,8 @@ export interface CheckResult {
   /** Inputs with schema defaults applied. */
   inputs: Props;
   failures: FieldFailure[];
+  /** What the check could not do (e.g. the composer did not answer: feasibility not checked). */
+  warnings?: string[];
 }
 
 export interface ValidateOptions {

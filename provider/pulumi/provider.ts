@@ -89,6 +89,8 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       const prior = withoutProviderKey(olds);
       const unknown = unknownFields(input);
       const result = await handler().check(input, { preview: Object.keys(prior).length === 0, olds: Object.keys(prior).length ? prior : undefined, unknown });
+      // The dynamic provider has no warning channel: stderr reaches `pulumi ... -v` and the logs.
+      for (const w of result.warnings ?? []) console.error(`warning: ${w}`);
       const inputs: Props = { ...result.inputs };
       for (const u of unknown) inputs[u] = input[u];
       const timeouts = timeoutsOf(news);
@@ -106,9 +108,18 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       };
     },
 
-    async diff(_id, olds, news) {
+    async diff(id, olds, news) {
       const h = handler();
       const p = h.plan(withoutProviderKey(olds), withoutProviderKey(news));
+      // A growth or (opted-in) replacement is claimed plan-wide here, where the id is known
+      // (check has none): one that does not fit fails the preview (docs/pulumi.md).
+      // (An un-opted replacement was refused by check already.)
+      if ((p.replaces.length && !p.dataLoss.length) || p.updates.some((f) => h.spec.attributes[f]?.growOnly)) {
+        const input = withoutProviderKey(news);
+        const r = await h.check(input, { olds: withoutProviderKey(olds), id, unknown: unknownFields(input) });
+        for (const w of r.warnings ?? []) console.error(`warning: ${w}`);
+        if (r.failures.length) throw new Error(`${h.spec.kind} ${id}: ${formatFailures(r.failures)}`);
+      }
       // Pulumi keeps the id apart from the outputs: only the other kept outputs are "stable".
       const stables = p.kept.filter((k) => k !== h.kind.id);
       return { changes: p.changed.length > 0, replaces: p.replaces, deleteBeforeReplace: p.deleteBeforeReplace, stables };

@@ -9,7 +9,7 @@
 // apply returns (applied state keeps the planned inputs, stable outputs keep their values).
 import { dataLossReason, modelFor, type Plan, type ResourceModel } from '../../handlers';
 import { decodeDynamicValue, type DynamicValueWire, encodeDynamicValue, unknown } from '../cty';
-import { type Diagnostic, error, errorDiagnostics, failureDiagnostics } from '../diagnostics';
+import { type Diagnostic, error, errorDiagnostics, failureDiagnostics, inTfTerms, warning } from '../diagnostics';
 import { blockOf, inputsOf, isInputAttr, ownerFor, readPrivate, type TfObject, tfNameOf, writeOnlyInputs, writePrivate } from '../objects';
 import { fromTfObject, resourceBlocks, type TfBlock, tfName, toTfObject } from '../schema';
 import type { TesseraProvider } from '../server';
@@ -81,11 +81,18 @@ export async function planResourceChange(p: TesseraProvider, req: PlanRequest): 
   // Plan-time feasibility: the handlers' check with a dry-run placement (or a capacity query
   // while the cluster is still unknown); failures point at the attribute. A replacement is
   // only validated: the object it replaces still holds its name and its drives at plan time.
-  if (plan.create && p.state.conn && diags.length === 0) {
+  // Growths and replacements, and every create, are also claimed plan-wide (the handlers'
+  // plan claims: docs/terraform.md "Plan-wide feasibility"); a composer that does not answer
+  // is a warning.
+  const grows = plan.updates.some((f) => model.spec.attributes[f]?.growOnly);
+  if ((plan.create || grows) && p.state.conn && diags.length === 0) {
     const { inputs, unknownFields } = inputsOf(b, planned);
     try {
-      const res = await p.handler(b.typeName).check({ ...inputs, ...writeOnlyInputs(b, config) }, { preview: !prior && !replacing, unknown: unknownFields });
+      const olds = prior ? fromTfObject(b, prior, isInputAttr) : undefined;
+      const id = prior && typeof prior.id === 'string' ? prior.id : replacing;
+      const res = await p.handler(b.typeName).check({ ...inputs, ...writeOnlyInputs(b, config) }, { preview: !prior && !replacing, unknown: unknownFields, olds, id });
       diags.push(...failureDiagnostics(res.failures, 'Not feasible'));
+      for (const w of res.warnings ?? []) diags.push(warning('Feasibility not checked', inTfTerms(w)));
     } catch (e) {
       diags.push(...errorDiagnostics(e, `Planning ${b.typeName}`));
     }
