@@ -52,7 +52,7 @@ afterAll(async () => {
   await platform?.close();
 });
 
-test('cdktf synth output of the platform app: tofu apply, empty plan, destroy leaves the pool as before', async () => {
+test('cdktf synth output of the platform app: tofu apply, empty plan, destroy leaves the pool as before {Cluster: create replan destroy} {Volume: create replan destroy} {KeyPolicy: create replan destroy}', async () => {
   const poolBefore = await platform.pool();
   const cwd = tempDir('tessera-cdktf-app-');
   const stackDir = await synth(path.join(REPO, 'examples', 'cdktf-platform', 'main.ts'), cwd);

@@ -117,7 +117,7 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
   const setConfig = (key: string, value: string) => runPulumi(stack, ['config', 'set', key, value]);
   const stepsFor = (p: { steps: { op: string; urn: string; replaceReasons?: string[]; diffReasons?: string[] }[] }, name: string) => p.steps.filter((s) => s.urn.endsWith(`::${name}`));
 
-  it('composes the stack, keeps it stable, grows in place, replaces on type, notices drift and destroys back to the original pool', async () => {
+  it('composes the stack, keeps it stable, grows in place, replaces on type, notices drift and destroys back to the original pool {Cluster: create replan destroy} {Volume: create replan grow replace data-loss-refused drift-deleted destroy infeasible-create} {Slice: create replan import destroy} {KeyPolicy: create replan destroy}', async () => {
     const before = await poolSnapshot(client);
     expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
 

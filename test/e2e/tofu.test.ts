@@ -48,7 +48,7 @@ async function growableCache(view: Record<string, Record<string, unknown>>, by: 
   throw new Error(`no cache slice has ${by} GiB free after it: ${JSON.stringify(BROKERS.map((b) => view[`cache-${b}`].members))}`);
 }
 
-test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, import, destroy', async () => {
+test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, import, destroy {Cluster: create replan destroy} {Volume: create replan grow replace data-loss-refused import destroy} {KeyPolicy: create replan destroy}', async () => {
   const poolBefore = await platform.pool();
 
   // 1. apply the platform stack
@@ -152,7 +152,7 @@ resource "tessera_volume" "adopted" {
   expect(await platform.pool()).toEqual(poolBefore);
 });
 
-test('saved plan with an ephemeral secret: plan -out, then apply the plan; the secret is in neither the plan file nor the state', async () => {
+test('saved plan with an ephemeral secret: plan -out, then apply the plan; the secret is in neither the plan file nor the state {KeyPolicy: create rotate saved-plan destroy}', async () => {
   const config = `terraform {
   required_providers {
     tessera = { source = "tessera/tessera" }
@@ -199,7 +199,7 @@ resource "tessera_key_policy" "saved" {
   await destroy(w, {}, ['-var', `secret=${second}`, '-var', 'secret_version=2']);
 });
 
-test('plan-time feasibility: a volume the pool cannot hold fails the plan, not the apply', async () => {
+test('plan-time feasibility: a volume the pool cannot hold fails the plan, not the apply {Volume: infeasible-create}', async () => {
   const w = createTofuWorkspace({
     files: {
       'main.tf': `terraform {
@@ -232,7 +232,7 @@ resource "tessera_volume" "huge" {
   expect(await platform.pool()).toEqual(before);
 });
 
-test('write-only secret: never in the state file; bumping secret_wo_version rotates in place', async () => {
+test('write-only secret: never in the state file; bumping secret_wo_version rotates in place {KeyPolicy: create replan rotate destroy}', async () => {
   const config = (version: number) => `terraform {
   required_providers {
     tessera = { source = "tessera/tessera" }
