@@ -98,6 +98,8 @@ export const PROBLEM = {
   inventoryConflict: 'inventory_conflict',
   /** 409: the pool cannot place it: the engine's reason in detail, the failing constraint as errors[0].field. */
   insufficientCapacity: 'insufficient_capacity',
+  /** 409: adopt: the secret given is not the key policy's current secret. */
+  secretMismatch: 'secret_mismatch',
   /** 409: the volume is retained or being deleted; only purge applies. */
   retained: 'retained',
   /** 409: only a retained volume can be purged. */
@@ -149,6 +151,7 @@ export const PROBLEM_STATUS = {
   no_inventory: 409,
   inventory_conflict: 409,
   insufficient_capacity: 409,
+  secret_mismatch: 409,
   retained: 409,
   not_retained: 409,
   move_in_progress: 409,
@@ -573,6 +576,7 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "no_inventory",
           "inventory_conflict",
           "insufficient_capacity",
+          "secret_mismatch",
           "retained",
           "not_retained",
           "move_in_progress",
@@ -1931,7 +1935,12 @@ export const ROUTES: readonly RouteSpec[] = [
     "write": true,
     "tlsOnly": false,
     "bodyLimit": 1048576,
-    "query": {},
+    "query": {
+      "adopt": {
+        "type": "boolean",
+        "default": false
+      }
+    },
     "paged": false
   },
   {
@@ -2164,7 +2173,7 @@ export interface RouteQueries {
   createResource: { dryRun: boolean; };
   listResources: { cluster?: string; };
   getResource: Record<string, never>;
-  updateResource: Record<string, never>;
+  updateResource: { adopt: boolean; };
   deleteResource: Record<string, never>;
   purgeVolume: Record<string, never>;
   agentRegister: Record<string, never>;

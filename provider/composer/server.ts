@@ -231,7 +231,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
       const kind = kindOf(c.params);
       const s = svc();
       if (kind === 'clusters') return s.updateCluster(c.params[1], c.body);
-      if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body);
+      if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body, c.q.adopt);
       return s.updateVolume(kind, c.params[1], c.body);
     },
     deleteResource: async (c, r) => {

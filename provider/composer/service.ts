@@ -181,8 +181,8 @@ export class ComposerService {
   createKeyPolicy(body: unknown, dryRun: boolean): Promise<CreateResult<KeyPolicy>> {
     return this.keyPolicies.create(body, dryRun);
   }
-  updateKeyPolicy(id: string, body: unknown): Promise<KeyPolicy> {
-    return this.keyPolicies.update(id, body);
+  updateKeyPolicy(id: string, body: unknown, adopt = false): Promise<KeyPolicy> {
+    return this.keyPolicies.update(id, body, adopt);
   }
   deleteKeyPolicy(id: string): Promise<void> {
     return this.keyPolicies.delete(id);

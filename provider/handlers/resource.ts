@@ -62,7 +62,7 @@ const ATTENTION: Partial<Record<VolumeState, (what: string, data: Record<string,
 };
 
 /** The code of a 404 from a composer other than the one the state recorded. */
-export const IDENTITY_CODES = { composerMismatch: 'composer_mismatch' } as const;
+export const IDENTITY_CODES = { composerMismatch: 'composer_mismatch', badImportId: 'bad_import_id' } as const;
 
 /** Codes of the waits' own failures (the composer's are in provider/composer/problem.ts). */
 export const WAIT_CODES = { stageTimeout: 'stage_timeout', stageFailed: 'stage_failed', deleteTimeout: 'delete_timeout', cancelled: 'cancelled' } as const;
@@ -283,6 +283,28 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
   }
 
   /**
+   * The composer id an import names (docs/terraform.md "Import"): the id itself, or the natural
+   * key: NAME for unscoped kinds, CLUSTER/NAME (the cluster by name or id) for scoped ones.
+   */
+  async resolveImportId(ref: string): Promise<string> {
+    const prefix = `${this.spec.idPrefix}-`;
+    if (ref.startsWith(prefix) && !ref.includes('/')) return ref;
+    const scope = this.kind.scope;
+    const parts = ref.split('/');
+    if (parts.length !== (scope ? 2 : 1) || parts.some((x) => x === '')) {
+      throw new ComposerError(`import id ${JSON.stringify(ref)}: expected a ${this.spec.kind} id (${prefix}...) or ${scope ? 'CLUSTER/NAME' : 'NAME'}`, 400, IDENTITY_CODES.badImportId);
+    }
+    const [cluster, name] = scope ? parts : [undefined, parts[0]];
+    const items = await this.client.listAll<Record<string, unknown>>(this.spec.api, scope ? { [scope]: cluster } : {});
+    // The listing filters by the cluster's name or id; an unknown cluster lists nothing.
+    const found = items.find((o) => o[this.kind.name] === name);
+    if (!found) {
+      throw new ComposerError(`import id ${JSON.stringify(ref)}: no ${this.spec.kind} named ${JSON.stringify(name)}${scope ? ` in cluster ${JSON.stringify(cluster)}` : ''}`, 404, IDENTITY_CODES.badImportId);
+    }
+    return String(found[this.kind.id]);
+  }
+
+  /**
    * `expectComposer`: the identity the state recorded (a 404 from another composer is an error).
    * `onAttention`: told when the object is deleting, retained or failed.
    */
@@ -315,7 +337,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
     if (Object.keys(patch).length === 0) {
       data = this.seen(await this.client.request<Record<string, unknown>>('GET', `${this.spec.api}/${encodeURIComponent(id)}`)).data;
     } else {
-      data = this.seen(await this.client.request<Record<string, unknown>>('PATCH', `${this.spec.api}/${encodeURIComponent(id)}`, { body: patch })).data;
+      const query = call.adopt ? { adopt: true } : undefined;
+      data = this.seen(await this.client.request<Record<string, unknown>>('PATCH', `${this.spec.api}/${encodeURIComponent(id)}`, { body: patch, query })).data;
       this.log(`updated ${id} (${Object.keys(patch).filter((k) => !this.spec.attributes[k]?.sensitive).join(', ') || 'sensitive values'})`);
     }
     this.releaseClaim(news);

@@ -29,6 +29,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** The composer identity the state recorded: a 404 from another composer is an error, not a deletion. */
   expectComposer?: string;
+  /** Update of an imported object: adopt the configured secret, refusing (not rotating) a different one. */
+  adopt?: boolean;
 }
 
 export interface ReadOptions {
@@ -111,6 +113,8 @@ export interface ResourceHandler {
   create(inputs: Props, owner: string, call?: CallOptions): Promise<{ id: string; outputs: Props }>;
   /** undefined when the object is gone (Pulumi/Terraform then drop it from state). */
   read(id: string, opts?: ReadOptions): Promise<Props | undefined>;
+  /** The composer id an import names: an id, or the natural key (NAME, or CLUSTER/NAME for scoped kinds). */
+  resolveImportId(ref: string): Promise<string>;
   /** The identity of the composer that answered last (recorded in state by the providers). */
   readonly composerId: string | undefined;
   update(id: string, olds: Props, news: Props, call?: CallOptions): Promise<Props>;

@@ -88,6 +88,8 @@ export function ownerFor(typeName: string, name: string): string {
 export interface PrivateState {
   composer?: string;
   replaces?: string;
+  /** Imported, not yet applied: the first apply adopts what the composer cannot return (the secret). */
+  imported?: string;
 }
 
 export function readPrivate(priv: Buffer | undefined): PrivateState {
@@ -97,6 +99,7 @@ export function readPrivate(priv: Buffer | undefined): PrivateState {
     const out: PrivateState = {};
     if (typeof v.composer === 'string') out.composer = v.composer;
     if (typeof v.replaces === 'string') out.replaces = v.replaces;
+    if (typeof v.imported === 'string') out.imported = v.imported;
     return out;
   } catch {
     return {};

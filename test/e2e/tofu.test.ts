@@ -145,6 +145,13 @@ resource "tessera_volume" "adopted" {
   expect(afterImport.stdout).toMatch(/No changes/);
   expect(afterImport.code).toBe(0);
   await runTofu(imp, ['state', 'rm', 'tessera_volume.adopted']); // the platform stack owns it
+  // The same by natural key CLUSTER/NAME in an import {} block: the apply imports and changes nothing.
+  const mainTf = fs.readFileSync(path.join(imp.dir, 'main.tf'), 'utf8');
+  fs.writeFileSync(path.join(imp.dir, 'main.tf'), `${mainTf}\nimport {\n  to = tessera_volume.adopted\n  id = "kafka/log-k2"\n}\n`);
+  const byKey = await apply(imp);
+  expect(byKey.stdout).toMatch(/Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed/);
+  expect(stateResources(await showState(imp))['tessera_volume.adopted']).toMatchObject({ id: log2.id });
+  await runTofu(imp, ['state', 'rm', 'tessera_volume.adopted']);
 
   // 7. destroy: the pool is as it was
   const gone = await destroy(ws, {}, vars);

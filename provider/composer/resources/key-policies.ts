@@ -58,7 +58,11 @@ export class KeyPolicies {
     return this.ctx.writes.mutate(keys.name('key-policies', undefined, name), 'create', 'key-policies', run);
   }
 
-  async update(id: string, body: unknown): Promise<KeyPolicy> {
+  /**
+   * `adopt` (an imported policy's first apply, docs/api.md "Key policies"): the secret given must
+   * be the current one, else 409 secret_mismatch and nothing changes: adopting never rotates.
+   */
+  async update(id: string, body: unknown, adopt = false): Promise<KeyPolicy> {
     const patch = validate('key-policies', body, 'update');
     const rules = keyPolicyRules(patch, 'update');
     if (rules.length > 0) throw problems.validation(rules);
@@ -72,6 +76,9 @@ export class KeyPolicies {
       const rotates =
         (patch.secret !== undefined && fingerprint(mk, patch.secret as string) !== cur.fingerprint) ||
         (patch.secretWo !== undefined && patch.secretWoVersion !== cur.secretWoVersion);
+      if (adopt && rotates) {
+        throw new HttpProblem(409, PROBLEM.secretMismatch, `key policy ${id}: the secret given is not its current secret (version ${cur.version}); adopting it would rotate the key, so nothing was changed`);
+      }
       if (!rotates) {
         if (patch.owner !== undefined && patch.owner !== cur.owner) {
           const updated = await this.ops.start(keyPolicyUpdate, { updated: { ...cur, owner: patch.owner as string, updatedAt: now() } });

@@ -42,7 +42,9 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
       outputs = made.outputs;
     } else {
       id = String(prior.id);
-      outputs = await h.update(id, fromTfObject(b, prior, isInputAttr), news, { timeoutMs: timeoutMs(timeoutsOf(b, planned), 'update') });
+      // The first apply after an import adopts the configured secret (plan-resource-change.ts).
+      const adopt = readPrivate(priv).imported === id;
+      outputs = await h.update(id, fromTfObject(b, prior, isInputAttr), news, { timeoutMs: timeoutMs(timeoutsOf(b, planned), 'update'), adopt });
     }
     const state = stateFrom(b, model, { ...outputs, id }, prior, planned);
     // Known planned values stay exactly as planned (Terraform checks it); unknowns take the result.

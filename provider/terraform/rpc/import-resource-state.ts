@@ -1,4 +1,6 @@
-// ImportResourceState: an existing composer object, by id, as state.
+// ImportResourceState: an existing composer object as state, by id or by natural key (NAME, or
+// CLUSTER/NAME for volumes and slices: `tofu import` and `import {}` blocks send the string). The
+// private state marks it imported, so the first apply adopts the configured secret (plan-resource-change.ts).
 import { modelFor } from '../../handlers';
 import { encodeDynamicValue } from '../cty';
 import { error, errorDiagnostics } from '../diagnostics';
@@ -10,15 +12,16 @@ export async function importResourceState(p: TesseraProvider, req: { type_name: 
   const b = blockOf(resourceBlocks, req.type_name);
   try {
     const h = p.handler(b.typeName);
-    const props = await h.read(req.id);
+    const id = await h.resolveImportId(req.id);
+    const props = await h.read(id);
     if (!props) {
       return {
         imported_resources: [],
         diagnostics: [error(`Cannot import ${b.typeName}`, `id: no ${b.spec.kind} with id ${JSON.stringify(req.id)} exists in the composer`)],
       };
     }
-    const state = stateFrom(b, modelFor(b.typeName), { ...props, id: req.id }, null);
-    return { imported_resources: [{ type_name: b.typeName, state: encodeDynamicValue(state, b.type), private: writePrivate({ composer: h.composerId }) }], diagnostics: [] };
+    const state = stateFrom(b, modelFor(b.typeName), { ...props, id }, null);
+    return { imported_resources: [{ type_name: b.typeName, state: encodeDynamicValue(state, b.type), private: writePrivate({ composer: h.composerId, imported: id }) }], diagnostics: [] };
   } catch (e) {
     return { imported_resources: [], diagnostics: errorDiagnostics(e, `Importing ${b.typeName} ${req.id}`) };
   }

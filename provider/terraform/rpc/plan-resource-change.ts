@@ -77,6 +77,14 @@ export async function planResourceChange(p: TesseraProvider, req: PlanRequest): 
   const requiresReplace = plan.replaces.map((f) => ({ steps: [{ attribute_name: tfName(f) }] }));
   if (prior && plan.replaces.length && typeof prior.id === 'string') plannedPrivate = writePrivate({ ...readPrivate(req.prior_private), replaces: prior.id });
   plannedOutputs(b, model, plan, prior, planned);
+  // An imported object's first plan: the composer never returns a sensitive input (the key
+  // policy secret), so it is null in the imported state. Setting it adopts it: the apply sends
+  // it with `adopt` (the composer refuses a different secret instead of rotating), so the
+  // outputs stay as imported and the plan does not promise a rotation.
+  const adopting = prior && readPrivate(req.prior_private).imported === prior.id && !plan.create && plan.updates.length > 0;
+  if (adopting && plan.updates.every((f) => model.spec.attributes[f]?.sensitive && prior[tfName(f)] === null)) {
+    for (const a of b.attributes) if (!isInputAttr(a)) planned[a.tfName] = prior[a.tfName] ?? null;
+  }
 
   // Plan-time feasibility: the handlers' check with a dry-run placement (or a capacity query
   // while the cluster is still unknown); failures point at the attribute. A replacement is
