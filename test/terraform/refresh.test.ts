@@ -74,7 +74,7 @@ test('the state records the composer identity; a refresh against another compose
   // An import records the identity as well.
   const again = await create(onA, 'tessera_cluster', { name: 'tf-ident-2', servers: ['k1'] });
   const imp = await onA.call('ImportResourceState', { type_name: 'tessera_cluster', id: again.state.id });
-  expect(JSON.parse(imp.imported_resources[0].private.toString())).toEqual({ composer: a.composer.identity });
+  expect(JSON.parse(imp.imported_resources[0].private.toString())).toEqual({ composer: a.composer.identity, imported: again.state.id });
 });
 
 test('retained and failed objects come back with a warning on refresh', async () => {

@@ -47,7 +47,7 @@ function tryStep(ctx: ComposerContext, engine: Allocator, step: FeasibilityStep,
   const s = ctx.state;
   if (step.action === 'grow') {
     const stored = step.id ? s.allocations.get(step.id) : undefined;
-    if (!stored || !step.id) return fail(step, 'id', 'not_found', `${kind} ${String(step.id)} has no placement to grow`);
+    if (!stored || !step.id) return fail(step, 'id' satisfies keyof FeasibilityStep, 'not_found', `${kind} ${String(step.id)} has no placement to grow`);
     if (typeof step.sizeGiB !== 'number') return fail(step, SIZE, 'validation', 'sizeGiB: is required to grow');
     const id = step.id;
     const r = engine.extend(id, step.sizeGiB);
