@@ -12,6 +12,8 @@ import type { PlacementAttribute } from '../schema';
 /** What a shortfall is reported on when the composer names no attribute. */
 const SIZE: PlacementAttribute = 'sizeGiB';
 
+export type ClaimResult = { ok: true } | { ok: false; field: string; message: string; together: number };
+
 /** The claims of the plans of one process against one composer endpoint. */
 export class PlanClaims {
   private readonly steps = new Map<string, FeasibilityStep>();
@@ -34,8 +36,17 @@ export class PlanClaims {
     return this.steps.size;
   }
 
+  /** Claims run one at a time: engines plan resources in parallel, and each must see the ones before it. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   /** Dry-run `step` after the others; the step is claimed when it fits. */
-  async tryClaim(client: ComposerClient, step: FeasibilityStep, attempts: number): Promise<{ ok: true } | { ok: false; field: string; message: string; together: number }> {
+  tryClaim(client: ComposerClient, step: FeasibilityStep, attempts: number): Promise<ClaimResult> {
+    const run = this.queue.then(() => this.claimNow(client, step, attempts));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async claimNow(client: ComposerClient, step: FeasibilityStep, attempts: number): Promise<ClaimResult> {
     const others = this.others(step.key);
     const { data } = await client.request<FeasibilityAnswer>('POST', '/v1/feasibility', { body: { steps: [...others, step] }, attempts });
     const mine = data.steps[data.steps.length - 1];

@@ -239,6 +239,74 @@ resource "tessera_volume" "huge" {
   expect(await platform.pool()).toEqual(before);
 });
 
+test('plan-wide and growth feasibility at plan time; drift changed and deleted out of band, seen by -refresh-only {Volume: infeasible-plan-wide infeasible-growth drift-deleted destroy} {Cluster: update drift-changed destroy}', async () => {
+  const config = (count: number, sliceGiB: number, servers: string) => `terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+resource "tessera_cluster" "c" {
+  name    = "drift"
+  servers = ${servers}
+}
+resource "tessera_volume" "many" {
+  count    = ${count}
+  cluster  = tessera_cluster.c.id
+  name     = "many-\${count.index}"
+  type     = "ssd"
+  size_gib = 1000
+  striping = false
+}
+resource "tessera_volume" "big" {
+  cluster  = tessera_cluster.c.id
+  name     = "big-slice"
+  type     = "slice"
+  size_gib = ${sliceGiB}
+}
+`;
+  const w = createTofuWorkspace({ files: { 'main.tf': config(2, 1700, '["k5"]') }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  extra.push(w);
+  const before = await platform.pool();
+  const free = ((await platform.get('/v1/capacity?type=ssd')) as { availableGiB: number }).availableGiB;
+  const drives = Math.floor(free / 1788);
+  // More whole-drive volumes than free SSDs, each of which fits alone: the plan fails, naming the others.
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(drives + 1, 1700, '["k5"]'));
+  const tooMany = await plan(w, { allowFailure: true });
+  expect(tooMany.code).toBe(1);
+  expect(tooMany.stdout + tooMany.stderr).toMatch(/together\s+with\s+the\s+\d+\s+other\s+creates,\s+growths\s+and\s+replacements\s+this\s+plan\s+already\s+claimed/);
+  expect(await platform.pool()).toEqual(before);
+
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(2, 1700, '["k5"]'));
+  await apply(w);
+  // A growth past the SSD's end fails the plan, not the apply.
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(2, 1800, '["k5"]'));
+  const grow = await plan(w, { allowFailure: true });
+  expect(grow.code).toBe(1);
+  expect(grow.stdout + grow.stderr).toMatch(/Not feasible: size_gib/);
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(2, 1700, '["k5"]'));
+
+  // Out of band: one volume deleted, the cluster's servers changed.
+  const state = stateResources(await showState(w));
+  const token = { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' };
+  expect((await fetch(`${platform.composer.url}/v1/volumes/${String(state['tessera_volume.many[1]'].id)}`, { method: 'DELETE', headers: token })).status).toBeLessThan(300);
+  expect((await fetch(`${platform.composer.url}/v1/clusters/${String(state['tessera_cluster.c'].id)}`, { method: 'PATCH', headers: token, body: JSON.stringify({ servers: ['k5', 'k6'] }) })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1000));
+  const refreshOnly = await plan(w, {}, ['-refresh-only']);
+  expect(refreshOnly.code).toBe(2);
+  expect(refreshOnly.stdout).toMatch(/tessera_volume\.many\[1\] has been deleted/);
+  expect(refreshOnly.stdout).toMatch(/tessera_cluster\.c has changed/);
+  await apply(w, {}, ['-refresh-only']);
+  const refreshed = stateResources(await showState(w));
+  expect(refreshed['tessera_volume.many[1]']).toBeUndefined();
+  expect(refreshed['tessera_cluster.c'].servers).toEqual(['k5', 'k6']);
+  // The next apply puts both back: the volume created again, the servers updated in place.
+  const back = await apply(w);
+  expect(back.stdout).toMatch(/Resources: 1 added, 1 changed, 0 destroyed/);
+  expect((await plan(w)).code).toBe(0);
+  await destroy(w);
+  expect(await platform.pool()).toEqual(before);
+});
+
 test('write-only secret: never in the state file; bumping secret_wo_version rotates in place {KeyPolicy: create replan rotate destroy}', async () => {
   const config = (version: number) => `terraform {
   required_providers {

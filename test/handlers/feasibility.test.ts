@@ -77,3 +77,9 @@ test('a composer that does not answer: the check says so in a warning, and does 
   expect(r.failures).toEqual([]);
   expect(r.warnings).toEqual([expect.stringMatching(/^Volume offline: feasibility not checked: .*cannot reach the composer at http:\/\/127\.0\.0\.1:9/), expect.stringMatching(/^Volume offline: plan-wide feasibility not checked: /)]);
 });
+
+test('claims planned in parallel (as the engines plan) still see each other: exactly one of 25 fails', async () => {
+  const h = handlersFor({ endpoint: fx.url, token: fx.token }, { claims: new PlanClaims() });
+  const results = await Promise.all(Array.from({ length: SSDS + 1 }, (_, i) => h.tessera_volume.check(ssd(`p${i}`), { preview: true })));
+  expect(results.filter((r) => r.failures.length > 0)).toHaveLength(1);
+});
