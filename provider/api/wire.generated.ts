@@ -102,6 +102,8 @@ export const PROBLEM = {
   inventoryConflict: 'inventory_conflict',
   /** 409: the pool cannot place it: the engine's reason in detail, the failing constraint as errors[0].field. */
   insufficientCapacity: 'insufficient_capacity',
+  /** 409: adopt: the secret given is not the key policy's current secret. */
+  secretMismatch: 'secret_mismatch',
   /** 409: the volume is retained or being deleted; only purge applies. */
   retained: 'retained',
   /** 409: only a retained volume can be purged. */
@@ -155,6 +157,7 @@ export const PROBLEM_STATUS = {
   no_inventory: 409,
   inventory_conflict: 409,
   insufficient_capacity: 409,
+  secret_mismatch: 409,
   retained: 409,
   not_retained: 409,
   move_in_progress: 409,
@@ -216,6 +219,41 @@ export interface InventorySummary {
   driveCount: number;
   servers: string[];
   revision: number;
+}
+
+/** One change a plan would make, tried against the pool minus the steps before it. */
+export interface FeasibilityStep {
+  /** The caller's name for the step (answers carry it back). */
+  key: string;
+  kind: 'volumes' | 'slices';
+  /** create: a new object; replace: the object `id` goes, a new one with `spec` comes; grow: the object `id` grows to `sizeGiB`. */
+  action: 'create' | 'replace' | 'grow';
+  /** The existing object (replace, grow). */
+  id?: string;
+  /** The inputs of the object to place (create, replace); `cluster` may be left out while it is not known. */
+  spec?: Record<string, unknown>;
+  /** The new size (grow). */
+  sizeGiB?: number;
+}
+
+/** The creates, replacements and growths of a whole plan, in order. */
+export interface FeasibilityRequest {
+  steps: FeasibilityStep[];
+}
+
+/** Whether a step fits; when not, the engine's constraint and reason. */
+export interface FeasibilityResult {
+  key: string;
+  ok: boolean;
+  /** The attribute the failure is about. */
+  field?: string;
+  constraint?: string;
+  message?: string;
+}
+
+/** One result per step; nothing was reserved. */
+export interface FeasibilityAnswer {
+  steps: FeasibilityResult[];
 }
 
 /** Free capacity for a capacity query. */
@@ -563,6 +601,7 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "no_inventory",
           "inventory_conflict",
           "insufficient_capacity",
+          "secret_mismatch",
           "retained",
           "not_retained",
           "move_in_progress",
@@ -650,6 +689,102 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "driveCount",
       "servers",
       "revision"
+    ]
+  },
+  "FeasibilityStep": {
+    "type": "object",
+    "properties": {
+      "key": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 512
+      },
+      "kind": {
+        "type": "string",
+        "enum": [
+          "volumes",
+          "slices"
+        ]
+      },
+      "action": {
+        "type": "string",
+        "enum": [
+          "create",
+          "replace",
+          "grow"
+        ]
+      },
+      "id": {
+        "type": "string",
+        "maxLength": 128
+      },
+      "spec": {
+        "type": "object"
+      },
+      "sizeGiB": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1048576
+      }
+    },
+    "required": [
+      "key",
+      "kind",
+      "action"
+    ]
+  },
+  "FeasibilityRequest": {
+    "type": "object",
+    "properties": {
+      "steps": {
+        "type": "array",
+        "items": {
+          "$ref": "FeasibilityStep"
+        },
+        "minItems": 1,
+        "maxItems": 10000
+      }
+    },
+    "required": [
+      "steps"
+    ]
+  },
+  "FeasibilityResult": {
+    "type": "object",
+    "properties": {
+      "key": {
+        "type": "string"
+      },
+      "ok": {
+        "type": "boolean"
+      },
+      "field": {
+        "type": "string"
+      },
+      "constraint": {
+        "type": "string"
+      },
+      "message": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "key",
+      "ok"
+    ]
+  },
+  "FeasibilityAnswer": {
+    "type": "object",
+    "properties": {
+      "steps": {
+        "type": "array",
+        "items": {
+          "$ref": "FeasibilityResult"
+        }
+      }
+    },
+    "required": [
+      "steps"
     ]
   },
   "CapacityResponse": {
@@ -1530,6 +1665,18 @@ export const validateFieldError = (value: unknown): Checked<FieldError> => check
 /** Checks a InventorySummary: the known fields, and one failure per bad field. */
 export const validateInventorySummary = (value: unknown): Checked<InventorySummary> => checkMessage<InventorySummary>(MESSAGE_SCHEMAS, 'InventorySummary', value);
 
+/** Checks a FeasibilityStep: the known fields, and one failure per bad field. */
+export const validateFeasibilityStep = (value: unknown): Checked<FeasibilityStep> => checkMessage<FeasibilityStep>(MESSAGE_SCHEMAS, 'FeasibilityStep', value);
+
+/** Checks a FeasibilityRequest: the known fields, and one failure per bad field. */
+export const validateFeasibilityRequest = (value: unknown): Checked<FeasibilityRequest> => checkMessage<FeasibilityRequest>(MESSAGE_SCHEMAS, 'FeasibilityRequest', value);
+
+/** Checks a FeasibilityResult: the known fields, and one failure per bad field. */
+export const validateFeasibilityResult = (value: unknown): Checked<FeasibilityResult> => checkMessage<FeasibilityResult>(MESSAGE_SCHEMAS, 'FeasibilityResult', value);
+
+/** Checks a FeasibilityAnswer: the known fields, and one failure per bad field. */
+export const validateFeasibilityAnswer = (value: unknown): Checked<FeasibilityAnswer> => checkMessage<FeasibilityAnswer>(MESSAGE_SCHEMAS, 'FeasibilityAnswer', value);
+
 /** Checks a CapacityResponse: the known fields, and one failure per bad field. */
 export const validateCapacityResponse = (value: unknown): Checked<CapacityResponse> => checkMessage<CapacityResponse>(MESSAGE_SCHEMAS, 'CapacityResponse', value);
 
@@ -1604,7 +1751,7 @@ export const PATH_PARAM_PATTERN = '[A-Za-z0-9._-]{1,128}';
 /** A path parameter's name (`kind` is a {kind} route's collection). */
 export type PathParam = 'kind' | 'id' | 'server' | 'volumeId' | 'enclosure';
 
-export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
+export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
 
 /** A route as the HTTP layer serves it (a `{kind}` route once for every resource collection). */
 export interface RouteSpec {
@@ -1730,6 +1877,19 @@ export const ROUTES: readonly RouteSpec[] = [
     "bodyLimit": 0,
     "query": {},
     "queryFrom": "tessera_capacity",
+    "paged": false
+  },
+  {
+    "id": "feasibility",
+    "method": "POST",
+    "name": "/v1/feasibility",
+    "pattern": "^/v1/feasibility$",
+    "params": [],
+    "auth": "resources",
+    "write": false,
+    "tlsOnly": false,
+    "bodyLimit": 8388608,
+    "query": {},
     "paged": false
   },
   {
@@ -1862,7 +2022,12 @@ export const ROUTES: readonly RouteSpec[] = [
     "write": true,
     "tlsOnly": false,
     "bodyLimit": 1048576,
-    "query": {},
+    "query": {
+      "adopt": {
+        "type": "boolean",
+        "default": false
+      }
+    },
     "paged": false
   },
   {
@@ -2096,13 +2261,14 @@ export interface RouteQueries {
   getInventory: Record<string, never>;
   inventorySummary: Record<string, never>;
   capacity: Record<string, unknown>;
+  feasibility: Record<string, never>;
   listOperations: { state?: OperationState; by?: string; owner?: string; };
   getOperation: Record<string, never>;
   listServers: Record<string, never>;
   createResource: { dryRun: boolean; adopt: boolean; };
   listResources: { cluster?: string; };
   getResource: Record<string, never>;
-  updateResource: Record<string, never>;
+  updateResource: { adopt: boolean; };
   deleteResource: { owner?: string; };
   purgeVolume: { owner?: string; };
   agentRegister: Record<string, never>;
@@ -2127,6 +2293,7 @@ export interface RouteResponses {
   getInventory: unknown;
   inventorySummary: InventorySummary;
   capacity: CapacityResponse;
+  feasibility: FeasibilityAnswer;
   listOperations: ListPage<Operation>;
   getOperation: Operation;
   listServers: ListPage<ServerStatus>;

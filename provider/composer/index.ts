@@ -11,7 +11,7 @@ import type { Compare, Store, Watcher } from '../store/store';
 import { Authenticator, loadTokensFile, TokenEntry, watchTokensFile } from './auth';
 import { SYSTEM } from './callers';
 import { campaign, type Leadership } from '../store/leader';
-import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, INVENTORY_CURRENT, ROOT } from './layout';
+import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, IDENTITY_KEY, INVENTORY_CURRENT, newComposerId, ROOT } from './layout';
 import { createLogger, Logger, stderrSink } from './log';
 import { Counter, Gauge, Histogram, Registry } from './metrics';
 import { openapiDocument } from './openapi';
@@ -19,6 +19,7 @@ import { createServer, httpLimits } from './server';
 import { ComposerService } from './service';
 import { ComposerState, EngineFactory } from './state';
 import { openStore, type OpenStoreOptions } from '../store/open';
+import { ensureStoreIdentity } from '../store/identity';
 import { VERSION } from '../version';
 import { mountRootsOrThrow } from '../model/mountpath';
 
@@ -88,6 +89,8 @@ export interface RunningComposer {
   /** Read the tokens file again now (what SIGHUP does); false when it was refused (logged). Tokens given as entries: false. */
   reloadTokens(): boolean;
   store: Store;
+  /** The composer identity created with the store (sent on every answer). */
+  identity: string;
   close(): Promise<void>;
 }
 
@@ -129,6 +132,11 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
     leaderAddress: () => leadership.current?.leaderAddress(),
   };
 
+  // Created with the store the first time a composer opens it (docs/api.md "Composer identity").
+  const identity = await ensureStoreIdentity(store, IDENTITY_KEY, newComposerId).catch(async (e) => {
+    if (ownStore) await store.close();
+    throw e;
+  });
   const state = await ComposerState.load(store, engineFactory).catch(async (e) => {
     if (ownStore) await store.close();
     throw e;
@@ -280,6 +288,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       leaderAddress: () => fencing.leaderAddress(),
       isReady: () => svc.ready,
       insecureDev: options.insecureDev === true,
+      identity,
     },
     options.tls ? { cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) } : undefined,
   );
@@ -354,6 +363,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
     service: () => svc,
     reloadTokens: () => tokenWatch?.reload('requested') ?? false,
     store,
+    identity,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
+import { COMPOSER_ID_HEADER, PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
 import { parseQuery } from '../api/validate';
 import { CAPACITY_QUERY, type DataSourceType, type FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
@@ -98,6 +98,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Serve tlsOnly routes (volume keys) over plain HTTP too: development labs only. */
   insecureDev?: boolean;
+  /** The composer identity (created with the store), sent on every answer. */
+  identity: string;
 }
 
 /** The query-parameter types of each data source a route reads its query from (kinds registry). */
@@ -223,6 +225,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
     },
     inventorySummary: () => svc().inventorySummary(),
     capacity: (c) => svc().capacity(c.q, who(c)),
+    feasibility: (c) => svc().feasibility(c.body),
     listOperations: (c) => svc().listOperations({ state: c.q.state, by: c.q.by, owner: c.q.owner }, c.page, who(c)),
     getOperation: (c) => svc().getOperation(c.params[0], who(c)),
     listServers: (c) => svc().servers(c.page, who(c)),
@@ -245,7 +248,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
       const kind = kindOf(c.params);
       const s = svc();
       if (kind === 'clusters') return s.updateCluster(c.params[1], c.body, who(c));
-      if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body, who(c));
+      if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body, who(c), c.q.adopt);
       return s.updateVolume(kind, c.params[1], c.body, who(c));
     },
     deleteResource: async (c, r) => {
@@ -441,6 +444,7 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       if (routeName !== '/healthz' && routeName !== '/readyz' && routeName !== '/metrics')
         d.log.debug('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
     };
+    res.setHeader(COMPOSER_ID_HEADER, d.identity);
     res.on('finish', () => meter(String(res.statusCode)));
     // Closed without a complete answer: the client left (a long poll given up, a body cut short).
     res.on('close', () => meter(CLIENT_CLOSED));

@@ -11,6 +11,7 @@ import type {
   Cluster,
   EnclosureAssignments,
   EnclosureStatus,
+  FeasibilityAnswer,
   InventorySummary,
   KeyPolicy,
   ListPage,
@@ -35,6 +36,7 @@ import type { CreateOptions, CreateResult } from './resources/common';
 import { InventoryResource } from './resources/inventory';
 import { KeyPolicies } from './resources/key-policies';
 import { type OperationFilter, Reads } from './resources/reads';
+import { planFeasibility } from './resources/feasibility';
 import { Volumes } from './resources/volumes';
 import type { ComposerState } from './state';
 
@@ -171,14 +173,18 @@ export class ComposerService {
   purgeVolume(id: string, owner: string | undefined, caller: Caller): Promise<void> {
     return this.volumes.purge(id, owner, caller);
   }
+  /** The plan-wide what-if: nothing is reserved (./resources/feasibility.ts). */
+  feasibility(body: unknown): FeasibilityAnswer {
+    return planFeasibility(this.ctx, body);
+  }
 
   // ---------------------------------------------------------------- key policies
 
   createKeyPolicy(body: unknown, opts: CreateOptions, caller: Caller): Promise<CreateResult<KeyPolicy>> {
     return this.keyPolicies.create(body, opts, caller);
   }
-  updateKeyPolicy(id: string, body: unknown, caller: Caller): Promise<KeyPolicy> {
-    return this.keyPolicies.update(id, body, caller);
+  updateKeyPolicy(id: string, body: unknown, caller: Caller, adopt = false): Promise<KeyPolicy> {
+    return this.keyPolicies.update(id, body, caller, adopt);
   }
   deleteKeyPolicy(id: string, owner: string | undefined, caller: Caller): Promise<void> {
     return this.keyPolicies.delete(id, owner, caller);

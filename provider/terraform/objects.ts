@@ -3,10 +3,10 @@
 // provider records, and the private marker a replacement's second plan carries.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Props, ResourceModel } from '../handlers';
+import type { Props, ResourceModel, Timeouts } from '../handlers';
 import { type CtyValue, containsUnknown } from './cty';
 import { ProtocolError } from './diagnostics';
-import { fromTfObject, type TfAttribute, type TfBlock, toTfObject } from './schema';
+import { fromTfObject, type TfAttribute, type TfBlock, TIMEOUTS_BLOCK, toTfObject } from './schema';
 
 export type TfObject = Record<string, CtyValue>;
 
@@ -62,6 +62,18 @@ export function stateFrom(b: TfBlock, model: ResourceModel, props: Props, prior:
     else if (!isInputAttr(a) && fresh[name] === null && prior && prior[name] !== null && a.spec.stable) out[name] = prior[name];
     else out[name] = fresh[name];
   }
+  // Nested blocks (timeouts) are configuration only: as planned, else as the prior state had them.
+  for (const nb of b.blocks) out[nb.typeName] = (keepInputs ? keepInputs[nb.typeName] : prior?.[nb.typeName]) ?? null;
+  return out;
+}
+
+/** The `timeouts` block of a configuration, plan or state (known strings only). */
+export function timeoutsOf(b: TfBlock, obj: TfObject | null): Timeouts | undefined {
+  const nb = b.blocks.find((x) => x.typeName === TIMEOUTS_BLOCK);
+  const v = nb && obj ? obj[nb.typeName] : null;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Timeouts = {};
+  for (const [k, x] of Object.entries(v as Record<string, CtyValue>)) if (typeof x === 'string') out[k as keyof Timeouts] = x;
   return out;
 }
 
@@ -93,17 +105,33 @@ export function currentWorkspace(env: NodeJS.ProcessEnv = process.env, cwd = pro
   return 'default';
 }
 
-/** Private bytes of the first plan of a replacement: "this create replaces <id>". */
-export function replacesMarker(id: CtyValue): Buffer {
-  return Buffer.from(JSON.stringify({ replaces: id }));
+/**
+ * What the provider keeps in a resource's private state (JSON; stored in the state file beside
+ * the attributes): the identity of the composer that holds the object, and, in the first plan of
+ * a replacement, "this create replaces <id>".
+ */
+export interface PrivateState {
+  composer?: string;
+  replaces?: string;
+  /** Imported, not yet applied: the first apply adopts what the composer cannot return (the secret). */
+  imported?: string;
 }
 
-export function replacedId(priv: Buffer | undefined): string | undefined {
-  if (!priv || priv.length === 0) return undefined;
+export function readPrivate(priv: Buffer | undefined): PrivateState {
+  if (!priv || priv.length === 0) return {};
   try {
-    const v = JSON.parse(Buffer.from(priv).toString('utf8')) as { replaces?: unknown };
-    return typeof v.replaces === 'string' ? v.replaces : undefined;
+    const v = JSON.parse(Buffer.from(priv).toString('utf8')) as Record<string, unknown>;
+    const out: PrivateState = {};
+    if (typeof v.composer === 'string') out.composer = v.composer;
+    if (typeof v.replaces === 'string') out.replaces = v.replaces;
+    if (typeof v.imported === 'string') out.imported = v.imported;
+    return out;
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+export function writePrivate(ps: PrivateState): Buffer {
+  const clean = Object.fromEntries(Object.entries(ps).filter(([, v]) => typeof v === 'string' && v));
+  return Object.keys(clean).length ? Buffer.from(JSON.stringify(clean)) : Buffer.alloc(0);
 }

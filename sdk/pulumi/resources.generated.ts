@@ -114,6 +114,8 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly maxVolumeSize: pulumi.Output<number | undefined>;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   declare readonly reclaimPolicy: pulumi.Output<"Delete" | "Retain">;
+  /** Opt-in to destroying this volume's data: a change that replaces the volume (any attribute that cannot change in place, e.g. sizeGiB of an hdd or ssd volume) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  declare readonly allowDataLoss: pulumi.Output<boolean>;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   declare readonly server: pulumi.Output<string | undefined>;
   /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
@@ -185,6 +187,8 @@ export class Slice extends pulumi.dynamic.Resource {
   declare readonly networkTransportsAllowed: pulumi.Output<("roce" | "nvmetcp" | "iscsi")[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   declare readonly softDomains: pulumi.Output<boolean>;
+  /** Opt-in to destroying this slice's data: a change that replaces the slice (any attribute that cannot change in place) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  declare readonly allowDataLoss: pulumi.Output<boolean>;
   /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   declare readonly server: pulumi.Output<string | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */

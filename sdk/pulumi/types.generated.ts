@@ -78,6 +78,8 @@ export interface VolumeArgs {
   maxVolumeSize?: pulumi.Input<number>;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   reclaimPolicy?: pulumi.Input<"Delete" | "Retain">;
+  /** Opt-in to destroying this volume's data: a change that replaces the volume (any attribute that cannot change in place, e.g. sizeGiB of an hdd or ssd volume) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  allowDataLoss?: pulumi.Input<boolean>;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
   /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
@@ -111,6 +113,8 @@ export interface SliceArgs {
   networkTransportsAllowed?: pulumi.Input<(pulumi.Input<"roce" | "nvmetcp" | "iscsi">)[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   softDomains?: pulumi.Input<boolean>;
+  /** Opt-in to destroying this slice's data: a change that replaces the slice (any attribute that cannot change in place) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  allowDataLoss?: pulumi.Input<boolean>;
   /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
 }

@@ -85,7 +85,11 @@ export class KeyPolicies {
       throw problems.forbidden(`${caller.token} (role ${caller.role}, scoped) cannot ${action} key policy ${p.name}: clusters outside its scope rely on it`);
   }
 
-  async update(id: string, body: unknown, caller: Caller): Promise<KeyPolicy> {
+  /**
+   * `adopt` (an imported policy's first apply, docs/api.md "Key policies"): the secret given must
+   * be the current one, else 409 secret_mismatch and nothing changes: adopting never rotates.
+   */
+  async update(id: string, body: unknown, caller: Caller, adopt = false): Promise<KeyPolicy> {
     const patch = validate('key-policies', body, 'update');
     const rules = keyPolicyRules(patch, 'update');
     if (rules.length > 0) throw problems.validation(rules);
@@ -100,6 +104,9 @@ export class KeyPolicies {
       const rotates =
         (patch.secret !== undefined && fingerprint(mk, patch.secret as string) !== cur.fingerprint) ||
         (patch.secretWo !== undefined && patch.secretWoVersion !== cur.secretWoVersion);
+      if (adopt && rotates) {
+        throw new HttpProblem(409, PROBLEM.secretMismatch, `key policy ${id}: the secret given is not its current secret (version ${cur.version}); adopting it would rotate the key, so nothing was changed`);
+      }
       if (!rotates) {
         if (patch.owner !== undefined && patch.owner !== cur.owner) {
           const updated = await this.ops.start(keyPolicyUpdate, { updated: { ...cur, owner: patch.owner as string, updatedAt: now() } }, { caller, owner: patch.owner as string });

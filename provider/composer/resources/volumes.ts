@@ -159,7 +159,7 @@ export class Volumes {
   }
 }
 
-function placementRequest(kind: VolumeKind, v: Body, clusterTransports: Transport[]): PlacementRequest {
+export function placementRequest(kind: VolumeKind, v: Body, clusterTransports: Transport[]): PlacementRequest {
   const allowed = (v.networkTransportsAllowed as Transport[]).length > 0 ? (v.networkTransportsAllowed as Transport[]) : clusterTransports;
   const common = {
     sizeGiB: v.sizeGiB as number,
