@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const a = assignment('bench-r1', { members, raidLevel: 'raid1', fsType: 'xfs', encrypt: true, keyVersion: 1, mountPath: '/mnt/bench-r1' });
   const rec: VolumeRecord = { assignment: a };
   const keys = new DerivedKeys();
-  const context = (runner: Runner): HostContext => ({ runner, backend: 'linux', stateDir: path.join(root, 'state'), server: SERVER, portalOf: (e) => portals[e], keys, waitTimeoutMs: 120_000 });
+  const context = (runner: Runner): HostContext => ({ runner, backend: 'linux', stateDir: path.join(root, 'agent-state'), server: SERVER, portalOf: (e) => portals[e], keys, waitTimeoutMs: 120_000 });
   const measure = async (what: string) => {
     const runner = new TimingRunner(new LinuxRunner({ timeoutMs: 300_000 }));
     const t0 = performance.now();

@@ -49,12 +49,12 @@ test('a 404 from another composer is an error naming both identities; from the s
   expect(err.message).toContain(`not found on composer ${b.composer.identity}`);
   expect(err.message).toContain(`the state records it on composer ${recorded}`);
   // Delete is refused the same way (it would otherwise "succeed" on the wrong composer).
-  await expect(onB.tessera_cluster.delete(cl.id, {}, { expectComposer: recorded })).rejects.toMatchObject({ code: IDENTITY_CODES.composerMismatch });
+  await expect(onB.tessera_cluster.delete(cl.id, cl.outputs, { expectComposer: recorded })).rejects.toMatchObject({ code: IDENTITY_CODES.composerMismatch });
   // Without a recorded identity (state from before it existed) a 404 stays a deletion.
   expect(await onB.tessera_cluster.read(cl.id)).toBeUndefined();
   // On the right composer: present, then really deleted.
   expect(await onA.tessera_cluster.read(cl.id, { expectComposer: recorded })).toMatchObject({ name: 'ident' });
-  await onA.tessera_cluster.delete(cl.id, {}, { expectComposer: recorded });
+  await onA.tessera_cluster.delete(cl.id, cl.outputs, { expectComposer: recorded });
   expect(await onA.tessera_cluster.read(cl.id, { expectComposer: recorded })).toBeUndefined();
 });
 
