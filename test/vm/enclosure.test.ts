@@ -285,7 +285,8 @@ test('a slice over iSCSI: LIO target without generated ACLs; k1\'s initiator log
   expect(ls(`${tpg}/np`)).toEqual(['127.0.0.1:3260']);
 
   // open-iscsi as two initiators: one iface per server name.
-  iscsid = spawn('iscsid', ['-f'], { stdio: 'ignore' });
+  // A process group of its own: iscsid's SIGTERM handler signals its whole group.
+  iscsid = spawn('iscsid', ['-f'], { stdio: 'ignore', detached: true });
   await new Promise((r) => setTimeout(r, 2000));
   // One discovery per initiator, each followed by its login (a later discovery of the same
   // portal through another iface replaces the first one's node records).
