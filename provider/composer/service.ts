@@ -9,6 +9,7 @@ import type {
   AssignmentsResponse,
   CapacityResponse,
   Cluster,
+  DriveStatus,
   EnclosureAssignments,
   EnclosureStatus,
   InventorySummary,
@@ -30,11 +31,13 @@ import { Leadership } from './leadership';
 import { Operations, operationRegistry } from './operations';
 import type { PageRequest } from './paging';
 import { Clusters } from './resources/clusters';
+import { Drives } from './resources/drives';
 import type { CreateResult } from './resources/common';
 import { InventoryResource } from './resources/inventory';
 import { KeyPolicies } from './resources/key-policies';
 import { Reads } from './resources/reads';
 import { Volumes } from './resources/volumes';
+import { toWire } from './resources/wire';
 import type { ComposerState } from './state';
 
 export type { Fencing } from './commit';
@@ -52,6 +55,7 @@ export class ComposerService {
   private readonly keyPolicies: KeyPolicies;
   private readonly agents: AgentChannel;
   private readonly enclosureChannel: EnclosureChannel;
+  private readonly drivesModule: Drives;
 
   constructor(opts: ServiceOptions, state: ComposerState) {
     const ctx = (this.ctx = new ComposerContext(opts, state));
@@ -62,8 +66,9 @@ export class ComposerService {
     this.inventory = new InventoryResource(ctx, ops);
     this.clusters = new Clusters(ctx, ops);
     this.volumes = new Volumes(ctx, ops);
-    this.agents = new AgentChannel(ctx, ops, () => this.keyPolicies.requireMasterKey());
-    this.enclosureChannel = new EnclosureChannel(ctx);
+    this.drivesModule = new Drives(ctx, ops);
+    this.agents = new AgentChannel(ctx, ops, () => this.keyPolicies.requireMasterKey(), this.drivesModule);
+    this.enclosureChannel = new EnclosureChannel(ctx, this.drivesModule);
   }
 
   /** The in-memory state (replaced on every reload). */
@@ -105,9 +110,14 @@ export class ComposerService {
   pruneOperations(perScan?: number, batch?: number): Promise<number> {
     return this.leadership.pruneOperations(perScan, batch);
   }
-  /** Finish or roll back every pending operation (start-up, take-over, and periodically). */
-  reconcile(): Promise<number> {
-    return this.leadership.reconcile();
+  /**
+   * Finish or roll back every pending operation (start-up, take-over, and periodically), then
+   * start the rebuilds degraded volumes need (./resources/drives.ts). Returns how many operations ended.
+   */
+  async reconcile(): Promise<number> {
+    const n = await this.leadership.reconcile();
+    await this.drivesModule.sweep();
+    return n;
   }
 
   // ---------------------------------------------------------------- inventory
@@ -169,6 +179,14 @@ export class ComposerService {
   purgeVolume(id: string): Promise<void> {
     return this.volumes.purge(id);
   }
+  /** Replace the volume's failed members and rebuild onto them (docs/failure.md). */
+  async rebuildVolume(id: string): Promise<Volume> {
+    return toWire(this.ctx.state, 'volumes', await this.drivesModule.rebuild(id)) as Volume;
+  }
+  /** Drives whose health is not ok. */
+  drives(page: PageRequest): ListPage<DriveStatus> {
+    return this.drivesModule.drives(page);
+  }
 
   // ---------------------------------------------------------------- key policies
 
@@ -217,7 +235,7 @@ export class ComposerService {
   enclosureAssignments(enclosure: string, since: number | undefined, waitSeconds: number): Promise<EnclosureAssignments> {
     return this.enclosureChannel.assignments(enclosure, since, waitSeconds);
   }
-  enclosureReport(enclosure: string, body: unknown): void {
-    this.enclosureChannel.report(enclosure, body);
+  enclosureReport(enclosure: string, body: unknown): Promise<void> {
+    return this.enclosureChannel.report(enclosure, body);
   }
 }

@@ -19,7 +19,9 @@ import { keys, sealAad } from '../layout';
 import { table } from '../lookups';
 import { keyRotation, type Operations } from '../operations';
 import { maybeFinishRotation } from '../operations/key-rotation';
+import { rebuildDone } from '../operations/volume-rebuild';
 import { finishMove } from '../operations/volume-update';
+import type { Drives } from '../resources/drives';
 import { type PageRequest, takePage } from '../paging';
 import { accepted, HttpProblem, problems } from '../problem';
 import type { StoredVolume } from '../state';
@@ -32,6 +34,7 @@ export class AgentChannel {
     private readonly ctx: ComposerContext,
     private readonly ops: Operations,
     private readonly requireMasterKey: () => Buffer,
+    private readonly drives: Drives,
   ) {}
 
   /** One page of the servers (the inventory's and any that registered) in name order. */
@@ -93,8 +96,15 @@ export class AgentChannel {
         observed.generation < assigned.generation ? 'pending' : observed.state === 'staged' ? 'staged' : observed.state === 'failed' ? 'failed' : 'pending';
       const updated: StoredVolume = { ...cur, observed: { ...observed, reportedAt: now() }, state, devicePath: observed.devicePath ?? cur.devicePath };
       await this.ctx.writes.commit([{ key: keys.object(kind, volumeId), value: updated }], [this.ctx.writes.unchanged(keys.object(kind, volumeId))]);
+      // A rebuild ends when the agent reports every member working (../operations/volume-rebuild.ts).
+      const rebuild = updated.rebuilding && rebuildDone(updated) ? s.ops.get(updated.rebuilding.op) : undefined;
+      if (rebuild?.state === 'pending') await this.ops.complete(rebuild);
       if (observed.state === 'failed') this.ctx.log.warn('agent reports a failed volume', { server, volumeId, step: observed.step });
     });
+    if (observed.degraded?.length) {
+      const v = table(this.ctx.state, kind).get(volumeId) as StoredVolume | undefined;
+      if (v && v.server === server) await this.drives.agentDegraded(server, v, kind, observed);
+    }
     if (observed.keyVersion !== undefined) {
       // A reported key version may be the last one a rotation waits for.
       for (const op of this.ops.pendingOf(keyRotation))

@@ -23,6 +23,7 @@ import type { ComposerContext } from '../context';
 import { type PageRequest, takePage } from '../paging';
 import { HttpProblem, problems } from '../problem';
 import type { ComposerState, StoredVolume } from '../state';
+import type { Drives } from '../resources/drives';
 import { Heartbeats, requireKnown } from './channel';
 
 /**
@@ -71,7 +72,10 @@ export class EnclosureChannel {
   /** Per enclosure: the digest of its last answer and the revision it first appeared at. */
   private readonly seen = new Map<string, { digest: string; revision: number }>();
 
-  constructor(private readonly ctx: ComposerContext) {
+  constructor(
+    private readonly ctx: ComposerContext,
+    private readonly drives: Drives,
+  ) {
     this.beats = new Heartbeats(ctx.opts.heartbeatGraceMs);
   }
 
@@ -135,7 +139,8 @@ export class EnclosureChannel {
     this.beats.beat(name);
   }
 
-  report(name: string, body: unknown): void {
+  /** Kept in memory; what it says of the drives' health is stored (../resources/drives.ts). */
+  async report(name: string, body: unknown): Promise<void> {
     const enc = this.enclosure(name);
     const checked = validateEnclosureReport(body);
     const failures = [...checked.failures, ...foreignDrives(body, enc, (d) => (isObject(d) ? d.serial : undefined), 'drives', false, 'serial')];
@@ -147,6 +152,7 @@ export class EnclosureChannel {
     if (missing.length > 0) this.ctx.log.warn('enclosure reports missing drives', { enclosure: name, drives: missing });
     this.reports.set(name, { ...report, reportedAt: new Date().toISOString() });
     this.beats.beat(name);
+    await this.drives.enclosureDrives(name, report.drives);
   }
 
   list(page: PageRequest): ListPage<EnclosureStatus> {

@@ -13,6 +13,7 @@ import { OperationRegistry } from './registry';
 import { volumeCreate } from './volume-create';
 import { volumeDelete } from './volume-delete';
 import { volumePurge } from './volume-purge';
+import { volumeRebuild } from './volume-rebuild';
 import { volumeUpdate } from './volume-update';
 
 export const OPERATION_TYPES = [
@@ -24,6 +25,7 @@ export const OPERATION_TYPES = [
   volumeUpdate,
   volumeDelete,
   volumePurge,
+  volumeRebuild,
   keyPolicyCreate,
   keyPolicyUpdate,
   keyRotation,
@@ -50,5 +52,6 @@ export {
   volumeCreate,
   volumeDelete,
   volumePurge,
+  volumeRebuild,
   volumeUpdate,
 };

@@ -131,7 +131,8 @@ export class Volumes {
   }
 }
 
-function placementRequest(kind: VolumeKind, v: Body, clusterTransports: Transport[]): PlacementRequest {
+/** The placement request of a volume or slice: its placement inputs, the cluster's transports when it allows any (also for a replacement member). */
+export function placementRequest(kind: VolumeKind, v: Body, clusterTransports: Transport[]): PlacementRequest {
   const allowed = (v.networkTransportsAllowed as Transport[]).length > 0 ? (v.networkTransportsAllowed as Transport[]) : clusterTransports;
   const common = {
     sizeGiB: v.sizeGiB as number,

@@ -1,0 +1,131 @@
+// Drives (docs/failure.md): the health records (/tessera/drives/<serial>: stored, not journaled,
+// like agent registrations) fed by enclosure reports and agent reports, the list of drives that
+// are not ok, and rebuilds: by hand (`tessera volumes rebuild ID`) or from sweep() on every
+// reconciler tick for every degraded volume with autoRebuild. The health of a volume is derived
+// from these records in ../health.ts; the rebuild itself is ../operations/volume-rebuild.ts.
+import { PROBLEM } from '../../api/wire.generated';
+import type { DriveHealth, DriveHealthState, DriveStatus, ListPage, ObservedState } from '../../api/contract';
+import { memberLabel } from '../../model/naming';
+import type { ComposerContext } from '../context';
+import { volumeHealth } from '../health';
+import { VOLUME_KINDS, type VolumeKind } from '../kinds';
+import { keys } from '../layout';
+import { findCluster } from '../lookups';
+import { type Operations, volumeRebuild } from '../operations';
+import { rebuildDone } from '../operations/volume-rebuild';
+import { type PageRequest, takePage } from '../paging';
+import { HttpProblem, problems } from '../problem';
+import type { DriveRecord, StoredVolume } from '../state';
+import type { Body } from './common';
+import { placementRequest } from './volumes';
+
+const now = () => new Date().toISOString();
+
+export class Drives {
+  constructor(
+    private readonly ctx: ComposerContext,
+    private readonly ops: Operations,
+  ) {}
+
+  /** One page of the drives whose health is not ok. */
+  drives(page: PageRequest): ListPage<DriveStatus> {
+    const s = this.ctx.state;
+    const sorted = [...s.drives.values()].sort((a, b) => (a.serial < b.serial ? -1 : 1)).map((d) => [d.serial, d] as const);
+    return takePage(sorted, page, () => true, (d) => this.status(d));
+  }
+
+  private status(d: DriveRecord): DriveStatus {
+    const s = this.ctx.state;
+    const enclosure = (s.inventory?.storageGroups ?? []).flatMap((g) => g.enclosures).find((e) => e.drives.some((x) => x.serial === d.serial))?.name ?? '';
+    const volumes = [...s.allocations].filter(([, p]) => p.members.some((m) => m.serial === d.serial)).map(([id]) => id);
+    return { serial: d.serial, enclosure, health: d.health, reason: d.reason, since: d.since, volumes };
+  }
+
+  /** Set a drive's health (undefined/ok: remove the record). Operator states (draining, removed) are not overridden by reports. */
+  private async setDrive(serial: string, health: DriveHealthState, reason: string, fromReport: boolean): Promise<void> {
+    const cur = this.ctx.state.drives.get(serial);
+    if (fromReport && cur && (cur.health === 'draining' || cur.health === 'removed')) return;
+    if (health === 'ok' ? !cur : cur?.health === health && cur.reason === reason) return;
+    await this.ctx.writes.mutate(keys.drive(serial), 'update', 'inventory', async () => {
+      const value: DriveRecord | undefined = health === 'ok' ? undefined : { serial, health, reason, since: cur?.health === health ? cur.since : now() };
+      await this.ctx.writes.commit([{ key: keys.drive(serial), value }]);
+    });
+    if (health !== 'ok') this.ctx.log.warn('drive health changed', { serial, health, reason });
+    else this.ctx.log.info('drive health ok again', { serial });
+  }
+
+  /** What an enclosure service sees of its drives: gone or offline → failed; back → ok (when a report had failed it). */
+  async enclosureDrives(enclosure: string, drives: DriveHealth[]): Promise<void> {
+    for (const d of drives) {
+      const cur = this.ctx.state.drives.get(d.serial);
+      if (!d.present) await this.setDrive(d.serial, 'failed', `enclosure ${enclosure} reports the drive not present`, true);
+      else if (d.deviceState === 'offline') await this.setDrive(d.serial, 'failed', `enclosure ${enclosure} reports the device offline`, true);
+      else if (cur?.health === 'failed' && cur.reason.startsWith(`enclosure ${enclosure} `)) await this.setDrive(d.serial, 'ok', '', true);
+    }
+  }
+
+  /** An agent reports a volume's array running without some members: their drives are degraded (no new extents). */
+  async agentDegraded(server: string, v: StoredVolume, kind: VolumeKind, observed: ObservedState): Promise<void> {
+    if (!observed.degraded?.length) return;
+    const placement = this.ctx.state.allocations.get(v.id);
+    const slice = VOLUME_KINDS[kind].singleExtent || placement?.type === 'slice';
+    for (const m of placement?.members ?? []) {
+      if (!observed.degraded.includes(memberLabel(m, slice)) || v.rebuilding?.replaced.some((r) => r.to === m.serial)) continue;
+      const cur = this.ctx.state.drives.get(m.serial);
+      if (!cur) await this.setDrive(m.serial, 'degraded', `the agent on ${server} reports ${memberLabel(m, slice)} of ${v.id} missing from its array`, true);
+    }
+  }
+
+  /** Start the rebuild of one volume (by hand: `tessera volumes rebuild ID`, or from sweep()). */
+  async rebuild(id: string, auto = false): Promise<StoredVolume> {
+    const kind: VolumeKind = 'volumes';
+    return this.ctx.writes.mutate(keys.object(kind, id), 'rebuild', kind, async () => {
+      const s = this.ctx.state;
+      const cur = s.volumes.get(id);
+      if (!cur) throw problems.notFound('volume', id);
+      if (cur.state === 'retained' || cur.state === 'deleting') throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is ${cur.state}: nothing to rebuild`);
+      if (cur.moving) throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is moving from ${cur.moving.from} to ${cur.server}: rebuild once the move ended`);
+      if (cur.rebuilding && !rebuildDone(cur)) throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is already rebuilding (operation ${cur.rebuilding.op})`);
+      const h = volumeHealth(s, kind, cur);
+      if (h.health === 'failed') throw new HttpProblem(409, PROBLEM.noSurvivingCopy, `volume ${id}: ${h.reason}`);
+      if (h.replaceable.length === 0) return cur;
+      const cluster = findCluster(s, cur.cluster);
+      const request = placementRequest(kind, cur as unknown as Body, cluster?.networkTransportsAllowed ?? []);
+      try {
+        return await this.ops.start(volumeRebuild, { kind, cur, failed: h.replaceable, request });
+      } catch (e) {
+        // No spare: the volume stays degraded and says why (once per distinct reason).
+        if (auto && e instanceof HttpProblem && e.code === PROBLEM.insufficientCapacity && cur.rebuildBlocked !== e.message) {
+          await this.ctx.writes.commit([{ key: keys.object(kind, id), value: { ...cur, rebuildBlocked: e.message, updatedAt: now() } }], [this.ctx.writes.unchanged(keys.object(kind, id))]);
+          this.ctx.log.warn('no replacement for a failed member', { volumeId: id, reason: e.message });
+        }
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * One pass (every reconciler tick): a rebuild for every degraded volume with autoRebuild.
+   * Returns how many started. A volume whose replacement was infeasible is tried again on every
+   * pass (drives may have been added or freed), without a write unless the reason changed.
+   */
+  async sweep(): Promise<number> {
+    const s = this.ctx.state;
+    if (!s.engine || this.ctx.closed) return 0;
+    let started = 0;
+    for (const v of [...s.volumes.values()]) {
+      if (v.autoRebuild === false || v.state === 'retained' || v.state === 'deleting' || v.moving) continue;
+      if (v.rebuilding && !rebuildDone(v)) continue;
+      const h = volumeHealth(s, 'volumes', v);
+      if (h.health !== 'degraded' || h.replaceable.length === 0) continue;
+      try {
+        await this.rebuild(v.id, true);
+        started++;
+      } catch (e) {
+        if (!(e instanceof HttpProblem)) this.ctx.log.warn('automatic rebuild failed', { volumeId: v.id, error: (e as Error).message });
+      }
+    }
+    return started;
+  }
+}
+
