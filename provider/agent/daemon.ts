@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentFacts, Assignment, ObservedState } from '../api/contract';
 import type { Transport } from '../model/inventory';
+import type { Member } from '../model/placement';
 import { mountRootsOrThrow } from '../model/mountpath';
 import { AgentClient, type AgentConnection } from '../client/agent';
 import { AgentCrash, Fault, FaultInjector } from './faults';
@@ -52,6 +53,10 @@ export interface StartAgentOptions extends AgentConnection {
   pollIntervalMs?: number;
   /** A failed volume is tried again after this long (5 s), on the next poll answer. */
   retryMs?: number;
+  /** A resyncing volume's progress is reported this often (2 s). */
+  resyncPollMs?: number;
+  /** Staged mirrored volumes are checked for failed members this often (10 s; docs/failure.md). */
+  healthCheckMs?: number;
   /** Volumes converged in parallel (4). */
   concurrency?: number;
   faults?: Fault[];
@@ -99,6 +104,13 @@ function nicGbps(): number {
   }
 }
 
+/** Would this report tell the composer anything the last one did not? */
+function sameReport(prev: ObservedState | undefined, next: ObservedState): boolean {
+  if (!prev) return false;
+  const pick = (x: ObservedState) => JSON.stringify([x.state, x.generation, x.devicePath, x.mountedAt, x.keyVersion, x.degraded ?? [], x.resyncPercent]);
+  return pick(prev) === pick(next);
+}
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -114,6 +126,8 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   if (o.backend === 'lab' && !o.labDir) throw new Error('labDir: required for the lab backend');
   if (o.labStandIns && o.backend !== 'lab') throw new Error(`labStandIns: only with the lab backend, not ${o.backend}`);
   const stateDir = path.resolve(o.stateDir ?? '/var/lib/tessera-agent');
+  const resyncPollMs = o.resyncPollMs ?? 2000;
+  const healthCheckMs = o.healthCheckMs ?? 10_000;
   const mountRoots = o.mountRoots === undefined ? undefined : mountRootsOrThrow(o.mountRoots);
   const log = (msg: string, fields: Record<string, unknown> = {}) =>
     o.log?.(JSON.stringify({ time: new Date().toISOString(), agent: o.server, msg, ...fields }));
@@ -157,6 +171,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const observed = new Map<string, ObservedState>();
   const failedAt = new Map<string, number>();
   const unreported = new Map<string, ObservedState>();
+  /** Volumes md is resyncing: converged again every resyncPollMs to report progress. */
+  const resyncing = new Set<string>();
+  /** When each staged volume was last converged: mirrored ones are checked again every healthCheckMs. */
+  const checkedAt = new Map<string, number>();
   const abort = new AbortController();
   let stopped = false;
   let crash: AgentCrash | undefined;
@@ -201,7 +219,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     notify();
   };
 
-  async function converge(a: Assignment): Promise<void> {
+  async function converge(a: Assignment, quiet = false): Promise<void> {
     const id = a.volumeId;
     try {
       checkAssignment(a, { stateDir, roots: ctx.mountRoots });
@@ -216,6 +234,11 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     if (o.backend === 'simulated' && !o.portalOf && !portals) await loadPortals();
     if (portals && a.placement.members.some((m) => !portals!.has(m.enclosure))) await loadPortals();
     const rec: VolumeRecord = records.get(id) ?? { assignment: a };
+    // Members the new placement replaced (a rebuild) are disconnected once out of the array.
+    const extentOf = (m: Member) => `${m.serial}@${m.offsetGiB}`;
+    const keep = new Set(a.placement.members.map(extentOf));
+    const dropped = [...(rec.detach ?? []), ...rec.assignment.placement.members].filter((m, i, all) => !keep.has(extentOf(m)) && all.findIndex((x) => extentOf(x) === extentOf(m)) === i);
+    rec.detach = dropped.length > 0 ? dropped : undefined;
     rec.assignment = a;
     records.set(id, rec);
     const save = () => store.put(id, rec);
@@ -223,7 +246,21 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     try {
       const r = await stageVolume(ctx, a, rec, save);
       failedAt.delete(id);
-      await report(id, { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion, ...(r.degraded ? { degraded: r.degraded } : {}) });
+      const st: ObservedState = {
+        state: 'staged',
+        generation: a.generation,
+        devicePath: r.devicePath,
+        mountedAt: r.mountedAt,
+        keyVersion: r.keyVersion,
+        ...(r.degraded ? { degraded: r.degraded } : {}),
+        ...(r.resyncPercent !== undefined ? { resyncPercent: r.resyncPercent } : {}),
+      };
+      if (r.resyncPercent !== undefined) resyncing.add(id);
+      else resyncing.delete(id);
+      checkedAt.set(id, Date.now());
+      // A health check that found nothing new says nothing (10,000 volumes would write for nothing).
+      if (quiet && sameReport(observed.get(id), st)) return;
+      await report(id, st);
       log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length });
     } catch (e) {
       await failed(id, 'stage', a.generation, e);
@@ -274,7 +311,14 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     for (const id of records.keys()) if (!want.has(id) && due(id)) jobs.push(() => remove(id));
     for (const a of desired) {
       const seen = observed.get(a.volumeId);
-      if (seen?.state === 'staged' && seen.generation === a.generation) continue;
+      if (seen?.state === 'staged' && seen.generation === a.generation) {
+        // Staged: a mirrored volume is looked at again (a member may have failed since, a resync
+        // progressed) by the same idempotent steps, reporting only what changed (docs/failure.md).
+        const since = Date.now() - (checkedAt.get(a.volumeId) ?? 0);
+        const every = resyncing.has(a.volumeId) ? resyncPollMs : healthCheckMs;
+        if (a.placement.raidLevel !== 'none' && since >= every) jobs.push(() => converge(a, true));
+        continue;
+      }
       if (seen?.state === 'failed' && seen.generation === a.generation && !due(a.volumeId)) continue;
       jobs.push(() => converge(a));
     }
@@ -308,7 +352,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       try {
         const waitSeconds = first ? 0 : o.waitSeconds ?? 30;
         // With failed volumes pending, wake for their retry instead of the full wait.
-        const retryWait = failedAt.size > 0 ? Math.max(1, Math.ceil((o.retryMs ?? 5000) / 1000)) : waitSeconds;
+        let retryWait = failedAt.size > 0 ? Math.max(1, Math.ceil((o.retryMs ?? 5000) / 1000)) : waitSeconds;
+        // Likewise for a resync's progress and the health checks of mirrored volumes.
+        if (resyncing.size > 0) retryWait = Math.min(retryWait, Math.max(1, Math.ceil(resyncPollMs / 1000)));
+        if (desired.some((a) => a.placement.raidLevel !== 'none')) retryWait = Math.min(retryWait, Math.max(1, Math.ceil(healthCheckMs / 1000)));
         const r = await client.assignments(revision, first ? 0 : Math.min(waitSeconds, retryWait), abort.signal);
         first = false;
         backoff = 0;
