@@ -3,10 +3,12 @@
 import axios from 'axios';
 import type { RunningComposer } from '../../provider/composer';
 import type { Inventory } from '../../provider/model/inventory';
-import { OPERATOR_TOKEN, agentToken, startTestComposer as startHarness } from '../helpers/composer';
+import { OPERATOR_TOKEN, agentToken, startTestComposer as startHarness, testTokens } from '../helpers/composer';
 
 export const OPERATOR = OPERATOR_TOKEN;
 export { agentToken };
+/** The enclosure token of one enclosure (with `enclosureTokens`). */
+export const enclosureToken = (enclosure: string): string => `enclosure-${enclosure}-token-0123456789abcdef`;
 
 export function inventory(opts: { servers: string[]; enclosures?: number; ssdPerEnclosure?: number; ssdGiB?: number; hddGiB?: number; hddPerEnclosure?: number; transports?: ('nvmetcp' | 'iscsi')[] }): Inventory {
   const enclosures = opts.enclosures ?? 2;
@@ -42,13 +44,15 @@ export interface TestComposer {
   close(): Promise<void>;
 }
 
-export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number; mountRoots?: string[] } = {}): Promise<TestComposer> {
+export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number; mountRoots?: string[]; enclosureTokens?: boolean } = {}): Promise<TestComposer> {
   const h = await startHarness({
     inventory: inv,
     debug: true,
     heartbeatGraceMs: extra.heartbeatGraceMs ?? 15_000,
     mountRoots: extra.mountRoots,
     reconcileIntervalMs: 500,
+    // enclosureTokens: also one enclosure token per enclosure, `enclosureToken(name)`.
+    ...(extra.enclosureTokens ? { tokens: [...testTokens(inv.servers.map((s) => s.name)), ...inv.storageGroups.flatMap((g) => g.enclosures).map((e) => ({ name: `enclosure-${e.name}`, token: enclosureToken(e.name), role: 'enclosure' as const, enclosure: e.name }))] } : {}),
     // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
     insecureDev: true,
   });
@@ -61,6 +65,7 @@ export function api(url: string, token: string) {
     get: (p: string) => http.get(p).then((r) => ({ status: r.status, body: r.data })),
     post: (p: string, b?: unknown) => http.post(p, b).then((r) => ({ status: r.status, body: r.data })),
     patch: (p: string, b?: unknown) => http.patch(p, b).then((r) => ({ status: r.status, body: r.data })),
+    put: (p: string, b?: unknown) => http.put(p, b).then((r) => ({ status: r.status, body: r.data })),
     del: (p: string) => http.delete(p).then((r) => ({ status: r.status, body: r.data })),
   };
 }
