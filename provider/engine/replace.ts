@@ -42,7 +42,9 @@ export function chooseReplacement(
 ): { ok: true; pick: Replacement } | { ok: false; failure: PlacementFailure } {
   const req: PlacementRequest = ctx.req;
   const old = placement.members[index];
-  const need = old.sizeGiB;
+  // What the array needs of the member: the extent for a slice; for a whole drive the component
+  // size md uses (a smaller drive cannot join, a larger one may).
+  const need = ctx.slice ? old.sizeGiB : placement.raidLevel === 'raid10' ? placement.capacityGiB / (placement.members.length / 2) : placement.capacityGiB;
   const tbit = transportBit(placement.transport);
   // The partner: the other half of the same mirror pair (RAID1: the other member; RAID10: same stripe).
   const partner = placement.raidLevel === 'none' ? undefined : placement.members.find((m, i) => i !== index && m.stripe === old.stripe && m.mirror !== old.mirror);
@@ -101,7 +103,8 @@ function explainNone(
   withRoom: number,
 ): PlacementFailure {
   const old = placement.members[index];
-  const what = `${ctx.slice ? `a ${old.sizeGiB} GiB ssd extent` : `a free ${ctx.kindWord} >= ${old.sizeGiB} GiB`} over ${placement.transport}${whereText(pool, ctx)}`;
+  const component = placement.raidLevel === 'raid10' ? placement.capacityGiB / (placement.members.length / 2) : placement.capacityGiB;
+  const what = `${ctx.slice ? `a ${old.sizeGiB} GiB ssd extent` : `a free ${ctx.kindWord} >= ${component} GiB`} over ${placement.transport}${whereText(pool, ctx)}`;
   const head = `no replacement for member ${index} (${old.serial} in ${old.enclosure}): ${what}`;
   const numbers = `${counts.inScope} ${ctx.kindWord} drives in scope, ${counts.usable} usable (not failed, draining, removed or already in the volume), ${counts.room} with room`;
   if (withRoom > 0 && partner) {
