@@ -418,6 +418,8 @@ export interface ExportState {
 export interface EnclosureReport {
   drives: DriveHealth[];
   exports: ExportState[];
+  /** The assignments revision this service converged to with every action applied (exports made and revoked); absent after a pass with failures. A fenced move waits for it (docs/failure.md). */
+  appliedRevision?: number;
 }
 
 /** The enclosure service's last report, as the composer keeps it (the leader's memory). */
@@ -1406,6 +1408,10 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
         "items": {
           "$ref": "ExportState"
         }
+      },
+      "appliedRevision": {
+        "type": "integer",
+        "minimum": 0
       }
     },
     "required": [
@@ -1430,6 +1436,10 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
         "items": {
           "$ref": "ExportState"
         }
+      },
+      "appliedRevision": {
+        "type": "integer",
+        "minimum": 0
       },
       "reportedAt": {
         "type": "string",

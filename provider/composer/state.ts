@@ -19,8 +19,11 @@ export interface StoredVolume extends Volume {
    * change of policy, and maps to the (policy, policy version) whose secret derives that key.
    */
   keyEpochs?: KeyEpoch[];
-  /** A move waiting for the old server's agent to unstage before the new server may stage. */
-  moving?: { from: string; op: string; generation: number };
+  /**
+   * A move waiting for the old server's agent to unstage before the new server may stage; with
+   * `fence`, the old server did not confirm: the enclosures revoke its access first (docs/failure.md).
+   */
+  moving?: { from: string; op: string; generation: number; fence?: { since: string } };
   /** A rebuild onto replacement members, until the agent reports the array whole (operations/volume-rebuild.ts). */
   rebuilding?: { op: string; generation: number; replaced: { index: number; from: string; to: string }[] };
   /** Why no replacement could be placed for a failed member, with the numbers (docs/failure.md). */

@@ -89,7 +89,7 @@ export class AgentChannel {
       const cur = table(s, kind).get(volumeId) as StoredVolume | undefined;
       const assigned = s.assigns.get(server)?.get(volumeId);
       if (cur && cur.state === 'deleting' && (cur.moving?.from ?? cur.server) === server && observed.state === 'unstaged') return this.unstaged(volumeId);
-      if (cur?.moving && cur.moving.from === server && observed.state === 'unstaged') return finishMove(this.ctx, kind, volumeId, cur.moving.op);
+      if (cur?.moving && cur.moving.from === server && observed.state === 'unstaged') return void (await finishMove(this.ctx, kind, volumeId, cur.moving.op, true));
       // Reports about volumes that moved away or are gone are the agent cleaning up: accepted, not stored.
       if (!cur || !assigned || cur.server !== server) return;
       const state: VolumeState =

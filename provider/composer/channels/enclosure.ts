@@ -41,6 +41,8 @@ export function exportsByEnclosure(state: ComposerState): Map<string, EnclosureE
   for (const [kind, table] of tables) {
     for (const v of table.values()) {
       if (v.state === 'retained') continue;
+      // A fenced move: exported to nobody until every enclosure confirmed the revocation (docs/failure.md).
+      if (v.moving?.fence) continue;
       const server = v.moving?.from ?? v.server;
       const placement = state.allocations.get(v.id);
       if (!server || !placement) continue;
@@ -77,6 +79,24 @@ export class EnclosureChannel {
     private readonly drives: Drives,
   ) {
     this.beats = new Heartbeats(ctx.opts.heartbeatGraceMs);
+    ctx.fenceWaitingOn = (id) => this.unconfirmed(id);
+  }
+
+  /**
+   * The fence of a move (docs/failure.md): the enclosures holding a member of the volume whose
+   * last report does not yet say they applied the export set without it (appliedRevision at or
+   * after the revision that set first appeared at). In the leader's memory: after a restart or a
+   * take-over every enclosure must report again before a fenced move goes on.
+   */
+  private unconfirmed(volumeId: string): string[] {
+    const s = this.ctx.state;
+    const placement = s.allocations.get(volumeId);
+    const encs = [...new Set((placement?.members ?? []).map((m) => m.enclosure))];
+    return encs.filter((name) => {
+      const want = this.current(name).revision;
+      const r = this.reports.get(name);
+      return r?.appliedRevision === undefined || r.appliedRevision < want;
+    });
   }
 
   private enclosures(): Enclosure[] {
