@@ -66,7 +66,7 @@ export class ComposerService {
     this.inventory = new InventoryResource(ctx, ops);
     this.clusters = new Clusters(ctx, ops);
     this.volumes = new Volumes(ctx, ops);
-    this.drivesModule = new Drives(ctx, ops);
+    this.drivesModule = new Drives(ctx, ops, (id, server) => this.volumes.update('volumes', id, { server }));
     this.agents = new AgentChannel(ctx, ops, () => this.keyPolicies.requireMasterKey(), this.drivesModule);
     this.enclosureChannel = new EnclosureChannel(ctx, this.drivesModule);
   }

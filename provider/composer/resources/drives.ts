@@ -22,9 +22,14 @@ import { placementRequest } from './volumes';
 const now = () => new Date().toISOString();
 
 export class Drives {
+  /** Volumes whose automatic move found no target, with the reason last logged. */
+  private readonly noTarget = new Map<string, string>();
+
   constructor(
     private readonly ctx: ComposerContext,
     private readonly ops: Operations,
+    /** Move a volume to another server: the ordinary update (../resources/volumes.ts), fenced when the old server is down. */
+    private readonly move: (volumeId: string, server: string) => Promise<unknown>,
   ) {}
 
   /** One page of the drives whose health is not ok. */
@@ -76,6 +81,54 @@ export class Drives {
     }
   }
 
+  /**
+   * A server is down when its agent missed heartbeats for heartbeatGraceMs (or was never heard
+   * from for that long since this replica leads). Its volumes with autoMove go to another member
+   * of their cluster that is up and that the placement rules allow (transport; the bandwidth
+   * domain unless softDomains), the least loaded first. The move is an ordinary update, which
+   * fences the down server first (../operations/volume-update.ts). Returns how many started.
+   */
+  private async autoMoves(): Promise<number> {
+    const ctx = this.ctx;
+    const s = ctx.state;
+    const down = (name: string) => {
+      const h = ctx.agents.health(name);
+      return h === 'down' || (h === 'unknown' && Date.now() - ctx.leaderSince > ctx.opts.heartbeatGraceMs);
+    };
+    let n = 0;
+    for (const v of [...s.volumes.values()]) {
+      if (!v.autoMove || !v.server || v.moving || v.state === 'retained' || v.state === 'deleting' || !s.assigns.get(v.server)?.has(v.id) || !down(v.server)) continue;
+      const placement = s.allocations.get(v.id);
+      const cluster = s.clusters.get(v.cluster);
+      if (!placement || !cluster) continue;
+      const refused: string[] = [];
+      const targets = cluster.servers.filter((name) => {
+        if (name === v.server) return false;
+        if (ctx.agents.health(name) !== 'up') return void refused.push(`${name}: agent ${ctx.agents.health(name)}`);
+        const ok = s.engine!.checkServer(placement, name, v.softDomains);
+        if (!ok.ok) return void refused.push(`${name}: ${ok.failure.message}`);
+        return true;
+      });
+      const load = (name: string) => s.assigns.get(name)?.size ?? 0;
+      targets.sort((a, b) => load(a) - load(b) || (a < b ? -1 : 1));
+      if (targets.length === 0) {
+        const why = `server ${v.server} is down and no member of cluster ${cluster.name} can take volume ${v.id}: ${refused.join('; ') || 'no other member'}`;
+        if (this.noTarget.get(v.id) !== why) ctx.log.warn('automatic move: no target', { volumeId: v.id, reason: why });
+        this.noTarget.set(v.id, why);
+        continue;
+      }
+      this.noTarget.delete(v.id);
+      try {
+        await this.move(v.id, targets[0]);
+        ctx.log.warn('automatic move: server down, volume moving (fenced first)', { volumeId: v.id, from: v.server, to: targets[0] });
+        n++;
+      } catch (e) {
+        ctx.log.warn('automatic move failed', { volumeId: v.id, error: (e as Error).message });
+      }
+    }
+    return n;
+  }
+
   /** Start the rebuild of one volume (by hand: `tessera volumes rebuild ID`, or from sweep()). */
   async rebuild(id: string, auto = false): Promise<StoredVolume> {
     const kind: VolumeKind = 'volumes';
@@ -112,7 +165,7 @@ export class Drives {
   async sweep(): Promise<number> {
     const s = this.ctx.state;
     if (!s.engine || this.ctx.closed) return 0;
-    let started = 0;
+    let started = await this.autoMoves();
     for (const v of [...s.volumes.values()]) {
       if (v.autoRebuild === false || v.state === 'retained' || v.state === 'deleting' || v.moving) continue;
       if (v.rebuilding && !rebuildDone(v)) continue;
