@@ -58,10 +58,15 @@ export const volumeRebuild: OperationType<VolumeRebuildParams, StoredVolume> = {
     const generation = (oldAssign?.generation ?? 0) + 1;
     const updated: StoredVolume = { ...cur, members: placement.members, updatedAt: now() };
     delete updated.rebuildBlocked;
+    delete updated.rebuilding;
     const muts: Mut[] = [{ key: keys.allocation(id), value: placement }];
+    // A rebuild still running when another member failed (its replacement, even) is superseded:
+    // this one waits for the whole array, the earlier replacements included.
+    const earlier = cur.rebuilding ? ctx.state.ops.get(cur.rebuilding.op) : undefined;
+    if (earlier?.state === 'pending') muts.push({ key: keys.op(earlier.id), value: finished(earlier, 'done', `superseded by rebuild ${op.id}`) });
     const staged = !!cur.server && !!oldAssign;
     if (staged) {
-      updated.rebuilding = { op: op.id, generation, replaced };
+      updated.rebuilding = { op: op.id, generation, replaced: [...(cur.rebuilding?.replaced ?? []).filter((r) => !replaced.some((x) => x.from === r.to)), ...replaced] };
       op.detail = { ...op.detail, generation, server: cur.server };
       const a = assignmentFor(ctx.state, kind, updated, generation);
       a.placement = placement;

@@ -59,14 +59,35 @@ export class Drives {
     else this.ctx.log.info('drive health ok again', { serial });
   }
 
-  /** What an enclosure service sees of its drives: gone or offline → failed; back → ok (when a report had failed it). */
+  /**
+   * What an enclosure service sees of its drives: gone or offline → failed; back → ok (when a
+   * report had failed it). Every change of one report is one transaction, so no rebuild ever
+   * sees half of it (and places a replacement on a drive of the same dying enclosure).
+   */
   async enclosureDrives(enclosure: string, drives: DriveHealth[]): Promise<void> {
+    const s = this.ctx.state;
+    const changes: { serial: string; health: DriveHealthState; reason: string }[] = [];
     for (const d of drives) {
-      const cur = this.ctx.state.drives.get(d.serial);
-      if (!d.present) await this.setDrive(d.serial, 'failed', `enclosure ${enclosure} reports the drive not present`, true);
-      else if (d.deviceState === 'offline') await this.setDrive(d.serial, 'failed', `enclosure ${enclosure} reports the device offline`, true);
-      else if (cur?.health === 'failed' && cur.reason.startsWith(`enclosure ${enclosure} `)) await this.setDrive(d.serial, 'ok', '', true);
+      const cur = s.drives.get(d.serial);
+      if (cur && (cur.health === 'draining' || cur.health === 'removed')) continue;
+      let want: { health: DriveHealthState; reason: string } | undefined;
+      if (!d.present) want = { health: 'failed', reason: `enclosure ${enclosure} reports the drive not present` };
+      else if (d.deviceState === 'offline') want = { health: 'failed', reason: `enclosure ${enclosure} reports the device offline` };
+      else if (cur?.health === 'failed' && cur.reason.startsWith(`enclosure ${enclosure} `)) want = { health: 'ok', reason: '' };
+      if (want && !(want.health === 'ok' ? !cur : cur?.health === want.health && cur.reason === want.reason)) changes.push({ serial: d.serial, ...want });
     }
+    if (changes.length === 0) return;
+    await this.ctx.writes.mutate(`${keys.drive('')}${enclosure}`, 'update', 'inventory', async () => {
+      const t = now();
+      await this.ctx.writes.commit(
+        changes.map((c) => {
+          const cur = s.drives.get(c.serial);
+          const value: DriveRecord | undefined = c.health === 'ok' ? undefined : { serial: c.serial, health: c.health, reason: c.reason, since: cur?.health === c.health ? cur.since : t };
+          return { key: keys.drive(c.serial), value };
+        }),
+      );
+    });
+    this.ctx.log.warn('drive health changed', { enclosure, drives: changes.map((c) => `${c.serial}: ${c.health}`) });
   }
 
   /** An agent reports a volume's array running without some members: their drives are degraded (no new extents). */
@@ -138,10 +159,13 @@ export class Drives {
       if (!cur) throw problems.notFound('volume', id);
       if (cur.state === 'retained' || cur.state === 'deleting') throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is ${cur.state}: nothing to rebuild`);
       if (cur.moving) throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is moving from ${cur.moving.from} to ${cur.server}: rebuild once the move ended`);
-      if (cur.rebuilding && !rebuildDone(cur)) throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is already rebuilding (operation ${cur.rebuilding.op})`);
       const h = volumeHealth(s, kind, cur);
       if (h.health === 'failed') throw new HttpProblem(409, PROBLEM.noSurvivingCopy, `volume ${id}: ${h.reason}`);
-      if (h.replaceable.length === 0) return cur;
+      // A running rebuild is superseded only when another member failed since (../operations/volume-rebuild.ts).
+      if (h.replaceable.length === 0) {
+        if (cur.rebuilding && !rebuildDone(cur)) throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is already rebuilding (operation ${cur.rebuilding.op})`);
+        return cur;
+      }
       const cluster = findCluster(s, cur.cluster);
       const request = placementRequest(kind, cur as unknown as Body, cluster?.networkTransportsAllowed ?? []);
       try {
@@ -168,9 +192,9 @@ export class Drives {
     let started = await this.autoMoves();
     for (const v of [...s.volumes.values()]) {
       if (v.autoRebuild === false || v.state === 'retained' || v.state === 'deleting' || v.moving) continue;
-      if (v.rebuilding && !rebuildDone(v)) continue;
+      // Degraded, or rebuilding while another member (the replacement itself, even) failed.
       const h = volumeHealth(s, 'volumes', v);
-      if (h.health !== 'degraded' || h.replaceable.length === 0) continue;
+      if (h.health === 'failed' || h.health === 'ok' || h.replaceable.length === 0) continue;
       try {
         await this.rebuild(v.id, true);
         started++;
