@@ -16,6 +16,7 @@ export { SchemaResourceHandler } from './resource';
 export { modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
+export { healthWarning } from './health';
 
 /** A handler for one resource type (tessera_cluster, tessera_volume, tessera_slice, tessera_key_policy). */
 export function handlerFor(type: string, config: ConnectionConfig, opts: HandlerOptions = {}): SchemaResourceHandler {

@@ -5,7 +5,7 @@
 // object; endpoint and token come at run time from the stack config (configure) or the
 // environment, never from the serialized text.
 import type * as pulumi from '@pulumi/pulumi';
-import { connectionFromEnv, handlerFor, PROVIDER_SETTINGS, validateConnection } from '../handlers';
+import { connectionFromEnv, handlerFor, healthWarning, PROVIDER_SETTINGS, validateConnection } from '../handlers';
 import type { SchemaResourceHandler } from '../handlers';
 import type { Props } from '../handlers/types';
 import { formatFailures } from '../schema';
@@ -31,6 +31,16 @@ export interface DynamicProviderState {
   endpoint?: string;
   token?: string;
   handler?: SchemaResourceHandler;
+}
+
+/** A warning in the Pulumi engine's log (shown by `pulumi up` / `refresh`); stderr when no engine listens. */
+async function warnLog(message: string): Promise<void> {
+  try {
+    const { log } = await import('@pulumi/pulumi');
+    await log.warn(message);
+  } catch {
+    console.warn(message);
+  }
 }
 
 /** The dynamic provider for one schema.json resource type (tessera_volume, ...). */
@@ -95,6 +105,9 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
       const current = await handler().read(id);
       // An empty id tells the engine the object is gone (refresh drops it from the state).
       if (!current) return { id: '', props: {} };
+      // A degraded, rebuilding or failed volume: a warning beside the `health` output (docs/failure.md).
+      const warn = healthWarning(type, id, current);
+      if (warn) await warnLog(`${warn.summary}: ${warn.detail}`);
       // Sensitive inputs (the key policy secret) are never returned by the composer.
       return { id, props: handler().carryOver(current, prior) };
     },

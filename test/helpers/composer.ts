@@ -46,6 +46,9 @@ export const READER_TOKEN = 'reader-token-0123456789abcdef';
 /** The agent token of one server (role agent, scoped to it). */
 export const agentToken = (server: string): string => `agent-${server}-token-0123456789abcdef`;
 
+/** An enclosure token (role enclosure, scoped to it), for tests that pass their own token set. */
+export const enclosureTokenOf = (enclosure: string): string => `enclosure-${enclosure}-token-0123456789abcdef`;
+
 /** The default token set: `root` (admin), `ops` (operator), `viewer` (reader), `agent-<server>` per server. */
 export function testTokens(servers: readonly string[]): TokenEntry[] {
   return [

@@ -1,7 +1,7 @@
 // ReadResource: refresh: the composer's object as state (drift shows); gone objects drop out.
-import { modelFor } from '../../handlers';
+import { healthWarning, modelFor } from '../../handlers';
 import { decodeDynamicValue, type DynamicValueWire, encodeDynamicValue } from '../cty';
-import { errorDiagnostics } from '../diagnostics';
+import { errorDiagnostics, inTfTerms } from '../diagnostics';
 import { blockOf, stateFrom, type TfObject } from '../objects';
 import { resourceBlocks } from '../schema';
 import type { TesseraProvider } from '../server';
@@ -14,7 +14,10 @@ export async function readResource(p: TesseraProvider, req: { type_name: string;
   try {
     const props = await p.handler(b.typeName).read(id);
     if (!props) return { new_state: encodeDynamicValue(null, b.type), diagnostics: [], private: req.private };
-    return { new_state: encodeDynamicValue(stateFrom(b, modelFor(b.typeName), { ...props, id }, current), b.type), diagnostics: [], private: req.private };
+    // A degraded, rebuilding or failed volume: a warning beside the computed `health` (docs/failure.md).
+    const warn = healthWarning(b.typeName, id, props);
+    const diagnostics = warn ? [{ severity: 2, summary: warn.summary, detail: inTfTerms(warn.detail) }] : [];
+    return { new_state: encodeDynamicValue(stateFrom(b, modelFor(b.typeName), { ...props, id }, current), b.type), diagnostics, private: req.private };
   } catch (e) {
     return { new_state: req.current_state, diagnostics: errorDiagnostics(e, `Reading ${b.typeName} ${id}`), private: req.private };
   }
