@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const tokens: TokenEntry[] = [...testTokens(inv.servers.map((s) => s.name)), { name: 'enc', token: encToken, role: 'enclosure', enclosure: victim.name }];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-failure-bench-'));
   const portals = new Map(inv.storageGroups.flatMap((sg) => sg.enclosures.map((e) => [e.name, e.portal] as [string, string])));
-  const harness = await startTestComposer({ dir, inventory: inv, tokens, heartbeatGraceMs: 60_000, reconcileIntervalMs: 500, log: () => undefined, insecureDev: true });
+  const harness = await startTestComposer({ dir, inventory: inv, tokens, heartbeatGraceMs: 60_000, reconcileIntervalMs: 500, log: process.env.TESSERA_BENCH_LOG ? (l) => void process.stderr.write(`${l}\n`) : () => undefined, insecureDev: true });
   const url = harness.composer.url;
   const ops = axios.create({ baseURL: url, headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } });
   const fabric = new SimulatedFabric();

@@ -28,7 +28,8 @@ afterAll(async () => {
 
 test('a degraded volume refreshes with health, its reason and failed members, and a warning diagnostic', async () => {
   const h = { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' };
-  const post = async (path: string, body: unknown, headers = h) => (await fetch(`${harness.composer.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json();
+  const post = async (path: string, body: unknown, headers = h) =>
+    (await (await fetch(`${harness.composer.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as { id: string; members: { serial: string; enclosure: string }[] };
   const cluster = await post('/v1/clusters', { name: 'tf-health', servers: [] });
   const v = await post('/v1/volumes', { cluster: cluster.id, name: 'mirror', type: 'ssd', sizeGiB: 100, redundancy: true, autoRebuild: false });
   const m = v.members[0];

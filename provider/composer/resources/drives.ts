@@ -15,6 +15,7 @@ import { type Operations, volumeRebuild } from '../operations';
 import { rebuildDone } from '../operations/volume-rebuild';
 import { type PageRequest, takePage } from '../paging';
 import { HttpProblem, problems } from '../problem';
+import { storeUnavailable } from '../writes';
 import type { DriveRecord, StoredVolume } from '../state';
 import type { Body } from './common';
 import { placementRequest } from './volumes';
@@ -77,15 +78,21 @@ export class Drives {
       if (want && !(want.health === 'ok' ? !cur : cur?.health === want.health && cur.reason === want.reason)) changes.push({ serial: d.serial, ...want });
     }
     if (changes.length === 0) return;
-    await this.ctx.writes.mutate(`${keys.drive('')}${enclosure}`, 'update', 'inventory', async () => {
-      const t = now();
-      await this.ctx.writes.commit(
-        changes.map((c) => {
-          const cur = s.drives.get(c.serial);
-          const value: DriveRecord | undefined = c.health === 'ok' ? undefined : { serial: c.serial, health: c.health, reason: c.reason, since: cur?.health === c.health ? cur.since : t };
-          return { key: keys.drive(c.serial), value };
-        }),
-      );
+    // Transactions hold at most 100 writes (etcd's limit is 128): a large enclosure's report is
+    // several, written under the exclusive gate so that no rebuild starts between them.
+    this.ctx.writes.requireLeader();
+    const t = now();
+    const muts = changes.map((c) => {
+      const cur = s.drives.get(c.serial);
+      const value: DriveRecord | undefined = c.health === 'ok' ? undefined : { serial: c.serial, health: c.health, reason: c.reason, since: cur?.health === c.health ? cur.since : t };
+      return { key: keys.drive(c.serial), value };
+    });
+    await this.ctx.gate.exclusive(async () => {
+      try {
+        for (let i = 0; i < muts.length; i += 100) await this.ctx.writes.commit(muts.slice(i, i + 100));
+      } catch (e) {
+        throw storeUnavailable(e);
+      }
     });
     this.ctx.log.warn('drive health changed', { enclosure, drives: changes.map((c) => `${c.serial}: ${c.health}`) });
   }
