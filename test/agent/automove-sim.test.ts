@@ -9,7 +9,7 @@ import { startAgent, RunningAgent } from '../../provider/agent/daemon';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
 import type { EnclosureExport } from '../../provider/api/contract';
-import { api, TestComposer, agentToken, enclosureToken, eventually, inventory, startTestComposer } from './composer-fixture';
+import { agentToken, api, enclosureToken, eventually, inventory, simulatedAgentOptions, startTestComposer, type TestComposer } from './composer-fixture';
 
 let tc: TestComposer;
 let fabric: SimulatedFabric;
@@ -19,18 +19,7 @@ const inv = inventory({ servers: ['k1', 'k2', 'k3'], enclosures: 4, ssdPerEnclos
 const enclosures = inv.storageGroups.flatMap((g) => g.enclosures.map((e) => e.name));
 
 async function agent(server: string, host: SimulatedHost) {
-  const a = await startAgent({
-    composer: tc.composer.url,
-    insecureDev: true, // the test composer is plain HTTP on 127.0.0.1
-    token: agentToken(server),
-    server,
-    backend: 'simulated',
-    runner: host,
-    heartbeatMs: 200,
-    waitSeconds: 2,
-    retryMs: 300,
-    pollMs: 1,
-  });
+  const a = await startAgent(simulatedAgentOptions(tc.composer.url, server, host));
   agents.push(a);
   return a;
 }

@@ -2,6 +2,8 @@
 // set: an operator token and one agent token per server) over inventories shaped per test.
 import axios from 'axios';
 import type { RunningComposer } from '../../provider/composer';
+import type { StartAgentOptions } from '../../provider/agent/daemon';
+import type { SimulatedHost } from '../../provider/agent/sim/host';
 import type { Inventory } from '../../provider/model/inventory';
 import { OPERATOR_TOKEN, agentToken, startTestComposer as startHarness, testTokens } from '../helpers/composer';
 
@@ -84,4 +86,23 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A simulated agent's options for the failure tests: quick heartbeats, polls, retries and health checks. */
+export function simulatedAgentOptions(url: string, server: string, host: SimulatedHost, extra: Partial<StartAgentOptions> = {}): StartAgentOptions {
+  return {
+    composer: url,
+    insecureDev: true, // the test composer is plain HTTP on 127.0.0.1
+    token: agentToken(server),
+    server,
+    backend: 'simulated',
+    runner: host,
+    heartbeatMs: 200,
+    waitSeconds: 2,
+    retryMs: 300,
+    pollMs: 1,
+    healthCheckMs: 300,
+    resyncPollMs: 200,
+    ...extra,
+  };
 }

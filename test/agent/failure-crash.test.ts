@@ -12,7 +12,7 @@ import { SimulatedHost } from '../../provider/agent/sim/host';
 import { MemoryStateStore } from '../../provider/agent/state';
 import type { TokenEntry } from '../../provider/composer/auth';
 import { kill9, spawnComposer, tempDir, testTokens, writeComposerFiles, type ComposerChild } from '../helpers/composer';
-import { api, agentToken, enclosureToken, eventually, inventory, startTestComposer, type TestComposer } from './composer-fixture';
+import { api, agentToken, enclosureToken, eventually, inventory, simulatedAgentOptions, startTestComposer, type TestComposer } from './composer-fixture';
 
 jest.setTimeout(240_000);
 
@@ -20,22 +20,7 @@ const inv = inventory({ servers: ['k1', 'k2'], enclosures: 4, ssdPerEnclosure: 1
 const enclosures = inv.storageGroups.flatMap((g) => g.enclosures.map((e) => e.name));
 
 function agentOpts(url: string, server: string, host: SimulatedHost, state: MemoryStateStore, extra: Partial<StartAgentOptions> = {}): StartAgentOptions {
-  return {
-    composer: url,
-    insecureDev: true, // plain HTTP on 127.0.0.1
-    token: agentToken(server),
-    server,
-    backend: 'simulated',
-    runner: host,
-    state,
-    heartbeatMs: 200,
-    waitSeconds: 2,
-    retryMs: 300,
-    pollMs: 1,
-    healthCheckMs: 300,
-    resyncPollMs: 200,
-    ...extra,
-  };
+  return simulatedAgentOptions(url, server, host, { state, ...extra });
 }
 
 describe('the agent crashes at each step of a rebuild', () => {

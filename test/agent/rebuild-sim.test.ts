@@ -7,7 +7,7 @@
 import { startAgent, RunningAgent } from '../../provider/agent/daemon';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
-import { api, TestComposer, agentToken, enclosureToken, eventually, inventory, startTestComposer } from './composer-fixture';
+import { api, enclosureToken, eventually, inventory, simulatedAgentOptions, startTestComposer, type TestComposer } from './composer-fixture';
 
 let tc: TestComposer;
 let fabric: SimulatedFabric;
@@ -15,20 +15,7 @@ let cluster: string;
 const agents: RunningAgent[] = [];
 
 async function agent(server: string, host: SimulatedHost) {
-  const a = await startAgent({
-    composer: tc.composer.url,
-    insecureDev: true, // the test composer is plain HTTP on 127.0.0.1
-    token: agentToken(server),
-    server,
-    backend: 'simulated',
-    runner: host,
-    heartbeatMs: 200,
-    waitSeconds: 5,
-    retryMs: 300,
-    pollMs: 1,
-    healthCheckMs: 300,
-    resyncPollMs: 200,
-  });
+  const a = await startAgent(simulatedAgentOptions(tc.composer.url, server, host, { waitSeconds: 5 }));
   agents.push(a);
   return a;
 }
