@@ -8,7 +8,7 @@
 //
 // A replacement is rare (a failure or a drain), so it scans the drives of the enclosures in scope
 // instead of keeping indexes of its own: O(drives in scope) per member.
-import type { Member, Placement, PlacementFailure, PlacementRequest } from '../model/placement';
+import type { Member, Placement, PlacementConstraint, PlacementFailure, PlacementRequest } from '../model/placement';
 import { transportBit, type Pool } from './pool';
 import type { Ctx } from './request';
 import { whereText } from './scope';
@@ -108,7 +108,7 @@ function explainNone(
   const head = `no replacement for member ${index} (${old.serial} in ${old.enclosure}): ${what}`;
   const numbers = `${counts.inScope} ${ctx.kindWord} drives in scope, ${counts.usable} usable (not failed, draining, removed or already in the volume), ${counts.room} with room`;
   if (withRoom > 0 && partner) {
-    const flag = minSep === 2 ? 'sgResiliency' : 'jbodResiliency';
+    const flag: PlacementConstraint = minSep === 2 ? 'sgResiliency' : 'jbodResiliency';
     const domain = minSep === 2 ? `storage group ${partner.storageGroup}` : `enclosure ${partner.enclosure}`;
     return { constraint: flag, message: `${flag}: ${head}; ${numbers}, every one in ${domain} with the surviving mirror partner ${partner.serial}` };
   }
