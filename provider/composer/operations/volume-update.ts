@@ -92,8 +92,9 @@ export const volumeUpdate: OperationType<VolumeUpdateParams, StoredVolume> = {
     const movingAway = !!cur.server && !!updated.server && cur.server !== updated.server && !!oldAssign;
     const moveFrom = movingAway && ctx.agents.health(cur.server!) === 'up' ? cur.server : undefined;
     // Away from an agent that is not up (down, or not heard from since this replica leads): it
-    // cannot confirm an unstage, so the enclosures revoke its access first (docs/failure.md).
-    const fenceFrom = movingAway && !moveFrom ? cur.server : undefined;
+    // cannot confirm an unstage, so the enclosures revoke its access first (docs/failure.md). A
+    // server whose agent never registered never polled its assignments: nothing to fence.
+    const fenceFrom = movingAway && !moveFrom && ctx.state.servers.has(cur.server!) ? cur.server : undefined;
     if (moveFrom) {
       updated.state = 'pending';
       updated.moving = { from: moveFrom, op: op.id, generation };
