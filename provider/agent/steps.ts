@@ -541,12 +541,19 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
  */
 async function addMembers(ctx: HostContext, md: string, id: string, acc: MemberAccess[], devices: (string | undefined)[], missing: Map<number, Error>, degraded: string[]): Promise<string[]> {
   const { runner } = ctx;
-  const detail = parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
-  if (Object.entries(detail).some(([k, v]) => /^MD_DEVICE_.+_ROLE$/.test(k) && v === 'faulty')) await mustRun(runner, cmd.mdRemoveFailed(md));
+  const roles = async () => parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
+  let detail = await roles();
+  if (Object.entries(detail).some(([k, v]) => /^MD_DEVICE_.+_ROLE$/.test(k) && v === 'faulty')) {
+    await mustRun(runner, cmd.mdRemoveFailed(md));
+    detail = await roles();
+  }
+  // A device the array lists already (a spare md is recovering onto) is not added twice.
+  const listed = new Set(Object.entries(detail).filter(([k]) => /^MD_DEVICE_.+_DEV$/.test(k)).map(([, v]) => v));
   let added = false;
   for (const [i, m] of acc.entries()) {
     const dev = devices[i];
     if (dev === undefined || missing.has(i) || !degraded.includes(m.label)) continue;
+    if (listed.has(await canonical(runner, dev))) continue;
     const o = await ownerOf(runner, dev, id);
     if (o.owner === 'ours' && o.tags?.TYPE !== 'linux_raid_member') throw new Error(`${dev} holds ${describeTags(o.tags)} of this volume, not an md member: refusing to add it to ${md}`);
     if (o.owner !== 'ours') await clearStale(runner, dev, o, 'add it to an array');
