@@ -5,12 +5,12 @@ import type { RunningComposer } from '../../provider/composer';
 import type { StartAgentOptions } from '../../provider/agent/daemon';
 import type { SimulatedHost } from '../../provider/agent/sim/host';
 import type { Inventory } from '../../provider/model/inventory';
-import { OPERATOR_TOKEN, agentToken, startTestComposer as startHarness, testTokens } from '../helpers/composer';
+import { OPERATOR_TOKEN, agentToken, enclosureTokenOf, startTestComposer as startHarness, tokensWithEnclosures } from '../helpers/composer';
 
 export const OPERATOR = OPERATOR_TOKEN;
 export { agentToken };
 /** The enclosure token of one enclosure (with `enclosureTokens`). */
-export const enclosureToken = (enclosure: string): string => `enclosure-${enclosure}-token-0123456789abcdef`;
+export const enclosureToken = enclosureTokenOf;
 
 export function inventory(opts: { servers: string[]; enclosures?: number; ssdPerEnclosure?: number; ssdGiB?: number; hddGiB?: number; hddPerEnclosure?: number; transports?: ('nvmetcp' | 'iscsi')[] }): Inventory {
   const enclosures = opts.enclosures ?? 2;
@@ -54,7 +54,7 @@ export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceM
     mountRoots: extra.mountRoots,
     reconcileIntervalMs: 500,
     // enclosureTokens: also one enclosure token per enclosure, `enclosureToken(name)`.
-    ...(extra.enclosureTokens ? { tokens: [...testTokens(inv.servers.map((s) => s.name)), ...inv.storageGroups.flatMap((g) => g.enclosures).map((e) => ({ name: `enclosure-${e.name}`, token: enclosureToken(e.name), role: 'enclosure' as const, enclosure: e.name }))] } : {}),
+    ...(extra.enclosureTokens ? { tokens: tokensWithEnclosures(inv) } : {}),
     // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
     insecureDev: true,
   });

@@ -83,9 +83,11 @@ test('a failed mirror member is replaced in the same storage group as the failed
   // The drive is recorded, journaled as a rebuild, and no longer takes new extents.
   const drives = (await tc.ops.get('/v1/drives')).body.items as { serial: string; health: string }[];
   expect(drives.find((d) => d.serial === lost.serial)?.health).toBe('degraded');
-  const ops = (await tc.ops.get('/v1/operations')).body.items as { kind: string; objectId: string; state: string; detail?: { replaced?: unknown[] } }[];
-  const rebuild = ops.find((o) => o.kind === 'rebuild' && o.objectId === v.id)!;
-  expect(rebuild.state).toBe('done');
+  // The entry ends right after the report that made the volume whole (the same request).
+  const rebuild = await eventually(async () => {
+    const ops = (await tc.ops.get('/v1/operations')).body.items as { kind: string; objectId: string; state: string; detail?: { replaced?: unknown[] } }[];
+    return ops.find((o) => o.kind === 'rebuild' && o.objectId === v.id && o.state === 'done');
+  }, 5000, 'rebuild done');
   expect(rebuild.detail?.replaced).toEqual([{ index: lost.mirror === 0 ? 0 : 1, from: lost.serial, to: replacement.serial }]);
 });
 

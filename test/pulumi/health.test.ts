@@ -3,18 +3,13 @@
 // `failedMembers` outputs and logs a warning through @pulumi/pulumi's log.
 import * as pulumi from '@pulumi/pulumi';
 import { makeDynamicProvider } from '../../provider/pulumi/provider';
-import { OPERATOR_TOKEN, enclosureTokenOf, smallInventory, startTestComposer, testTokens, type TestComposer } from '../helpers/composer';
+import { OPERATOR_TOKEN, enclosureTokenOf, smallInventory, startTestComposer, tokensWithEnclosures, type TestComposer } from '../helpers/composer';
 
 let harness: TestComposer;
 const inv = smallInventory();
 
 beforeAll(async () => {
-  const encs = inv.storageGroups.flatMap((g) => g.enclosures.map((e) => e.name));
-  harness = await startTestComposer({
-    inventory: inv,
-    log: () => undefined,
-    tokens: [...testTokens(inv.servers.map((s) => s.name)), ...encs.map((e) => ({ name: `enclosure-${e}`, token: enclosureTokenOf(e), role: 'enclosure' as const, enclosure: e }))],
-  });
+  harness = await startTestComposer({ inventory: inv, log: () => undefined, tokens: tokensWithEnclosures(inv) });
 });
 afterAll(() => harness.close());
 

@@ -1,7 +1,7 @@
 // Refresh of a volume that is not ok (docs/failure.md): the provider executable, driven as
 // Terraform drives it, against a real composer. ReadResource returns the computed `health`,
 // `health_reason` and `failed_members`, and a warning diagnostic naming the failed member.
-import { enclosureTokenOf, OPERATOR_TOKEN, smallInventory, startTestComposer, testTokens, type TestComposer } from '../helpers/composer';
+import { enclosureTokenOf, OPERATOR_TOKEN, smallInventory, startTestComposer, tokensWithEnclosures, type TestComposer } from '../helpers/composer';
 import type { CtyValue } from '../../provider/terraform/cty';
 import { ProviderProcess } from './harness';
 
@@ -10,12 +10,7 @@ let p: ProviderProcess;
 const inv = smallInventory();
 
 beforeAll(async () => {
-  const encs = inv.storageGroups.flatMap((g) => g.enclosures.map((e) => e.name));
-  harness = await startTestComposer({
-    inventory: inv,
-    log: () => undefined,
-    tokens: [...testTokens(inv.servers.map((s) => s.name)), ...encs.map((e) => ({ name: `enclosure-${e}`, token: enclosureTokenOf(e), role: 'enclosure' as const, enclosure: e }))],
-  });
+  harness = await startTestComposer({ inventory: inv, log: () => undefined, tokens: tokensWithEnclosures(inv) });
   p = await ProviderProcess.start({ env: { TESSERA_TOKEN: OPERATOR_TOKEN } });
   const cfg = await p.call('ConfigureProvider', { terraform_version: '1.12.0-test', config: await p.dv('provider', await p.object('provider', { endpoint: harness.composer.url })), client_capabilities: {} });
   expect(cfg.diagnostics).toEqual([]);
