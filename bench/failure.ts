@@ -101,7 +101,7 @@ async function main(): Promise<void> {
           retryMs: 1000,
           pollMs: 1,
           // The enclosure report is the signal here; the agents' own checks would add 10,000 converges a period.
-          healthCheckMs: 3_600_000,
+          verifyMs: 3_600_000,
           resyncPollMs: 250,
         }),
       );

@@ -34,7 +34,7 @@ export const HOMONYMS: Record<string, { literals: string[]; why: string }> = {
   'provider/cli/commands/agent.ts': { literals: ['token', 'server'], why: 'CLI flags of `tessera agent`' },
   'provider/cli/commands/enclosure.ts': { literals: ['token'], why: 'a CLI flag of `tessera enclosure start`' },
   'provider/enclosure/configfs.ts': { literals: ['state'], why: 'a sysfs attribute file of a block device' },
-  'provider/cli/commands/client.ts': { literals: ['endpoint', 'cluster', 'state', 'servers'], why: 'CLI flags and a table column' },
+  'provider/cli/commands/client.ts': { literals: ['endpoint', 'servers'], why: 'CLI flags and a table column' },
   'provider/cli/commands/demo.ts': { literals: ['state'], why: 'a directory name' },
   'provider/cli/commands/version.ts': { literals: ['version'], why: 'the CLI command name' },
   'provider/client/endpoints.ts': { literals: ['endpoint'], why: "the default name of the setting being parsed, for its error (callers pass '--composer' and others)" },

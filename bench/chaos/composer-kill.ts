@@ -41,6 +41,8 @@ export async function run(opts: ChaosOptions & { store: 'sqlite' | 'etcd'; cycle
   let url = '';
   let acked = 0;
   let resent = 0;
+  /** Journal entries the last recovery check found audited (checkAudit). */
+  let audited = 0;
   let inFlightAtKill = 0;
   const recoveryMs: number[] = [];
   const start = async () => {
@@ -143,7 +145,7 @@ export async function run(opts: ChaosOptions & { store: 'sqlite' | 'etcd'; cycle
           if ((r.body.server ?? undefined) !== e.server) violations.push(`cycle ${cycle}: ${e.name} server ${r.body.server}, acknowledged ${e.server}`);
         }
       }
-      await checkPool(url, inventory, violations, `cycle ${cycle}`);
+      audited = (await checkPool(url, inventory, violations, `cycle ${cycle}`)).audited;
       opts.log(`composer-kill ${opts.store}: cycle ${cycle + 1}/${cycles}, ${expects.size} objects, ${violations.length} violations`);
       if (violations.length > 20) break;
     }
@@ -182,6 +184,8 @@ export async function run(opts: ChaosOptions & { store: 'sqlite' | 'etcd'; cycle
         doubleAllocated: violations.filter((v) => /allocated twice/.test(v)).length,
         leaked: violations.filter((v) => /leaked or double-counted/.test(v)).length,
         pendingLeft: violations.filter((v) => /pending/.test(v)).length,
+        auditedEntries: audited,
+        unaudited: violations.filter((v) => /audit/.test(v)).length,
       },
       violations,
     };

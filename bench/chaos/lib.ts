@@ -89,9 +89,10 @@ export async function listAll(url: string, kind: string): Promise<any[]> {
 /**
  * The invariants after recovery, from the composer's own answers: no extent given out twice,
  * free capacity equal to what the allocations imply (a fresh engine over the same inventory with
- * every listed placement restored answers the same capacity), no operation left pending.
+ * every listed placement restored answers the same capacity), every journal entry audited
+ * (checkAudit), no operation left pending.
  */
-export async function checkPool(url: string, inventory: Inventory, violations: string[], where: string): Promise<{ volumes: number; pendingWaitMs: number }> {
+export async function checkPool(url: string, inventory: Inventory, violations: string[], where: string): Promise<{ volumes: number; pendingWaitMs: number; audited: number }> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const objects: [string, any][] = [];
   for (const kind of ['volumes', 'slices']) for (const o of await listAll(url, kind)) objects.push([kind, o]);
@@ -117,6 +118,7 @@ export async function checkPool(url: string, inventory: Inventory, violations: s
         `${where}: ${type} capacity ${r.body?.availableGiB} GiB (largest ${r.body?.maximumVolumeSizeGiB}) != ${implied.availableGiB} GiB (largest ${implied.maximumVolumeSizeGiB}) implied by the allocations: a leaked or double-counted reservation`,
       );
   }
+  const audited = await checkAudit(url, violations, where);
   const t0 = Date.now();
   for (;;) {
     const r = await call(url, 'GET', '/v1/operations?state=pending');
@@ -127,5 +129,37 @@ export async function checkPool(url: string, inventory: Inventory, violations: s
     }
     await sleep(200);
   }
-  return { volumes: objects.length, pendingWaitMs: Date.now() - t0 };
+  return { volumes: objects.length, pendingWaitMs: Date.now() - t0, audited };
+}
+
+/** The scenarios' requests all use the admin token `root` (the harness's token set); the composer's own entries are `system`. */
+const AUDITED: Readonly<Record<string, string>> = { root: 'admin', system: 'system' };
+
+/**
+ * Every journal entry names who started it: a token id of the tokens file with its role, and the
+ * request it served (the composer's own start-up entries have none); no entry holds a token.
+ */
+export async function checkAudit(url: string, violations: string[], where: string): Promise<number> {
+  let entries: { id: string; kind: string; resource: string; audit?: { token?: string; role?: string; requestId?: string } }[];
+  try {
+    entries = await listAll(url, 'operations');
+  } catch (e) {
+    violations.push(`${where}: the journal could not be listed: ${(e as Error).message}`);
+    return 0;
+  }
+  if (JSON.stringify(entries).includes(ADMIN_TOKEN)) violations.push(`${where}: a journal entry holds the admin token`);
+  for (const o of entries) {
+    const a = o.audit;
+    const why = !a
+      ? 'no audit'
+      : !a.token || AUDITED[a.token] === undefined
+        ? `audit token ${a.token} is not a token id of the tokens file`
+        : a.role !== AUDITED[a.token]
+          ? `audit role ${a.role}, the token's is ${AUDITED[a.token]}`
+          : a.token !== 'system' && !a.requestId
+            ? 'audit without a request id'
+            : undefined;
+    if (why) violations.push(`${where}: operation ${o.id} (${o.resource} ${o.kind}): ${why}`);
+  }
+  return entries.length;
 }

@@ -4,7 +4,9 @@
 // `tofu apply` there, or `cdktf deploy`.
 //
 // Environment: TESSERA_ENDPOINT / TESSERA_TOKEN (read by the provider), TF_VAR_kafka_secret (the
-// key policy's secret, a sensitive variable), TESSERA_ATTACH=false to compose without staging
+// key policy's secret: an ephemeral variable into the write-only secretWo, so it is in neither
+// the state nor a saved plan; TF_VAR_kafka_secret_version bumps it to rotate the key),
+// TESSERA_ATTACH=false to compose without staging
 // on the brokers, CACHE_SIZE_GIB / CACHE_TYPE to resize or retype the cache tier,
 // KAFKA_BROKERS=k1,k2,k3.
 import { App, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
@@ -24,8 +26,13 @@ export class KafkaPlatform extends TerraformStack {
   constructor(scope: Construct, id: string, opts: PlatformOptions) {
     super(scope, id);
     new provider.TesseraProvider(this, 'tessera', {});
-    const secret = new TerraformVariable(this, 'kafka_secret', { type: 'string', sensitive: true, description: 'Customer secret for the kafka key policy' });
-    const keys = new keyPolicy.KeyPolicy(this, 'kafka-keys', { name: 'kafka-keys', secret: secret.stringValue });
+    const secret = new TerraformVariable(this, 'kafka_secret', { type: 'string', sensitive: true, description: 'Customer secret for the kafka key policy (ephemeral)' });
+    // cdktf 0.21 has no `ephemeral` option yet: the escape hatch writes it (OpenTofu >= 1.11, Terraform >= 1.11).
+    secret.addOverride('ephemeral', true);
+    const version = new TerraformVariable(this, 'kafka_secret_version', { type: 'number', default: 1, description: 'Bump with a new kafka_secret to rotate the key' });
+    // Write-only: never stored. (`secret` also exists, for engines without write-only
+    // attributes, but it is PLAINTEXT in the state and in saved plans: avoid it.)
+    const keys = new keyPolicy.KeyPolicy(this, 'kafka-keys', { name: 'kafka-keys', secretWo: secret.stringValue, secretWoVersion: version.numberValue });
 
     // One cluster; per broker a RAID1 ssd log volume mirrored across storage groups and
     // enclosures, encrypted under the key policy, and an SSD slice volume for the cache tier.

@@ -4,6 +4,11 @@
 #   export TESSERA_ENDPOINT=http://127.0.0.1:7420 TESSERA_TOKEN=...
 #   tofu apply -var kafka_secret="$(cat kafka.secret)"
 #
+# The key policy's secret goes through the write-only attribute secret_wo from an ephemeral
+# variable: it is in neither the state nor a saved plan (`tofu plan -out` then
+# `tofu apply -var kafka_secret=... <plan>`; OpenTofu >= 1.11, Terraform >= 1.11). Bump
+# kafka_secret_version with a new secret to rotate the key in place.
+#
 # Each broker gets a RAID1 ssd log volume mirrored across storage groups (sg_resiliency) and
 # enclosures (jbod_resiliency), LUKS2-encrypted under the kafka key policy, and a slice volume
 # (an SSD extent) for its cache tier that can grow in place.
@@ -24,7 +29,14 @@ variable "endpoint" {
 variable "kafka_secret" {
   type        = string
   sensitive   = true
-  description = "Customer secret the log volumes' LUKS keys derive from (>= 16 characters)."
+  ephemeral   = true
+  description = "Customer secret the log volumes' LUKS keys derive from (>= 16 characters). Ephemeral: never stored in the state or a plan file."
+}
+
+variable "kafka_secret_version" {
+  type        = number
+  default     = 1
+  description = "Bump it together with a new kafka_secret to rotate the key (the write-only secret is sent only when this changes)."
 }
 
 variable "brokers" {
@@ -53,6 +65,12 @@ variable "cache_size_gib" {
   default = 100
 }
 
+variable "cache_allow_data_loss" {
+  type        = bool
+  default     = false
+  description = "Opt in to changes that replace the cache volumes (e.g. cache_type), which deletes their data first; plans refuse them otherwise."
+}
+
 variable "cache_size_overrides" {
   type        = map(number)
   default     = {}
@@ -64,8 +82,12 @@ provider "tessera" {
 }
 
 resource "tessera_key_policy" "kafka" {
-  name   = "kafka-keys"
-  secret = var.kafka_secret
+  name = "kafka-keys"
+  # Write-only: sent to the provider, never stored. (The `secret` attribute also exists for
+  # engines without write-only attributes, but it is PLAINTEXT in the state and in saved plans,
+  # only marked sensitive: avoid it.)
+  secret_wo         = var.kafka_secret
+  secret_wo_version = var.kafka_secret_version
 }
 
 resource "tessera_cluster" "kafka" {
@@ -101,6 +123,8 @@ resource "tessera_volume" "cache" {
   size_gib   = lookup(var.cache_size_overrides, each.key, var.cache_size_gib)
   server     = var.attach ? each.key : null
   mount_path = var.attach ? "/srv/kafka/cache" : null
+
+  allow_data_loss = var.cache_allow_data_loss
 }
 
 # Read after the volumes, so it reports what is left for the next mirrored volume.

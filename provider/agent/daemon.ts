@@ -53,10 +53,14 @@ export interface StartAgentOptions extends AgentConnection {
   pollIntervalMs?: number;
   /** A failed volume is tried again after this long (5 s), on the next poll answer. */
   retryMs?: number;
-  /** A resyncing volume's progress is reported this often (2 s). */
+  /** A resyncing volume is verified (and its progress reported) this often instead (2 s; docs/failure.md). */
   resyncPollMs?: number;
-  /** Staged mirrored volumes are checked for failed members this often (10 s; docs/failure.md). */
-  healthCheckMs?: number;
+  /**
+   * A staged volume is converged again (its steps only check) this long after it was last
+   * (60 s): what changed underneath — a member failed, a reboot took the stack down — is
+   * repaired or reported (a degraded array) without a new assignment (docs/agent.md).
+   */
+  verifyMs?: number;
   /** Volumes converged in parallel (4). */
   concurrency?: number;
   faults?: Fault[];
@@ -104,13 +108,6 @@ function nicGbps(): number {
   }
 }
 
-/** Would this report tell the composer anything the last one did not? */
-function sameReport(prev: ObservedState | undefined, next: ObservedState): boolean {
-  if (!prev) return false;
-  const pick = (x: ObservedState) => JSON.stringify([x.state, x.generation, x.devicePath, x.mountedAt, x.keyVersion, x.degraded ?? [], x.resyncPercent]);
-  return pick(prev) === pick(next);
-}
-
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -127,7 +124,6 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   if (o.labStandIns && o.backend !== 'lab') throw new Error(`labStandIns: only with the lab backend, not ${o.backend}`);
   const stateDir = path.resolve(o.stateDir ?? '/var/lib/tessera-agent');
   const resyncPollMs = o.resyncPollMs ?? 2000;
-  const healthCheckMs = o.healthCheckMs ?? 10_000;
   const mountRoots = o.mountRoots === undefined ? undefined : mountRootsOrThrow(o.mountRoots);
   const log = (msg: string, fields: Record<string, unknown> = {}) =>
     o.log?.(JSON.stringify({ time: new Date().toISOString(), agent: o.server, msg, ...fields }));
@@ -170,11 +166,12 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const records = await store.load();
   const observed = new Map<string, ObservedState>();
   const failedAt = new Map<string, number>();
+  /** When each staged volume's steps last ran through (re-verification, `verifyMs`). */
+  const verifiedAt = new Map<string, number>();
+  const verifyMs = o.verifyMs ?? 60_000;
   const unreported = new Map<string, ObservedState>();
   /** Volumes md is resyncing: converged again every resyncPollMs to report progress. */
   const resyncing = new Set<string>();
-  /** When each staged volume was last converged: mirrored ones are checked again every healthCheckMs. */
-  const checkedAt = new Map<string, number>();
   const abort = new AbortController();
   let stopped = false;
   let crash: AgentCrash | undefined;
@@ -219,7 +216,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     notify();
   };
 
-  async function converge(a: Assignment, quiet = false): Promise<void> {
+  async function converge(a: Assignment): Promise<void> {
     const id = a.volumeId;
     try {
       checkAssignment(a, { stateDir, roots: ctx.mountRoots });
@@ -246,6 +243,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     try {
       const r = await stageVolume(ctx, a, rec, save);
       failedAt.delete(id);
+      verifiedAt.set(id, Date.now());
       const st: ObservedState = {
         state: 'staged',
         generation: a.generation,
@@ -257,11 +255,11 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       };
       if (r.resyncPercent !== undefined) resyncing.add(id);
       else resyncing.delete(id);
-      checkedAt.set(id, Date.now());
-      // A health check that found nothing new says nothing (10,000 volumes would write for nothing).
-      if (quiet && sameReport(observed.get(id), st)) return;
+      // A re-verification that found everything as reported says nothing new.
+      const seen = observed.get(id);
+      if (seen && sameStaged(seen, st)) return;
       await report(id, st);
-      log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length });
+      log('staged', { volumeId: id, generation: a.generation, steps: r.steps.length, ...(r.degraded ? { degraded: r.degraded } : {}) });
     } catch (e) {
       await failed(id, 'stage', a.generation, e);
     }
@@ -273,6 +271,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       await unstageVolume(ctx, rec, () => store.put(id, rec));
       await store.remove(id);
       records.delete(id);
+      verifiedAt.delete(id);
       failedAt.delete(id);
       observed.delete(id);
       await report(id, { state: 'unstaged', generation: rec.assignment.generation });
@@ -311,14 +310,8 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     for (const id of records.keys()) if (!want.has(id) && due(id)) jobs.push(() => remove(id));
     for (const a of desired) {
       const seen = observed.get(a.volumeId);
-      if (seen?.state === 'staged' && seen.generation === a.generation) {
-        // Staged: a mirrored volume is looked at again (a member may have failed since, a resync
-        // progressed) by the same idempotent steps, reporting only what changed (docs/failure.md).
-        const since = Date.now() - (checkedAt.get(a.volumeId) ?? 0);
-        const every = resyncing.has(a.volumeId) ? resyncPollMs : healthCheckMs;
-        if (a.placement.raidLevel !== 'none' && since >= every) jobs.push(() => converge(a, true));
-        continue;
-      }
+      const every = resyncing.has(a.volumeId) ? resyncPollMs : verifyMs;
+      if (seen?.state === 'staged' && seen.generation === a.generation && Date.now() - (verifiedAt.get(a.volumeId) ?? 0) < every) continue;
       if (seen?.state === 'failed' && seen.generation === a.generation && !due(a.volumeId)) continue;
       jobs.push(() => converge(a));
     }
@@ -352,11 +345,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       try {
         const waitSeconds = first ? 0 : o.waitSeconds ?? 30;
         // With failed volumes pending, wake for their retry instead of the full wait.
-        let retryWait = failedAt.size > 0 ? Math.max(1, Math.ceil((o.retryMs ?? 5000) / 1000)) : waitSeconds;
-        // Likewise for a resync's progress and the health checks of mirrored volumes.
-        if (resyncing.size > 0) retryWait = Math.min(retryWait, Math.max(1, Math.ceil(resyncPollMs / 1000)));
-        if (desired.some((a) => a.placement.raidLevel !== 'none')) retryWait = Math.min(retryWait, Math.max(1, Math.ceil(healthCheckMs / 1000)));
-        const r = await client.assignments(revision, first ? 0 : Math.min(waitSeconds, retryWait), abort.signal);
+        const retryWait = failedAt.size > 0 ? Math.max(1, Math.ceil((o.retryMs ?? 5000) / 1000)) : waitSeconds;
+        // Staged volumes are verified again on time even when no assignment changes (a resync's progress sooner).
+        const verifyWait = verifiedAt.size > 0 ? Math.max(1, Math.ceil((resyncing.size > 0 ? resyncPollMs : verifyMs) / 1000)) : waitSeconds;
+        const r = await client.assignments(revision, first ? 0 : Math.min(waitSeconds, retryWait, verifyWait), abort.signal);
         first = false;
         backoff = 0;
         revision = r.revision;
@@ -419,4 +411,10 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       });
     },
   };
+}
+
+/** Same staged outcome (reportedAt aside): the degraded members compared as sets. */
+function sameStaged(a: ObservedState, b: ObservedState): boolean {
+  const deg = (x: ObservedState) => [...(x.degraded ?? [])].sort().join('\n');
+  return a.state === b.state && a.generation === b.generation && a.devicePath === b.devicePath && a.mountedAt === b.mountedAt && a.keyVersion === b.keyVersion && deg(a) === deg(b) && a.resyncPercent === b.resyncPercent;
 }

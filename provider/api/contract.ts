@@ -12,6 +12,13 @@ export * from './wire.generated';
 
 export const API_PREFIX = '/v1';
 
+/**
+ * Response header on every composer answer: the identity created with its store. Clients that
+ * recorded it tell "not found here" from "not found on the composer that made it" (docs/api.md
+ * "Composer identity").
+ */
+export const COMPOSER_ID_HEADER = 'tessera-composer-id';
+
 // Every route with its parameters, bodies and problem codes: wire.json `routes`, served as the
 // OpenAPI document at /openapi.json (provider/api/openapi.generated.json).
 

@@ -11,6 +11,16 @@ export interface ClusterAttributes {
   keyPolicy?: string;
   /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
+  /** Labels of the cluster (team=data): a token scoped to a label sees and changes every cluster carrying it. Changed by unscoped tokens only. Default: `[]`. Bounds: at most 64 items; at most 127 characters each. */
+  labels: string[];
+  /** Most GiB of hdd drives the cluster's volumes may hold (whole drives, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaHddGiB?: number;
+  /** Most GiB of ssd drives the cluster's volumes and slices may hold (whole drives and slice extents, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSsdGiB?: number;
+  /** Most volumes the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaVolumes?: number;
+  /** Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSlices?: number;
 }
 
 /** The schema.json attributes of a Volume as the composer returns them. A filesystem (or raw block, fsType none) volume composed of whole drives or SSD slices, bound to a cluster and optionally attached to one of its servers. */
@@ -57,6 +67,8 @@ export interface VolumeAttributes {
   maxVolumeSize?: number;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   reclaimPolicy: "Delete" | "Retain";
+  /** Opt-in to destroying this volume's data: a change that replaces the volume (any attribute that cannot change in place, e.g. sizeGiB of an hdd or ssd volume) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  allowDataLoss: boolean;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   server?: string;
   /** When a mirror member fails, allocate a replacement with the original placement's rules and rebuild onto it (docs/failure.md). false leaves it to an operator: `tessera volumes rebuild ID`. Default: `true`. */
@@ -103,6 +115,8 @@ export interface SliceAttributes {
   networkTransportsAllowed: ("roce" | "nvmetcp" | "iscsi")[];
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   softDomains: boolean;
+  /** Opt-in to destroying this slice's data: a change that replaces the slice (any attribute that cannot change in place) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  allowDataLoss: boolean;
   /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   server?: string;
   /** pending, staged, unstaged or failed. */

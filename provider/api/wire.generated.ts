@@ -24,8 +24,8 @@ export type VolumeState = (typeof VOLUME_STATES)[number];
 export const DRIVE_HEALTH_STATES = ['ok', 'degraded', 'failed', 'draining', 'removed'] as const;
 export type DriveHealthState = (typeof DRIVE_HEALTH_STATES)[number];
 
-/** What a journaled operation does. */
-export const OPERATION_KINDS = ['create', 'update', 'delete', 'purge', 'rotate', 'rebuild'] as const;
+/** What a journaled operation does (adopt: an object taken over by another owner). */
+export const OPERATION_KINDS = ['create', 'update', 'delete', 'purge', 'rotate', 'adopt', 'rebuild'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** Where a journaled operation is. */
@@ -90,6 +90,10 @@ export const PROBLEM = {
   requestTimeout: 'request_timeout',
   /** 409: the name is taken by an object with another spec (the differing fields listed). */
   conflictExists: 'conflict_exists',
+  /** 409: the request would take its cluster past a quota (the limit, the usage and the request named). */
+  quotaExceeded: 'quota_exceeded',
+  /** 409: the object belongs to another owner (both named): a create that would share it, or a delete by someone else; take it over with adopt=true or an import. */
+  ownerConflict: 'owner_conflict',
   /** 409: a change that cannot be made in place (the fields listed). */
   replaceRequired: 'replace_required',
   /** 409: the object changed concurrently; retry. */
@@ -102,6 +106,8 @@ export const PROBLEM = {
   inventoryConflict: 'inventory_conflict',
   /** 409: the pool cannot place it: the engine's reason in detail, the failing constraint as errors[0].field. */
   insufficientCapacity: 'insufficient_capacity',
+  /** 409: adopt: the secret given is not the key policy's current secret. */
+  secretMismatch: 'secret_mismatch',
   /** 409: the volume is retained or being deleted; only purge applies. */
   retained: 'retained',
   /** 409: only a retained volume can be purged. */
@@ -149,12 +155,15 @@ export const PROBLEM_STATUS = {
   method_not_allowed: 405,
   request_timeout: 408,
   conflict_exists: 409,
+  quota_exceeded: 409,
+  owner_conflict: 409,
   replace_required: 409,
   conflict: 409,
   in_use: 409,
   no_inventory: 409,
   inventory_conflict: 409,
   insufficient_capacity: 409,
+  secret_mismatch: 409,
   retained: 409,
   not_retained: 409,
   move_in_progress: 409,
@@ -219,6 +228,41 @@ export interface InventorySummary {
   revision: number;
 }
 
+/** One change a plan would make, tried against the pool minus the steps before it. */
+export interface FeasibilityStep {
+  /** The caller's name for the step (answers carry it back). */
+  key: string;
+  kind: 'volumes' | 'slices';
+  /** create: a new object; replace: the object `id` goes, a new one with `spec` comes; grow: the object `id` grows to `sizeGiB`. */
+  action: 'create' | 'replace' | 'grow';
+  /** The existing object (replace, grow). */
+  id?: string;
+  /** The inputs of the object to place (create, replace); `cluster` may be left out while it is not known. */
+  spec?: Record<string, unknown>;
+  /** The new size (grow). */
+  sizeGiB?: number;
+}
+
+/** The creates, replacements and growths of a whole plan, in order. */
+export interface FeasibilityRequest {
+  steps: FeasibilityStep[];
+}
+
+/** Whether a step fits; when not, the engine's constraint and reason. */
+export interface FeasibilityResult {
+  key: string;
+  ok: boolean;
+  /** The attribute the failure is about. */
+  field?: string;
+  constraint?: string;
+  message?: string;
+}
+
+/** One result per step; nothing was reserved. */
+export interface FeasibilityAnswer {
+  steps: FeasibilityResult[];
+}
+
 /** Free capacity for a capacity query. */
 export interface CapacityResponse {
   availableGiB: number;
@@ -269,6 +313,23 @@ export interface Operation {
   /** What the operation reserved (allocation id) or changed, and why it failed if it did. */
   detail?: Record<string, unknown>;
   error?: string;
+  /** The id of the cluster the object is (or was) in: itself for a cluster, none for key policies and inventory loads. */
+  cluster?: string;
+  audit?: OperationAudit;
+}
+
+/** Who started a journaled operation: the token's id (its name; never the token), its role and cluster scope, the owner it acted for and the request. Entries journaled before audits were recorded have none. */
+export interface OperationAudit {
+  /** The token's name in the tokens file, or `system` for the composer itself. */
+  token: string;
+  /** admin, provisioner, operator, or system. */
+  role: string;
+  /** The clusters the token is limited to (absent: every cluster). */
+  scope?: { clusters: string[]; clusterLabels: string[]; };
+  /** The owner (Pulumi URN, Terraform address) the request acted for. */
+  owner?: string;
+  /** The request's id (the `x-request-id` header answered, also in the composer's log). */
+  requestId?: string;
 }
 
 /** The agent's own report on its server, sent on register; further fields are ignored. */
@@ -555,12 +616,15 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "method_not_allowed",
           "request_timeout",
           "conflict_exists",
+          "quota_exceeded",
+          "owner_conflict",
           "replace_required",
           "conflict",
           "in_use",
           "no_inventory",
           "inventory_conflict",
           "insufficient_capacity",
+          "secret_mismatch",
           "retained",
           "not_retained",
           "move_in_progress",
@@ -649,6 +713,102 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "driveCount",
       "servers",
       "revision"
+    ]
+  },
+  "FeasibilityStep": {
+    "type": "object",
+    "properties": {
+      "key": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 512
+      },
+      "kind": {
+        "type": "string",
+        "enum": [
+          "volumes",
+          "slices"
+        ]
+      },
+      "action": {
+        "type": "string",
+        "enum": [
+          "create",
+          "replace",
+          "grow"
+        ]
+      },
+      "id": {
+        "type": "string",
+        "maxLength": 128
+      },
+      "spec": {
+        "type": "object"
+      },
+      "sizeGiB": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1048576
+      }
+    },
+    "required": [
+      "key",
+      "kind",
+      "action"
+    ]
+  },
+  "FeasibilityRequest": {
+    "type": "object",
+    "properties": {
+      "steps": {
+        "type": "array",
+        "items": {
+          "$ref": "FeasibilityStep"
+        },
+        "minItems": 1,
+        "maxItems": 10000
+      }
+    },
+    "required": [
+      "steps"
+    ]
+  },
+  "FeasibilityResult": {
+    "type": "object",
+    "properties": {
+      "key": {
+        "type": "string"
+      },
+      "ok": {
+        "type": "boolean"
+      },
+      "field": {
+        "type": "string"
+      },
+      "constraint": {
+        "type": "string"
+      },
+      "message": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "key",
+      "ok"
+    ]
+  },
+  "FeasibilityAnswer": {
+    "type": "object",
+    "properties": {
+      "steps": {
+        "type": "array",
+        "items": {
+          "$ref": "FeasibilityResult"
+        }
+      }
+    },
+    "required": [
+      "steps"
     ]
   },
   "CapacityResponse": {
@@ -824,6 +984,7 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "delete",
           "purge",
           "rotate",
+          "adopt",
           "rebuild"
         ]
       },
@@ -862,6 +1023,12 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       },
       "error": {
         "type": "string"
+      },
+      "cluster": {
+        "type": "string"
+      },
+      "audit": {
+        "$ref": "OperationAudit"
       }
     },
     "required": [
@@ -871,6 +1038,48 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "objectId",
       "state",
       "startedAt"
+    ]
+  },
+  "OperationAudit": {
+    "type": "object",
+    "properties": {
+      "token": {
+        "type": "string"
+      },
+      "role": {
+        "type": "string"
+      },
+      "scope": {
+        "type": "object",
+        "properties": {
+          "clusters": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "clusterLabels": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          }
+        },
+        "required": [
+          "clusters",
+          "clusterLabels"
+        ]
+      },
+      "owner": {
+        "type": "string"
+      },
+      "requestId": {
+        "type": "string"
+      }
+    },
+    "required": [
+      "token",
+      "role"
     ]
   },
   "AgentFacts": {
@@ -1539,6 +1748,18 @@ export const validateFieldError = (value: unknown): Checked<FieldError> => check
 /** Checks a InventorySummary: the known fields, and one failure per bad field. */
 export const validateInventorySummary = (value: unknown): Checked<InventorySummary> => checkMessage<InventorySummary>(MESSAGE_SCHEMAS, 'InventorySummary', value);
 
+/** Checks a FeasibilityStep: the known fields, and one failure per bad field. */
+export const validateFeasibilityStep = (value: unknown): Checked<FeasibilityStep> => checkMessage<FeasibilityStep>(MESSAGE_SCHEMAS, 'FeasibilityStep', value);
+
+/** Checks a FeasibilityRequest: the known fields, and one failure per bad field. */
+export const validateFeasibilityRequest = (value: unknown): Checked<FeasibilityRequest> => checkMessage<FeasibilityRequest>(MESSAGE_SCHEMAS, 'FeasibilityRequest', value);
+
+/** Checks a FeasibilityResult: the known fields, and one failure per bad field. */
+export const validateFeasibilityResult = (value: unknown): Checked<FeasibilityResult> => checkMessage<FeasibilityResult>(MESSAGE_SCHEMAS, 'FeasibilityResult', value);
+
+/** Checks a FeasibilityAnswer: the known fields, and one failure per bad field. */
+export const validateFeasibilityAnswer = (value: unknown): Checked<FeasibilityAnswer> => checkMessage<FeasibilityAnswer>(MESSAGE_SCHEMAS, 'FeasibilityAnswer', value);
+
 /** Checks a CapacityResponse: the known fields, and one failure per bad field. */
 export const validateCapacityResponse = (value: unknown): Checked<CapacityResponse> => checkMessage<CapacityResponse>(MESSAGE_SCHEMAS, 'CapacityResponse', value);
 
@@ -1556,6 +1777,9 @@ export const validateRotationProgress = (value: unknown): Checked<RotationProgre
 
 /** Checks a Operation: the known fields, and one failure per bad field. */
 export const validateOperation = (value: unknown): Checked<Operation> => checkMessage<Operation>(MESSAGE_SCHEMAS, 'Operation', value);
+
+/** Checks a OperationAudit: the known fields, and one failure per bad field. */
+export const validateOperationAudit = (value: unknown): Checked<OperationAudit> => checkMessage<OperationAudit>(MESSAGE_SCHEMAS, 'OperationAudit', value);
 
 /** Checks a AgentFacts: the known fields, and one failure per bad field. */
 export const validateAgentFacts = (value: unknown): Checked<AgentFacts> => checkMessage<AgentFacts>(MESSAGE_SCHEMAS, 'AgentFacts', value);
@@ -1613,7 +1837,7 @@ export const PATH_PARAM_PATTERN = '[A-Za-z0-9._-]{1,128}';
 /** A path parameter's name (`kind` is a {kind} route's collection). */
 export type PathParam = 'kind' | 'id' | 'server' | 'volumeId' | 'enclosure';
 
-export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'rebuildVolume' | 'listDrives' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
+export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'rebuildVolume' | 'listDrives' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
 
 /** A route as the HTTP layer serves it (a `{kind}` route once for every resource collection). */
 export interface RouteSpec {
@@ -1742,6 +1966,19 @@ export const ROUTES: readonly RouteSpec[] = [
     "paged": false
   },
   {
+    "id": "feasibility",
+    "method": "POST",
+    "name": "/v1/feasibility",
+    "pattern": "^/v1/feasibility$",
+    "params": [],
+    "auth": "resources",
+    "write": false,
+    "tlsOnly": false,
+    "bodyLimit": 8388608,
+    "query": {},
+    "paged": false
+  },
+  {
     "id": "listOperations",
     "method": "GET",
     "name": "/v1/operations",
@@ -1761,6 +1998,12 @@ export const ROUTES: readonly RouteSpec[] = [
           "failed"
         ],
         "description": "Only operations in this state."
+      },
+      "by": {
+        "type": "string"
+      },
+      "owner": {
+        "type": "string"
       }
     },
     "paged": true
@@ -1807,6 +2050,10 @@ export const ROUTES: readonly RouteSpec[] = [
     "bodyLimit": 1048576,
     "query": {
       "dryRun": {
+        "type": "boolean",
+        "default": false
+      },
+      "adopt": {
         "type": "boolean",
         "default": false
       }
@@ -1861,7 +2108,12 @@ export const ROUTES: readonly RouteSpec[] = [
     "write": true,
     "tlsOnly": false,
     "bodyLimit": 1048576,
-    "query": {},
+    "query": {
+      "adopt": {
+        "type": "boolean",
+        "default": false
+      }
+    },
     "paged": false
   },
   {
@@ -1877,7 +2129,11 @@ export const ROUTES: readonly RouteSpec[] = [
     "write": true,
     "tlsOnly": false,
     "bodyLimit": 0,
-    "query": {},
+    "query": {
+      "owner": {
+        "type": "string"
+      }
+    },
     "paged": false
   },
   {
@@ -1892,7 +2148,11 @@ export const ROUTES: readonly RouteSpec[] = [
     "write": true,
     "tlsOnly": false,
     "bodyLimit": 0,
-    "query": {},
+    "query": {
+      "owner": {
+        "type": "string"
+      }
+    },
     "paged": false
   },
   {
@@ -2115,15 +2375,16 @@ export interface RouteQueries {
   getInventory: Record<string, never>;
   inventorySummary: Record<string, never>;
   capacity: Record<string, unknown>;
-  listOperations: { state?: OperationState; };
+  feasibility: Record<string, never>;
+  listOperations: { state?: OperationState; by?: string; owner?: string; };
   getOperation: Record<string, never>;
   listServers: Record<string, never>;
-  createResource: { dryRun: boolean; };
+  createResource: { dryRun: boolean; adopt: boolean; };
   listResources: { cluster?: string; };
   getResource: Record<string, never>;
-  updateResource: Record<string, never>;
-  deleteResource: Record<string, never>;
-  purgeVolume: Record<string, never>;
+  updateResource: { adopt: boolean; };
+  deleteResource: { owner?: string; };
+  purgeVolume: { owner?: string; };
   rebuildVolume: Record<string, never>;
   listDrives: Record<string, never>;
   agentRegister: Record<string, never>;
@@ -2148,6 +2409,7 @@ export interface RouteResponses {
   getInventory: unknown;
   inventorySummary: InventorySummary;
   capacity: CapacityResponse;
+  feasibility: FeasibilityAnswer;
   listOperations: ListPage<Operation>;
   getOperation: Operation;
   listServers: ListPage<ServerStatus>;

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import { COMPOSER_ID_HEADER } from '../api/contract';
 import { endpointKey, leaderToFollow, parseEndpoints } from './endpoints';
 import { CLIENT_CODES, ComposerError, namedLeader, problemToError } from './errors';
 import { countedStream, type UploadBody } from './upload';
@@ -58,6 +59,8 @@ export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export interface ComposerResponse<T> {
   status: number;
   data: T;
+  /** The answering composer's identity (COMPOSER_ID_HEADER); absent from composers before it. */
+  composerId?: string;
 }
 
 /** Connection-level failures worth retrying: the composer is restarting or changing leader. */
@@ -194,7 +197,8 @@ export class Transport {
         throw new ComposerError(`${method} ${path}: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? CLIENT_CODES.requestFailed);
       }
       if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
-        return { status: res.status, data: res.data as T };
+        const id = res.headers?.[COMPOSER_ID_HEADER];
+        return { status: res.status, data: res.data as T, ...(typeof id === 'string' && id ? { composerId: id } : {}) };
       }
       const leader = namedLeader(res.status, res.data);
       if (leader !== undefined && endpointKey(leader) !== endpointKey(this.baseURL)) {

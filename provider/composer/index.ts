@@ -8,9 +8,10 @@ import { loadInventoryFile } from '../inventory';
 import { loadMasterKey } from '../keys/crypto';
 import type { Inventory } from '../model/inventory';
 import type { Compare, Store, Watcher } from '../store/store';
-import { Authenticator, loadTokensFile, TokenEntry } from './auth';
+import { Authenticator, loadTokensFile, TokenEntry, watchTokensFile } from './auth';
+import { SYSTEM } from './callers';
 import { campaign, type Leadership } from '../store/leader';
-import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, INVENTORY_CURRENT, ROOT } from './layout';
+import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, IDENTITY_KEY, INVENTORY_CURRENT, newComposerId, ROOT } from './layout';
 import { createLogger, Logger, stderrSink } from './log';
 import { Counter, Gauge, Histogram, Registry } from './metrics';
 import { openapiDocument } from './openapi';
@@ -18,6 +19,7 @@ import { createServer, httpLimits } from './server';
 import { ComposerService } from './service';
 import { ComposerState, EngineFactory } from './state';
 import { openStore, type OpenStoreOptions } from '../store/open';
+import { ensureStoreIdentity } from '../store/identity';
 import { VERSION } from '../version';
 import { mountRootsOrThrow } from '../model/mountpath';
 
@@ -26,8 +28,10 @@ export interface StartComposerOptions {
   store: Store | string;
   /** Options for the store opened from a URL (e.g. `{ sqlite: { synchronous: 'normal' } }`). */
   storeOptions?: OpenStoreOptions;
-  /** Token entries, or the path of a tokens file (YAML/JSON). */
+  /** Token entries, or the path of a tokens file (YAML/JSON), read again on SIGHUP and when it changes. */
   tokens: TokenEntry[] | string;
+  /** How often a tokens file is checked for changes (default 1000 ms). */
+  tokensPollMs?: number;
   /** host:port to listen on (default 127.0.0.1:0, a free port). */
   listen?: string;
   /** Inventory (object or file path) loaded at start when it differs from the stored one. */
@@ -82,7 +86,11 @@ export interface RunningComposer {
   whenLeader(timeoutMs?: number): Promise<void>;
   /** For tests and the CLI: the live service (state, engine). */
   service(): ComposerService;
+  /** Read the tokens file again now (what SIGHUP does); false when it was refused (logged). Tokens given as entries: false. */
+  reloadTokens(): boolean;
   store: Store;
+  /** The composer identity created with the store (sent on every answer). */
+  identity: string;
   close(): Promise<void>;
 }
 
@@ -124,6 +132,11 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
     leaderAddress: () => leadership.current?.leaderAddress(),
   };
 
+  // Created with the store the first time a composer opens it (docs/api.md "Composer identity").
+  const identity = await ensureStoreIdentity(store, IDENTITY_KEY, newComposerId).catch(async (e) => {
+    if (ownStore) await store.close();
+    throw e;
+  });
   const state = await ComposerState.load(store, engineFactory).catch(async (e) => {
     if (ownStore) await store.close();
     throw e;
@@ -275,6 +288,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       leaderAddress: () => fencing.leaderAddress(),
       isReady: () => svc.ready,
       insecureDev: options.insecureDev === true,
+      identity,
     },
     options.tls ? { cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) } : undefined,
   );
@@ -329,7 +343,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   if (inventoryFromOptions) {
     if (fencing.isLeader()) {
       await whenLeader();
-      await svc.loadInventory(inventoryFromOptions);
+      await svc.loadInventory(inventoryFromOptions, SYSTEM);
     } else log.info('standby: the --inventory file is left to the leader');
   }
   log.info('composer listening', { url, store: store.kind, role: fencing.isLeader() ? 'leader' : 'standby', leader: fencing.leaderAddress() });
@@ -338,16 +352,22 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
     log.warn('WARNING: INSECURE --insecure-dev: volume keys are served over plain HTTP and cross the network in clear. Development labs only, never production.', { url });
   else if (!options.tls) log.warn('plain HTTP: the volume-key endpoint answers 403 tls_required; agents need --tls-cert/--tls-key (https)', { url });
 
+  // Started last: a start-up that failed leaves no SIGHUP handler or file poll behind.
+  const tokenWatch = typeof options.tokens === 'string' ? watchTokensFile(options.tokens, auth, log, options.tokensPollMs) : undefined;
+
   return {
     url,
     isLeader: () => fencing.isLeader(),
     leaderAddress: () => fencing.leaderAddress(),
     whenLeader,
     service: () => svc,
+    reloadTokens: () => tokenWatch?.reload('requested') ?? false,
     store,
+    identity,
     close: async () => {
       if (closed) return;
       closed = true;
+      tokenWatch?.stop();
       clearInterval(reconcileTimer);
       svc.close();
       svc.state.wakeAll();

@@ -14,6 +14,7 @@
 //   /tessera/drives/<serial>                   DriveRecord: a drive's health when not ok (docs/failure.md)
 //   /tessera/election/composer                 leader election key (provider/store/leader.ts; value = leader's URL), on a lease
 //   /tessera/fence/writes                      write barrier: every leader txn compares its modRevision (commit.ts)
+//   /tessera/identity                          {id, createdAt}: the composer identity, created with the store, never changed
 import * as crypto from 'node:crypto';
 import type { ResourceKind } from '../api/contract';
 import { ID_PREFIX } from './kinds';
@@ -26,6 +27,13 @@ export const ELECTION_NAME = 'composer';
 export const ELECTION_KEY = `${ELECTION_PREFIX}${ELECTION_NAME}`;
 /** The write barrier (./commit.ts): written only by the leader. */
 export const BARRIER_KEY = '/tessera/fence/writes';
+/** The composer identity (provider/store/identity.ts): sent on every answer (docs/api.md "Composer identity"). */
+export const IDENTITY_KEY = '/tessera/identity';
+
+/** A new composer identity: `cmp-` and 16 hex digits. */
+export function newComposerId(): string {
+  return `cmp-${crypto.randomBytes(8).toString('hex')}`;
+}
 
 export { RESOURCE_KINDS } from './kinds';
 

@@ -70,6 +70,8 @@ export const problems = {
       `${what} ${name} already exists with a different spec: ${fields.join(', ')} differ`,
       fields.map((f) => ({ field: f, reason: 'differs from the existing object' })),
     ),
+  /** A create that would share another owner's object, or a change by someone else than its owner. */
+  ownerConflict: (detail: string, owner: string) => new HttpProblem(409, PROBLEM.ownerConflict, detail, [{ field: owner, reason: detail }]),
   replaceRequired: (fields: string[]) =>
     new HttpProblem(
       409,

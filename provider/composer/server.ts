@@ -3,14 +3,16 @@
 // access logs (never headers), request metrics; the volume-key route only over TLS. The routes,
 // their access, limits and query parameters are provider/api/wire.json's (generated ROUTES,
 // docs/wire-format.md); this module gives each its handler.
+import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
+import { COMPOSER_ID_HEADER, PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
 import { parseQuery } from '../api/validate';
 import { CAPACITY_QUERY, type DataSourceType, type FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
+import { type Caller, callerOf } from './callers';
 import type { Logger } from './log';
 import { Counter, Histogram } from './metrics';
 import { pageRequest, type PageRequest } from './paging';
@@ -19,6 +21,8 @@ import type { ComposerService } from './service';
 
 export interface RequestContext {
   principal?: Principal;
+  /** The authenticated caller (token id, role, scope, request id); absent on unauthenticated routes. */
+  caller?: Caller;
   params: string[];
   query: URLSearchParams;
   body: unknown;
@@ -94,6 +98,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Serve tlsOnly routes (volume keys) over plain HTTP too: development labs only. */
   insecureDev?: boolean;
+  /** The composer identity (created with the store), sent on every answer. */
+  identity: string;
 }
 
 /** The query-parameter types of each data source a route reads its query from (kinds registry). */
@@ -178,6 +184,18 @@ function routeOf(spec: RouteSpec, handle: Handlers[RouteId]): Route {
   };
 }
 
+/** The caller of an authenticated route (every route that reaches the service has one). */
+function who(c: RequestContext): Caller {
+  if (!c.caller) throw problems.unauthorized();
+  return c.caller;
+}
+
+/** A client's `x-request-id` is kept when it is short and plain; otherwise the composer makes one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && REQUEST_ID.test(header) ? header : `req-${crypto.randomBytes(8).toString('hex')}`;
+}
+
 /** The route table: every route of wire.json (generated ROUTES) with its handler. */
 export function buildRoutes(d: HttpDeps): Route[] {
   const svc = d.service;
@@ -198,7 +216,7 @@ export function buildRoutes(d: HttpDeps): Route[] {
       r.end(d.metricsText());
       return RAW;
     },
-    loadInventory: (c) => svc().loadInventory(c.body),
+    loadInventory: (c) => svc().loadInventory(c.body, who(c)),
     getInventory: (_c, r) => {
       const text = svc().inventoryJson();
       r.writeHead(200, { 'content-type': 'application/json' });
@@ -206,44 +224,46 @@ export function buildRoutes(d: HttpDeps): Route[] {
       return RAW;
     },
     inventorySummary: () => svc().inventorySummary(),
-    capacity: (c) => svc().capacity(c.q),
-    listOperations: (c) => svc().listOperations(c.q.state, c.page),
-    getOperation: (c) => svc().getOperation(c.params[0]),
-    listServers: (c) => svc().servers(c.page),
+    capacity: (c) => svc().capacity(c.q, who(c)),
+    feasibility: (c) => svc().feasibility(c.body),
+    listOperations: (c) => svc().listOperations({ state: c.q.state, by: c.q.by, owner: c.q.owner }, c.page, who(c)),
+    getOperation: (c) => svc().getOperation(c.params[0], who(c)),
+    listServers: (c) => svc().servers(c.page, who(c)),
     createResource: async (c, r) => {
       const kind = kindOf(c.params);
       const s = svc();
+      const opts = { dryRun: c.q.dryRun, adopt: c.q.adopt };
       const result =
         kind === 'clusters'
-          ? await s.createCluster(c.body, c.q.dryRun)
+          ? await s.createCluster(c.body, opts, who(c))
           : kind === 'key-policies'
-            ? await s.createKeyPolicy(c.body, c.q.dryRun)
-            : await s.createVolume(kind, c.body, c.q.dryRun);
+            ? await s.createKeyPolicy(c.body, opts, who(c))
+            : await s.createVolume(kind, c.body, opts, who(c));
       r.statusCode = result.status;
       return result.body;
     },
-    listResources: (c) => svc().list(kindOf(c.params), c.q.cluster, c.page),
-    getResource: (c) => svc().get(kindOf(c.params), c.params[1]),
+    listResources: (c) => svc().list(kindOf(c.params), c.q.cluster, c.page, who(c)),
+    getResource: (c) => svc().get(kindOf(c.params), c.params[1], who(c)),
     updateResource: (c) => {
       const kind = kindOf(c.params);
       const s = svc();
-      if (kind === 'clusters') return s.updateCluster(c.params[1], c.body);
-      if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body);
-      return s.updateVolume(kind, c.params[1], c.body);
+      if (kind === 'clusters') return s.updateCluster(c.params[1], c.body, who(c));
+      if (kind === 'key-policies') return s.updateKeyPolicy(c.params[1], c.body, who(c), c.q.adopt);
+      return s.updateVolume(kind, c.params[1], c.body, who(c));
     },
     deleteResource: async (c, r) => {
       const kind = kindOf(c.params);
       const s = svc();
-      if (kind === 'clusters') await s.deleteCluster(c.params[1]);
-      else if (kind === 'key-policies') await s.deleteKeyPolicy(c.params[1]);
-      else await s.deleteVolume(kind, c.params[1]);
+      if (kind === 'clusters') await s.deleteCluster(c.params[1], c.q.owner, who(c));
+      else if (kind === 'key-policies') await s.deleteKeyPolicy(c.params[1], c.q.owner, who(c));
+      else await s.deleteVolume(kind, c.params[1], c.q.owner, who(c));
       return noContent(r);
     },
     purgeVolume: async (c, r) => {
-      await svc().purgeVolume(c.params[0]);
+      await svc().purgeVolume(c.params[0], c.q.owner, who(c));
       return noContent(r);
     },
-    rebuildVolume: (c) => svc().rebuildVolume(c.params[0]),
+    rebuildVolume: (c) => svc().rebuildVolume(c.params[0], who(c)),
     listDrives: (c) => svc().drives(c.page),
     // Agent channel: agent tokens, each scoped to its own server.
     agentRegister: (c) => svc().register(c.params[0], c.body),
@@ -412,6 +432,9 @@ export function createHandler(d: HttpDeps): http.RequestListener {
     const t0 = process.hrtime.bigint();
     let routeName = 'unmatched';
     let principal: Principal | undefined;
+    // Every answer names its request; logs and journal entries carry the same id (docs/api.md "Audit").
+    const requestId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
     let metered = false;
     const meter = (status: string) => {
       if (metered) return;
@@ -421,8 +444,9 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       d.requestLatency.observe(labels, seconds);
       d.requests.inc(labels);
       if (routeName !== '/healthz' && routeName !== '/readyz' && routeName !== '/metrics')
-        d.log.debug('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name });
+        d.log.debug('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
     };
+    res.setHeader(COMPOSER_ID_HEADER, d.identity);
     res.on('finish', () => meter(String(res.statusCode)));
     // Closed without a complete answer: the client left (a long poll given up, a body cut short).
     res.on('close', () => meter(CLIENT_CLOSED));
@@ -463,7 +487,7 @@ export function createHandler(d: HttpDeps): http.RequestListener {
           closeIfBodyPending();
           req.resume();
         }
-        const ctx: RequestContext = { principal, params, query: url.searchParams, body };
+        const ctx: RequestContext = { principal, caller: principal ? callerOf(principal, requestId) : undefined, params, query: url.searchParams, body };
         let result: unknown;
         try {
           result = await route.handle(ctx, res);

@@ -12,6 +12,7 @@ import type {
   DriveStatus,
   EnclosureAssignments,
   EnclosureStatus,
+  FeasibilityAnswer,
   InventorySummary,
   KeyPolicy,
   ListPage,
@@ -23,6 +24,7 @@ import type {
   VolumeKey,
 } from '../api/contract';
 import type { Store } from '../store/store';
+import { type Caller, SYSTEM } from './callers';
 import { AgentChannel } from './channels/agent';
 import { EnclosureChannel } from './channels/enclosure';
 import { ComposerContext, type ServiceOptions } from './context';
@@ -32,17 +34,19 @@ import { Operations, operationRegistry } from './operations';
 import type { PageRequest } from './paging';
 import { Clusters } from './resources/clusters';
 import { Drives } from './resources/drives';
-import type { CreateResult } from './resources/common';
+import type { CreateOptions, CreateResult } from './resources/common';
 import { InventoryResource } from './resources/inventory';
 import { KeyPolicies } from './resources/key-policies';
-import { Reads } from './resources/reads';
+import { type OperationFilter, Reads } from './resources/reads';
+import { planFeasibility } from './resources/feasibility';
 import { Volumes } from './resources/volumes';
 import { toWire } from './resources/wire';
 import type { ComposerState } from './state';
 
 export type { Fencing } from './commit';
 export type { ServiceOptions } from './context';
-export type { CreateResult } from './resources/common';
+export type { CreateOptions, CreateResult } from './resources/common';
+export type { OperationFilter } from './resources/reads';
 export { sealAad } from './layout';
 
 export class ComposerService {
@@ -66,7 +70,7 @@ export class ComposerService {
     this.inventory = new InventoryResource(ctx, ops);
     this.clusters = new Clusters(ctx, ops);
     this.volumes = new Volumes(ctx, ops);
-    this.drivesModule = new Drives(ctx, ops, (id, server) => this.volumes.update('volumes', id, { server }));
+    this.drivesModule = new Drives(ctx, ops, (id, server) => this.volumes.update('volumes', id, { server }, SYSTEM));
     this.agents = new AgentChannel(ctx, ops, () => this.keyPolicies.requireMasterKey(), this.drivesModule);
     this.enclosureChannel = new EnclosureChannel(ctx, this.drivesModule);
   }
@@ -128,60 +132,64 @@ export class ComposerService {
   inventoryJson(): string {
     return this.inventory.json();
   }
-  loadInventory(doc: unknown): Promise<InventorySummary> {
-    return this.inventory.load(doc);
+  loadInventory(doc: unknown, caller: Caller): Promise<InventorySummary> {
+    return this.inventory.load(doc, caller);
   }
   followInventory(): Promise<void> {
     return this.inventory.follow();
   }
-  capacity(query: Record<string, unknown>): CapacityResponse {
-    return this.inventory.capacity(query);
+  capacity(query: Record<string, unknown>, caller: Caller): CapacityResponse {
+    return this.inventory.capacity(query, caller);
   }
 
   // ---------------------------------------------------------------- reads
 
-  list(kind: ResourceKind, cluster: string | undefined, page: PageRequest): ListPage<unknown> {
-    return this.reads.list(kind, cluster, page);
+  list(kind: ResourceKind, cluster: string | undefined, page: PageRequest, caller: Caller): ListPage<unknown> {
+    return this.reads.list(kind, cluster, page, caller);
   }
-  get(kind: ResourceKind, id: string): unknown {
-    return this.reads.get(kind, id);
+  get(kind: ResourceKind, id: string, caller: Caller): unknown {
+    return this.reads.get(kind, id, caller);
   }
-  listOperations(stateFilter: string | undefined, page: PageRequest): ListPage<Operation> {
-    return this.reads.listOperations(stateFilter, page);
+  listOperations(filter: OperationFilter, page: PageRequest, caller: Caller): ListPage<Operation> {
+    return this.reads.listOperations(filter, page, caller);
   }
-  getOperation(id: string): Operation {
-    return this.reads.getOperation(id);
+  getOperation(id: string, caller: Caller): Operation {
+    return this.reads.getOperation(id, caller);
   }
 
   // ---------------------------------------------------------------- clusters
 
-  createCluster(body: unknown, dryRun: boolean): Promise<CreateResult<Cluster>> {
-    return this.clusters.create(body, dryRun);
+  createCluster(body: unknown, opts: CreateOptions, caller: Caller): Promise<CreateResult<Cluster>> {
+    return this.clusters.create(body, opts, caller);
   }
-  updateCluster(id: string, body: unknown): Promise<Cluster> {
-    return this.clusters.update(id, body);
+  updateCluster(id: string, body: unknown, caller: Caller): Promise<Cluster> {
+    return this.clusters.update(id, body, caller);
   }
-  deleteCluster(id: string): Promise<void> {
-    return this.clusters.delete(id);
+  deleteCluster(id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.clusters.delete(id, owner, caller);
   }
 
   // ---------------------------------------------------------------- volumes and slices
 
-  createVolume(kind: VolumeKind, body: unknown, dryRun: boolean): Promise<CreateResult<Volume | Slice>> {
-    return this.volumes.create(kind, body, dryRun);
+  createVolume(kind: VolumeKind, body: unknown, opts: CreateOptions, caller: Caller): Promise<CreateResult<Volume | Slice>> {
+    return this.volumes.create(kind, body, opts, caller);
   }
-  updateVolume(kind: VolumeKind, id: string, body: unknown): Promise<Volume | Slice> {
-    return this.volumes.update(kind, id, body);
+  updateVolume(kind: VolumeKind, id: string, body: unknown, caller: Caller): Promise<Volume | Slice> {
+    return this.volumes.update(kind, id, body, caller);
   }
-  deleteVolume(kind: VolumeKind, id: string): Promise<void> {
-    return this.volumes.delete(kind, id);
+  deleteVolume(kind: VolumeKind, id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.volumes.delete(kind, id, owner, caller);
   }
-  purgeVolume(id: string): Promise<void> {
-    return this.volumes.purge(id);
+  purgeVolume(id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.volumes.purge(id, owner, caller);
+  }
+  /** The plan-wide what-if: nothing is reserved (./resources/feasibility.ts). */
+  feasibility(body: unknown): FeasibilityAnswer {
+    return planFeasibility(this.ctx, body);
   }
   /** Replace the volume's failed members and rebuild onto them (docs/failure.md). */
-  async rebuildVolume(id: string): Promise<Volume> {
-    return toWire(this.ctx.state, 'volumes', await this.drivesModule.rebuild(id)) as Volume;
+  async rebuildVolume(id: string, caller: Caller): Promise<Volume> {
+    return toWire(this.ctx.state, 'volumes', await this.drivesModule.rebuild(id, caller)) as Volume;
   }
   /** Drives whose health is not ok. */
   drives(page: PageRequest): ListPage<DriveStatus> {
@@ -190,20 +198,20 @@ export class ComposerService {
 
   // ---------------------------------------------------------------- key policies
 
-  createKeyPolicy(body: unknown, dryRun: boolean): Promise<CreateResult<KeyPolicy>> {
-    return this.keyPolicies.create(body, dryRun);
+  createKeyPolicy(body: unknown, opts: CreateOptions, caller: Caller): Promise<CreateResult<KeyPolicy>> {
+    return this.keyPolicies.create(body, opts, caller);
   }
-  updateKeyPolicy(id: string, body: unknown): Promise<KeyPolicy> {
-    return this.keyPolicies.update(id, body);
+  updateKeyPolicy(id: string, body: unknown, caller: Caller, adopt = false): Promise<KeyPolicy> {
+    return this.keyPolicies.update(id, body, caller, adopt);
   }
-  deleteKeyPolicy(id: string): Promise<void> {
-    return this.keyPolicies.delete(id);
+  deleteKeyPolicy(id: string, owner: string | undefined, caller: Caller): Promise<void> {
+    return this.keyPolicies.delete(id, owner, caller);
   }
 
   // ---------------------------------------------------------------- agent channel
 
-  servers(page: PageRequest): ListPage<ServerStatus> {
-    return this.agents.servers(page);
+  servers(page: PageRequest, caller: Caller): ListPage<ServerStatus> {
+    return this.agents.servers(page, caller);
   }
   register(server: string, body: unknown): Promise<ServerStatus> {
     return this.agents.register(server, body);

@@ -249,7 +249,49 @@ export class KernelTargets {
       case 'dmRemove':
         await this.dmsetup(['remove', x.name, '--noudevsync']);
         return;
+      case 'wipe':
+        wipeExtent(x.device, x.bytes);
+        return;
     }
+  }
+}
+
+const MiB = 1024 * 1024;
+/** The md v1.x superblock magic, at 4 KiB (v1.2) or 0 (v1.1); data_offset (sectors) is at byte 128 of it. */
+const MD_MAGIC = 0xa92b4efc;
+/** What is zeroed past an md array's data start: LUKS2's header area (16 MiB) and more. */
+const HEAD_BYTES = 32 * MiB;
+
+/**
+ * Zero what Tessera's staging wrote at the edges of a released extent: the md superblock, and past
+ * the array's data offset the LUKS2 header or the filesystem's primary superblock; the last MiB
+ * too (md v1.0 and backup GPT headers sit at the end). Data blocks in between are not erased (an
+ * encrypted volume's are unreadable without its header; docs/agent.md "Release wipes").
+ */
+export function wipeExtent(device: string, bytes: number): void {
+  if (!path.isAbsolute(device) || !device.startsWith('/dev/')) throw new Error(`wipe ${device}: not a device path under /dev`);
+  const real = fs.realpathSync(device);
+  if (!fs.statSync(real).isBlockDevice()) throw new Error(`wipe ${device}: ${real} is not a block device`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new Error(`wipe ${device}: extent size ${bytes} is not a positive number of bytes`);
+  const fd = fs.openSync(real, 'r+');
+  try {
+    let dataOffset = 0;
+    for (const at of [4096, 0]) {
+      const sb = Buffer.alloc(136);
+      if (fs.readSync(fd, sb, 0, sb.length, at) === sb.length && sb.readUInt32LE(0) === MD_MAGIC) {
+        dataOffset = Math.max(dataOffset, Number(sb.readBigUInt64LE(128)) * 512);
+      }
+    }
+    const zeros = Buffer.alloc(MiB);
+    const zero = (from: number, to: number) => {
+      for (let p = from; p < to; p += MiB) fs.writeSync(fd, zeros, 0, Math.min(MiB, to - p), p);
+    };
+    const head = Math.min(bytes, dataOffset + HEAD_BYTES);
+    zero(0, head);
+    zero(Math.max(head, bytes - MiB), bytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

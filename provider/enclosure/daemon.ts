@@ -121,9 +121,10 @@ export async function startEnclosure(o: StartEnclosureOptions): Promise<RunningE
       }
       try {
         await kernel.apply(x);
+        if (x.op === 'wipe') log('released extent wiped', { target: x.target, device: x.device });
       } catch (e) {
         let msg = (e as Error).message;
-        if (x.op !== 'dmCreate' && x.op !== 'dmReload' && x.op !== 'dmRemove' && x.path.startsWith('nvmet/') && !observed.nvmetLoaded) msg = `nvmet is not loaded (modprobe nvmet nvmet-tcp): ${msg}`;
+        if ('path' in x && x.path.startsWith('nvmet/') && !observed.nvmetLoaded) msg = `nvmet is not loaded (modprobe nvmet nvmet-tcp): ${msg}`;
         failed.set(obj, msg);
         log('action failed', { action: x.op, object: obj, error: msg });
       }

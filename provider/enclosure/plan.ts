@@ -121,7 +121,12 @@ export type Action =
   | { op: 'unlink'; path: string }
   | { op: 'dmCreate'; name: string; table: DmTable }
   | { op: 'dmReload'; name: string; table: DmTable }
-  | { op: 'dmRemove'; name: string };
+  | { op: 'dmRemove'; name: string }
+  /**
+   * Zero a released extent's headers (the md superblock, the LUKS header, filesystem superblocks)
+   * once no host can reach it and before its export goes: `bytes` is the extent's size.
+   */
+  | { op: 'wipe'; device: string; bytes: number; target: string };
 
 export interface Plan {
   actions: Action[];
@@ -290,6 +295,24 @@ export function plan(i: PlanInput): Plan {
     }
   }
 
+  // An export the composer no longer lists at all is released (its volume deleted): its extent is
+  // wiped before the export goes. One it still lists but cannot make here (refused, rebuilt, a
+  // drive no longer managed) is not released, and a device this service does not manage is never
+  // written (docs/agent.md "Enclosure service", "Release wipes").
+  const assigned = new Set(i.exports.map((e) => (e.transport === 'iscsi' ? e.iqn : e.nqn)));
+  const drivesByDevice = new Map(i.drives.filter((d) => d.present).map((d) => [d.device, d as DriveFact & { present: true }]));
+  const extentBytes = (device: string): number | undefined => {
+    const d = drivesByDevice.get(device);
+    if (d) return d.sizeBytes;
+    const m = /^\/dev\/mapper\/(.+)$/.exec(device);
+    const t = m && ownedDm.has(m[1]) ? o.dm[m[1]] : undefined;
+    return t && drivesByDevice.has(t.device) ? t.sectors * SECTOR : undefined;
+  };
+  const wipe = (target: string, device: string) => {
+    const bytes = extentBytes(device);
+    if (!assigned.has(target) && bytes !== undefined) a({ op: 'wipe', device, bytes, target });
+  };
+
   // ---------------------------------------------------------------- take down what is not wanted
   // NVMe subsystems: gone, or re-pointed (unlinking from the port drops the old host's controllers).
   for (const nqn of owned.subsystems) {
@@ -311,6 +334,7 @@ export function plan(i: PlanInput): Plan {
       const keep = w && nsid === '1' && n.devicePath === w.device && n.uuid === w.e.nsUuid;
       if (!w || nsid !== '1') {
         if (n.enabled) a({ op: 'write', path: `${sub(nqn)}/namespaces/${nsid}/enable`, value: '0' });
+        if (!w) wipe(nqn, n.devicePath);
         a({ op: 'rmdir', path: `${sub(nqn)}/namespaces/${nsid}` });
       } else if (!keep && n.enabled) a({ op: 'write', path: `${ns1(nqn)}/enable`, value: '0' });
     }
@@ -352,6 +376,8 @@ export function plan(i: PlanInput): Plan {
         a({ op: 'rmdir', path: `${tpg(iqn)}/acls/${init}` });
       }
       if (!w) {
+        const b = o.backstores[backstoreName(iqn)];
+        if (b && owned.hba !== undefined && g.lun0 === `${hbaDir(owned.hba)}/${backstoreName(iqn)}`) wipe(iqn, b.udevPath);
         if (g.lun0 !== undefined) a({ op: 'unlink', path: `${tpg(iqn)}/lun/lun_0/${LUN_LINK}` });
         if (g.lun0Present) a({ op: 'rmdir', path: `${tpg(iqn)}/lun/lun_0` });
       }
@@ -538,6 +564,8 @@ export function applyOwnership(owned: Owned, x: Action): Owned {
 export function objectOf(x: Action): string {
   if (x.op === 'own' || x.op === 'disown') return `${x.kind}:${x.name}`;
   if (x.op === 'dmCreate' || x.op === 'dmReload' || x.op === 'dmRemove') return `dm:${x.name}`;
+  // A failed wipe keeps the export (disabled) and everything after it: the extent is not let go unwiped.
+  if (x.op === 'wipe') return x.target.startsWith(IQN_PREFIX) ? `targets:${x.target}` : `subsystems:${x.target}`;
   const p = x.path.split('/');
   if (p[0] === 'nvmet') {
     if (p[1] === 'subsystems') return `subsystems:${p[2]}`;

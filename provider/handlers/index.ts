@@ -6,28 +6,32 @@ import * as fs from 'node:fs';
 import { PROBLEM } from '../api/contract';
 import { type FieldFailure, formatFailures, PROVIDER_SETTINGS, RESOURCE_TYPES, type ResourceType, schema, validateInput, validateProviderConfig } from '../schema';
 import { CLIENT_CODES, ComposerClient } from '../client';
+import { planClaims } from './claims';
 import { HandlerOptions, SchemaResourceHandler } from './resource';
 import { ComposerError, ConnectionConfig, Props } from './types';
 
 export * from './types';
 export type { FieldFailure } from '../schema';
 export { ComposerClient, DEFAULT_RETRY, problemToError, retryAfterMs } from '../client';
-export { SchemaResourceHandler } from './resource';
-export { modelFor, ResourceModel, validateConfig } from './model';
+export { IDENTITY_CODES, SchemaResourceHandler, WAIT_CODES } from './resource';
+export { DATA_LOSS_OPT_IN, dataLossReason, modelFor, ResourceModel, validateConfig } from './model';
 export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
+export { PlanClaims, planClaims } from './claims';
+export { parseDuration, TIMEOUT_ACTIONS, timeoutFailures, timeoutMs, type TimeoutAction, type Timeouts } from './timeouts';
 export { healthWarning } from './health';
 
 /** A handler for one resource type (tessera_cluster, tessera_volume, tessera_slice, tessera_key_policy). */
 export function handlerFor(type: string, config: ConnectionConfig, opts: HandlerOptions = {}): SchemaResourceHandler {
   if (!RESOURCE_TYPES.includes(type as ResourceType)) throw new Error(`unknown resource type ${type} (known: ${RESOURCE_TYPES.join(', ')})`);
-  return new SchemaResourceHandler(type as ResourceType, new ComposerClient(config), opts);
+  return new SchemaResourceHandler(type as ResourceType, new ComposerClient(config), { claims: planClaims(config.endpoint), ...opts });
 }
 
 /** All four handlers sharing one connection (and so one leader address). */
 export function handlersFor(config: ConnectionConfig, opts: HandlerOptions = {}): Record<ResourceType, SchemaResourceHandler> {
   const client = new ComposerClient(config);
-  return Object.fromEntries(RESOURCE_TYPES.map((t) => [t, new SchemaResourceHandler(t, client, opts)])) as Record<ResourceType, SchemaResourceHandler>;
+  const o = { claims: planClaims(config.endpoint), ...opts };
+  return Object.fromEntries(RESOURCE_TYPES.map((t) => [t, new SchemaResourceHandler(t, client, o)])) as Record<ResourceType, SchemaResourceHandler>;
 }
 
 /**

@@ -3,9 +3,29 @@
 // shrinks are refused, which outputs are recomputed, whether to delete first) and the carry-over
 // of what the composer never returns. Nothing here talks to the composer, so Terraform can
 // validate and plan before the provider is configured (docs/terraform.md, docs/pulumi.md).
-import { type BlockSpec, diffInputs, isInput, type KindEntry, KINDS, resourceSpec, RESOURCE_TYPES, type ResourceType, validateInput } from '../schema';
+import { type AttributeName, type BlockSpec, diffInputs, isInput, type KindEntry, KINDS, resourceSpec, RESOURCE_TYPES, type ResourceType, validateInput } from '../schema';
 import { crossFieldFailures } from './rules';
 import type { CheckResult, Plan, Props, ValidateOptions } from './types';
+
+/**
+ * The opt-in that lets a plan replace a data-bearing object (volumes and slices): a replacement
+ * deletes the old object and its data first (docs/terraform.md, docs/pulumi.md "Data safety").
+ */
+export const DATA_LOSS_OPT_IN: AttributeName = 'allowDataLoss';
+
+/**
+ * Why a plan refuses to replace a data-bearing object, and what to do instead. `name` spells an
+ * attribute the way the front end does (snake_case in Terraform).
+ */
+export function dataLossReason(model: ResourceModel, fields: string[], name: (f: string) => string = (f) => f): string {
+  const what = model.spec.label ?? model.spec.kind.toLowerCase();
+  const growth = model.spec.attributes[fields[0]]?.growOnly && model.spec.attributes[fields[0]]?.inPlaceWhen;
+  const when = growth ? ` (it grows in place only for ${Object.entries(growth).map(([k, v]) => `${name(k)} ${v.join('/')}`).join(', ')})` : '';
+  return (
+    `changing ${fields.map(name).join(', ')} replaces the ${what}${when}: the replacement deletes it and its data first. ` +
+    `Keep the old value and create a new ${what} beside it to move the data, or set ${name(DATA_LOSS_OPT_IN)} = true to replace it and lose the data`
+  );
+}
 
 /** Stands in for an unknown input in a diff: never equal to a real value. */
 const UNKNOWN_VALUE = '\u0000unknown';
@@ -50,7 +70,7 @@ export class ResourceModel {
     const attrs = this.spec.attributes;
     const outputs = Object.keys(attrs).filter((f) => !isInput(attrs[f]));
     if (!olds) {
-      return { create: true, changed: [], replaces: [], updates: [], refusedShrinks: [], recomputed: outputs, kept: [], deleteBeforeReplace: false };
+      return { create: true, changed: [], replaces: [], updates: [], refusedShrinks: [], dataLoss: [], recomputed: outputs, kept: [], deleteBeforeReplace: false };
     }
     // An unknown input is a change; whether it replaces follows its schema.json rule.
     const probe: Props = { ...news };
@@ -66,6 +86,8 @@ export class ResourceModel {
       updates: d.changed.filter((f) => !replaces.includes(f)),
       refusedShrinks: d.shrinks.map((field) => ({ field, from: olds[field], to: news[field] })),
       deleteBeforeReplace: replaces.length > 0 && !identityChanged,
+      // A placed object holds data: replacing it is refused unless the new inputs opt in.
+      dataLoss: this.kind.placed && news[DATA_LOSS_OPT_IN] !== true ? replaces : [],
     };
     if (replaces.length) return { ...base, create: true, recomputed: outputs, kept: [] };
     const stable = (f: string) => !!attrs[f].stable;

@@ -15,12 +15,37 @@ export interface CheckOptions {
   olds?: Props;
   /** Input fields whose value is not known yet (plan-time unknowns): not validated, no rule fires on them. */
   unknown?: string[];
+  /**
+   * The existing object (with `olds`), or the one a replacement's create replaces: a growth or
+   * replacement is then checked against the pool too (plan-wide feasibility).
+   */
+  id?: string;
+}
+
+/** Per-call options of the mutations (the engine's timeouts for this resource, a cancel signal). */
+export interface CallOptions {
+  /** How long to wait for staging (create, update) or for the release (delete), in ms. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** The composer identity the state recorded: a 404 from another composer is an error, not a deletion. */
+  expectComposer?: string;
+  /** Update of an imported object: adopt the configured secret, refusing (not rotating) a different one. */
+  adopt?: boolean;
+}
+
+export interface ReadOptions {
+  /** The composer identity the state recorded: a 404 from another composer is an error, not a deletion. */
+  expectComposer?: string;
+  /** Told when the object needs attention (deleting, retained, failed): a refresh warning. */
+  onAttention?: (summary: string, detail: string) => void;
 }
 
 export interface CheckResult {
   /** Inputs with schema defaults applied. */
   inputs: Props;
   failures: FieldFailure[];
+  /** What the check could not do (e.g. the composer did not answer: feasibility not checked). */
+  warnings?: string[];
 }
 
 export interface ValidateOptions {
@@ -49,6 +74,11 @@ export interface Plan {
   updates: string[];
   /** Grow-only attributes that would shrink: the plan is refused. */
   refusedShrinks: RefusedShrink[];
+  /**
+   * Replaced attributes of a data-bearing object (a volume or slice) whose new inputs do not opt
+   * in to losing its data (allowDataLoss): the plan is refused.
+   */
+  dataLoss: string[];
   /** Outputs whose new value is only known after apply. */
   recomputed: string[];
   /** Outputs guaranteed to keep their prior value (stable ones the change does not touch). */
@@ -80,10 +110,14 @@ export interface ResourceHandler {
   check(news: Props, opts?: CheckOptions): Promise<CheckResult>;
   diff(id: string, olds: Props, news: Props): DiffResult;
   /** Idempotent by (cluster, name). `owner` is the URN or Terraform address. */
-  create(inputs: Props, owner: string): Promise<{ id: string; outputs: Props }>;
+  create(inputs: Props, owner: string, call?: CallOptions): Promise<{ id: string; outputs: Props }>;
   /** undefined when the object is gone (Pulumi/Terraform then drop it from state). */
-  read(id: string): Promise<Props | undefined>;
-  update(id: string, olds: Props, news: Props): Promise<Props>;
+  read(id: string, opts?: ReadOptions): Promise<Props | undefined>;
+  /** The composer id an import names: an id, or the natural key (NAME, or CLUSTER/NAME for scoped kinds). */
+  resolveImportId(ref: string): Promise<string>;
+  /** The identity of the composer that answered last (recorded in state by the providers). */
+  readonly composerId: string | undefined;
+  update(id: string, olds: Props, news: Props, call?: CallOptions): Promise<Props>;
   /** Absent objects are fine. */
-  delete(id: string, olds: Props): Promise<void>;
+  delete(id: string, olds: Props, call?: CallOptions): Promise<void>;
 }

@@ -6,3 +6,4 @@ export { SqliteStore, type SqliteStoreOptions } from './sqlite';
 export { EtcdStore, type EtcdStoreOptions } from './etcd';
 export { openStore, parseStoreUrl, type OpenStoreOptions, type ParsedStoreUrl } from './open';
 export { campaign, type CampaignOptions, type Leadership, type LeaderState } from './leader';
+export { ensureStoreIdentity } from './identity';

@@ -17,6 +17,10 @@ export function error(summary: string, detail = '', field?: string): Diagnostic 
   return { severity: 1, summary, detail, attribute: field ? attributePath(field) : undefined };
 }
 
+export function warning(summary: string, detail = '', field?: string): Diagnostic {
+  return { severity: 2, summary, detail, attribute: field ? attributePath(field) : undefined };
+}
+
 const TF_RENAMES = new RegExp(
   `\\b(${[...new Set([...resourceBlocks.values(), ...dataSourceBlocks.values()].flatMap((b) => b.attributes.filter((a) => a.tfName !== a.name).map((a) => a.name)))].join('|')})\\b`,
   'g',

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   // Libraries must never write to stdout: it is the handshake channel.
   console.log = (...args: unknown[]) => log(args.map(String).join(' '));
   console.info = console.log;
-  const provider = new TesseraProvider((conn) => handlersFor(conn, { log }), process.env, log);
+  const provider = new TesseraProvider((conn, signal) => handlersFor(conn, { log, signal }), process.env, log);
   // go-plugin clients forward an interrupt to the whole process group and then stop plugins
   // through the controller; an interrupt alone must not kill a provider mid-apply.
   process.on('SIGINT', () => log('interrupt received; waiting for the client to stop the provider'));

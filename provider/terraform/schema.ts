@@ -4,6 +4,7 @@
 // the CDKTF binding generator). Pure: no I/O. Names are snake_case (tfName: sizeGiB -> size_gib);
 // values cross between Terraform's and the handlers' (camelCase, schema.json) shapes here.
 import { type AttributeSpec, type AttributeType, type BlockSpec, boundsText, isInput, schema, tfName } from '../schema';
+import { TIMEOUT_ACTIONS } from '../handlers/timeouts';
 import { type CtyType, type CtyValue, isUnknown, typeJson } from './cty';
 
 export { tfName };
@@ -44,8 +45,28 @@ export interface TfAttribute {
   writeOnly: boolean;
 }
 
+/** A nested block (NestingMode SINGLE) the provider adds: `timeouts` on placed resources. */
+export interface TfNestedBlock {
+  typeName: string;
+  description: string;
+  attributes: { tfName: string; description: string }[];
+  type: CtyType;
+}
+
+/** The block Terraform users know from other providers: `timeouts { create = "20m" }`. */
+export const TIMEOUTS_BLOCK = 'timeouts';
+
+const timeoutsBlock: TfNestedBlock = {
+  typeName: TIMEOUTS_BLOCK,
+  description: 'How long to wait for the agent (create, update: staging on the server; delete: the release of the drives). Go durations, e.g. "20m". Default 2 minutes each.',
+  attributes: TIMEOUT_ACTIONS.map((a) => ({ tfName: a, description: `Timeout of ${a} (e.g. "20m").` })),
+  type: ['object', Object.fromEntries(TIMEOUT_ACTIONS.map((a) => [a, 'string' as CtyType]))],
+};
+
 export interface TfBlock {
   typeName: string;
+  /** Nested blocks (not schema.json attributes): `timeouts` on placed resources. */
+  blocks: TfNestedBlock[];
   /** Schema version: SCHEMA_VERSION for resources and data sources, 0 for the provider. */
   version: number;
   spec: BlockSpec;
@@ -95,8 +116,11 @@ function block(typeName: string, spec: BlockSpec, kind: BlockKind): TfBlock {
   }
   const objAttrs: Record<string, CtyType> = {};
   for (const a of attributes) objAttrs[a.tfName] = a.type;
+  const blocks = kind === 'resource' && spec.placed ? [timeoutsBlock] : [];
+  for (const nb of blocks) objAttrs[nb.typeName] = nb.type;
   return {
     typeName,
+    blocks,
     version: kind === 'provider' ? 0 : SCHEMA_VERSION,
     spec,
     attributes,
@@ -136,7 +160,19 @@ export function schemaMessage(b: TfBlock): Record<string, unknown> {
         sensitive: a.sensitive,
         write_only: a.writeOnly,
       })),
-      block_types: [],
+      block_types: b.blocks.map((nb) => ({
+        type_name: nb.typeName,
+        nesting: 1, // SINGLE
+        min_items: 0,
+        max_items: 0,
+        block: {
+          version: 0,
+          description: nb.description,
+          description_kind: 0,
+          attributes: nb.attributes.map((a) => ({ name: a.tfName, type: typeJson('string'), description: a.description, description_kind: 0, optional: true })),
+          block_types: [],
+        },
+      })),
     },
   };
 }
@@ -156,7 +192,16 @@ function schemaJsonBlock(b: TfBlock): Record<string, unknown> {
       ...(a.writeOnly ? { write_only: true } : {}),
     };
   }
-  return { version: b.version, block: { attributes, description: b.spec.description, description_kind: 'plain' } };
+  const blockTypes: Record<string, unknown> = {};
+  for (const nb of b.blocks) {
+    const nested: Record<string, unknown> = {};
+    for (const a of nb.attributes) nested[a.tfName] = { type: 'string', description: a.description, description_kind: 'plain', optional: true };
+    blockTypes[nb.typeName] = { nesting_mode: 'single', block: { attributes: nested, description: nb.description, description_kind: 'plain' } };
+  }
+  return {
+    version: b.version,
+    block: { attributes, ...(b.blocks.length ? { block_types: blockTypes } : {}), description: b.spec.description, description_kind: 'plain' },
+  };
 }
 
 /**

@@ -4,7 +4,8 @@
 import { type ConnectionConfig, type ResourceHandler } from '../handlers';
 import { ProtocolError } from './diagnostics';
 
-export type HandlerFactory = (conn: ConnectionConfig) => Record<string, ResourceHandler>;
+/** Builds the handlers for a connection; `signal` aborts when the client stops the provider. */
+export type HandlerFactory = (conn: ConnectionConfig, signal: AbortSignal) => Record<string, ResourceHandler>;
 
 export interface ProviderState {
   /** Undefined until ConfigureProvider, and while the endpoint is unknown (plans then skip feasibility). */
@@ -16,6 +17,8 @@ export interface ProviderState {
 export class TesseraProvider {
   readonly state: ProviderState = { writeOnlyAllowed: false, stopped: false };
   private handlers?: Record<string, ResourceHandler>;
+  /** StopProvider aborts it: waits for the agent end at once (docs/terraform.md "Timeouts"). */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly makeHandlers: HandlerFactory,
@@ -29,9 +32,15 @@ export class TesseraProvider {
     this.handlers = undefined;
   }
 
+  /** The client is done with this process (StopProvider): cancel what is waiting. */
+  stop(): void {
+    this.state.stopped = true;
+    this.stopping.abort();
+  }
+
   handler(typeName: string): ResourceHandler {
     if (!this.state.conn) throw new ProtocolError('the provider is not configured (ConfigureProvider was not called)');
-    this.handlers ??= this.makeHandlers(this.state.conn);
+    this.handlers ??= this.makeHandlers(this.state.conn, this.stopping.signal);
     const h = this.handlers[typeName];
     if (!h) throw new ProtocolError(`no handler for ${typeName}`);
     return h;

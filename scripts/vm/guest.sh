@@ -13,8 +13,9 @@ results="$2"
 # virtio_rng (entropy from the host: luksFormat and mkfs read random bytes early in the boot).
 required=(loop nvmet nvmet-tcp nvme-fabrics nvme-tcp md-mod raid1 raid10 dm-mod dm-crypt xts aes_generic
   algif_skcipher ext4 xfs configfs target_core_mod target_core_iblock iscsi_target_mod iscsi_tcp veth virtio_rng)
-# Soft-RoCE and NVMe over RDMA: only with run.sh --rdma (they take seconds to load under TCG).
-optional=(rdma_rxe nvmet-rdma nvme-rdma)
+# Soft-RoCE and NVMe over RDMA: only with run.sh --rdma (they take seconds to load under TCG);
+# rdma_rxe needs the crc32 shash (crc32_generic) or `rdma link add` fails with ENOENT.
+optional=(crc32_generic rdma_rxe nvmet-rdma nvme-rdma)
 t0=$(cut -d" " -f1 /proc/uptime)
 modprobe -a "${required[@]}" || { echo "vm guest: modprobe failed (see above)" >&2; exit 125; }
 [ ! -e "$control/rdma" ] || modprobe -a "${optional[@]}" || echo "vm guest: the RDMA modules did not load" >&2

@@ -12,7 +12,7 @@ die() { printf 'vm: error: %s\n' "$*" >&2; exit 125; }
 
 timeout_s=600
 results=""
-mem="${TESSERA_VM_MEM:-3072}"
+mem="${TESSERA_VM_MEM:-4096}"
 smp="${TESSERA_VM_SMP:-2}"
 rdma=0
 while [ $# -gt 0 ]; do

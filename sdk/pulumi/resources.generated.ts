@@ -23,6 +23,16 @@ export class Cluster extends pulumi.dynamic.Resource {
   declare readonly keyPolicy: pulumi.Output<string | undefined>;
   /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   declare readonly networkTransportsAllowed: pulumi.Output<("roce" | "nvmetcp" | "iscsi")[]>;
+  /** Labels of the cluster (team=data): a token scoped to a label sees and changes every cluster carrying it. Changed by unscoped tokens only. Default: `[]`. Bounds: at most 64 items; at most 127 characters each. */
+  declare readonly labels: pulumi.Output<string[]>;
+  /** Most GiB of hdd drives the cluster's volumes may hold (whole drives, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaHddGiB: pulumi.Output<number | undefined>;
+  /** Most GiB of ssd drives the cluster's volumes and slices may hold (whole drives and slice extents, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaSsdGiB: pulumi.Output<number | undefined>;
+  /** Most volumes the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaVolumes: pulumi.Output<number | undefined>;
+  /** Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  declare readonly quotaSlices: pulumi.Output<number | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
 
@@ -104,6 +114,8 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly maxVolumeSize: pulumi.Output<number | undefined>;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   declare readonly reclaimPolicy: pulumi.Output<"Delete" | "Retain">;
+  /** Opt-in to destroying this volume's data: a change that replaces the volume (any attribute that cannot change in place, e.g. sizeGiB of an hdd or ssd volume) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  declare readonly allowDataLoss: pulumi.Output<boolean>;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   declare readonly server: pulumi.Output<string | undefined>;
   /** When a mirror member fails, allocate a replacement with the original placement's rules and rebuild onto it (docs/failure.md). false leaves it to an operator: `tessera volumes rebuild ID`. Default: `true`. */
@@ -185,6 +197,8 @@ export class Slice extends pulumi.dynamic.Resource {
   declare readonly networkTransportsAllowed: pulumi.Output<("roce" | "nvmetcp" | "iscsi")[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   declare readonly softDomains: pulumi.Output<boolean>;
+  /** Opt-in to destroying this slice's data: a change that replaces the slice (any attribute that cannot change in place) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  declare readonly allowDataLoss: pulumi.Output<boolean>;
   /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   declare readonly server: pulumi.Output<string | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */

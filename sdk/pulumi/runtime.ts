@@ -2,6 +2,7 @@
 // resource type (so Pulumi serializes it once), the props every resource registers (all outputs,
 // the owner URN, secrets wrapped), and the options that keep secrets out of the checkpoint.
 import * as pulumi from '@pulumi/pulumi';
+import { TIMEOUTS_KEY } from '../../provider/pulumi/provider';
 import { serializableProvider } from '../../provider/pulumi/serializable';
 import { resourceSpec } from '../../provider/schema';
 
@@ -44,6 +45,9 @@ export function dynamicResourceProps(
   for (const f of secretAttributes(type)) if (props[f] !== undefined) props[f] = pulumi.secret(props[f]);
   // owner = this resource's URN, so the composer shows who made each object.
   props.owner = ownerUrn(name, token, opts?.parent);
+  // Pulumi does not give a dynamic provider the customTimeouts option: pass it as an input.
+  const t = opts?.customTimeouts;
+  if (t && (t.create || t.update || t.delete)) props[TIMEOUTS_KEY] = { create: t.create, update: t.update, delete: t.delete };
   return props;
 }
 

@@ -13,6 +13,16 @@ export interface ClusterArgs {
   keyPolicy?: pulumi.Input<string>;
   /** Default transports for the cluster's volumes; empty means any. Default: `[]`. Bounds: at most 3 items. */
   networkTransportsAllowed?: pulumi.Input<(pulumi.Input<"roce" | "nvmetcp" | "iscsi">)[]>;
+  /** Labels of the cluster (team=data): a token scoped to a label sees and changes every cluster carrying it. Changed by unscoped tokens only. Default: `[]`. Bounds: at most 64 items; at most 127 characters each. */
+  labels?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Most GiB of hdd drives the cluster's volumes may hold (whole drives, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaHddGiB?: pulumi.Input<number>;
+  /** Most GiB of ssd drives the cluster's volumes and slices may hold (whole drives and slice extents, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSsdGiB?: pulumi.Input<number>;
+  /** Most volumes the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaVolumes?: pulumi.Input<number>;
+  /** Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
+  quotaSlices?: pulumi.Input<number>;
 }
 
 /** State of a Cluster as the composer reports it. */
@@ -68,6 +78,8 @@ export interface VolumeArgs {
   maxVolumeSize?: pulumi.Input<number>;
   /** Delete frees the drives on destroy; Retain keeps them (and the data) reserved until purged. Default: `"Delete"`. */
   reclaimPolicy?: pulumi.Input<"Delete" | "Retain">;
+  /** Opt-in to destroying this volume's data: a change that replaces the volume (any attribute that cannot change in place, e.g. sizeGiB of an hdd or ssd volume) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  allowDataLoss?: pulumi.Input<boolean>;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
   /** When a mirror member fails, allocate a replacement with the original placement's rules and rebuild onto it (docs/failure.md). false leaves it to an operator: `tessera volumes rebuild ID`. Default: `true`. */
@@ -105,6 +117,8 @@ export interface SliceArgs {
   networkTransportsAllowed?: pulumi.Input<(pulumi.Input<"roce" | "nvmetcp" | "iscsi">)[]>;
   /** false: every member must sit in the bandwidth domain of the volume's server. true: prefer it, cross when needed. Default: `false`. Changing it replaces the Slice. */
   softDomains?: pulumi.Input<boolean>;
+  /** Opt-in to destroying this slice's data: a change that replaces the slice (any attribute that cannot change in place) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: `false`. */
+  allowDataLoss?: pulumi.Input<boolean>;
   /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
 }

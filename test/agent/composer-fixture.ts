@@ -101,7 +101,7 @@ export function simulatedAgentOptions(url: string, server: string, host: Simulat
     waitSeconds: 2,
     retryMs: 300,
     pollMs: 1,
-    healthCheckMs: 300,
+    verifyMs: 300,
     resyncPollMs: 200,
     ...extra,
   };

@@ -249,3 +249,21 @@ test('PATCH sizeGiB (slice growth) grows the volume online; PATCH mountPath move
   expect(host.isMounted('/srv/growing')).toBe(false);
   expect(host.readFile('/srv/grown/f')).toBe('kept');
 });
+
+test('a staged volume is verified again without a new assignment: mounts taken down underneath (as a reboot would) come back, nothing is formatted again', async () => {
+  const a3 = await agent('k3', { verifyMs: 500 });
+  const v = (await tc.ops.post('/v1/volumes', { cluster, name: 'verify', type: 'ssd', sizeGiB: 10, server: 'k3', mountPath: '/srv/verify' })).body;
+  await eventually(async () => (await volume(v.id)).state === 'staged', 10_000, 'volume staged');
+  const host = a3.runner as SimulatedHost;
+  host.writeFile('/srv/verify/kept.txt', 'still here');
+  const mkfsBefore = host.log.filter((c) => c[0].startsWith('mkfs')).length;
+  // Underneath the agent: the bind mount and the staging mount go.
+  const staging = host.mounts.find((m) => m.target !== '/srv/verify' && m.fs)!.target;
+  expect((await host.run({ file: 'umount', args: ['/srv/verify'] })).exitCode).toBe(0);
+  expect((await host.run({ file: 'umount', args: [staging] })).exitCode).toBe(0);
+  expect(host.isMounted('/srv/verify')).toBe(false);
+  await eventually(async () => host.isMounted('/srv/verify'), 10_000, 'the mounts restored by re-verification');
+  expect(host.readFile('/srv/verify/kept.txt')).toBe('still here');
+  expect(host.log.filter((c) => c[0].startsWith('mkfs')).length).toBe(mkfsBefore);
+  expect((await volume(v.id)).observed.generation).toBe(1);
+});

@@ -53,7 +53,7 @@ describe('the agent crashes at each step of a rebuild', () => {
 
   test.each(cases)('crash $when step $step: the restarted agent converges, the volume is ok with its data', async ({ step, when }) => {
     const url = tc.composer.url;
-    const first = await startAgent(agentOpts(url, 'k1', host, state, { healthCheckMs: 1e9 }));
+    const first = await startAgent(agentOpts(url, 'k1', host, state, { verifyMs: 1e9 }));
     const name = `v${step}${when[0]}`;
     const v = (await tc.ops.post('/v1/volumes', { cluster, name, type: 'ssd', sizeGiB: 10, redundancy: true, server: 'k1', mountPath: `/srv/${name}` })).body;
     await eventually(async () => (await tc.ops.get(`/v1/volumes/${v.id}`)).body.state === 'staged', 10_000, 'staged');
@@ -67,7 +67,7 @@ describe('the agent crashes at each step of a rebuild', () => {
     expect(r.status).toBe(204);
     await eventually(async () => (await tc.ops.get(`/v1/volumes/${v.id}`)).body.health === 'rebuilding', 10_000, 'rebuild assigned');
     const faults: Fault[] = [{ mode: 'crash', step, when, volumeId: v.id }];
-    const crashing = await startAgent(agentOpts(url, 'k1', host, state, { healthCheckMs: 1e9, faults }));
+    const crashing = await startAgent(agentOpts(url, 'k1', host, state, { verifyMs: 1e9, faults }));
     await expect(crashing.done).rejects.toThrow(`injected crash at step ${step} (${names[step - 1]}`);
     expect((await tc.ops.get(`/v1/volumes/${v.id}`)).body.health).toBe('rebuilding');
 

@@ -74,7 +74,7 @@ describe('query parameters', () => {
 
   test('typed as declared, with defaults; undeclared names are not looked at', () => {
     expect(parseQuery(spec('agentAssignments'), new URLSearchParams('since=7&other=x'))).toEqual({ value: { since: 7, waitSeconds: 0 }, failures: [] });
-    expect(parseQuery(spec('createResource'), new URLSearchParams('dryRun=true')).value).toEqual({ dryRun: true });
+    expect(parseQuery(spec('createResource'), new URLSearchParams('dryRun=true')).value).toEqual({ dryRun: true, adopt: false });
     expect(parseQuery(spec('listOperations'), new URLSearchParams('state=done')).value).toEqual({ state: 'done' });
   });
 

@@ -47,6 +47,14 @@ test('inventory load, show, capacity, ls with tables and --json', async () => {
   const json = JSON.parse((await tessera(['volumes', 'ls', '--json', '--cluster', 'cli'], env)).stdout);
   expect(json.map((x: { id: string }) => x.id)).toEqual([v.id]);
   expect((await tessera(['operations', 'ls'], env)).stdout).toMatch(/create\s+volumes/);
+  // --by TOKEN: what one token started (the volume by ops; the inventory load at start-up was the composer's own), by its id, never its secret.
+  const byOps = (await tessera(['operations', 'ls', '--by', 'ops'], env)).stdout;
+  expect(byOps.split('\n')[0]).toMatch(/^ID\s+KIND\s+RESOURCE\s+OBJECT\s+STATE\s+STARTED\s+BY\s+OWNER\s+ERROR/);
+  expect(byOps).toContain(v.id);
+  expect(byOps).not.toMatch(/inventory/);
+  const byRoot = JSON.parse((await tessera(['operations', 'ls', '--by', 'system', '--json'], env)).stdout);
+  expect(byRoot.map((o: { resource: string; audit: { token: string } }) => [o.resource, o.audit.token])).toEqual([['inventory', 'system']]);
+  expect(byOps + JSON.stringify(byRoot)).not.toContain(tok('ops'));
   expect((await tessera(['servers', 'ls', '--json'], env)).stdout).toContain('"health": "unknown"');
   expect((await tessera(['clusters', 'ls'], env)).stdout).toContain('cli');
 });

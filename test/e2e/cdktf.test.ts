@@ -52,7 +52,7 @@ afterAll(async () => {
   await platform?.close();
 });
 
-test('cdktf synth output of the platform app: tofu apply, empty plan, destroy leaves the pool as before', async () => {
+test('cdktf synth output of the platform app: tofu apply, empty plan, destroy leaves the pool as before {Cluster: create replan destroy} {Volume: create replan destroy} {KeyPolicy: create replan destroy}', async () => {
   const poolBefore = await platform.pool();
   const cwd = tempDir('tessera-cdktf-app-');
   const stackDir = await synth(path.join(REPO, 'examples', 'cdktf-platform', 'main.ts'), cwd);
@@ -76,6 +76,10 @@ test('cdktf synth output of the platform app: tofu apply, empty plan, destroy le
   const applied = await apply(ws);
   expect(applied.stdout).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   const state = stateResources(await showState(ws));
+  // The ephemeral variable went through the write-only secret: nowhere in the state file.
+  const statePath = (json.terraform as { backend: { local: { path: string } } }).backend.local.path;
+  expect(fs.readFileSync(statePath, 'utf8')).not.toContain(SECRET);
+  expect(Object.values(state).find((v) => v.name === 'kafka-keys')).toMatchObject({ secret: null, secret_wo: null, secret_wo_version: 1 });
   const logs = Object.entries(state).filter(([a, v]) => a.startsWith('tessera_volume.') && v.type === 'ssd');
   expect(logs).toHaveLength(3);
   for (const [, v] of logs) {

@@ -40,6 +40,7 @@ const cache = new tessera.Volume('cache', {
   sizeGiB: config.requireNumber('cacheGiB'),
   server: 'k1',
   mountPath: '/srv/cache',
+  allowDataLoss: config.getBoolean('cacheAllowDataLoss') ?? false,
 });
 const data = new tessera.Volume('data', {
   cluster: cluster.id,
@@ -116,7 +117,7 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
   const setConfig = (key: string, value: string) => runPulumi(stack, ['config', 'set', key, value]);
   const stepsFor = (p: { steps: { op: string; urn: string; replaceReasons?: string[]; diffReasons?: string[] }[] }, name: string) => p.steps.filter((s) => s.urn.endsWith(`::${name}`));
 
-  it('composes the stack, keeps it stable, grows in place, replaces on type, notices drift and destroys back to the original pool', async () => {
+  it('composes the stack, keeps it stable, grows in place, replaces on type, notices drift and destroys back to the original pool {Cluster: create replan destroy} {Volume: create replan grow replace data-loss-refused drift-deleted destroy infeasible-create} {Slice: create replan import destroy} {KeyPolicy: create replan destroy}', async () => {
     const before = await poolSnapshot(client);
     expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
 
@@ -179,8 +180,13 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     expect(m2).toEqual(m1);
     expect((out2.cacheMembers as MemberOut[])[0].sizeGiB).toBe(20);
 
-    // 4. Change `type`: a replacement (delete first: the name is reused).
+    // 4. Change `type`: a replacement deletes the volume's data first, so the preview refuses it
+    // on the property, saying what to do; with allowDataLoss it replaces (delete first: the name is reused).
     await setConfig('cacheType', 'ssd');
+    const refused = await preview(stack, { allowFailure: true });
+    expect(refused.raw.code).not.toBe(0);
+    expect(refused.raw.stdout + refused.raw.stderr).toMatch(/property type value \{ssd\} has a problem: changing type replaces the volume[^\n]*allowDataLoss = true/);
+    await setConfig('cacheAllowDataLoss', 'true');
     const retype = await preview(stack);
     const cacheOps = stepsFor(retype, 'cache').map((s) => s.op);
     expect(cacheOps).toEqual(['replace']);
@@ -197,8 +203,8 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     expect(await client.request('GET', `/v1/volumes/${out1.cacheId}`, { accept: [404] })).toMatchObject({ status: 404 });
     expect(hasNoChanges((await preview(stack)).changeSummary)).toBe(true);
 
-    // 5. Delete a volume behind Pulumi's back: refresh notices and drops it from the state.
-    await client.request('DELETE', `/v1/volumes/${out1.dataId}`);
+    // 5. Delete a volume behind Pulumi's back (acting for its owner, the stack's URN): refresh notices and drops it from the state.
+    await client.request('DELETE', `/v1/volumes/${out1.dataId}`, { query: { owner: 'urn:pulumi:e2e::tessera-e2e::pulumi-nodejs:dynamic/tessera:Volume::data' } });
     await refresh(stack);
     const refreshed = await exportStack(stack);
     const urns = (refreshed.deployment.resources ?? []).map((r) => String(r.urn));
@@ -218,7 +224,7 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     await runPulumi(stack, ['config', 'rm', 'adoptId']);
     await up(stack);
     expect((await client.request('GET', `/v1/slices/${outside.data.id}`)).status).toBe(200);
-    await client.request('DELETE', `/v1/slices/${outside.data.id}`);
+    await client.request('DELETE', `/v1/slices/${outside.data.id}`, { query: { owner: 'ops' } }); // its owner deletes it
 
     // 6. destroy: the pool is exactly as before.
     await destroy(stack);

@@ -48,7 +48,7 @@ async function growableCache(view: Record<string, Record<string, unknown>>, by: 
   throw new Error(`no cache slice has ${by} GiB free after it: ${JSON.stringify(BROKERS.map((b) => view[`cache-${b}`].members))}`);
 }
 
-test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, import, destroy', async () => {
+test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, import, destroy {Cluster: create replan destroy} {Volume: create replan grow replace data-loss-refused import destroy} {KeyPolicy: create replan destroy}', async () => {
   const poolBefore = await platform.pool();
 
   // 1. apply the platform stack
@@ -56,8 +56,9 @@ test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, i
   expect(first.stdout).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   const state = stateResources(await showState(ws));
   const kp = state['tessera_key_policy.kafka'];
-  expect(kp.secret).toBe('kafka secret for the e2e run'); // sensitive, kept in state
-  expect(kp.version).toBe(1);
+  // The example's documented path: an ephemeral variable into the write-only secret.
+  expect(kp).toMatchObject({ secret: null, secret_wo: null, secret_wo_version: 1, version: 1 });
+  expect(fs.readFileSync(path.join(ws.dir, 'terraform.tfstate'), 'utf8')).not.toContain('kafka secret for the e2e run');
   for (const b of BROKERS) {
     const log = state[`tessera_volume.log["${b}"]`];
     expect(log).toMatchObject({ raid_level: 'raid1', encrypt: true, key_policy: kp.id, server: b, mount_path: '/srv/kafka/data' });
@@ -90,8 +91,13 @@ test('HCL platform: apply, empty plan, grow in place, shrink refused, replace, i
   expect(shrink.code).toBe(1);
   expect(shrink.stderr + shrink.stdout).toMatch(/size_gib: shrinking is refused \(from 150 to 120 GiB\)/);
 
-  // 5. change the type: replacement (destroy, then create under the same name)
-  const vars = [...growVars, '-var', 'cache_type=ssd'];
+  // 5. change the type: a replacement deletes the volumes' data first, so the plan refuses it
+  // and says what to do; with the opt-in it replaces (destroy, then create under the same name)
+  const refused = await plan(ws, { allowFailure: true }, [...growVars, '-var', 'cache_type=ssd']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout + refused.stderr).toMatch(/Replacing tessera_volume would destroy its data/);
+  expect(refused.stdout + refused.stderr).toMatch(/set\s+allow_data_loss\s+=\s+true/);
+  const vars = [...growVars, '-var', 'cache_type=ssd', '-var', 'cache_allow_data_loss=true'];
   const retype = await apply(ws, {}, vars);
   expect(retype.stdout).toMatch(/# forces replacement/);
   expect(retype.stdout).toMatch(/Resources: 3 added, 0 changed, 3 destroyed/);
@@ -139,6 +145,13 @@ resource "tessera_volume" "adopted" {
   expect(afterImport.stdout).toMatch(/No changes/);
   expect(afterImport.code).toBe(0);
   await runTofu(imp, ['state', 'rm', 'tessera_volume.adopted']); // the platform stack owns it
+  // The same by natural key CLUSTER/NAME in an import {} block: the apply imports and changes nothing.
+  const mainTf = fs.readFileSync(path.join(imp.dir, 'main.tf'), 'utf8');
+  fs.writeFileSync(path.join(imp.dir, 'main.tf'), `${mainTf}\nimport {\n  to = tessera_volume.adopted\n  id = "kafka/log-k2"\n}\n`);
+  const byKey = await apply(imp);
+  expect(byKey.stdout).toMatch(/Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed/);
+  expect(stateResources(await showState(imp))['tessera_volume.adopted']).toMatchObject({ id: log2.id });
+  await runTofu(imp, ['state', 'rm', 'tessera_volume.adopted']);
 
   // 7. destroy: the pool is as it was
   const gone = await destroy(ws, {}, vars);
@@ -146,7 +159,54 @@ resource "tessera_volume" "adopted" {
   expect(await platform.pool()).toEqual(poolBefore);
 });
 
-test('plan-time feasibility: a volume the pool cannot hold fails the plan, not the apply', async () => {
+test('saved plan with an ephemeral secret: plan -out, then apply the plan; the secret is in neither the plan file nor the state {KeyPolicy: create rotate saved-plan destroy}', async () => {
+  const config = `terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+variable "secret" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+variable "secret_version" {
+  type    = number
+  default = 1
+}
+resource "tessera_key_policy" "saved" {
+  name              = "saved-plan-keys"
+  secret_wo         = var.secret
+  secret_wo_version = var.secret_version
+}
+`;
+  const w = createTofuWorkspace({ files: { 'main.tf': config }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  extra.push(w);
+  const first = 'saved plan secret number one';
+  const planned = await runTofu(w, ['plan', '-input=false', '-out=first.tfplan', '-var', `secret=${first}`]);
+  expect(planned.code).toBe(0);
+  expect(fs.readFileSync(path.join(w.dir, 'first.tfplan')).includes(Buffer.from(first))).toBe(false);
+  // An ephemeral variable is given again when the saved plan is applied.
+  const applied = await runTofu(w, ['apply', '-input=false', '-var', `secret=${first}`, 'first.tfplan']);
+  expect(applied.stdout).toMatch(/Apply complete! Resources: 1 added/);
+  const kp1 = stateResources(await showState(w))['tessera_key_policy.saved'];
+  expect(kp1).toMatchObject({ secret: null, secret_wo: null, secret_wo_version: 1, version: 1 });
+  // Rotation through a saved plan too.
+  const second = 'saved plan secret number two';
+  const rot = await runTofu(w, ['plan', '-input=false', '-out=rotate.tfplan', '-var', `secret=${second}`, '-var', 'secret_version=2']);
+  expect(rot.stdout).toMatch(/1 to change/);
+  expect(fs.readFileSync(path.join(w.dir, 'rotate.tfplan')).includes(Buffer.from(second))).toBe(false);
+  await runTofu(w, ['apply', '-input=false', '-var', `secret=${second}`, '-var', 'secret_version=2', 'rotate.tfplan']);
+  const kp2 = stateResources(await showState(w))['tessera_key_policy.saved'];
+  expect(kp2).toMatchObject({ id: kp1.id, version: 2 });
+  expect(kp2.fingerprint).not.toBe(kp1.fingerprint);
+  const stateText = fs.readFileSync(path.join(w.dir, 'terraform.tfstate'), 'utf8');
+  expect(stateText).not.toContain(first);
+  expect(stateText).not.toContain(second);
+  await destroy(w, {}, ['-var', `secret=${second}`, '-var', 'secret_version=2']);
+});
+
+test('plan-time feasibility: a volume the pool cannot hold fails the plan, not the apply {Volume: infeasible-create}', async () => {
   const w = createTofuWorkspace({
     files: {
       'main.tf': `terraform {
@@ -179,7 +239,75 @@ resource "tessera_volume" "huge" {
   expect(await platform.pool()).toEqual(before);
 });
 
-test('write-only secret: never in the state file; bumping secret_wo_version rotates in place', async () => {
+test('plan-wide and growth feasibility at plan time; drift changed and deleted out of band, seen by -refresh-only {Volume: infeasible-plan-wide infeasible-growth drift-deleted destroy} {Cluster: update drift-changed destroy}', async () => {
+  const config = (count: number, sliceGiB: number, servers: string) => `terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+resource "tessera_cluster" "c" {
+  name    = "drift"
+  servers = ${servers}
+}
+resource "tessera_volume" "many" {
+  count    = ${count}
+  cluster  = tessera_cluster.c.id
+  name     = "many-\${count.index}"
+  type     = "ssd"
+  size_gib = 1000
+  striping = false
+}
+resource "tessera_volume" "big" {
+  cluster  = tessera_cluster.c.id
+  name     = "big-slice"
+  type     = "slice"
+  size_gib = ${sliceGiB}
+}
+`;
+  const w = createTofuWorkspace({ files: { 'main.tf': config(2, 1700, '["k5"]') }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  extra.push(w);
+  const before = await platform.pool();
+  const free = ((await platform.get('/v1/capacity?type=ssd')) as { availableGiB: number }).availableGiB;
+  const drives = Math.floor(free / 1788);
+  // More whole-drive volumes than free SSDs, each of which fits alone: the plan fails, naming the others.
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(drives + 1, 1700, '["k5"]'));
+  const tooMany = await plan(w, { allowFailure: true });
+  expect(tooMany.code).toBe(1);
+  expect(tooMany.stdout + tooMany.stderr).toMatch(/together\s+with\s+the\s+\d+\s+other\s+creates,\s+growths\s+and\s+replacements\s+this\s+plan\s+already\s+claimed/);
+  expect(await platform.pool()).toEqual(before);
+
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(2, 1700, '["k5"]'));
+  await apply(w);
+  // A growth past the SSD's end fails the plan, not the apply.
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(2, 1800, '["k5"]'));
+  const grow = await plan(w, { allowFailure: true });
+  expect(grow.code).toBe(1);
+  expect(grow.stdout + grow.stderr).toMatch(/Not feasible: size_gib/);
+  fs.writeFileSync(path.join(w.dir, 'main.tf'), config(2, 1700, '["k5"]'));
+
+  // Out of band: one volume deleted, the cluster's servers changed.
+  const state = stateResources(await showState(w));
+  const token = { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' };
+  expect((await fetch(`${platform.composer.url}/v1/volumes/${String(state['tessera_volume.many[1]'].id)}`, { method: 'DELETE', headers: token })).status).toBeLessThan(300);
+  expect((await fetch(`${platform.composer.url}/v1/clusters/${String(state['tessera_cluster.c'].id)}`, { method: 'PATCH', headers: token, body: JSON.stringify({ servers: ['k5', 'k6'] }) })).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1000));
+  const refreshOnly = await plan(w, {}, ['-refresh-only']);
+  expect(refreshOnly.code).toBe(2);
+  expect(refreshOnly.stdout).toMatch(/tessera_volume\.many\[1\] has been deleted/);
+  expect(refreshOnly.stdout).toMatch(/tessera_cluster\.c has changed/);
+  await apply(w, {}, ['-refresh-only']);
+  const refreshed = stateResources(await showState(w));
+  expect(refreshed['tessera_volume.many[1]']).toBeUndefined();
+  expect(refreshed['tessera_cluster.c'].servers).toEqual(['k5', 'k6']);
+  // The next apply puts both back: the volume created again, the servers updated in place.
+  const back = await apply(w);
+  expect(back.stdout).toMatch(/Resources: 1 added, 1 changed, 0 destroyed/);
+  expect((await plan(w)).code).toBe(0);
+  await destroy(w);
+  expect(await platform.pool()).toEqual(before);
+});
+
+test('write-only secret: never in the state file; bumping secret_wo_version rotates in place {KeyPolicy: create replan rotate destroy}', async () => {
   const config = (version: number) => `terraform {
   required_providers {
     tessera = { source = "tessera/tessera" }

@@ -132,7 +132,7 @@ function converge(i: PlanInput) {
 }
 
 const lines = (acts: Action[]) =>
-  acts.map((x) => (x.op === 'own' || x.op === 'disown' ? `${x.op} ${x.kind} ${x.name}` : x.op === 'write' ? `write ${x.path} = ${x.value}` : x.op === 'symlink' ? `symlink ${x.path} -> ${x.target}` : 'path' in x ? `${x.op} ${x.path}` : `${x.op} ${x.name}`));
+  acts.map((x) => (x.op === 'own' || x.op === 'disown' ? `${x.op} ${x.kind} ${x.name}` : x.op === 'write' ? `write ${x.path} = ${x.value}` : x.op === 'symlink' ? `symlink ${x.path} -> ${x.target}` : x.op === 'wipe' ? `wipe ${x.device} ${x.bytes}` : 'path' in x ? `${x.op} ${x.path}` : `${x.op} ${x.name}`));
 
 describe('NVMe/TCP', () => {
   const e = nvmeExport('d0', 'k1');
@@ -199,6 +199,7 @@ describe('NVMe/TCP', () => {
       `unlink nvmet/ports/${TCP}/subsystems/${e.nqn}`,
       `unlink ${sub}/allowed_hosts/${hostNqn('k1')}`,
       `write ${sub}/namespaces/1/enable = 0`,
+      `wipe /dev/loop0 ${100 * GiB}`,
       `rmdir ${sub}/namespaces/1`,
       `rmdir ${sub}`,
       `disown subsystems ${e.nqn}`,
@@ -368,5 +369,48 @@ describe('iSCSI (LIO)', () => {
     const s = iscsiExport('ssd1', 'k1', { slice: true, offsetGiB: 4, sizeGiB: 8 });
     const p = converge(input([s]));
     expect(lines(p.actions)).toContain(`write target/core/iblock_0/${s.iqn!.slice('iqn.2026-01.io.tessera:'.length)}/control = udev_path=/dev/mapper/${dmName(ENC, 'ssd1', 4)}`);
+  });
+});
+
+describe('release wipes: a released extent is wiped once no host can reach it, nothing else ever is', () => {
+  const whole = nvmeExport('d0', 'k1');
+  const slice = nvmeExport('ssd1', 'k1', { slice: true, offsetGiB: 10, sizeGiB: 20 });
+  const lun = iscsiExport('ssd1', 'k2', { slice: true, offsetGiB: 40, sizeGiB: 4 });
+  const made = converge(input([whole, slice, lun]));
+  const wipes = (acts: Action[]) => lines(acts).filter((l) => l.startsWith('wipe '));
+
+  test('deleted: each extent wiped at its size (a slice through its map), after the export is disabled and before it goes', () => {
+    const acts = lines(converge(input([], made.observed, made.owned)).actions);
+    const sliceDev = `/dev/mapper/${dmName(ENC, 'ssd1', 10)}`;
+    expect(wipes(plan(input([], made.observed, made.owned)).actions).sort()).toEqual(
+      [`wipe /dev/loop0 ${100 * GiB}`, `wipe ${sliceDev} ${20 * GiB}`, `wipe /dev/mapper/${dmName(ENC, 'ssd1', 40)} ${4 * GiB}`].sort(),
+    );
+    const sub = `nvmet/subsystems/${slice.nqn}`;
+    expect(acts.indexOf(`write ${sub}/namespaces/1/enable = 0`)).toBeLessThan(acts.indexOf(`wipe ${sliceDev} ${20 * GiB}`));
+    expect(acts.indexOf(`wipe ${sliceDev} ${20 * GiB}`)).toBeLessThan(acts.indexOf(`rmdir ${sub}/namespaces/1`));
+    expect(acts.indexOf(`wipe ${sliceDev} ${20 * GiB}`)).toBeLessThan(acts.indexOf(`dmRemove ${dmName(ENC, 'ssd1', 10)}`));
+    const tpg = `target/iscsi/${lun.iqn}/tpgt_1`;
+    const lunWipe = acts.findIndex((l) => l.startsWith(`wipe /dev/mapper/${dmName(ENC, 'ssd1', 40)}`));
+    expect(acts.indexOf(`rmdir ${tpg}/acls/${initiatorIqn('k2')}`)).toBeLessThan(lunWipe);
+    expect(lunWipe).toBeLessThan(acts.indexOf(`rmdir ${tpg}/lun/lun_0`));
+  });
+
+  test('moved, grown or still assigned: no wipe', () => {
+    const moved = [nvmeExport('d0', 'k2'), { ...slice, sizeGiB: 30 }, lun];
+    expect(wipes(converge(input(moved, made.observed, made.owned)).actions)).toEqual([]);
+  });
+
+  test('still assigned but refused here (the drive left this service\'s drives file): not released, not wiped', () => {
+    const i = { ...input([whole, slice, lun], made.observed, made.owned), drives: DRIVES.filter((d) => d.serial !== 'd0') };
+    expect(plan(i).refused.map((r) => r.target)).toContain(whole.nqn);
+    expect(wipes(plan(i).actions)).toEqual([]);
+  });
+
+  test('a namespace on a device this service does not manage is taken down but never written', () => {
+    const o = structuredClone(made.observed);
+    o.subsystems[whole.nqn!].namespaces['1'].devicePath = '/dev/sda';
+    const acts = plan(input([slice, lun], o, made.owned)).actions;
+    expect(lines(acts)).toContain(`rmdir nvmet/subsystems/${whole.nqn}/namespaces/1`);
+    expect(wipes(acts)).toEqual([]);
   });
 });

@@ -127,6 +127,30 @@ describe('resource handlers against a real composer', () => {
       const r = await h.tessera_volume.check({ ...olds, sizeGiB: 10 }, { olds });
       expect(r.failures).toEqual([{ field: 'sizeGiB', reason: 'shrinking from 20 to 10 is refused; only growth is applied in place' }]);
     });
+
+    it('refuses a change that would replace a volume or slice (and delete its data) unless allowDataLoss opts in', async () => {
+      const olds = { cluster: clusterId, name: 'd', type: 'hdd', sizeGiB: 100 };
+      const grow = await h.tessera_volume.check({ ...olds, sizeGiB: 200 }, { olds });
+      expect(grow.failures).toEqual([
+        {
+          field: 'sizeGiB',
+          reason:
+            'changing sizeGiB replaces the volume (it grows in place only for type slice): the replacement deletes it and its data first. ' +
+            'Keep the old value and create a new volume beside it to move the data, or set allowDataLoss = true to replace it and lose the data',
+        },
+      ]);
+      expect((await h.tessera_volume.check({ ...olds, sizeGiB: 200, allowDataLoss: true }, { olds })).failures).toEqual([]);
+      const slice = { cluster: clusterId, name: 's', sizeGiB: 10 };
+      const tagged = await h.tessera_slice.check({ ...slice, requiredTags: ['fast'] }, { olds: slice });
+      expect(tagged.failures.map((f) => f.field)).toEqual(['requiredTags']);
+      expect(tagged.failures[0].reason).toMatch(/^changing requiredTags replaces the slice: .*allowDataLoss = true/);
+      // In-place changes and objects that hold no data are not affected.
+      expect((await h.tessera_volume.check({ ...olds, server: 'k1' }, { olds })).failures).toEqual([]);
+      const kp = { name: 'k', secret: 'sixteen characters!' };
+      expect((await h.tessera_key_policy.check({ ...kp, keySizeBits: 256 }, { olds: kp })).failures).toEqual([]);
+      expect(h.tessera_volume.plan(olds, { ...olds, type: 'ssd' })).toMatchObject({ replaces: ['type'], dataLoss: ['type'] });
+      expect(h.tessera_volume.plan(olds, { ...olds, type: 'ssd', allowDataLoss: true })).toMatchObject({ replaces: ['type'], dataLoss: [] });
+    });
   });
 
   describe('diff', () => {
@@ -155,6 +179,18 @@ describe('resource handlers against a real composer', () => {
       const conflict = (await h.tessera_volume.create({ ...spec, sizeGiB: 32 }, 'x').catch((e) => e)) as ComposerError;
       expect(conflict).toMatchObject({ status: 409, code: 'conflict_exists' });
       expect(conflict.message).toContain('sizeGiB');
+    });
+
+    it("another owner's create and delete are refused; the owner's delete (its state's owner) goes through", async () => {
+      const spec = { cluster: clusterId, name: 'owned', type: 'slice', sizeGiB: 4 };
+      const mine = await h.tessera_volume.create(spec, 'urn:pulumi:team-a::p::Volume::owned');
+      const theirs = (await h.tessera_volume.create(spec, 'urn:pulumi:team-b::p::Volume::owned').catch((e) => e)) as ComposerError;
+      expect(theirs).toMatchObject({ status: 409, code: 'owner_conflict' });
+      expect(theirs.message).toContain('urn:pulumi:team-a::p::Volume::owned');
+      await expect(h.tessera_volume.delete(mine.id, { ...mine.outputs, owner: 'urn:pulumi:team-b::p::Volume::owned' })).rejects.toMatchObject({ code: 'owner_conflict' });
+      expect(await h.tessera_volume.read(mine.id)).toBeDefined();
+      await h.tessera_volume.delete(mine.id, mine.outputs);
+      expect(await h.tessera_volume.read(mine.id)).toBeUndefined();
     });
 
     it('grows a slice volume in place with the same members, refuses a replace-only change, deletes', async () => {

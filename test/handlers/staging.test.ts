@@ -32,6 +32,6 @@ describe('handlers with simulated agents', () => {
     expect(moved.members).toEqual(outputs.members);
     await h.tessera_volume.delete(id, moved);
     expect(await h.tessera_volume.read(id)).toBeUndefined();
-    await h.tessera_cluster.delete(c.id, {});
+    await h.tessera_cluster.delete(c.id, c.outputs);
   }, 90_000);
 });

@@ -42,7 +42,7 @@ describe('examples/pulumi-platform', () => {
   describe('on the lab inventory', () => {
     let env: LabEnv;
     let dir: string;
-    const created: { type: string; id: string }[] = [];
+    const created: { type: string; id: string; outputs: Record<string, unknown> }[] = [];
 
     beforeAll(async () => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-example-'));
@@ -59,7 +59,7 @@ describe('examples/pulumi-platform', () => {
             const checked = await h.check(inputs, { preview: true });
             if (checked.failures.length) throw new Error(`${args.name}: ${JSON.stringify(checked.failures)}`);
             const { id, outputs } = await h.create(checked.inputs, String(inputs.owner));
-            created.push({ type, id });
+            created.push({ type, id, outputs });
             return { id, state: outputs };
           },
           call: () => ({}),
@@ -106,8 +106,8 @@ describe('examples/pulumi-platform', () => {
       const volumes = (await client.request<{ items: { name: string; encrypt: boolean; fsType: string; observed?: { mountedAt?: string } }[] }>('GET', '/v1/volumes')).data.items;
       expect(volumes.filter((v) => v.name.endsWith('-log')).every((v) => v.encrypt && v.fsType === 'xfs')).toBe(true);
       expect(created.filter((c) => c.type === 'tessera_slice')).toHaveLength(6);
-      // Clean up in reverse and check the pool is back.
-      for (const c of [...created].reverse()) await handlerFor(c.type, { endpoint: env.url, token: env.token }, { pollMs: 50 }).delete(c.id, {});
+      // Clean up in reverse, as the engine would (with each object's state: its owner), and check the pool is back.
+      for (const c of [...created].reverse()) await handlerFor(c.type, { endpoint: env.url, token: env.token }, { pollMs: 50 }).delete(c.id, c.outputs);
       const after = await poolSnapshot(client);
       expect(after.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
       expect(before.objects.volumes).toBe(0);

@@ -33,7 +33,7 @@ test('read() of a degraded volume: health outputs and a warning in the engine lo
     expect(r.props?.health).toBe('degraded');
     expect(r.props?.failedMembers).toEqual([m.serial]);
     expect(String(r.props?.healthReason)).toContain(`member 1 ${m.serial}: drive ${m.serial} in ${m.enclosure} is failed`);
-    expect(warned).toEqual([`tessera_volume ${v.id} is degraded (failed members: ${m.serial}): ${r.props?.healthReason}`]);
+    expect(warned).toEqual([`Volume ${v.id} is degraded (failed members: ${m.serial}): ${r.props?.healthReason}`]);
   } finally {
     spy.mockRestore();
   }

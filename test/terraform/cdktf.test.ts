@@ -44,7 +44,10 @@ test('the platform stack synthesizes: mirrored encrypted logs per broker, slice 
   expect(logs.map((l) => [l.name, l.server])).toEqual([['k1-log', 'k1'], ['k2-log', 'k2']]);
   expect(caches.map((c) => [c.name, c.server, c.size_gib, c.mount_path])).toEqual([['k1-cache', 'k1', 100, '/srv/kafka/cache'], ['k2-cache', 'k2', 100, '/srv/kafka/cache']]);
   expect(Object.values(out.resource.tessera_cluster)[0]).toMatchObject({ name: 'kafka', servers: ['k1', 'k2'] });
-  expect(Object.values(out.resource.tessera_key_policy)[0].secret).toBe('${var.kafka_secret}');
+  // The documented path: an ephemeral variable into the write-only secret (never in state).
+  expect(Object.values(out.resource.tessera_key_policy)[0]).toMatchObject({ secret_wo: '${var.kafka_secret}', secret_wo_version: '${var.kafka_secret_version}' });
+  expect(Object.values(out.resource.tessera_key_policy)[0].secret).toBeUndefined();
+  expect((out as unknown as { variable: Record<string, unknown> }).variable.kafka_secret).toMatchObject({ sensitive: true, ephemeral: true });
   expect((out as unknown as { terraform: { required_providers: Record<string, unknown> } }).terraform.required_providers.tessera).toMatchObject({ source: PROVIDER_FQPN });
 });
 

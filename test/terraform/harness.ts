@@ -87,10 +87,24 @@ export interface SchemaTypes {
   raw: Record<string, unknown>;
 }
 
-function blockType(schemaMsg: { block: { attributes: { name: string; type: Buffer }[] } }): CtyType {
+interface BlockMsg {
+  attributes: { name: string; type: Buffer }[];
+  block_types?: { type_name: string; nesting: string | number; block: BlockMsg }[];
+}
+
+/** The object type Terraform implies for a block: its attributes, and a SINGLE nested block as an object. */
+function impliedType(block: BlockMsg): CtyType {
   const attrs: Record<string, CtyType> = {};
-  for (const a of schemaMsg.block.attributes) attrs[a.name] = JSON.parse(Buffer.from(a.type).toString('utf8')) as CtyType;
+  for (const a of block.attributes) attrs[a.name] = JSON.parse(Buffer.from(a.type).toString('utf8')) as CtyType;
+  for (const nb of block.block_types ?? []) {
+    if (nb.nesting !== 'SINGLE' && nb.nesting !== 1) throw new Error(`harness: nesting ${nb.nesting} of ${nb.type_name} is not supported`);
+    attrs[nb.type_name] = impliedType(nb.block);
+  }
   return ['object', attrs];
+}
+
+function blockType(schemaMsg: { block: BlockMsg }): CtyType {
+  return impliedType(schemaMsg.block);
 }
 
 export class ProviderProcess {

@@ -39,7 +39,7 @@ test('a degraded volume refreshes with health, its reason and failed members, an
     {
       attribute: null,
       severity: 2,
-      summary: `tessera_volume ${v.id} is degraded (failed members: ${m.serial})`,
+      summary: `Volume ${v.id} is degraded (failed members: ${m.serial})`,
       detail: `serving from the surviving copy; failed: member 0 ${m.serial}: drive ${m.serial} in ${m.enclosure} is failed: enclosure ${m.enclosure} reports the drive not present; auto_rebuild is false: \`tessera volumes rebuild ${v.id}\` starts the rebuild`,
     },
   ]);

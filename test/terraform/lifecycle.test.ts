@@ -187,8 +187,14 @@ test('a platform stack: plan with unknowns, apply, no-op plan, grow in place, sh
   expect(shrink.diagnostics[0]).toMatchObject({ severity: 1, attribute: { steps: [{ attribute_name: 'size_gib' }] } });
   expect(shrink.diagnostics[0].detail).toMatch(/^size_gib: shrinking is refused \(from 150 to 120 GiB\)/);
 
+  // Changing the type would replace the volume, deleting its data first: refused at plan time,
+  // on the attribute, with what to do, unless the configuration opts in with allow_data_loss.
+  const refused = await plan('tessera_volume', cache, await p.object('tessera_volume', cacheConfig(150, 'ssd')));
+  expect(refused.diagnostics).toHaveLength(1);
+  expect(refused.diagnostics[0]).toMatchObject({ severity: 1, summary: 'Replacing tessera_volume would destroy its data', attribute: { steps: [{ attribute_name: 'type' }] } });
+  expect(refused.diagnostics[0].detail).toMatch(/^type: changing type replaces the volume: the replacement deletes it and its data first\. .*create a new volume beside it.*set allow_data_loss = true/);
   // Changing the type replaces (and the size then no longer grows in place either).
-  const ssdConfig = await p.object('tessera_volume', cacheConfig(150, 'ssd'));
+  const ssdConfig = await p.object('tessera_volume', { ...cacheConfig(150, 'ssd'), allow_data_loss: true });
   const rep = await plan('tessera_volume', cache, ssdConfig);
   expect(rep.diagnostics).toEqual([]);
   expect(rep.replace).toEqual(['type']);
@@ -201,6 +207,9 @@ test('a platform stack: plan with unknowns, apply, no-op plan, grow in place, sh
   expect(replaced.id).not.toBe(cache.id);
   expect(replaced.type).toBe('ssd');
   expect(await read('tessera_volume', cache)).toBeNull();
+  // Without the opt-in, growing a whole-drive volume is refused too: it would replace it.
+  const ssdGrow = await plan('tessera_volume', replaced, await p.object('tessera_volume', { ...cacheConfig(200, 'ssd') }));
+  expect(ssdGrow.diagnostics.map((d) => d.detail)).toEqual([expect.stringMatching(/^size_gib: changing size_gib replaces the volume \(it grows in place only for type slice\): the replacement deletes it/)]);
 
   // A mirrored, encrypted volume across storage groups; infeasible sizes fail the plan.
   const logConfig = await p.object('tessera_volume', {

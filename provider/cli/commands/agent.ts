@@ -48,7 +48,7 @@ const start: Command = {
   usage: [
     '  --composer https://URL[,https://URL...] --token FILE --server NAME --backend linux|lab|simulated',
     '  [--ca-file F (or TESSERA_CA_FILE)] [--cert-file F --key-file F] [--insecure-dev]',
-    '  [--lab-dir DIR] [--lab-standins] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30]',
+    '  [--lab-dir DIR] [--lab-standins] [--state-dir DIR (/var/lib/tessera-agent)] [--heartbeat-ms 5000] [--wait-seconds 30] [--verify-seconds 60]',
     '  [--mount-roots DIR,... (/mnt,/srv,/data,/var/lib/tessera)]   trees a volume mountPath must be in',
     '  [--fail-at-step N|NAME] [--crash-at-step N|NAME]   failure injection (the crash exits with code 70)',
     '  --lab-standins: lab on a kernel without md and device-mapper: loop devices stand in for both',
@@ -57,6 +57,8 @@ const start: Command = {
   ].join('\n'),
   async run(args) {
     const backend = backendFlag(args);
+    const verifySeconds = flagInt(args, 'verify-seconds');
+    if (verifySeconds !== undefined && verifySeconds < 1) throw new UsageError(`--verify-seconds: must be at least 1, got ${verifySeconds}`);
     const labDir = flagString(args, 'lab-dir');
     if (backend === 'lab' && !labDir) throw new UsageError('--lab-dir: required with --backend lab');
     const composer = requireFlag(args, 'composer');
@@ -85,6 +87,7 @@ const start: Command = {
       mountRoots: mountRootsFlag(args),
       heartbeatMs: flagInt(args, 'heartbeat-ms'),
       waitSeconds: flagInt(args, 'wait-seconds'),
+      verifyMs: verifySeconds === undefined ? undefined : verifySeconds * 1000,
       faults: faultsFrom(args),
       log: (l) => process.stderr.write(`${l}\n`),
     });

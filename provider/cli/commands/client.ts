@@ -32,14 +32,17 @@ const out = (args: ParsedArgs, json: unknown, render: () => string) => {
 type Row = Record<string, unknown>;
 const s = (v: unknown) => (v === undefined || v === null ? '' : Array.isArray(v) ? v.join(',') : String(v));
 
-function lsCommand(name: string, path: string, headers: string[], row: (o: Row) => unknown[], summary: string): Command {
+/** An `ls` command; `filters` are the flags passed on as query parameters (with their usage words). */
+function lsCommand(name: string, path: string, headers: string[], row: (o: Row) => unknown[], summary: string, filters: Record<string, string> = { cluster: 'ID', state: 'S' }): Command {
   return {
     path: [name, 'ls'],
     summary,
-    usage: `tessera ${name} ls [--cluster ID] [--state S] [--json] [--endpoint URL] [--token-file F] [--ca-file F]`,
+    usage: `tessera ${name} ls ${Object.entries(filters)
+      .map(([f, w]) => `[--${f} ${w}]`)
+      .join(' ')} [--json] [--endpoint URL] [--token-file F] [--ca-file F]`,
     async run(args) {
       const c = connect(args);
-      const query = { cluster: flagString(args, 'cluster'), state: flagString(args, 'state') };
+      const query = Object.fromEntries(Object.keys(filters).map((f) => [f, flagString(args, f)]));
       // The composer answers in pages; the listing is the whole table, as before paging.
       const items = await c.listAll<Row>(path, query);
       out(args, items, () => (items.length === 0 ? `no ${name}` : table(headers, items.map((o) => row(o).map(s)))));
@@ -136,6 +139,13 @@ export const commands: Command[] = [
   },
   lsCommand('drives', '/v1/drives', ['SERIAL', 'ENCLOSURE', 'HEALTH', 'SINCE', 'VOLUMES', 'REASON'], (o) => [o.serial, o.enclosure, o.health, o.since, o.volumes, o.reason], 'List drives whose health is not ok'),
   lsCommand('slices', '/v1/slices', ['ID', 'CLUSTER', 'NAME', 'SIZE', 'STATE', 'SERVER'], (o) => [o.id, o.cluster, o.name, `${s(o.capacityGiB)}G`, o.state, o.server], 'List slices'),
-  lsCommand('operations', '/v1/operations', ['ID', 'KIND', 'RESOURCE', 'OBJECT', 'STATE', 'STARTED', 'ERROR'], (o) => [o.id, o.kind, o.resource, o.objectId, o.state, o.startedAt, o.error], 'List the operation journal'),
+  lsCommand(
+    'operations',
+    '/v1/operations',
+    ['ID', 'KIND', 'RESOURCE', 'OBJECT', 'STATE', 'STARTED', 'BY', 'OWNER', 'ERROR'],
+    (o) => [o.id, o.kind, o.resource, o.objectId, o.state, o.startedAt, (o.audit as Row | undefined)?.token, (o.audit as Row | undefined)?.owner, o.error],
+    'List the operation journal (--by TOKEN: what one token started; --owner: what was done for one owner)',
+    { state: 'S', by: 'TOKEN', owner: 'OWNER' },
+  ),
   lsCommand('servers', '/v1/servers', ['NAME', 'HEALTH', 'LAST HEARTBEAT', 'BACKEND'], (o) => [o.name, o.health, o.lastHeartbeat, (o.facts as Row | undefined)?.backend], 'List servers and agent health'),
 ];

@@ -24,7 +24,8 @@ export const commands: Command[] = [
       '    [--heartbeat-grace-seconds 15] [--lease-ttl 3] [--sqlite-synchronous full|normal] [--debug]',
       '    [--mount-roots DIR,... (/mnt,/srv,/data,/var/lib/tessera)]  trees a volume mountPath must be in',
       '    [--headers-timeout-seconds 10] [--request-timeout-seconds 30] [--keep-alive-timeout-seconds 5]',
-      '    [--max-connections 8192]',
+      '    [--max-connections 8192] [--tokens-poll-seconds 1]',
+      'The tokens file is read again on SIGHUP and when it changes (checked every --tokens-poll-seconds).',
       '--sqlite-synchronous normal: no fsync per commit; survives kill -9, not power loss.',
       'Volume keys are served only over TLS; --insecure-dev serves them over plain HTTP (development labs only).',
       'Prints the URL on stdout when ready. Logs are JSON lines on stderr.',
@@ -66,6 +67,7 @@ export const commands: Command[] = [
         leaseTtlSeconds: flagInt(args, 'lease-ttl', 3),
         debug: flagBool(args, 'debug'),
         mountRoots,
+        tokensPollMs: seconds(positiveFlag(args, 'tokens-poll-seconds')),
         ...limits,
       });
       process.stdout.write(`${composer.url}\n`);

@@ -2,6 +2,7 @@
 // assignments long poll, status reports (which end the moves, deletes and rotations waiting on
 // the agent) and the derived key of a volume assigned to it. Registrations are metered as
 // resource `servers` and stored, not journaled (docs/api.md "Journal, reservations and recovery").
+import { type Caller, seesCluster } from '../callers';
 import {
   PROBLEM,
   validateAgentFacts,
@@ -38,10 +39,12 @@ export class AgentChannel {
   ) {}
 
   /** One page of the servers (the inventory's and any that registered) in name order. */
-  servers(page: PageRequest): ListPage<ServerStatus> {
+  /** Every server (a scoped caller: the members of its clusters), by name. */
+  servers(page: PageRequest, caller: Caller): ListPage<ServerStatus> {
     const s = this.ctx.state;
     const names = new Set([...(s.inventory?.servers ?? []).map((x) => x.name), ...s.servers.keys()]);
-    return takePage([...names].map((n) => [n, n] as const), page, () => true, (n) => this.status(n));
+    const members = caller.scope ? new Set([...s.clusters.values()].filter((c) => seesCluster(caller, c)).flatMap((c) => c.servers)) : undefined;
+    return takePage([...names].map((n) => [n, n] as const), page, (n) => !members || members.has(n), (n) => this.status(n));
   }
 
   status(name: string): ServerStatus {

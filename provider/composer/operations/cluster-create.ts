@@ -25,6 +25,11 @@ export const clusterCreate: OperationType<ClusterCreateParams, Cluster> = {
       servers: v.servers as string[],
       keyPolicy: v.keyPolicy as string | undefined,
       networkTransportsAllowed: v.networkTransportsAllowed as Transport[],
+      labels: v.labels as string[],
+      quotaHddGiB: v.quotaHddGiB as number | undefined,
+      quotaSsdGiB: v.quotaSsdGiB as number | undefined,
+      quotaVolumes: v.quotaVolumes as number | undefined,
+      quotaSlices: v.quotaSlices as number | undefined,
       createdAt: t,
       updatedAt: t,
     };

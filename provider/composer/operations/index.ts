@@ -9,6 +9,7 @@ import { keyPolicyCreate } from './key-policy-create';
 import { keyPolicyDelete } from './key-policy-delete';
 import { keyPolicyUpdate } from './key-policy-update';
 import { keyRotation } from './key-rotation';
+import { objectAdopt } from './object-adopt';
 import { OperationRegistry } from './registry';
 import { volumeCreate } from './volume-create';
 import { volumeDelete } from './volume-delete';
@@ -30,6 +31,7 @@ export const OPERATION_TYPES = [
   keyPolicyUpdate,
   keyRotation,
   keyPolicyDelete,
+  objectAdopt,
 ] as const;
 
 export function operationRegistry(): OperationRegistry {
@@ -38,7 +40,7 @@ export function operationRegistry(): OperationRegistry {
   return r;
 }
 
-export { Operations } from './lifecycle';
+export { type Acting, Operations } from './lifecycle';
 export type { OperationType, Plan } from './registry';
 export {
   clusterCreate,
@@ -49,6 +51,7 @@ export {
   keyPolicyDelete,
   keyPolicyUpdate,
   keyRotation,
+  objectAdopt,
   volumeCreate,
   volumeDelete,
   volumePurge,

@@ -4,6 +4,7 @@
 // reconciler resumes every pending entry no request of this process drives, through the same
 // waiting()/complete() of its type, or ends it by its recovery recipe. docs/operations.md.
 import type { Operation, OperationKind } from '../../api/contract';
+import { auditOf, type Caller } from '../callers';
 import { CommitUncertain } from '../commit';
 import type { ComposerContext } from '../context';
 import { keys, newOpId } from '../layout';
@@ -43,6 +44,15 @@ export function recipeWaiting(ctx: ComposerContext, op: StoredOperation): boolea
 
 type Type = AnyType | undefined;
 
+/** Who an operation is started for, recorded in its journal entry (docs/api.md "Audit"). */
+export interface Acting {
+  caller: Caller;
+  /** The owner the request acted for (its body's or query's `owner`). */
+  owner?: string;
+  /** The id of the cluster the object is in (a cluster's entry names itself). */
+  cluster?: string;
+}
+
 export class Operations {
   constructor(
     private readonly ctx: ComposerContext,
@@ -52,12 +62,16 @@ export class Operations {
   /**
    * Start an operation of `type` from a validated intent (the caller holds the object's lock and
    * the shared gate, or the exclusive gate): build it, commit its first transaction, and, when
-   * its entry stays pending, drive it as far as it goes now. Answers the plan's result.
+   * its entry stays pending, drive it as far as it goes now. The entry records who it was started
+   * for (`acting`). Answers the plan's result.
    */
-  async start<P, R>(type: OperationType<P, R>, params: P): Promise<R> {
+  async start<P, R>(type: OperationType<P, R>, params: P, acting: Acting): Promise<R> {
     const ctx = this.ctx;
     const plan = await type.build(ctx, params);
     const op = plan.op;
+    op.audit = auditOf(acting.caller, acting.owner);
+    const cluster = acting.cluster ?? (op.resource === 'clusters' ? op.objectId : undefined);
+    if (cluster !== undefined) op.cluster = cluster;
     // The reconciler finds the type of an entry by (resource, kind): an entry another type would
     // resume is a bug of the type, refused before anything is written.
     if (this.registry.typeOf(op) !== type) {

@@ -1,14 +1,16 @@
 // Operation type "volume-create" (volumes and slices): the engine reserves drives in memory, then
 // ONE transaction writes the reservation (allocation), the name, the object, its assignment and
-// the entry `done`. Acknowledged means all of it is stored; a refused or lost-and-not-applied
+// the entry `done`. A placement that would pass its cluster's quota (../quotas.ts) is given back
+// and refused before that. Acknowledged means all of it is stored; a refused or lost-and-not-applied
 // transaction gives the reservation back; a crash before the commit leaves nothing to resume.
 import type { VolumeState } from '../../api/contract';
 import type { Placement, PlacementRequest } from '../../model/placement';
 import type { ComposerContext } from '../context';
-import { VOLUME_KINDS, type VolumeKind } from '../kinds';
+import { VOLUME_KINDS, type VolumeKind, WHAT } from '../kinds';
 import { keys, newId } from '../layout';
 import { assignmentFor, requireEngine } from '../lookups';
 import { problems } from '../problem';
+import { checkQuota, driveTypeOf, heldGiB, usageOf } from '../quotas';
 import { inputsOf } from '../resources/common';
 import type { KeyEpoch, Mut, StoredVolume } from '../state';
 import { absent } from '../writes';
@@ -34,6 +36,13 @@ export const volumeCreate: OperationType<VolumeCreateParams, StoredVolume> = {
     const placed = engine.place(id, request);
     if (!placed.ok) throw problems.capacity(placed.failure.constraint, placed.failure.message);
     const placement = placed.placement;
+    const cluster = ctx.state.clusters.get(v.cluster as string);
+    try {
+      if (cluster) checkQuota(ctx.state, cluster, usageOf(kind, placement), `this ${WHAT[kind]} (${heldGiB(placement)} GiB of ${driveTypeOf(placement)} placed for ${String(v.sizeGiB)} GiB asked)`);
+    } catch (e) {
+      engine.release(id);
+      throw e;
+    }
     const nameKey = keys.name(kind, v.cluster as string, v.name as string);
     const op = newOp('create', kind, id, {
       allocation: id,

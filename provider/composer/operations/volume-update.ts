@@ -1,6 +1,6 @@
 // Operation type "volume-update" (volumes and slices): a changed spec in one transaction,
 // conditional on the object being unchanged. A grow extends the reservation in the engine first
-// (given back if the transaction is not applied). A move away from a live agent is the one update
+// (given back if the transaction is not applied, or if it passes the cluster's quota: ../quotas.ts). A move away from a live agent is the one update
 // that stays `pending`: the old assignment goes at once, the new server's assignment only once the
 // old agent has unstaged, so a filesystem is never mounted on two servers. When it cannot say so
 // (it is not up, went silent, or the wait passed) the move is fenced first: the volume is exported
@@ -12,6 +12,7 @@ import { VOLUME_KINDS, type VolumeKind } from '../kinds';
 import { keys } from '../layout';
 import { assignmentFor, requireEngine, table } from '../lookups';
 import { problems } from '../problem';
+import { checkQuota, growthOf } from '../quotas';
 import type { Mut, StoredOperation, StoredVolume } from '../state';
 import { completeByRecipe, finished, newOp, recipeWaiting } from './lifecycle';
 import type { OperationType } from './registry';
@@ -54,6 +55,13 @@ export const volumeUpdate: OperationType<VolumeUpdateParams, StoredVolume> = {
       if (!r.ok) throw problems.capacity(r.failure.constraint, r.failure.message);
       placement = r.placement;
       grown = true;
+      const cluster = ctx.state.clusters.get(cur.cluster);
+      try {
+        if (cluster) checkQuota(ctx.state, cluster, growthOf(before, placement), `growing ${id} from ${String(olds.sizeGiB)} to ${String(news.sizeGiB)} GiB`);
+      } catch (e) {
+        undoExtend();
+        throw e;
+      }
       muts.push({ key: keys.allocation(id), value: placement });
       op.detail = { ...op.detail, fromGiB: olds.sizeGiB, toGiB: news.sizeGiB, fromCapacityGiB: before?.capacityGiB };
     }

@@ -1,15 +1,22 @@
 // Turning a request body into a validated intent, the same way for every collection: schema.json
-// validation with PATCH-null semantics, patches, the inputs of an object, and the idempotent
-// create's "same spec or 409" answer.
+// validation with PATCH-null semantics, patches, the inputs of an object, the idempotent
+// create's "same spec and same owner, or 409" answer, and who may delete an owned object.
 import type { DryRunResponse, ResourceKind } from '../../api/contract';
 import { inputNames, isInput, KINDS, resourceSpec, validateInput } from '../../schema';
 import type { ComposerState } from '../state';
+import { type Caller, isAdmin } from '../callers';
 import { RESOURCE_TYPE, WHAT } from '../kinds';
 import { problems } from '../problem';
 import { toWire } from './wire';
 
 export type Body = Record<string, unknown>;
 export type CreateResult<T> = { status: 200 | 201; body: T } | { status: 200; body: DryRunResponse };
+
+/** The query of a create: a dry run, or an explicit take-over of another owner's object. */
+export interface CreateOptions {
+  dryRun: boolean;
+  adopt: boolean;
+}
 
 export const now = () => new Date().toISOString();
 export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -69,10 +76,43 @@ export function sameSpecOr409(s: ComposerState, kind: ResourceKind, existing: un
   const ex = existing as Body;
   const differing: string[] = [];
   const sensitive: readonly string[] = KINDS[RESOURCE_TYPE[kind]].sensitive;
+  const attrs = resourceSpec(RESOURCE_TYPE[kind]).attributes;
   for (const n of inputNames(RESOURCE_TYPE[kind])) {
     if (sensitive.includes(n)) continue;
-    if (!same(ex[n], v[n])) differing.push(n);
+    // An object stored before an attribute existed holds its default.
+    if (!same(ex[n] ?? attrs[n]?.default, v[n])) differing.push(n);
   }
   if (differing.length > 0) throw problems.conflictExists(WHAT[kind], String(v.name), differing);
   return toWire(s, kind, existing);
+}
+
+const shownOwner = (o: string | undefined) => (o === undefined ? 'no owner' : o);
+
+/**
+ * The owner half of the idempotent create (docs/api.md "Owners"): an existing object of the same
+ * spec is the caller's only when it has the same owner. Another owner's object is a 409 naming
+ * both, unless the create says adopt (then the caller takes it over: true). Ownerless objects
+ * (made through the API without one) are "no owner" and compare like any other.
+ */
+export function ownerTakeover(kind: ResourceKind, existing: { id: string; owner?: string }, name: string, owner: string | undefined, adopt: boolean): boolean {
+  if (existing.owner === owner) return false;
+  if (adopt) return true;
+  throw problems.ownerConflict(
+    `${WHAT[kind]} ${name} (${existing.id}) already exists with the same spec but belongs to ${shownOwner(existing.owner)}, not ${shownOwner(owner)}: two owners never share an object silently; take it over explicitly with adopt=true (or import it), or choose another name`,
+    KINDS[RESOURCE_TYPE[kind]].owner,
+  );
+}
+
+/**
+ * Who may delete (or purge) an owned object: its owner (the providers send it from their state),
+ * or an admin token; an ownerless object, anyone who may change it. The owner is what the caller
+ * says it acts for: a guard against one stack or workspace destroying another's object, not an
+ * access control (that is the token's scope).
+ */
+export function requireOwner(kind: ResourceKind, cur: { id: string; name?: string; owner?: string }, owner: string | undefined, caller: Caller, action = 'delete'): void {
+  if (cur.owner === undefined || cur.owner === owner || isAdmin(caller)) return;
+  throw problems.ownerConflict(
+    `${WHAT[kind]} ${cur.id}${cur.name ? ` (${cur.name})` : ''} belongs to ${cur.owner}; this ${action} is for ${shownOwner(owner)}: only its owner or an admin token may ${action} it (pass ?owner= with its owner)`,
+    KINDS[RESOURCE_TYPE[kind]].owner,
+  );
 }

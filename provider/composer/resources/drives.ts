@@ -6,6 +6,7 @@
 import { PROBLEM } from '../../api/wire.generated';
 import type { DriveHealth, DriveHealthState, DriveStatus, ListPage, ObservedState } from '../../api/contract';
 import { memberLabel } from '../../model/naming';
+import { type Caller, seesCluster, SYSTEM } from '../callers';
 import type { ComposerContext } from '../context';
 import { volumeHealth } from '../health';
 import { VOLUME_KINDS, type VolumeKind } from '../kinds';
@@ -158,12 +159,14 @@ export class Drives {
   }
 
   /** Start the rebuild of one volume (by hand: `tessera volumes rebuild ID`, or from sweep()). */
-  async rebuild(id: string, auto = false): Promise<StoredVolume> {
+  async rebuild(id: string, caller: Caller = SYSTEM, auto = false): Promise<StoredVolume> {
     const kind: VolumeKind = 'volumes';
     return this.ctx.writes.mutate(keys.object(kind, id), 'rebuild', kind, async () => {
       const s = this.ctx.state;
       const cur = s.volumes.get(id);
-      if (!cur) throw problems.notFound('volume', id);
+      // A scoped token sees only the volumes of its clusters (as every other volume call).
+      const cl = cur ? s.clusters.get(cur.cluster) : undefined;
+      if (!cur || (caller.scope && !(cl && seesCluster(caller, cl)))) throw problems.notFound('volume', id);
       if (cur.state === 'retained' || cur.state === 'deleting') throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is ${cur.state}: nothing to rebuild`);
       if (cur.moving) throw new HttpProblem(409, PROBLEM.conflict, `volume ${id} is moving from ${cur.moving.from} to ${cur.server}: rebuild once the move ended`);
       const h = volumeHealth(s, kind, cur);
@@ -176,7 +179,7 @@ export class Drives {
       const cluster = findCluster(s, cur.cluster);
       const request = placementRequest(kind, cur as unknown as Body, cluster?.networkTransportsAllowed ?? []);
       try {
-        return await this.ops.start(volumeRebuild, { kind, cur, failed: h.replaceable, request });
+        return await this.ops.start(volumeRebuild, { kind, cur, failed: h.replaceable, request }, { caller, cluster: cur.cluster });
       } catch (e) {
         // No spare: the volume stays degraded and says why (once per distinct reason).
         if (auto && e instanceof HttpProblem && e.code === PROBLEM.insufficientCapacity && cur.rebuildBlocked !== e.message) {
@@ -203,7 +206,7 @@ export class Drives {
       const h = volumeHealth(s, 'volumes', v);
       if (h.health === 'failed' || h.health === 'ok' || h.replaceable.length === 0) continue;
       try {
-        await this.rebuild(v.id, true);
+        await this.rebuild(v.id, SYSTEM, true);
         started++;
       } catch (e) {
         if (!(e instanceof HttpProblem)) this.ctx.log.warn('automatic rebuild failed', { volumeId: v.id, error: (e as Error).message });

@@ -1,6 +1,8 @@
 // The inventory: its summary and document, a load checked against what is allocated and started
 // as the inventory-load operation under the exclusive gate, a standby following the leader's
 // loads, and capacity questions to the engine.
+import { type Caller, seesCluster } from '../callers';
+import { type QuotaDriveType, remainingGiB } from '../quotas';
 import { PROBLEM } from '../../api/wire.generated';
 import type { CapacityResponse, InventorySummary } from '../../api/contract';
 import { InventoryError, validateInventory } from '../../inventory';
@@ -45,7 +47,7 @@ export class InventoryResource {
   }
 
   /** Replace the inventory. Every existing allocation and cluster member must still fit. */
-  async load(doc: unknown): Promise<InventorySummary> {
+  async load(doc: unknown, caller: Caller): Promise<InventorySummary> {
     let inv: Inventory;
     await yieldToEventLoop();
     try {
@@ -82,7 +84,7 @@ export class InventoryResource {
           });
         if (conflicts.length > 0)
           throw new HttpProblem(409, PROBLEM.inventoryConflict, `the new inventory does not hold what is allocated: ${conflicts.length} conflict(s)`, conflicts.slice(0, 100));
-        await this.ops.start(inventoryLoad, { inv, engine });
+        await this.ops.start(inventoryLoad, { inv, engine }, { caller });
         return this.summary();
       });
     } catch (e) {
@@ -104,7 +106,12 @@ export class InventoryResource {
     this.ctx.state.rebuildEngine();
   }
 
-  capacity(query: Body): CapacityResponse {
+  /**
+   * The capacity data source. A scoped caller is answered at most what its clusters' quotas leave
+   * (the most any one of its clusters may still take of the drive type; usable GiB, so halved for
+   * mirrors): an upper bound, since a whole-drive volume holds its whole drive (docs/api.md "Quotas").
+   */
+  capacity(query: Body, caller: Caller): CapacityResponse {
     const { value, failures } = validateInput('tessera_capacity', query, { mode: 'create' });
     if (failures.length > 0) throw problems.validation(failures);
     if (value.rpm !== undefined && value.type !== 'hdd') throw problems.field('rpm' satisfies CapacityAttribute, `only applies to type hdd, not ${String(value.type)}`);
@@ -119,6 +126,23 @@ export class InventoryResource {
       const m = /^([A-Za-z]+): (.*)$/s.exec((e as Error).message);
       throw m ? problems.field(m[1], m[2]) : problems.field('(query)', (e as Error).message);
     }
-    return { availableGiB: answer.availableGiB, maximumVolumeSizeGiB: answer.maximumVolumeSizeGiB, byStorageGroup: answer.byStorageGroup };
+    const room = this.quotaRoom(caller, value.type === 'hdd' ? 'hdd' : 'ssd', value.redundancy === true);
+    if (room === undefined) return { availableGiB: answer.availableGiB, maximumVolumeSizeGiB: answer.maximumVolumeSizeGiB, byStorageGroup: answer.byStorageGroup };
+    const byStorageGroup = Object.fromEntries(Object.entries(answer.byStorageGroup).map(([g, n]) => [g, Math.min(n, room)]));
+    return { availableGiB: Math.min(answer.availableGiB, room), maximumVolumeSizeGiB: Math.min(answer.maximumVolumeSizeGiB, room), byStorageGroup };
+  }
+
+  /** Usable GiB a scoped caller's clusters may still take (undefined: unscoped, or a cluster without that quota). */
+  private quotaRoom(caller: Caller, type: QuotaDriveType, mirrored: boolean): number | undefined {
+    if (!caller.scope) return undefined;
+    const s = this.ctx.state;
+    let best = 0;
+    for (const c of s.clusters.values()) {
+      if (!seesCluster(caller, c)) continue;
+      const left = remainingGiB(s, c, type);
+      if (left === undefined) return undefined;
+      best = Math.max(best, mirrored ? Math.floor(left / 2) : left);
+    }
+    return best;
   }
 }

@@ -1,6 +1,7 @@
 // Volumes and slices: a create, update, delete or purge request checked against the state (the
 // cluster and its servers, storage groups, the key policy in force, retained/deleting/moving
-// objects), its placement request built, and started as its operation type
+// objects), the caller's scope (a cluster it may not see does not exist for it: ../callers.ts) and
+// the owner, its placement request built, and started as its operation type
 // (../operations/volume-*.ts). Dry runs plan without reserving.
 import { PROBLEM } from '../../api/wire.generated';
 import type { Cluster, Slice, Volume } from '../../api/contract';
@@ -11,11 +12,13 @@ import type { ComposerContext } from '../context';
 import { RESOURCE_TYPE, VOLUME_KINDS, type VolumeKind, WHAT } from '../kinds';
 import { keys } from '../layout';
 import { findCluster, findPolicy, idByName, requireEngine, table } from '../lookups';
-import { type Operations, volumeCreate, volumeDelete, volumePurge, volumeUpdate } from '../operations';
+import { type Caller, seesCluster } from '../callers';
+import { objectAdopt, type Operations, volumeCreate, volumeDelete, volumePurge, volumeUpdate } from '../operations';
 import { HttpProblem, problems } from '../problem';
+import { checkQuota, heldGiB, underQuota, usageOf } from '../quotas';
 import { sliceRules, volumeRules } from '../rules';
 import type { StoredVolume } from '../state';
-import { applyPatch, type Body, type CreateResult, inputsOf, nullFields, sameSpecOr409, validate } from './common';
+import { applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, nullFields, ownerTakeover, requireOwner, sameSpecOr409, validate } from './common';
 import { toWire } from './wire';
 
 export class Volumes {
@@ -24,9 +27,10 @@ export class Volumes {
     private readonly ops: Operations,
   ) {}
 
-  async create(kind: VolumeKind, body: unknown, dryRun: boolean): Promise<CreateResult<Volume | Slice>> {
+  async create(kind: VolumeKind, body: unknown, { dryRun, adopt }: CreateOptions, caller: Caller): Promise<CreateResult<Volume | Slice>> {
     const v = validate(kind, body, 'create');
-    const cluster = this.resolveCluster(v);
+    const owner = v.owner as string | undefined;
+    const cluster = this.resolveCluster(v, caller);
     v.cluster = cluster.id;
     const { keyPolicyId } = this.refs(kind, v, cluster);
     const request = placementRequest(kind, v, cluster.networkTransportsAllowed);
@@ -36,24 +40,36 @@ export class Volumes {
       const engine = requireEngine(s);
       const existingId = idByName(s, kind, cluster.id, name);
       if (existingId) {
-        sameSpecOr409(s, kind, table(s, kind).get(existingId), v);
+        const existing = table(s, kind).get(existingId) as StoredVolume;
+        sameSpecOr409(s, kind, existing, v);
+        ownerTakeover(kind, existing, name, owner, adopt);
         return { status: 200, body: { dryRun: true, placement: s.allocations.get(existingId)! } };
       }
       const planned = engine.plan(request);
       if (!planned.ok) throw problems.capacity(planned.failure.constraint, planned.failure.message);
+      checkQuota(s, cluster, usageOf(kind, planned.placement), `this ${WHAT[kind]} (${heldGiB(planned.placement)} GiB placed for ${String(v.sizeGiB)} GiB asked)`);
       return { status: 200, body: { dryRun: true, placement: planned.placement } };
     }
     return this.ctx.writes.mutate(keys.name(kind, cluster.id, name), 'create', kind, async () => {
       const s = this.ctx.state;
       const existingId = idByName(s, kind, cluster.id, name);
-      if (existingId) return { status: 200, body: sameSpecOr409(s, kind, table(s, kind).get(existingId)!, v) as Volume };
-      const obj = await this.ops.start(volumeCreate, { kind, v, request, keyPolicyId });
+      const acting = { caller, owner, cluster: cluster.id };
+      if (existingId) {
+        const existing = table(s, kind).get(existingId) as StoredVolume;
+        const answer = sameSpecOr409(s, kind, existing, v) as Volume;
+        if (!ownerTakeover(kind, existing, name, owner, adopt)) return { status: 200, body: answer };
+        const adopted = await this.ops.start(objectAdopt, { kind, cur: existing, owner }, acting);
+        return { status: 200, body: toWire(s, kind, adopted) as Volume };
+      }
+      const obj = await underQuota(this.ctx.locks, cluster, () => this.ops.start(volumeCreate, { kind, v, request, keyPolicyId }, acting));
       return { status: 201, body: toWire(s, kind, obj) as Volume };
     });
   }
 
-  private resolveCluster(v: Body): Cluster {
-    const c = findCluster(this.ctx.state, v.cluster as string);
+  /** The cluster a body names, by id or name; one the caller may not see is answered as absent. */
+  private resolveCluster(v: Body, caller: Caller): Cluster {
+    const found = findCluster(this.ctx.state, v.cluster as string);
+    const c = found && seesCluster(caller, found) ? found : undefined;
     if (!c) throw problems.field('cluster' satisfies VolumeAttribute, `cluster ${String(v.cluster)} does not exist`);
     return c;
   }
@@ -82,13 +98,22 @@ export class Volumes {
     return { keyPolicyId };
   }
 
-  async update(kind: VolumeKind, id: string, body: unknown): Promise<Volume | Slice> {
+  /** The object of a request, or undefined when absent or outside the caller's scope (the same to it). */
+  private visible(kind: VolumeKind, id: string, caller: Caller): StoredVolume | undefined {
+    const s = this.ctx.state;
+    const cur = table(s, kind).get(id) as StoredVolume | undefined;
+    if (!cur) return undefined;
+    const cl = s.clusters.get(cur.cluster);
+    return !caller.scope || (cl && seesCluster(caller, cl)) ? cur : undefined;
+  }
+
+  async update(kind: VolumeKind, id: string, body: unknown, caller: Caller): Promise<Volume | Slice> {
     const patch = validate(kind, body, 'update');
     // nullFields and diffInputs name attributes of RESOURCE_TYPE[kind]: a slice's are a subset of a volume's.
     const unset = nullFields(kind, body) as VolumeAttribute[];
     return this.ctx.writes.mutate(keys.object(kind, id), 'update', kind, async () => {
       const s = this.ctx.state;
-      const cur = table(s, kind).get(id) as StoredVolume | undefined;
+      const cur = this.visible(kind, id, caller);
       if (!cur) throw problems.notFound(WHAT[kind], id);
       if (cur.state === 'retained' || cur.state === 'deleting') throw new HttpProblem(409, PROBLEM.retained, `${WHAT[kind]} ${id} is ${cur.state}; only purge applies`);
       if (cur.moving)
@@ -108,25 +133,28 @@ export class Volumes {
       const withDefaults = { ...news };
       for (const [k, val] of Object.entries(validateInput(RESOURCE_TYPE[kind], news, { mode: 'create' }).value)) if (withDefaults[k] === undefined) withDefaults[k] = val;
       const { keyPolicyId } = this.refs(kind, withDefaults, cluster);
-      const updated = await this.ops.start(volumeUpdate, { kind, cur, olds, news, changed: diff.changed as VolumeAttribute[], unset, keyPolicyId });
+      const params = { kind, cur, olds, news, changed: diff.changed as VolumeAttribute[], unset, keyPolicyId };
+      const updated = await underQuota(this.ctx.locks, cluster, () => this.ops.start(volumeUpdate, params, { caller, owner: cur.owner, cluster: cur.cluster }));
       return toWire(this.ctx.state, kind, updated) as Volume;
     });
   }
 
-  async delete(kind: VolumeKind, id: string): Promise<void> {
+  async delete(kind: VolumeKind, id: string, owner: string | undefined, caller: Caller): Promise<void> {
     await this.ctx.writes.mutate(keys.object(kind, id), 'delete', kind, async () => {
-      const cur = table(this.ctx.state, kind).get(id) as StoredVolume | undefined;
+      const cur = this.visible(kind, id, caller);
       if (!cur || cur.state === 'retained' || cur.state === 'deleting') return;
-      await this.ops.start(volumeDelete, { kind, cur });
+      requireOwner(kind, cur, owner, caller);
+      await this.ops.start(volumeDelete, { kind, cur }, { caller, owner, cluster: cur.cluster });
     });
   }
 
-  async purge(id: string): Promise<void> {
+  async purge(id: string, owner: string | undefined, caller: Caller): Promise<void> {
     await this.ctx.writes.mutate(keys.object('volumes', id), 'purge', 'volumes', async () => {
-      const cur = this.ctx.state.volumes.get(id);
+      const cur = this.visible('volumes', id, caller);
       if (!cur) return;
       if (cur.state !== 'retained') throw new HttpProblem(409, PROBLEM.notRetained, `volume ${id} is ${cur.state}, not retained: delete it first (purge only frees retained volumes)`);
-      await this.ops.start(volumePurge, { cur });
+      requireOwner('volumes', cur, owner, caller, 'purge');
+      await this.ops.start(volumePurge, { cur }, { caller, owner, cluster: cur.cluster });
     });
   }
 }

@@ -1,9 +1,9 @@
 // ApplyResourceChange: create, update in place or delete through the handlers, then the state:
 // known planned values exactly as planned (Terraform checks it), unknowns from the result.
-import { modelFor, type Props } from '../../handlers';
+import { modelFor, type Props, timeoutMs } from '../../handlers';
 import { containsUnknown, decodeDynamicValue, type DynamicValueWire, encodeDynamicValue } from '../cty';
 import { errorDiagnostics } from '../diagnostics';
-import { blockOf, isInputAttr, ownerFor, sameValue, stateFrom, type TfObject, tfNameOf, writeOnlyInputs } from '../objects';
+import { blockOf, isInputAttr, ownerFor, readPrivate, sameValue, stateFrom, type TfObject, tfNameOf, timeoutsOf, writeOnlyInputs, writePrivate } from '../objects';
 import { fromTfObject, resourceBlocks } from '../schema';
 import type { TesseraProvider } from '../server';
 
@@ -25,8 +25,11 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
   const h = p.handler(b.typeName);
   try {
     if (!planned) {
-      if (prior && typeof prior.id === 'string') await h.delete(prior.id, fromTfObject(b, prior, isInputAttr));
-      return { new_state: encodeDynamicValue(null, b.type), private: priv, diagnostics: [] };
+      // The whole prior state: the delete sends its owner (docs/api.md "Owners").
+      if (prior && typeof prior.id === 'string') {
+        await h.delete(prior.id, fromTfObject(b, prior), { timeoutMs: timeoutMs(timeoutsOf(b, prior), 'delete'), expectComposer: readPrivate(priv).composer });
+      }
+      return { new_state: encodeDynamicValue(null, b.type), private: Buffer.alloc(0), diagnostics: [] };
     }
     const news = { ...fromTfObject(b, planned, isInputAttr), ...writeOnlyInputs(b, config) };
     let id: string;
@@ -35,12 +38,14 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
       const ownerName = tfNameOf(b, model.kind.owner);
       const plannedOwner = ownerName ? planned[ownerName] : undefined;
       const owner = typeof plannedOwner === 'string' ? plannedOwner : ownerFor(b.typeName, String(planned[tfNameOf(b, model.kind.name) ?? ''] ?? ''));
-      const made = await h.create(news, owner);
+      const made = await h.create(news, owner, { timeoutMs: timeoutMs(timeoutsOf(b, planned), 'create') });
       id = made.id;
       outputs = made.outputs;
     } else {
       id = String(prior.id);
-      outputs = await h.update(id, fromTfObject(b, prior, isInputAttr), news);
+      // The first apply after an import adopts the configured secret (plan-resource-change.ts).
+      const adopt = readPrivate(priv).imported === id;
+      outputs = await h.update(id, fromTfObject(b, prior, isInputAttr), news, { timeoutMs: timeoutMs(timeoutsOf(b, planned), 'update'), adopt });
     }
     const state = stateFrom(b, model, { ...outputs, id }, prior, planned);
     // Known planned values stay exactly as planned (Terraform checks it); unknowns take the result.
@@ -51,7 +56,8 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
         state[a.tfName] = v;
       }
     }
-    return { new_state: encodeDynamicValue(state, b.type), private: priv, diagnostics: [] };
+    // The state records which composer holds the object (docs/terraform.md "Composer identity").
+    return { new_state: encodeDynamicValue(state, b.type), private: writePrivate({ composer: h.composerId ?? readPrivate(priv).composer }), diagnostics: [] };
   } catch (e) {
     const action = !planned ? 'Deleting' : !prior ? 'Creating' : 'Updating';
     // On a failed update or delete the object is unchanged: hand the prior state back.

@@ -1,8 +1,10 @@
-// ReadResource: refresh: the composer's object as state (drift shows); gone objects drop out.
-import { healthWarning, modelFor } from '../../handlers';
+// ReadResource: refresh: the composer's object as state (drift shows); gone objects drop out,
+// but only when the composer that says so is the one the state recorded; objects the composer
+// holds as deleting, retained or failed come with a warning.
+import { modelFor } from '../../handlers';
 import { decodeDynamicValue, type DynamicValueWire, encodeDynamicValue } from '../cty';
-import { errorDiagnostics, inTfTerms } from '../diagnostics';
-import { blockOf, stateFrom, type TfObject } from '../objects';
+import { type Diagnostic, errorDiagnostics, inTfTerms } from '../diagnostics';
+import { blockOf, readPrivate, stateFrom, type TfObject, writePrivate } from '../objects';
 import { resourceBlocks } from '../schema';
 import type { TesseraProvider } from '../server';
 
@@ -12,12 +14,13 @@ export async function readResource(p: TesseraProvider, req: { type_name: string;
   const id = current?.id;
   if (!current || typeof id !== 'string') return { new_state: req.current_state, diagnostics: [], private: req.private };
   try {
-    const props = await p.handler(b.typeName).read(id);
+    const h = p.handler(b.typeName);
+    const recorded = readPrivate(req.private);
+    const warnings: Diagnostic[] = [];
+    const props = await h.read(id, { expectComposer: recorded.composer, onAttention: (summary, detail) => warnings.push({ severity: 2, summary, detail: inTfTerms(detail) }) });
     if (!props) return { new_state: encodeDynamicValue(null, b.type), diagnostics: [], private: req.private };
-    // A degraded, rebuilding or failed volume: a warning beside the computed `health` (docs/failure.md).
-    const warn = healthWarning(b.typeName, id, props);
-    const diagnostics = warn ? [{ severity: 2, summary: warn.summary, detail: inTfTerms(warn.detail) }] : [];
-    return { new_state: encodeDynamicValue(stateFrom(b, modelFor(b.typeName), { ...props, id }, current), b.type), diagnostics, private: req.private };
+    const priv = writePrivate({ ...recorded, composer: h.composerId ?? recorded.composer });
+    return { new_state: encodeDynamicValue(stateFrom(b, modelFor(b.typeName), { ...props, id }, current), b.type), diagnostics: warnings, private: priv };
   } catch (e) {
     return { new_state: req.current_state, diagnostics: errorDiagnostics(e, `Reading ${b.typeName} ${id}`), private: req.private };
   }

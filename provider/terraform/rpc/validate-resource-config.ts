@@ -1,10 +1,10 @@
 // ValidateResourceConfig (and ValidateDataResourceConfig): the configuration through the
 // handlers' validation with unknowns; write-only attributes only for clients that support them.
-import { validateConfig } from '../../handlers';
+import { timeoutFailures, validateConfig } from '../../handlers';
 import { decodeDynamicValue, type DynamicValueWire } from '../cty';
 import { type Diagnostic, error, failureDiagnostics } from '../diagnostics';
-import { blockOf, inputsOf, type TfObject } from '../objects';
-import { dataSourceBlocks, resourceBlocks, type TfBlock } from '../schema';
+import { blockOf, inputsOf, type TfObject, timeoutsOf } from '../objects';
+import { dataSourceBlocks, resourceBlocks, type TfBlock, TIMEOUTS_BLOCK } from '../schema';
 
 /** schema.json validation of the known inputs, plus cross-field rules that skip unknowns. */
 export function validateInputs(b: TfBlock, cfg: TfObject | null): Diagnostic[] {
@@ -17,6 +17,7 @@ export function validateResourceConfig(req: { type_name: string; config: Dynamic
   const b = blockOf(resourceBlocks, req.type_name);
   const cfg = decodeDynamicValue(req.config, b.type) as TfObject | null;
   const diags = validateInputs(b, cfg);
+  diags.push(...failureDiagnostics(timeoutFailures(timeoutsOf(b, cfg), TIMEOUTS_BLOCK)));
   for (const a of b.attributes) {
     if (a.spec.writeOnly && cfg && cfg[a.tfName] !== null && !req.client_capabilities?.write_only_attributes_allowed) {
       diags.push(

@@ -31,6 +31,36 @@ export interface ClusterConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#network_transports_allowed Cluster#network_transports_allowed}
   */
   readonly networkTransportsAllowed?: string[];
+  /**
+  * Labels of the cluster (team=data): a token scoped to a label sees and changes every cluster carrying it. Changed by unscoped tokens only. Default: []. Bounds: at most 64 items; at most 127 characters each.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#labels Cluster#labels}
+  */
+  readonly labels?: string[];
+  /**
+  * Most GiB of hdd drives the cluster's volumes may hold (whole drives, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#quota_hdd_gib Cluster#quota_hdd_gib}
+  */
+  readonly quotaHddGib?: number;
+  /**
+  * Most GiB of ssd drives the cluster's volumes and slices may hold (whole drives and slice extents, mirrors counted). Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#quota_ssd_gib Cluster#quota_ssd_gib}
+  */
+  readonly quotaSsdGib?: number;
+  /**
+  * Most volumes the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#quota_volumes Cluster#quota_volumes}
+  */
+  readonly quotaVolumes?: number;
+  /**
+  * Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#quota_slices Cluster#quota_slices}
+  */
+  readonly quotaSlices?: number;
 }
 
 /**
@@ -87,6 +117,11 @@ export class Cluster extends cdktf.TerraformResource {
     this._servers = config.servers;
     this._keyPolicy = config.keyPolicy;
     this._networkTransportsAllowed = config.networkTransportsAllowed;
+    this._labels = config.labels;
+    this._quotaHddGib = config.quotaHddGib;
+    this._quotaSsdGib = config.quotaSsdGib;
+    this._quotaVolumes = config.quotaVolumes;
+    this._quotaSlices = config.quotaSlices;
   }
 
   // ==========
@@ -159,6 +194,86 @@ export class Cluster extends cdktf.TerraformResource {
     return this._networkTransportsAllowed;
   }
 
+  // labels - computed: true, optional: true, required: false
+  private _labels?: string[]; 
+  public get labels() {
+    return this.getListAttribute('labels');
+  }
+  public set labels(value: string[]) {
+    this._labels = value;
+  }
+  public resetLabels() {
+    this._labels = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get labelsInput() {
+    return this._labels;
+  }
+
+  // quota_hdd_gib - computed: false, optional: true, required: false
+  private _quotaHddGib?: number; 
+  public get quotaHddGib() {
+    return this.getNumberAttribute('quota_hdd_gib');
+  }
+  public set quotaHddGib(value: number) {
+    this._quotaHddGib = value;
+  }
+  public resetQuotaHddGib() {
+    this._quotaHddGib = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get quotaHddGibInput() {
+    return this._quotaHddGib;
+  }
+
+  // quota_ssd_gib - computed: false, optional: true, required: false
+  private _quotaSsdGib?: number; 
+  public get quotaSsdGib() {
+    return this.getNumberAttribute('quota_ssd_gib');
+  }
+  public set quotaSsdGib(value: number) {
+    this._quotaSsdGib = value;
+  }
+  public resetQuotaSsdGib() {
+    this._quotaSsdGib = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get quotaSsdGibInput() {
+    return this._quotaSsdGib;
+  }
+
+  // quota_volumes - computed: false, optional: true, required: false
+  private _quotaVolumes?: number; 
+  public get quotaVolumes() {
+    return this.getNumberAttribute('quota_volumes');
+  }
+  public set quotaVolumes(value: number) {
+    this._quotaVolumes = value;
+  }
+  public resetQuotaVolumes() {
+    this._quotaVolumes = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get quotaVolumesInput() {
+    return this._quotaVolumes;
+  }
+
+  // quota_slices - computed: false, optional: true, required: false
+  private _quotaSlices?: number; 
+  public get quotaSlices() {
+    return this.getNumberAttribute('quota_slices');
+  }
+  public set quotaSlices(value: number) {
+    this._quotaSlices = value;
+  }
+  public resetQuotaSlices() {
+    this._quotaSlices = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get quotaSlicesInput() {
+    return this._quotaSlices;
+  }
+
   // owner - computed: true, optional: false, required: false
   public get owner() {
     return this.getStringAttribute('owner');
@@ -174,6 +289,11 @@ export class Cluster extends cdktf.TerraformResource {
       servers: cdktf.listMapper(cdktf.stringToTerraform, false)(this._servers),
       key_policy: cdktf.stringToTerraform(this._keyPolicy),
       network_transports_allowed: cdktf.listMapper(cdktf.stringToTerraform, false)(this._networkTransportsAllowed),
+      labels: cdktf.listMapper(cdktf.stringToTerraform, false)(this._labels),
+      quota_hdd_gib: cdktf.numberToTerraform(this._quotaHddGib),
+      quota_ssd_gib: cdktf.numberToTerraform(this._quotaSsdGib),
+      quota_volumes: cdktf.numberToTerraform(this._quotaVolumes),
+      quota_slices: cdktf.numberToTerraform(this._quotaSlices),
     };
   }
 
@@ -202,6 +322,36 @@ export class Cluster extends cdktf.TerraformResource {
         isBlock: false,
         type: "list",
         storageClassType: "stringList",
+      },
+      labels: {
+        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._labels),
+        isBlock: false,
+        type: "list",
+        storageClassType: "stringList",
+      },
+      quota_hdd_gib: {
+        value: cdktf.numberToHclTerraform(this._quotaHddGib),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
+      },
+      quota_ssd_gib: {
+        value: cdktf.numberToHclTerraform(this._quotaSsdGib),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
+      },
+      quota_volumes: {
+        value: cdktf.numberToHclTerraform(this._quotaVolumes),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
+      },
+      quota_slices: {
+        value: cdktf.numberToHclTerraform(this._quotaSlices),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "number",
       },
     };
 

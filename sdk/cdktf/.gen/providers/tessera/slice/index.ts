@@ -56,11 +56,23 @@ export interface SliceConfig extends cdktf.TerraformMetaArguments {
   */
   readonly softDomains?: boolean | cdktf.IResolvable;
   /**
+  * Opt-in to destroying this slice's data: a change that replaces the slice (any attribute that cannot change in place) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#allow_data_loss Slice#allow_data_loss}
+  */
+  readonly allowDataLoss?: boolean | cdktf.IResolvable;
+  /**
   * Cluster member server to attach the slice to. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#server Slice#server}
   */
   readonly server?: string;
+  /**
+  * timeouts block
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#timeouts Slice#timeouts}
+  */
+  readonly timeouts?: SliceTimeouts;
 }
 export interface SliceMembers {
 }
@@ -167,6 +179,172 @@ export class SliceMembersList extends cdktf.ComplexList {
     return new SliceMembersOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface SliceTimeouts {
+  /**
+  * Timeout of create (e.g. "20m").
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#create Slice#create}
+  */
+  readonly create?: string;
+  /**
+  * Timeout of update (e.g. "20m").
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#update Slice#update}
+  */
+  readonly update?: string;
+  /**
+  * Timeout of delete (e.g. "20m").
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#delete Slice#delete}
+  */
+  readonly delete?: string;
+}
+
+export function sliceTimeoutsToTerraform(struct?: SliceTimeouts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    create: cdktf.stringToTerraform(struct!.create),
+    update: cdktf.stringToTerraform(struct!.update),
+    delete: cdktf.stringToTerraform(struct!.delete),
+  }
+}
+
+
+export function sliceTimeoutsToHclTerraform(struct?: SliceTimeouts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    create: {
+      value: cdktf.stringToHclTerraform(struct!.create),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    update: {
+      value: cdktf.stringToHclTerraform(struct!.update),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    delete: {
+      value: cdktf.stringToHclTerraform(struct!.delete),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class SliceTimeoutsOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): SliceTimeouts | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._create !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.create = this._create;
+    }
+    if (this._update !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.update = this._update;
+    }
+    if (this._delete !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.delete = this._delete;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: SliceTimeouts | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._create = undefined;
+      this._update = undefined;
+      this._delete = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._create = value.create;
+      this._update = value.update;
+      this._delete = value.delete;
+    }
+  }
+
+  // create - computed: false, optional: true, required: false
+  private _create?: string; 
+  public get create() {
+    return this.getStringAttribute('create');
+  }
+  public set create(value: string) {
+    this._create = value;
+  }
+  public resetCreate() {
+    this._create = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get createInput() {
+    return this._create;
+  }
+
+  // update - computed: false, optional: true, required: false
+  private _update?: string; 
+  public get update() {
+    return this.getStringAttribute('update');
+  }
+  public set update(value: string) {
+    this._update = value;
+  }
+  public resetUpdate() {
+    this._update = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get updateInput() {
+    return this._update;
+  }
+
+  // delete - computed: false, optional: true, required: false
+  private _delete?: string; 
+  public get delete() {
+    return this.getStringAttribute('delete');
+  }
+  public set delete(value: string) {
+    this._delete = value;
+  }
+  public resetDelete() {
+    this._delete = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get deleteInput() {
+    return this._delete;
+  }
+}
 
 /**
 * Represents a {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice tessera_slice}
@@ -226,7 +404,9 @@ export class Slice extends cdktf.TerraformResource {
     this._storageGroup = config.storageGroup;
     this._networkTransportsAllowed = config.networkTransportsAllowed;
     this._softDomains = config.softDomains;
+    this._allowDataLoss = config.allowDataLoss;
     this._server = config.server;
+    this._timeouts.internalValue = config.timeouts;
   }
 
   // ==========
@@ -357,6 +537,22 @@ export class Slice extends cdktf.TerraformResource {
     return this._softDomains;
   }
 
+  // allow_data_loss - computed: true, optional: true, required: false
+  private _allowDataLoss?: boolean | cdktf.IResolvable; 
+  public get allowDataLoss() {
+    return this.getBooleanAttribute('allow_data_loss');
+  }
+  public set allowDataLoss(value: boolean | cdktf.IResolvable) {
+    this._allowDataLoss = value;
+  }
+  public resetAllowDataLoss() {
+    this._allowDataLoss = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get allowDataLossInput() {
+    return this._allowDataLoss;
+  }
+
   // server - computed: false, optional: true, required: false
   private _server?: string; 
   public get server() {
@@ -404,6 +600,22 @@ export class Slice extends cdktf.TerraformResource {
     return this.getStringAttribute('device_path');
   }
 
+  // timeouts - computed: false, optional: true, required: false
+  private _timeouts = new SliceTimeoutsOutputReference(this, "timeouts");
+  public get timeouts() {
+    return this._timeouts;
+  }
+  public putTimeouts(value: SliceTimeouts) {
+    this._timeouts.internalValue = value;
+  }
+  public resetTimeouts() {
+    this._timeouts.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get timeoutsInput() {
+    return this._timeouts.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -418,7 +630,9 @@ export class Slice extends cdktf.TerraformResource {
       storage_group: cdktf.listMapper(cdktf.stringToTerraform, false)(this._storageGroup),
       network_transports_allowed: cdktf.listMapper(cdktf.stringToTerraform, false)(this._networkTransportsAllowed),
       soft_domains: cdktf.booleanToTerraform(this._softDomains),
+      allow_data_loss: cdktf.booleanToTerraform(this._allowDataLoss),
       server: cdktf.stringToTerraform(this._server),
+      timeouts: sliceTimeoutsToTerraform(this._timeouts.internalValue),
     };
   }
 
@@ -472,11 +686,23 @@ export class Slice extends cdktf.TerraformResource {
         type: "simple",
         storageClassType: "boolean",
       },
+      allow_data_loss: {
+        value: cdktf.booleanToHclTerraform(this._allowDataLoss),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
       server: {
         value: cdktf.stringToHclTerraform(this._server),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      timeouts: {
+        value: sliceTimeoutsToHclTerraform(this._timeouts.internalValue),
+        isBlock: true,
+        type: "struct",
+        storageClassType: "SliceTimeouts",
       },
     };
 

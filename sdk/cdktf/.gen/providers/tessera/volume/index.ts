@@ -134,6 +134,12 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly reclaimPolicy?: string;
   /**
+  * Opt-in to destroying this volume's data: a change that replaces the volume (any attribute that cannot change in place, e.g. sizeGiB of an hdd or ssd volume) deletes it and its data first, so plans refuse such a change unless this is true. Terraform's prevent_destroy and Pulumi's protect still apply on top. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#allow_data_loss Volume#allow_data_loss}
+  */
+  readonly allowDataLoss?: boolean | cdktf.IResolvable;
+  /**
   * Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#server Volume#server}
@@ -157,6 +163,12 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#mount_path Volume#mount_path}
   */
   readonly mountPath?: string;
+  /**
+  * timeouts block
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#timeouts Volume#timeouts}
+  */
+  readonly timeouts?: VolumeTimeouts;
 }
 export interface VolumeMembers {
 }
@@ -263,6 +275,172 @@ export class VolumeMembersList extends cdktf.ComplexList {
     return new VolumeMembersOutputReference(this.terraformResource, this.terraformAttribute, index, this.wrapsSet);
   }
 }
+export interface VolumeTimeouts {
+  /**
+  * Timeout of create (e.g. "20m").
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#create Volume#create}
+  */
+  readonly create?: string;
+  /**
+  * Timeout of update (e.g. "20m").
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#update Volume#update}
+  */
+  readonly update?: string;
+  /**
+  * Timeout of delete (e.g. "20m").
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#delete Volume#delete}
+  */
+  readonly delete?: string;
+}
+
+export function volumeTimeoutsToTerraform(struct?: VolumeTimeouts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  return {
+    create: cdktf.stringToTerraform(struct!.create),
+    update: cdktf.stringToTerraform(struct!.update),
+    delete: cdktf.stringToTerraform(struct!.delete),
+  }
+}
+
+
+export function volumeTimeoutsToHclTerraform(struct?: VolumeTimeouts | cdktf.IResolvable): any {
+  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
+  if (cdktf.isComplexElement(struct)) {
+    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
+  }
+  const attrs = {
+    create: {
+      value: cdktf.stringToHclTerraform(struct!.create),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    update: {
+      value: cdktf.stringToHclTerraform(struct!.update),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+    delete: {
+      value: cdktf.stringToHclTerraform(struct!.delete),
+      isBlock: false,
+      type: "simple",
+      storageClassType: "string",
+    },
+  };
+
+  // remove undefined attributes
+  return Object.fromEntries(Object.entries(attrs).filter(([_, value]) => value !== undefined && value.value !== undefined));
+}
+
+export class VolumeTimeoutsOutputReference extends cdktf.ComplexObject {
+  private isEmptyObject = false;
+  private resolvableValue?: cdktf.IResolvable;
+
+  /**
+  * @param terraformResource The parent resource
+  * @param terraformAttribute The attribute on the parent resource this class is referencing
+  */
+  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string) {
+    super(terraformResource, terraformAttribute, false);
+  }
+
+  public get internalValue(): VolumeTimeouts | cdktf.IResolvable | undefined {
+    if (this.resolvableValue) {
+      return this.resolvableValue;
+    }
+    let hasAnyValues = this.isEmptyObject;
+    const internalValueResult: any = {};
+    if (this._create !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.create = this._create;
+    }
+    if (this._update !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.update = this._update;
+    }
+    if (this._delete !== undefined) {
+      hasAnyValues = true;
+      internalValueResult.delete = this._delete;
+    }
+    return hasAnyValues ? internalValueResult : undefined;
+  }
+
+  public set internalValue(value: VolumeTimeouts | cdktf.IResolvable | undefined) {
+    if (value === undefined) {
+      this.isEmptyObject = false;
+      this.resolvableValue = undefined;
+      this._create = undefined;
+      this._update = undefined;
+      this._delete = undefined;
+    }
+    else if (cdktf.Tokenization.isResolvable(value)) {
+      this.isEmptyObject = false;
+      this.resolvableValue = value;
+    }
+    else {
+      this.isEmptyObject = Object.keys(value).length === 0;
+      this.resolvableValue = undefined;
+      this._create = value.create;
+      this._update = value.update;
+      this._delete = value.delete;
+    }
+  }
+
+  // create - computed: false, optional: true, required: false
+  private _create?: string; 
+  public get create() {
+    return this.getStringAttribute('create');
+  }
+  public set create(value: string) {
+    this._create = value;
+  }
+  public resetCreate() {
+    this._create = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get createInput() {
+    return this._create;
+  }
+
+  // update - computed: false, optional: true, required: false
+  private _update?: string; 
+  public get update() {
+    return this.getStringAttribute('update');
+  }
+  public set update(value: string) {
+    this._update = value;
+  }
+  public resetUpdate() {
+    this._update = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get updateInput() {
+    return this._update;
+  }
+
+  // delete - computed: false, optional: true, required: false
+  private _delete?: string; 
+  public get delete() {
+    return this.getStringAttribute('delete');
+  }
+  public set delete(value: string) {
+    this._delete = value;
+  }
+  public resetDelete() {
+    this._delete = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get deleteInput() {
+    return this._delete;
+  }
+}
 
 /**
 * Represents a {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume tessera_volume}
@@ -335,10 +513,12 @@ export class Volume extends cdktf.TerraformResource {
     this._minVolumeSize = config.minVolumeSize;
     this._maxVolumeSize = config.maxVolumeSize;
     this._reclaimPolicy = config.reclaimPolicy;
+    this._allowDataLoss = config.allowDataLoss;
     this._server = config.server;
     this._autoRebuild = config.autoRebuild;
     this._autoMove = config.autoMove;
     this._mountPath = config.mountPath;
+    this._timeouts.internalValue = config.timeouts;
   }
 
   // ==========
@@ -677,6 +857,22 @@ export class Volume extends cdktf.TerraformResource {
     return this._reclaimPolicy;
   }
 
+  // allow_data_loss - computed: true, optional: true, required: false
+  private _allowDataLoss?: boolean | cdktf.IResolvable; 
+  public get allowDataLoss() {
+    return this.getBooleanAttribute('allow_data_loss');
+  }
+  public set allowDataLoss(value: boolean | cdktf.IResolvable) {
+    this._allowDataLoss = value;
+  }
+  public resetAllowDataLoss() {
+    this._allowDataLoss = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get allowDataLossInput() {
+    return this._allowDataLoss;
+  }
+
   // server - computed: false, optional: true, required: false
   private _server?: string; 
   public get server() {
@@ -792,6 +988,22 @@ export class Volume extends cdktf.TerraformResource {
     return this.getListAttribute('failed_members');
   }
 
+  // timeouts - computed: false, optional: true, required: false
+  private _timeouts = new VolumeTimeoutsOutputReference(this, "timeouts");
+  public get timeouts() {
+    return this._timeouts;
+  }
+  public putTimeouts(value: VolumeTimeouts) {
+    this._timeouts.internalValue = value;
+  }
+  public resetTimeouts() {
+    this._timeouts.internalValue = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get timeoutsInput() {
+    return this._timeouts.internalValue;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -819,10 +1031,12 @@ export class Volume extends cdktf.TerraformResource {
       min_volume_size: cdktf.numberToTerraform(this._minVolumeSize),
       max_volume_size: cdktf.numberToTerraform(this._maxVolumeSize),
       reclaim_policy: cdktf.stringToTerraform(this._reclaimPolicy),
+      allow_data_loss: cdktf.booleanToTerraform(this._allowDataLoss),
       server: cdktf.stringToTerraform(this._server),
       auto_rebuild: cdktf.booleanToTerraform(this._autoRebuild),
       auto_move: cdktf.booleanToTerraform(this._autoMove),
       mount_path: cdktf.stringToTerraform(this._mountPath),
+      timeouts: volumeTimeoutsToTerraform(this._timeouts.internalValue),
     };
   }
 
@@ -954,6 +1168,12 @@ export class Volume extends cdktf.TerraformResource {
         type: "simple",
         storageClassType: "string",
       },
+      allow_data_loss: {
+        value: cdktf.booleanToHclTerraform(this._allowDataLoss),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
       server: {
         value: cdktf.stringToHclTerraform(this._server),
         isBlock: false,
@@ -977,6 +1197,12 @@ export class Volume extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      timeouts: {
+        value: volumeTimeoutsToHclTerraform(this._timeouts.internalValue),
+        isBlock: true,
+        type: "struct",
+        storageClassType: "VolumeTimeouts",
       },
     };
 

@@ -1,0 +1,165 @@
+// Many teams, one pool, with the real engines: two Pulumi stacks and an OpenTofu workspace
+// declare the same slice name in one cluster. The first to create it owns it; the others are
+// refused (owner_conflict naming both owners) instead of silently sharing it, while their own
+// objects are made; destroying the first stack frees only its own objects, the others' stay as
+// they were, and the name is then free for the next owner. A second tofu workspace of the same
+// configuration is one more owner. Missing engines fail this file.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ADMIN_TOKEN, OPERATOR_TOKEN, REPO, startTestComposer, type TestComposer } from '../helpers/composer';
+import { enginePaths } from '../helpers/engines';
+import { createPulumiProject, createStack, destroy as pulumiDestroy, type PulumiStack, removeStack, stackOutputs, up } from '../helpers/pulumi';
+import { apply, createTofuWorkspace, destroy as tofuDestroy, removeTofuWorkspace, runTofu, type TofuWorkspace } from '../helpers/tofu';
+
+const PROGRAM = `
+import * as pulumi from '@pulumi/pulumi';
+import * as tessera from ${JSON.stringify(path.join(REPO, 'sdk'))};
+
+const config = new pulumi.Config();
+const cluster = config.require('clusterId');
+// The name every team picked.
+const scratch = new tessera.Slice('scratch', { cluster, name: 'scratch', sizeGiB: 4 });
+// A name of this stack's own.
+const own = new tessera.Slice('own', { cluster, name: config.require('ownName'), sizeGiB: 4 });
+export const scratchId = scratch.id;
+export const ownId = own.id;
+`;
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, esModuleInterop: true, resolveJsonModule: true, skipLibCheck: true },
+  files: ['index.ts'],
+});
+const HCL = `
+terraform {
+  required_providers {
+    tessera = { source = "tessera/tessera" }
+  }
+}
+variable "cluster" { type = string }
+resource "tessera_slice" "scratch" {
+  cluster  = var.cluster
+  name     = "scratch"
+  size_gib = 4
+}
+resource "tessera_slice" "own" {
+  cluster  = var.cluster
+  name     = "own-t"
+  size_gib = 4
+}
+`;
+
+jest.setTimeout(900_000);
+
+let composer: TestComposer;
+let work: string;
+let clusterId: string;
+const stacks: PulumiStack[] = [];
+let ws: TofuWorkspace;
+
+const get = async (p: string) => {
+  const r = await fetch(composer.url + p, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return { status: r.status, body: (await r.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+const slices = async () => Object.fromEntries(((await get(`/v1/slices?cluster=${clusterId}`)).body.items as { name: string; id: string; owner?: string }[]).map((s) => [s.name, s]));
+
+beforeAll(async () => {
+  enginePaths(); // throws, naming scripts/engines.sh, when the engines are missing
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-tenancy-'));
+  fs.mkdirSync(path.join(work, 'composer'));
+  composer = await startTestComposer({ dir: path.join(work, 'composer'), log: () => undefined });
+  const c = await fetch(composer.url + '/v1/clusters', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'shared', servers: ['k1', 'k2'] }),
+  });
+  clusterId = ((await c.json()) as { id: string }).id;
+  const projectDir = createPulumiProject({ name: 'tenancy', program: PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': TSCONFIG } });
+  for (const team of ['team-a', 'team-b'])
+    stacks.push(
+      await createStack(projectDir, {
+        stack: team,
+        config: { 'tessera:endpoint': composer.url, clusterId, ownName: `own-${team}` },
+        secrets: { 'tessera:token': OPERATOR_TOKEN },
+      }),
+    );
+  fs.mkdirSync(path.join(work, 'tofu'));
+  ws = createTofuWorkspace({
+    dir: path.join(work, 'tofu'),
+    files: { 'main.tf': HCL },
+    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    env: { TESSERA_ENDPOINT: composer.url, TESSERA_TOKEN: OPERATOR_TOKEN },
+  });
+}, 600_000);
+
+afterAll(async () => {
+  for (const s of stacks) await removeStack(s).catch(() => undefined);
+  if (ws) removeTofuWorkspace(ws);
+  await composer?.close();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('the second and third owner of a name are refused; destroying the first leaves the others untouched', async () => {
+  const [a, b] = stacks;
+  const urn = (stack: string) => `urn:pulumi:${stack}::tenancy::pulumi-nodejs:dynamic/tessera:Slice::scratch`;
+  const vars = ['-var', `cluster=${clusterId}`];
+
+  // 1. team-a makes the shared name first.
+  await up(a);
+  const outA = await stackOutputs(a);
+  let view = await slices();
+  expect(view.scratch).toMatchObject({ id: outA.scratchId, owner: urn('team-a') });
+
+  // 2. team-b's stack: its own slice is made, the shared name is refused, naming both owners.
+  const upB = await up(b, { allowFailure: true });
+  expect(upB.code).not.toBe(0);
+  const textB = upB.stdout + upB.stderr;
+  expect(textB).toContain('owner_conflict');
+  expect(textB).toContain(urn('team-a'));
+  expect(textB).toContain(urn('team-b'));
+  // 3. the tofu workspace: the same.
+  const applyT = await apply(ws, { allowFailure: true }, vars);
+  expect(applyT.code).not.toBe(0);
+  const textT = applyT.stdout + applyT.stderr;
+  expect(textT).toContain('owner_conflict');
+  expect(textT).toContain(urn('team-a'));
+  expect(textT).toMatch(/not\s+terraform:tessera_slice\.scratch/);
+
+  // 3b. Another workspace of the same configuration is another owner: refused too, also for the workspace's own name.
+  await runTofu(ws, ['workspace', 'new', 'team-b']);
+  const second = await apply(ws, { allowFailure: true }, vars);
+  expect(second.code).not.toBe(0);
+  const flat = (second.stdout + second.stderr).replace(/\s+/g, ' ');
+  expect(flat).toMatch(/slice own-t \(slc-[0-9a-f]+\) already exists with the same spec but belongs to terraform:tessera_slice\.own-t, not terraform:team-b\/tessera_slice\.own-t/);
+  await runTofu(ws, ['workspace', 'select', 'default']);
+
+  view = await slices();
+  expect(Object.keys(view).sort()).toEqual(['own-t', 'own-team-a', 'own-team-b', 'scratch']);
+  expect(view.scratch.owner).toBe(urn('team-a'));
+  const othersBefore = { b: view['own-team-b'], t: view['own-t'] };
+  expect(othersBefore.b.owner).toBe('urn:pulumi:team-b::tenancy::pulumi-nodejs:dynamic/tessera:Slice::own');
+  expect(othersBefore.t.owner).toMatch(/^terraform:/);
+
+  // 4. team-a destroys its stack: only its objects go.
+  await pulumiDestroy(a);
+  view = await slices();
+  expect(Object.keys(view).sort()).toEqual(['own-t', 'own-team-b']);
+  expect(view['own-team-b']).toEqual(othersBefore.b);
+  expect(view['own-t']).toEqual(othersBefore.t);
+
+  // 5. The name is free: team-b takes it on its next up; the workspace is still refused, now naming team-b.
+  await up(b);
+  expect((await slices()).scratch.owner).toBe(urn('team-b'));
+  const again = await apply(ws, { allowFailure: true }, vars);
+  expect(again.code).not.toBe(0);
+  expect(again.stdout + again.stderr).toContain(urn('team-b'));
+
+  // 6. The journal says who did what, by token id.
+  const ops = (await get('/v1/operations?limit=1000')).body.items as { kind: string; resource: string; audit: { token: string; owner?: string } }[];
+  const deletesByA = ops.filter((o) => o.kind === 'delete' && o.audit.owner?.startsWith('urn:pulumi:team-a::'));
+  expect(deletesByA).toHaveLength(2);
+  expect(deletesByA.every((o) => o.audit.token === 'ops')).toBe(true);
+
+  await pulumiDestroy(b);
+  await tofuDestroy(ws, {}, vars);
+  expect(Object.keys(await slices())).toEqual([]);
+});

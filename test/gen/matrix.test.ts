@@ -1,0 +1,29 @@
+// The acceptance matrix is generated from the e2e tests' names (scripts/gen/matrix.ts); the
+// staleness of docs/acceptance-matrix.md is checked with every generator in gen.test.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { coveredCells, ENGINES, renderMatrix } from '../../scripts/gen/matrix';
+
+const files = (body: string) => (f: string) => (f === Object.keys(ENGINES)[0] ? body : '');
+
+test('tags in test names become cells; unknown kinds, operations and misplaced ones are refused', () => {
+  const cells = coveredCells(files("test('grows {Volume: create grow} {KeyPolicy: rotate}', async () => {});"));
+  expect(cells.map((c) => [c.engine, c.kind, c.operation, c.test])).toEqual([
+    ['pulumi', 'Volume', 'create', 'grows'],
+    ['pulumi', 'Volume', 'grow', 'grows'],
+    ['pulumi', 'KeyPolicy', 'rotate', 'grows'],
+  ]);
+  const md = renderMatrix(cells);
+  expect(md).toContain('| Volume | grow | [1] |  |  |');
+  expect(md).toContain('| Volume | replace |  |  |  |');
+  expect(md).not.toContain('| Cluster | grow |');
+  expect(() => coveredCells(files("it('x {Tape: create}', () => {});"))).toThrow(/unknown kind Tape/);
+  expect(() => coveredCells(files("it('x {Volume: explode}', () => {});"))).toThrow(/unknown operation explode/);
+  expect(() => coveredCells(files("it('x {Cluster: grow}', () => {});"))).toThrow(/grow does not apply to Cluster/);
+});
+
+test('the committed matrix lists the cells the e2e tests name', () => {
+  const md = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'acceptance-matrix.md'), 'utf8');
+  expect(md).toBe(renderMatrix(coveredCells()));
+  expect(md).toMatch(/\| Volume \| data-loss-refused \| \[\d+\] \| \[\d+\] \|/);
+});
