@@ -68,6 +68,12 @@ export const cmd = {
       `--raid-devices=${devs.length}`, ...devs,
     ),
   mdGrow: (md: string) => c('mdadm', '--grow', md, '--size=max'),
+  /** A replacement member joins the running array; md resyncs onto it (docs/failure.md). */
+  mdAdd: (md: string, dev: string) => c('mdadm', '--manage', md, '--add', dev),
+  /** Faulty members (their drive died) leave the array, so their device can be disconnected. */
+  mdRemoveFailed: (md: string) => c('mdadm', '--manage', md, '--remove', 'failed'),
+  /** The human form of --detail: "Rebuild Status : N% complete" while md resyncs onto a member. */
+  mdDetailText: (md: string) => c('mdadm', '--detail', md),
   mdStop: (md: string) => c('mdadm', '--stop', md),
 
   // --- dm-crypt / LUKS2: keys are on stdin (--key-file=-)

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentFacts, Assignment, ObservedState } from '../api/contract';
 import type { Transport } from '../model/inventory';
+import type { Member } from '../model/placement';
 import { mountRootsOrThrow } from '../model/mountpath';
 import { AgentClient, type AgentConnection } from '../client/agent';
 import { AgentCrash, Fault, FaultInjector } from './faults';
@@ -52,6 +53,8 @@ export interface StartAgentOptions extends AgentConnection {
   pollIntervalMs?: number;
   /** A failed volume is tried again after this long (5 s), on the next poll answer. */
   retryMs?: number;
+  /** A resyncing volume is verified (and its progress reported) this often instead (2 s; docs/failure.md). */
+  resyncPollMs?: number;
   /**
    * A staged volume is converged again (its steps only check) this long after it was last
    * (60 s): what changed underneath — a member failed, a reboot took the stack down — is
@@ -120,6 +123,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   if (o.backend === 'lab' && !o.labDir) throw new Error('labDir: required for the lab backend');
   if (o.labStandIns && o.backend !== 'lab') throw new Error(`labStandIns: only with the lab backend, not ${o.backend}`);
   const stateDir = path.resolve(o.stateDir ?? '/var/lib/tessera-agent');
+  const resyncPollMs = o.resyncPollMs ?? 2000;
   const mountRoots = o.mountRoots === undefined ? undefined : mountRootsOrThrow(o.mountRoots);
   const log = (msg: string, fields: Record<string, unknown> = {}) =>
     o.log?.(JSON.stringify({ time: new Date().toISOString(), agent: o.server, msg, ...fields }));
@@ -166,6 +170,8 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
   const verifiedAt = new Map<string, number>();
   const verifyMs = o.verifyMs ?? 60_000;
   const unreported = new Map<string, ObservedState>();
+  /** Volumes md is resyncing: converged again every resyncPollMs to report progress. */
+  const resyncing = new Set<string>();
   const abort = new AbortController();
   let stopped = false;
   let crash: AgentCrash | undefined;
@@ -225,6 +231,11 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     if (o.backend === 'simulated' && !o.portalOf && !portals) await loadPortals();
     if (portals && a.placement.members.some((m) => !portals!.has(m.enclosure))) await loadPortals();
     const rec: VolumeRecord = records.get(id) ?? { assignment: a };
+    // Members the new placement replaced (a rebuild) are disconnected once out of the array.
+    const extentOf = (m: Member) => `${m.serial}@${m.offsetGiB}`;
+    const keep = new Set(a.placement.members.map(extentOf));
+    const dropped = [...(rec.detach ?? []), ...rec.assignment.placement.members].filter((m, i, all) => !keep.has(extentOf(m)) && all.findIndex((x) => extentOf(x) === extentOf(m)) === i);
+    rec.detach = dropped.length > 0 ? dropped : undefined;
     rec.assignment = a;
     records.set(id, rec);
     const save = () => store.put(id, rec);
@@ -233,7 +244,17 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
       const r = await stageVolume(ctx, a, rec, save);
       failedAt.delete(id);
       verifiedAt.set(id, Date.now());
-      const st: ObservedState = { state: 'staged', generation: a.generation, devicePath: r.devicePath, mountedAt: r.mountedAt, keyVersion: r.keyVersion, ...(r.degraded ? { degraded: r.degraded } : {}) };
+      const st: ObservedState = {
+        state: 'staged',
+        generation: a.generation,
+        devicePath: r.devicePath,
+        mountedAt: r.mountedAt,
+        keyVersion: r.keyVersion,
+        ...(r.degraded ? { degraded: r.degraded } : {}),
+        ...(r.resyncPercent !== undefined ? { resyncPercent: r.resyncPercent } : {}),
+      };
+      if (r.resyncPercent !== undefined) resyncing.add(id);
+      else resyncing.delete(id);
       // A re-verification that found everything as reported says nothing new.
       const seen = observed.get(id);
       if (seen && sameStaged(seen, st)) return;
@@ -289,7 +310,8 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     for (const id of records.keys()) if (!want.has(id) && due(id)) jobs.push(() => remove(id));
     for (const a of desired) {
       const seen = observed.get(a.volumeId);
-      if (seen?.state === 'staged' && seen.generation === a.generation && Date.now() - (verifiedAt.get(a.volumeId) ?? 0) < verifyMs) continue;
+      const every = resyncing.has(a.volumeId) ? resyncPollMs : verifyMs;
+      if (seen?.state === 'staged' && seen.generation === a.generation && Date.now() - (verifiedAt.get(a.volumeId) ?? 0) < every) continue;
       if (seen?.state === 'failed' && seen.generation === a.generation && !due(a.volumeId)) continue;
       jobs.push(() => converge(a));
     }
@@ -324,8 +346,8 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
         const waitSeconds = first ? 0 : o.waitSeconds ?? 30;
         // With failed volumes pending, wake for their retry instead of the full wait.
         const retryWait = failedAt.size > 0 ? Math.max(1, Math.ceil((o.retryMs ?? 5000) / 1000)) : waitSeconds;
-        // Staged volumes are verified again on time even when no assignment changes.
-        const verifyWait = verifiedAt.size > 0 ? Math.max(1, Math.ceil(verifyMs / 1000)) : waitSeconds;
+        // Staged volumes are verified again on time even when no assignment changes (a resync's progress sooner).
+        const verifyWait = verifiedAt.size > 0 ? Math.max(1, Math.ceil((resyncing.size > 0 ? resyncPollMs : verifyMs) / 1000)) : waitSeconds;
         const r = await client.assignments(revision, first ? 0 : Math.min(waitSeconds, retryWait, verifyWait), abort.signal);
         first = false;
         backoff = 0;
@@ -394,5 +416,5 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
 /** Same staged outcome (reportedAt aside): the degraded members compared as sets. */
 function sameStaged(a: ObservedState, b: ObservedState): boolean {
   const deg = (x: ObservedState) => [...(x.degraded ?? [])].sort().join('\n');
-  return a.state === b.state && a.generation === b.generation && a.devicePath === b.devicePath && a.mountedAt === b.mountedAt && a.keyVersion === b.keyVersion && deg(a) === deg(b);
+  return a.state === b.state && a.generation === b.generation && a.devicePath === b.devicePath && a.mountedAt === b.mountedAt && a.keyVersion === b.keyVersion && deg(a) === deg(b) && a.resyncPercent === b.resyncPercent;
 }

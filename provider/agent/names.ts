@@ -26,14 +26,9 @@ export const volumeOfMdPath = (p: string) => (p.startsWith('/dev/md/') ? p.slice
 export const volumeOfDmName = (name: string) => (name.startsWith('tessera-') ? name.slice('tessera-'.length) : undefined);
 export const stagingPath = (stateDir: string, volumeId: string) => path.join(stateDir, 'staging', volumeId);
 
-/** A member is a slice (an extent of an SSD) rather than a whole drive. */
-export function memberLabel(m: Member, slice: boolean): string {
-  return slice ? `${m.serial}@${m.offsetGiB}G+${m.sizeGiB}G` : m.serial;
-}
-
 // The fabric names (NQNs, namespace UUIDs, IQNs, a server's host NQN and initiator IQN) are
 // derived once, for the enclosure and the agent alike, in ../model/naming.ts.
-export { hostNqn, initiatorIqn, iscsiIqn, nvmeNamespaceUuid, nvmeNqn } from '../model/naming';
+export { hostNqn, initiatorIqn, iscsiIqn, memberLabel, nvmeNamespaceUuid, nvmeNqn } from '../model/naming';
 
 /** The host ID (a UUID) that goes with a server's host NQN on `nvme connect`. */
 export function hostId(server: string): string {

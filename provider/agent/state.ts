@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Assignment } from '../api/contract';
+import type { Member } from '../model/placement';
 import { checkVolumeId } from './names';
 
 export interface VolumeRecord {
@@ -19,6 +20,8 @@ export interface VolumeRecord {
    * version it used, `fs` mkfs): a kill in the middle can leave that layer torn, and only a torn
    * layer of this volume's own interrupted format is made again (docs/agent.md, Ownership). */
   formatting?: { layer: 'md' | 'luks' | 'fs'; keyVersion?: number };
+  /** Members a new placement replaced (a rebuild): still to be disconnected once out of the array (docs/failure.md). */
+  detach?: Member[];
 }
 
 export interface StateStore {

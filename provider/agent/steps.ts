@@ -3,6 +3,7 @@
 // again (docs/agent.md). One implementation drives the Linux runner (linux and lab backends) and
 // the simulated host, because both answer the same command lines (./commands.ts).
 import type { Assignment } from '../api/contract';
+import type { Member } from '../model/placement';
 import { cmd } from './commands';
 import { AgentCrash, FaultInjector, InjectedFailure } from './faults';
 import { KeySource, VolumeKeyMaterial, wipe } from './keys';
@@ -52,6 +53,8 @@ export interface StageResult {
   keyVersion?: number;
   /** A RAID1/RAID10 volume runs without some of its members: their labels (docs/agent.md). */
   degraded?: string[];
+  /** md is copying onto an added member: how far (docs/failure.md). */
+  resyncPercent?: number;
   steps: string[];
 }
 
@@ -120,8 +123,12 @@ class Steps {
 }
 
 function accesses(ctx: HostContext, a: Assignment): MemberAccess[] {
+  return accessesOf(ctx, a, a.placement.raidLevel === 'raid10' ? mdMemberOrder(a.placement.members) : a.placement.members);
+}
+
+/** Access to `members` with the assignment's transport (also members it no longer lists). */
+function accessesOf(ctx: HostContext, a: Assignment, members: Member[]): MemberAccess[] {
   const slice = a.placement.type === 'slice' || a.kind === 'slice';
-  const members = a.placement.raidLevel === 'raid10' ? mdMemberOrder(a.placement.members) : a.placement.members;
   return members.map((m) =>
     memberAccess(m, { backend: ctx.backend, transport: a.placement.transport, slice, labDir: ctx.labDir, portalOf: ctx.portalOf ?? (() => undefined), server: ctx.server }),
   );
@@ -298,6 +305,7 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
 
   let dataDev = devices[0];
   let degraded: string[] | undefined;
+  let resyncPercent: number | undefined;
   if (raid !== 'none') {
     const md = mdPath(id);
     dataDev = md;
@@ -308,15 +316,17 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         // connected ones this is a first stage, and an array is created with all members or none.
         const present = devices.filter((d, i) => d !== undefined && !missing.has(i));
         const owners = await Promise.all(present.map((d) => ownerOf(runner, d, id)));
-        if (!owners.some((o) => o.owner === 'ours' && o.tags?.TYPE === 'linux_raid_member')) {
+        const ours = present.filter((_, i) => owners[i].owner === 'ours' && owners[i].tags?.TYPE === 'linux_raid_member');
+        if (ours.length === 0) {
           const [i, e] = [...missing.entries()][0];
           throw new Error(`${acc[i].label} cannot be connected and no member holds this volume's array yet: refusing to create it without all members: ${e.message}`);
         }
-        await mustRun(runner, cmd.mdAssemble(md, present));
+        // Only this array's members: a replacement member (blank) is added below, once it runs.
+        await mustRun(runner, cmd.mdAssemble(md, ours));
         detail = await runner.run(cmd.mdDetail(md));
       }
       if (detail.exitCode !== 0) {
-        const owners = [];
+        const owners: { owner: Owner; tags?: Record<string, string> }[] = [];
         for (const d of devices) owners.push(await ownerOf(runner, d, id));
         const isMember = (o: { owner: Owner; tags?: Record<string, string> }) => o.owner === 'ours' && o.tags?.TYPE === 'linux_raid_member';
         // mdadm writes the members' superblocks one at a time: after a kill in the middle of this
@@ -324,7 +334,9 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         // nothing was written to it: those superblocks go and the array is created again.
         const tornCreate = rec.formatting?.layer === 'md' && owners.some(isMember) && !owners.every(isMember);
         if (owners.some(isMember) && !tornCreate) {
-          await mustRun(runner, cmd.mdAssemble(md, devices));
+          // A member without this array's superblock is a replacement (a rebuild onto it was
+          // assigned while the volume was not staged): the array starts without it, it is added below.
+          await mustRun(runner, cmd.mdAssemble(md, devices.filter((_, i) => isMember(owners[i]))));
         } else {
           for (let i = 0; i < devices.length; i++) {
             if (tornCreate && isMember(owners[i])) {
@@ -342,14 +354,24 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
       if (rec.formatting?.layer === 'md') rec.formatting = undefined;
       degraded = await degradedMembers(runner, md, acc, devices);
       if (degraded.length > 0) {
-        ctx.log?.(`stage ${id}: ${md} runs degraded, without ${degraded.join(', ')}`);
-        return; // no growth on half an array: it follows once every member is back
+        degraded = await addMembers(ctx, md, id, acc, devices, missing, degraded);
+        if (degraded.length > 0) ctx.log?.(`stage ${id}: ${md} runs degraded, without ${degraded.join(', ')}`);
       }
+      resyncPercent = await resyncProgress(runner, md);
+      // No growth on half an array or during a resync: it follows once every member is in sync.
+      if (degraded.length > 0 || resyncPercent !== undefined) return;
       // Slice growth: members grew, the array follows.
       const memberMin = Math.min(...(await Promise.all(devices.map((d) => sizeOf(runner, d)))));
       const halves = raid === 'raid1' ? 1 : devices.length / 2;
       const mdSize = await sizeOf(runner, md);
       if (mdSize + 256 * MiB * halves < memberMin * halves) await mustRun(runner, cmd.mdGrow(md));
+    });
+  }
+
+  if (rec.detach?.length) {
+    await s.step('disconnect replaced members', async () => {
+      for (const m of accessesOf(ctx, a, rec.detach!)) await m.disconnect(runner);
+      rec.detach = undefined;
     });
   }
 
@@ -507,7 +529,46 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   }
   rec.stagedGeneration = a.generation;
   await save();
-  return { devicePath: fsDev, mountedAt, keyVersion, ...(degraded?.length ? { degraded } : {}), steps: s.names };
+  return { devicePath: fsDev, mountedAt, keyVersion, ...(degraded?.length ? { degraded } : {}), ...(resyncPercent !== undefined ? { resyncPercent } : {}), steps: s.names };
+}
+
+/**
+ * A rebuild (docs/failure.md): faulty members (their drive died) leave the array, then every
+ * connected member the array runs without joins it with `mdadm --add` and md resyncs onto it: a
+ * replacement (blank, or a deleted volume's leftovers, wiped first), or this array's own member
+ * back after an outage. Anything not made by Tessera is refused, never overwritten. Returns the
+ * members still missing.
+ */
+async function addMembers(ctx: HostContext, md: string, id: string, acc: MemberAccess[], devices: (string | undefined)[], missing: Map<number, Error>, degraded: string[]): Promise<string[]> {
+  const { runner } = ctx;
+  const roles = async () => parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
+  let detail = await roles();
+  if (Object.entries(detail).some(([k, v]) => /^MD_DEVICE_.+_ROLE$/.test(k) && v === 'faulty')) {
+    await mustRun(runner, cmd.mdRemoveFailed(md));
+    detail = await roles();
+  }
+  // A device the array lists already (a spare md is recovering onto) is not added twice.
+  const listed = new Set(Object.entries(detail).filter(([k]) => /^MD_DEVICE_.+_DEV$/.test(k)).map(([, v]) => v));
+  let added = false;
+  for (const [i, m] of acc.entries()) {
+    const dev = devices[i];
+    if (dev === undefined || missing.has(i) || !degraded.includes(m.label)) continue;
+    if (listed.has(await canonical(runner, dev))) continue;
+    const o = await ownerOf(runner, dev, id);
+    if (o.owner === 'ours' && o.tags?.TYPE !== 'linux_raid_member') throw new Error(`${dev} holds ${describeTags(o.tags)} of this volume, not an md member: refusing to add it to ${md}`);
+    if (o.owner !== 'ours') await clearStale(runner, dev, o, 'add it to an array');
+    ctx.log?.(`stage ${id}: adding ${m.label} to ${md}`);
+    await mustRun(runner, cmd.mdAdd(md, dev));
+    added = true;
+  }
+  return added ? degradedMembers(runner, md, acc, devices) : degraded;
+}
+
+/** How far md is copying onto an added member (`mdadm --detail`: "Rebuild Status : N% complete"), or undefined when no resync runs. */
+async function resyncProgress(runner: Runner, md: string): Promise<number | undefined> {
+  const r = await runner.run(cmd.mdDetailText(md));
+  const m = /(?:Rebuild|Resync|Recovery) Status\s*:\s*(\d+)%/.exec(r.stdout);
+  return m ? Math.min(99, Number(m[1])) : undefined;
 }
 
 /**
@@ -605,6 +666,12 @@ export async function unstageVolume(ctx: HostContext, rec: VolumeRecord, save: S
   for (const m of accesses(ctx, a)) {
     await s.step(`disconnect ${m.label}`, async () => {
       await m.disconnect(runner);
+    });
+  }
+  if (rec.detach?.length) {
+    await s.step('disconnect replaced members', async () => {
+      for (const m of accessesOf(ctx, a, rec.detach!)) await m.disconnect(runner);
+      rec.detach = undefined;
     });
   }
   rec.stagedGeneration = undefined;

@@ -71,6 +71,10 @@ export interface VolumeAttributes {
   allowDataLoss: boolean;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   server?: string;
+  /** When a mirror member fails, allocate a replacement with the original placement's rules and rebuild onto it (docs/failure.md). false leaves it to an operator: `tessera volumes rebuild ID`. Default: `true`. */
+  autoRebuild: boolean;
+  /** When the volume's server is declared down, fence it and move the volume to another cluster member chosen by the placement rules (docs/failure.md). Default: `false`. */
+  autoMove: boolean;
   /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
   mountPath?: string;
   /** pending, staged, unstaged, failed or retained. */
@@ -85,6 +89,12 @@ export interface VolumeAttributes {
   capacityGiB: number;
   /** Block device on the server once staged. */
   devicePath: string;
+  /** ok, degraded (a member failed; still serving from the surviving copy), rebuilding (a replacement member is resyncing) or failed (no surviving copy). docs/failure.md. */
+  health: string;
+  /** Why the volume is not ok: the failed members and, while no replacement can be placed, why not (with the numbers). */
+  healthReason: string;
+  /** Serials of the members that failed and are not replaced yet. */
+  failedMembers: string[];
 }
 
 /** The schema.json attributes of a Slice as the composer returns them. A raw block device carved from an SSD as a 1 GiB-aligned extent, attachable to a server and expandable in place. */

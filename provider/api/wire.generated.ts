@@ -20,8 +20,12 @@ export const volumeTypeMatches: SameShape<VolumeType, 'hdd' | 'ssd' | 'slice'> =
 export const VOLUME_STATES = ['pending', 'staged', 'unstaged', 'failed', 'retained', 'deleting'] as const;
 export type VolumeState = (typeof VOLUME_STATES)[number];
 
+/** A drive's health: degraded (errors seen; no new extents), failed (gone or unusable), draining (its members are being moved off), removed (out of service). */
+export const DRIVE_HEALTH_STATES = ['ok', 'degraded', 'failed', 'draining', 'removed'] as const;
+export type DriveHealthState = (typeof DRIVE_HEALTH_STATES)[number];
+
 /** What a journaled operation does (adopt: an object taken over by another owner). */
-export const OPERATION_KINDS = ['create', 'update', 'delete', 'purge', 'rotate', 'adopt'] as const;
+export const OPERATION_KINDS = ['create', 'update', 'delete', 'purge', 'rotate', 'adopt', 'rebuild'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
 
 /** Where a journaled operation is. */
@@ -112,6 +116,8 @@ export const PROBLEM = {
   moveInProgress: 'move_in_progress',
   /** 409: the composer runs without a master key. */
   masterKeyMissing: 'master_key_missing',
+  /** 409: a mirror pair (or a volume without a mirror) lost every copy: nothing to rebuild from. */
+  noSurvivingCopy: 'no_surviving_copy',
   /** 409: the volume is not encrypted. */
   notEncrypted: 'not_encrypted',
   /** 413: the body exceeds the route's limit. */
@@ -162,6 +168,7 @@ export const PROBLEM_STATUS = {
   not_retained: 409,
   move_in_progress: 409,
   master_key_missing: 409,
+  no_surviving_copy: 409,
   not_encrypted: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -375,6 +382,8 @@ export interface ObservedState {
   keyVersion?: number;
   /** Staged, but a RAID1/RAID10 array runs without these members (labels): still serving. */
   degraded?: string[];
+  /** Staged, and the array is copying onto an added member (a rebuild or a drain): how far, from mdadm --detail. Absent when no resync runs. */
+  resyncPercent?: number;
   /** When failed: the step that failed. */
   step?: string;
   /** When failed: the tool's stderr. */
@@ -470,12 +479,26 @@ export interface ExportState {
 export interface EnclosureReport {
   drives: DriveHealth[];
   exports: ExportState[];
+  /** The assignments revision this service converged to with every action applied (exports made and revoked); absent after a pass with failures. A fenced move waits for it (docs/failure.md). */
+  appliedRevision?: number;
 }
 
 /** The enclosure service's last report, as the composer keeps it (the leader's memory). */
 export interface EnclosureReported extends EnclosureReport {
   /** When the composer received the report. */
   reportedAt: string;
+}
+
+/** A drive's health as the composer keeps it (docs/failure.md): fed by enclosure reports, agent reports and operators. */
+export interface DriveStatus {
+  serial: string;
+  enclosure: string;
+  health: DriveHealthState;
+  /** Who said so and what they saw. */
+  reason?: string;
+  since?: string;
+  /** Ids of the volumes and slices with a member on the drive. */
+  volumes: string[];
 }
 
 /** An enclosure with its service's health, facts and last report. */
@@ -606,6 +629,7 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "not_retained",
           "move_in_progress",
           "master_key_missing",
+          "no_surviving_copy",
           "not_encrypted",
           "payload_too_large",
           "unsupported_media_type",
@@ -960,7 +984,8 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "delete",
           "purge",
           "rotate",
-          "adopt"
+          "adopt",
+          "rebuild"
         ]
       },
       "resource": {
@@ -1243,6 +1268,11 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "maxLength": 256
         }
       },
+      "resyncPercent": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 100
+      },
       "step": {
         "type": "string",
         "maxLength": 8192
@@ -1294,6 +1324,11 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "type": "string",
           "maxLength": 256
         }
+      },
+      "resyncPercent": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 100
       },
       "step": {
         "type": "string",
@@ -1582,6 +1617,10 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
         "items": {
           "$ref": "ExportState"
         }
+      },
+      "appliedRevision": {
+        "type": "integer",
+        "minimum": 0
       }
     },
     "required": [
@@ -1607,6 +1646,10 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
           "$ref": "ExportState"
         }
       },
+      "appliedRevision": {
+        "type": "integer",
+        "minimum": 0
+      },
       "reportedAt": {
         "type": "string",
         "format": "date-time"
@@ -1616,6 +1659,46 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "drives",
       "exports",
       "reportedAt"
+    ]
+  },
+  "DriveStatus": {
+    "type": "object",
+    "properties": {
+      "serial": {
+        "type": "string"
+      },
+      "enclosure": {
+        "type": "string"
+      },
+      "health": {
+        "type": "string",
+        "enum": [
+          "ok",
+          "degraded",
+          "failed",
+          "draining",
+          "removed"
+        ]
+      },
+      "reason": {
+        "type": "string"
+      },
+      "since": {
+        "type": "string",
+        "format": "date-time"
+      },
+      "volumes": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      }
+    },
+    "required": [
+      "serial",
+      "enclosure",
+      "health",
+      "volumes"
     ]
   },
   "EnclosureStatus": {
@@ -1740,6 +1823,9 @@ export const validateEnclosureReport = (value: unknown): Checked<EnclosureReport
 /** Checks a EnclosureReported: the known fields, and one failure per bad field. */
 export const validateEnclosureReported = (value: unknown): Checked<EnclosureReported> => checkMessage<EnclosureReported>(MESSAGE_SCHEMAS, 'EnclosureReported', value);
 
+/** Checks a DriveStatus: the known fields, and one failure per bad field. */
+export const validateDriveStatus = (value: unknown): Checked<DriveStatus> => checkMessage<DriveStatus>(MESSAGE_SCHEMAS, 'DriveStatus', value);
+
 /** Checks a EnclosureStatus: the known fields, and one failure per bad field. */
 export const validateEnclosureStatus = (value: unknown): Checked<EnclosureStatus> => checkMessage<EnclosureStatus>(MESSAGE_SCHEMAS, 'EnclosureStatus', value);
 
@@ -1751,7 +1837,7 @@ export const PATH_PARAM_PATTERN = '[A-Za-z0-9._-]{1,128}';
 /** A path parameter's name (`kind` is a {kind} route's collection). */
 export type PathParam = 'kind' | 'id' | 'server' | 'volumeId' | 'enclosure';
 
-export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
+export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'rebuildVolume' | 'listDrives' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
 
 /** A route as the HTTP layer serves it (a `{kind}` route once for every resource collection). */
 export interface RouteSpec {
@@ -2070,6 +2156,34 @@ export const ROUTES: readonly RouteSpec[] = [
     "paged": false
   },
   {
+    "id": "rebuildVolume",
+    "method": "POST",
+    "name": "/v1/volumes/{id}/rebuild",
+    "pattern": "^/v1/volumes/([A-Za-z0-9._-]{1,128})/rebuild$",
+    "params": [
+      "id"
+    ],
+    "auth": "resources",
+    "write": true,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": false
+  },
+  {
+    "id": "listDrives",
+    "method": "GET",
+    "name": "/v1/drives",
+    "pattern": "^/v1/drives$",
+    "params": [],
+    "auth": "resources",
+    "write": false,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": true
+  },
+  {
     "id": "agentRegister",
     "method": "POST",
     "name": "/v1/agents/{server}/register",
@@ -2271,6 +2385,8 @@ export interface RouteQueries {
   updateResource: { adopt: boolean; };
   deleteResource: { owner?: string; };
   purgeVolume: { owner?: string; };
+  rebuildVolume: Record<string, never>;
+  listDrives: Record<string, never>;
   agentRegister: Record<string, never>;
   agentHeartbeat: Record<string, never>;
   agentAssignments: { since?: number; waitSeconds: number; };
@@ -2303,6 +2419,8 @@ export interface RouteResponses {
   updateResource: unknown;
   deleteResource: unknown;
   purgeVolume: undefined;
+  rebuildVolume: unknown;
+  listDrives: ListPage<DriveStatus>;
   agentRegister: ServerStatus;
   agentHeartbeat: undefined;
   agentAssignments: AssignmentsResponse;

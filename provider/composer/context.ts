@@ -50,6 +50,11 @@ export class ComposerContext {
   readonly committer: Committer;
   /** Commits that update the in-memory state and answer like the API (./writes.ts). */
   readonly writes: Writes;
+  /**
+   * The enclosures that have not yet confirmed a fenced volume's exports revoked (the enclosure
+   * channel sets it: ./channels/enclosure.ts). Until it answers none, a fenced move waits.
+   */
+  fenceWaitingOn: (volumeId: string) => string[] = () => ['(no enclosure channel)'];
   /** Reload everything from the store in the background (set by the service: ./leadership.ts). */
   reload: () => void = () => undefined;
 

@@ -11,6 +11,7 @@
 //   /tessera/names/<kind>/<cluster|->/<name>   id owning the name (idempotent create by (cluster, name))
 //   /tessera/assign/<server>/<id>              Assignment: what the agent of <server> must stage
 //   /tessera/servers/<name>                    registered agent facts
+//   /tessera/drives/<serial>                   DriveRecord: a drive's health when not ok (docs/failure.md)
 //   /tessera/election/composer                 leader election key (provider/store/leader.ts; value = leader's URL), on a lease
 //   /tessera/fence/writes                      write barrier: every leader txn compares its modRevision (commit.ts)
 //   /tessera/identity                          {id, createdAt}: the composer identity, created with the store, never changed
@@ -44,6 +45,7 @@ export const keys = {
   name: (kind: ResourceKind, cluster: string | undefined, name: string) => `${ROOT}names/${kind}/${cluster ?? '-'}/${name}`,
   assign: (server: string, id: string) => `${ROOT}assign/${server}/${id}`,
   server: (name: string) => `${ROOT}servers/${name}`,
+  drive: (serial: string) => `${ROOT}drives/${serial}`,
 };
 
 /** Split a store key into its table (first path element after /tessera/) and the rest. */

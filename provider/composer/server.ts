@@ -263,6 +263,8 @@ export function buildRoutes(d: HttpDeps): Route[] {
       await svc().purgeVolume(c.params[0], c.q.owner, who(c));
       return noContent(r);
     },
+    rebuildVolume: (c) => svc().rebuildVolume(c.params[0], who(c)),
+    listDrives: (c) => svc().drives(c.page),
     // Agent channel: agent tokens, each scoped to its own server.
     agentRegister: (c) => svc().register(c.params[0], c.body),
     agentHeartbeat: (c, r) => {
@@ -286,8 +288,8 @@ export function buildRoutes(d: HttpDeps): Route[] {
       return noContent(r);
     },
     enclosureAssignments: (c) => svc().enclosureAssignments(c.params[0], c.q.since, c.q.waitSeconds),
-    enclosureReport: (c, r) => {
-      svc().enclosureReport(c.params[0], c.body);
+    enclosureReport: async (c, r) => {
+      await svc().enclosureReport(c.params[0], c.body);
       return noContent(r);
     },
   };

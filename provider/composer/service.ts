@@ -9,6 +9,7 @@ import type {
   AssignmentsResponse,
   CapacityResponse,
   Cluster,
+  DriveStatus,
   EnclosureAssignments,
   EnclosureStatus,
   FeasibilityAnswer,
@@ -23,7 +24,7 @@ import type {
   VolumeKey,
 } from '../api/contract';
 import type { Store } from '../store/store';
-import type { Caller } from './callers';
+import { type Caller, SYSTEM } from './callers';
 import { AgentChannel } from './channels/agent';
 import { EnclosureChannel } from './channels/enclosure';
 import { ComposerContext, type ServiceOptions } from './context';
@@ -32,12 +33,14 @@ import { Leadership } from './leadership';
 import { Operations, operationRegistry } from './operations';
 import type { PageRequest } from './paging';
 import { Clusters } from './resources/clusters';
+import { Drives } from './resources/drives';
 import type { CreateOptions, CreateResult } from './resources/common';
 import { InventoryResource } from './resources/inventory';
 import { KeyPolicies } from './resources/key-policies';
 import { type OperationFilter, Reads } from './resources/reads';
 import { planFeasibility } from './resources/feasibility';
 import { Volumes } from './resources/volumes';
+import { toWire } from './resources/wire';
 import type { ComposerState } from './state';
 
 export type { Fencing } from './commit';
@@ -56,6 +59,7 @@ export class ComposerService {
   private readonly keyPolicies: KeyPolicies;
   private readonly agents: AgentChannel;
   private readonly enclosureChannel: EnclosureChannel;
+  private readonly drivesModule: Drives;
 
   constructor(opts: ServiceOptions, state: ComposerState) {
     const ctx = (this.ctx = new ComposerContext(opts, state));
@@ -66,8 +70,9 @@ export class ComposerService {
     this.inventory = new InventoryResource(ctx, ops);
     this.clusters = new Clusters(ctx, ops);
     this.volumes = new Volumes(ctx, ops);
-    this.agents = new AgentChannel(ctx, ops, () => this.keyPolicies.requireMasterKey());
-    this.enclosureChannel = new EnclosureChannel(ctx);
+    this.drivesModule = new Drives(ctx, ops, (id, server) => this.volumes.update('volumes', id, { server }, SYSTEM));
+    this.agents = new AgentChannel(ctx, ops, () => this.keyPolicies.requireMasterKey(), this.drivesModule);
+    this.enclosureChannel = new EnclosureChannel(ctx, this.drivesModule);
   }
 
   /** The in-memory state (replaced on every reload). */
@@ -109,9 +114,14 @@ export class ComposerService {
   pruneOperations(perScan?: number, batch?: number): Promise<number> {
     return this.leadership.pruneOperations(perScan, batch);
   }
-  /** Finish or roll back every pending operation (start-up, take-over, and periodically). */
-  reconcile(): Promise<number> {
-    return this.leadership.reconcile();
+  /**
+   * Finish or roll back every pending operation (start-up, take-over, and periodically), then
+   * start the rebuilds degraded volumes need (./resources/drives.ts). Returns how many operations ended.
+   */
+  async reconcile(): Promise<number> {
+    const n = await this.leadership.reconcile();
+    await this.drivesModule.sweep();
+    return n;
   }
 
   // ---------------------------------------------------------------- inventory
@@ -177,6 +187,14 @@ export class ComposerService {
   feasibility(body: unknown): FeasibilityAnswer {
     return planFeasibility(this.ctx, body);
   }
+  /** Replace the volume's failed members and rebuild onto them (docs/failure.md). */
+  async rebuildVolume(id: string, caller: Caller): Promise<Volume> {
+    return toWire(this.ctx.state, 'volumes', await this.drivesModule.rebuild(id, caller)) as Volume;
+  }
+  /** Drives whose health is not ok. */
+  drives(page: PageRequest): ListPage<DriveStatus> {
+    return this.drivesModule.drives(page);
+  }
 
   // ---------------------------------------------------------------- key policies
 
@@ -225,7 +243,7 @@ export class ComposerService {
   enclosureAssignments(enclosure: string, since: number | undefined, waitSeconds: number): Promise<EnclosureAssignments> {
     return this.enclosureChannel.assignments(enclosure, since, waitSeconds);
   }
-  enclosureReport(enclosure: string, body: unknown): void {
-    this.enclosureChannel.report(enclosure, body);
+  enclosureReport(enclosure: string, body: unknown): Promise<void> {
+    return this.enclosureChannel.report(enclosure, body);
   }
 }

@@ -2,7 +2,7 @@
 // by the watch (standbys), and the allocation engine kept in step with /tessera/allocations.
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import type { Assignment, Cluster, KeyPolicy, Operation, Slice, Volume, AgentFacts } from '../api/contract';
+import type { Assignment, Cluster, DriveHealthState, KeyPolicy, Operation, Slice, Volume, AgentFacts } from '../api/contract';
 import type { Allocator } from '../engine/api';
 import type { Inventory } from '../model/inventory';
 import type { Placement } from '../model/placement';
@@ -19,8 +19,23 @@ export interface StoredVolume extends Volume {
    * change of policy, and maps to the (policy, policy version) whose secret derives that key.
    */
   keyEpochs?: KeyEpoch[];
-  /** A move waiting for the old server's agent to unstage before the new server may stage. */
-  moving?: { from: string; op: string; generation: number };
+  /**
+   * A move waiting for the old server's agent to unstage before the new server may stage; with
+   * `fence`, the old server did not confirm: the enclosures revoke its access first (docs/failure.md).
+   */
+  moving?: { from: string; op: string; generation: number; fence?: { since: string } };
+  /** A rebuild onto replacement members, until the agent reports the array whole (operations/volume-rebuild.ts). */
+  rebuilding?: { op: string; generation: number; replaced: { index: number; from: string; to: string }[] };
+  /** Why no replacement could be placed for a failed member, with the numbers (docs/failure.md). */
+  rebuildBlocked?: string;
+}
+/** Drive health (docs/failure.md). Stored only when not ok; `ok` is the absence of a record. */
+export interface DriveRecord {
+  serial: string;
+  health: DriveHealthState;
+  /** Who said so and what they saw. */
+  reason: string;
+  since: string;
 }
 export interface KeyEpoch {
   epoch: number;
@@ -67,6 +82,8 @@ export class ComposerState {
   names = new Map<string, string>();
   assigns = new Map<string, Map<string, Assignment>>();
   servers = new Map<string, ServerRecord>();
+  /** Drives whose health is not ok, by serial. */
+  drives = new Map<string, DriveRecord>();
   modRevisions = new Map<string, number>();
   inventory?: Inventory;
   inventoryJson?: string;
@@ -119,6 +136,7 @@ export class ComposerState {
       return;
     }
     const engine = this.engineFactory(this.inventory);
+    for (const d of this.drives.values()) if (!driveUsable(d.health) && engine.hasDrive(d.serial)) engine.setDriveUsable(d.serial, false);
     for (const [id, placement] of allocs) {
       try {
         engine.restore(id, placement);
@@ -159,6 +177,12 @@ export class ComposerState {
         return setOrDelete(this.names, rest);
       case 'servers':
         return setOrDelete(this.servers, rest);
+      case 'drives': {
+        setOrDelete(this.drives, rest);
+        const usable = value === undefined || driveUsable((value as DriveRecord).health);
+        if (syncEngine && this.engine?.hasDrive(rest)) this.engine.setDriveUsable(rest, usable);
+        return;
+      }
       case 'allocations': {
         setOrDelete(this.allocations, rest);
         if (syncEngine && this.engine) this.syncAllocation(rest, value as Placement | undefined);
@@ -239,6 +263,11 @@ export class ComposerState {
     for (const server of this.assignWaiters.keys()) this.wakeAssignWaiters(server);
     for (const w of [...this.exportWaiters]) w();
   }
+}
+
+/** May new extents be placed on a drive in this state? Only on an ok one: a degraded drive has shown errors. */
+export function driveUsable(h: DriveHealthState): boolean {
+  return h === 'ok';
 }
 
 const CHUNK_CHARS = 1_000_000;

@@ -138,8 +138,9 @@ export async function startEnclosure(o: StartEnclosureOptions): Promise<RunningE
         return why ? { ...s, state: 'failed' as const, error: why[1] } : s;
       }),
     ];
-    await sendReport({ drives: health, exports: states });
     const clean = states.every((s) => s.state === 'exported') && failed.size === 0;
+    // appliedRevision: every action of this set applied, revocations included (a fenced move waits for it).
+    await sendReport({ drives: health, exports: states, ...(failed.size === 0 ? { appliedRevision: a.revision } : {}) });
     log('reconciled', { revision: a.revision, actions: p.actions.length, exported: states.filter((s) => s.state === 'exported').length, failed: states.filter((s) => s.state === 'failed').length });
     return clean;
   }

@@ -29,6 +29,17 @@ export interface Allocator {
   extend(allocationId: string, newSizeGiB: number): PlacementResult;
   /** Can this placement be staged on `server` (transport, bandwidth domain unless softDomains)? */
   checkServer(placement: Placement, server: string, softDomains: boolean): { ok: true } | { ok: false; failure: { constraint: string; message: string } };
+  /**
+   * Replace member `index` of `allocationId` by a new extent chosen with `request`'s rules and the
+   * resiliency flags against the surviving members (./replace.ts): the new extent is reserved, the
+   * old one given back (its drive is usually unusable already), the allocation's placement updated.
+   * Infeasible → nothing changes and the failure says why, with the numbers.
+   */
+  replaceMember(allocationId: string, request: PlacementRequest, index: number): PlacementResult;
+  /** Whether new extents may be placed on a drive (false: failed, draining or removed). Throws for an unknown serial. */
+  setDriveUsable(serial: string, usable: boolean): void;
+  /** Is `serial` a drive of the inventory? */
+  hasDrive(serial: string): boolean;
   /** Available capacity and the largest volume that would succeed (CSI GetCapacity). */
   capacity(query: CapacityQuery): CapacityAnswer;
   /** The current placement of an allocation. */

@@ -14,6 +14,7 @@ import type { Allocator } from './api';
 import { capacity } from './capacity';
 import { explain } from './diagnose';
 import { HDD, Pool, SSD, transportBit, type Kind } from './pool';
+import { chooseReplacement } from './replace';
 import { fail, normalizeRequest, resolve } from './request';
 import { Selector, type Pick } from './select';
 
@@ -52,11 +53,13 @@ export class AllocationEngine implements Allocator {
   private readonly pool: Pool;
   private readonly selector: Selector;
   private readonly allocations = new Map<string, Allocation>();
+  /** Drives that take no new extent (failed, draining, removed: the composer says which). */
+  private readonly unusable = new Set<number>();
 
   constructor(inventory: Inventory) {
     this.inventory = inventory;
     this.pool = new Pool(inventory);
-    this.selector = new Selector(this.pool);
+    this.selector = new Selector(this.pool, this.unusable);
   }
 
   plan(request: PlacementRequest): PlacementResult {
@@ -133,6 +136,39 @@ export class AllocationEngine implements Allocator {
     p.capacityGiB = newSizeGiB;
     if (a.request) a.request = { ...a.request, sizeGiB: newSizeGiB };
     return { ok: true, placement: copyPlacement(p) };
+  }
+
+  replaceMember(allocationId: string, request: PlacementRequest, index: number): PlacementResult {
+    const a = this.allocations.get(allocationId);
+    if (!a) return fail('allocation', `unknown allocation "${allocationId}"`);
+    const p = a.placement;
+    if (!Number.isInteger(index) || index < 0 || index >= p.members.length) return fail('members', `member ${index} does not exist (the placement has ${p.members.length})`);
+    const norm = normalizeRequest({ ...request, sizeGiB: p.members[index].sizeGiB, type: p.type });
+    if (!norm.ok) return norm;
+    const resolved = resolve(this.pool, norm.value);
+    if (!resolved.ok) return resolved;
+    const held = new Set(a.ranges.map((r) => r.d));
+    const chosen = chooseReplacement(this.pool, resolved.value, p, index, (d) => !this.unusable.has(d), held);
+    if (!chosen.ok) return chosen;
+    const { d, off, len, e } = chosen.pick;
+    this.pool.take(d, off, len);
+    const old = a.ranges[index];
+    this.pool.give(old.d, old.off, old.len);
+    a.ranges[index] = { d, off, len };
+    const m = p.members[index];
+    p.members[index] = { ...m, serial: this.pool.serial[d], enclosure: this.pool.encName[e], storageGroup: this.pool.sgNames[this.pool.encSg[e]], offsetGiB: off, sizeGiB: len };
+    return { ok: true, placement: copyPlacement(p) };
+  }
+
+  setDriveUsable(serial: string, usable: boolean): void {
+    const d = this.pool.driveBySerial.get(serial);
+    if (d === undefined) throw new Error(`unknown drive "${serial}"`);
+    if (usable) this.unusable.delete(d);
+    else this.unusable.add(d);
+  }
+
+  hasDrive(serial: string): boolean {
+    return this.pool.driveBySerial.has(serial);
   }
 
   checkServer(placement: Placement, server: string, softDomains: boolean): { ok: true } | { ok: false; failure: PlacementFailure } {

@@ -59,7 +59,11 @@ export class Selector {
   /** Union of transports offered by enclosures of each kind. */
   private readonly kindTmask: [number, number];
 
-  constructor(private readonly pool: Pool) {
+  /** `unusable`: drives that take no new extent (failed, draining, removed), kept by the engine. */
+  constructor(
+    private readonly pool: Pool,
+    private readonly unusable: ReadonlySet<number> = new Set(),
+  ) {
     this.pending = new Float64Array(pool.encName.length);
     this.kindTmask = [0, 0];
     for (const k of [0, 1] as const) for (const e of pool.encOfKind[k]) this.kindTmask[k] |= pool.encTmask[e];
@@ -340,7 +344,7 @@ export class Selector {
       let fresh = -1;
       for (let i = lowerBound(arr, extKey(need, 0, 0)); i < arr.length; i++) {
         const d = drives[(arr[i] % 4294967296) >>> 20];
-        if (this.chosen.includes(d) || (ctx.drivePred && !ctx.drivePred(d))) continue;
+        if (this.chosen.includes(d) || this.unusable.has(d) || (ctx.drivePred && !ctx.drivePred(d))) continue;
         if (pool.freeGiB[d] === pool.size[d]) {
           if (fresh < 0) fresh = i;
           continue;
@@ -353,7 +357,7 @@ export class Selector {
     for (let i = lowerBound(arr, wholeKey(need, 0)); i < arr.length; i++) {
       if (wholeSize(arr[i]) > upper) break;
       const d = drives[arr[i] % 4096];
-      if (this.chosen.includes(d) || (ctx.drivePred && !ctx.drivePred(d))) continue;
+      if (this.chosen.includes(d) || this.unusable.has(d) || (ctx.drivePred && !ctx.drivePred(d))) continue;
       return { d, off: 0, len: pool.size[d], e };
     }
     return null;

@@ -19,6 +19,7 @@ export type { HandlerOptions } from './resource';
 export { crossFieldFailures } from './rules';
 export { PlanClaims, planClaims } from './claims';
 export { parseDuration, TIMEOUT_ACTIONS, timeoutFailures, timeoutMs, type TimeoutAction, type Timeouts } from './timeouts';
+export { healthWarning } from './health';
 
 /** A handler for one resource type (tessera_cluster, tessera_volume, tessera_slice, tessera_key_policy). */
 export function handlerFor(type: string, config: ConnectionConfig, opts: HandlerOptions = {}): SchemaResourceHandler {

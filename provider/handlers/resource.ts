@@ -1,6 +1,7 @@
 // One ResourceHandler implementation for every resource kind, driven by schema.json and its kinds
 // registry: what is an input, an output, sensitive, write-only, replaced or updated in place,
 // placed or provider-set all comes from there (docs/schema-format.md).
+import { healthWarning } from './health';
 import { type BlockSpec, CAPACITY_QUERY, type FieldFailure, isInput, type KindEntry, type PlacedCollection, type PlacementAttribute, type ResourceType, schema } from '../schema';
 import { PROBLEM, type VolumeState } from '../api/contract';
 import { ComposerClient } from './client';
@@ -321,6 +322,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       const a = attention(`${this.spec.kind} ${id}`, res.data);
       opts.onAttention(a.summary, a.detail);
     }
+    const health = healthWarning(`${this.spec.kind} ${id}`, res.data);
+    if (health && opts.onAttention) opts.onAttention(health.summary, health.detail);
     return this.outputs(res.data);
   }
 

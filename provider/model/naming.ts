@@ -27,6 +27,11 @@ function hostPart(server: string): string {
 }
 
 /** The NVMe subsystem the enclosure exports for a member. */
+/** How agents name a member in their reports (ObservedState.degraded) and logs: the serial, plus the extent for a slice. */
+export function memberLabel(m: Member, slice: boolean): string {
+  return slice ? `${m.serial}@${m.offsetGiB}G+${m.sizeGiB}G` : m.serial;
+}
+
 export function nvmeNqn(m: Member, slice: boolean): string {
   return `${NQN_PREFIX}${lowerSafe(m.enclosure)}:${lowerSafe(m.serial)}${slice ? `:o${m.offsetGiB}` : ''}`;
 }

@@ -62,6 +62,16 @@ export interface DynamicProviderState {
   handler?: SchemaResourceHandler;
 }
 
+/** A warning in the Pulumi engine's log (shown by `pulumi up` / `refresh`); stderr when no engine listens. */
+async function warnLog(message: string): Promise<void> {
+  try {
+    const { log } = await import('@pulumi/pulumi');
+    await log.warn(message);
+  } catch {
+    console.warn(message);
+  }
+}
+
 /** The dynamic provider for one schema.json resource type (tessera_volume, ...). */
 export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvider {
   const state: DynamicProviderState = {};
@@ -135,7 +145,10 @@ export function makeDynamicProvider(type: string): pulumi.dynamic.ResourceProvid
 
     async read(id, props) {
       const prior = withoutProviderKey(props);
-      const current = await handler().read(id, { expectComposer: recordedComposer(props) });
+      // What needs attention (deleting, retained, failed; a degraded or rebuilding volume: docs/failure.md) is a warning in the engine's log.
+      const attention: string[] = [];
+      const current = await handler().read(id, { expectComposer: recordedComposer(props), onAttention: (summary, detail) => attention.push(`${summary}: ${detail}`) });
+      for (const line of attention) await warnLog(line);
       // An empty id tells the engine the object is gone (refresh drops it from the state).
       if (!current) return { id: '', props: {} };
       // Sensitive inputs (the key policy secret) are never returned by the composer.

@@ -118,6 +118,10 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly allowDataLoss: pulumi.Output<boolean>;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   declare readonly server: pulumi.Output<string | undefined>;
+  /** When a mirror member fails, allocate a replacement with the original placement's rules and rebuild onto it (docs/failure.md). false leaves it to an operator: `tessera volumes rebuild ID`. Default: `true`. */
+  declare readonly autoRebuild: pulumi.Output<boolean>;
+  /** When the volume's server is declared down, fence it and move the volume to another cluster member chosen by the placement rules (docs/failure.md). Default: `false`. */
+  declare readonly autoMove: pulumi.Output<boolean>;
   /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
   declare readonly mountPath: pulumi.Output<string | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
@@ -134,6 +138,12 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly capacityGiB: pulumi.Output<number>;
   /** Block device on the server once staged. */
   declare readonly devicePath: pulumi.Output<string>;
+  /** ok, degraded (a member failed; still serving from the surviving copy), rebuilding (a replacement member is resyncing) or failed (no surviving copy). docs/failure.md. */
+  declare readonly health: pulumi.Output<string>;
+  /** Why the volume is not ok: the failed members and, while no replacement can be placed, why not (with the numbers). */
+  declare readonly healthReason: pulumi.Output<string>;
+  /** Serials of the members that failed and are not replaced yet. */
+  declare readonly failedMembers: pulumi.Output<string[]>;
 
   constructor(name: string, args: VolumeArgs, opts?: pulumi.CustomResourceOptions) {
     super(

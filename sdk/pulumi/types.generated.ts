@@ -82,6 +82,10 @@ export interface VolumeArgs {
   allowDataLoss?: pulumi.Input<boolean>;
   /** Cluster member server to stage the volume on. Changing it moves the volume without copying. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
+  /** When a mirror member fails, allocate a replacement with the original placement's rules and rebuild onto it (docs/failure.md). false leaves it to an operator: `tessera volumes rebuild ID`. Default: `true`. */
+  autoRebuild?: pulumi.Input<boolean>;
+  /** When the volume's server is declared down, fence it and move the volume to another cluster member chosen by the placement rules (docs/failure.md). Default: `false`. */
+  autoMove?: pulumi.Input<boolean>;
   /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
   mountPath?: pulumi.Input<string>;
 }

@@ -2,11 +2,15 @@
 // set: an operator token and one agent token per server) over inventories shaped per test.
 import axios from 'axios';
 import type { RunningComposer } from '../../provider/composer';
+import type { StartAgentOptions } from '../../provider/agent/daemon';
+import type { SimulatedHost } from '../../provider/agent/sim/host';
 import type { Inventory } from '../../provider/model/inventory';
-import { OPERATOR_TOKEN, agentToken, startTestComposer as startHarness } from '../helpers/composer';
+import { OPERATOR_TOKEN, agentToken, enclosureTokenOf, startTestComposer as startHarness, tokensWithEnclosures } from '../helpers/composer';
 
 export const OPERATOR = OPERATOR_TOKEN;
 export { agentToken };
+/** The enclosure token of one enclosure (with `enclosureTokens`). */
+export const enclosureToken = enclosureTokenOf;
 
 export function inventory(opts: { servers: string[]; enclosures?: number; ssdPerEnclosure?: number; ssdGiB?: number; hddGiB?: number; hddPerEnclosure?: number; transports?: ('nvmetcp' | 'iscsi')[] }): Inventory {
   const enclosures = opts.enclosures ?? 2;
@@ -42,13 +46,15 @@ export interface TestComposer {
   close(): Promise<void>;
 }
 
-export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number; mountRoots?: string[] } = {}): Promise<TestComposer> {
+export async function startTestComposer(inv: Inventory, extra: { heartbeatGraceMs?: number; mountRoots?: string[]; enclosureTokens?: boolean } = {}): Promise<TestComposer> {
   const h = await startHarness({
     inventory: inv,
     debug: true,
     heartbeatGraceMs: extra.heartbeatGraceMs ?? 15_000,
     mountRoots: extra.mountRoots,
     reconcileIntervalMs: 500,
+    // enclosureTokens: also one enclosure token per enclosure, `enclosureToken(name)`.
+    ...(extra.enclosureTokens ? { tokens: tokensWithEnclosures(inv) } : {}),
     // Plain HTTP on 127.0.0.1: keys over http are allowed only explicitly (docs/agent.md).
     insecureDev: true,
   });
@@ -61,6 +67,7 @@ export function api(url: string, token: string) {
     get: (p: string) => http.get(p).then((r) => ({ status: r.status, body: r.data })),
     post: (p: string, b?: unknown) => http.post(p, b).then((r) => ({ status: r.status, body: r.data })),
     patch: (p: string, b?: unknown) => http.patch(p, b).then((r) => ({ status: r.status, body: r.data })),
+    put: (p: string, b?: unknown) => http.put(p, b).then((r) => ({ status: r.status, body: r.data })),
     del: (p: string) => http.delete(p).then((r) => ({ status: r.status, body: r.data })),
   };
 }
@@ -79,4 +86,23 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A simulated agent's options for the failure tests: quick heartbeats, polls, retries and health checks. */
+export function simulatedAgentOptions(url: string, server: string, host: SimulatedHost, extra: Partial<StartAgentOptions> = {}): StartAgentOptions {
+  return {
+    composer: url,
+    insecureDev: true, // the test composer is plain HTTP on 127.0.0.1
+    token: agentToken(server),
+    server,
+    backend: 'simulated',
+    runner: host,
+    heartbeatMs: 200,
+    waitSeconds: 2,
+    retryMs: 300,
+    pollMs: 1,
+    verifyMs: 300,
+    resyncPollMs: 200,
+    ...extra,
+  };
 }

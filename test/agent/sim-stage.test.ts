@@ -218,7 +218,7 @@ describe('simulated host: RAID', () => {
     expect(runner.lines()).toContain(`mkfs.xfs -q -K -L tessera -m uuid=${filesystemUuid('vol-r10')} /dev/md/vol-r10`);
   });
 
-  test('assembly with a missing member is refused by the host and reported with mdadm stderr', async () => {
+  test('a blank member beside this array\'s member is a replacement: assembled without it, then added (docs/failure.md); the host refuses a subset without --run', async () => {
     const ms = [member('A2'), member('B2', { mirror: 1, enclosure: 'enc-b' })];
     const a = assignment('vol-r2', { members: ms, raidLevel: 'raid1' });
     const { fabric, ctx } = setup(a);
@@ -227,11 +227,19 @@ describe('simulated host: RAID', () => {
     // Another host sees only one half: it carries the superblock, the other half is a fresh blank extent.
     const host2 = new SimulatedHost(fabric);
     fabric.extents.set('B2@0', {});
-    const err = (await stage({ ...ctx, runner: host2 }, a).catch((e) => e)) as StepError;
-    expect(err.step).toBe('assemble or create /dev/md/vol-r2');
-    expect(err.stderr).toMatch(/has no superblock - assembly aborted/);
-    // And the host itself refuses to start an array from a subset of its members.
-    const r = await host2.run({ file: 'mdadm', args: ['--assemble', '/dev/md/vol-r2', nvmeLink(ms[0], false)] });
+    const runner2 = new RecordingRunner(host2);
+    const r2 = await stage({ ...ctx, runner: runner2 }, a);
+    expect(r2.res.degraded).toBeUndefined();
+    expect(runner2.lines()).toContain(`mdadm --assemble --run /dev/md/vol-r2 ${nvmeLink(ms[0], false)}`);
+    expect(runner2.lines()).toContain(`mdadm --manage /dev/md/vol-r2 --add ${nvmeLink(ms[1], false)}`);
+    expect(fabric.extents.get('B2@0')?.content?.kind).toBe('md-member');
+    await unstageVolume({ ...ctx, runner: runner2 }, r2.rec, async () => undefined);
+    // And a host refuses to start an array from a subset of its members without --run.
+    const host3 = new SimulatedHost(fabric);
+    const link = nvmeLink(ms[0], false);
+    const nqn = nvmeNqn(ms[0], false);
+    expect((await host3.run({ file: 'nvme', args: ['connect', '--transport', 'tcp', '--traddr', '10.0.0.1', '--trsvcid', '4420', '--nqn', nqn] })).exitCode).toBe(0);
+    const r = await host3.run({ file: 'mdadm', args: ['--assemble', '/dev/md/vol-r2', link] });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/assembled from 1 drive - not enough to start the array/);
   });

@@ -152,26 +152,37 @@ test('delete waits for a live agent to unstage before freeing the drives; a sile
   expect((await ops.get('/v1/operations?state=pending')).body.items).toEqual([]);
 });
 
-test('a move away from a silent agent does not wait', async () => {
+test('a move away from a silent agent does not wait for it, but is fenced first: nothing for k2 until the enclosures confirm', async () => {
   const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'quick-move', sizeGiB: 10, server: 'k1' })).body;
   await new Promise((r) => setTimeout(r, 350)); // k1's heartbeats are older than the grace period
   expect((await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' })).status).toBe(200);
   const k2 = client(composer.url, tok('agent-k2'));
-  expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id).generation).toBe(2);
+  // No enclosure service confirms the revocation here (test/composer/enclosures.test.ts does): k2 waits.
+  await new Promise((r) => setTimeout(r, 400));
+  expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)).toBeUndefined();
+  const op = (await ops.get('/v1/operations?state=pending')).body.items.find((o: { objectId: string }) => o.objectId === v.id);
+  expect(op).toMatchObject({ kind: 'update', state: 'pending', detail: { moveFrom: 'k1', moveTo: 'k2', fence: true, finish: 'move' } });
+  expect((await ops.get(`/v1/volumes/${v.id}`)).body.state).toBe('pending');
 });
 
-test('a live old server that never answers: the move completes after the wait', async () => {
+test('a live old server that never answers: after the wait the move is fenced, never staged on k2 unconfirmed', async () => {
   const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'slow-move', sizeGiB: 10, server: 'k1' })).body;
   await k1.post('/v1/agents/k1/heartbeat');
   expect((await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' })).status).toBe(200);
   const k2 = client(composer.url, tok('agent-k2'));
   expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)).toBeUndefined();
-  // k1 stops heartbeating (down after 300 ms): the reconciler lets k2 stage.
+  // k1 stops heartbeating (down after 300 ms): the reconciler fences the move instead of letting k2 stage.
   const deadline = Date.now() + 5000;
-  let found;
-  while (!found && Date.now() < deadline) {
-    found = (await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id);
-    if (!found) await new Promise((r) => setTimeout(r, 100));
+  let op;
+  while (!op?.detail?.fence && Date.now() < deadline) {
+    op = (await ops.get('/v1/operations?state=pending')).body.items.find((o: { objectId: string }) => o.objectId === v.id);
+    if (!op?.detail?.fence) await new Promise((r) => setTimeout(r, 100));
   }
-  expect(found?.generation).toBe(2);
+  expect(op).toMatchObject({ state: 'pending', detail: { fence: true, moveFrom: 'k1' } });
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)).toBeUndefined();
+  // k1 comes back and reports the volume unstaged: that is a confirmation too; k2 stages.
+  await k1.post('/v1/agents/k1/heartbeat');
+  expect((await k1.put(`/v1/agents/k1/status/${v.id}`, { state: 'unstaged', generation: 1 })).status).toBe(204);
+  expect((await k2.get('/v1/agents/k2/assignments')).body.assignments.find((x: { volumeId: string }) => x.volumeId === v.id)?.generation).toBe(2);
 });

@@ -154,6 +154,44 @@ test('long poll: an enclosure wakes when its set changes; a move keeps the old h
   expect((await poll2).body.exports.find((x: EnclosureExport) => x.volumeId === v.id)).toBeUndefined();
 });
 
+test('a move away from a down server is fenced: exported to nobody until every member enclosure applied that set, then to the new server only; a failed pass confirms nothing', async () => {
+  const k1 = client(composer.url, tok('agent-k1'));
+  await k1.post('/v1/agents/k1/register', { hostname: 'k1', transports: ['nvmetcp'], nicGbps: 25, backend: 'simulated', agentVersion: '0' });
+  const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'fenced', type: 'hdd', sizeGiB: 1000, redundancy: true, server: 'k1' })).body;
+  const encs = [...new Set((v.members as { enclosure: string }[]).map((m) => m.enclosure))];
+  expect(encs).toHaveLength(2);
+  expect((await exportsOf(v.id)).map((x) => x.server)).toEqual(['k1', 'k1']);
+  await new Promise((r) => setTimeout(r, 500)); // k1 is down (heartbeatGraceMs 400)
+  expect((await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' })).status).toBe(200);
+  // Fenced: no enclosure exports the volume to anybody, and k2 has no assignment.
+  expect(await exportsOf(v.id)).toEqual([]);
+  const k2 = client(composer.url, tok('agent-k2'));
+  const k2Has = async () => (await k2.get('/v1/agents/k2/assignments')).body.assignments.some((x: { volumeId: string }) => x.volumeId === v.id);
+  expect(await k2Has()).toBe(false);
+  const report = async (e: string, clean: boolean) => {
+    const a = (await enc(e).get(`/v1/enclosures/${e}/assignments`)).body;
+    expect((await enc(e).post(`/v1/enclosures/${e}/register`, { hostname: e, version: 'test', drives: [] })).status).toBe(200);
+    const r = await enc(e).put(`/v1/enclosures/${e}/report`, { drives: [], exports: [], ...(clean ? { appliedRevision: a.revision } : {}) });
+    expect(r.status).toBe(204);
+  };
+  // One enclosure confirms, the other's pass had failures: still fenced.
+  await report(encs[0], true);
+  await report(encs[1], false);
+  await new Promise((r) => setTimeout(r, 300)); // reconciler passes
+  expect(await k2Has()).toBe(false);
+  // The second confirms: the move goes on.
+  await report(encs[1], true);
+  const deadline = Date.now() + 5000;
+  while (!(await k2Has()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(await k2Has()).toBe(true);
+  expect((await exportsOf(v.id)).map((x) => [x.server, x.hostNqn])).toEqual([
+    ['k2', hostNqn('k2')],
+    ['k2', hostNqn('k2')],
+  ]);
+  const op = (await ops.get('/v1/operations')).body.items.find((o: { objectId: string; kind: string }) => o.objectId === v.id && o.kind === 'update');
+  expect(op).toMatchObject({ state: 'done', detail: { fence: true, moveFrom: 'k1', moveTo: 'k2' } });
+});
+
 test('a retained volume is not exported; bad query parameters name the parameter', async () => {
   const v = (await ops.post('/v1/volumes', { cluster: clusterId, name: 'kept', type: 'hdd', sizeGiB: 1000, server: 'k2', reclaimPolicy: 'Retain', sgResiliency: false, jbodResiliency: false })).body;
   expect(await exportsOf(v.id)).toHaveLength(1);

@@ -46,6 +46,15 @@ export const READER_TOKEN = 'reader-token-0123456789abcdef';
 /** The agent token of one server (role agent, scoped to it). */
 export const agentToken = (server: string): string => `agent-${server}-token-0123456789abcdef`;
 
+/** An enclosure token (role enclosure, scoped to it), for tests that pass their own token set. */
+export const enclosureTokenOf = (enclosure: string): string => `enclosure-${enclosure}-token-0123456789abcdef`;
+
+/** The default token set of an inventory plus one enclosure token per enclosure (enclosureTokenOf). */
+export function tokensWithEnclosures(inventory: Inventory): TokenEntry[] {
+  const encs = inventory.storageGroups.flatMap((g) => g.enclosures.map((e) => e.name));
+  return [...testTokens(inventory.servers.map((s) => s.name)), ...encs.map((e) => ({ name: `enclosure-${e}`, token: enclosureTokenOf(e), role: 'enclosure' as const, enclosure: e }))];
+}
+
 /** The default token set: `root` (admin), `ops` (operator), `viewer` (reader), `agent-<server>` per server. */
 export function testTokens(servers: readonly string[]): TokenEntry[] {
   return [

@@ -57,6 +57,8 @@ export interface SimArray {
   members: string[];
   componentBytes: number;
   data: Holder;
+  /** A member added to a running array copies the data onto itself until `untilMs` (./host.ts `--add`). */
+  recovery?: { key: string; startedMs: number; untilMs: number };
 }
 
 export const MD_DATA_OFFSET = 8 * 1024 * 1024;
@@ -70,12 +72,34 @@ export class SimulatedFabric {
   readonly exports = new Map<string, SimExport>();
   readonly extents = new Map<string, Holder>();
   readonly arrays = new Map<string, SimArray>();
+  /** Drives that failed (pulled, dead, their enclosure gone): no I/O, no connect (docs/failure.md). */
+  readonly failedDrives = new Set<string>();
+  /** Enclosure of each drive seen in an export (for failEnclosure). */
+  private readonly enclosureOf = new Map<string, string>();
+
+  /** A drive dies: its exports stop answering; hosts see the member faulty, connects fail. */
+  failDrive(serial: string): void {
+    this.failedDrives.add(serial);
+  }
+
+  /** Every drive of an enclosure dies at once (power, head, uplink); returns the serials seen in exports. */
+  failEnclosure(enclosure: string, serials: readonly string[] = []): string[] {
+    const all = new Set(serials);
+    for (const [serial, enc] of this.enclosureOf) if (enc === enclosure) all.add(serial);
+    for (const s of all) this.failedDrives.add(s);
+    return [...all];
+  }
+
+  isFailed(e: SimExport): boolean {
+    return this.failedDrives.has(e.serial);
+  }
 
   /** The enclosure side: export a member (idempotent; a larger size is a grown slice). */
   exportMember(m: Member, slice: boolean): SimExport {
     const nqn = nvmeNqn(m, slice);
     const extentKey = `${m.serial}@${m.offsetGiB}`;
     const sizeBytes = m.sizeGiB * GiB;
+    this.enclosureOf.set(m.serial, m.enclosure);
     const existing = this.exports.get(nqn);
     if (existing) {
       existing.sizeBytes = sizeBytes;

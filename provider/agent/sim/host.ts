@@ -63,6 +63,8 @@ const fail = (exitCode: number, stderr: string): CommandResult => ({ exitCode, s
 export interface SimulatedHostOptions {
   /** Devices of a new NVMe/iSCSI connection appear this many ms after connect (tests the wait step). */
   deviceDelayMs?: number;
+  /** A member added to a running array (`mdadm --add`) resyncs for this long (default 0: at once). */
+  resyncMs?: number;
 }
 
 export class SimulatedHost implements Runner {
@@ -271,6 +273,7 @@ export class SimulatedHost implements Runner {
     if (sub === 'connect') {
       const nqn = p.flags.get('--nqn') as string;
       const e = this.fabric.byNqn(nqn);
+      if (e && this.fabric.isFailed(e)) return fail(1, 'Failed to write to /dev/nvme-fabrics: Connection refused\ncould not add new controller: failed to write to nvme-fabrics device');
       if (!e || !p.flags.get('--traddr')) return fail(1, 'Failed to write to /dev/nvme-fabrics: Input/output error\ncould not add new controller: failed to write to nvme-fabrics device');
       if ([...this.devices.values()].some((d) => d.kind === 'nvme' && d.export === e)) {
         return fail(114, 'Failed to write to /dev/nvme-fabrics: Operation already in progress\ncould not add new controller: already connected');
@@ -362,9 +365,19 @@ export class SimulatedHost implements Runner {
       const a = d.array!;
       // As mdadm 4.2 --detail --export prints them: each working member's role and node (no MD_DEGRADED).
       const present = this.mdMemberDevices(d);
+      this.endRecovery(a);
+      if (!p.flags.has('--export')) {
+        // The human form: only what the agent reads from it (the resync's progress).
+        const r = a.recovery;
+        const pct = r ? Math.floor((100 * (Date.now() - r.startedMs)) / Math.max(1, r.untilMs - r.startedMs)) : undefined;
+        return ok([`${md}:`, `        Raid Level : ${a.level}`, `      Raid Devices : ${a.members.length}`, ...(pct !== undefined ? [`    Rebuild Status : ${pct}% complete`] : [])].join('\n') + '\n');
+      }
       const members = present.flatMap((dv) => {
         const k = `MD_DEVICE_${dv.slice(1).replace(/\//g, '_')}`;
-        return [`${k}_ROLE=${a.members.indexOf(this.devices.get(dv)?.holderKey ?? dv)}`, `${k}_DEV=${dv}`];
+        const dev = this.devices.get(dv);
+        // A member whose drive died is marked faulty by md at its first failed I/O.
+        const role = dev?.export && this.fabric.isFailed(dev.export) ? 'faulty' : String(a.members.indexOf(dev?.holderKey ?? dv));
+        return [`${k}_ROLE=${role}`, `${k}_DEV=${dv}`];
       });
       return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`, `MD_METADATA=1.2`, ...members].join('\n') + '\n');
     }
@@ -376,6 +389,7 @@ export class SimulatedHost implements Runner {
       const a = this.fabric.arrays.get(c.arrayUuid)!;
       return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`].join('\n') + '\n');
     }
+    if (p.flags.has('--manage')) return this.mdManage(p, md);
     if (p.flags.has('--create')) return this.mdCreate(p, md);
     if (p.flags.has('--assemble')) return this.mdAssemble(p, md);
     if (p.flags.has('--grow')) {
@@ -395,6 +409,50 @@ export class SimulatedHost implements Runner {
       return ok(`mdadm: stopped ${md}\n`);
     }
     return fail(1, 'mdadm: unsupported invocation on the simulated host');
+  }
+
+  private endRecovery(a: SimArray): void {
+    if (a.recovery && Date.now() >= a.recovery.untilMs) a.recovery = undefined;
+  }
+
+  /**
+   * `mdadm --manage MD --add DEV`: a blank device (or one holding this array's superblock) takes
+   * the first slot whose member is missing or faulty, and the array resyncs onto it (resyncMs).
+   * `mdadm --manage MD --remove failed`: faulty members leave the array (their device is free).
+   */
+  private mdManage(p: Parsed, md: string): CommandResult {
+    const d = this.devices.get(md);
+    if (!d || d.kind !== 'md') return fail(1, `mdadm: error opening ${md}: No such file or directory`);
+    const a = d.array!;
+    const present = this.mdMemberDevices(d);
+    const faulty = (dv: string) => {
+      const x = this.devices.get(dv);
+      return !x || (x.export !== undefined && this.fabric.isFailed(x.export));
+    };
+    if (p.flags.get('--remove') === 'failed' || (p.flags.has('--remove') && p.pos[1] === 'failed')) {
+      this.mdMembers.set(md, present.filter((dv) => !faulty(dv)));
+      return ok();
+    }
+    if (!p.flags.has('--add')) return fail(1, 'mdadm: the simulated host models --manage --add DEV and --remove failed only');
+    const dv = p.pos[1];
+    const x = this.dev(dv);
+    if (!x) return fail(1, `mdadm: cannot find ${dv}: No such file or directory`);
+    if (present.includes(x.path)) return fail(1, `mdadm: Cannot open ${dv}: Device or resource busy`);
+    const h = this.holderOf(x);
+    if (h) return fail(1, `mdadm: Cannot open ${dv}: Device or resource busy (${h})`);
+    const c = x.holder.content;
+    if (c && !(c.kind === 'md-member' && c.arrayUuid === a.uuid)) return fail(1, `mdadm: ${dv} appears to contain ${describe(c)}: refusing to add it in the simulated host`);
+    this.endRecovery(a);
+    const working = new Set(present.filter((m) => !faulty(m)).map((m) => this.devices.get(m)!.holderKey));
+    const slot = a.members.findIndex((k) => !working.has(k));
+    if (slot < 0) return fail(1, `mdadm: ${md} has no missing member: ${dv} would be a spare, which the simulated host does not model`);
+    a.members[slot] = x.holderKey ?? x.path;
+    x.holder.content = { kind: 'md-member', arrayUuid: a.uuid };
+    this.mdMembers.set(md, [...present, x.path]);
+    const ms = this.opts.resyncMs ?? 0;
+    // md recovers one member after the other: a second add lengthens the resync.
+    if (ms > 0) a.recovery = a.recovery ? { ...a.recovery, untilMs: a.recovery.untilMs + ms } : { key: a.members[slot], startedMs: Date.now(), untilMs: Date.now() + ms };
+    return ok(`mdadm: added ${dv}\n`);
   }
 
   private mdCreate(p: Parsed, md: string): CommandResult {

@@ -118,7 +118,26 @@ export const commands: Command[] = [
     },
   },
   lsCommand('clusters', '/v1/clusters', ['ID', 'NAME', 'SERVERS', 'KEY POLICY', 'OWNER'], (o) => [o.id, o.name, o.servers, o.keyPolicy, o.owner], 'List clusters'),
-  lsCommand('volumes', '/v1/volumes', ['ID', 'CLUSTER', 'NAME', 'TYPE', 'SIZE', 'RAID', 'STATE', 'SERVER', 'MOUNT'], (o) => [o.id, o.cluster, o.name, o.type, `${s(o.capacityGiB)}G`, o.raidLevel, o.state, o.server, o.mountPath], 'List volumes'),
+  lsCommand(
+    'volumes',
+    '/v1/volumes',
+    ['ID', 'CLUSTER', 'NAME', 'TYPE', 'SIZE', 'RAID', 'STATE', 'HEALTH', 'SERVER', 'MOUNT', 'FAILED MEMBERS'],
+    (o) => [o.id, o.cluster, o.name, o.type, `${s(o.capacityGiB)}G`, o.raidLevel, o.state, o.health, o.server, o.mountPath, o.failedMembers],
+    'List volumes (HEALTH: ok, degraded, rebuilding, failed; docs/failure.md)',
+  ),
+  {
+    path: ['volumes', 'rebuild'],
+    summary: "Replace a volume's failed members and rebuild onto them",
+    usage: 'tessera volumes rebuild ID [--json] [--endpoint URL] [--token-file F] [--ca-file F]',
+    async run(args) {
+      const id = args.positional[0];
+      if (!id) throw new UsageError('a volume id is required');
+      const c = connect(args);
+      const { data } = await c.request<Row>('POST', `/v1/volumes/${encodeURIComponent(id)}/rebuild`);
+      out(args, data, () => `volume ${s(data.id)}: ${s(data.health)}${data.healthReason ? ` (${s(data.healthReason)})` : ''}`);
+    },
+  },
+  lsCommand('drives', '/v1/drives', ['SERIAL', 'ENCLOSURE', 'HEALTH', 'SINCE', 'VOLUMES', 'REASON'], (o) => [o.serial, o.enclosure, o.health, o.since, o.volumes, o.reason], 'List drives whose health is not ok'),
   lsCommand('slices', '/v1/slices', ['ID', 'CLUSTER', 'NAME', 'SIZE', 'STATE', 'SERVER'], (o) => [o.id, o.cluster, o.name, `${s(o.capacityGiB)}G`, o.state, o.server], 'List slices'),
   lsCommand(
     'operations',

@@ -20,7 +20,9 @@ import { keys, sealAad } from '../layout';
 import { table } from '../lookups';
 import { keyRotation, type Operations } from '../operations';
 import { maybeFinishRotation } from '../operations/key-rotation';
+import { rebuildDone } from '../operations/volume-rebuild';
 import { finishMove } from '../operations/volume-update';
+import type { Drives } from '../resources/drives';
 import { type PageRequest, takePage } from '../paging';
 import { accepted, HttpProblem, problems } from '../problem';
 import type { StoredVolume } from '../state';
@@ -33,6 +35,7 @@ export class AgentChannel {
     private readonly ctx: ComposerContext,
     private readonly ops: Operations,
     private readonly requireMasterKey: () => Buffer,
+    private readonly drives: Drives,
   ) {}
 
   /** One page of the servers (the inventory's and any that registered) in name order. */
@@ -89,15 +92,22 @@ export class AgentChannel {
       const cur = table(s, kind).get(volumeId) as StoredVolume | undefined;
       const assigned = s.assigns.get(server)?.get(volumeId);
       if (cur && cur.state === 'deleting' && (cur.moving?.from ?? cur.server) === server && observed.state === 'unstaged') return this.unstaged(volumeId);
-      if (cur?.moving && cur.moving.from === server && observed.state === 'unstaged') return finishMove(this.ctx, kind, volumeId, cur.moving.op);
+      if (cur?.moving && cur.moving.from === server && observed.state === 'unstaged') return void (await finishMove(this.ctx, kind, volumeId, cur.moving.op, true));
       // Reports about volumes that moved away or are gone are the agent cleaning up: accepted, not stored.
       if (!cur || !assigned || cur.server !== server) return;
       const state: VolumeState =
         observed.generation < assigned.generation ? 'pending' : observed.state === 'staged' ? 'staged' : observed.state === 'failed' ? 'failed' : 'pending';
       const updated: StoredVolume = { ...cur, observed: { ...observed, reportedAt: now() }, state, devicePath: observed.devicePath ?? cur.devicePath };
       await this.ctx.writes.commit([{ key: keys.object(kind, volumeId), value: updated }], [this.ctx.writes.unchanged(keys.object(kind, volumeId))]);
+      // A rebuild ends when the agent reports every member working (../operations/volume-rebuild.ts).
+      const rebuild = updated.rebuilding && rebuildDone(updated) ? s.ops.get(updated.rebuilding.op) : undefined;
+      if (rebuild?.state === 'pending') await this.ops.complete(rebuild);
       if (observed.state === 'failed') this.ctx.log.warn('agent reports a failed volume', { server, volumeId, step: observed.step });
     });
+    if (observed.degraded?.length) {
+      const v = table(this.ctx.state, kind).get(volumeId) as StoredVolume | undefined;
+      if (v && v.server === server) await this.drives.agentDegraded(server, v, kind, observed);
+    }
     if (observed.keyVersion !== undefined) {
       // A reported key version may be the last one a rotation waits for.
       for (const op of this.ops.pendingOf(keyRotation))

@@ -23,6 +23,7 @@ import type { ComposerContext } from '../context';
 import { type PageRequest, takePage } from '../paging';
 import { HttpProblem, problems } from '../problem';
 import type { ComposerState, StoredVolume } from '../state';
+import type { Drives } from '../resources/drives';
 import { Heartbeats, requireKnown } from './channel';
 
 /**
@@ -40,6 +41,8 @@ export function exportsByEnclosure(state: ComposerState): Map<string, EnclosureE
   for (const [kind, table] of tables) {
     for (const v of table.values()) {
       if (v.state === 'retained') continue;
+      // A fenced move: exported to nobody until every enclosure confirmed the revocation (docs/failure.md).
+      if (v.moving?.fence) continue;
       const server = v.moving?.from ?? v.server;
       const placement = state.allocations.get(v.id);
       if (!server || !placement) continue;
@@ -71,8 +74,29 @@ export class EnclosureChannel {
   /** Per enclosure: the digest of its last answer and the revision it first appeared at. */
   private readonly seen = new Map<string, { digest: string; revision: number }>();
 
-  constructor(private readonly ctx: ComposerContext) {
+  constructor(
+    private readonly ctx: ComposerContext,
+    private readonly drives: Drives,
+  ) {
     this.beats = new Heartbeats(ctx.opts.heartbeatGraceMs);
+    ctx.fenceWaitingOn = (id) => this.unconfirmed(id);
+  }
+
+  /**
+   * The fence of a move (docs/failure.md): the enclosures holding a member of the volume whose
+   * last report does not yet say they applied the export set without it (appliedRevision at or
+   * after the revision that set first appeared at). In the leader's memory: after a restart or a
+   * take-over every enclosure must report again before a fenced move goes on.
+   */
+  private unconfirmed(volumeId: string): string[] {
+    const s = this.ctx.state;
+    const placement = s.allocations.get(volumeId);
+    const encs = [...new Set((placement?.members ?? []).map((m) => m.enclosure))];
+    return encs.filter((name) => {
+      const want = this.current(name).revision;
+      const r = this.reports.get(name);
+      return r?.appliedRevision === undefined || r.appliedRevision < want;
+    });
   }
 
   private enclosures(): Enclosure[] {
@@ -135,7 +159,8 @@ export class EnclosureChannel {
     this.beats.beat(name);
   }
 
-  report(name: string, body: unknown): void {
+  /** Kept in memory; what it says of the drives' health is stored (../resources/drives.ts). */
+  async report(name: string, body: unknown): Promise<void> {
     const enc = this.enclosure(name);
     const checked = validateEnclosureReport(body);
     const failures = [...checked.failures, ...foreignDrives(body, enc, (d) => (isObject(d) ? d.serial : undefined), 'drives', false, 'serial')];
@@ -147,6 +172,7 @@ export class EnclosureChannel {
     if (missing.length > 0) this.ctx.log.warn('enclosure reports missing drives', { enclosure: name, drives: missing });
     this.reports.set(name, { ...report, reportedAt: new Date().toISOString() });
     this.beats.beat(name);
+    await this.drives.enclosureDrives(name, report.drives);
   }
 
   list(page: PageRequest): ListPage<EnclosureStatus> {

@@ -14,6 +14,7 @@ import { OperationRegistry } from './registry';
 import { volumeCreate } from './volume-create';
 import { volumeDelete } from './volume-delete';
 import { volumePurge } from './volume-purge';
+import { volumeRebuild } from './volume-rebuild';
 import { volumeUpdate } from './volume-update';
 
 export const OPERATION_TYPES = [
@@ -25,6 +26,7 @@ export const OPERATION_TYPES = [
   volumeUpdate,
   volumeDelete,
   volumePurge,
+  volumeRebuild,
   keyPolicyCreate,
   keyPolicyUpdate,
   keyRotation,
@@ -53,5 +55,6 @@ export {
   volumeCreate,
   volumeDelete,
   volumePurge,
+  volumeRebuild,
   volumeUpdate,
 };

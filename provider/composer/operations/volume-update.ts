@@ -2,8 +2,10 @@
 // conditional on the object being unchanged. A grow extends the reservation in the engine first
 // (given back if the transaction is not applied, or if it passes the cluster's quota: ../quotas.ts). A move away from a live agent is the one update
 // that stays `pending`: the old assignment goes at once, the new server's assignment only once the
-// old agent has unstaged (or went silent, or the wait passed), so a filesystem is never mounted
-// on two servers; complete() writes it, after a crash too.
+// old agent has unstaged, so a filesystem is never mounted on two servers. When it cannot say so
+// (it is not up, went silent, or the wait passed) the move is fenced first: the volume is exported
+// to nobody until every enclosure holding a member confirms it applied that (docs/failure.md);
+// complete() writes the new assignment only then, after a crash too.
 import type { VolumeAttribute } from '../../schema';
 import type { ComposerContext } from '../context';
 import { VOLUME_KINDS, type VolumeKind } from '../kinds';
@@ -95,11 +97,20 @@ export const volumeUpdate: OperationType<VolumeUpdateParams, StoredVolume> = {
     if (cur.server && cur.server !== updated.server) muts.push({ key: keys.assign(cur.server, id) });
     // A move away from a live agent: the new server stages only once the old one has unstaged
     // (a filesystem must never be mounted on two servers), or the old agent goes silent.
-    const moveFrom = cur.server && updated.server && cur.server !== updated.server && oldAssign && ctx.agents.health(cur.server) === 'up' ? cur.server : undefined;
+    const movingAway = !!cur.server && !!updated.server && cur.server !== updated.server && !!oldAssign;
+    const moveFrom = movingAway && ctx.agents.health(cur.server!) === 'up' ? cur.server : undefined;
+    // Away from an agent that is not up (down, or not heard from since this replica leads): it
+    // cannot confirm an unstage, so the enclosures revoke its access first (docs/failure.md). A
+    // server whose agent never registered never polled its assignments: nothing to fence.
+    const fenceFrom = movingAway && !moveFrom && ctx.state.servers.has(cur.server!) ? cur.server : undefined;
     if (moveFrom) {
       updated.state = 'pending';
       updated.moving = { from: moveFrom, op: op.id, generation };
       op.detail = { ...op.detail, moveFrom, moveTo: updated.server, awaitUnstageOn: moveFrom, deadline: new Date(Date.now() + ctx.opts.unstageWaitMs).toISOString(), finish: 'move' };
+    } else if (fenceFrom) {
+      updated.state = 'pending';
+      updated.moving = { from: fenceFrom, op: op.id, generation, fence: { since: now() } };
+      op.detail = { ...op.detail, moveFrom: fenceFrom, moveTo: updated.server, fence: true, finish: 'move' };
     } else {
       if (!agentRelevant) updated.state = cur.state;
       else if (updated.server) {
@@ -111,27 +122,46 @@ export const volumeUpdate: OperationType<VolumeUpdateParams, StoredVolume> = {
       } else updated.state = 'unstaged';
     }
     muts.push({ key: keys.object(kind, id), value: updated });
-    return { op, pending: !!moveFrom, muts, compares: [ctx.writes.unchanged(keys.object(kind, id))], result: updated, undo: grown ? undoExtend : undefined };
+    return { op, pending: !!moveFrom || !!fenceFrom, muts, compares: [ctx.writes.unchanged(keys.object(kind, id))], result: updated, undo: grown ? undoExtend : undefined };
   },
   waiting(ctx, op) {
-    return isMove(op) ? ctx.awaitingUnstage(op) : recipeWaiting(ctx, op);
+    if (!isMove(op)) return recipeWaiting(ctx, op);
+    const cur = table(ctx.state, op.resource as VolumeKind).get(op.objectId) as StoredVolume | undefined;
+    if (cur?.moving?.op === op.id && cur.moving.fence) return ctx.fenceWaitingOn(cur.id).length > 0;
+    return ctx.awaitingUnstage(op);
   },
   async complete(ctx, op) {
     if (!isMove(op)) return completeByRecipe(ctx, op);
-    await finishMove(ctx, op.resource as VolumeKind, op.objectId, op.id);
-    return true;
+    const kind = op.resource as VolumeKind;
+    const cur = table(ctx.state, kind).get(op.objectId) as StoredVolume | undefined;
+    if (cur?.moving?.op === op.id && !cur.moving.fence) {
+      // The wait for the old agent ended without its unstage (silent, or the deadline passed):
+      // it may still have the volume attached, so fence it before the new server stages.
+      const fenced: StoredVolume = { ...cur, moving: { ...cur.moving, fence: { since: now() } }, updatedAt: now() };
+      await ctx.writes.commit([
+        { key: keys.object(kind, cur.id), value: fenced },
+        { key: keys.op(op.id), value: { ...op, detail: { ...op.detail, fence: true } } },
+      ]);
+      ctx.log.warn('move: the old server did not confirm the unstage; fencing it first', { volumeId: cur.id, from: cur.moving.from, to: cur.server });
+      return false;
+    }
+    return finishMove(ctx, kind, op.objectId, op.id);
   },
 };
 
 const isMove = (op: StoredOperation) => op.detail?.finish === 'move';
 
 /**
- * The old server has unstaged (or went silent): the new server may stage the volume now. Clears
- * the object's move and ends the entry `opId`; either may already be gone. Caller holds the lock.
+ * The old server has unstaged (its agent said so: `agentUnstaged`) or is fenced (every enclosure
+ * confirmed its access revoked): the new server may stage the volume now. Clears the object's
+ * move and ends the entry `opId`; either may already be gone. Answers false, writing nothing,
+ * while a fence is not confirmed: this precondition is checked here, on every path, also after a
+ * crash (docs/failure.md). Caller holds the lock.
  */
-export async function finishMove(ctx: ComposerContext, kind: VolumeKind, volumeId: string, opId: string): Promise<void> {
+export async function finishMove(ctx: ComposerContext, kind: VolumeKind, volumeId: string, opId: string, agentUnstaged = false): Promise<boolean> {
   const op = ctx.state.ops.get(opId);
   const cur = table(ctx.state, kind).get(volumeId) as StoredVolume | undefined;
+  if (cur?.moving?.op === opId && !agentUnstaged && (!cur.moving.fence || ctx.fenceWaitingOn(volumeId).length > 0)) return false;
   const muts: Mut[] = [];
   if (cur?.moving && cur.moving.op === opId) {
     const { moving, ...rest } = cur;
@@ -141,4 +171,5 @@ export async function finishMove(ctx: ComposerContext, kind: VolumeKind, volumeI
   }
   if (op && op.state === 'pending') muts.push({ key: keys.op(op.id), value: finished(op, 'done') });
   if (muts.length > 0) await ctx.writes.commit(muts);
+  return true;
 }

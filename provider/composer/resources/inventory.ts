@@ -14,7 +14,7 @@ import { INVENTORY_CURRENT } from '../layout';
 import { requireEngine } from '../lookups';
 import { inventoryLoad, type Operations } from '../operations';
 import { HttpProblem, problems } from '../problem';
-import { readInventoryBlob, yieldToEventLoop } from '../state';
+import { driveUsable, readInventoryBlob, yieldToEventLoop } from '../state';
 import { storeUnavailable } from '../writes';
 import type { Body } from './common';
 
@@ -66,6 +66,8 @@ export class InventoryResource {
         if (json === ctx.state.inventoryJson) return this.summary();
         await yieldToEventLoop();
         const engine = ctx.opts.engineFactory(inv);
+        // Drives that are not ok take no new extents in the new inventory either (docs/failure.md).
+        for (const d of ctx.state.drives.values()) if (!driveUsable(d.health) && engine.hasDrive(d.serial)) engine.setDriveUsable(d.serial, false);
         await yieldToEventLoop();
         const conflicts: FieldFailure[] = [];
         for (const [id, placement] of ctx.state.allocations) {

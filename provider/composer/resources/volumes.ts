@@ -159,6 +159,7 @@ export class Volumes {
   }
 }
 
+/** The placement request of a volume or slice: its placement inputs, the cluster's transports when it allows any (also for a replacement member). */
 export function placementRequest(kind: VolumeKind, v: Body, clusterTransports: Transport[]): PlacementRequest {
   const allowed = (v.networkTransportsAllowed as Transport[]).length > 0 ? (v.networkTransportsAllowed as Transport[]) : clusterTransports;
   const common = {

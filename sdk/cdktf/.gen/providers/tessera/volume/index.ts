@@ -146,6 +146,18 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly server?: string;
   /**
+  * When a mirror member fails, allocate a replacement with the original placement's rules and rebuild onto it (docs/failure.md). false leaves it to an operator: `tessera volumes rebuild ID`. Default: true.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#auto_rebuild Volume#auto_rebuild}
+  */
+  readonly autoRebuild?: boolean | cdktf.IResolvable;
+  /**
+  * When the volume's server is declared down, fence it and move the volume to another cluster member chosen by the placement rules (docs/failure.md). Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#auto_move Volume#auto_move}
+  */
+  readonly autoMove?: boolean | cdktf.IResolvable;
+  /**
   * Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters.
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#mount_path Volume#mount_path}
@@ -503,6 +515,8 @@ export class Volume extends cdktf.TerraformResource {
     this._reclaimPolicy = config.reclaimPolicy;
     this._allowDataLoss = config.allowDataLoss;
     this._server = config.server;
+    this._autoRebuild = config.autoRebuild;
+    this._autoMove = config.autoMove;
     this._mountPath = config.mountPath;
     this._timeouts.internalValue = config.timeouts;
   }
@@ -875,6 +889,38 @@ export class Volume extends cdktf.TerraformResource {
     return this._server;
   }
 
+  // auto_rebuild - computed: true, optional: true, required: false
+  private _autoRebuild?: boolean | cdktf.IResolvable; 
+  public get autoRebuild() {
+    return this.getBooleanAttribute('auto_rebuild');
+  }
+  public set autoRebuild(value: boolean | cdktf.IResolvable) {
+    this._autoRebuild = value;
+  }
+  public resetAutoRebuild() {
+    this._autoRebuild = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get autoRebuildInput() {
+    return this._autoRebuild;
+  }
+
+  // auto_move - computed: true, optional: true, required: false
+  private _autoMove?: boolean | cdktf.IResolvable; 
+  public get autoMove() {
+    return this.getBooleanAttribute('auto_move');
+  }
+  public set autoMove(value: boolean | cdktf.IResolvable) {
+    this._autoMove = value;
+  }
+  public resetAutoMove() {
+    this._autoMove = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get autoMoveInput() {
+    return this._autoMove;
+  }
+
   // mount_path - computed: false, optional: true, required: false
   private _mountPath?: string; 
   public get mountPath() {
@@ -927,6 +973,21 @@ export class Volume extends cdktf.TerraformResource {
     return this.getStringAttribute('device_path');
   }
 
+  // health - computed: true, optional: false, required: false
+  public get health() {
+    return this.getStringAttribute('health');
+  }
+
+  // health_reason - computed: true, optional: false, required: false
+  public get healthReason() {
+    return this.getStringAttribute('health_reason');
+  }
+
+  // failed_members - computed: true, optional: false, required: false
+  public get failedMembers() {
+    return this.getListAttribute('failed_members');
+  }
+
   // timeouts - computed: false, optional: true, required: false
   private _timeouts = new VolumeTimeoutsOutputReference(this, "timeouts");
   public get timeouts() {
@@ -972,6 +1033,8 @@ export class Volume extends cdktf.TerraformResource {
       reclaim_policy: cdktf.stringToTerraform(this._reclaimPolicy),
       allow_data_loss: cdktf.booleanToTerraform(this._allowDataLoss),
       server: cdktf.stringToTerraform(this._server),
+      auto_rebuild: cdktf.booleanToTerraform(this._autoRebuild),
+      auto_move: cdktf.booleanToTerraform(this._autoMove),
       mount_path: cdktf.stringToTerraform(this._mountPath),
       timeouts: volumeTimeoutsToTerraform(this._timeouts.internalValue),
     };
@@ -1116,6 +1179,18 @@ export class Volume extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      auto_rebuild: {
+        value: cdktf.booleanToHclTerraform(this._autoRebuild),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
+      auto_move: {
+        value: cdktf.booleanToHclTerraform(this._autoMove),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
       mount_path: {
         value: cdktf.stringToHclTerraform(this._mountPath),
