@@ -65,6 +65,8 @@ export interface StartAgentOptions extends AgentConnection {
   concurrency?: number;
   faults?: Fault[];
   waitTimeoutMs?: number;
+  /** A mirror member that cannot be connected is tried this long before a degraded assemble (30 s; steps.ts HostContext). */
+  degradedGraceMs?: number;
   pollMs?: number;
   /** Log lines (JSON). Never carry tokens or keys. */
   log?: (line: string) => void;
@@ -159,6 +161,7 @@ export async function startAgent(o: StartAgentOptions): Promise<RunningAgent> {
     keys: client,
     faults: new FaultInjector(o.faults ?? []),
     waitTimeoutMs: o.waitTimeoutMs,
+    degradedGraceMs: o.degradedGraceMs,
     pollMs: o.pollMs,
     log: (line) => log('step', { line }),
   };

@@ -28,6 +28,13 @@ export interface HostContext {
   faults?: FaultInjector;
   /** How long to wait for a connected member's device to appear (30 s). */
   waitTimeoutMs?: number;
+  /**
+   * How long a mirror member that cannot be connected is tried again before an array that is not
+   * running here is assembled without it (30 s). A refused connect is often a moment's race — a
+   * move's new server asking before the enclosure re-pointed the export's ACL — and an array
+   * started without a member stays degraded until a rebuild.
+   */
+  degradedGraceMs?: number;
   pollMs?: number;
   /** Step progress lines (never key material). */
   log?: (line: string) => void;
@@ -268,7 +275,7 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
       } catch (e) {
         if (raid === 'none' || !(e instanceof CommandError)) throw e;
         missing.set(i, e);
-        ctx.log?.(`stage ${id}: ${m.label} cannot be connected, going on without it: ${e.message}`);
+        ctx.log?.(`stage ${id}: ${m.label} cannot be connected (tried again before going on without it): ${e.message}`);
       }
     });
   }
@@ -276,6 +283,17 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
     const pairs = raid === 'raid1' ? [[0, 1]] : Array.from({ length: acc.length / 2 }, (_, p) => [2 * p, 2 * p + 1]);
     const lost = pairs.find((pair) => pair.every((i) => missing.has(i)));
     if (lost) throw new StepError(`connect ${acc[lost[1]].label}`, missing.get(lost[1]));
+    // An array already running here goes on without them at once (it is degraded already); one
+    // about to be assembled waits for them a while first (degradedGraceMs).
+    if ((await runner.run(cmd.mdDetail(mdPath(id)))).exitCode !== 0) {
+      await Promise.all([...missing.keys()].map(async (i) => {
+        const dev = await retryConnect(ctx, acc[i]);
+        if (dev === undefined) return;
+        devices[i] = dev;
+        missing.delete(i);
+        ctx.log?.(`stage ${id}: ${acc[i].label} connected on a later attempt`);
+      }));
+    }
   }
 
   await s.step('wait for devices', async () => {
@@ -569,6 +587,20 @@ async function resyncProgress(runner: Runner, md: string): Promise<number | unde
   const r = await runner.run(cmd.mdDetailText(md));
   const m = /(?:Rebuild|Resync|Recovery) Status\s*:\s*(\d+)%/.exec(r.stdout);
   return m ? Math.min(99, Number(m[1])) : undefined;
+}
+
+/** Connect attempts every 2 s for `degradedGraceMs`; the device path, or undefined when every attempt failed. */
+async function retryConnect(ctx: HostContext, m: MemberAccess): Promise<string | undefined> {
+  const deadline = Date.now() + (ctx.degradedGraceMs ?? 30_000);
+  while (Date.now() < deadline) {
+    await sleep(Math.min(2000, Math.max(0, deadline - Date.now())));
+    try {
+      return await m.connect(ctx.runner);
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -18,7 +18,7 @@ function setup(a: Assignment) {
   const host = new SimulatedHost(fabric);
   const runner = new RecordingRunner(host);
   const keys = new DerivedKeys();
-  const ctx: HostContext = { runner, backend: 'simulated', stateDir: STATE, keys, portalOf: () => '10.0.0.5:4420', pollMs: 1 };
+  const ctx: HostContext = { runner, backend: 'simulated', stateDir: STATE, keys, portalOf: () => '10.0.0.5:4420', pollMs: 1, degradedGraceMs: 50 };
   return { fabric, host, runner, keys, ctx };
 }
 
@@ -273,6 +273,23 @@ describe('simulated host: RAID', () => {
     expect(err.step).toBe('assemble or create /dev/md/vol-dn');
     expect(err.message).toMatch(/N2 cannot be connected and no member holds this volume's array yet: refusing to create it without all members/);
     expect(runner.lines().some((l) => /^(mdadm --create|mkfs|wipefs)/.test(l))).toBe(false);
+  });
+
+  test('a member refused for a moment (a move\'s ACL not re-pointed yet) is tried again: the array is assembled whole, not degraded', async () => {
+    const ms = [member('M1'), member('M2', { mirror: 1, enclosure: 'enc-b' })];
+    const a = assignment('vol-dm', { members: ms, raidLevel: 'raid1' });
+    const { fabric, runner, ctx } = setup(a);
+    const first = await stage(ctx, a);
+    expect(first.res.degraded).toBeUndefined();
+    await unstageVolume(ctx, first.rec, async () => undefined);
+    // On the next stage, M2's export is back only after the first connect attempt was refused.
+    const nqn = nvmeNqn(ms[1], false);
+    const held = fabric.exports.get(nqn)!;
+    fabric.exports.delete(nqn);
+    setTimeout(() => fabric.exports.set(nqn, held), 500);
+    const { res } = await stage({ ...ctx, degradedGraceMs: 10_000 }, a, first.rec);
+    expect(res.degraded).toBeUndefined();
+    expect(runner.lines().filter((l) => l.startsWith('nvme connect') && l.includes(nqn)).length).toBeGreaterThanOrEqual(3);
   });
 
   test('both halves of a RAID1 missing: the connect step fails', async () => {
