@@ -435,6 +435,9 @@ test('(a) move to k2: data intact on k2; k1\'s connect is refused by the enclosu
   expect((await api('PATCH', `/v1/volumes/${r1.id}`, { server: 'k2' })).status).toBe(200);
   const s = await staged(r1.id, 'k2');
   note(`r1 staged on k2 at ${s.devicePath}`);
+  // Both halves: the new server waits for a member the enclosure has not re-pointed yet instead of
+  // starting the mirror without it (docs/agent.md, degradedGraceMs).
+  expect(s.observed.degraded).toBeUndefined();
   expect(sha(path.join(MNT_R1, 'data.bin'))).toBe(r1.digest);
   expect(await blkid(s.devicePath, 'UUID')).toBe(r1.fsUuid);
   for (const n of r1.nqns) expect(fs.readdirSync(`${CFG}/nvmet/subsystems/${n}/allowed_hosts`)).toEqual([hostNqn('k2')]);
