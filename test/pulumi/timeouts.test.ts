@@ -40,5 +40,6 @@ test('check refuses a bad duration; create fails after customTimeouts.create nam
   expect(read.props?.[TIMEOUTS_KEY]).toEqual({ delete: '30s' });
   await slice.delete!(id, read.props!);
   expect((await slice.read!(id, {})).id).toBe('');
-  await cluster.delete!(cl.id, {});
+  // As the engine does: with the state, which carries the owner (docs/api.md "Owners").
+  await cluster.delete!(cl.id, cl.outs);
 });
