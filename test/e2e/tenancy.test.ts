@@ -18,10 +18,11 @@ import * as tessera from ${JSON.stringify(path.join(REPO, 'sdk'))};
 
 const config = new pulumi.Config();
 const cluster = config.require('clusterId');
-// The name every team picked.
-const scratch = new tessera.Slice('scratch', { cluster, name: 'scratch', sizeGiB: 4 });
 // A name of this stack's own.
 const own = new tessera.Slice('own', { cluster, name: config.require('ownName'), sizeGiB: 4 });
+// The name every team picked: made after the stack's own, so a refusal of it cannot stop the engine
+// before the own slice was made (an engine stops starting resources at the first failure).
+const scratch = new tessera.Slice('scratch', { cluster, name: 'scratch', sizeGiB: 4 }, { dependsOn: [own] });
 export const scratchId = scratch.id;
 export const ownId = own.id;
 `;
@@ -37,9 +38,10 @@ terraform {
 }
 variable "cluster" { type = string }
 resource "tessera_slice" "scratch" {
-  cluster  = var.cluster
-  name     = "scratch"
-  size_gib = 4
+  cluster    = var.cluster
+  name       = "scratch"
+  size_gib   = 4
+  depends_on = [tessera_slice.own]
 }
 resource "tessera_slice" "own" {
   cluster  = var.cluster
