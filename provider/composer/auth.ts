@@ -214,16 +214,31 @@ export function watchTokensFile(file: string, auth: Authenticator, log: Logger, 
     return true;
   };
   const onHup = () => void reload('SIGHUP');
-  const onChange = (cur: fs.Stats, prev: fs.Stats) => {
-    if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size) reload('file changed');
+  // Compared with the file as it was when the tokens in force were read (taken now, in step with
+  // the load at start): fs.watchFile's first stat is asynchronous, so a change made before it
+  // would become its baseline and never be noticed.
+  const stamp = (): string => {
+    try {
+      const st = fs.statSync(file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return 'absent';
+    }
   };
+  let seen = stamp();
+  const poll = setInterval(() => {
+    const now = stamp();
+    if (now === seen) return;
+    seen = now;
+    reload('file changed');
+  }, intervalMs);
+  poll.unref();
   process.on('SIGHUP', onHup);
-  fs.watchFile(file, { interval: intervalMs, persistent: false }, onChange);
   return {
     reload,
     stop: () => {
       process.off('SIGHUP', onHup);
-      fs.unwatchFile(file, onChange);
+      clearInterval(poll);
     },
   };
 }

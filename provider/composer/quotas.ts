@@ -24,7 +24,7 @@ export interface Usage {
 }
 
 /** The cluster attribute limiting each usage figure. */
-const LIMIT: Readonly<Record<keyof Usage, ClusterAttribute>> = { hddGiB: 'quotaHddGiB', ssdGiB: 'quotaSsdGiB', volumes: 'quotaVolumes', slices: 'quotaSlices' };
+const LIMIT: Readonly<Record<keyof Usage, ClusterAttribute & keyof Cluster>> = { hddGiB: 'quotaHddGiB', ssdGiB: 'quotaSsdGiB', volumes: 'quotaVolumes', slices: 'quotaSlices' };
 /** The cluster attributes that are quotas: only admin tokens set or change them. */
 export const QUOTA_ATTRIBUTES: readonly ClusterAttribute[] = Object.values(LIMIT);
 const UNIT: Readonly<Record<keyof Usage, string>> = { hddGiB: 'GiB of hdd', ssdGiB: 'GiB of ssd', volumes: 'volumes', slices: 'slices' };

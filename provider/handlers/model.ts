@@ -102,6 +102,9 @@ export class ResourceModel {
   carryOver(fresh: Props, prior: Props): Props {
     const out: Props = { ...fresh };
     const versions = new Set<string>(Object.values(this.kind.writeOnlyVersions));
+    // adopt is never stored by the composer: the inputs' value, else its default (an import).
+    const adopt = this.kind.adopt;
+    out[adopt] = prior[adopt] ?? this.spec.attributes[adopt]?.default;
     for (const [field, attr] of Object.entries(this.spec.attributes)) {
       if (prior[field] === undefined) continue;
       // Sensitive values are never returned by the composer; nor is a write-only value's

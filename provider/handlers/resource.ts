@@ -138,9 +138,16 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
     for (const [field, attr] of Object.entries(this.spec.attributes)) {
       const v = inputs[field];
       if (v === undefined || v === null) continue;
+      // adopt is sent as ?adopt=true (docs/api.md "Owners"), never as state.
+      if (field === this.kind.adopt) continue;
       if (field === this.kind.owner || isInput(attr)) body[field] = v;
     }
     return body;
+  }
+
+  /** The inputs take over another owner's object of the same name and spec (the schema's adopt attribute). */
+  private adopts(inputs: Props): boolean {
+    return inputs[this.kind.adopt] === true;
   }
 
   private releaseClaim(inputs: Props): void {
@@ -174,7 +181,7 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       change = !opts.id ? undefined : replaced ? 'replace' : grows ? 'grow' : undefined;
     }
     if (opts.preview && failures.length === 0 && replaced && this.kind.placed) {
-      failures.push(...(await this.feasibility(value, unknown, warnings)));
+      failures.push(...(await this.feasibility(opts.owner && value[this.kind.owner] === undefined ? { ...value, [this.kind.owner]: opts.owner } : value, unknown, warnings)));
     }
     if (change && failures.length === 0 && this.kind.placed) failures.push(...(await this.claim(change, value, unknown, opts.id, warnings)));
     return { inputs: value, failures, ...(warnings.length ? { warnings } : {}) };
@@ -229,7 +236,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       // Every input known: the composer can dry-run the create itself (an unknown name,
       // cluster or server would fail it as missing, which is not the user's mistake).
       if (!unknown.some((f) => this.spec.attributes[f] && isInput(this.spec.attributes[f]))) {
-        await this.client.request('POST', this.spec.api, { query: { dryRun: true }, body: this.body(value), attempts: FEASIBILITY_ATTEMPTS });
+        const query = { dryRun: true, ...(this.adopts(value) ? { adopt: true } : {}) };
+        await this.client.request('POST', this.spec.api, { query, body: this.body(value), attempts: FEASIBILITY_ATTEMPTS });
         return [];
       }
       // Else ask how much the pool could place with these options (unknowns left out).
@@ -263,6 +271,9 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       // The name is taken by an object with another spec: this is the check of a replacement
       // (the old object is deleted first), or a conflict the create itself reports with a 409.
       if (err.code === PROBLEM.conflictExists) return [];
+      // Another owner's object of the same name and spec (docs/api.md "Owners"): refused now, not
+      // at apply; the composer's sentence names both owners and the way out (adopt, import).
+      if (err.code === PROBLEM.ownerConflict) return [{ field: this.kind.name, reason: `${PROBLEM.ownerConflict}: ${err.fieldErrors[0]?.reason ?? err.message}` }];
       this.log(`dry-run skipped: ${err.code}`);
       warnings.push(`${this.spec.kind} ${String(value[this.kind.name] ?? '')}: feasibility not checked: ${err.message}`);
       return [];
@@ -276,7 +287,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
 
   async create(inputs: Props, owner: string, call: CallOptions = {}): Promise<{ id: string; outputs: Props }> {
     const body = { ...this.body(inputs), owner };
-    const { status, data } = this.seen(await this.client.request<Record<string, unknown>>('POST', this.spec.api, { body }));
+    const query = this.adopts(inputs) ? { adopt: true } : undefined;
+    const { status, data } = this.seen(await this.client.request<Record<string, unknown>>('POST', this.spec.api, { body, query }));
     const id = String(data.id);
     this.log(`${status === 201 ? 'created' : 'adopted existing'} ${id}`);
     // The claim is a real reservation now (even if staging fails below).
@@ -333,7 +345,8 @@ export class SchemaResourceHandler extends ResourceModel implements ResourceHand
       throw new ComposerError(`${this.spec.kind} ${id}: ${d.replaces.join(', ')} cannot change in place (replace the ${this.spec.kind})`, 409, PROBLEM.replaceRequired);
     }
     const patch: Props = {};
-    for (const f of d.changed) patch[f] = news[f] ?? null;
+    // adopt is read by the create only: changing it later changes nothing (schema.json).
+    for (const f of d.changed) if (f !== this.kind.adopt) patch[f] = news[f] ?? null;
     // A new version companion (secretWoVersion) sends the write-only value (secretWo).
     for (const [writeOnly, version] of Object.entries(this.kind.writeOnlyVersions)) {
       if (version && d.changed.includes(version) && news[writeOnly] !== undefined) patch[writeOnly] = news[writeOnly];

@@ -20,6 +20,12 @@ export interface CheckOptions {
    * replacement is then checked against the pool too (plan-wide feasibility).
    */
   id?: string;
+  /**
+   * The owner the create will record (the Terraform provider's address for it; Pulumi sends the
+   * URN among the inputs): the preview's dry-run then reports another owner's object of the same
+   * name as owner_conflict at plan time, not half-way through the apply.
+   */
+  owner?: string;
 }
 
 /** Per-call options of the mutations (the engine's timeouts for this resource, a cancel signal). */

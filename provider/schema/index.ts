@@ -6,7 +6,7 @@ import rawSchema from '../../schema.json';
 export type ScalarType = 'string' | 'integer' | 'boolean';
 export type AttributeType = ScalarType | { list: AttributeType } | { object: Record<string, AttributeType> };
 
-export type AttributeRole = 'id' | 'owner' | 'name' | 'scope';
+export type AttributeRole = 'id' | 'owner' | 'adopt' | 'name' | 'scope';
 
 export interface AttributeSpec {
   type: AttributeType;

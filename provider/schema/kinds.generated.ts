@@ -13,20 +13,20 @@ export const DATA_SOURCE_TYPES: readonly DataSourceType[] = ['tessera_capacity',
 export const COLLECTIONS: readonly Collection[] = ['clusters', 'volumes', 'slices', 'key-policies'];
 
 /** The attributes of tessera_cluster. */
-export type ClusterAttribute = 'id' | 'name' | 'servers' | 'keyPolicy' | 'networkTransportsAllowed' | 'labels' | 'quotaHddGiB' | 'quotaSsdGiB' | 'quotaVolumes' | 'quotaSlices' | 'owner';
+export type ClusterAttribute = 'id' | 'name' | 'servers' | 'keyPolicy' | 'networkTransportsAllowed' | 'labels' | 'quotaHddGiB' | 'quotaSsdGiB' | 'quotaVolumes' | 'quotaSlices' | 'owner' | 'adopt';
 /** The attributes of tessera_volume. */
-export type VolumeAttribute = 'id' | 'cluster' | 'name' | 'type' | 'sizeGiB' | 'rpm' | 'fsType' | 'striping' | 'redundancy' | 'raidMaxDrives' | 'sgResiliency' | 'jbodResiliency' | 'encrypt' | 'keyPolicy' | 'requiredTags' | 'excludedTags' | 'storageGroup' | 'networkTransportsAllowed' | 'softDomains' | 'minVolumeSize' | 'maxVolumeSize' | 'reclaimPolicy' | 'allowDataLoss' | 'server' | 'autoRebuild' | 'autoMove' | 'mountPath' | 'owner' | 'state' | 'raidLevel' | 'members' | 'transport' | 'capacityGiB' | 'devicePath' | 'health' | 'healthReason' | 'failedMembers';
+export type VolumeAttribute = 'id' | 'cluster' | 'name' | 'type' | 'sizeGiB' | 'rpm' | 'fsType' | 'striping' | 'redundancy' | 'raidMaxDrives' | 'sgResiliency' | 'jbodResiliency' | 'encrypt' | 'keyPolicy' | 'requiredTags' | 'excludedTags' | 'storageGroup' | 'networkTransportsAllowed' | 'softDomains' | 'minVolumeSize' | 'maxVolumeSize' | 'reclaimPolicy' | 'allowDataLoss' | 'server' | 'autoRebuild' | 'autoMove' | 'mountPath' | 'owner' | 'adopt' | 'state' | 'raidLevel' | 'members' | 'transport' | 'capacityGiB' | 'devicePath' | 'health' | 'healthReason' | 'failedMembers';
 /** The attributes of tessera_slice. */
-export type SliceAttribute = 'id' | 'cluster' | 'name' | 'sizeGiB' | 'requiredTags' | 'excludedTags' | 'storageGroup' | 'networkTransportsAllowed' | 'softDomains' | 'allowDataLoss' | 'server' | 'owner' | 'state' | 'members' | 'transport' | 'capacityGiB' | 'devicePath';
+export type SliceAttribute = 'id' | 'cluster' | 'name' | 'sizeGiB' | 'requiredTags' | 'excludedTags' | 'storageGroup' | 'networkTransportsAllowed' | 'softDomains' | 'allowDataLoss' | 'server' | 'owner' | 'adopt' | 'state' | 'members' | 'transport' | 'capacityGiB' | 'devicePath';
 /** The attributes of tessera_key_policy. */
-export type KeyPolicyAttribute = 'id' | 'name' | 'secret' | 'secretWo' | 'secretWoVersion' | 'cipher' | 'keySizeBits' | 'owner' | 'fingerprint' | 'version';
+export type KeyPolicyAttribute = 'id' | 'name' | 'secret' | 'secretWo' | 'secretWoVersion' | 'cipher' | 'keySizeBits' | 'owner' | 'adopt' | 'fingerprint' | 'version';
 /** The attributes of tessera_capacity. */
 export type CapacityAttribute = 'type' | 'rpm' | 'redundancy' | 'striping' | 'raidMaxDrives' | 'sgResiliency' | 'jbodResiliency' | 'requiredTags' | 'excludedTags' | 'storageGroup' | 'networkTransportsAllowed' | 'softDomains' | 'server' | 'availableGiB' | 'maximumVolumeSizeGiB';
 /** The attributes of tessera_inventory. */
 export type InventoryAttribute = 'storageGroups' | 'enclosureCount' | 'driveCount' | 'servers';
 /** Every attribute name schema.json declares for a resource or data source. */
-export type AttributeName = 'id' | 'name' | 'servers' | 'keyPolicy' | 'networkTransportsAllowed' | 'labels' | 'quotaHddGiB' | 'quotaSsdGiB' | 'quotaVolumes' | 'quotaSlices' | 'owner' | 'cluster' | 'type' | 'sizeGiB' | 'rpm' | 'fsType' | 'striping' | 'redundancy' | 'raidMaxDrives' | 'sgResiliency' | 'jbodResiliency' | 'encrypt' | 'requiredTags' | 'excludedTags' | 'storageGroup' | 'softDomains' | 'minVolumeSize' | 'maxVolumeSize' | 'reclaimPolicy' | 'allowDataLoss' | 'server' | 'autoRebuild' | 'autoMove' | 'mountPath' | 'state' | 'raidLevel' | 'members' | 'transport' | 'capacityGiB' | 'devicePath' | 'health' | 'healthReason' | 'failedMembers' | 'secret' | 'secretWo' | 'secretWoVersion' | 'cipher' | 'keySizeBits' | 'fingerprint' | 'version' | 'availableGiB' | 'maximumVolumeSizeGiB' | 'storageGroups' | 'enclosureCount' | 'driveCount';
-export const ATTRIBUTE_NAMES: readonly AttributeName[] = ['id', 'name', 'servers', 'keyPolicy', 'networkTransportsAllowed', 'labels', 'quotaHddGiB', 'quotaSsdGiB', 'quotaVolumes', 'quotaSlices', 'owner', 'cluster', 'type', 'sizeGiB', 'rpm', 'fsType', 'striping', 'redundancy', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'encrypt', 'requiredTags', 'excludedTags', 'storageGroup', 'softDomains', 'minVolumeSize', 'maxVolumeSize', 'reclaimPolicy', 'allowDataLoss', 'server', 'autoRebuild', 'autoMove', 'mountPath', 'state', 'raidLevel', 'members', 'transport', 'capacityGiB', 'devicePath', 'health', 'healthReason', 'failedMembers', 'secret', 'secretWo', 'secretWoVersion', 'cipher', 'keySizeBits', 'fingerprint', 'version', 'availableGiB', 'maximumVolumeSizeGiB', 'storageGroups', 'enclosureCount', 'driveCount'];
+export type AttributeName = 'id' | 'name' | 'servers' | 'keyPolicy' | 'networkTransportsAllowed' | 'labels' | 'quotaHddGiB' | 'quotaSsdGiB' | 'quotaVolumes' | 'quotaSlices' | 'owner' | 'adopt' | 'cluster' | 'type' | 'sizeGiB' | 'rpm' | 'fsType' | 'striping' | 'redundancy' | 'raidMaxDrives' | 'sgResiliency' | 'jbodResiliency' | 'encrypt' | 'requiredTags' | 'excludedTags' | 'storageGroup' | 'softDomains' | 'minVolumeSize' | 'maxVolumeSize' | 'reclaimPolicy' | 'allowDataLoss' | 'server' | 'autoRebuild' | 'autoMove' | 'mountPath' | 'state' | 'raidLevel' | 'members' | 'transport' | 'capacityGiB' | 'devicePath' | 'health' | 'healthReason' | 'failedMembers' | 'secret' | 'secretWo' | 'secretWoVersion' | 'cipher' | 'keySizeBits' | 'fingerprint' | 'version' | 'availableGiB' | 'maximumVolumeSizeGiB' | 'storageGroups' | 'enclosureCount' | 'driveCount';
+export const ATTRIBUTE_NAMES: readonly AttributeName[] = ['id', 'name', 'servers', 'keyPolicy', 'networkTransportsAllowed', 'labels', 'quotaHddGiB', 'quotaSsdGiB', 'quotaVolumes', 'quotaSlices', 'owner', 'adopt', 'cluster', 'type', 'sizeGiB', 'rpm', 'fsType', 'striping', 'redundancy', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'encrypt', 'requiredTags', 'excludedTags', 'storageGroup', 'softDomains', 'minVolumeSize', 'maxVolumeSize', 'reclaimPolicy', 'allowDataLoss', 'server', 'autoRebuild', 'autoMove', 'mountPath', 'state', 'raidLevel', 'members', 'transport', 'capacityGiB', 'devicePath', 'health', 'healthReason', 'failedMembers', 'secret', 'secretWo', 'secretWoVersion', 'cipher', 'keySizeBits', 'fingerprint', 'version', 'availableGiB', 'maximumVolumeSizeGiB', 'storageGroups', 'enclosureCount', 'driveCount'];
 
 export interface KindEntry {
   type: ResourceType;
@@ -46,6 +46,8 @@ export interface KindEntry {
   id: AttributeName;
   /** The attribute the providers set to the URN or Terraform address. */
   owner: AttributeName;
+  /** The create's explicit takeover of another owner's object: sent as ?adopt=true, never stored. */
+  adopt: AttributeName;
   /** The object's name, unique within its scope. */
   name: AttributeName;
   /** The object the name is unique within (a volume's cluster), if any. */
@@ -73,6 +75,7 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placed: false,
     id: 'id',
     owner: 'owner',
+    adopt: 'adopt',
     name: 'name',
     identity: ['name'],
     placement: [],
@@ -90,6 +93,7 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placed: true,
     id: 'id',
     owner: 'owner',
+    adopt: 'adopt',
     name: 'name',
     scope: 'cluster',
     identity: ['cluster', 'name'],
@@ -109,6 +113,7 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placementType: 'slice',
     id: 'id',
     owner: 'owner',
+    adopt: 'adopt',
     name: 'name',
     scope: 'cluster',
     identity: ['cluster', 'name'],
@@ -127,6 +132,7 @@ export const KINDS: Readonly<Record<ResourceType, KindEntry>> = {
     placed: false,
     id: 'id',
     owner: 'owner',
+    adopt: 'adopt',
     name: 'name',
     identity: ['name'],
     placement: [],

@@ -7,8 +7,8 @@ import { GENERATED_HEADER, GeneratedFile } from './types';
 
 export const API_TYPES_PATH = 'provider/api/resources.generated.ts';
 
-/** The id and owner are carried by contract.ts's ObjectMeta on every object, not per resource. */
-const isObjectMeta = (a: AttributeSpec): boolean => a.role === 'id' || a.role === 'owner';
+/** The id and owner are carried by contract.ts's ObjectMeta on every object, not per resource; adopt is a create's request, never answered. */
+const isObjectMeta = (a: AttributeSpec): boolean => a.role === 'id' || a.role === 'owner' || a.role === 'adopt';
 
 /**
  * Hand-written types that object attributes use, by attribute name: the allocation engine's

@@ -115,6 +115,8 @@ export function kindsModule(): string {
   out.push(`  id: AttributeName;`);
   out.push(`  /** The attribute the providers set to the URN or Terraform address. */`);
   out.push(`  owner: AttributeName;`);
+  out.push(`  /** The create's explicit takeover of another owner's object: sent as ?adopt=true, never stored. */`);
+  out.push(`  adopt: AttributeName;`);
   out.push(`  /** The object's name, unique within its scope. */`);
   out.push(`  name: AttributeName;`);
   out.push(`  /** The object the name is unique within (a volume's cluster), if any. */`);
@@ -154,6 +156,7 @@ export function kindsModule(): string {
       ...(spec.placementType ? [`placementType: ${q(spec.placementType)}`] : []),
       `id: ${q(one(type, 'id', names(spec, (a) => a.role === 'id')))}`,
       `owner: ${q(one(type, 'owner', names(spec, (a) => a.role === 'owner')))}`,
+      `adopt: ${q(one(type, 'adopt', names(spec, (a) => a.role === 'adopt')))}`,
       `name: ${q(one(type, 'name', names(spec, (a) => a.role === 'name')))}`,
       ...names(spec, (a) => a.role === 'scope').map((n) => `scope: ${q(n)}`),
       `identity: ${list(names(spec, (a) => a.role === 'scope' || a.role === 'name'))}`,

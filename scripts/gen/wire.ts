@@ -431,7 +431,7 @@ function resourceSchemas(): Json {
   for (const type of RESOURCE_TYPES) {
     const r = schema.resources[type];
     // The id and owner attributes by their role (the kinds registry): the id is the composer's, the owner free text.
-    const { id, owner } = KINDS[type];
+    const { id, owner, adopt } = KINDS[type];
     const input: Json = { [owner]: { ...OWNER, nullable: true } };
     const patch: Json = { [owner]: { ...OWNER, nullable: true } };
     const output: Json = { [id]: { type: 'string' }, [owner]: OWNER, createdAt: TIME, updatedAt: TIME };
@@ -441,10 +441,11 @@ function resourceSchemas(): Json {
       if (isInput(spec)) {
         // null means "not given" on create, and "unset" (back to the default) in a PATCH.
         input[name] = attrSchema(spec, !spec.required);
-        patch[name] = attrSchema(spec, !spec.required);
+        // adopt is a create's request (docs/api.md "Owners"): never patched, never answered.
+        if (name !== adopt) patch[name] = attrSchema(spec, !spec.required);
         if (spec.required) required.push(name);
       }
-      if (!spec.sensitive && name !== owner && name !== id) {
+      if (!spec.sensitive && name !== owner && name !== id && name !== adopt) {
         const s = attrSchema(spec);
         delete s.writeOnly;
         output[name] = s;

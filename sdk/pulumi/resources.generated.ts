@@ -35,6 +35,8 @@ export class Cluster extends pulumi.dynamic.Resource {
   declare readonly quotaSlices: pulumi.Output<number | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
+  /** Take over an existing cluster of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  declare readonly adopt: pulumi.Output<boolean>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -126,6 +128,8 @@ export class Volume extends pulumi.dynamic.Resource {
   declare readonly mountPath: pulumi.Output<string | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
+  /** Take over an existing volume of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  declare readonly adopt: pulumi.Output<boolean>;
   /** pending, staged, unstaged, failed or retained. */
   declare readonly state: pulumi.Output<string>;
   /** none, raid1 or raid10. */
@@ -203,6 +207,8 @@ export class Slice extends pulumi.dynamic.Resource {
   declare readonly server: pulumi.Output<string | undefined>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
+  /** Take over an existing slice of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  declare readonly adopt: pulumi.Output<boolean>;
   /** pending, staged, unstaged or failed. */
   declare readonly state: pulumi.Output<string>;
   /** The SSD extent: drive serial, enclosure, storage group, offset and size. */
@@ -260,6 +266,8 @@ export class KeyPolicy extends pulumi.dynamic.Resource {
   declare readonly keySizeBits: pulumi.Output<256 | 512>;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   declare readonly owner: pulumi.Output<string>;
+  /** Take over an existing key policy of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  declare readonly adopt: pulumi.Output<boolean>;
   /** Keyed hash that identifies the current secret without revealing it. */
   declare readonly fingerprint: pulumi.Output<string>;
   /** Secret version; bumps on every rotation. */

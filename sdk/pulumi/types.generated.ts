@@ -23,12 +23,16 @@ export interface ClusterArgs {
   quotaVolumes?: pulumi.Input<number>;
   /** Most slices the cluster may have. Set and changed by an admin token only; absent means no limit. A create or growth past it is refused before anything changes. Bounds: 0..1073741824. */
   quotaSlices?: pulumi.Input<number>;
+  /** Take over an existing cluster of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** State of a Cluster as the composer reports it. */
 export interface ClusterOutputs extends ClusterAttributes {
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
+  /** Take over an existing cluster of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt: boolean;
 }
 
 /** One element of Volume.members (schema.json's shape, checked in provider/api/resources.generated.ts). */
@@ -88,12 +92,16 @@ export interface VolumeArgs {
   autoMove?: pulumi.Input<boolean>;
   /** Absolute path to bind-mount the volume at on the server: under /mnt, /srv, /data or /var/lib/tessera (or the mount roots the composer and agents are configured with), never in a system directory (docs/agent.md). Bounds: at most 4095 characters. */
   mountPath?: pulumi.Input<string>;
+  /** Take over an existing volume of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** State of a Volume as the composer reports it. */
 export interface VolumeOutputs extends VolumeAttributes {
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
+  /** Take over an existing volume of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt: boolean;
 }
 
 /** One element of Slice.members (schema.json's shape, checked in provider/api/resources.generated.ts). */
@@ -121,12 +129,16 @@ export interface SliceArgs {
   allowDataLoss?: pulumi.Input<boolean>;
   /** Cluster member server to attach the slice to. Bounds: at most 128 characters. */
   server?: pulumi.Input<string>;
+  /** Take over an existing slice of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** State of a Slice as the composer reports it. */
 export interface SliceOutputs extends SliceAttributes {
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
+  /** Take over an existing slice of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt: boolean;
 }
 
 /** Inputs of a KeyPolicy. An encryption key policy: volumes under it get LUKS2 keys derived from the customer secret; changing the secret rotates keys in place. */
@@ -139,6 +151,8 @@ export interface KeyPolicyArgs {
   cipher?: pulumi.Input<"aes-xts-plain64">;
   /** Key size in bits (512 for AES-256 in XTS mode). Default: `512`. Changing it replaces the KeyPolicy. */
   keySizeBits?: pulumi.Input<256 | 512>;
+  /** Take over an existing key policy of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** State of a KeyPolicy as the composer reports it. */
@@ -147,6 +161,8 @@ export interface KeyPolicyOutputs extends KeyPolicyAttributes {
   secret?: string;
   /** Who made this object: the Pulumi URN or Terraform address, set by the provider. Bounds: at most 2048 characters. */
   owner: string;
+  /** Take over an existing key policy of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: `false`. */
+  adopt: boolean;
 }
 
 /** Arguments of getCapacity. Available capacity and the largest volume that would succeed for the given options (the CSI GetCapacity meaning). */

@@ -4,7 +4,7 @@
 import { RESOURCE_KINDS } from '../../provider/composer/layout';
 import { openapiDocument } from '../../provider/composer/openapi';
 import { buildRoutes, ID_PATTERN, type HttpDeps, type Route } from '../../provider/composer/server';
-import { inputNames, resourceSpec, schema, sensitiveNames } from '../../provider/schema';
+import { inputNames, KINDS, type ResourceType, resourceSpec, schema, sensitiveNames } from '../../provider/schema';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Op = Record<string, any>;
@@ -126,7 +126,8 @@ describe('bodies derive from schema.json', () => {
     expect(Object.keys(s[`${kind}Input`].properties).sort()).toEqual([...inputNames(type), 'owner'].sort());
     expect(s[`${kind}Input`].required.sort()).toEqual(Object.keys(attrs).filter((a) => attrs[a].required).sort());
     expect(s[`${kind}Input`].additionalProperties).toBe(false);
-    expect(Object.keys(s[`${kind}Patch`].properties).sort()).toEqual([...inputNames(type), 'owner'].sort());
+    // adopt is a create's request (docs/api.md "Owners"): in the create body only.
+    expect(Object.keys(s[`${kind}Patch`].properties).sort()).toEqual([...inputNames(type).filter((n) => n !== KINDS[type as ResourceType].adopt), 'owner'].sort());
     expect(s[`${kind}Patch`].required).toBeUndefined();
     // Ranges, patterns and allowed values come from schema.json.
     for (const [n, a] of Object.entries(attrs)) {

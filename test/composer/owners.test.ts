@@ -100,6 +100,24 @@ describe('adopt: the explicit take-over', () => {
     expect((await ops().post('/v1/slices?adopt=true', slice('s3', STACK_B))).status).toBe(200);
     expect((await journalOf(first.body.id)).length).toBe(2);
   });
+
+  test("the schema's adopt attribute in the body is the same request; never stored, never answered, refused in a PATCH", async () => {
+    const first = await ops().post('/v1/slices', slice('s3b', STACK_A));
+    expect(first.body).not.toHaveProperty('adopt');
+    // adopt: false is no takeover.
+    expect((await ops().post('/v1/slices', { ...slice('s3b', STACK_B), adopt: false })).body.code).toBe('owner_conflict');
+    const taken = await ops().post('/v1/slices', { ...slice('s3b', STACK_B), adopt: true });
+    expect(taken.status).toBe(200);
+    expect(taken.body).toMatchObject({ id: first.body.id, owner: STACK_B });
+    expect(taken.body).not.toHaveProperty('adopt');
+    expect((await journalOf(first.body.id)).map((e) => e.kind)).toEqual(['create', 'adopt']);
+    // The same spec with or without the flag is the same spec: the owner's retry is answered.
+    expect((await ops().post('/v1/slices', slice('s3b', STACK_B))).status).toBe(200);
+    const patched = await ops().patch(`/v1/slices/${first.body.id}`, { adopt: true });
+    expect(patched.status).toBe(422);
+    expect(patched.body.errors).toEqual([{ field: 'adopt', reason: expect.stringContaining('create only') }]);
+    expect((await ops().get(`/v1/slices/${first.body.id}`)).body).not.toHaveProperty('adopt');
+  });
 });
 
 describe('delete and purge by a stranger', () => {

@@ -1,7 +1,7 @@
 // Many teams, one pool, with the real engines: two Pulumi stacks and an OpenTofu workspace
 // declare the same slice name in one cluster. The first to create it owns it; the others are
-// refused (owner_conflict naming both owners) instead of silently sharing it, while their own
-// objects are made; destroying the first stack frees only its own objects, the others' stay as
+// refused (owner_conflict naming both owners) instead of silently sharing it, already by
+// `pulumi preview` and `tofu plan` (nothing changed), while their own objects are made; destroying the first stack frees only its own objects, the others' stay as
 // they were, and the name is then free for the next owner. A second tofu workspace of the same
 // configuration is one more owner. Missing engines fail this file.
 import * as fs from 'node:fs';
@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, REPO, startTestComposer, type TestComposer } from '../helpers/composer';
 import { enginePaths } from '../helpers/engines';
-import { createPulumiProject, createStack, destroy as pulumiDestroy, type PulumiStack, removeStack, stackOutputs, up } from '../helpers/pulumi';
+import { createPulumiProject, createStack, destroy as pulumiDestroy, type PulumiStack, preview, removeStack, stackOutputs, up } from '../helpers/pulumi';
 import { apply, createTofuWorkspace, destroy as tofuDestroy, removeTofuWorkspace, runTofu, type TofuWorkspace } from '../helpers/tofu';
 
 const PROGRAM = `
@@ -111,20 +111,32 @@ test('the second and third owner of a name are refused; destroying the first lea
   let view = await slices();
   expect(view.scratch).toMatchObject({ id: outA.scratchId, owner: urn('team-a') });
 
-  // 2. team-b's stack: its own slice is made, the shared name is refused, naming both owners.
+  // 2. team-b's stack: refused already at preview (nothing changes), naming both owners; an up
+  // without a preview makes its own slice, then refuses the shared name.
+  const previewB = await preview(b, { allowFailure: true });
+  expect(previewB.raw.code).not.toBe(0);
+  const textP = previewB.raw.stdout + previewB.raw.stderr;
+  expect(textP).toContain('owner_conflict');
+  expect(textP).toContain(urn('team-a'));
+  expect(Object.keys(await slices()).sort()).toEqual(['own-team-a', 'scratch']);
   const upB = await up(b, { allowFailure: true });
   expect(upB.code).not.toBe(0);
   const textB = upB.stdout + upB.stderr;
   expect(textB).toContain('owner_conflict');
   expect(textB).toContain(urn('team-a'));
   expect(textB).toContain(urn('team-b'));
-  // 3. the tofu workspace: the same.
-  const applyT = await apply(ws, { allowFailure: true }, vars);
-  expect(applyT.code).not.toBe(0);
-  const textT = applyT.stdout + applyT.stderr;
+  // 3. the tofu workspace: the same, at plan time.
+  const planT = await runTofu(ws, ['plan', '-input=false', '-no-color', ...vars], { allowFailure: true });
+  expect(planT.code).not.toBe(0);
+  const textT = planT.stdout + planT.stderr;
   expect(textT).toContain('owner_conflict');
   expect(textT).toContain(urn('team-a'));
   expect(textT).toMatch(/not\s+terraform:tessera_slice\.scratch/);
+  view = await slices();
+  expect(Object.keys(view).sort()).toEqual(['own-team-a', 'own-team-b', 'scratch']);
+  // The workspace's own name alone applies.
+  const ownOnly = await apply(ws, {}, [...vars, '-target=tessera_slice.own']);
+  expect(ownOnly.code).toBe(0);
 
   // 3b. Another workspace of the same configuration is another owner: refused too, also for the workspace's own name.
   await runTofu(ws, ['workspace', 'new', 'team-b']);
@@ -139,7 +151,7 @@ test('the second and third owner of a name are refused; destroying the first lea
   expect(view.scratch.owner).toBe(urn('team-a'));
   const othersBefore = { b: view['own-team-b'], t: view['own-t'] };
   expect(othersBefore.b.owner).toBe('urn:pulumi:team-b::tenancy::pulumi-nodejs:dynamic/tessera:Slice::own');
-  expect(othersBefore.t.owner).toMatch(/^terraform:/);
+  expect(othersBefore.t.owner).toBe('terraform:tessera_slice.own-t');
 
   // 4. team-a destroys its stack: only its objects go.
   await pulumiDestroy(a);

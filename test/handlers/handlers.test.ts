@@ -107,10 +107,11 @@ describe('resource handlers against a real composer', () => {
       expect(h.tessera_volume.plan(undefined, olds)).toMatchObject({ create: true, kept: [] });
     });
 
-    it('carries over what the composer never returns: the sensitive secret and the write-only version', () => {
+    it('carries over what the composer never returns: the sensitive secret, the write-only version and adopt', () => {
       const kp = h.tessera_key_policy;
-      expect(kp.carryOver({ fingerprint: 'f' }, { secret: 's'.repeat(16), secretWo: 'w'.repeat(16), secretWoVersion: 2 })).toEqual({ fingerprint: 'f', secret: 's'.repeat(16), secretWoVersion: 2 });
-      expect(kp.carryOver({ secretWoVersion: 3 }, { secretWoVersion: 2 })).toEqual({ secretWoVersion: 3 });
+      // adopt is never stored: the inputs' value, else its default (an import has none).
+      expect(kp.carryOver({ fingerprint: 'f' }, { secret: 's'.repeat(16), secretWo: 'w'.repeat(16), secretWoVersion: 2 })).toEqual({ fingerprint: 'f', secret: 's'.repeat(16), secretWoVersion: 2, adopt: false });
+      expect(kp.carryOver({ secretWoVersion: 3 }, { secretWoVersion: 2, adopt: true })).toEqual({ secretWoVersion: 3, adopt: true });
     });
 
     it('a preview with the composer unreachable still validates and does not fail on feasibility', async () => {
@@ -191,6 +192,28 @@ describe('resource handlers against a real composer', () => {
       expect(await h.tessera_volume.read(mine.id)).toBeDefined();
       await h.tessera_volume.delete(mine.id, mine.outputs);
       expect(await h.tessera_volume.read(mine.id)).toBeUndefined();
+    });
+
+    it("another owner's object is refused at plan time (the preview's dry-run), not at apply; adopt takes it over", async () => {
+      const spec = { cluster: clusterId, name: 'planned-owned', type: 'slice', sizeGiB: 4 };
+      const mine = await h.tessera_volume.create(spec, 'terraform:tessera_volume.planned-owned');
+      // The Terraform provider passes its owner; Pulumi sends the URN among the inputs.
+      const tf = await h.tessera_volume.check(spec, { preview: true, owner: 'terraform:team-b/tessera_volume.planned-owned' });
+      expect(tf.failures).toEqual([{ field: 'name', reason: expect.stringMatching(/^owner_conflict: .*belongs to terraform:tessera_volume\.planned-owned, not terraform:team-b\/tessera_volume\.planned-owned/) }]);
+      const pulumi = await h.tessera_volume.check({ ...spec, owner: 'urn:pulumi:b::p::Volume::planned-owned' }, { preview: true });
+      expect(pulumi.failures.map((f) => f.field)).toEqual(['name']);
+      // The owner itself plans cleanly.
+      expect((await h.tessera_volume.check(spec, { preview: true, owner: 'terraform:tessera_volume.planned-owned' })).failures).toEqual([]);
+      // adopt: the plan passes and the create takes the object over; state keeps adopt.
+      const adopting = { ...spec, adopt: true };
+      expect((await h.tessera_volume.check(adopting, { preview: true, owner: 'terraform:team-b/tessera_volume.planned-owned' })).failures).toEqual([]);
+      const taken = await h.tessera_volume.create(adopting, 'terraform:team-b/tessera_volume.planned-owned');
+      expect(taken.id).toBe(mine.id);
+      expect(taken.outputs).toMatchObject({ owner: 'terraform:team-b/tessera_volume.planned-owned', adopt: true });
+      // A later change of adopt alone changes nothing on the composer.
+      const same = await h.tessera_volume.update(taken.id, { ...adopting, ...taken.outputs }, { ...spec, adopt: false });
+      expect(same).toMatchObject({ owner: 'terraform:team-b/tessera_volume.planned-owned', adopt: false, capacityGiB: 4 });
+      await h.tessera_volume.delete(taken.id, taken.outputs);
     });
 
     it('grows a slice volume in place with the same members, refuses a replace-only change, deletes', async () => {

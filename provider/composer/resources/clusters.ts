@@ -12,7 +12,7 @@ import { type Caller, inScope, isAdmin, mayProvision, seesCluster } from '../cal
 import { QUOTA_ATTRIBUTES } from '../quotas';
 import { clusterCreate, clusterDelete, clusterUpdate, objectAdopt, type Operations } from '../operations';
 import { problems } from '../problem';
-import { applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, now, nullFields, ownerTakeover, requireOwner, same, sameSpecOr409, validate } from './common';
+import { adoptAsked, applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, now, nullFields, ownerTakeover, requireOwner, same, sameSpecOr409, validate } from './common';
 
 export class Clusters {
   constructor(
@@ -20,8 +20,9 @@ export class Clusters {
     private readonly ops: Operations,
   ) {}
 
-  async create(body: unknown, { dryRun, adopt }: CreateOptions, caller: Caller): Promise<CreateResult<Cluster>> {
+  async create(body: unknown, { dryRun, adopt: adoptQuery }: CreateOptions, caller: Caller): Promise<CreateResult<Cluster>> {
     const v = validate('clusters', body, 'create');
+    const adopt = adoptAsked('clusters', body, adoptQuery);
     const name = v.name as string;
     const owner = v.owner as string | undefined;
     this.requireProvision(caller, 'create');

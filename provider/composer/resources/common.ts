@@ -24,6 +24,10 @@ export const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JS
 /** The body checked against schema.json: defaults applied (create), nulls resolved (update). */
 export function validate(kind: ResourceKind, body: unknown, mode: 'create' | 'update'): Body {
   const { value, failures } = validateInput(RESOURCE_TYPE[kind], body, { mode });
+  const adopt = KINDS[RESOURCE_TYPE[kind]].adopt;
+  if (mode === 'update' && typeof body === 'object' && body !== null && (body as Body)[adopt] !== undefined) {
+    failures.push({ field: adopt, reason: 'is read by the create only (a takeover of another owner\'s object); a PATCH cannot adopt' });
+  }
   if (mode === 'update') {
     // A PATCH null unsets an optional attribute (docs/api.md): one with a default goes back to
     // its default (the stored object always has it); a required one cannot be unset.
@@ -35,7 +39,15 @@ export function validate(kind: ResourceKind, body: unknown, mode: 'create' | 'up
     }
   }
   if (failures.length > 0) throw problems.validation(failures);
+  // The adopt attribute is a request, not state (docs/api.md "Owners"): read by adoptAsked().
+  delete value[adopt];
   return value;
+}
+
+/** A create asks to take over another owner's object: `?adopt=true`, or the schema's adopt attribute true in the body. */
+export function adoptAsked(kind: ResourceKind, body: unknown, query: boolean): boolean {
+  if (query) return true;
+  return typeof body === 'object' && body !== null && (body as Body)[KINDS[RESOURCE_TYPE[kind]].adopt] === true;
 }
 
 /** Keys of a body set to null. */
@@ -77,8 +89,9 @@ export function sameSpecOr409(s: ComposerState, kind: ResourceKind, existing: un
   const differing: string[] = [];
   const sensitive: readonly string[] = KINDS[RESOURCE_TYPE[kind]].sensitive;
   const attrs = resourceSpec(RESOURCE_TYPE[kind]).attributes;
+  const adopt = KINDS[RESOURCE_TYPE[kind]].adopt;
   for (const n of inputNames(RESOURCE_TYPE[kind])) {
-    if (sensitive.includes(n)) continue;
+    if (sensitive.includes(n) || n === adopt) continue;
     // An object stored before an attribute existed holds its default.
     if (!same(ex[n] ?? attrs[n]?.default, v[n])) differing.push(n);
   }

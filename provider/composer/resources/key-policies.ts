@@ -15,7 +15,7 @@ import { keyPolicyCreate, keyPolicyDelete, keyPolicyUpdate, keyRotation, objectA
 import { HttpProblem, problems } from '../problem';
 import { keyPolicyRules } from '../rules';
 import type { StoredKeyPolicy } from '../state';
-import { type CreateOptions, type CreateResult, now, ownerTakeover, requireOwner, same, sameSpecOr409, validate } from './common';
+import { adoptAsked, type CreateOptions, type CreateResult, now, ownerTakeover, requireOwner, same, sameSpecOr409, validate } from './common';
 import { policyWire } from './wire';
 
 export class KeyPolicies {
@@ -42,8 +42,9 @@ export class KeyPolicies {
     return this.ctx.opts.masterKey;
   }
 
-  async create(body: unknown, { dryRun, adopt }: CreateOptions, caller: Caller): Promise<CreateResult<KeyPolicy>> {
+  async create(body: unknown, { dryRun, adopt: adoptQuery }: CreateOptions, caller: Caller): Promise<CreateResult<KeyPolicy>> {
     const v = validate('key-policies', body, 'create');
+    const adopt = adoptAsked('key-policies', body, adoptQuery);
     const owner = v.owner as string | undefined;
     const rules = keyPolicyRules(v, 'create');
     if (rules.length > 0) throw problems.validation(rules);
@@ -56,7 +57,7 @@ export class KeyPolicies {
         const existing = s.policies.get(existingId)!;
         const answer = sameSpecOr409(s, 'key-policies', existing, v) as KeyPolicy;
         if (!ownerTakeover('key-policies', existing, name, owner, adopt) || dryRun) return { status: 200, body: answer };
-        this.requireAllInScope(existing, caller, 'adopt');
+        this.requireAllInScope(existing, caller, 'take over');
         const adopted = (await this.ops.start(objectAdopt, { kind: 'key-policies', cur: existing, owner }, { caller, owner })) as StoredKeyPolicy;
         return { status: 200, body: policyWire(s, adopted) };
       }

@@ -18,7 +18,7 @@ import { HttpProblem, problems } from '../problem';
 import { checkQuota, heldGiB, underQuota, usageOf } from '../quotas';
 import { sliceRules, volumeRules } from '../rules';
 import type { StoredVolume } from '../state';
-import { applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, nullFields, ownerTakeover, requireOwner, sameSpecOr409, validate } from './common';
+import { adoptAsked, applyPatch, type Body, type CreateOptions, type CreateResult, inputsOf, nullFields, ownerTakeover, requireOwner, sameSpecOr409, validate } from './common';
 import { toWire } from './wire';
 
 export class Volumes {
@@ -27,8 +27,9 @@ export class Volumes {
     private readonly ops: Operations,
   ) {}
 
-  async create(kind: VolumeKind, body: unknown, { dryRun, adopt }: CreateOptions, caller: Caller): Promise<CreateResult<Volume | Slice>> {
+  async create(kind: VolumeKind, body: unknown, { dryRun, adopt: adoptQuery }: CreateOptions, caller: Caller): Promise<CreateResult<Volume | Slice>> {
     const v = validate(kind, body, 'create');
+    const adopt = adoptAsked(kind, body, adoptQuery);
     const owner = v.owner as string | undefined;
     const cluster = this.resolveCluster(v, caller);
     v.cluster = cluster.id;

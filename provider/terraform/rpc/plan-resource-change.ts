@@ -98,7 +98,10 @@ export async function planResourceChange(p: TesseraProvider, req: PlanRequest): 
     try {
       const olds = prior ? fromTfObject(b, prior, isInputAttr) : undefined;
       const id = prior && typeof prior.id === 'string' ? prior.id : replacing;
-      const res = await p.handler(b.typeName).check({ ...inputs, ...writeOnlyInputs(b, config) }, { preview: !prior && !replacing, unknown: unknownFields, olds, id });
+      // The owner the create will record: another owner's object of this name is refused now.
+      const ownerValue = planned[tfNameOf(b, model.kind.owner) ?? ''];
+      const owner = typeof ownerValue === 'string' ? ownerValue : undefined;
+      const res = await p.handler(b.typeName).check({ ...inputs, ...writeOnlyInputs(b, config) }, { preview: !prior && !replacing, unknown: unknownFields, olds, id, owner });
       diags.push(...failureDiagnostics(res.failures, 'Not feasible'));
       for (const w of res.warnings ?? []) diags.push(warning('Feasibility not checked', inTfTerms(w)));
     } catch (e) {

@@ -61,6 +61,12 @@ export interface ClusterConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#quota_slices Cluster#quota_slices}
   */
   readonly quotaSlices?: number;
+  /**
+  * Take over an existing cluster of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/cluster#adopt Cluster#adopt}
+  */
+  readonly adopt?: boolean | cdktf.IResolvable;
 }
 
 /**
@@ -122,6 +128,7 @@ export class Cluster extends cdktf.TerraformResource {
     this._quotaSsdGib = config.quotaSsdGib;
     this._quotaVolumes = config.quotaVolumes;
     this._quotaSlices = config.quotaSlices;
+    this._adopt = config.adopt;
   }
 
   // ==========
@@ -279,6 +286,22 @@ export class Cluster extends cdktf.TerraformResource {
     return this.getStringAttribute('owner');
   }
 
+  // adopt - computed: true, optional: true, required: false
+  private _adopt?: boolean | cdktf.IResolvable; 
+  public get adopt() {
+    return this.getBooleanAttribute('adopt');
+  }
+  public set adopt(value: boolean | cdktf.IResolvable) {
+    this._adopt = value;
+  }
+  public resetAdopt() {
+    this._adopt = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get adoptInput() {
+    return this._adopt;
+  }
+
   // =========
   // SYNTHESIS
   // =========
@@ -294,6 +317,7 @@ export class Cluster extends cdktf.TerraformResource {
       quota_ssd_gib: cdktf.numberToTerraform(this._quotaSsdGib),
       quota_volumes: cdktf.numberToTerraform(this._quotaVolumes),
       quota_slices: cdktf.numberToTerraform(this._quotaSlices),
+      adopt: cdktf.booleanToTerraform(this._adopt),
     };
   }
 
@@ -352,6 +376,12 @@ export class Cluster extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "number",
+      },
+      adopt: {
+        value: cdktf.booleanToHclTerraform(this._adopt),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
     };
 

@@ -43,6 +43,12 @@ export interface KeyPolicyConfig extends cdktf.TerraformMetaArguments {
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#key_size_bits KeyPolicy#key_size_bits}
   */
   readonly keySizeBits?: number;
+  /**
+  * Take over an existing key policy of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/key_policy#adopt KeyPolicy#adopt}
+  */
+  readonly adopt?: boolean | cdktf.IResolvable;
 }
 
 /**
@@ -101,6 +107,7 @@ export class KeyPolicy extends cdktf.TerraformResource {
     this._secretWoVersion = config.secretWoVersion;
     this._cipher = config.cipher;
     this._keySizeBits = config.keySizeBits;
+    this._adopt = config.adopt;
   }
 
   // ==========
@@ -210,6 +217,22 @@ export class KeyPolicy extends cdktf.TerraformResource {
     return this.getStringAttribute('owner');
   }
 
+  // adopt - computed: true, optional: true, required: false
+  private _adopt?: boolean | cdktf.IResolvable; 
+  public get adopt() {
+    return this.getBooleanAttribute('adopt');
+  }
+  public set adopt(value: boolean | cdktf.IResolvable) {
+    this._adopt = value;
+  }
+  public resetAdopt() {
+    this._adopt = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get adoptInput() {
+    return this._adopt;
+  }
+
   // fingerprint - computed: true, optional: false, required: false
   public get fingerprint() {
     return this.getStringAttribute('fingerprint');
@@ -232,6 +255,7 @@ export class KeyPolicy extends cdktf.TerraformResource {
       secret_wo_version: cdktf.numberToTerraform(this._secretWoVersion),
       cipher: cdktf.stringToTerraform(this._cipher),
       key_size_bits: cdktf.numberToTerraform(this._keySizeBits),
+      adopt: cdktf.booleanToTerraform(this._adopt),
     };
   }
 
@@ -272,6 +296,12 @@ export class KeyPolicy extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "number",
+      },
+      adopt: {
+        value: cdktf.booleanToHclTerraform(this._adopt),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
     };
 

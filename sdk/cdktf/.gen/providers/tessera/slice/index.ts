@@ -68,6 +68,12 @@ export interface SliceConfig extends cdktf.TerraformMetaArguments {
   */
   readonly server?: string;
   /**
+  * Take over an existing slice of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#adopt Slice#adopt}
+  */
+  readonly adopt?: boolean | cdktf.IResolvable;
+  /**
   * timeouts block
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/slice#timeouts Slice#timeouts}
@@ -406,6 +412,7 @@ export class Slice extends cdktf.TerraformResource {
     this._softDomains = config.softDomains;
     this._allowDataLoss = config.allowDataLoss;
     this._server = config.server;
+    this._adopt = config.adopt;
     this._timeouts.internalValue = config.timeouts;
   }
 
@@ -574,6 +581,22 @@ export class Slice extends cdktf.TerraformResource {
     return this.getStringAttribute('owner');
   }
 
+  // adopt - computed: true, optional: true, required: false
+  private _adopt?: boolean | cdktf.IResolvable; 
+  public get adopt() {
+    return this.getBooleanAttribute('adopt');
+  }
+  public set adopt(value: boolean | cdktf.IResolvable) {
+    this._adopt = value;
+  }
+  public resetAdopt() {
+    this._adopt = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get adoptInput() {
+    return this._adopt;
+  }
+
   // state - computed: true, optional: false, required: false
   public get state() {
     return this.getStringAttribute('state');
@@ -632,6 +655,7 @@ export class Slice extends cdktf.TerraformResource {
       soft_domains: cdktf.booleanToTerraform(this._softDomains),
       allow_data_loss: cdktf.booleanToTerraform(this._allowDataLoss),
       server: cdktf.stringToTerraform(this._server),
+      adopt: cdktf.booleanToTerraform(this._adopt),
       timeouts: sliceTimeoutsToTerraform(this._timeouts.internalValue),
     };
   }
@@ -697,6 +721,12 @@ export class Slice extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      adopt: {
+        value: cdktf.booleanToHclTerraform(this._adopt),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
       timeouts: {
         value: sliceTimeoutsToHclTerraform(this._timeouts.internalValue),

@@ -164,6 +164,12 @@ export interface VolumeConfig extends cdktf.TerraformMetaArguments {
   */
   readonly mountPath?: string;
   /**
+  * Take over an existing volume of the same name and spec that another owner made (another stack or workspace, or the API) instead of being refused with owner_conflict; the takeover is recorded in the journal. Read by the create only: it is never stored, and changing it later changes nothing. Default: false.
+  *
+  * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#adopt Volume#adopt}
+  */
+  readonly adopt?: boolean | cdktf.IResolvable;
+  /**
   * timeouts block
   *
   * Docs at Terraform Registry: {@link https://registry.opentofu.org/providers/tessera/tessera/0.1.0/docs/resources/volume#timeouts Volume#timeouts}
@@ -518,6 +524,7 @@ export class Volume extends cdktf.TerraformResource {
     this._autoRebuild = config.autoRebuild;
     this._autoMove = config.autoMove;
     this._mountPath = config.mountPath;
+    this._adopt = config.adopt;
     this._timeouts.internalValue = config.timeouts;
   }
 
@@ -942,6 +949,22 @@ export class Volume extends cdktf.TerraformResource {
     return this.getStringAttribute('owner');
   }
 
+  // adopt - computed: true, optional: true, required: false
+  private _adopt?: boolean | cdktf.IResolvable; 
+  public get adopt() {
+    return this.getBooleanAttribute('adopt');
+  }
+  public set adopt(value: boolean | cdktf.IResolvable) {
+    this._adopt = value;
+  }
+  public resetAdopt() {
+    this._adopt = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get adoptInput() {
+    return this._adopt;
+  }
+
   // state - computed: true, optional: false, required: false
   public get state() {
     return this.getStringAttribute('state');
@@ -1036,6 +1059,7 @@ export class Volume extends cdktf.TerraformResource {
       auto_rebuild: cdktf.booleanToTerraform(this._autoRebuild),
       auto_move: cdktf.booleanToTerraform(this._autoMove),
       mount_path: cdktf.stringToTerraform(this._mountPath),
+      adopt: cdktf.booleanToTerraform(this._adopt),
       timeouts: volumeTimeoutsToTerraform(this._timeouts.internalValue),
     };
   }
@@ -1197,6 +1221,12 @@ export class Volume extends cdktf.TerraformResource {
         isBlock: false,
         type: "simple",
         storageClassType: "string",
+      },
+      adopt: {
+        value: cdktf.booleanToHclTerraform(this._adopt),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
       },
       timeouts: {
         value: volumeTimeoutsToHclTerraform(this._timeouts.internalValue),
