@@ -13,6 +13,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export const ENGINES: Record<string, string> = {
   'test/e2e/pulumi.test.ts': 'pulumi',
   'test/e2e/tofu.test.ts': 'tofu (HCL)',
+  'test/e2e/tofu-matrix.test.ts': 'tofu (HCL)',
   'test/e2e/cdktf.test.ts': 'tofu (CDKTF)',
 };
 
@@ -80,7 +81,7 @@ export function coveredCells(read: (file: string) => string = (f) => fs.readFile
 }
 
 export function renderMatrix(cells: Covered[]): string {
-  const engines = Object.values(ENGINES);
+  const engines = [...new Set(Object.values(ENGINES))];
   const lines = [
     '# Acceptance matrix',
     '',

@@ -86,7 +86,7 @@ resource "tessera_slice" "s" {
 }
 ${c.extra ?? ''}`;
 
-test('slice lifecycle on tofu: create, empty plan, grow, move, refused and opted-in replacement, infeasible create, growth, replacement and plan-wide, drift, import, saved plan, destroy {Slice: create replan grow move data-loss-refused replace infeasible-create infeasible-growth infeasible-replacement infeasible-plan-wide drift-changed drift-deleted import saved-plan destroy}', async () => {
+test('slice lifecycle on tofu: create, empty plan, grow, move, refused and opted-in replacement, infeasible create, growth, replacement and plan-wide, drift, import, saved plan, destroy {Slice: create replan update grow move data-loss-refused replace infeasible-create infeasible-growth infeasible-replacement infeasible-plan-wide drift-changed drift-deleted import saved-plan destroy}', async () => {
   const before = await platform.pool();
   const w = workspace(sliceTf({ size: 10, server: 'k1' }));
 
@@ -96,6 +96,13 @@ test('slice lifecycle on tofu: create, empty plan, grow, move, refused and opted
   const id = String(st.id);
   expect(st).toMatchObject({ size_gib: 10, server: 'k1', state: 'staged', owner: 'terraform:tessera_slice.journal', adopt: false });
   expect((await plan(w)).code).toBe(0);
+
+  // an in-place update of an attribute alone (the opt-in), then back
+  write(w, sliceTf({ size: 10, server: 'k1', allowDataLoss: true }));
+  expect((await apply(w)).stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+  expect((await api('GET', `/v1/slices/${id}`)).body).toMatchObject({ id, allowDataLoss: true });
+  write(w, sliceTf({ size: 10, server: 'k1' }));
+  expect((await apply(w)).stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
 
   // grow in place: the same object, the same first extent, 20 GiB
   write(w, sliceTf({ size: 20, server: 'k1' }));
@@ -310,6 +317,66 @@ test('cluster and key policy on tofu: create, empty plan, update, rotate, replac
   expect((await api('GET', `/v1/key-policies/${kid3}`)).body).toMatchObject({ version: 1, fingerprint: state['tessera_key_policy.k'].fingerprint });
   expect((await plan(w)).code).toBe(0);
 
+  await destroy(w);
+  expect(await platform.pool()).toEqual(before);
+});
+
+const volumeTf = (c: { server: string; reclaim?: string; requiredTags?: string[]; allowDataLoss?: boolean }) => `${HEADER}
+resource "tessera_cluster" "v" {
+  name    = "matrix-volumes"
+  servers = ["k1", "k2"]
+}
+resource "tessera_volume" "data" {
+  cluster         = tessera_cluster.v.id
+  name            = "data"
+  type            = "ssd"
+  size_gib        = 1000
+  striping        = false
+  server          = "${c.server}"
+  reclaim_policy  = "${c.reclaim ?? 'Delete'}"
+  required_tags   = ${JSON.stringify(c.requiredTags ?? [])}
+  allow_data_loss = ${c.allowDataLoss ?? false}
+}
+`;
+
+test('volume on tofu: update in place from a saved plan, move, drift changed out of band, infeasible replacement {Volume: update saved-plan move drift-changed infeasible-replacement destroy}', async () => {
+  const before = await platform.pool();
+  const w = workspace(volumeTf({ server: 'k1' }));
+  await apply(w);
+  const id = String(stateResources(await showState(w))['tessera_volume.data'].id);
+  const members = (await settled(`/v1/volumes/${id}`, 'staged')).members;
+
+  // update in place (reclaim policy), planned to a file and applied from it
+  write(w, volumeTf({ server: 'k1', reclaim: 'Retain' }));
+  expect((await plan(w, {}, ['-out=reclaim.tfplan'])).code).toBe(2);
+  expect((await runTofu(w, ['apply', '-input=false', 'reclaim.tfplan'])).stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+  expect((await api('GET', `/v1/volumes/${id}`)).body).toMatchObject({ id, reclaimPolicy: 'Retain' });
+  write(w, volumeTf({ server: 'k1' }));
+  await apply(w);
+
+  // move to k2: the same drives, no copy
+  write(w, volumeTf({ server: 'k2' }));
+  expect((await apply(w)).stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+  expect(await settled(`/v1/volumes/${id}`, 'staged')).toMatchObject({ server: 'k2', members });
+
+  // drift: moved back to k1 out of band; -refresh-only sees it, apply puts it back on k2
+  expect((await api('PATCH', `/v1/volumes/${id}`, { server: 'k1' })).status).toBe(200);
+  await settled(`/v1/volumes/${id}`, 'staged');
+  const changed = await plan(w, {}, ['-refresh-only']);
+  expect(changed.code).toBe(2);
+  expect(changed.stdout).toMatch(/tessera_volume\.data has changed/);
+  expect((await apply(w)).stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
+  expect(await settled(`/v1/volumes/${id}`, 'staged')).toMatchObject({ server: 'k2', members });
+
+  // an opted-in replacement that no drive can hold: the plan fails, the volume stays as it is
+  write(w, volumeTf({ server: 'k2', requiredTags: ['no-such-tag'], allowDataLoss: true }));
+  const noFit = await plan(w, { allowFailure: true });
+  expect(noFit.code).toBe(1);
+  expect(text(noFit)).toMatch(/Not feasible: required_tags/);
+  expect((await api('GET', `/v1/volumes/${id}`)).body).toMatchObject({ id, state: 'staged', members });
+
+  write(w, volumeTf({ server: 'k2' }));
+  expect((await plan(w)).code).toBe(0);
   await destroy(w);
   expect(await platform.pool()).toEqual(before);
 });
