@@ -12,6 +12,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** Engine of each end-to-end file: what runs the test. */
 export const ENGINES: Record<string, string> = {
   'test/e2e/pulumi.test.ts': 'pulumi',
+  'test/e2e/pulumi-matrix.test.ts': 'pulumi',
   'test/e2e/tofu.test.ts': 'tofu (HCL)',
   'test/e2e/tofu-matrix.test.ts': 'tofu (HCL)',
   'test/e2e/cdktf.test.ts': 'tofu (CDKTF)',
