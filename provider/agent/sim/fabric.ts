@@ -59,6 +59,10 @@ export interface SimArray {
   data: Holder;
   /** A member added to a running array copies the data onto itself until `untilMs` (./host.ts `--add`). */
   recovery?: { key: string; startedMs: number; untilMs: number };
+  /** `--replace OLD --with NEW` (./host.ts): NEW copies from the array while OLD keeps serving; when the copy ends NEW takes OLD's slot and OLD is faulty. */
+  replacing?: { oldKey: string; newKey: string };
+  /** Extent keys md marked faulty without an I/O error (a finished replace). */
+  faulty?: string[];
 }
 
 export const MD_DATA_OFFSET = 8 * 1024 * 1024;
