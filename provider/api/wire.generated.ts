@@ -473,6 +473,8 @@ export interface ExportState {
   server: string;
   state: ExportPhase;
   error?: string;
+  /** Cumulative I/Os completed through the export, where the service can read a counter (docs/failure.md, "Server down"): a count that grows between reports means its server still does I/O, so it is not declared down. */
+  ioCount?: number;
 }
 
 /** Drive health and export states as the enclosure service sees them; further fields are ignored. */
@@ -1590,6 +1592,10 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "error": {
         "type": "string",
         "maxLength": 8192
+      },
+      "ioCount": {
+        "type": "integer",
+        "minimum": 0
       }
     },
     "required": [

@@ -46,6 +46,8 @@ export interface SimExport {
   serial: string;
   extentKey: string;
   sizeBytes: number;
+  /** I/Os completed through the export (the enclosure's counter, reported as `ioCount`; docs/failure.md "Server down"). */
+  ioCount: number;
 }
 
 export interface SimArray {
@@ -109,7 +111,7 @@ export class SimulatedFabric {
       existing.sizeBytes = sizeBytes;
       return existing;
     }
-    const e: SimExport = { nqn, iqn: iscsiIqn(m, slice), nsUuid: nvmeNamespaceUuid(nqn), serial: m.serial, extentKey, sizeBytes };
+    const e: SimExport = { nqn, iqn: iscsiIqn(m, slice), nsUuid: nvmeNamespaceUuid(nqn), serial: m.serial, extentKey, sizeBytes, ioCount: 0 };
     this.exports.set(nqn, e);
     if (!this.extents.has(extentKey)) this.extents.set(extentKey, {});
     return e;

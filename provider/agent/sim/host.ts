@@ -119,11 +119,18 @@ export class SimulatedHost implements Runner {
   writeFile(file: string, data: string): void {
     const { fs, rel } = this.resolveFile(file);
     fs.files.set(rel, data);
+    this.countIo();
   }
 
   readFile(file: string): string | undefined {
     const { fs, rel } = this.resolveFile(file);
+    this.countIo();
     return fs.files.get(rel);
+  }
+
+  /** A file's I/O reaches the enclosures: every export this host has connected counts one (a coarse model of md spreading I/O over its members). */
+  private countIo(): void {
+    for (const d of this.devices.values()) if (d.export && !this.fabric.isFailed(d.export)) d.export.ioCount++;
   }
 
   isMounted(target: string): boolean {

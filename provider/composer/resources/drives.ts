@@ -212,7 +212,8 @@ export class Drives {
 
   /**
    * A server is down when its agent missed heartbeats for heartbeatGraceMs (or was never heard
-   * from for that long since this replica leads). Its volumes with autoMove go to another member
+   * from for that long since this replica leads) and no enclosure saw its exports' I/O counters
+   * grow for as long. Its volumes with autoMove go to another member
    * of their cluster that is up and that the placement rules allow (transport; the bandwidth
    * domain unless softDomains), the least loaded first. The move is an ordinary update, which
    * fences the down server first (../operations/volume-update.ts). Returns how many started.
@@ -220,9 +221,13 @@ export class Drives {
   private async autoMoves(): Promise<number> {
     const ctx = this.ctx;
     const s = ctx.state;
+    // Down: the agent silent for heartbeatGraceMs AND no export of the server showed I/O for as
+    // long (enclosure I/O counters): a dead agent on a live server is not a dead server.
     const down = (name: string) => {
       const h = ctx.agents.health(name);
-      return h === 'down' || (h === 'unknown' && Date.now() - ctx.leaderSince > ctx.opts.heartbeatGraceMs);
+      const silent = h === 'down' || (h === 'unknown' && Date.now() - ctx.leaderSince > ctx.opts.heartbeatGraceMs);
+      const io = ctx.ioSeenAt(name);
+      return silent && (io === undefined || Date.now() - io > ctx.opts.heartbeatGraceMs);
     };
     let n = 0;
     for (const v of [...s.volumes.values()]) {
