@@ -630,6 +630,8 @@ async function replaceMembers(ctx: HostContext, md: string, id: string, a: Assig
     const role = roles.get(c);
     if (role === undefined || role === 'spare') fresh.push({ label: m.label, dev: c, role });
   }
+  // A recovery already running is this replace's (whatever role the kernel shows the new device in meanwhile): not started twice.
+  if (fresh.length > 0 && (await resyncProgress(runner, md)) !== undefined) return true;
   for (const [j, o] of serving.entries()) {
     const n = fresh[j];
     if (!n) continue;
