@@ -71,6 +71,8 @@ export const cmd = {
   /** A replacement member joins the running array; md resyncs onto it (docs/failure.md). */
   mdAdd: (md: string, dev: string) => c('mdadm', '--manage', md, '--add', dev),
   /** Faulty members (their drive died) leave the array, so their device can be disconnected. */
+  /** md copies onto SPARE while OLD keeps serving, then marks OLD faulty (mdadm(8) --replace/--with; SPARE must already be a spare). */
+  mdReplace: (md: string, old: string, spare: string) => c('mdadm', '--manage', md, '--replace', old, '--with', spare),
   mdRemoveFailed: (md: string) => c('mdadm', '--manage', md, '--remove', 'failed'),
   /** The human form of --detail: "Rebuild Status : N% complete" while md resyncs onto a member. */
   mdDetailText: (md: string) => c('mdadm', '--detail', md),

@@ -324,6 +324,7 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   let dataDev = devices[0];
   let degraded: string[] | undefined;
   let resyncPercent: number | undefined;
+  let replacing = false;
   if (raid !== 'none') {
     const md = mdPath(id);
     dataDev = md;
@@ -370,12 +371,15 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         }
       }
       if (rec.formatting?.layer === 'md') rec.formatting = undefined;
+      if (rec.detach?.length) replacing = await replaceMembers(ctx, md, id, a, rec.detach, acc, devices, missing);
       degraded = await degradedMembers(runner, md, acc, devices);
       if (degraded.length > 0) {
         degraded = await addMembers(ctx, md, id, acc, devices, missing, degraded);
         if (degraded.length > 0) ctx.log?.(`stage ${id}: ${md} runs degraded, without ${degraded.join(', ')}`);
       }
       resyncPercent = await resyncProgress(runner, md);
+      // The old member still serves until md finished copying onto its replacement: not done yet.
+      if (replacing && resyncPercent === undefined) resyncPercent = 0;
       // No growth on half an array or during a resync: it follows once every member is in sync.
       if (degraded.length > 0 || resyncPercent !== undefined) return;
       // Slice growth: members grew, the array follows.
@@ -386,7 +390,8 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
     });
   }
 
-  if (rec.detach?.length) {
+  // A member being replaced online (a drain) stays connected until md let it go.
+  if (rec.detach?.length && !replacing) {
     await s.step('disconnect replaced members', async () => {
       for (const m of accessesOf(ctx, a, rec.detach!)) await m.disconnect(runner);
       rec.detach = undefined;
@@ -580,6 +585,66 @@ async function addMembers(ctx: HostContext, md: string, id: string, acc: MemberA
     added = true;
   }
   return added ? degradedMembers(runner, md, acc, devices) : degraded;
+}
+
+/**
+ * A drain (docs/failure.md, Drain and removal): a member the new placement replaced that still
+ * works in the array is replaced online, so the array never has fewer copies: the new member
+ * joins as a spare (`mdadm --add`), then `mdadm --replace OLD --with NEW` makes md copy onto it
+ * while OLD keeps serving; when the copy ends md marks OLD faulty and it leaves the array
+ * (`--remove failed`), after which it is disconnected. Idempotent: a spare already added is not
+ * added again, a replacement already running (the new device holds a slot) is not started again.
+ * Returns true while an old member still serves (the caller keeps it connected).
+ */
+async function replaceMembers(ctx: HostContext, md: string, id: string, a: Assignment, detach: Member[], acc: MemberAccess[], devices: (string | undefined)[], missing: Map<number, Error>): Promise<boolean> {
+  const { runner } = ctx;
+  const rolesNow = async () => {
+    const detail = parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
+    const roles = new Map<string, string>();
+    for (const [k, v] of Object.entries(detail)) {
+      const m = /^MD_DEVICE_(.+)_ROLE$/.exec(k);
+      if (m) roles.set(detail[`MD_DEVICE_${m[1]}_DEV`] ?? '', v);
+    }
+    return roles;
+  };
+  let roles = await rolesNow();
+  const olds: { label: string; dev: string; role: string }[] = [];
+  for (const m of accessesOf(ctx, a, detach)) {
+    const dev = await m.probe(runner);
+    if (!dev) continue;
+    const c = await canonical(runner, dev);
+    const role = roles.get(c);
+    if (role !== undefined) olds.push({ label: m.label, dev: c, role });
+  }
+  if (olds.some((o) => o.role === 'faulty')) {
+    await mustRun(runner, cmd.mdRemoveFailed(md));
+    roles = await rolesNow();
+  }
+  const serving = olds.filter((o) => /^\d+$/.test(o.role));
+  if (serving.length === 0) return false;
+  const fresh: { label: string; dev: string; role?: string }[] = [];
+  for (const [i, m] of acc.entries()) {
+    const dev = devices[i];
+    if (dev === undefined || missing.has(i)) continue;
+    const c = await canonical(runner, dev);
+    const role = roles.get(c);
+    if (role === undefined || role === 'spare') fresh.push({ label: m.label, dev: c, role });
+  }
+  // A recovery already running is this replace's (whatever role the kernel shows the new device in meanwhile): not started twice.
+  if (fresh.length > 0 && (await resyncProgress(runner, md)) !== undefined) return true;
+  for (const [j, o] of serving.entries()) {
+    const n = fresh[j];
+    if (!n) continue;
+    if (n.role === undefined) {
+      const own = await ownerOf(runner, n.dev, id);
+      if (own.owner === 'ours' && own.tags?.TYPE !== 'linux_raid_member') throw new Error(`${n.dev} holds ${describeTags(own.tags)} of this volume, not an md member: refusing to add it to ${md}`);
+      if (own.owner !== 'ours') await clearStale(runner, n.dev, own, 'add it to an array');
+      await mustRun(runner, cmd.mdAdd(md, n.dev));
+    }
+    ctx.log?.(`stage ${id}: replacing ${o.label} with ${n.label} in ${md} online`);
+    await mustRun(runner, cmd.mdReplace(md, o.dev, n.dev));
+  }
+  return true;
 }
 
 /** How far md is copying onto an added member (`mdadm --detail`: "Rebuild Status : N% complete"), or undefined when no resync runs. */

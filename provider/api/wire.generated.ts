@@ -473,6 +473,8 @@ export interface ExportState {
   server: string;
   state: ExportPhase;
   error?: string;
+  /** Cumulative I/Os completed through the export, where the service can read a counter (docs/failure.md, "Server down"): a count that grows between reports means its server still does I/O, so it is not declared down. */
+  ioCount?: number;
 }
 
 /** Drive health and export states as the enclosure service sees them; further fields are ignored. */
@@ -499,6 +501,8 @@ export interface DriveStatus {
   since?: string;
   /** Ids of the volumes and slices with a member on the drive. */
   volumes: string[];
+  /** On a draining drive: each volume or slice whose member cannot be moved online, with the reason (docs/failure.md, Drain and removal). */
+  blocked?: string[];
 }
 
 /** An enclosure with its service's health, facts and last report. */
@@ -1588,6 +1592,10 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "error": {
         "type": "string",
         "maxLength": 8192
+      },
+      "ioCount": {
+        "type": "integer",
+        "minimum": 0
       }
     },
     "required": [
@@ -1688,6 +1696,12 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
         "format": "date-time"
       },
       "volumes": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "blocked": {
         "type": "array",
         "items": {
           "type": "string"
@@ -1835,9 +1849,9 @@ export const validateEnclosureStatus = (value: unknown): Checked<EnclosureStatus
 export const PATH_PARAM_PATTERN = '[A-Za-z0-9._-]{1,128}';
 
 /** A path parameter's name (`kind` is a {kind} route's collection). */
-export type PathParam = 'kind' | 'id' | 'server' | 'volumeId' | 'enclosure';
+export type PathParam = 'kind' | 'id' | 'server' | 'volumeId' | 'enclosure' | 'serial';
 
-export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'rebuildVolume' | 'listDrives' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
+export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'rebuildVolume' | 'listDrives' | 'drainDrive' | 'removeDrive' | 'drainEnclosure' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
 
 /** A route as the HTTP layer serves it (a `{kind}` route once for every resource collection). */
 export interface RouteSpec {
@@ -2184,6 +2198,51 @@ export const ROUTES: readonly RouteSpec[] = [
     "paged": true
   },
   {
+    "id": "drainDrive",
+    "method": "POST",
+    "name": "/v1/drives/{serial}/drain",
+    "pattern": "^/v1/drives/([A-Za-z0-9._-]{1,128})/drain$",
+    "params": [
+      "serial"
+    ],
+    "auth": "inventory",
+    "write": true,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": false
+  },
+  {
+    "id": "removeDrive",
+    "method": "POST",
+    "name": "/v1/drives/{serial}/remove",
+    "pattern": "^/v1/drives/([A-Za-z0-9._-]{1,128})/remove$",
+    "params": [
+      "serial"
+    ],
+    "auth": "inventory",
+    "write": true,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": false
+  },
+  {
+    "id": "drainEnclosure",
+    "method": "POST",
+    "name": "/v1/enclosures/{enclosure}/drain",
+    "pattern": "^/v1/enclosures/([A-Za-z0-9._-]{1,128})/drain$",
+    "params": [
+      "enclosure"
+    ],
+    "auth": "inventory",
+    "write": true,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": false
+  },
+  {
     "id": "agentRegister",
     "method": "POST",
     "name": "/v1/agents/{server}/register",
@@ -2387,6 +2446,9 @@ export interface RouteQueries {
   purgeVolume: { owner?: string; };
   rebuildVolume: Record<string, never>;
   listDrives: Record<string, never>;
+  drainDrive: Record<string, never>;
+  removeDrive: Record<string, never>;
+  drainEnclosure: Record<string, never>;
   agentRegister: Record<string, never>;
   agentHeartbeat: Record<string, never>;
   agentAssignments: { since?: number; waitSeconds: number; };
@@ -2421,6 +2483,9 @@ export interface RouteResponses {
   purgeVolume: undefined;
   rebuildVolume: unknown;
   listDrives: ListPage<DriveStatus>;
+  drainDrive: DriveStatus;
+  removeDrive: DriveStatus;
+  drainEnclosure: ListPage<DriveStatus>;
   agentRegister: ServerStatus;
   agentHeartbeat: undefined;
   agentAssignments: AssignmentsResponse;

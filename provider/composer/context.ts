@@ -55,6 +55,12 @@ export class ComposerContext {
    * channel sets it: ./channels/enclosure.ts). Until it answers none, a fenced move waits.
    */
   fenceWaitingOn: (volumeId: string) => string[] = () => ['(no enclosure channel)'];
+  /**
+   * When an enclosure last saw an export's I/O counter grow for a server (ms; undefined: never
+   * since this replica leads). Set by the enclosure channel (./channels/enclosure.ts): a server
+   * whose agent is silent but whose exports still move data is not down (docs/failure.md).
+   */
+  ioSeenAt: (server: string) => number | undefined = () => undefined;
   /** Reload everything from the store in the background (set by the service: ./leadership.ts). */
   reload: () => void = () => undefined;
 

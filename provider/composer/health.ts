@@ -26,6 +26,8 @@ export interface VolumeHealth {
   failedIndexes: number[];
   /** Failed members whose mirror partner survives: what a rebuild can replace. */
   replaceable: number[];
+  /** Working members on a draining drive (a mirrored volume): what a drain moves, one at a time. */
+  draining: number[];
 }
 
 /** Drives in these states hold no live member: what is on them is lost and must be replaced. */
@@ -57,24 +59,26 @@ export function volumeHealth(s: ComposerState, kind: VolumeKind, v: StoredVolume
   const partnerOf = (i: number) => members.findIndex((m, j) => j !== i && m.stripe === members[i].stripe && m.mirror !== members[i].mirror);
   const lost = failedIndexes.filter((i) => raid === 'none' || why.has(partnerOf(i)));
   const replaceable = failedIndexes.filter((i) => !lost.includes(i));
+  // Only a mirror member moves online (add the new one, resync, remove the old: docs/failure.md).
+  const draining = raid === 'none' ? [] : members.flatMap((m, i) => (!why.has(i) && s.drives.get(m.serial)?.health === 'draining' ? [i] : []));
   const list = (idx: number[]) => idx.map((i) => `member ${i} ${members[i].serial}: ${why.get(i)}`).join('; ');
   if (lost.length > 0) {
     const what = raid === 'none' ? 'its only member failed' : `both halves of a mirror pair failed`;
-    return { health: 'failed', reason: `no surviving copy: ${what} (${list(lost)})`, failedMembers, failedIndexes, replaceable };
+    return { health: 'failed', reason: `no surviving copy: ${what} (${list(lost)})`, failedMembers, failedIndexes, replaceable, draining };
   }
   if (v.rebuilding && !rebuildDone(v)) {
     const pct = v.observed?.generation !== undefined && v.observed.generation >= v.rebuilding.generation ? v.observed.resyncPercent : undefined;
     const onto = v.rebuilding.replaced.map((r) => `${r.to} (replacing ${r.from})`).join(', ');
     const extra = failedIndexes.length > 0 ? `; also failed: ${list(failedIndexes)}` : '';
-    return { health: 'rebuilding', reason: `rebuilding onto ${onto}${pct !== undefined ? `: ${pct}% resynced` : ''}${extra}`, failedMembers, failedIndexes, replaceable };
+    return { health: 'rebuilding', reason: `rebuilding onto ${onto}${pct !== undefined ? `: ${pct}% resynced` : ''}${extra}`, failedMembers, failedIndexes, replaceable, draining };
   }
   if (failedIndexes.length > 0) {
     let reason = `serving from the surviving copy; failed: ${list(failedIndexes)}`;
     if (v.rebuildBlocked) reason += `; no replacement can be placed: ${v.rebuildBlocked}`;
     else if (v.autoRebuild === false) reason += `; autoRebuild is false: \`tessera volumes rebuild ${v.id}\` starts the rebuild`;
-    return { health: 'degraded', reason, failedMembers, failedIndexes, replaceable };
+    return { health: 'degraded', reason, failedMembers, failedIndexes, replaceable, draining };
   }
-  return { health: 'ok', failedMembers, failedIndexes, replaceable };
+  return { health: 'ok', failedMembers, failedIndexes, replaceable, draining };
 }
 
 /** Health attributes of a volume on the wire. */

@@ -265,6 +265,9 @@ export function buildRoutes(d: HttpDeps): Route[] {
     },
     rebuildVolume: (c) => svc().rebuildVolume(c.params[0], who(c)),
     listDrives: (c) => svc().drives(c.page),
+    drainDrive: (c) => svc().drainDrive(c.params[0]),
+    removeDrive: (c) => svc().removeDrive(c.params[0]),
+    drainEnclosure: (c) => svc().drainEnclosure(c.params[0]),
     // Agent channel: agent tokens, each scoped to its own server.
     agentRegister: (c) => svc().register(c.params[0], c.body),
     agentHeartbeat: (c, r) => {

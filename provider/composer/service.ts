@@ -195,6 +195,16 @@ export class ComposerService {
   drives(page: PageRequest): ListPage<DriveStatus> {
     return this.drivesModule.drives(page);
   }
+  /** Drain a drive / every drive of an enclosure, or take an empty drive out of service (docs/failure.md). */
+  drainDrive(serial: string): Promise<DriveStatus> {
+    return this.drivesModule.drain(serial);
+  }
+  drainEnclosure(enclosure: string): Promise<ListPage<DriveStatus>> {
+    return this.drivesModule.drainEnclosure(enclosure);
+  }
+  removeDrive(serial: string): Promise<DriveStatus> {
+    return this.drivesModule.remove(serial);
+  }
 
   // ---------------------------------------------------------------- key policies
 

@@ -25,7 +25,7 @@ export interface StoredVolume extends Volume {
    */
   moving?: { from: string; op: string; generation: number; fence?: { since: string } };
   /** A rebuild onto replacement members, until the agent reports the array whole (operations/volume-rebuild.ts). */
-  rebuilding?: { op: string; generation: number; replaced: { index: number; from: string; to: string }[] };
+  rebuilding?: { op: string; generation: number; replaced: { index: number; from: string; to: string }[]; drain?: boolean };
   /** Why no replacement could be placed for a failed member, with the numbers (docs/failure.md). */
   rebuildBlocked?: string;
 }

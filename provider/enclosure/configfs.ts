@@ -340,6 +340,24 @@ export function driveFacts(drives: DriveConfig[]): { facts: DriveFact[]; health:
   return { facts, health };
 }
 
+/**
+ * The I/Os completed on a block device: reads + writes completed from `/sys/class/block/<dev>/stat`
+ * (fields 1 and 5, Documentation/block/stat.rst). An exported drive or slice (dm-linear) is used
+ * by its one host only (the ACL admits one), so a growing count is that host's I/O: the composer
+ * does not declare a server down while it grows (docs/failure.md). nvmet has no per-namespace
+ * counter in configfs, and LIO's (`statistics/scsi_tgt_port/in_cmds`) exists for iSCSI only: the
+ * backing device's counter is the one both transports share. Undefined when unreadable.
+ */
+export function blockIoCount(device: string): number | undefined {
+  try {
+    const real = fs.realpathSync(device);
+    const f = (readText(path.join('/sys/class/block', path.basename(real), 'stat')) ?? '').trim().split(/\s+/).map(Number);
+    return f.length >= 5 && Number.isSafeInteger(f[0]) && Number.isSafeInteger(f[4]) ? f[0] + f[4] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The ownership record: `<stateDir>/owned.json`, replaced atomically (write, fsync, rename). */
 export class OwnedFile {
   readonly file: string;

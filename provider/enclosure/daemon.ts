@@ -8,7 +8,7 @@ import type { EnclosureAssignments, EnclosureReport, ExportState } from '../api/
 import type { Runner } from '../agent/runner';
 import { VERSION } from '../version';
 import { EnclosureClient, type EnclosureConnection } from './client';
-import { DriveConfig, driveFacts, KernelTargets, OwnedFile } from './configfs';
+import { blockIoCount, DriveConfig, driveFacts, KernelTargets, OwnedFile } from './configfs';
 import { applyOwnership, dmName, exportNeeds, Listen, objectOf, Owned, plan } from './plan';
 
 /** The composer connection (EnclosureConnection: URLs, token, CA, client certificate, insecureDev, the enclosure's name) and the service's own settings. */
@@ -135,7 +135,11 @@ export async function startEnclosure(o: StartEnclosureOptions): Promise<RunningE
       ...p.wanted.map((s) => {
         const e = byTarget.get(s.target)!;
         const why = [...failed].find(([obj]) => exportNeeds(e, o.enclosure, obj));
-        return why ? { ...s, state: 'failed' as const, error: why[1] } : s;
+        if (why) return { ...s, state: 'failed' as const, error: why[1] };
+        // The backing device's I/O counter (a drive, or the slice's dm-linear device).
+        const dev = e.slice ? `/dev/mapper/${dmName(o.enclosure, e.serial, e.offsetGiB)}` : drives.find((d) => d.serial === e.serial)?.device;
+        const ioCount = s.state === 'exported' && dev ? blockIoCount(dev) : undefined;
+        return ioCount === undefined ? s : { ...s, ioCount };
       }),
     ];
     const clean = states.every((s) => s.state === 'exported') && failed.size === 0;

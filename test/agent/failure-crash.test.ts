@@ -106,7 +106,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-describe('the composer is killed -9 in the middle of a resync and of a fenced move', () => {
+describe('the composer is killed -9 in the middle of a resync, a drain and a fenced move', () => {
   const dir = tempDir('tessera-failure-crash-');
   const tokens: TokenEntry[] = tokensWithEnclosures(inv);
   let port = 0;
@@ -149,6 +149,36 @@ describe('the composer is killed -9 in the middle of a resync and of a fenced mo
     expect(done.members[1].serial).not.toBe(v.members[1].serial);
     expect(host.readFile('/srv/db/x')).toBe('kept');
     // The entry ends right after the report that made the volume whole (the same request).
+    await eventually(async () => ((await ops().get('/v1/operations?state=pending')).body.items as { objectId: string }[]).every((o) => o.objectId !== v.id), 5000, 'no pending operation');
+    await a.stop();
+  });
+
+  test('kill -9 during a drain\'s online replace: after the restart the member is moved, none lost, the old one out of the array', async () => {
+    await Promise.all(agents.splice(0).map((x) => x.stop()));
+    const fabric = new SimulatedFabric();
+    const host = new SimulatedHost(fabric, { resyncMs: 4000 });
+    const a = await startAgent(agentOpts(child!.url, 'k1', host, new MemoryStateStore()));
+    agents.push(a);
+    const admin = api(child!.url, tokens.find((t) => t.name === 'root')!.token);
+    const cluster = (await ops().post('/v1/clusters', { name: 'drain', servers: ['k1'] })).body.id;
+    const v = (await ops().post('/v1/volumes', { cluster, name: 'dr', type: 'ssd', sizeGiB: 10, redundancy: true, server: 'k1', mountPath: '/srv/dr' })).body;
+    await eventually(async () => (await ops().get(`/v1/volumes/${v.id}`)).body.state === 'staged', 10_000, 'staged');
+    host.writeFile('/srv/dr/x', 'kept');
+    const old = v.members[0].serial as string;
+    expect((await admin.post(`/v1/drives/${old}/drain`)).status).toBe(200);
+    await eventually(async () => (await ops().get(`/v1/volumes/${v.id}`)).body.observed?.resyncPercent !== undefined, 10_000, 'replacing');
+    await kill9(child);
+    await start();
+    const done = await eventually(async () => {
+      const cur = (await ops().get(`/v1/volumes/${v.id}`)).body;
+      return cur.health === 'ok' && !cur.members.some((m: { serial: string }) => m.serial === old) ? cur : undefined;
+    }, 30_000, 'moved after the restart');
+    expect(done.members).toHaveLength(2);
+    expect(done.members[1].serial).toBe(v.members[1].serial);
+    expect(host.readFile('/srv/dr/x')).toBe('kept');
+    expect(host.log.filter((c) => c.includes('--replace')).length).toBe(1);
+    const drives = (await ops().get('/v1/drives')).body.items as { serial: string; volumes: string[] }[];
+    expect(drives.find((d) => d.serial === old)?.volumes).toEqual([]);
     await eventually(async () => ((await ops().get('/v1/operations?state=pending')).body.items as { objectId: string }[]).every((o) => o.objectId !== v.id), 5000, 'no pending operation');
     await a.stop();
   });

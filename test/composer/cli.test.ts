@@ -59,6 +59,26 @@ test('inventory load, show, capacity, ls with tables and --json', async () => {
   expect((await tessera(['clusters', 'ls'], env)).stdout).toContain('cli');
 });
 
+test('drives drain names what cannot move online; drives remove refuses a drive with members; enclosures drain drains each drive', async () => {
+  const env = { TESSERA_ENDPOINT: composer.url, TESSERA_TOKEN: tok('root') };
+  const ops = client(composer.url, tok('ops'));
+  const cl = (await ops.post('/v1/clusters', { name: 'cli-drain', servers: ['k1'] })).body;
+  const v = (await ops.post('/v1/volumes', { cluster: cl.id, name: 'single', sizeGiB: 10, type: 'ssd' })).body;
+  const serial = v.members[0].serial as string;
+  const drained = (await tessera(['drives', 'drain', serial], env)).stdout;
+  expect(drained).toContain(`drive ${serial}: draining, members of ${v.id}`);
+  expect(drained).toContain(`cannot move online: volume ${v.id}: a single-drive volume (raidLevel none) is not an md array`);
+  const rm = await tessera(['drives', 'remove', serial], env).then(() => undefined, (e: { code: number; stderr: string }) => e);
+  expect(rm?.code).not.toBe(0);
+  expect(rm?.stderr).toContain(`drive ${serial} still holds members of ${v.id}`);
+  expect((await tessera(['drives', 'ls'], env)).stdout).toMatch(new RegExp(`${serial}\\s+\\S+\\s+draining`));
+  const enc = v.members[0].enclosure as string;
+  const all = JSON.parse((await tessera(['enclosures', 'drain', enc, '--json'], env)).stdout);
+  expect(all.items.length).toBeGreaterThan(1);
+  expect(all.items.every((d: { health: string }) => d.health === 'draining')).toBe(true);
+  await ops.del(`/v1/volumes/${v.id}`);
+});
+
 test('errors: no endpoint, bad token', async () => {
   await expect(tessera(['volumes', 'ls'], { TESSERA_ENDPOINT: '', TESSERA_TOKEN: '' })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--endpoint/) });
   await expect(tessera(['volumes', 'ls', '--endpoint', composer.url], { TESSERA_TOKEN: 'not-a-valid-token-at-all' })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/unauthorized/) });

@@ -46,6 +46,8 @@ export interface SimExport {
   serial: string;
   extentKey: string;
   sizeBytes: number;
+  /** I/Os completed through the export (the enclosure's counter, reported as `ioCount`; docs/failure.md "Server down"). */
+  ioCount: number;
 }
 
 export interface SimArray {
@@ -59,6 +61,10 @@ export interface SimArray {
   data: Holder;
   /** A member added to a running array copies the data onto itself until `untilMs` (./host.ts `--add`). */
   recovery?: { key: string; startedMs: number; untilMs: number };
+  /** `--replace OLD --with NEW` (./host.ts): NEW copies from the array while OLD keeps serving; when the copy ends NEW takes OLD's slot and OLD is faulty. */
+  replacing?: { oldKey: string; newKey: string };
+  /** Extent keys md marked faulty without an I/O error (a finished replace). */
+  faulty?: string[];
 }
 
 export const MD_DATA_OFFSET = 8 * 1024 * 1024;
@@ -105,7 +111,7 @@ export class SimulatedFabric {
       existing.sizeBytes = sizeBytes;
       return existing;
     }
-    const e: SimExport = { nqn, iqn: iscsiIqn(m, slice), nsUuid: nvmeNamespaceUuid(nqn), serial: m.serial, extentKey, sizeBytes };
+    const e: SimExport = { nqn, iqn: iscsiIqn(m, slice), nsUuid: nvmeNamespaceUuid(nqn), serial: m.serial, extentKey, sizeBytes, ioCount: 0 };
     this.exports.set(nqn, e);
     if (!this.extents.has(extentKey)) this.extents.set(extentKey, {});
     return e;

@@ -119,11 +119,18 @@ export class SimulatedHost implements Runner {
   writeFile(file: string, data: string): void {
     const { fs, rel } = this.resolveFile(file);
     fs.files.set(rel, data);
+    this.countIo();
   }
 
   readFile(file: string): string | undefined {
     const { fs, rel } = this.resolveFile(file);
+    this.countIo();
     return fs.files.get(rel);
+  }
+
+  /** A file's I/O reaches the enclosures: every export this host has connected counts one (a coarse model of md spreading I/O over its members). */
+  private countIo(): void {
+    for (const d of this.devices.values()) if (d.export && !this.fabric.isFailed(d.export)) d.export.ioCount++;
   }
 
   isMounted(target: string): boolean {
@@ -376,7 +383,10 @@ export class SimulatedHost implements Runner {
         const k = `MD_DEVICE_${dv.slice(1).replace(/\//g, '_')}`;
         const dev = this.devices.get(dv);
         // A member whose drive died is marked faulty by md at its first failed I/O.
-        const role = dev?.export && this.fabric.isFailed(dev.export) ? 'faulty' : String(a.members.indexOf(dev?.holderKey ?? dv));
+        const key = dev?.holderKey ?? dv;
+        const slot = a.replacing?.newKey === key ? a.members.indexOf(a.replacing.oldKey) : a.members.indexOf(key);
+        // A device in no slot is a spare (added to a whole array); a replacement reads its target's slot, as md reports it.
+        const role = (dev?.export && this.fabric.isFailed(dev.export)) || a.faulty?.includes(key) ? 'faulty' : slot < 0 ? 'spare' : String(slot);
         return [`${k}_ROLE=${role}`, `${k}_DEV=${dv}`];
       });
       return ok([`MD_LEVEL=${a.level}`, `MD_DEVICES=${a.members.length}`, `MD_NAME=${a.name}`, `MD_UUID=${a.uuid}`, `MD_METADATA=1.2`, ...members].join('\n') + '\n');
@@ -412,12 +422,22 @@ export class SimulatedHost implements Runner {
   }
 
   private endRecovery(a: SimArray): void {
-    if (a.recovery && Date.now() >= a.recovery.untilMs) a.recovery = undefined;
+    if (a.recovery && Date.now() >= a.recovery.untilMs) {
+      a.recovery = undefined;
+      const r = a.replacing;
+      if (r) {
+        a.members[a.members.indexOf(r.oldKey)] = r.newKey;
+        a.faulty = [...(a.faulty ?? []), r.oldKey];
+        a.replacing = undefined;
+      }
+    }
   }
 
   /**
    * `mdadm --manage MD --add DEV`: a blank device (or one holding this array's superblock) takes
    * the first slot whose member is missing or faulty, and the array resyncs onto it (resyncMs).
+   * A whole array takes it as a spare; `mdadm --manage MD --replace OLD --with SPARE` copies onto
+   * the spare while OLD keeps serving, then OLD is faulty (as md's want_replacement does).
    * `mdadm --manage MD --remove failed`: faulty members leave the array (their device is free).
    */
   private mdManage(p: Parsed, md: string): CommandResult {
@@ -425,15 +445,35 @@ export class SimulatedHost implements Runner {
     if (!d || d.kind !== 'md') return fail(1, `mdadm: error opening ${md}: No such file or directory`);
     const a = d.array!;
     const present = this.mdMemberDevices(d);
+    this.endRecovery(a);
     const faulty = (dv: string) => {
       const x = this.devices.get(dv);
-      return !x || (x.export !== undefined && this.fabric.isFailed(x.export));
+      return !x || (x.export !== undefined && this.fabric.isFailed(x.export)) || !!a.faulty?.includes(x.holderKey ?? x.path);
     };
     if (p.flags.get('--remove') === 'failed' || (p.flags.has('--remove') && p.pos[1] === 'failed')) {
+      const gone = present.filter(faulty).map((dv) => this.devices.get(dv)?.holderKey ?? dv);
       this.mdMembers.set(md, present.filter((dv) => !faulty(dv)));
+      if (a.faulty) a.faulty = a.faulty.filter((k) => !gone.includes(k));
       return ok();
     }
-    if (!p.flags.has('--add')) return fail(1, 'mdadm: the simulated host models --manage --add DEV and --remove failed only');
+    if (p.flags.has('--replace')) {
+      // md copies onto the spare given with --with while the old member keeps serving (both copies stay).
+      const [oldDv, newDv] = [p.pos[1], p.pos[2]];
+      const o = oldDv ? this.dev(oldDv) : undefined;
+      const n = newDv && p.flags.has('--with') ? this.dev(newDv) : undefined;
+      if (!o || !n) return fail(1, 'mdadm: the simulated host models --replace OLD --with NEW only');
+      const oKey = o.holderKey ?? o.path;
+      const nKey = n.holderKey ?? n.path;
+      if (!present.includes(o.path) || !a.members.includes(oKey) || faulty(o.path)) return fail(1, `mdadm: ${oldDv} is not an active member of ${md}`);
+      if (!present.includes(n.path) || a.members.includes(nKey)) return fail(1, `mdadm: ${newDv} is not a spare of ${md}`);
+      if (a.replacing) return fail(1, `mdadm: Cannot replace ${oldDv}: Device or resource busy`);
+      a.replacing = { oldKey: oKey, newKey: nKey };
+      const ms = this.opts.resyncMs ?? 0;
+      a.recovery = { key: nKey, startedMs: Date.now(), untilMs: Date.now() + ms };
+      this.endRecovery(a);
+      return ok(`mdadm: Marked ${oldDv} (device ${a.members.indexOf(oKey)} in ${md}) for replacement\nmdadm: Marked ${newDv} in ${md} as replacement for device ${a.members.indexOf(oKey)}\n`);
+    }
+    if (!p.flags.has('--add')) return fail(1, 'mdadm: the simulated host models --manage --add DEV, --replace OLD --with NEW and --remove failed only');
     const dv = p.pos[1];
     const x = this.dev(dv);
     if (!x) return fail(1, `mdadm: cannot find ${dv}: No such file or directory`);
@@ -445,7 +485,12 @@ export class SimulatedHost implements Runner {
     this.endRecovery(a);
     const working = new Set(present.filter((m) => !faulty(m)).map((m) => this.devices.get(m)!.holderKey));
     const slot = a.members.findIndex((k) => !working.has(k));
-    if (slot < 0) return fail(1, `mdadm: ${md} has no missing member: ${dv} would be a spare, which the simulated host does not model`);
+    if (slot < 0) {
+      // A whole array: the device becomes a spare (for --replace ... --with it).
+      x.holder.content = { kind: 'md-member', arrayUuid: a.uuid };
+      this.mdMembers.set(md, [...present, x.path]);
+      return ok(`mdadm: added ${dv}\n`);
+    }
     a.members[slot] = x.holderKey ?? x.path;
     x.holder.content = { kind: 'md-member', arrayUuid: a.uuid };
     this.mdMembers.set(md, [...present, x.path]);

@@ -50,6 +50,27 @@ function lsCommand(name: string, path: string, headers: string[], row: (o: Row) 
   };
 }
 
+/** A drive action (admin): POST to the path, print the drive(s) with what cannot move online. */
+function driveCommand(path: string[], word: string, summary: string, url: (id: string) => string): Command {
+  return {
+    path,
+    summary,
+    usage: `tessera ${path.join(' ')} ${word} [--json] [--endpoint URL] [--token-file F] [--ca-file F]`,
+    async run(args) {
+      const id = args.positional[0];
+      if (!id) throw new UsageError(`${word} is required`);
+      const c = connect(args);
+      const { data } = await c.request<Row & { items?: Row[] }>('POST', url(encodeURIComponent(id)));
+      const rows = data.items ?? [data];
+      out(args, data, () =>
+        rows
+          .map((d) => [`drive ${s(d.serial)}: ${s(d.health)}${d.volumes && (d.volumes as string[]).length ? `, members of ${s(d.volumes)}` : ''}`, ...((d.blocked as string[] | undefined) ?? []).map((b) => `  cannot move online: ${b}`)].join('\n'))
+          .join('\n'),
+      );
+    },
+  };
+}
+
 export const commands: Command[] = [
   {
     path: ['inventory', 'load'],
@@ -137,6 +158,9 @@ export const commands: Command[] = [
       out(args, data, () => `volume ${s(data.id)}: ${s(data.health)}${data.healthReason ? ` (${s(data.healthReason)})` : ''}`);
     },
   },
+  driveCommand(['drives', 'drain'], 'SERIAL', 'Drain a drive: move every mirror member off it online, one at a time (docs/failure.md)', (id) => `/v1/drives/${id}/drain`),
+  driveCommand(['drives', 'remove'], 'SERIAL', 'Take a drive that holds nothing out of service', (id) => `/v1/drives/${id}/remove`),
+  driveCommand(['enclosures', 'drain'], 'NAME', 'Drain every drive of an enclosure (docs/failure.md)', (id) => `/v1/enclosures/${id}/drain`),
   lsCommand('drives', '/v1/drives', ['SERIAL', 'ENCLOSURE', 'HEALTH', 'SINCE', 'VOLUMES', 'REASON'], (o) => [o.serial, o.enclosure, o.health, o.since, o.volumes, o.reason], 'List drives whose health is not ok'),
   lsCommand('slices', '/v1/slices', ['ID', 'CLUSTER', 'NAME', 'SIZE', 'STATE', 'SERVER'], (o) => [o.id, o.cluster, o.name, `${s(o.capacityGiB)}G`, o.state, o.server], 'List slices'),
   lsCommand(

@@ -69,6 +69,9 @@ export class EnclosureChannel {
   private readonly beats: Heartbeats;
   private readonly facts = new Map<string, EnclosureFacts>();
   private readonly reports = new Map<string, EnclosureReported>();
+  /** Per export (enclosure, volume, extent, server): the last I/O count reported; per server: when a count last grew. Leader's memory. */
+  private readonly ioCounts = new Map<string, number>();
+  private readonly ioAt = new Map<string, number>();
   /** The last computed export sets, valid while the state object and its revision are unchanged. */
   private cache?: { state: ComposerState; revision: number; sets: Map<string, EnclosureExport[]> };
   /** Per enclosure: the digest of its last answer and the revision it first appeared at. */
@@ -80,6 +83,7 @@ export class EnclosureChannel {
   ) {
     this.beats = new Heartbeats(ctx.opts.heartbeatGraceMs);
     ctx.fenceWaitingOn = (id) => this.unconfirmed(id);
+    ctx.ioSeenAt = (server) => this.ioAt.get(server);
   }
 
   /**
@@ -170,6 +174,15 @@ export class EnclosureChannel {
     if (failed.length > 0) this.ctx.log.warn('enclosure reports failed exports', { enclosure: name, failed: failed.map((e) => `${e.target}: ${e.error ?? ''}`) });
     const missing = report.drives.filter((d) => !d.present).map((d) => d.serial);
     if (missing.length > 0) this.ctx.log.warn('enclosure reports missing drives', { enclosure: name, drives: missing });
+    // I/O counters: a count that grew since this export's last report is I/O from its server.
+    const t = Date.now();
+    for (const e of report.exports) {
+      if (e.ioCount === undefined) continue;
+      const key = `${name}\0${e.volumeId}\0${e.serial}\0${e.offsetGiB}\0${e.server}`;
+      const before = this.ioCounts.get(key);
+      if (before !== undefined && e.ioCount > before) this.ioAt.set(e.server, t);
+      this.ioCounts.set(key, e.ioCount);
+    }
     this.reports.set(name, { ...report, reportedAt: new Date().toISOString() });
     this.beats.beat(name);
     await this.drives.enclosureDrives(name, report.drives);

@@ -28,13 +28,15 @@ export interface VolumeRebuildParams {
   failed: number[];
   /** The volume's placement request (resources/volumes.ts placementRequest), server included. */
   request: PlacementRequest;
+  /** A drain (docs/failure.md): the member at `failed` works and moves off a draining drive; the agent replaces it online. */
+  drain?: boolean;
 }
 
 export const volumeRebuild: OperationType<VolumeRebuildParams, StoredVolume> = {
   name: 'volume-rebuild',
   resources: ['volumes'],
   kind: 'rebuild',
-  build(ctx, { kind, cur, failed, request }) {
+  build(ctx, { kind, cur, failed, request, drain }) {
     const id = cur.id;
     const engine = requireEngine(ctx.state);
     const stored = ctx.state.allocations.get(id);
@@ -53,7 +55,7 @@ export const volumeRebuild: OperationType<VolumeRebuildParams, StoredVolume> = {
       placement = r.placement;
     }
     const replaced = failed.map((index) => ({ index, from: stored.members[index].serial, to: placement.members[index].serial }));
-    const op = newOp('rebuild', kind, id, { replaced });
+    const op = newOp('rebuild', kind, id, { replaced, ...(drain ? { drain: true } : {}) });
     const oldAssign = cur.server ? ctx.state.assigns.get(cur.server)?.get(id) : undefined;
     const generation = (oldAssign?.generation ?? 0) + 1;
     const updated: StoredVolume = { ...cur, members: placement.members, updatedAt: now() };
@@ -66,7 +68,7 @@ export const volumeRebuild: OperationType<VolumeRebuildParams, StoredVolume> = {
     if (earlier?.state === 'pending') muts.push({ key: keys.op(earlier.id), value: finished(earlier, 'done', `superseded by rebuild ${op.id}`) });
     const staged = !!cur.server && !!oldAssign;
     if (staged) {
-      updated.rebuilding = { op: op.id, generation, replaced: [...(cur.rebuilding?.replaced ?? []).filter((r) => !replaced.some((x) => x.from === r.to)), ...replaced] };
+      updated.rebuilding = { op: op.id, generation, replaced: [...(cur.rebuilding?.replaced ?? []).filter((r) => !replaced.some((x) => x.from === r.to)), ...replaced], ...(drain ? { drain: true } : {}) };
       op.detail = { ...op.detail, generation, server: cur.server };
       const a = assignmentFor(ctx.state, kind, updated, generation);
       a.placement = placement;

@@ -26,6 +26,8 @@ const now = () => new Date().toISOString();
 export class Drives {
   /** Volumes whose automatic move found no target, with the reason last logged. */
   private readonly noTarget = new Map<string, string>();
+  /** Volumes on a draining drive whose move found no placement, with the reason (shown by the drive's status). */
+  private readonly drainBlocked = new Map<string, string>();
 
   constructor(
     private readonly ctx: ComposerContext,
@@ -45,7 +47,105 @@ export class Drives {
     const s = this.ctx.state;
     const enclosure = (s.inventory?.storageGroups ?? []).flatMap((g) => g.enclosures).find((e) => e.drives.some((x) => x.serial === d.serial))?.name ?? '';
     const volumes = [...s.allocations].filter(([, p]) => p.members.some((m) => m.serial === d.serial)).map(([id]) => id);
-    return { serial: d.serial, enclosure, health: d.health, reason: d.reason, since: d.since, volumes };
+    const blocked = d.health === 'draining' ? volumes.flatMap((id) => this.cannotMove(id)) : [];
+    return { serial: d.serial, enclosure, health: d.health, reason: d.reason, since: d.since, volumes, ...(blocked.length ? { blocked } : {}) };
+  }
+
+  /** Why a volume or slice with a member on a draining drive cannot be moved online (empty: it can, or it is moving). */
+  private cannotMove(id: string): string[] {
+    const s = this.ctx.state;
+    if (s.slices.has(id)) return [`slice ${id}: a slice is one extent used without an md array, so it cannot be moved online; delete it (its data with it) to empty the drive`];
+    const v = s.volumes.get(id);
+    if (!v) return [];
+    const raid = s.allocations.get(id)?.raidLevel ?? v.raidLevel ?? 'none';
+    if (raid === 'none') return [`volume ${id}: a single-drive volume (raidLevel none) is not an md array, so it cannot be moved online; copy its data to a new volume and delete it to empty the drive`];
+    if (v.state === 'retained' || v.state === 'deleting') return [`volume ${id} is ${v.state}: purge it to free the drive`];
+    const h = volumeHealth(s, 'volumes', v);
+    if (h.health === 'failed') return [`volume ${id}: ${h.reason}`];
+    const why = this.drainBlocked.get(id);
+    return why ? [`volume ${id}: no new placement: ${why}`] : [];
+  }
+
+  private driveOf(serial: string) {
+    for (const g of this.ctx.state.inventory?.storageGroups ?? []) for (const e of g.enclosures) if (e.drives.some((d) => d.serial === serial)) return e.name;
+    return undefined;
+  }
+
+  /**
+   * `tessera drives drain SERIAL`: no new extents on the drive, and sweep() moves each mirror
+   * member on it to a new placement, one at a time, online (docs/failure.md, Drain and removal).
+   * Draining a failed drive adds nothing (its members are rebuilt) and a removed one is gone: 409.
+   */
+  async drain(serial: string): Promise<DriveStatus> {
+    if (!this.driveOf(serial)) throw problems.notFound('drive', serial);
+    const cur = this.ctx.state.drives.get(serial);
+    if (cur?.health === 'removed' || cur?.health === 'failed') throw new HttpProblem(409, PROBLEM.conflict, `drive ${serial} is ${cur.health}: nothing to drain${cur.health === 'failed' ? ' (its members are rebuilt elsewhere)' : ''}`);
+    await this.setDrive(serial, 'draining', 'an operator drains it', false);
+    return this.status(this.ctx.state.drives.get(serial)!);
+  }
+
+  /** `tessera enclosures drain NAME`: drain every drive of the enclosure that is neither failed nor removed. */
+  async drainEnclosure(enclosure: string): Promise<ListPage<DriveStatus>> {
+    const e = (this.ctx.state.inventory?.storageGroups ?? []).flatMap((g) => g.enclosures).find((x) => x.name === enclosure);
+    if (!e) throw problems.notFound('enclosure', enclosure);
+    const items: DriveStatus[] = [];
+    for (const d of e.drives) {
+      const h = this.ctx.state.drives.get(d.serial)?.health;
+      if (h !== 'failed' && h !== 'removed') await this.setDrive(d.serial, 'draining', `an operator drains enclosure ${enclosure}`, false);
+      const rec = this.ctx.state.drives.get(d.serial);
+      if (rec) items.push(this.status(rec));
+    }
+    return { items };
+  }
+
+  /** `tessera drives remove SERIAL`: a drive that holds nothing is taken out of service (removed); one that holds members is refused, naming them. */
+  async remove(serial: string): Promise<DriveStatus> {
+    if (!this.driveOf(serial)) throw problems.notFound('drive', serial);
+    const s = this.ctx.state;
+    const used = [...s.allocations].filter(([, p]) => p.members.some((m) => m.serial === serial)).map(([id]) => id);
+    if (used.length > 0)
+      throw problems.inUse(
+        `drive ${serial} still holds members of ${used.join(', ')}: drain it first (\`tessera drives drain ${serial}\`)`,
+        used.map((id) => ({ field: `volumes.${id}`, reason: `has a member on drive ${serial}` })),
+      );
+    await this.setDrive(serial, 'removed', 'an operator removed it', false);
+    return this.status(s.drives.get(serial)!);
+  }
+
+  /**
+   * One drain step per pass, for the whole composer (one at a time: each move resyncs a whole
+   * member): when no drain rebuild is running, the first mirrored volume, ok otherwise, with a
+   * member on a draining drive gets a rebuild of that member with drain set; the agent adds the
+   * new member and replaces the old one online (\`mdadm --replace\`) before it lets the old go.
+   */
+  private async drainStep(): Promise<number> {
+    const s = this.ctx.state;
+    if (![...s.drives.values()].some((d) => d.health === 'draining')) return 0;
+    for (const v of s.volumes.values()) if (v.rebuilding?.drain && !rebuildDone(v)) return 0;
+    const ids = [...s.volumes.keys()].sort();
+    for (const id of ids) {
+      const v = s.volumes.get(id)!;
+      if (v.state === 'retained' || v.state === 'deleting' || v.moving) continue;
+      const h = volumeHealth(s, 'volumes', v);
+      if (h.health !== 'ok' || h.draining.length === 0) continue;
+      const cluster = findCluster(s, v.cluster);
+      const request = placementRequest('volumes', v as unknown as Body, cluster?.networkTransportsAllowed ?? []);
+      try {
+        await this.ctx.writes.mutate(keys.object('volumes', id), 'rebuild', 'volumes', async () => {
+          const cur = s.volumes.get(id);
+          if (!cur) return;
+          await this.ops.start(volumeRebuild, { kind: 'volumes', cur, failed: [h.draining[0]], request, drain: true }, { caller: SYSTEM, cluster: cur.cluster });
+        });
+        this.drainBlocked.delete(id);
+        this.ctx.log.info('drain: moving a member off a draining drive', { volumeId: id, serial: v.members[h.draining[0]]?.serial });
+        return 1;
+      } catch (e) {
+        const why = (e as Error).message;
+        if (this.drainBlocked.get(id) !== why) this.ctx.log.warn('drain: no new placement for a member', { volumeId: id, reason: why });
+        this.drainBlocked.set(id, why);
+      }
+    }
+    return 0;
   }
 
   /** Set a drive's health (undefined/ok: remove the record). Operator states (draining, removed) are not overridden by reports. */
@@ -112,7 +212,8 @@ export class Drives {
 
   /**
    * A server is down when its agent missed heartbeats for heartbeatGraceMs (or was never heard
-   * from for that long since this replica leads). Its volumes with autoMove go to another member
+   * from for that long since this replica leads) and no enclosure saw its exports' I/O counters
+   * grow for as long. Its volumes with autoMove go to another member
    * of their cluster that is up and that the placement rules allow (transport; the bandwidth
    * domain unless softDomains), the least loaded first. The move is an ordinary update, which
    * fences the down server first (../operations/volume-update.ts). Returns how many started.
@@ -120,9 +221,13 @@ export class Drives {
   private async autoMoves(): Promise<number> {
     const ctx = this.ctx;
     const s = ctx.state;
+    // Down: the agent silent for heartbeatGraceMs AND no export of the server showed I/O for as
+    // long (enclosure I/O counters): a dead agent on a live server is not a dead server.
     const down = (name: string) => {
       const h = ctx.agents.health(name);
-      return h === 'down' || (h === 'unknown' && Date.now() - ctx.leaderSince > ctx.opts.heartbeatGraceMs);
+      const silent = h === 'down' || (h === 'unknown' && Date.now() - ctx.leaderSince > ctx.opts.heartbeatGraceMs);
+      const io = ctx.ioSeenAt(name);
+      return silent && (io === undefined || Date.now() - io > ctx.opts.heartbeatGraceMs);
     };
     let n = 0;
     for (const v of [...s.volumes.values()]) {
@@ -200,6 +305,7 @@ export class Drives {
     const s = this.ctx.state;
     if (!s.engine || this.ctx.closed) return 0;
     let started = await this.autoMoves();
+    started += await this.drainStep();
     for (const v of [...s.volumes.values()]) {
       if (v.autoRebuild === false || v.state === 'retained' || v.state === 'deleting' || v.moving) continue;
       // Degraded, or rebuilding while another member (the replacement itself, even) failed.
