@@ -443,8 +443,10 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       const labels = { method: req.method ?? '?', route: routeName, status };
       d.requestLatency.observe(labels, seconds);
       d.requests.inc(labels);
+      // One JSON line per request with its id (the one the provider sends and shows in its
+      // errors, docs/operations.md "Logs"); the caller by token id only, never a header.
       if (routeName !== '/healthz' && routeName !== '/readyz' && routeName !== '/metrics')
-        d.log.debug('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
+        d.log.info('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
     };
     res.setHeader(COMPOSER_ID_HEADER, d.identity);
     res.on('finish', () => meter(String(res.statusCode)));
