@@ -89,7 +89,7 @@ export interface HttpDeps {
   service: () => ComposerService;
   auth: Authenticator;
   log: Logger;
-  metricsText: () => string;
+  metricsText: () => Promise<string>;
   openapi: () => unknown;
   requestLatency: Histogram;
   requests: Counter;
@@ -211,9 +211,10 @@ export function buildRoutes(d: HttpDeps): Route[] {
       return { status: 'ready', role: d.isLeader() ? 'leader' : 'standby', leader: d.leaderAddress() };
     },
     openapi: () => d.openapi(),
-    metrics: (_c, r) => {
-      r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      r.end(d.metricsText());
+    metrics: async (_c, r) => {
+      const text = await d.metricsText();
+      r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      r.end(text);
       return RAW;
     },
     loadInventory: (c) => svc().loadInventory(c.body, who(c)),
