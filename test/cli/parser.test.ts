@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { EXIT } from '../../provider/cli/framework';
-import { loadCommands } from '../../provider/cli/main';
+import { type Command, EXIT, JSON_OPTION, type ParsedArgs } from '../../provider/cli/framework';
+import { loadCommands, main } from '../../provider/cli/main';
 
 const run = promisify(execFile);
 const BIN = path.join(__dirname, '../../bin/tessera');
@@ -96,4 +96,22 @@ test('docs/cli.md has the exit-code table of EXIT, one row per code', () => {
   const doc = fs.readFileSync(path.join(__dirname, '../../docs/cli.md'), 'utf8');
   const rows = [...doc.matchAll(/^\|\s*(\d+)\s*\|\s*(\w+)\s*\|/gm)].map((m) => [m[2], Number(m[1])]);
   expect(Object.fromEntries(rows)).toEqual(EXIT);
+});
+
+test('in-process: --flag=value, a negated --no-x flag, repeated flags and positional arguments reach run() as before', async () => {
+  const seen: ParsedArgs[] = [];
+  const probe: Command = {
+    path: ['probe', 'run'],
+    summary: 'probe',
+    options: [{ flags: '-n, --name <n>', description: 'n' }, { flags: '--no-destroy', description: 'd' }, JSON_OPTION],
+    arguments: '[items...]',
+    async run(args) {
+      seen.push(args);
+      return 7;
+    },
+  };
+  expect(await main(['probe', 'run', 'a', '--name=x', '-n', 'y', '--no-destroy', 'b', '-j'], [probe])).toBe(7);
+  expect(seen[0]).toEqual({ positional: ['a', 'b'], flags: { name: 'y', 'no-destroy': true, json: true } });
+  expect(await main(['probe', 'run'], [probe])).toBe(7);
+  expect(seen[1]).toEqual({ positional: [], flags: {} });
 });
