@@ -445,7 +445,7 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       d.requestLatency.observe(labels, seconds);
       d.requests.inc(labels);
       // One JSON line per request with its id (the one the provider sends and shows in its
-      // errors, docs/operations.md "Logs"); the caller by token id only, never a header.
+      // errors, docs/api.md "Request ids and logs"); the caller by token id only, never a header.
       if (routeName !== '/healthz' && routeName !== '/readyz' && routeName !== '/metrics')
         d.log.info('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
     };
