@@ -25,6 +25,7 @@ SYSTEM_DEPS=(
   "iscsiadm:open-iscsi"        # iSCSI discovery and login with the server's initiator IQN
   "ip:iproute2"                # network namespaces and veth pairs inside the guest
   "dmsetup:dmsetup"            # enclosure service: dm-linear maps of SSD slices (test/vm/enclosure.test.ts)
+  "systemd-analyze:systemd"    # deploy/systemd units checked by `systemd-analyze verify` (test/deploy)
 )
 
 missing=()
@@ -38,6 +39,9 @@ for entry in "${SYSTEM_DEPS[@]}"; do
     missing+=("$pkg")
   fi
 done
+
+# promtool (test/deploy) is unpacked from Debian's prometheus package, not installed as a service.
+"$(dirname "${BASH_SOURCE[0]}")/ensure-promtool.sh"
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "system dependencies: all present"

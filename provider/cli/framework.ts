@@ -1,6 +1,42 @@
-// A small command framework for the `tessera` CLI: commands live one module each in
-// ./commands and are discovered at start-up, so adding a command never edits a shared file.
+// The `tessera` CLI's command model: commands live one module each in ./commands (exporting
+// `commands: Command[]`) and declare their options; main.ts builds a commander program from them,
+// so parsing, --help, misspelt-flag suggestions and completion are commander's (docs/cli.md).
 import { checkMountRoot } from '../model/mountpath';
+
+/**
+ * The CLI's exit codes: the single table (docs/cli.md "Exit codes" is written from it and a test
+ * checks the two agree).
+ */
+export const EXIT = {
+  /** The command did what was asked. */
+  ok: 0,
+  /** The command ran and failed (the composer refused, a step failed, a file was wrong...). */
+  failure: 1,
+  /** The command line was wrong: unknown command or flag, missing or bad value. Nothing was done. */
+  usage: 2,
+  /** `agent start --crash-at-step`: the injected crash (failure-injection labs, docs/failure.md). */
+  injectedCrash: 70,
+  /** Interrupted by SIGINT (128 + 2), e.g. Ctrl-C during `tessera demo`. */
+  interrupted: 130,
+} as const;
+
+/**
+ * One option in commander's notation: `flags` e.g. '-s, --server <name>', '--json', '--no-destroy';
+ * `description` is shown by --help. Values reach `run` as ParsedArgs.flags under the long name.
+ */
+export interface OptionSpec {
+  flags: string;
+  description: string;
+}
+
+/** Shared option sets (one definition each). */
+export const CONNECT_OPTIONS: OptionSpec[] = [
+  { flags: '-e, --endpoint <url>', description: 'composer URL (or TESSERA_ENDPOINT)' },
+  { flags: '-t, --token-file <file>', description: 'file holding the API token (or TESSERA_TOKEN)' },
+  { flags: '--ca-file <file>', description: "PEM CA of the composer's certificate (or TESSERA_CA_FILE)" },
+];
+export const JSON_OPTION: OptionSpec = { flags: '-j, --json', description: 'machine-readable output' };
+export const MOUNT_ROOTS_OPTION: OptionSpec = { flags: '--mount-roots <dirs>', description: 'comma-separated trees a volume mountPath must be in (/mnt,/srv,/data,/var/lib/tessera)' };
 
 export interface ParsedArgs {
   /** Positional arguments after the command path. */
@@ -13,8 +49,17 @@ export interface Command {
   /** e.g. ['inventory', 'synth'] for `tessera inventory synth`. */
   path: string[];
   summary: string;
-  /** Extra usage lines shown by `tessera help <command>`. */
+  /** Extra usage lines shown after the options by `--help`. */
   usage?: string;
+  /**
+   * The options it takes; any other flag is rejected with a suggestion. Absent: the command has not
+   * declared them yet and takes any flag (a test lists such commands so none stays that way).
+   */
+  options?: OptionSpec[];
+  /** Positional arguments in commander's notation, e.g. '<file>' or '[volume]'; none when absent. */
+  arguments?: string;
+  /** Flags beyond `options` are passed on (e.g. `capacity`'s query filters); unknown ones are not errors. */
+  passThroughFlags?: boolean;
   run(args: ParsedArgs): Promise<number | void>;
 }
 

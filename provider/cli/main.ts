@@ -1,8 +1,12 @@
 // Entry point of the `tessera` CLI. Commands are discovered from ./commands (one module each,
-// exporting `commands: Command[]`).
+// exporting `commands: Command[]`, so adding a command is one new file) and turned into a commander
+// program: --help everywhere, unknown or misspelt flags rejected with a suggestion, short flags,
+// exit codes from the single EXIT table (docs/cli.md).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, UsageError, parseArgs } from './framework';
+import { Command as Commander, CommanderError, Option } from 'commander';
+import { Command, EXIT, ParsedArgs, UsageError, parseArgs } from './framework';
+import { completionScript } from './completion';
 
 export function loadCommands(): Command[] {
   const dir = path.join(__dirname, 'commands');
@@ -16,38 +20,119 @@ export function loadCommands(): Command[] {
   return out;
 }
 
-function help(commands: Command[]): string {
-  const lines = commands.map((c) => `  tessera ${c.path.join(' ').padEnd(24)} ${c.summary}`);
-  return ['Usage: tessera <command> [options]   (--json for machine-readable output)', '', 'Commands:', ...lines].join('\n');
+/** The built-in `completion` command: it needs the whole table, so it is made here. */
+function completionCommand(all: () => Command[]): Command {
+  return {
+    path: ['completion'],
+    summary: 'Print a shell completion script (bash or zsh)',
+    usage: 'bash: source <(tessera completion bash)   zsh: source <(tessera completion zsh)',
+    options: [],
+    arguments: '<shell>',
+    async run(args) {
+      const shell = args.positional[0];
+      if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`<shell>: bash or zsh, got "${shell}"`);
+      process.stdout.write(completionScript(shell, all()));
+    },
+  };
+}
+
+/** ParsedArgs from what commander parsed: flags under their long names, as the commands read them. */
+function toParsed(cmd: Commander, spec: Command): ParsedArgs {
+  const opts = cmd.opts<Record<string, unknown>>();
+  const flags: Record<string, string | boolean> = {};
+  let positional = [...cmd.args];
+  if (spec.options === undefined || spec.passThroughFlags) {
+    // Undeclared flags reach the command as before (commander keeps them, in order, in args).
+    const loose = parseArgs(positional);
+    Object.assign(flags, loose.flags);
+    positional = loose.positional;
+  }
+  for (const o of cmd.options as Option[]) {
+    const name = o.long?.replace(/^--/, '');
+    if (!name || name === 'help') continue;
+    const v = opts[o.attributeName()];
+    // `--no-destroy` is a negated option to commander (destroy=false); the commands read the flag.
+    if (o.negate) {
+      if (v === false) flags[name] = true;
+    } else if (v !== undefined) flags[name] = typeof v === 'boolean' ? v : String(v);
+  }
+  return { positional, flags };
+}
+
+export interface Program {
+  program: Commander;
+  /** Set by the action that ran. */
+  result: { code: number };
+}
+
+/** The commander program for `commands` (exported for completion and the tests). */
+export function buildProgram(commands: Command[]): Program {
+  const result = { code: EXIT.ok as number };
+  const program = new Commander('tessera')
+    .description('Tessera: composable storage as code (docs/cli.md)')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  const groups = new Map<string, Commander>([['', program]]);
+  const parentOf = (p: string[]): Commander => {
+    const key = p.join(' ');
+    let g = groups.get(key);
+    if (g) return g;
+    const up = parentOf(p.slice(0, -1));
+    g = up.command(p[p.length - 1]).description(`${p.join(' ')} commands`).exitOverride();
+    groups.set(key, g);
+    return g;
+  };
+  for (const spec of commands) {
+    const parent = parentOf(spec.path.slice(0, -1));
+    const cmd = parent.command(spec.path[spec.path.length - 1]).description(spec.summary).exitOverride();
+    if (spec.arguments) cmd.arguments(spec.arguments);
+    for (const o of spec.options ?? []) cmd.option(o.flags, o.description);
+    if (spec.options === undefined || spec.passThroughFlags) cmd.allowUnknownOption().allowExcessArguments();
+    if (spec.usage) cmd.addHelpText('after', `\n${spec.usage}`);
+    cmd.action(async () => {
+      result.code = await runCommand(spec, toParsed(cmd, spec));
+    });
+  }
+  return { program, result };
+}
+
+async function runCommand(spec: Command, args: ParsedArgs): Promise<number> {
+  const name = `tessera ${spec.path.join(' ')}`;
+  try {
+    const code = await spec.run(args);
+    return typeof code === 'number' ? code : EXIT.ok;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${name}: ${err.message}`);
+      return EXIT.usage;
+    }
+    const e = err as Error;
+    console.error(`${name}: ${e.message ?? String(err)}`);
+    if (process.env.TESSERA_DEBUG) console.error(e.stack);
+    return EXIT.failure;
+  }
 }
 
 /** Runs argv; `commands` for a bundled CLI, which has no ./commands directory to read (test/vm/cli.ts). */
 export async function main(argv: string[], commands: Command[] = loadCommands()): Promise<number> {
-  // Longest matching command path wins.
-  const match = commands
-    .filter((c) => c.path.every((p, i) => argv[i] === p))
-    .sort((a, b) => b.path.length - a.path.length)[0];
-  if (!match) {
-    if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help') {
-      const sub = commands.find((c) => argv.length > 1 && c.path.join(' ') === argv.slice(1).join(' '));
-      console.log(sub ? `tessera ${sub.path.join(' ')}: ${sub.summary}\n${sub.usage ?? ''}` : help(commands));
-      return 0;
-    }
-    console.error(`tessera: unknown command "${argv.join(' ')}"\n\n${help(commands)}`);
-    return 2;
-  }
+  const all: Command[] = [...commands];
+  all.push(completionCommand(() => all));
+  const { program, result } = buildProgram(all);
+  // `tessera help agent start` as before: the same text as `tessera agent start --help`.
+  if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
+  if (argv.length === 0) argv = ['--help'];
   try {
-    const code = await match.run(parseArgs(argv.slice(match.path.length)));
-    return typeof code === 'number' ? code : 0;
+    await program.parseAsync(argv, { from: 'user' });
+    return result.code;
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`tessera ${match.path.join(' ')}: ${err.message}`);
-      return 2;
+    if (err instanceof CommanderError) {
+      // Help and version are successes; every other commander error is a bad command line
+      // (commander has already printed it, with a suggestion for a misspelt flag or command).
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+      return EXIT.usage;
     }
-    const e = err as Error;
-    console.error(`tessera ${match.path.join(' ')}: ${e.message ?? String(err)}`);
-    if (process.env.TESSERA_DEBUG) console.error(e.stack);
-    return 1;
+    throw err;
   }
 }
 
@@ -58,7 +143,7 @@ if (require.main === module) {
     },
     (err) => {
       console.error(err);
-      process.exitCode = 1;
+      process.exitCode = EXIT.failure;
     },
   );
 }

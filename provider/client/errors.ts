@@ -1,5 +1,6 @@
 // What a failed composer request becomes: one typed error (ComposerError) carrying the problem
 // details (docs/api.md, "Errors"), and the one place that reads problem codes on the client side.
+import { randomBytes } from 'node:crypto';
 import { PROBLEM } from '../api/wire.generated';
 import type { AxiosResponse } from 'axios';
 import type { FieldFailure } from '../schema';
@@ -15,6 +16,24 @@ export class ComposerError extends Error {
     super(message);
     this.name = 'ComposerError';
   }
+  /** The X-Request-Id the failed call sent: the composer's log lines for it carry the same id. */
+  requestId?: string;
+}
+
+/** The request-id header; the composer keeps a well-formed one (provider/composer/server.ts requestIdOf). */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** A new client request id: `tc-` and 16 hex digits (within the composer's accepted form). */
+export function newRequestId(): string {
+  return `tc-${randomBytes(8).toString('hex')}`;
+}
+
+/** The error with its request id in the message (shown by pulumi, tofu and the CLI as is). */
+export function withRequestId(e: ComposerError, requestId: string): ComposerError {
+  if (e.requestId) return e;
+  e.message = `${e.message} [request ${requestId}]`;
+  e.requestId = requestId;
+  return e;
 }
 
 /**

@@ -11,7 +11,7 @@ import * as tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { COMPOSER_ID_HEADER } from '../api/contract';
 import { endpointKey, leaderToFollow, parseEndpoints } from './endpoints';
-import { CLIENT_CODES, ComposerError, namedLeader, problemToError } from './errors';
+import { CLIENT_CODES, ComposerError, REQUEST_ID_HEADER, namedLeader, newRequestId, problemToError, withRequestId } from './errors';
 import { countedStream, type UploadBody } from './upload';
 
 export interface RetryPolicy {
@@ -48,6 +48,8 @@ export interface RequestOptions {
   attempts?: number;
   /** A large body streamed with progress; re-opened for every attempt. Replaces `body`. */
   upload?: UploadBody;
+  /** The X-Request-Id to send (default: a new `tc-` id per call, the same on every retry). */
+  requestId?: string;
   /** Per-attempt timeout (default 30 s). */
   timeoutMs?: number;
   /** Aborts the request (e.g. an agent's long poll when it stops); an aborted request is not retried. */
@@ -172,11 +174,15 @@ export class Transport {
     /** Configured endpoints whose not_leader answer named a leader that is not followed. */
     const refusedBy = new Set<string>();
     const attempts = Math.max(1, opts.attempts ?? this.retry.attempts);
+    // One id for every attempt of this call: the composer logs it on each request line, and every
+    // error below names it, so a failure (a CI run's) can be found in the composer's log.
+    const requestId = opts.requestId ?? newRequestId();
+    const tagged = (e: ComposerError): ComposerError => withRequestId(e, requestId);
     for (let attempt = 0; attempt < attempts; attempt++) {
       const backoff = backoffMs(attempt, this.retry);
       let res: AxiosResponse;
       try {
-        const headers: Record<string, string> = this.config.token ? { authorization: `Bearer ${this.config.token}` } : {};
+        const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId, ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}) };
         const req: AxiosRequestConfig = { method, url: this.baseURL + url, data: opts.body, headers, timeout: opts.timeoutMs, signal: opts.signal, maxRedirects: 0 };
         if (opts.upload) {
           headers['content-type'] = opts.upload.contentType ?? 'application/json';
@@ -188,13 +194,13 @@ export class Transport {
       } catch (err) {
         const e = err as AxiosError;
         if (e.code && RETRYABLE_CODES.has(e.code) && !opts.signal?.aborted) {
-          lastError = new ComposerError(`${method} ${path}: cannot reach the composer at ${this.baseURL} (${e.code})`, 0, CLIENT_CODES.unreachable);
+          lastError = tagged(new ComposerError(`${method} ${path}: cannot reach the composer at ${this.baseURL} (${e.code})`, 0, CLIENT_CODES.unreachable));
           this.rotate();
           await sleep(backoff);
           continue;
         }
         // Never let axios' error (which holds the request config, token included) escape.
-        throw new ComposerError(`${method} ${path}: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? CLIENT_CODES.requestFailed);
+        throw tagged(new ComposerError(`${method} ${path}: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? CLIENT_CODES.requestFailed));
       }
       if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
         const id = res.headers?.[COMPOSER_ID_HEADER];
@@ -206,7 +212,7 @@ export class Transport {
         if ('follow' in verdict) {
           // Follow the leader right away; the standby told us where it is.
           this.baseURL = verdict.follow;
-          lastError = problemToError(method, path, res);
+          lastError = tagged(problemToError(method, path, res));
           if (attempt > 0) await sleep(Math.min(backoff, 250));
           continue;
         }
@@ -216,16 +222,16 @@ export class Transport {
         const why = `${method} ${path}: the standby at ${this.baseURL} names ${leader} as the leader; not followed: ${verdict.refused}`;
         refusedBy.add(this.baseURL);
         const next = this.known.find((e) => !refusedBy.has(e) && !(this.baseURL.startsWith('https:') && !e.startsWith('https:')));
-        if (!next) throw new ComposerError(why, 503, CLIENT_CODES.leaderNotFollowed);
-        lastError = new ComposerError(why, 503, CLIENT_CODES.leaderNotFollowed);
+        if (!next) throw tagged(new ComposerError(why, 503, CLIENT_CODES.leaderNotFollowed));
+        lastError = tagged(new ComposerError(why, 503, CLIENT_CODES.leaderNotFollowed));
         this.baseURL = next;
         continue;
       }
       const delay = retryDelayMs(res.status, res.headers?.['retry-after'], backoff, this.retry.maxDelayMs);
-      if (delay === undefined) throw problemToError(method, path, res);
-      lastError = problemToError(method, path, res);
+      if (delay === undefined) throw tagged(problemToError(method, path, res));
+      lastError = tagged(problemToError(method, path, res));
       await sleep(delay);
     }
-    throw lastError instanceof Error ? lastError : new ComposerError(`${method} ${path}: gave up`, 0, CLIENT_CODES.unreachable);
+    throw lastError instanceof Error ? lastError : tagged(new ComposerError(`${method} ${path}: gave up`, 0, CLIENT_CODES.unreachable));
   }
 }

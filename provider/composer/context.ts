@@ -26,6 +26,8 @@ export interface ServiceOptions {
   opsRetentionMs: number;
   /** Observes mutation latency (seconds) for /metrics, labelled by kind and resource (./kinds.ts). */
   observeOperation?: (kind: OperationKind, resource: OperationResource, seconds: number) => void;
+  /** Counts a volume an agent reports failed, by the staging step that failed (docs/agent.md), for /metrics. */
+  countStagingFailure?: (step: string) => void;
   /** Trees a volume's mountPath must be in (default: provider/model/mountpath.ts DEFAULT_MOUNT_ROOTS). */
   mountRoots?: readonly string[];
 }

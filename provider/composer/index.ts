@@ -14,6 +14,8 @@ import { campaign, type Leadership } from '../store/leader';
 import { ELECTION_KEY, ELECTION_NAME, ELECTION_PREFIX, IDENTITY_KEY, INVENTORY_CURRENT, newComposerId, ROOT } from './layout';
 import { createLogger, Logger, stderrSink } from './log';
 import { Counter, Gauge, Histogram, Registry } from './metrics';
+import { volumeHealth } from './health';
+import { HEALTH_STATES } from '../api/wire.generated';
 import { openapiDocument } from './openapi';
 import { createServer, httpLimits } from './server';
 import { ComposerService } from './service';
@@ -109,9 +111,10 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
   const inventoryFromOptions = typeof options.inventory === 'string' ? loadInventoryFile(options.inventory) : options.inventory;
 
   const registry = new Registry();
-  const requestLatency = registry.add(new Histogram('tessera_http_request_duration_seconds', 'HTTP request latency by method, route and status'));
-  const requests = registry.add(new Counter('tessera_http_requests_total', 'HTTP requests by method, route and status'));
-  const opLatency = registry.add(new Histogram('tessera_operation_duration_seconds', 'Mutation latency (journal + store) by kind and resource'));
+  const requestLatency = registry.add(new Histogram('tessera_http_request_duration_seconds', 'HTTP request latency by method, route and status', ['method', 'route', 'status']));
+  const requests = registry.add(new Counter('tessera_http_requests_total', 'HTTP requests by method, route and status', ['method', 'route', 'status']));
+  const stagingFailures = registry.add(new Counter('tessera_staging_failures_total', 'Volumes agents reported failed, by the staging step that failed', ['step']));
+  const opLatency = registry.add(new Histogram('tessera_operation_duration_seconds', 'Mutation latency (journal + store) by kind and resource', ['kind', 'resource']));
 
   let follower: Watcher | undefined;
   let followerActive = false;
@@ -153,6 +156,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
       opsRetentionMs: options.opsRetentionMs ?? 7 * 24 * 3600 * 1000,
       mountRoots: options.mountRoots,
       observeOperation: (kind, resource, seconds) => opLatency.observe({ kind, resource }, seconds),
+      countStagingFailure: (step) => stagingFailures.inc({ step }),
     },
     state,
   );
@@ -174,7 +178,7 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
         for (const [sg, gib] of Object.entries(c.byStorageGroup)) out.push({ labels: { type, storage_group: sg }, value: gib });
       }
       return out;
-    }),
+    }, ['type', 'storage_group']),
   );
   registry.add(
     new Gauge('tessera_capacity_total_gib', 'Installed capacity by type and storage group (GiB)', () => {
@@ -185,22 +189,33 @@ export async function startComposer(options: StartComposerOptions): Promise<Runn
         out.push({ labels: { type: 'hdd', storage_group: g.name }, value: sum.hdd }, { labels: { type: 'ssd', storage_group: g.name }, value: sum.ssd });
       }
       return out;
-    }),
+    }, ['type', 'storage_group']),
   );
   registry.add(
     new Gauge('tessera_allocations', 'Allocations by placement type', () => {
       const by: Record<string, number> = { hdd: 0, ssd: 0, slice: 0 };
       for (const p of svc.state.allocations.values()) by[p.type] = (by[p.type] ?? 0) + 1;
       return Object.entries(by).map(([type, value]) => ({ labels: { type }, value }));
-    }),
+    }, ['type']),
   );
   registry.add(
     new Gauge('tessera_operations', 'Journal entries by state', () => {
       const by: Record<string, number> = { pending: 0, done: 0, rolled_back: 0, failed: 0 };
       for (const op of svc.state.ops.values()) by[op.state]++;
       return Object.entries(by).map(([state, value]) => ({ labels: { state }, value }));
-    }),
+    }, ['state']),
   );
+  registry.add(
+    new Gauge('tessera_volume_state', 'One series per volume: 1, with its state and health (docs/failure.md) as labels', () => {
+      const s = svc.state;
+      return [...s.volumes.values()].map((v) => ({ labels: { volume: v.id, cluster: v.cluster, state: v.state, health: volumeHealth(s, 'volumes', v).health }, value: 1 }));
+    }, ['volume', 'cluster', 'state', 'health']),
+  );
+  // Health as 1/0 per state so `== 0` and `sum by (health)` both work in alerts and dashboards.
+  const healthSeries = (items: { name: string; health: string }[], states: string[], label: string) =>
+    items.flatMap((i) => states.map((h) => ({ labels: { [label]: i.name, health: h }, value: i.health === h ? 1 : 0 })));
+  registry.add(new Gauge('tessera_agent_health', 'Per server: 1 for its agent health (HealthState: up, down, unknown), 0 for the others', () => healthSeries(svc.healthSnapshot().servers, [...HEALTH_STATES], 'server'), ['server', 'health']));
+  registry.add(new Gauge('tessera_enclosure_health', 'Per enclosure: 1 for its health (up, down, unknown), 0 for the others', () => healthSeries(svc.healthSnapshot().enclosures, [...HEALTH_STATES], 'enclosure'), ['enclosure', 'health']));
   registry.add(new Gauge('tessera_leader', '1 when this replica leads', () => [{ labels: {}, value: fencing.isLeader() ? 1 : 0 }]));
 
   // Standbys (and a leader before it leads) follow the store so reads and take-over are quick.

@@ -89,7 +89,7 @@ export interface HttpDeps {
   service: () => ComposerService;
   auth: Authenticator;
   log: Logger;
-  metricsText: () => string;
+  metricsText: () => Promise<string>;
   openapi: () => unknown;
   requestLatency: Histogram;
   requests: Counter;
@@ -211,9 +211,10 @@ export function buildRoutes(d: HttpDeps): Route[] {
       return { status: 'ready', role: d.isLeader() ? 'leader' : 'standby', leader: d.leaderAddress() };
     },
     openapi: () => d.openapi(),
-    metrics: (_c, r) => {
-      r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      r.end(d.metricsText());
+    metrics: async (_c, r) => {
+      const text = await d.metricsText();
+      r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      r.end(text);
       return RAW;
     },
     loadInventory: (c) => svc().loadInventory(c.body, who(c)),
@@ -446,8 +447,10 @@ export function createHandler(d: HttpDeps): http.RequestListener {
       const labels = { method: req.method ?? '?', route: routeName, status };
       d.requestLatency.observe(labels, seconds);
       d.requests.inc(labels);
+      // One JSON line per request with its id (the one the provider sends and shows in its
+      // errors, docs/api.md "Request ids and logs"); the caller by token id only, never a header.
       if (routeName !== '/healthz' && routeName !== '/readyz' && routeName !== '/metrics')
-        d.log.debug('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
+        d.log.info('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
     };
     res.setHeader(COMPOSER_ID_HEADER, d.identity);
     res.on('finish', () => meter(String(res.statusCode)));

@@ -244,6 +244,15 @@ export class ComposerService {
   enclosures(page: PageRequest): ListPage<EnclosureStatus> {
     return this.enclosureChannel.list(page);
   }
+  /** Every server's agent health and every enclosure's health, for /metrics (not scoped: the metrics reader sees all). */
+  healthSnapshot(): { servers: { name: string; health: string }[]; enclosures: { name: string; health: string }[] } {
+    const s = this.ctx.state;
+    const names = new Set([...(s.inventory?.servers ?? []).map((x) => x.name), ...s.servers.keys()]);
+    return {
+      servers: [...names].map((name) => ({ name, health: this.ctx.agents.health(name) })),
+      enclosures: this.enclosureChannel.list({ limit: Number.MAX_SAFE_INTEGER }).items.map((e) => ({ name: e.name, health: e.health })),
+    };
+  }
   enclosureRegister(enclosure: string, body: unknown): EnclosureStatus {
     return this.enclosureChannel.register(enclosure, body);
   }

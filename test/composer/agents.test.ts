@@ -123,6 +123,14 @@ test('assignments long-poll wakes on a change (no busy polling) and status repor
   expect((await k2.put(`/v1/agents/k2/status/${v.id}`, { state: 'failed', generation: 2, step: 'mount', error: 'mount: wrong fs type' })).status).toBe(204);
   expect((await ops.get(`/v1/volumes/${v.id}`)).body.state).toBe('failed');
   expect((await k2.put(`/v1/agents/k2/status/${v.id}`, { state: 'bogus', generation: -1 })).status).toBe(422);
+  // /metrics (prom-client): the failure by its step, the volume's state, the agents' health.
+  const m = (await client(composer.url, tok('viewer')).get('/metrics')).body as string;
+  expect(m).toMatch(/^tessera_staging_failures_total\{step="mount"\} 1$/m);
+  expect(m).toMatch(new RegExp(`^tessera_volume_state\\{volume="${v.id}",cluster="[^"]+",state="failed",health="[a-z]+"\\} 1$`, 'm'));
+  // One series per health state; exactly the agent's current one is 1 (k2 is not heartbeating here).
+  const k2health = [...m.matchAll(/^tessera_agent_health\{server="k2",health="(\w+)"\} (\d)$/gm)].map((x) => [x[1], Number(x[2])]);
+  expect(k2health.map(([h]) => h).sort()).toEqual(['down', 'unknown', 'up']);
+  expect(k2health.reduce((n, [, v]) => n + (v as number), 0)).toBe(1);
 });
 
 test('delete waits for a live agent to unstage before freeing the drives; a silent agent does not block it', async () => {

@@ -47,8 +47,12 @@ describe('health, readiness, openapi, metrics', () => {
     expect(r.status).toBe(200);
     expect(r.body).toMatch(/tessera_capacity_free_gib\{type="hdd",storage_group="sg-a"\} \d+/);
     expect(r.body).toMatch(/tessera_allocations\{type="hdd"\} [1-9]/);
-    expect(r.body).toMatch(/tessera_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/\{kind\}",status="201",le="0.1"\} \d+/);
+    expect(r.body).toMatch(/tessera_http_request_duration_seconds_bucket\{le="0.1",method="POST",route="\/v1\/\{kind\}",status="201"\} \d+/);
     expect(r.body).toMatch(/tessera_operation_duration_seconds_count\{kind="create",resource="volumes"\} [1-9]/);
+    // prom-client's default metrics: process, event loop, GC, heap.
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_gc_duration_seconds'])
+      expect(r.body).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    expect(r.body).toMatch(/^tessera_volume_state\{volume="[^"]+",cluster="[^"]+",state="[a-z_]+",health="[a-z]+"\} 1$/m);
   });
 });
 

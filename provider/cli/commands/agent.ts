@@ -10,7 +10,7 @@ import { provisionLabDrives } from '../../agent/lab';
 import { assignmentFromVolume, formatPlan, planVolume } from '../../agent/plan';
 import type { BackendKind } from '../../agent/members';
 import { loadInventoryFile } from '../../inventory';
-import { Command, ParsedArgs, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag } from '../framework';
+import { Command, ParsedArgs, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag, JSON_OPTION, MOUNT_ROOTS_OPTION } from '../framework';
 import { caFrom, clientCertFrom } from '../pem';
 
 function backendFlag(args: ParsedArgs, fallback?: BackendKind): BackendKind {
@@ -45,6 +45,7 @@ function faultsFrom(args: ParsedArgs): Fault[] {
 const start: Command = {
   path: ['agent', 'start'],
   summary: 'Run the agent for one server: register, heartbeat, watch assignments, stage volumes',
+  options: [{ flags: '-c, --composer <urls>', description: 'composer URL(s), comma-separated' }, { flags: '-t, --token <file>', description: "file holding the server's token" }, { flags: '-s, --server <name>', description: 'the server this agent runs for' }, { flags: '-b, --backend <kind>', description: 'linux, lab or simulated' }, { flags: '--ca-file <file>', description: "PEM CA of the composer's certificate (or TESSERA_CA_FILE)" }, { flags: '--cert-file <file>', description: 'client certificate (PEM), with --key-file' }, { flags: '--key-file <file>', description: 'client private key (PEM), with --cert-file' }, { flags: '--insecure-dev', description: 'allow an http:// composer (development labs only)' }, { flags: '--lab-dir <dir>', description: 'lab drives directory (--backend lab)' }, { flags: '--lab-standins', description: 'loop devices stand in for md and device-mapper (--backend lab)' }, { flags: '--state-dir <dir>', description: 'state directory (/var/lib/tessera-agent)' }, { flags: '--heartbeat-ms <ms>', description: 'heartbeat interval (5000)' }, { flags: '--wait-seconds <n>', description: 'how long to wait for the composer at start (30)' }, { flags: '--verify-seconds <n>', description: 'how often staged volumes are verified (60)' }, MOUNT_ROOTS_OPTION, { flags: '--fail-at-step <step>', description: 'failure injection: fail at step N or NAME' }, { flags: '--crash-at-step <step>', description: 'failure injection: exit 70 at step N or NAME' }],
   usage: [
     '  --composer https://URL[,https://URL...] --token FILE --server NAME --backend linux|lab|simulated',
     '  [--ca-file F (or TESSERA_CA_FILE)] [--cert-file F --key-file F] [--insecure-dev]',
@@ -140,6 +141,8 @@ async function loadAssignment(args: ParsedArgs, volumeId: string): Promise<Assig
 const plan: Command = {
   path: ['agent', 'plan'],
   summary: 'Print the steps and exact command lines that stage and unstage a volume, without running them',
+  options: [{ flags: '-c, --composer <urls>', description: 'composer URL(s)' }, { flags: '-t, --token <file>', description: "file holding the server's token" }, { flags: '-s, --server <name>', description: 'the server the volume is assigned to' }, { flags: '-f, --from <file>', description: 'read the volume from a JSON file instead of the composer' }, { flags: '-b, --backend <kind>', description: 'linux, lab or simulated (linux)' }, { flags: '--lab-dir <dir>', description: 'lab drives directory' }, { flags: '--state-dir <dir>', description: 'state directory' }, MOUNT_ROOTS_OPTION, { flags: '--portal <list>', description: 'ENCLOSURE=HOST:PORT,... portals to use' }, JSON_OPTION],
+  arguments: '[volume]',
   usage: [
     '  VOLUME (--composer URL --token FILE [--server NAME] | --from FILE)',
     '  [--backend linux|lab|simulated (linux)] [--lab-dir DIR] [--state-dir DIR] [--mount-roots DIR,...] [--portal ENCLOSURE=HOST:PORT,...] [--json]',
@@ -170,6 +173,7 @@ const plan: Command = {
 const labInit: Command = {
   path: ['agent', 'lab-init'],
   summary: 'Create the sparse drive files of a lab enclosure set (one per inventory drive)',
+  options: [{ flags: '-i, --inventory <file>', description: 'the topology file' }, { flags: '--lab-dir <dir>', description: 'where the lab drives are made' }],
   usage: '  --inventory FILE --lab-dir DIR',
   async run(args) {
     const inv = loadInventoryFile(requireFlag(args, 'inventory'));

@@ -3,7 +3,7 @@
 // Endpoint and token: --endpoint / --token-file, or TESSERA_ENDPOINT / TESSERA_TOKEN; a composer
 // with a private CA: --ca-file / TESSERA_CA_FILE.
 import * as fs from 'node:fs';
-import { type Command, type ParsedArgs, ProgressBar, UsageError, flagBool, flagString, table } from '../framework';
+import { type Command, type ParsedArgs, ProgressBar, UsageError, flagBool, flagString, table, CONNECT_OPTIONS, JSON_OPTION } from '../framework';
 import { caFrom } from '../pem';
 import { parseInventory } from '../../inventory';
 import { ComposerClient, bufferUpload, encodeQuery } from '../../client';
@@ -37,6 +37,7 @@ function lsCommand(name: string, path: string, headers: string[], row: (o: Row) 
   return {
     path: [name, 'ls'],
     summary,
+    options: [...CONNECT_OPTIONS, JSON_OPTION, ...Object.entries(filters).map(([f, w]) => ({ flags: `--${f} <${w.toLowerCase()}>`, description: `only those with this ${f}` }))],
     usage: `tessera ${name} ls ${Object.entries(filters)
       .map(([f, w]) => `[--${f} ${w}]`)
       .join(' ')} [--json] [--endpoint URL] [--token-file F] [--ca-file F]`,
@@ -75,6 +76,8 @@ export const commands: Command[] = [
   {
     path: ['inventory', 'load'],
     summary: 'Load (or replace) the composer inventory from a topology file',
+    options: [...CONNECT_OPTIONS, JSON_OPTION],
+    arguments: '<file>',
     usage: 'tessera inventory load FILE [--json] [--endpoint URL] [--token-file F] [--ca-file F]',
     async run(args) {
       const file = args.positional[0];
@@ -107,6 +110,7 @@ export const commands: Command[] = [
   {
     path: ['inventory', 'show'],
     summary: 'Show the composer inventory summary (or the full inventory with --full --json)',
+    options: [...CONNECT_OPTIONS, { flags: '--full', description: 'the full inventory (with --json)' }, JSON_OPTION],
     usage: 'tessera inventory show [--full] [--json]',
     async run(args) {
       const c = connect(args);
@@ -124,6 +128,8 @@ export const commands: Command[] = [
   {
     path: ['capacity'],
     summary: 'Available capacity and the largest volume that would succeed for given options',
+    options: [...CONNECT_OPTIONS, JSON_OPTION],
+    passThroughFlags: true,
     usage: 'tessera capacity [--type hdd|ssd|slice] [--redundancy true] [--requiredTags a,b] [--storageGroup sg-a] ... [--json]',
     async run(args) {
       const c = connect(args);
@@ -149,6 +155,8 @@ export const commands: Command[] = [
   {
     path: ['volumes', 'rebuild'],
     summary: "Replace a volume's failed members and rebuild onto them",
+    options: [...CONNECT_OPTIONS, JSON_OPTION],
+    arguments: '<id>',
     usage: 'tessera volumes rebuild ID [--json] [--endpoint URL] [--token-file F] [--ca-file F]',
     async run(args) {
       const id = args.positional[0];

@@ -1,5 +1,5 @@
 // `tessera composer start`: run a composer in this process until SIGINT/SIGTERM.
-import { type Command, type ParsedArgs, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag } from '../framework';
+import { type Command, type ParsedArgs, UsageError, flagBool, flagInt, flagString, mountRootsFlag, requireFlag, MOUNT_ROOTS_OPTION } from '../framework';
 import { startComposer } from '../../composer';
 import { readPemFile } from '../pem';
 
@@ -17,6 +17,7 @@ export const commands: Command[] = [
   {
     path: ['composer', 'start'],
     summary: 'Run the composer (REST API, engine, journal) on a SQLite file or an etcd cluster',
+    options: [{ flags: '-s, --store <url>', description: 'sqlite:FILE or etcd:http://h1:2379,...' }, { flags: '-t, --tokens <file>', description: 'the tokens file (read again on SIGHUP and change)' }, { flags: '-i, --inventory <file>', description: 'topology file to load at start' }, { flags: '-l, --listen <address>', description: 'listen address (127.0.0.1:7420)' }, { flags: '--advertise <url>', description: 'URL agents and providers reach this composer at' }, { flags: '--master-key-file <file>', description: 'file holding the master key' }, { flags: '--master-key-env <var>', description: 'environment variable holding the master key' }, { flags: '--tls-cert <file>', description: 'TLS certificate (PEM), with --tls-key' }, { flags: '--tls-key <file>', description: 'TLS private key (PEM), with --tls-cert' }, { flags: '--insecure-dev', description: 'serve volume keys over plain HTTP (development labs only)' }, { flags: '--heartbeat-grace-seconds <n>', description: 'heartbeats missed for this long mark a server down (15)' }, { flags: '--lease-ttl <n>', description: 'etcd leader lease TTL in seconds (3)' }, { flags: '--sqlite-synchronous <mode>', description: 'full or normal (full)' }, { flags: '--debug', description: 'debug logging' }, MOUNT_ROOTS_OPTION, { flags: '--headers-timeout-seconds <n>', description: 'HTTP headers timeout (10)' }, { flags: '--request-timeout-seconds <n>', description: 'HTTP request timeout (30)' }, { flags: '--keep-alive-timeout-seconds <n>', description: 'HTTP keep-alive timeout (5)' }, { flags: '--max-connections <n>', description: 'connection limit (8192)' }, { flags: '--tokens-poll-seconds <n>', description: 'how often the tokens file is checked for changes (1)' }],
     usage: [
       'tessera composer start --store sqlite:./tessera.db|etcd:http://h1:2379,http://h2:2379 --tokens FILE',
       '    [--inventory FILE] [--listen 127.0.0.1:7420] [--advertise URL]',

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ComposerClient } from '../../client';
 import { poolSnapshot, startLabEnv, LabEnv } from '../../demo/lab-env';
 import type { Member } from '../../model/placement';
-import { Command, flagBool, flagString, table, UsageError } from '../framework';
+import { Command, flagBool, flagString, table, UsageError, JSON_OPTION } from '../framework';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const EXAMPLE_DIR = path.join(REPO_ROOT, 'examples', 'pulumi-platform');
@@ -272,6 +272,7 @@ export const commands: Command[] = [
   {
     path: ['demo'],
     summary: 'Embedded composer + simulated agents + a real `pulumi up` of examples/pulumi-platform, then the composition',
+    options: [{ flags: '--keep', description: 'keep the working directory (state, logs)' }, { flags: '--dir <dir>', description: 'work in DIR (kept)' }, { flags: '--no-destroy', description: 'leave the stack up (the composer still stops when the demo exits)' }, JSON_OPTION],
     usage: [
       '  --keep         keep the working directory (state, logs)',
       '  --dir DIR      work in DIR (kept)',

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { type Command, UsageError, flagBool, flagInt, flagString, table } from '../framework';
+import { type Command, UsageError, flagBool, flagInt, flagString, table, JSON_OPTION } from '../framework';
 import { InventoryError, loadInventoryFile, summarizeInventory, synthesizeInventory } from '../../inventory';
 
 /** YAML in the style of examples/inventory/lab.yaml: one line per drive and per server. */
@@ -30,6 +30,7 @@ export const commands: Command[] = [
   {
     path: ['inventory', 'synth'],
     summary: 'Write a deterministic synthetic inventory (YAML, or JSON for a .json file / --json)',
+    options: [{ flags: '--servers <n>', description: 'number of servers' }, { flags: '--drives <n>', description: 'number of drives' }, { flags: '--seed <n>', description: 'random seed' }, { flags: '-o, --out <file>', description: 'write the topology here (default: stdout)' }, JSON_OPTION],
     usage: 'tessera inventory synth --servers N --drives M [--seed S] [--out FILE] [--json]',
     async run(args) {
       const servers = positive('servers', flagInt(args, 'servers'), 0);
@@ -54,6 +55,8 @@ export const commands: Command[] = [
   {
     path: ['inventory', 'validate'],
     summary: 'Check a topology file and print a summary, or every problem with its path',
+    options: [JSON_OPTION],
+    arguments: '<file>',
     usage: 'tessera inventory validate FILE [--json]',
     async run(args) {
       const file = args.positional[0];

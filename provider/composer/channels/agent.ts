@@ -102,7 +102,10 @@ export class AgentChannel {
       // A rebuild ends when the agent reports every member working (../operations/volume-rebuild.ts).
       const rebuild = updated.rebuilding && rebuildDone(updated) ? s.ops.get(updated.rebuilding.op) : undefined;
       if (rebuild?.state === 'pending') await this.ops.complete(rebuild);
-      if (observed.state === 'failed') this.ctx.log.warn('agent reports a failed volume', { server, volumeId, step: observed.step });
+      if (observed.state === 'failed') {
+        this.ctx.log.warn('agent reports a failed volume', { server, volumeId, step: observed.step });
+        this.ctx.opts.countStagingFailure?.(observed.step ?? 'unknown');
+      }
     });
     if (observed.degraded?.length) {
       const v = table(this.ctx.state, kind).get(volumeId) as StoredVolume | undefined;
