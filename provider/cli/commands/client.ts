@@ -56,6 +56,8 @@ function driveCommand(path: string[], word: string, summary: string, url: (id: s
   return {
     path,
     summary,
+    options: [...CONNECT_OPTIONS, JSON_OPTION],
+    arguments: `<${word.toLowerCase()}>`,
     usage: `tessera ${path.join(' ')} ${word} [--json] [--endpoint URL] [--token-file F] [--ca-file F]`,
     async run(args) {
       const id = args.positional[0];
