@@ -5,6 +5,7 @@
 #   terraform-provider-tessera_<v>_SHA256SUMS        sha256 of the zip
 #   terraform-provider-tessera_<v>_SHA256SUMS.sig    detached gpg signature (throwaway release key)
 #   tessera-release-key.asc                          the public key that verifies it
+#   npm/tessera-pulumi-<v>.tgz, npm/tessera-cdktf-<v>.tgz   the npm packages (npm pack)
 #   mirror/<host>/tessera/tessera/<zip>              a filesystem mirror (packed layout) for
 #                                                    provider_installation { filesystem_mirror }
 # TESSERA_PROVIDER_HOST picks <host> (default registry.opentofu.org, what source = "tessera/tessera"
@@ -58,4 +59,10 @@ gpg --batch --quiet --verify "$out/${name}_${version}_SHA256SUMS.sig" "$out/${na
 mirror="$out/mirror/$host/tessera/tessera"
 mkdir -p "$mirror"
 cp "$out/$zipname" "$mirror/"
+
+# The npm packages, as `npm install ./<tarball>` takes them.
+mkdir -p "$out/npm"
+for p in pulumi cdktf; do
+  npm pack --silent --pack-destination "$out/npm" "dist/packages/$p" >/dev/null
+done
 printf '{"version":"%s","host":"%s","zip":"%s","mirror":"%s"}\n' "$version" "$host" "$zipname" "$out/mirror"

@@ -10,7 +10,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { enginePaths, runCommand } from '../helpers/engines';
+import { enginePaths, enginesPath, runCommand } from '../helpers/engines';
+import { createStack, destroy, removeStack, stackOutputs, up } from '../helpers/pulumi';
 
 const REPO = path.resolve(__dirname, '../..');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
@@ -21,21 +22,50 @@ let work: string;
 let composer: ChildProcess | undefined;
 
 afterAll(async () => {
-  if (composer && composer.exitCode === null) {
-    const gone = new Promise((r) => composer!.once('exit', r));
-    composer.kill('SIGTERM');
+  for (const p of [...agents, composer]) {
+    if (!p || p.exitCode !== null || p.signalCode !== null) continue;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
     await gone;
   }
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-test('release artifacts: checksums and signature verify, the bundled composer serves, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
-  const engines = enginePaths();
+let rel: string;
+let nodeDir: string;
+let url: string;
+const agents: ChildProcess[] = [];
+const BROKERS = ['k1', 'k2', 'k3'];
+const agentToken = (s: string) => `install-test-agent-${s}-token-0123456789`;
+const get = async (p: string) => {
+  const res = await fetch(url + p, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { items: { name: string; state?: string }[] };
+};
+
+/** A bundled `tessera` command on the release's Node, outside the checkout; resolves at its first stdout line. */
+function startBundled(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; line: string }> {
+  const proc = spawn(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: work } });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5000)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.once('exit', (code) => reject(new Error(`bundled tessera ${args.slice(0, 2).join(' ')} exited ${code}: ${err}`)));
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ proc, line: m[1] });
+    });
+  });
+}
+
+beforeAll(async () => {
+  enginePaths(); // throws, naming scripts/engines.sh, when the engines are missing
   execFileSync('bash', [path.join(REPO, 'scripts', 'release.sh')], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-install-'));
   expect(path.relative(REPO, work).startsWith('..')).toBe(true);
   // The artifacts, copied out: nothing below refers to the checkout.
-  const rel = path.join(work, 'release');
+  rel = path.join(work, 'release');
   fs.cpSync(path.join(REPO, 'release'), rel, { recursive: true });
   fs.cpSync(path.join(REPO, 'dist'), path.join(work, 'tessera'), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'examples', 'inventory', 'lab.yaml'), path.join(work, 'lab.yaml'));
@@ -52,32 +82,24 @@ test('release artifacts: checksums and signature verify, the bundled composer se
   expect(() => gpg(['--verify', `terraform-provider-tessera_${VERSION}_SHA256SUMS.sig`, path.join(work, 'tampered')])).toThrow();
 
   // The composer from the bundle, on the Node binary inside the provider zip (no repo node_modules).
-  const nodeDir = path.join(work, 'node');
+  nodeDir = path.join(work, 'node');
   execFileSync('unzip', ['-q', path.join(rel, ZIP), 'node', '-d', nodeDir]);
   fs.writeFileSync(path.join(work, 'master.key'), crypto.randomBytes(32).toString('base64'), { mode: 0o600 });
-  fs.writeFileSync(path.join(work, 'tokens.json'), JSON.stringify({ tokens: [{ name: 'ops', token: TOKEN, role: 'operator' }] }), { mode: 0o600 });
-  composer = spawn(
-    path.join(nodeDir, 'node'),
-    [path.join(work, 'tessera', 'bin', 'tessera.js'), 'composer', 'start', '--store', `sqlite:${path.join(work, 'tessera.db')}`, '--tokens', path.join(work, 'tokens.json'), '--inventory', path.join(work, 'lab.yaml'), '--master-key-file', path.join(work, 'master.key'), '--listen', '127.0.0.1:0', '--insecure-dev'],
-    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: work } },
-  );
-  let err = '';
-  composer.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5000)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    composer!.once('exit', (code) => reject(new Error(`bundled composer exited ${code}: ${err}`)));
-    composer!.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /^(https?:\/\/\S+)\n/m.exec(out);
-      if (m) resolve(m[1]);
-    });
-  });
-  const get = async (p: string) => {
-    const res = await fetch(url + p, { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect(res.status).toBe(200);
-    return (await res.json()) as { items: { name: string }[] };
-  };
+  const tokens = [{ name: 'ops', token: TOKEN, role: 'operator' }, ...BROKERS.map((s) => ({ name: `agent-${s}`, token: agentToken(s), role: 'agent', server: s }))];
+  fs.writeFileSync(path.join(work, 'tokens.json'), JSON.stringify({ tokens }), { mode: 0o600 });
+  const started = await startBundled(['composer', 'start', '--store', `sqlite:${path.join(work, 'tessera.db')}`, '--tokens', path.join(work, 'tokens.json'), '--inventory', path.join(work, 'lab.yaml'), '--master-key-file', path.join(work, 'master.key'), '--listen', '127.0.0.1:0', '--insecure-dev'], /^(https?:\/\/\S+)\n/m);
+  composer = started.proc;
+  url = started.line;
+  // Agents for the brokers from the same bundle (simulated host: docs/agent.md "What runs for real").
+  for (const s of BROKERS) {
+    fs.writeFileSync(path.join(work, `${s}.token`), agentToken(s), { mode: 0o600 });
+    const agent = spawn(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), 'agent', 'start', '--composer', url, '--insecure-dev', '--token', path.join(work, `${s}.token`), '--server', s, '--backend', 'simulated', '--state-dir', path.join(work, `agent-${s}`), '--heartbeat-ms', '500', '--wait-seconds', '5'], { cwd: work, stdio: 'ignore', env: { PATH: '/usr/bin:/bin', HOME: work } });
+    agents.push(agent);
+  }
+}, 300_000);
 
+test('release artifacts: checksums and signature verify, the bundled composer serves, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
+  const engines = enginePaths();
   // tofu init from the filesystem mirror; `direct` excludes the provider, so a mirror miss fails.
   const tfrc = path.join(work, 'cli.tfrc');
   const source = 'registry.opentofu.org/tessera/tessera';
@@ -98,4 +120,47 @@ test('release artifacts: checksums and signature verify, the bundled composer se
   expect(await tofu(['destroy', '-auto-approve', '-input=false', ...vars])).toMatch(/Destroy complete! Resources: 8 destroyed/);
   expect((await get('/v1/volumes')).items).toHaveLength(0);
   expect((await get('/v1/clusters')).items).toHaveLength(0);
+});
+
+test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi up and destroy of the platform example, staged by the bundled agents', async () => {
+  const engines = enginePaths();
+  const project = path.join(work, 'pulumi-project');
+  fs.mkdirSync(project);
+  // What `pulumi new typescript` leaves, plus the Tessera package from its tarball.
+  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'kafka-platform', private: true, main: 'index.ts' }));
+  fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, esModuleInterop: true, skipLibCheck: true }, files: ['index.ts'] }));
+  fs.writeFileSync(path.join(project, 'Pulumi.yaml'), 'name: kafka-platform\nruntime: nodejs\ndescription: Tessera install test\n');
+  const program = fs.readFileSync(path.join(REPO, 'examples', 'pulumi-platform', 'index.ts'), 'utf8');
+  expect(program).toMatch(/from '@tessera\/pulumi'/);
+  fs.writeFileSync(path.join(project, 'index.ts'), program);
+  const tarball = path.join(rel, 'npm', `tessera-pulumi-${VERSION}.tgz`);
+  const npmEnv: NodeJS.ProcessEnv = { PATH: `${nodeDir}:/usr/bin:/bin`, HOME: process.env.HOME };
+  for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) if (process.env[k]) npmEnv[k] = process.env[k];
+  const t0 = Date.now();
+  const npm = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '@pulumi/pulumi@^3', 'typescript@^5', '@types/node@^22', tarball], { cwd: project, env: npmEnv, timeoutMs: 300_000 });
+  if (npm.code !== 0) throw new Error(`npm install: ${npm.stderr}`);
+  process.stderr.write(`install test: npm install in ${Date.now() - t0} ms\n`);
+  expect(fs.existsSync(path.join(project, 'node_modules', '@tessera', 'pulumi', 'pulumi-dynamic-provider.js'))).toBe(true);
+
+  const stack = await createStack(project, {
+    stack: 'install',
+    config: { 'tessera:endpoint': url, brokers: JSON.stringify(BROKERS), logGiB: '500', journalGiB: '16', cacheGiB: '32' },
+    secrets: { 'tessera:token': TOKEN, kafkaKeySecret: 'install test kafka secret' },
+  });
+  // Pulumi's Node is the release's, and nothing points into the checkout.
+  stack.env = { ...stack.env, PATH: `${nodeDir}:${enginesPath(engines)}` };
+  delete stack.env.TESSERA_ROOT;
+  try {
+    await up(stack, { timeoutMs: 600_000 });
+    const outputs = await stackOutputs(stack);
+    expect(outputs.clusterId).toEqual(expect.any(String));
+    const volumes = (await get('/v1/volumes')).items;
+    expect(volumes.length).toBeGreaterThanOrEqual(BROKERS.length * 2);
+    expect(volumes.every((v) => v.state === 'staged')).toBe(true);
+    await destroy(stack, { timeoutMs: 600_000 });
+    expect((await get('/v1/volumes')).items).toHaveLength(0);
+    expect((await get('/v1/clusters')).items).toHaveLength(0);
+  } finally {
+    await removeStack(stack);
+  }
 });
