@@ -164,3 +164,33 @@ test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi 
     await removeStack(stack);
   }
 });
+
+test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example, and tofu init installs its provider from the mirror', async () => {
+  const engines = enginePaths();
+  const app = path.join(work, 'cdktf-app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'kafka-platform-cdktf', private: true }));
+  const example = fs.readFileSync(path.join(REPO, 'examples', 'cdktf-platform', 'main.ts'), 'utf8');
+  // A user's app imports the package (examples/cdktf-platform still imports the checkout's sdk/cdktf).
+  fs.writeFileSync(path.join(app, 'main.ts'), example.replace(/from '\.\.\/\.\.\/sdk\/cdktf'/g, "from '@tessera/cdktf'"));
+  expect(fs.readFileSync(path.join(app, 'main.ts'), 'utf8')).toMatch(/from '@tessera\/cdktf'/);
+  const npmEnv: NodeJS.ProcessEnv = { PATH: `${nodeDir}:/usr/bin:/bin`, HOME: process.env.HOME };
+  for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) if (process.env[k]) npmEnv[k] = process.env[k];
+  const npm = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'cdktf@0.21.0', 'constructs@^10', 'tsx@^4', path.join(rel, 'npm', `tessera-cdktf-${VERSION}.tgz`)], { cwd: app, env: npmEnv, timeoutMs: 300_000 });
+  if (npm.code !== 0) throw new Error(`npm install: ${npm.stderr}`);
+  const outdir = path.join(app, 'cdktf.out');
+  const synth = await runCommand(path.join(app, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: app, env: { PATH: `${nodeDir}:/usr/bin:/bin`, HOME: work, CDKTF_OUTDIR: outdir }, timeoutMs: 120_000 });
+  if (synth.code !== 0) throw new Error(`synth: ${synth.stderr}`);
+  const stackDir = path.join(outdir, 'stacks', 'kafka-platform');
+  const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>>; terraform: { required_providers: Record<string, { source: string }> } };
+  expect(stack.terraform.required_providers.tessera.source).toBe('tessera/tessera');
+  expect(Object.keys(stack.resource.tessera_volume ?? {}).length).toBeGreaterThanOrEqual(6);
+
+  const tfrc = path.join(work, 'cli.tfrc');
+  const env = { PATH: `${path.dirname(engines.tofu)}:/usr/bin:/bin`, HOME: work, TF_CLI_CONFIG_FILE: tfrc, TF_IN_AUTOMATION: '1' };
+  const init = await runCommand(engines.tofu, ['init', '-input=false', '-no-color'], { cwd: stackDir, env, timeoutMs: 300_000 });
+  if (init.code !== 0) throw new Error(`tofu init: ${init.stdout}\n${init.stderr}`);
+  expect(init.stdout).toMatch(new RegExp(`Installed tessera/tessera v${VERSION.replace(/\./g, '\\.')}`));
+  const validate = await runCommand(engines.tofu, ['validate', '-no-color'], { cwd: stackDir, env, timeoutMs: 120_000 });
+  expect(validate.stdout).toMatch(/The configuration is valid/);
+});
