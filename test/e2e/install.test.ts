@@ -101,6 +101,10 @@ beforeAll(async () => {
 test('release artifacts: checksums and signature verify, the bundled composer serves, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
   const engines = enginePaths();
   // tofu init from the filesystem mirror; `direct` excludes the provider, so a mirror miss fails.
+  // `tessera version` from the bundle names every component and the API version.
+  const versions = JSON.parse(execFileSync(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), 'version', '--json'], { cwd: work, encoding: 'utf8' })) as Record<string, string>;
+  expect(versions).toMatchObject({ cli: VERSION, composer: VERSION, agent: VERSION, 'terraform-provider-tessera': VERSION, '@tessera/pulumi': VERSION, '@tessera/cdktf': VERSION, api: '1' });
+
   const tfrc = path.join(work, 'cli.tfrc');
   const source = 'registry.opentofu.org/tessera/tessera';
   fs.writeFileSync(tfrc, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(path.join(rel, 'mirror'))}\n    include = ["${source}"]\n  }\n  direct {\n    exclude = ["${source}"]\n  }\n}\n`);
@@ -183,7 +187,7 @@ test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example,
   if (synth.code !== 0) throw new Error(`synth: ${synth.stderr}`);
   const stackDir = path.join(outdir, 'stacks', 'kafka-platform');
   const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>>; terraform: { required_providers: Record<string, { source: string }> } };
-  expect(stack.terraform.required_providers.tessera.source).toBe('tessera/tessera');
+  expect(stack.terraform.required_providers.tessera.source).toBe('registry.opentofu.org/tessera/tessera');
   expect(Object.keys(stack.resource.tessera_volume ?? {}).length).toBeGreaterThanOrEqual(6);
 
   const tfrc = path.join(work, 'cli.tfrc');
