@@ -25,6 +25,10 @@ SYSTEM_DEPS=(
   "iscsiadm:open-iscsi"        # iSCSI discovery and login with the server's initiator IQN
   "ip:iproute2"                # network namespaces and veth pairs inside the guest
   "dmsetup:dmsetup"            # enclosure service: dm-linear maps of SSD slices (test/vm/enclosure.test.ts)
+  # `npm run release` and test/e2e/install.test.ts (docs/install.md)
+  "zip:zip"                    # the provider zip
+  "unzip:unzip"
+  "gpg:gnupg"                  # the detached signature of SHA256SUMS
 )
 
 missing=()
