@@ -26,6 +26,10 @@ SYSTEM_DEPS=(
   "ip:iproute2"                # network namespaces and veth pairs inside the guest
   "dmsetup:dmsetup"            # enclosure service: dm-linear maps of SSD slices (test/vm/enclosure.test.ts)
   "systemd-analyze:systemd"    # deploy/systemd units checked by `systemd-analyze verify` (test/deploy)
+  # `npm run release` and test/e2e/install.test.ts (docs/install.md)
+  "zip:zip"                    # the provider zip
+  "unzip:unzip"
+  "gpg:gnupg"                  # the detached signature of SHA256SUMS
 )
 
 missing=()

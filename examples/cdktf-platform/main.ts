@@ -11,7 +11,7 @@
 // KAFKA_BROKERS=k1,k2,k3.
 import { App, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
-import { keyPolicy, provider, ScaleOutCluster } from '../../sdk/cdktf';
+import { keyPolicy, provider, ScaleOutCluster } from '@tessera/cdktf';
 
 export interface PlatformOptions {
   brokers: string[];

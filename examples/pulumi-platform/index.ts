@@ -8,7 +8,7 @@
 //        grown in place by raising journalGiB;
 //      * a cache-tier slice: a raw block SSD extent for the page-cache offload.
 import * as pulumi from '@pulumi/pulumi';
-import * as tessera from '../../sdk';
+import * as tessera from '@tessera/pulumi';
 
 const config = new pulumi.Config();
 const brokers = config.getObject<string[]>('brokers') ?? ['k1', 'k2', 'k3', 'k9', 'k10', 'k11'];

@@ -19,6 +19,14 @@ export const API_PREFIX = '/v1';
  */
 export const COMPOSER_ID_HEADER = 'tessera-composer-id';
 
+/**
+ * The composer's API version, on every answer in API_VERSION_HEADER. It changes only with an
+ * incompatible change of /v1 (CHANGELOG.md, semver major); providers and SDKs built for another
+ * refuse to talk to it with a message naming both (provider/client/transport.ts, docs/install.md).
+ */
+export const API_VERSION = 1;
+export const API_VERSION_HEADER = 'tessera-api-version';
+
 // Every route with its parameters, bodies and problem codes: wire.json `routes`, served as the
 // OpenAPI document at /openapi.json (provider/api/openapi.generated.json).
 

@@ -136,7 +136,10 @@ export async function main(argv: string[], commands: Command[] = loadCommands())
   }
 }
 
-if (require.main === module) {
+// esbuild defines TESSERA_BUNDLED in dist/bin/tessera.js (scripts/build.mjs), where this module
+// is part of the main module and provider/cli/bundle.ts runs main() with the listed commands.
+declare const TESSERA_BUNDLED: boolean | undefined;
+if (require.main === module && typeof TESSERA_BUNDLED === 'undefined') {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

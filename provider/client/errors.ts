@@ -46,6 +46,7 @@ export const CLIENT_CODES = {
   unreachable: 'unreachable',
   leaderNotFollowed: 'leader_not_followed',
   requestFailed: 'request_failed',
+  incompatibleApi: 'incompatible_api',
 } as const;
 
 /**

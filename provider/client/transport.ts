@@ -9,7 +9,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { COMPOSER_ID_HEADER } from '../api/contract';
+import { API_VERSION, API_VERSION_HEADER, COMPOSER_ID_HEADER } from '../api/contract';
+import { VERSION } from '../version';
 import { endpointKey, leaderToFollow, parseEndpoints } from './endpoints';
 import { CLIENT_CODES, ComposerError, REQUEST_ID_HEADER, namedLeader, newRequestId, problemToError, withRequestId } from './errors';
 import { countedStream, type UploadBody } from './upload';
@@ -201,6 +202,15 @@ export class Transport {
         }
         // Never let axios' error (which holds the request config, token included) escape.
         throw tagged(new ComposerError(`${method} ${path}: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? CLIENT_CODES.requestFailed));
+      }
+      // A composer of another API version: refuse before reading its answer (docs/install.md).
+      const api = res.headers?.[API_VERSION_HEADER];
+      if (typeof api === 'string' && api !== String(API_VERSION)) {
+        throw new ComposerError(
+          `${method} ${path}: the composer at ${this.baseURL} speaks Tessera API version ${api}, this client (Tessera ${VERSION}) speaks version ${API_VERSION}: install the provider or SDK release that matches the composer`,
+          0,
+          CLIENT_CODES.incompatibleApi,
+        );
       }
       if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
         const id = res.headers?.[COMPOSER_ID_HEADER];

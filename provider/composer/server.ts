@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { COMPOSER_ID_HEADER, PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
+import { API_VERSION, API_VERSION_HEADER, COMPOSER_ID_HEADER, PATH_PARAM_PATTERN, PROBLEM, ROUTES, type ResourceKind, type RouteId, type RouteQueries, type RouteResponses, type RouteSpec } from '../api/contract';
 import { parseQuery } from '../api/validate';
 import { CAPACITY_QUERY, type DataSourceType, type FieldFailure } from '../schema';
 import { Access, Authenticator, authorize, Principal } from './auth';
@@ -453,6 +453,7 @@ export function createHandler(d: HttpDeps): http.RequestListener {
         d.log.info('request', { ...labels, ms: Math.round(seconds * 1000), who: principal?.name, requestId });
     };
     res.setHeader(COMPOSER_ID_HEADER, d.identity);
+    res.setHeader(API_VERSION_HEADER, String(API_VERSION));
     res.on('finish', () => meter(String(res.statusCode)));
     // Closed without a complete answer: the client left (a long poll given up, a body cut short).
     res.on('close', () => meter(CLIENT_CLOSED));

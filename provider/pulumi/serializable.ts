@@ -3,13 +3,20 @@
 // process. Serializing the handlers' module graph directly does not survive Pulumi's closure
 // serializer (it walks schema.json and the module objects), and the bundle keeps the code that
 // made a resource with it, so delete and refresh work after the repo moves or changes.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 
 let bundleCache: string | undefined;
 
-/** provider/pulumi/provider.ts and everything it imports as one CommonJS file (axios external). */
+/**
+ * provider/pulumi/provider.ts and everything it imports as one CommonJS file (axios external).
+ * The @tessera/pulumi package ships it prebuilt next to its index.js (scripts/build.mjs), so an
+ * installed SDK needs neither esbuild nor the TypeScript sources; in the checkout it is built here.
+ */
 export function providerBundle(): string {
+  const prebuilt = path.join(__dirname, 'pulumi-dynamic-provider.js');
+  if (bundleCache === undefined && fs.existsSync(prebuilt)) bundleCache = fs.readFileSync(prebuilt, 'utf8');
   if (bundleCache === undefined) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const esbuild = require('esbuild') as typeof import('esbuild');

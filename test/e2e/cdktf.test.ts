@@ -30,7 +30,8 @@ async function synth(appFile: string, cwd: string, env: Record<string, string> =
   const outdir = path.join(cwd, 'cdktf.out');
   const res = await runCommand(NODE, [...TSX, appFile], {
     cwd,
-    env: { PATH: enginesPath(enginePaths()), HOME: process.env.HOME, CDKTF_OUTDIR: outdir, TESSERA_ATTACH: 'true', ...env },
+    // The example imports @tessera/cdktf: tsconfig.json's `paths` map it to the checkout's sdk/cdktf (docs/install.md).
+    env: { PATH: enginesPath(enginePaths()), HOME: process.env.HOME, CDKTF_OUTDIR: outdir, TESSERA_ATTACH: 'true', TSX_TSCONFIG_PATH: path.join(REPO, 'tsconfig.json'), ...env },
     timeoutMs: 120_000,
   });
   if (res.code !== 0) throw new Error(`synth of ${appFile} failed (${res.code}): ${res.stderr}`);
@@ -119,7 +120,9 @@ test('the bindings synthesize the same stack under the maintained fork cdktn', a
   fs.cpSync(path.join(REPO, 'sdk', 'common'), path.join(root, 'sdk', 'common'), { recursive: true });
   fs.cpSync(path.join(REPO, 'examples', 'cdktf-platform'), path.join(root, 'examples', 'cdktf-platform'), { recursive: true });
 
-  const withFork = stackJson(await synth(path.join(root, 'examples', 'cdktf-platform', 'main.ts'), tempDir('tessera-cdktn-out-')));
+  // @tessera/cdktf is this copy of sdk/cdktf, so that it loads the fork from this tree.
+  fs.writeFileSync(path.join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@tessera/cdktf': ['sdk/cdktf'] } } }));
+  const withFork = stackJson(await synth(path.join(root, 'examples', 'cdktf-platform', 'main.ts'), tempDir('tessera-cdktn-out-'), { TSX_TSCONFIG_PATH: path.join(root, 'tsconfig.json') }));
   const withCdktf = stackJson(await synth(path.join(REPO, 'examples', 'cdktf-platform', 'main.ts'), tempDir('tessera-cdktf-out-')));
   expect((withFork['//'] as { metadata: { version: string } }).metadata.version).toBe('0.24.0');
   expect((withCdktf['//'] as { metadata: { version: string } }).metadata.version).toBe('0.21.0');

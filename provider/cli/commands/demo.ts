@@ -115,13 +115,17 @@ async function ensureEngines(binDir: string): Promise<void> {
   if (still.length) throw new Error(`scripts/engines.sh finished but ${still.join(', ')} are still missing in ${binDir}`);
 }
 
-/** Copy the example into the work dir, importing the SDK from this checkout. */
+/**
+ * Copy the example into the work dir, importing the SDK from this checkout: the example imports
+ * the package `@tessera/pulumi` as a user's program does (docs/install.md), and the demo runs it
+ * on the checkout's sources instead of a packed release.
+ */
 function writeProject(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   for (const f of ['Pulumi.yaml', 'package.json', 'tsconfig.json']) fs.copyFileSync(path.join(EXAMPLE_DIR, f), path.join(dir, f));
   const program = fs.readFileSync(path.join(EXAMPLE_DIR, 'index.ts'), 'utf8');
   const sdk = path.join(REPO_ROOT, 'sdk');
-  fs.writeFileSync(path.join(dir, 'index.ts'), program.replace(/from '\.\.\/\.\.\/sdk'/g, `from ${JSON.stringify(sdk)}`));
+  fs.writeFileSync(path.join(dir, 'index.ts'), program.replace(/from '@tessera\/pulumi'/g, `from ${JSON.stringify(sdk)}`));
   const link = path.join(dir, 'node_modules');
   if (!fs.existsSync(link)) fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), link, 'dir');
 }

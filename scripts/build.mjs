@@ -1,0 +1,126 @@
+// `npm run build`: esbuild bundles of every entry point into dist/, so nothing compiles
+// TypeScript at run time (docs/install.md). better-sqlite3 is a native addon and stays
+// external: dist/node_modules carries it (and its two small dependencies) next to the bundles.
+import { execFileSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+  banner: { js: '#!/usr/bin/env node' },
+  define: { TESSERA_BUNDLED: 'true' },
+};
+
+/** [output name, entry, externals] */
+const entries = [
+  ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3']],
+  ['terraform-provider-tessera.js', 'provider/terraform/main.ts', ['better-sqlite3']],
+];
+
+fs.rmSync(dist, { recursive: true, force: true });
+fs.mkdirSync(dist, { recursive: true });
+for (const [out, entry, external] of entries) {
+  await esbuild.build({ ...common, entryPoints: [path.join(root, entry)], outfile: path.join(dist, 'bin', out), external });
+  fs.chmodSync(path.join(dist, 'bin', out), 0o755);
+}
+// The Pulumi dynamic provider: the code serialized into the state (provider/pulumi/serializable.ts).
+await esbuild.build({
+  ...common,
+  banner: undefined,
+  sourcemap: false,
+  minify: true,
+  entryPoints: [path.join(root, 'provider/pulumi/provider.ts')],
+  outfile: path.join(dist, 'pulumi-dynamic-provider.js'),
+  external: ['axios', '@pulumi/pulumi'],
+});
+// Protos read at run time: plugin.ts loads tfplugin6 from __dirname/proto (dist/bin/proto),
+// etcd3 loads its own from __dirname/../proto (dist/proto).
+fs.cpSync(path.join(root, 'provider/terraform/proto'), path.join(dist, 'bin', 'proto'), { recursive: true });
+fs.cpSync(path.join(root, 'node_modules/etcd3/proto'), path.join(dist, 'proto'), { recursive: true });
+// The native addon and what it requires at run time.
+for (const mod of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
+  const from = path.join(root, 'node_modules', mod);
+  const to = path.join(dist, 'node_modules', mod);
+  fs.cpSync(from, to, {
+    recursive: true,
+    filter: (src) => !/[/\\](deps|src|docs|test)([/\\]|$)/.test(path.relative(from, src)) && !src.endsWith('.o') && !/[/\\]obj(\.target)?([/\\]|$)/.test(src),
+  });
+}
+fs.writeFileSync(path.join(dist, 'VERSION'), `${version}\n`);
+
+// The npm packages (`npm run release` packs them): JavaScript bundles of sdk/pulumi and sdk/cdktf
+// with the engines' libraries as peers, and declarations emitted by tsc (types only: the code
+// that runs is the bundle).
+execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.packages.json')], { stdio: 'inherit' });
+const pkgs = path.join(dist, 'packages');
+const license = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).license;
+const axiosRange = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).dependencies.axios;
+function writePackage(dir, manifest, otherSdk) {
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ version, license, engines: { node: '>=22' }, ...manifest }, null, 2)}\n`);
+  const other = path.join(dist, 'types', 'sdk', otherSdk);
+  fs.cpSync(path.join(dist, 'types'), path.join(dir, 'types'), { recursive: true, filter: (src) => !src.startsWith(other) });
+  fs.copyFileSync(path.join(root, 'CHANGELOG.md'), path.join(dir, 'CHANGELOG.md'));
+}
+{
+  const dir = path.join(pkgs, 'pulumi');
+  await esbuild.build({
+    ...common,
+    banner: undefined,
+    entryPoints: [path.join(root, 'sdk/pulumi/index.ts')],
+    outfile: path.join(dir, 'index.js'),
+    // esbuild is only reached in a checkout (provider/pulumi/serializable.ts reads the prebuilt file).
+    external: ['@pulumi/pulumi', 'axios', 'esbuild'],
+  });
+  fs.copyFileSync(path.join(dist, 'pulumi-dynamic-provider.js'), path.join(dir, 'pulumi-dynamic-provider.js'));
+  fs.copyFileSync(path.join(root, 'sdk/pulumi/README.md'), path.join(dir, 'README.md'));
+  writePackage(dir, {
+    name: '@tessera/pulumi',
+    description: 'Tessera for Pulumi: Cluster, Volume, Slice, KeyPolicy, ScaleOutCluster and data sources (TypeScript).',
+    main: 'index.js',
+    types: 'types/sdk/pulumi/index.d.ts',
+    files: ['index.js', 'index.js.map', 'pulumi-dynamic-provider.js', 'types', 'README.md', 'CHANGELOG.md'],
+    dependencies: { axios: axiosRange },
+    peerDependencies: { '@pulumi/pulumi': '^3.100.0' },
+  }, 'cdktf');
+}
+{
+  const dir = path.join(pkgs, 'cdktf');
+  // cdktf, or the fork cdktn under its own name: whichever the app installed (docs/terraform.md).
+  const shim = 'function __tesseraCdk() { try { return require("cdktf"); } catch (e) { if (e.code !== "MODULE_NOT_FOUND") throw e; return require("cdktn"); } }';
+  const built = await esbuild.build({
+    ...common,
+    banner: { js: shim },
+    write: false,
+    entryPoints: [path.join(root, 'sdk/cdktf/index.ts')],
+    outfile: path.join(dir, 'index.js'),
+    external: ['cdktf', 'constructs'],
+  });
+  for (const f of built.outputFiles) {
+    fs.mkdirSync(path.dirname(f.path), { recursive: true });
+    fs.writeFileSync(f.path, f.path.endsWith('.js') ? f.text.replace(/require\("cdktf"\)/g, (m, off) => (off < shim.length ? m : '__tesseraCdk()')) : f.text);
+  }
+  fs.copyFileSync(path.join(root, 'sdk/cdktf/README.md'), path.join(dir, 'README.md'));
+  writePackage(dir, {
+    name: '@tessera/cdktf',
+    description: 'Tessera for CDKTF and cdktn: provider bindings and the ScaleOutCluster construct.',
+    main: 'index.js',
+    types: 'types/sdk/cdktf/index.d.ts',
+    files: ['index.js', 'index.js.map', 'types', 'README.md', 'CHANGELOG.md'],
+    peerDependencies: { cdktf: '>=0.21.0', cdktn: '>=0.24.0', constructs: '^10.0.0' },
+    peerDependenciesMeta: { cdktf: { optional: true }, cdktn: { optional: true } },
+  }, 'pulumi');
+}
+fs.rmSync(path.join(dist, 'types'), { recursive: true, force: true });
+console.log(JSON.stringify({ dist, version, files: fs.readdirSync(dist) }));
