@@ -1,8 +1,9 @@
 // The CSI Node service (docs/csi.md "Node plugin and agent"). The agent on this server stays the
 // one that stages volumes (connect, RAID, LUKS, mkfs, mount at its staging path) through its
 // idempotent steps once ControllerPublish assigned the volume here; the node plugin waits until
-// the composer reports the volume staged on this server at its current generation, then only
-// bind-mounts the agent's mount (or its device, for raw block) where Kubernetes asks. Every
+// the composer reports the volume staged on this server at its current generation, then mounts
+// the agent's device at the CSI staging path and bind-mounts it where Kubernetes asks (raw
+// block: the device file itself). Every
 // command runs without a shell through the agent's runner.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -62,8 +63,16 @@ export class Node {
     const deadline = Date.now() + (this.o.stageTimeoutMs ?? 60_000);
     for (;;) {
       const v = await this.volume(id);
+      if (v.server === undefined || v.server === null) {
+        // Staged without ControllerPublish (a CO that skips attach, csi-sanity's node specs): the
+        // node asks for the same assignment ControllerPublish makes, through the composer.
+        await this.o.client.request('PATCH', `/v1/volumes/${encodeURIComponent(id)}`, { body: { server: this.o.server } }).catch((err) => {
+          throw fromComposer(err, `volume ${id}`);
+        });
+        continue;
+      }
       if (v.server !== this.o.server) throw new CsiError(status.FAILED_PRECONDITION, `volume ${id}: assigned to ${v.server ?? 'no server'}, not ${this.o.server} (ControllerPublishVolume first)`);
-      if (v.state === 'staged' && v.observed?.devicePath && (v.fsType === 'none' || v.observed.mountedAt)) return v;
+      if (v.state === 'staged' && v.observed?.devicePath) return v;
       if (Date.now() > deadline) throw new CsiError(status.UNAVAILABLE, `volume ${id}: the agent on ${this.o.server} has not staged it yet (state ${v.state})`);
       await new Promise((r) => setTimeout(r, this.o.pollMs ?? 200));
     }
@@ -102,7 +111,9 @@ export class Node {
     fs.mkdirSync(staging, { recursive: true });
     if (req.volume_capability.access_type === 'mount') {
       if (v.fsType === 'none') throw invalid('volume_capability: the volume is raw block, not a filesystem');
-      await this.bind(v.observed!.mountedAt!, staging, false);
+      // The agent's filesystem device, mounted once more: the kernel shares the superblock with
+      // the agent's staging mount, so a grow the agent makes shows here too.
+      if (!(await this.mounted(staging))) await mustRun(this.o.runner, { file: 'mount', args: ['-t', v.fsType, v.observed!.devicePath!, staging] });
     }
     return {};
   }
@@ -139,19 +150,18 @@ export class Node {
     if (!req.volume_id) throw invalid('volume_id: required');
     const target = checkPath('target_path', req.target_path);
     await this.unmount(target);
-    fs.rmSync(target, { recursive: false, force: true });
-    try {
-      fs.rmdirSync(target);
-    } catch {
-      // a file (raw block) or already gone
-    }
+    // The target itself only (an empty dir, or the file a raw block device was bound on); never recursive.
+    const st = fs.lstatSync(target, { throwIfNoEntry: false });
+    if (st?.isDirectory()) fs.rmdirSync(target);
+    else if (st) fs.unlinkSync(target);
     return {};
   }
 
   async NodeGetVolumeStats(req: { volume_id: string; volume_path: string }) {
-    const p = checkPath('volume_path', req.volume_path);
+    if (!req.volume_path) throw invalid('volume_path: required');
     const v = await this.volume(req.volume_id);
-    if (!fs.existsSync(p)) throw new CsiError(status.NOT_FOUND, `volume_path ${p}: does not exist`);
+    const p = req.volume_path;
+    if (!path.isAbsolute(p) || !fs.existsSync(p)) throw new CsiError(status.NOT_FOUND, `volume_path ${p}: does not exist`);
     const abnormal = v.health !== undefined && v.health !== 'ok';
     const volume_condition = { abnormal, message: abnormal ? `${v.health}: ${v.healthReason}` : 'ok' };
     if (fs.statSync(p).isDirectory()) {
@@ -168,9 +178,9 @@ export class Node {
   }
 
   async NodeExpandVolume(req: { volume_id: string; volume_path: string; capacity_range?: { required_bytes: string } | null }) {
-    checkPath('volume_path', req.volume_path);
+    if (!req.volume_path) throw invalid('volume_path: required');
     const v0 = await this.volume(req.volume_id);
-    if (!fs.existsSync(req.volume_path)) throw new CsiError(status.NOT_FOUND, `volume_path ${req.volume_path}: does not exist`);
+    if (!path.isAbsolute(req.volume_path) || !fs.existsSync(req.volume_path)) throw new CsiError(status.NOT_FOUND, `volume_path ${req.volume_path}: does not exist`);
     // The agent grows the device and the filesystem (its `grow` steps) when the generation changes.
     const deadline = Date.now() + (this.o.stageTimeoutMs ?? 60_000);
     let v = v0;

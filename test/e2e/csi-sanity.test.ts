@@ -26,8 +26,10 @@ function parseJunit(xml: string): Spec[] {
   const unescape = (s: string) => s.replace(/&#34;|&quot;/g, '"').replace(/&#39;|&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#xA;/g, '\n').replace(/&amp;/g, '&');
   for (const m of xml.matchAll(/<testcase\s+name="([^"]*)"[^>]*?(?:\/>|>([\s\S]*?)<\/testcase>)/g)) {
     const body = m[2] ?? '';
-    const failure = /<(failure|error)\b[^>]*?(?:message="([^"]*)")?[^>]*>/.exec(body);
-    const skipped = /<skipped\b[^>]*?(?:message="([^"]*)")?/.exec(body);
+    const failTag = /<(failure|error)\b([^>]*)>([\s\S]*?)<\/\1>/.exec(body);
+    const failure = failTag ? [failTag[0], failTag[1], `${/message="([^"]*)"/.exec(failTag[2])?.[1] ?? ''}\n${failTag[3]}`] : null;
+    const skippedTag = /<skipped\b([^>]*)>/.exec(body);
+    const skipped = skippedTag ? [skippedTag[0], /message="([^"]*)"/.exec(skippedTag[1])?.[1] ?? ''] : null;
     const st = m[1].startsWith('[') && /\[(?:BeforeSuite|AfterSuite|SynchronizedBeforeSuite)\]/.test(m[1]) ? 'passed' : failure ? 'failed' : skipped ? 'skipped' : 'passed';
     out.push({ name: unescape(m[1]), status: st, message: unescape(failure?.[2] ?? skipped?.[1] ?? '') });
   }
@@ -107,7 +109,7 @@ test('csi-sanity passes every spec that applies; the skipped ones are skipped by
     ].join('\n'),
   );
   if (failed.length > 0) {
-    throw new Error(`csi-sanity failed ${failed.length} spec(s):\n${failed.map((s) => `- ${s.name}\n    ${s.message.slice(0, 600)}`).join('\n')}\n\n${run.out.slice(-4000)}`);
+    throw new Error(`csi-sanity failed ${failed.length} spec(s):\n${failed.slice(0, 8).map((s) => `- ${s.name}\n    ${s.message.slice(0, 1500)}`).join('\n')}\n\n${run.out.slice(-4000)}`);
   }
   expect(passed.length).toBeGreaterThan(30);
   expect(run.code).toBe(0);
