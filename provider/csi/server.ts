@@ -67,7 +67,10 @@ export async function startCsiServer(o: { endpoint: string; identity: object; co
     socket,
     close: () =>
       new Promise<void>((resolve) => {
+        // In-flight RPCs get 5 s (a NodeStage waiting for the agent), then the server stops anyway.
+        const force = setTimeout(() => server.forceShutdown(), 5000);
         server.tryShutdown(() => {
+          clearTimeout(force);
           fs.rmSync(socket, { force: true });
           resolve();
         });
