@@ -4,7 +4,7 @@
 // the controller accepts (validated by the same code CreateVolume uses).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as yaml from 'js-yaml';
+import * as YAML from 'yaml';
 import { DRIVER_NAME } from '../../provider/csi/identity';
 import { volumeRequest } from '../../provider/csi/params';
 
@@ -13,7 +13,7 @@ type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespa
 const docs: Doc[] = fs
   .readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => yaml.loadAll(fs.readFileSync(path.join(dir, f), 'utf8')) as Doc[]);
+  .flatMap((f) => YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS() as Doc));
 const byKind = (kind: string) => docs.filter((d) => d.kind === kind);
 
 test('every manifest has apiVersion, kind and a name', () => {
