@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the IaC engines the end-to-end tests drive, when they are missing:
 #   pulumi, pulumi-language-nodejs, tofu (from Go modules) and the
-#   pulumi-resource-pulumi-nodejs shim (a script running the project's Node 22).
+#   pulumi-resource-pulumi-nodejs shim (a script running the project's Node 22), and csi-sanity
+#   (the CSI peer suite, github.com/kubernetes-csi/csi-test; docs/csi.md).
 # Everything lands in a cache outside the repo; a second run only checks and
 # rewrites env.sh. See docs/engines.md.
 #
 # Usage: scripts/engines.sh [--print-env]
 #   TESSERA_ENGINES_DIR  cache dir (default: $HOME/.cache/tessera/engines)
-#   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim
+#   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim csi-sanity
 set -euo pipefail
 
 # Pinned versions. The Go module proxy reachable here serves only some versions:
@@ -18,6 +19,7 @@ PULUMI_LANGUAGE_NODEJS_MODULE=github.com/pulumi/pulumi/sdk/v3
 PULUMI_LANGUAGE_NODEJS_VERSION=v3.68.0
 PULUMI_LANGUAGE_NODEJS_PACKAGE=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
 TOFU_VERSION=v1.12.6
+CSI_SANITY_VERSION=v5.6.0
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENGINES_DIR=${TESSERA_ENGINES_DIR:-$HOME/.cache/tessera/engines}
@@ -27,7 +29,7 @@ BIN_DIR=$ENGINES_DIR/bin
 SHIM_DIR=$BIN_DIR
 SRC_DIR=$ENGINES_DIR/src
 LOG_DIR=$ENGINES_DIR/logs
-ONLY=${TESSERA_ENGINES_ONLY:-pulumi language-nodejs tofu shim}
+ONLY=${TESSERA_ENGINES_ONLY:-pulumi language-nodejs tofu shim csi-sanity}
 
 # Shared Go caches (the defaults unless the caller set them) and no checksum
 # database: only the module proxy is reachable, and go.sum is written from it.
@@ -103,7 +105,7 @@ build_go_tool() {
     echo
     non_local_replaces "$gomod"
   } >"$wrap/go.mod"
-  say "$name $version: building $pkg (log: $log; first build: pulumi ~7-11 min, tofu ~5-9 min, language host ~1 min on 2 cores)"
+  say "$name $version: building $pkg (log: $log; first build: pulumi ~7-11 min, tofu ~5-9 min, language host ~1 min, csi-sanity ~1 min on 2 cores)"
   local start=$SECONDS
   if ! (cd "$wrap" && go build -trimpath -ldflags "$ldflags" -o "$BIN_DIR/$name.tmp" "$pkg") >"$log" 2>&1; then
     tail -n 30 "$log" >&2
@@ -173,6 +175,10 @@ if wanted tofu; then
 fi
 if wanted shim; then
   write_shim
+fi
+if wanted csi-sanity; then
+  build_go_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \
+    github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity "-s -w"
 fi
 
 cat >"$ENGINES_DIR/env.sh" <<EOF

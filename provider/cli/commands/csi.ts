@@ -1,0 +1,60 @@
+// `tessera csi controller` and `tessera csi node`: the CSI plugins on a unix socket (docs/csi.md).
+// The composer: --composer URL (or TESSERA_ENDPOINT), --token-file (or TESSERA_TOKEN), --ca-file.
+// --endpoint is the CSI socket, as every CSI driver names it.
+import * as fs from 'node:fs';
+import { type Command, type ParsedArgs, UsageError, flagString, requireFlag } from '../framework';
+import { caFrom } from '../pem';
+import { ComposerClient } from '../../client';
+import { startCsiController, startCsiNode, type CsiServer } from '../../csi';
+
+function composer(args: ParsedArgs): ComposerClient {
+  const endpoint = flagString(args, 'composer') ?? process.env.TESSERA_ENDPOINT;
+  if (!endpoint) throw new UsageError('no composer: give --composer URL or set TESSERA_ENDPOINT');
+  const tokenFile = flagString(args, 'token-file');
+  let token = process.env.TESSERA_TOKEN;
+  if (tokenFile) {
+    try {
+      token = fs.readFileSync(tokenFile, 'utf8').trim();
+    } catch (e) {
+      throw new UsageError(`--token-file ${tokenFile}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  }
+  if (!token) throw new UsageError('no token: give --token-file FILE or set TESSERA_TOKEN');
+  return new ComposerClient({ endpoint, token, ca: caFrom(args) });
+}
+
+async function serve(start: Promise<CsiServer>): Promise<void> {
+  const server = await start;
+  console.log(`unix://${server.socket}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => void server.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+const COMMON = '    [--composer URL (TESSERA_ENDPOINT)] [--token-file F (TESSERA_TOKEN)] [--ca-file F]';
+
+export const commands: Command[] = [
+  {
+    path: ['csi', 'controller'],
+    summary: 'Run the CSI controller plugin (Identity + Controller) over the composer',
+    usage: ['tessera csi controller --endpoint unix:///csi/csi.sock [--cluster NAME] [--owner k8s:NAME]', COMMON].join('\n'),
+    async run(args) {
+      const endpoint = requireFlag(args, 'endpoint');
+      const owner = flagString(args, 'owner');
+      if (owner !== undefined && !owner.startsWith('k8s:')) throw new UsageError(`--owner: must start with "k8s:", got "${owner}"`);
+      await serve(startCsiController({ endpoint, client: composer(args), defaultCluster: flagString(args, 'cluster'), owner }));
+    },
+  },
+  {
+    path: ['csi', 'node'],
+    summary: 'Run the CSI node plugin (Identity + Node) next to the agent of a server',
+    usage: ['tessera csi node --endpoint unix:///csi/csi.sock --server NAME', COMMON].join('\n'),
+    async run(args) {
+      const endpoint = requireFlag(args, 'endpoint');
+      const server = requireFlag(args, 'server');
+      await serve(startCsiNode({ endpoint, client: composer(args), server }));
+    },
+  },
+];
