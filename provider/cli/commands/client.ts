@@ -4,6 +4,7 @@
 // with a private CA: --ca-file / TESSERA_CA_FILE.
 import * as fs from 'node:fs';
 import { type Command, type ParsedArgs, ProgressBar, UsageError, flagBool, flagString, table, CONNECT_OPTIONS, JSON_OPTION } from '../framework';
+import { tokenFrom } from '../credentials';
 import { caFrom } from '../pem';
 import { parseInventory } from '../../inventory';
 import { ComposerClient, bufferUpload, encodeQuery } from '../../client';
@@ -12,16 +13,7 @@ function connect(args: ParsedArgs): ComposerClient {
   const ca = caFrom(args);
   const endpoint = flagString(args, 'endpoint') ?? process.env.TESSERA_ENDPOINT;
   if (!endpoint) throw new UsageError('no composer: give --endpoint URL or set TESSERA_ENDPOINT');
-  const tokenFile = flagString(args, 'token-file');
-  let token = process.env.TESSERA_TOKEN;
-  if (tokenFile) {
-    try {
-      token = fs.readFileSync(tokenFile, 'utf8').trim();
-    } catch (e) {
-      throw new UsageError(`--token-file ${tokenFile}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-    }
-  }
-  if (!token) throw new UsageError('no token: give --token-file FILE or set TESSERA_TOKEN');
+  const token = tokenFrom(args);
   return new ComposerClient({ endpoint, token, ca, retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 2000 } });
 }
 

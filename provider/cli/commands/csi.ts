@@ -1,8 +1,8 @@
 // `tessera csi controller` and `tessera csi node`: the CSI plugins on a unix socket (docs/csi.md).
 // The composer: --composer URL (or TESSERA_ENDPOINT), --token-file (or TESSERA_TOKEN), --ca-file.
 // --endpoint is the CSI socket, as every CSI driver names it.
-import * as fs from 'node:fs';
 import { type Command, type OptionSpec, type ParsedArgs, UsageError, flagString, requireFlag } from '../framework';
+import { tokenFrom } from '../credentials';
 import { caFrom } from '../pem';
 import { ComposerClient } from '../../client';
 import { startCsiController, startCsiNode, type CsiServer } from '../../csi';
@@ -10,16 +10,7 @@ import { startCsiController, startCsiNode, type CsiServer } from '../../csi';
 function composer(args: ParsedArgs): ComposerClient {
   const endpoint = flagString(args, 'composer') ?? process.env.TESSERA_ENDPOINT;
   if (!endpoint) throw new UsageError('no composer: give --composer URL or set TESSERA_ENDPOINT');
-  const tokenFile = flagString(args, 'token-file');
-  let token = process.env.TESSERA_TOKEN;
-  if (tokenFile) {
-    try {
-      token = fs.readFileSync(tokenFile, 'utf8').trim();
-    } catch (e) {
-      throw new UsageError(`--token-file ${tokenFile}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-    }
-  }
-  if (!token) throw new UsageError('no token: give --token-file FILE or set TESSERA_TOKEN');
+  const token = tokenFrom(args);
   return new ComposerClient({ endpoint, token, ca: caFrom(args) });
 }
 
