@@ -40,10 +40,12 @@ test('inventory load, show, capacity, ls with tables and --json', async () => {
   expect(cap.stdout).toMatch(/available: 12800 GiB, largest volume that would succeed: \d+ GiB/);
   const ops = client(composer.url, tok('ops'));
   const cl = (await ops.post('/v1/clusters', { name: 'cli', servers: ['k1'] })).body;
-  const v = (await ops.post('/v1/volumes', { cluster: cl.id, name: 'from-cli', sizeGiB: 10 })).body;
+  // The owner a CSI driver records (the PVC, docs/csi.md) shows in the table.
+  const v = (await ops.post('/v1/volumes', { cluster: cl.id, name: 'from-cli', sizeGiB: 10, owner: 'k8s:team-a/data-kafka-0' })).body;
   const table = (await tessera(['volumes', 'ls'], env)).stdout;
-  expect(table.split('\n')[0]).toMatch(/^ID\s+CLUSTER\s+NAME\s+TYPE/);
+  expect(table.split('\n')[0]).toMatch(/^ID\s+CLUSTER\s+NAME\s+TYPE.*\sOWNER\s/);
   expect(table).toContain(v.id);
+  expect(table).toMatch(new RegExp(`${v.id}.*k8s:team-a/data-kafka-0`));
   const json = JSON.parse((await tessera(['volumes', 'ls', '--json', '--cluster', 'cli'], env)).stdout);
   expect(json.map((x: { id: string }) => x.id)).toEqual([v.id]);
   expect((await tessera(['operations', 'ls'], env)).stdout).toMatch(/create\s+volumes/);

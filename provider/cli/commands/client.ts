@@ -142,8 +142,8 @@ export const commands: Command[] = [
   lsCommand(
     'volumes',
     '/v1/volumes',
-    ['ID', 'CLUSTER', 'NAME', 'TYPE', 'SIZE', 'RAID', 'STATE', 'HEALTH', 'SERVER', 'MOUNT', 'FAILED MEMBERS'],
-    (o) => [o.id, o.cluster, o.name, o.type, `${s(o.capacityGiB)}G`, o.raidLevel, o.state, o.health, o.server, o.mountPath, o.failedMembers],
+    ['ID', 'CLUSTER', 'NAME', 'TYPE', 'SIZE', 'RAID', 'STATE', 'HEALTH', 'SERVER', 'MOUNT', 'OWNER', 'FAILED MEMBERS'],
+    (o) => [o.id, o.cluster, o.name, o.type, `${s(o.capacityGiB)}G`, o.raidLevel, o.state, o.health, o.server, o.mountPath, o.owner, o.failedMembers],
     'List volumes (HEALTH: ok, degraded, rebuilding, failed; docs/failure.md)',
   ),
   {
@@ -164,7 +164,7 @@ export const commands: Command[] = [
   driveCommand(['drives', 'remove'], 'SERIAL', 'Take a drive that holds nothing out of service', (id) => `/v1/drives/${id}/remove`),
   driveCommand(['enclosures', 'drain'], 'NAME', 'Drain every drive of an enclosure (docs/failure.md)', (id) => `/v1/enclosures/${id}/drain`),
   lsCommand('drives', '/v1/drives', ['SERIAL', 'ENCLOSURE', 'HEALTH', 'SINCE', 'VOLUMES', 'REASON'], (o) => [o.serial, o.enclosure, o.health, o.since, o.volumes, o.reason], 'List drives whose health is not ok'),
-  lsCommand('slices', '/v1/slices', ['ID', 'CLUSTER', 'NAME', 'SIZE', 'STATE', 'SERVER'], (o) => [o.id, o.cluster, o.name, `${s(o.capacityGiB)}G`, o.state, o.server], 'List slices'),
+  lsCommand('slices', '/v1/slices', ['ID', 'CLUSTER', 'NAME', 'SIZE', 'STATE', 'SERVER', 'OWNER'], (o) => [o.id, o.cluster, o.name, `${s(o.capacityGiB)}G`, o.state, o.server, o.owner], 'List slices'),
   lsCommand(
     'operations',
     '/v1/operations',
