@@ -33,6 +33,7 @@ export const HOMONYMS: Record<string, { literals: string[]; why: string }> = {
   'provider/cli/commands/inventory-local.ts': { literals: ['servers'], why: 'a CLI flag and the inventory synthesizer option' },
   'provider/cli/commands/agent.ts': { literals: ['token', 'server'], why: 'CLI flags of `tessera agent`' },
   'provider/cli/commands/enclosure.ts': { literals: ['token'], why: 'a CLI flag of `tessera enclosure start`' },
+  'provider/cli/commands/csi.ts': { literals: ['endpoint', 'owner', 'cluster', 'server'], why: 'CLI flags of `tessera csi controller|node` (--endpoint is the CSI socket)' },
   'provider/composer/index.ts': { literals: ['type', 'state', 'cluster', 'health', 'server'], why: 'Prometheus label names of /metrics (docs/api.md "Metrics")' },
   'provider/enclosure/configfs.ts': { literals: ['state'], why: 'a sysfs attribute file of a block device' },
   'provider/cli/commands/client.ts': { literals: ['endpoint', 'servers'], why: 'CLI flags and a table column' },

@@ -7,6 +7,7 @@ import type { ComposerClient } from '../client';
 import { ComposerError } from '../client';
 import { PROBLEM } from '../api/wire.generated';
 import type { VolumeAttributes } from '../api/resources.generated';
+import { CAPACITY_QUERY } from '../schema';
 import { CsiError, fromComposer, invalid } from './errors';
 import { GIB, composerName, sizeFromRange, volumeRequest } from './params';
 import { capabilityProblem, type VolumeCapability } from './capabilities';
@@ -23,7 +24,6 @@ export interface ControllerOptions {
 
 const CAPABILITIES = ['CREATE_DELETE_VOLUME', 'PUBLISH_UNPUBLISH_VOLUME', 'LIST_VOLUMES', 'GET_CAPACITY', 'EXPAND_VOLUME', 'LIST_VOLUMES_PUBLISHED_NODES'];
 
-const CAPACITY_QUERY = ['type', 'rpm', 'redundancy', 'striping', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'requiredTags', 'excludedTags', 'storageGroup', 'networkTransportsAllowed', 'softDomains'];
 
 /** Is this owner one the driver records (so the driver may delete the volume)? */
 export function csiOwned(owner: string | undefined, driverOwner: string): boolean {
@@ -208,7 +208,8 @@ export class Controller {
     const block = (req.volume_capabilities ?? []).some((c) => c.access_type === 'block');
     const vr = volumeRequest(req.parameters ?? {}, { sizeGiB: 1, block, defaultCluster: this.o.defaultCluster ?? 'capacity', defaultOwner: this.o.owner });
     const query: Record<string, string | number | boolean | string[]> = {};
-    for (const k of CAPACITY_QUERY) {
+    // The capacity query's filters, as schema.json declares them (the capacity data source's too).
+    for (const k of Object.keys(CAPACITY_QUERY)) {
       const val = vr.attributes[k];
       if (val === undefined || (Array.isArray(val) && val.length === 0)) continue;
       query[k] = val as string | number | boolean | string[];

@@ -4,20 +4,22 @@
 // by the attribute's schema type, then validated by provider/schema's validateInput, so a bad
 // value gets the same sentence the providers and the composer give, prefixed with the parameter.
 import { createHash } from 'node:crypto';
-import { resourceSpec, validateInput, type AttributeType } from '../schema';
+import { resourceSpec, validateInput, type AttributeType, type VolumeAttribute } from '../schema';
 import { invalid } from './errors';
 
 const GiB = 1024 ** 3;
 
 /** Parameters the volume attributes come from (the rest of schema.json's Volume inputs are the driver's). */
-export const VOLUME_PARAMETERS = [
+export const VOLUME_PARAMETERS: readonly VolumeAttribute[] = [
   'type', 'rpm', 'fsType', 'striping', 'redundancy', 'raidMaxDrives', 'sgResiliency', 'jbodResiliency', 'encrypt',
   'keyPolicy', 'maxVolumeSize', 'minVolumeSize', 'softDomains', 'requiredTags', 'excludedTags', 'storageGroup',
   'networkTransportsAllowed', 'reclaimPolicy',
-] as const;
+];
 
 /** Driver parameters: the logical cluster the volumes of this StorageClass go to. */
-export const CLUSTER_PARAMETER = 'cluster';
+export const CLUSTER_PARAMETER: VolumeAttribute = 'cluster';
+/** The attribute the requested capacity_range becomes. */
+const SIZE: VolumeAttribute = 'sizeGiB';
 /** Set by the external-provisioner with --extra-create-metadata. */
 export const PVC_NAME = 'csi.storage.k8s.io/pvc/name';
 export const PVC_NAMESPACE = 'csi.storage.k8s.io/pvc/namespace';
@@ -84,7 +86,7 @@ export function volumeRequest(
   const { failures } = validateInput('tessera_volume', { cluster, name: 'x', ...attributes });
   if (failures.length > 0) {
     const f = failures[0];
-    const name = f.field === 'sizeGiB' ? 'capacity_range' : f.field === 'cluster' ? CLUSTER_PARAMETER : f.field;
+    const name = f.field === SIZE ? 'capacity_range' : f.field;
     throw invalid(`parameter ${name}: ${f.reason}${failures.length > 1 ? ` (and ${failures.slice(1).map((x) => x.field).join(', ')})` : ''}`);
   }
   const ns = params[PVC_NAMESPACE];
