@@ -10,6 +10,7 @@ import type { VolumeAttributes } from '../api/resources.generated';
 import { CsiError, fromComposer, invalid } from './errors';
 import { GIB, composerName, sizeFromRange, volumeRequest } from './params';
 import { capabilityProblem, type VolumeCapability } from './capabilities';
+import { candidateServers, segmentsOf, type TopologyRequirement, type TopologyServer } from './topology';
 
 type Volume = VolumeAttributes & { id: string; owner?: string };
 
@@ -68,12 +69,45 @@ export class Controller {
     }
   }
 
-  private csiVolume(v: Volume) {
+  /** The cluster's servers with their bandwidth domains (from the inventory). */
+  private async clusterServers(clusterId: string): Promise<TopologyServer[]> {
+    try {
+      const c = (await this.o.client.request<{ servers: string[] }>('GET', `/v1/clusters/${encodeURIComponent(clusterId)}`)).data;
+      const inv = (await this.o.client.request<{ servers: TopologyServer[] }>('GET', '/v1/inventory')).data;
+      return inv.servers.filter((s) => c.servers.includes(s.name)).map((s) => ({ name: s.name, bandwidthDomain: s.bandwidthDomain }));
+    } catch (err) {
+      throw fromComposer(err, `cluster ${clusterId}`);
+    }
+  }
+
+  /**
+   * The first candidate server the composer's dry run accepts (the same placement rules as the
+   * create itself), or RESOURCE_EXHAUSTED with every candidate's reason.
+   */
+  private async chooseServer(body: Record<string, unknown>, candidates: string[]): Promise<string> {
+    const reasons: string[] = [];
+    for (const server of candidates) {
+      try {
+        await this.o.client.request('POST', '/v1/volumes', { query: { dryRun: true }, body: { ...body, server } });
+        return server;
+      } catch (err) {
+        const e = fromComposer(err, server);
+        // A placement that does not fit this server: try the next one. Anything else (a bad
+        // parameter, auth, the composer down) is the answer for every server.
+        if (e.code !== status.RESOURCE_EXHAUSTED && !(err instanceof ComposerError && err.fieldErrors.some((f) => f.field === 'server'))) throw e;
+        reasons.push(e.message);
+      }
+    }
+    throw new CsiError(status.RESOURCE_EXHAUSTED, `accessibility_requirements: no server of the accessible topology can take the volume: ${reasons.join('; ')}`);
+  }
+
+  private csiVolume(v: Volume, servers?: TopologyServer[]) {
+    const at = v.server ? servers?.find((s) => s.name === v.server) : undefined;
     return {
       volume_id: v.id,
       capacity_bytes: String(v.capacityGiB * GIB),
       volume_context: { cluster: v.cluster, type: v.type, fsType: v.fsType },
-      accessible_topology: [],
+      accessible_topology: at ? [{ segments: segmentsOf(at) }] : [],
     };
   }
 
@@ -83,6 +117,7 @@ export class Controller {
     volume_capabilities: VolumeCapability[];
     parameters: Record<string, string>;
     volume_content_source?: unknown;
+    accessibility_requirements?: TopologyRequirement | null;
   }) {
     if (!req.name) throw invalid('name: required');
     if (!req.volume_capabilities?.length) throw invalid('volume_capabilities: required');
@@ -102,9 +137,19 @@ export class Controller {
     if (fsType && params.fsType === undefined) params.fsType = fsType;
     const vr = volumeRequest(params, { sizeGiB, block, defaultCluster: this.o.defaultCluster, defaultOwner: this.o.owner });
     const cluster = await this.clusterId(vr.cluster);
+    const body: Record<string, unknown> = { ...vr.attributes, cluster, name: composerName(req.name), owner: vr.owner };
+    let servers: TopologyServer[] | undefined;
+    const reqs = req.accessibility_requirements;
+    if ((reqs?.requisite?.length ?? 0) + (reqs?.preferred?.length ?? 0) > 0) {
+      servers = await this.clusterServers(cluster);
+      const candidates = candidateServers(reqs, servers)!;
+      // The volume is assigned to the chosen server at creation: its placement obeys that
+      // server's bandwidth domain, and its accessible topology is that server (docs/csi.md "Topology").
+      body.server = await this.chooseServer(body, candidates);
+    }
     let v: Volume;
     try {
-      v = (await this.o.client.request<Volume>('POST', '/v1/volumes', { body: { ...vr.attributes, cluster, name: composerName(req.name), owner: vr.owner } })).data;
+      v = (await this.o.client.request<Volume>('POST', '/v1/volumes', { body })).data;
     } catch (err) {
       throw fromComposer(err, `volume ${req.name}`);
     }
@@ -113,7 +158,7 @@ export class Controller {
       await this.o.client.request('DELETE', `/v1/volumes/${v.id}`, { query: { owner: vr.owner } }).catch(() => undefined);
       throw new CsiError(status.OUT_OF_RANGE, `capacity_range: the volume has ${v.capacityGiB} GiB (whole drives), above limit_bytes ${limitBytes}; use type slice for exact sizes`);
     }
-    return { volume: this.csiVolume(v) };
+    return { volume: this.csiVolume(v, servers) };
   }
 
   async DeleteVolume(req: { volume_id: string }) {
