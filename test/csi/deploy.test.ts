@@ -33,6 +33,8 @@ test('the CSIDriver, the controller sidecars and the node registrar fit together
   expect(ctl.containers.map((c) => c.name).sort()).toEqual(['csi-attacher', 'csi-provisioner', 'csi-resizer', 'tessera-csi']);
   expect(ctl.containers.find((c) => c.name === 'tessera-csi')!.args.slice(0, 2)).toEqual(['csi', 'controller']);
   expect(ctl.containers.find((c) => c.name === 'csi-provisioner')!.args).toContain('--extra-create-metadata');
+  // The driver advertises VOLUME_ACCESSIBILITY_CONSTRAINTS and pins a volume to the chosen server (docs/csi.md "Topology").
+  expect(ctl.containers.find((c) => c.name === 'csi-provisioner')!.args).toEqual(expect.arrayContaining(['--feature-gates=Topology=true', '--strict-topology']));
   const node = containers('DaemonSet');
   expect(node.containers.map((c) => c.name).sort()).toEqual(['node-driver-registrar', 'tessera-csi']);
   expect(node.containers.find((c) => c.name === 'tessera-csi')!.args).toEqual(expect.arrayContaining(['csi', 'node', '--server']));
