@@ -72,3 +72,25 @@ export function candidateServers(req: TopologyRequirement | null | undefined, se
   else allowed.forEach(add);
   return out;
 }
+
+export interface TopologyInventory {
+  servers: TopologyServer[];
+  storageGroups: { enclosures: { name: string; bandwidthDomain: string }[] }[];
+}
+
+/**
+ * Where a volume is reachable from: its assigned server's segments; unassigned with softDomains
+ * false and every member in one bandwidth domain, that domain (any server of it passes the
+ * composer's assignment check); otherwise no constraint (empty: every server).
+ */
+export function volumeTopology(v: { server?: string | null; softDomains?: boolean; members?: { enclosure: string }[] }, inv: TopologyInventory): Topology[] {
+  if (v.server) {
+    const s = inv.servers.find((x) => x.name === v.server);
+    return s ? [{ segments: segmentsOf(s) }] : [];
+  }
+  if (v.softDomains !== false || !v.members?.length) return [];
+  const domainOf = new Map(inv.storageGroups.flatMap((g) => g.enclosures.map((e) => [e.name, e.bandwidthDomain] as const)));
+  const domains = new Set(v.members.map((m) => domainOf.get(m.enclosure)));
+  const [only] = domains;
+  return domains.size === 1 && only !== undefined ? [{ segments: { [TOPOLOGY_DOMAIN]: only } }] : [];
+}

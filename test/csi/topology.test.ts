@@ -87,6 +87,18 @@ test('preferred topologies are honoured in order, skipping servers whose placeme
   // Same request again: the same volume (idempotent by name).
   const again = await create('pvc-pref-ssd', 'ssd', { preferred: [topo({ [TOPOLOGY_DOMAIN]: 'rack-b' }), topo({ [TOPOLOGY_SERVER]: 'a2' })] });
   expect(again.volume.volume_id).toBe(ssd.volume.volume_id);
+  // And after ControllerUnpublish cleared the assignment: still the same volume, reachable from its
+  // members' bandwidth domain (softDomains false).
+  await call(ctl, 'ControllerUnpublishVolume', { volume_id: ssd.volume.volume_id, node_id: 'a2' });
+  expect(await serverOf(ssd.volume.volume_id)).toBeUndefined();
+  const later = await create('pvc-pref-ssd', 'ssd', { preferred: [topo({ [TOPOLOGY_DOMAIN]: 'rack-b' }), topo({ [TOPOLOGY_SERVER]: 'a2' })] });
+  expect(later.volume.volume_id).toBe(ssd.volume.volume_id);
+  expect(later.volume.accessible_topology).toEqual([{ segments: { [TOPOLOGY_DOMAIN]: 'rack-a' } }]);
+  // ListVolumes reports the same topologies.
+  const listed = await call<{ entries: { volume: Created['volume'] }[] }>(ctl, 'ListVolumes', { max_entries: 0, starting_token: '' });
+  const byId = new Map(listed.entries.map((e) => [e.volume.volume_id, e.volume.accessible_topology]));
+  expect(byId.get(hdd.volume.volume_id)).toEqual([{ segments: { [TOPOLOGY_SERVER]: 'b2', [TOPOLOGY_DOMAIN]: 'rack-b' } }]);
+  expect(byId.get(ssd.volume.volume_id)).toEqual([{ segments: { [TOPOLOGY_DOMAIN]: 'rack-a' } }]);
 });
 
 test('requisite limits the servers; preferred orders them within it', async () => {
