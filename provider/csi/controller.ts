@@ -11,8 +11,11 @@ import { CAPACITY_QUERY } from '../schema';
 import { CsiError, fromComposer, invalid } from './errors';
 import { GIB, composerName, sizeFromRange, volumeRequest } from './params';
 import { capabilityProblem, type VolumeCapability } from './capabilities';
+import { KEY_POLICY_SECRET, redacted } from './secrets';
+import { candidateServers, volumeTopology, type TopologyInventory, type TopologyRequirement, type TopologyServer } from './topology';
 
 type Volume = VolumeAttributes & { id: string; owner?: string };
+const EXISTS = Symbol('exists');
 
 export interface ControllerOptions {
   client: ComposerClient;
@@ -68,12 +71,63 @@ export class Controller {
     }
   }
 
-  private csiVolume(v: Volume) {
+  private async inventory(): Promise<TopologyInventory> {
+    try {
+      return (await this.o.client.request<TopologyInventory>('GET', '/v1/inventory')).data;
+    } catch (err) {
+      throw fromComposer(err, 'inventory');
+    }
+  }
+
+  /** The cluster's servers with their bandwidth domains (from the inventory). */
+  private async clusterServers(clusterId: string, inv: TopologyInventory): Promise<TopologyServer[]> {
+    try {
+      const c = (await this.o.client.request<{ servers: string[] }>('GET', `/v1/clusters/${encodeURIComponent(clusterId)}`)).data;
+      return inv.servers.filter((s) => c.servers.includes(s.name)).map((s) => ({ name: s.name, bandwidthDomain: s.bandwidthDomain }));
+    } catch (err) {
+      throw fromComposer(err, `cluster ${clusterId}`);
+    }
+  }
+
+  /**
+   * The first candidate server the composer's dry run accepts (the same placement rules as the
+   * create itself), `exists` when a volume of this name is already there (a repeated CreateVolume:
+   * the caller keeps its assignment), or RESOURCE_EXHAUSTED with every candidate's reason.
+   */
+  private async chooseServer(body: Record<string, unknown>, candidates: string[]): Promise<string | typeof EXISTS> {
+    const reasons: string[] = [];
+    for (const server of candidates) {
+      try {
+        await this.o.client.request('POST', '/v1/volumes', { query: { dryRun: true }, body: { ...body, server } });
+        return server;
+      } catch (err) {
+        if (err instanceof ComposerError && err.code === PROBLEM.conflictExists) return EXISTS;
+        const e = fromComposer(err, server);
+        // A placement that does not fit this server: try the next one. Anything else (a bad
+        // parameter, auth, the composer down) is the answer for every server.
+        if (e.code !== status.RESOURCE_EXHAUSTED && !(err instanceof ComposerError && err.fieldErrors.some((f) => f.field === 'server'))) throw e;
+        reasons.push(e.message);
+      }
+    }
+    throw new CsiError(status.RESOURCE_EXHAUSTED, `accessibility_requirements: no server of the accessible topology can take the volume: ${reasons.join('; ')}`);
+  }
+
+  /** The server of the cluster's volume of this name, or null (unassigned or absent). */
+  private async existingServer(cluster: string, name: string): Promise<string | null> {
+    try {
+      const v = (await this.o.client.listAll<Volume>('/v1/volumes', { cluster })).find((x) => x.name === name);
+      return v?.server ?? null;
+    } catch (err) {
+      throw fromComposer(err, `volume ${name}`);
+    }
+  }
+
+  private csiVolume(v: Volume, inv: TopologyInventory) {
     return {
       volume_id: v.id,
       capacity_bytes: String(v.capacityGiB * GIB),
       volume_context: { cluster: v.cluster, type: v.type, fsType: v.fsType },
-      accessible_topology: [],
+      accessible_topology: volumeTopology(v, inv),
     };
   }
 
@@ -83,7 +137,36 @@ export class Controller {
     volume_capabilities: VolumeCapability[];
     parameters: Record<string, string>;
     volume_content_source?: unknown;
+    accessibility_requirements?: TopologyRequirement | null;
+    secrets?: Record<string, string>;
   }) {
+    try {
+      return await this.createVolume(req);
+    } catch (err) {
+      // Defence in depth: whatever sentence comes back (ours or the composer's), no secret value in it.
+      throw redacted(err instanceof CsiError ? err : fromComposer(err, `volume ${req.name}`), req.secrets);
+    }
+  }
+
+  /**
+   * The key policy an encrypted volume names, created from the provisioner secret when it does
+   * not exist yet (docs/csi.md "Secrets"). An existing policy is used as it is: rotating its
+   * secret is the IaC front ends' job, not a claim's.
+   */
+  private async ensureKeyPolicy(name: string, secret: string): Promise<void> {
+    const c = this.o.client;
+    try {
+      const found = (await c.listAll<{ name: string }>('/v1/key-policies')).some((p) => p.name === name);
+      if (found) return;
+      await c.request('POST', '/v1/key-policies', { body: { name, secret, owner: this.o.owner } });
+    } catch (err) {
+      const e = fromComposer(err, `key policy ${name}`);
+      // The composer names its own field; the CO knows it as the secret's key.
+      throw new CsiError(e.code, e.message.replace(/\bsecret:/g, `secrets.${KEY_POLICY_SECRET}:`));
+    }
+  }
+
+  private async createVolume(req: Parameters<Controller['CreateVolume']>[0]) {
     if (!req.name) throw invalid('name: required');
     if (!req.volume_capabilities?.length) throw invalid('volume_capabilities: required');
     for (const cap of req.volume_capabilities) {
@@ -102,9 +185,31 @@ export class Controller {
     if (fsType && params.fsType === undefined) params.fsType = fsType;
     const vr = volumeRequest(params, { sizeGiB, block, defaultCluster: this.o.defaultCluster, defaultOwner: this.o.owner });
     const cluster = await this.clusterId(vr.cluster);
+    const secret = req.secrets?.[KEY_POLICY_SECRET];
+    if (secret !== undefined) {
+      if (vr.attributes.encrypt !== true || typeof vr.attributes.keyPolicy !== 'string') throw invalid(`secrets.${KEY_POLICY_SECRET}: only for encrypt "true" with a keyPolicy parameter (the policy it creates)`);
+      await this.ensureKeyPolicy(vr.attributes.keyPolicy, secret);
+    }
+    const body: Record<string, unknown> = { ...vr.attributes, cluster, name: composerName(req.name), owner: vr.owner };
+    const inv = await this.inventory();
+    const reqs = req.accessibility_requirements;
+    if ((reqs?.requisite?.length ?? 0) + (reqs?.preferred?.length ?? 0) > 0) {
+      const servers = await this.clusterServers(cluster, inv);
+      const candidates = candidateServers(reqs, servers)!;
+      // The volume is assigned to the chosen server at creation: its placement obeys that
+      // server's bandwidth domain, and its accessible topology is that server (docs/csi.md "Topology").
+      const chosen = await this.chooseServer(body, candidates);
+      if (chosen !== EXISTS) body.server = chosen;
+      else {
+        // Created before: the composer compares every other field as usual (ALREADY_EXISTS naming
+        // them); the assignment is the volume's own (ControllerUnpublish may have cleared it).
+        const server = await this.existingServer(cluster, body.name as string);
+        if (server) body.server = server;
+      }
+    }
     let v: Volume;
     try {
-      v = (await this.o.client.request<Volume>('POST', '/v1/volumes', { body: { ...vr.attributes, cluster, name: composerName(req.name), owner: vr.owner } })).data;
+      v = (await this.o.client.request<Volume>('POST', '/v1/volumes', { body })).data;
     } catch (err) {
       throw fromComposer(err, `volume ${req.name}`);
     }
@@ -113,7 +218,7 @@ export class Controller {
       await this.o.client.request('DELETE', `/v1/volumes/${v.id}`, { query: { owner: vr.owner } }).catch(() => undefined);
       throw new CsiError(status.OUT_OF_RANGE, `capacity_range: the volume has ${v.capacityGiB} GiB (whole drives), above limit_bytes ${limitBytes}; use type slice for exact sizes`);
     }
-    return { volume: this.csiVolume(v) };
+    return { volume: this.csiVolume(v, inv) };
   }
 
   async DeleteVolume(req: { volume_id: string }) {
@@ -187,12 +292,13 @@ export class Controller {
   async ListVolumes(req: { max_entries: number; starting_token: string }) {
     if (req.max_entries < 0) throw invalid('max_entries: must not be negative');
     const limit = req.max_entries > 0 ? Math.min(req.max_entries, 1000) : 500;
+    const inv = await this.inventory();
     try {
       const { data } = await this.o.client.request<{ items: Volume[]; nextCursor?: string }>('GET', '/v1/volumes', {
         query: { limit, cursor: req.starting_token || undefined },
       });
       return {
-        entries: data.items.map((v) => ({ volume: this.csiVolume(v), status: { published_node_ids: v.server ? [v.server] : [] } })),
+        entries: data.items.map((v) => ({ volume: this.csiVolume(v, inv), status: { published_node_ids: v.server ? [v.server] : [] } })),
         next_token: data.nextCursor ?? '',
       };
     } catch (err) {

@@ -12,6 +12,8 @@ export class Identity {
 
   async GetPluginCapabilities() {
     const capabilities: unknown[] = [{ volume_expansion: { type: 'ONLINE' } }];
+    // Both plugins advertise topology: csi-sanity and the external-provisioner read it from either.
+    capabilities.unshift({ service: { type: 'VOLUME_ACCESSIBILITY_CONSTRAINTS' } });
     if (this.controller) capabilities.unshift({ service: { type: 'CONTROLLER_SERVICE' } });
     return { capabilities };
   }

@@ -16,6 +16,7 @@ import { mustRun } from '../agent/runner';
 import { CsiError, fromComposer, invalid } from './errors';
 import { GIB } from './params';
 import { capabilityProblem, type VolumeCapability } from './capabilities';
+import { segmentsOf } from './topology';
 
 interface Volume {
   id: string;
@@ -93,8 +94,17 @@ export class Node {
     while (await this.mounted(target)) await mustRun(this.o.runner, { file: 'umount', args: [target] });
   }
 
+  /** The node's server and its bandwidth domain, from the inventory (docs/csi.md "Topology"). */
   async NodeGetInfo() {
-    return { node_id: this.o.server, max_volumes_per_node: '0' };
+    let inv: { servers: { name: string; bandwidthDomain: string }[] };
+    try {
+      inv = (await this.o.client.request<typeof inv>('GET', '/v1/inventory')).data;
+    } catch (err) {
+      throw fromComposer(err, 'inventory');
+    }
+    const me = inv.servers.find((s) => s.name === this.o.server);
+    if (!me) throw new CsiError(status.FAILED_PRECONDITION, `server ${this.o.server}: not a server of the inventory (--server must name one)`);
+    return { node_id: this.o.server, max_volumes_per_node: '0', accessible_topology: { segments: segmentsOf(me) } };
   }
 
   async NodeGetCapabilities() {

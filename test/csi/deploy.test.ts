@@ -33,6 +33,8 @@ test('the CSIDriver, the controller sidecars and the node registrar fit together
   expect(ctl.containers.map((c) => c.name).sort()).toEqual(['csi-attacher', 'csi-provisioner', 'csi-resizer', 'tessera-csi']);
   expect(ctl.containers.find((c) => c.name === 'tessera-csi')!.args.slice(0, 2)).toEqual(['csi', 'controller']);
   expect(ctl.containers.find((c) => c.name === 'csi-provisioner')!.args).toContain('--extra-create-metadata');
+  // The driver advertises VOLUME_ACCESSIBILITY_CONSTRAINTS and pins a volume to the chosen server (docs/csi.md "Topology").
+  expect(ctl.containers.find((c) => c.name === 'csi-provisioner')!.args).toEqual(expect.arrayContaining(['--feature-gates=Topology=true', '--strict-topology']));
   const node = containers('DaemonSet');
   expect(node.containers.map((c) => c.name).sort()).toEqual(['node-driver-registrar', 'tessera-csi']);
   expect(node.containers.find((c) => c.name === 'tessera-csi')!.args).toEqual(expect.arrayContaining(['csi', 'node', '--server']));
@@ -42,6 +44,13 @@ test('the CSIDriver, the controller sidecars and the node registrar fit together
   const binding = byKind('ClusterRoleBinding')[0] as unknown as { subjects: { name: string }[]; roleRef: { name: string } };
   expect(binding.subjects.map((s) => s.name)).toContain(ctl.serviceAccountName);
   expect(byKind('ClusterRole').map((d) => d.metadata.name)).toContain(binding.roleRef.name);
+  // Provisioner secrets (docs/csi.md "Secrets"): readable by the controller, in its namespace only.
+  const secretRole = byKind('Role')[0] as unknown as { metadata: { name: string; namespace: string }; rules: { resources: string[]; verbs: string[] }[] };
+  expect(secretRole.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+  const secretBinding = byKind('RoleBinding')[0] as unknown as { metadata: { namespace: string }; subjects: { name: string }[]; roleRef: { name: string } };
+  expect(secretBinding.roleRef.name).toBe(secretRole.metadata.name);
+  expect(secretBinding.metadata.namespace).toBe(secretRole.metadata.namespace);
+  expect(secretBinding.subjects.map((s) => s.name)).toContain(ctl.serviceAccountName);
 });
 
 test('every StorageClass uses the driver and parameters the controller accepts', () => {
