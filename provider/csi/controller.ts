@@ -7,7 +7,10 @@ import type { ComposerClient } from '../client';
 import { ComposerError } from '../client';
 import { PROBLEM } from '../api/wire.generated';
 import type { VolumeAttributes } from '../api/resources.generated';
-import { CAPACITY_QUERY } from '../schema';
+import { CAPACITY_QUERY, type VolumeAttribute } from '../schema';
+
+/** The attribute a topology choice sets (and a placement refusal for it names). */
+const SERVER: VolumeAttribute = 'server';
 import { CsiError, fromComposer, invalid } from './errors';
 import { GIB, composerName, sizeFromRange, volumeRequest } from './params';
 import { capabilityProblem, type VolumeCapability } from './capabilities';
@@ -105,7 +108,7 @@ export class Controller {
         const e = fromComposer(err, server);
         // A placement that does not fit this server: try the next one. Anything else (a bad
         // parameter, auth, the composer down) is the answer for every server.
-        if (e.code !== status.RESOURCE_EXHAUSTED && !(err instanceof ComposerError && err.fieldErrors.some((f) => f.field === 'server'))) throw e;
+        if (e.code !== status.RESOURCE_EXHAUSTED && !(err instanceof ComposerError && err.fieldErrors.some((f) => f.field === SERVER))) throw e;
         reasons.push(e.message);
       }
     }
