@@ -2,7 +2,7 @@
 // domain; CreateVolume turns accessibility_requirements into an ordered list of candidate servers
 // (preferred in order, then requisite in order) and the controller places the volume on the first
 // candidate whose placement the composer's dry run accepts — the same placement rules as any
-// create (DESIGN.md §4: with softDomains false, members in the server's bandwidth domain).
+// create (docs/allocation.md: with softDomains false, members in the server's bandwidth domain).
 import { invalid } from './errors';
 
 export const TOPOLOGY_SERVER = 'topology.tessera.io/server';
