@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
 import { enginePaths } from '../helpers/engines';
-import { createPulumiProject, createStack, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up } from '../helpers/pulumi';
+import { createPulumiProject, createStack, destroy, exportStack, hasNoChanges, preview, PULUMI_PROGRAM_TSCONFIG, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up } from '../helpers/pulumi';
 
 const REPO = path.resolve(__dirname, '../..');
 const URN = (type: string, name: string) => `urn:pulumi:matrix::tessera-matrix::pulumi-nodejs:dynamic/tessera:${type}::${name}`;
@@ -68,11 +68,6 @@ export const volReclaim = vol.reclaimPolicy;
 export const volMembers = vol.members;
 `;
 
-const TSCONFIG = JSON.stringify({
-  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, esModuleInterop: true, resolveJsonModule: true, skipLibCheck: true },
-  files: ['index.ts'],
-});
-
 jest.setTimeout(1_200_000);
 
 let env: LabEnv;
@@ -85,7 +80,7 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-pulumi-matrix-'));
   env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
   client = new ComposerClient({ endpoint: env.url, token: env.token });
-  const projectDir = createPulumiProject({ name: 'tessera-matrix', program: PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': TSCONFIG } });
+  const projectDir = createPulumiProject({ name: 'tessera-matrix', program: PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
   stack = await createStack(projectDir, {
     stack: 'matrix',
     config: { 'tessera:endpoint': env.url, journalGiB: '10', journalServer: 'k1', volServer: 'k1', sideServers: '["k2"]' },

@@ -7,20 +7,7 @@ import * as path from 'node:path';
 import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, LabEnv } from '../../provider/demo/lab-env';
 import { enginePaths } from '../helpers/engines';
-import {
-  createPulumiProject,
-  createStack,
-  destroy,
-  exportStack,
-  hasNoChanges,
-  preview,
-  PulumiStack,
-  refresh,
-  removeStack,
-  runPulumi,
-  stackOutputs,
-  up,
-} from '../helpers/pulumi';
+import { createPulumiProject, createStack, destroy, exportStack, hasNoChanges, preview, PULUMI_PROGRAM_TSCONFIG, PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up } from '../helpers/pulumi';
 
 const REPO = path.resolve(__dirname, '../..');
 const KEY_SECRET = 'e2e-key-secret-never-in-plaintext-7f3a';
@@ -75,12 +62,6 @@ export const keyFingerprint = keys.fingerprint;
 export const keySecret = keys.secret;
 `;
 
-// Pulumi type-checks the program and the SDK it imports (which imports schema.json).
-const TSCONFIG = JSON.stringify({
-  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, esModuleInterop: true, resolveJsonModule: true, skipLibCheck: true },
-  files: ['index.ts'],
-});
-
 interface MemberOut {
   serial: string;
   enclosure: string;
@@ -100,7 +81,7 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-pulumi-'));
     env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
     client = new ComposerClient({ endpoint: env.url, token: env.token });
-    const projectDir = createPulumiProject({ name: 'tessera-e2e', program: PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': TSCONFIG } });
+    const projectDir = createPulumiProject({ name: 'tessera-e2e', program: PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
     stack = await createStack(projectDir, {
       stack: 'e2e',
       config: { 'tessera:endpoint': env.url, cacheGiB: '10' },

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, REPO, startTestComposer, type TestComposer } from '../helpers/composer';
 import { enginePaths } from '../helpers/engines';
-import { createPulumiProject, createStack, destroy as pulumiDestroy, type PulumiStack, preview, removeStack, stackOutputs, up } from '../helpers/pulumi';
+import { createPulumiProject, createStack, destroy as pulumiDestroy, preview, PULUMI_PROGRAM_TSCONFIG, type PulumiStack, removeStack, stackOutputs, up } from '../helpers/pulumi';
 import { apply, createTofuWorkspace, destroy as tofuDestroy, removeTofuWorkspace, runTofu, type TofuWorkspace } from '../helpers/tofu';
 
 const PROGRAM = `
@@ -26,10 +26,6 @@ const scratch = new tessera.Slice('scratch', { cluster, name: 'scratch', sizeGiB
 export const scratchId = scratch.id;
 export const ownId = own.id;
 `;
-const TSCONFIG = JSON.stringify({
-  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, esModuleInterop: true, resolveJsonModule: true, skipLibCheck: true },
-  files: ['index.ts'],
-});
 const HCL = `
 terraform {
   required_providers {
@@ -75,7 +71,7 @@ beforeAll(async () => {
     body: JSON.stringify({ name: 'shared', servers: ['k1', 'k2'] }),
   });
   clusterId = ((await c.json()) as { id: string }).id;
-  const projectDir = createPulumiProject({ name: 'tenancy', program: PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': TSCONFIG } });
+  const projectDir = createPulumiProject({ name: 'tenancy', program: PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
   for (const team of ['team-a', 'team-b'])
     stacks.push(
       await createStack(projectDir, {

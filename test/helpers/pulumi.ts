@@ -16,6 +16,12 @@ import {
 /** Passphrase of the throwaway test stacks' secrets provider (not a secret: temp stacks only). */
 export const TEST_PASSPHRASE = 'tessera-e2e-passphrase';
 
+/** The tsconfig.json of a test's Pulumi program: Pulumi type-checks it and the SDK it imports (which imports schema.json). */
+export const PULUMI_PROGRAM_TSCONFIG = JSON.stringify({
+  compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, esModuleInterop: true, resolveJsonModule: true, skipLibCheck: true },
+  files: ['index.ts'],
+});
+
 export interface PulumiProjectOptions {
   /** Project name (Pulumi.yaml `name`). */
   name: string;
