@@ -108,6 +108,9 @@ export class ComposerState {
     const pointerKv = kvs.find((kv) => kv.key === INVENTORY_CURRENT);
     if (pointerKv) {
       s.inventoryPointer = JSON.parse(pointerKv.value) as InventoryPointer;
+      // The pointer skips applyParsed below (that would start a standby's reload), but its
+      // revision is what the next inventory switch compares.
+      s.modRevisions.set(INVENTORY_CURRENT, pointerKv.modRevision);
       s.setInventory(await readInventoryBlob(store, s.inventoryPointer, kvs));
     }
     const allocs: [string, Placement][] = [];

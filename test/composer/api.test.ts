@@ -1,6 +1,7 @@
 // The composer's REST API against a real composer (real HTTP, real SQLite file, real engine).
 import * as fs from 'node:fs';
-import { client, smallInventory, startTest, tok } from './fixtures';
+import { client, MASTER_KEY, smallInventory, startTest, tok, TOKENS } from './fixtures';
+import { startTestComposer } from '../helpers/composer';
 import type { RunningComposer } from '../../provider/composer';
 
 let composer: RunningComposer;
@@ -257,5 +258,27 @@ describe('inventory replacement', () => {
     expect((await ops.get('/v1/capacity?type=ssd')).body.availableGiB).toBe(before + 800);
     expect((await ops.get(`/v1/volumes/${v.id}`)).body.members).toEqual(v.members);
     expect((await client(composer.url, tok('agent-k1')).get('/v1/inventory')).body.storageGroups[0].enclosures[0].drives.some((d: { serial: string }) => d.serial === 'extra-ssd')).toBe(true);
+  });
+  // A load from the store (a restart, or the reload after an unknown outcome) must remember the
+  // pointer's revision: the switch compares it, and a forgotten one answered every later switch 409.
+  test('a restarted composer replaces the inventory and reports the stored revision', async () => {
+    const first = await startTest();
+    const before = (await client(first.composer.url, tok('root')).get('/v1/inventory/summary')).body;
+    await first.composer.close();
+    const { composer: again } = await startTestComposer({ dbFile: first.dbFile, inventory: false, tokens: TOKENS, masterKey: MASTER_KEY, log: () => undefined });
+    try {
+      await again.whenLeader(10_000);
+      const root = client(again.url, tok('root'));
+      expect((await root.get('/v1/inventory/summary')).body.revision).toBe(before.revision);
+      const bigger = smallInventory();
+      bigger.storageGroups[0].enclosures[0].drives.push({ serial: 'extra-ssd', type: 'ssd', sizeGiB: 800, tags: ['nvme'] });
+      const ok = await root.put('/v1/inventory', bigger);
+      expect(ok.body.code).toBeUndefined();
+      expect(ok.status).toBe(200);
+      expect(ok.body.revision).toBeGreaterThan(before.revision);
+    } finally {
+      await again.close();
+      fs.rmSync(first.dir, { recursive: true, force: true });
+    }
   });
 });

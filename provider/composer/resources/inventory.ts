@@ -101,6 +101,8 @@ export class InventoryResource {
     const pointer = JSON.parse(kv.value);
     const inv = await readInventoryBlob(this.ctx.store, pointer);
     this.ctx.state.inventoryPointer = pointer;
+    const known = this.ctx.state.modRevisions.get(INVENTORY_CURRENT) ?? 0;
+    if (kv.modRevision > known) this.ctx.state.modRevisions.set(INVENTORY_CURRENT, kv.modRevision);
     this.ctx.state.setInventory(inv);
     await yieldToEventLoop();
     this.ctx.state.rebuildEngine();
