@@ -81,6 +81,10 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(work, 'tampered'), fs.readFileSync(path.join(rel, `terraform-provider-tessera_${VERSION}_SHA256SUMS`), 'utf8').replace(/^./, '0'));
   expect(() => gpg(['--verify', `terraform-provider-tessera_${VERSION}_SHA256SUMS.sig`, path.join(work, 'tampered')])).toThrow();
 
+  // tofu installs the provider from the filesystem mirror; `direct` excludes it, so a mirror miss fails.
+  const source = 'registry.opentofu.org/tessera/tessera';
+  fs.writeFileSync(path.join(work, 'cli.tfrc'), `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(path.join(rel, 'mirror'))}\n    include = ["${source}"]\n  }\n  direct {\n    exclude = ["${source}"]\n  }\n}\n`);
+
   // The composer from the bundle, on the Node binary inside the provider zip (no repo node_modules).
   nodeDir = path.join(work, 'node');
   execFileSync('unzip', ['-q', path.join(rel, ZIP), 'node', '-d', nodeDir]);
@@ -100,14 +104,12 @@ beforeAll(async () => {
 
 test('release artifacts: checksums and signature verify, the bundled composer serves, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
   const engines = enginePaths();
-  // tofu init from the filesystem mirror; `direct` excludes the provider, so a mirror miss fails.
   // `tessera version` from the bundle names every component and the API version.
   const versions = JSON.parse(execFileSync(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), 'version', '--json'], { cwd: work, encoding: 'utf8' })) as Record<string, string>;
   expect(versions).toMatchObject({ cli: VERSION, composer: VERSION, agent: VERSION, 'terraform-provider-tessera': VERSION, '@tessera/pulumi': VERSION, '@tessera/cdktf': VERSION, api: '1' });
 
   const tfrc = path.join(work, 'cli.tfrc');
   const source = 'registry.opentofu.org/tessera/tessera';
-  fs.writeFileSync(tfrc, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(path.join(rel, 'mirror'))}\n    include = ["${source}"]\n  }\n  direct {\n    exclude = ["${source}"]\n  }\n}\n`);
   const env = { PATH: `${path.dirname(engines.tofu)}:/usr/bin:/bin`, HOME: work, TF_CLI_CONFIG_FILE: tfrc, TF_IN_AUTOMATION: '1', TESSERA_ENDPOINT: url, TESSERA_TOKEN: TOKEN };
   const tofu = async (args: string[]) => {
     const r = await runCommand(engines.tofu, [...args, '-no-color'], { cwd: work, env, timeoutMs: 300_000 });
@@ -169,7 +171,7 @@ test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi 
   }
 });
 
-test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example, and tofu init installs its provider from the mirror', async () => {
+test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example; tofu installs its provider from the mirror, applies it (staged by the bundled agents), re-plans empty and destroys it', async () => {
   const engines = enginePaths();
   const app = path.join(work, 'cdktf-app');
   fs.mkdirSync(app);
@@ -197,4 +199,29 @@ test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example,
   expect(init.stdout).toMatch(new RegExp(`Installed tessera/tessera v${VERSION.replace(/\./g, '\\.')}`));
   const validate = await runCommand(engines.tofu, ['validate', '-no-color'], { cwd: stackDir, env, timeoutMs: 120_000 });
   expect(validate.stdout).toMatch(/The configuration is valid/);
+
+  // Applied and destroyed against the bundled composer, as `cdktf deploy` / `cdktf destroy` would
+  // (they run the same engine in the same directory). The secret goes in as the ephemeral
+  // variable only: it must appear in neither the state nor the plan.
+  const secret = 'install test cdktf secret';
+  const applyEnv = { ...env, TESSERA_ENDPOINT: url, TESSERA_TOKEN: TOKEN, TF_VAR_kafka_secret: secret };
+  const tofu = async (args: string[]) => {
+    const r = await runCommand(engines.tofu, [...args, '-no-color', '-input=false'], { cwd: stackDir, env: applyEnv, timeoutMs: 600_000 });
+    if (r.code !== 0) throw new Error(`tofu ${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  expect(await tofu(['apply', '-auto-approve'])).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
+  const volumes = (await get('/v1/volumes')).items;
+  expect(volumes).toHaveLength(6);
+  expect(volumes.every((v) => v.state === 'staged')).toBe(true);
+  // CDKTF names the local state file after the stack: ask the engine for it instead.
+  const state = (await runCommand(engines.tofu, ['state', 'pull'], { cwd: stackDir, env: applyEnv, timeoutMs: 60_000 })).stdout;
+  expect(state).toMatch(/"tessera_key_policy"/);
+  expect(state).not.toContain(secret);
+  // The next plan is empty (exit code 0 with -detailed-exitcode: 2 would mean changes).
+  const replan = await runCommand(engines.tofu, ['plan', '-detailed-exitcode', '-no-color', '-input=false'], { cwd: stackDir, env: applyEnv, timeoutMs: 300_000 });
+  expect({ code: replan.code, stderr: replan.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(await tofu(['destroy', '-auto-approve'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
+  expect((await get('/v1/volumes')).items).toHaveLength(0);
+  expect((await get('/v1/clusters')).items).toHaveLength(0);
 });
