@@ -6,6 +6,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSea } from './build-sea.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -45,9 +46,12 @@ await esbuild.build({
   outfile: path.join(dist, 'pulumi-dynamic-provider.js'),
   external: ['axios', '@pulumi/pulumi'],
 });
-// Protos read at run time: plugin.ts loads tfplugin6 from __dirname/proto (dist/bin/proto),
+// Protos read at run time: plugin.ts loads tfplugin6 and provider/csi/proto.ts csi.proto from
+// __dirname/proto (dist/bin/proto),
 // etcd3 loads its own from __dirname/../proto (dist/proto).
+// The CSI driver (in tessera.js) loads csi.proto from the same __dirname/proto.
 fs.cpSync(path.join(root, 'provider/terraform/proto'), path.join(dist, 'bin', 'proto'), { recursive: true });
+fs.copyFileSync(path.join(root, 'provider/csi/proto/csi.proto'), path.join(dist, 'bin', 'proto', 'csi.proto'));
 fs.cpSync(path.join(root, 'node_modules/etcd3/proto'), path.join(dist, 'proto'), { recursive: true });
 // The native addon and what it requires at run time.
 for (const mod of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
@@ -59,6 +63,9 @@ for (const mod of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
   });
 }
 fs.writeFileSync(path.join(dist, 'VERSION'), `${version}\n`);
+
+// The `tessera` single executable: dist/sea/tessera (./build-sea.mjs).
+await buildSea({ root, dist, common });
 
 // The npm packages (`npm run release` packs them): JavaScript bundles of sdk/pulumi and sdk/cdktf
 // with the engines' libraries as peers, and declarations emitted by tsc (types only: the code

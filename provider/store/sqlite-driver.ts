@@ -37,8 +37,15 @@ export function openDatabase(file: string, driver: SqliteDriverName): SqlDatabas
 
 function openBetter(file: string): SqlDatabase {
   // Loaded lazily: a process on the `node` driver never needs the native addon.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  let Database: typeof import('better-sqlite3');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Database = require('better-sqlite3') as typeof import('better-sqlite3');
+  } catch (e) {
+    // The single executable carries no native addon (docs/store.md "SQLite drivers").
+    if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') throw new Error("driver: the better-sqlite3 addon is not installed here (the single executable has none); use --sqlite-driver node");
+    throw e;
+  }
   const db = new Database(file);
   return {
     driver: 'better-sqlite3',

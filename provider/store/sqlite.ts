@@ -19,6 +19,7 @@
 // the others' commits through PRAGMA data_version and feeds them to its watchers.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inSingleExecutable } from '../assets';
 import { CheckpointResult, WalCheckpointer } from './sqlite-checkpoint';
 import { openDatabase, SQLITE_DRIVERS, type SqlDatabase, type SqliteDriverName } from './sqlite-driver';
 import { CompactedError, LeaseNotFoundError, StoreClosedError, StoreRequestError } from './errors';
@@ -38,8 +39,11 @@ export interface SqliteStoreOptions {
   driver?: SqliteDriverName;
 }
 
-/** The driver a store opens with when none is named (docs/store.md "SQLite drivers"). */
-export const DEFAULT_SQLITE_DRIVER: SqliteDriverName = 'better-sqlite3';
+/**
+ * The driver a store opens with when none is named (docs/store.md "SQLite drivers"): the native
+ * addon, except in the single executable, which cannot carry one.
+ */
+export const DEFAULT_SQLITE_DRIVER: SqliteDriverName = inSingleExecutable() ? 'node' : 'better-sqlite3';
 
 interface KvRow {
   key: Buffer;

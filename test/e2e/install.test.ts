@@ -1,7 +1,7 @@
 // Installed the way a user installs it (issue 15, docs/install.md): `npm run release` builds the
 // artifacts, then everything runs in a temporary directory outside the checkout from those
-// artifacts only — the composer from the bundle copied there (on the Node the release ships),
-// and OpenTofu installing the provider from the filesystem mirror (provider_installation
+// artifacts only — the composer, the agents and the CSI driver from the `tessera` single
+// executable (its store on node:sqlite), and OpenTofu installing the provider from the filesystem mirror (provider_installation
 // filesystem_mirror in a TF_CLI_CONFIG_FILE), applying and destroying examples/hcl-platform.
 // The release's SHA256SUMS and signature are checked as a user would (sha256sum -c, gpg --verify).
 // Missing engines fail this file (scripts/engines.sh); nothing is skipped.
@@ -10,6 +10,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { csiServices } from '../../provider/csi';
 import { enginePaths, enginesPath, runCommand } from '../helpers/engines';
 import { createStack, destroy, removeStack, stackOutputs, up } from '../helpers/pulumi';
 
@@ -43,9 +45,12 @@ const get = async (p: string) => {
   return (await res.json()) as { items: { name: string; state?: string }[] };
 };
 
-/** A bundled `tessera` command on the release's Node, outside the checkout; resolves at its first stdout line. */
+/** The release's single executable, copied out of the checkout. */
+let tessera: string;
+
+/** A `tessera` command from the single executable, outside the checkout; resolves at its first stdout line matching `ready`. */
 function startBundled(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: work } });
+  const proc = spawn(tessera, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: work } });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5000)));
   return new Promise((resolve, reject) => {
@@ -67,7 +72,6 @@ beforeAll(async () => {
   // The artifacts, copied out: nothing below refers to the checkout.
   rel = path.join(work, 'release');
   fs.cpSync(path.join(REPO, 'release'), rel, { recursive: true });
-  fs.cpSync(path.join(REPO, 'dist'), path.join(work, 'tessera'), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'examples', 'inventory', 'lab.yaml'), path.join(work, 'lab.yaml'));
   fs.copyFileSync(path.join(REPO, 'examples', 'hcl-platform', 'main.tf'), path.join(work, 'main.tf'));
 
@@ -85,7 +89,11 @@ beforeAll(async () => {
   const source = 'registry.opentofu.org/tessera/tessera';
   fs.writeFileSync(path.join(work, 'cli.tfrc'), `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(path.join(rel, 'mirror'))}\n    include = ["${source}"]\n  }\n  direct {\n    exclude = ["${source}"]\n  }\n}\n`);
 
-  // The composer from the bundle, on the Node binary inside the provider zip (no repo node_modules).
+  // The composer from the single executable; the Node binary inside the provider zip runs npm and Pulumi.
+  tessera = path.join(work, 'bin', 'tessera');
+  fs.mkdirSync(path.dirname(tessera));
+  fs.copyFileSync(path.join(rel, `tessera_${VERSION}_linux_amd64`), tessera);
+  fs.chmodSync(tessera, 0o755);
   nodeDir = path.join(work, 'node');
   execFileSync('unzip', ['-q', path.join(rel, ZIP), 'node', '-d', nodeDir]);
   fs.writeFileSync(path.join(work, 'master.key'), crypto.randomBytes(32).toString('base64'), { mode: 0o600 });
@@ -94,10 +102,10 @@ beforeAll(async () => {
   const started = await startBundled(['composer', 'start', '--store', `sqlite:${path.join(work, 'tessera.db')}`, '--tokens', path.join(work, 'tokens.json'), '--inventory', path.join(work, 'lab.yaml'), '--master-key-file', path.join(work, 'master.key'), '--listen', '127.0.0.1:0', '--insecure-dev'], /^(https?:\/\/\S+)\n/m);
   composer = started.proc;
   url = started.line;
-  // Agents for the brokers from the same bundle (simulated host: docs/agent.md "What runs for real").
+  // Agents for the brokers from the same executable (simulated host: docs/agent.md "What runs for real").
   for (const s of BROKERS) {
     fs.writeFileSync(path.join(work, `${s}.token`), agentToken(s), { mode: 0o600 });
-    const agent = spawn(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), 'agent', 'start', '--composer', url, '--insecure-dev', '--token', path.join(work, `${s}.token`), '--server', s, '--backend', 'simulated', '--state-dir', path.join(work, `agent-${s}`), '--heartbeat-ms', '500', '--wait-seconds', '5'], { cwd: work, stdio: 'ignore', env: { PATH: '/usr/bin:/bin', HOME: work } });
+    const agent = spawn(tessera, ['agent', 'start', '--composer', url, '--insecure-dev', '--token', path.join(work, `${s}.token`), '--server', s, '--backend', 'simulated', '--state-dir', path.join(work, `agent-${s}`), '--heartbeat-ms', '500', '--wait-seconds', '5'], { cwd: work, stdio: 'ignore', env: { PATH: '/usr/bin:/bin', HOME: work } });
     agents.push(agent);
   }
 }, 300_000);
@@ -105,7 +113,7 @@ beforeAll(async () => {
 test('release artifacts: checksums and signature verify, the bundled composer serves, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
   const engines = enginePaths();
   // `tessera version` from the bundle names every component and the API version.
-  const versions = JSON.parse(execFileSync(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), 'version', '--json'], { cwd: work, encoding: 'utf8' })) as Record<string, string>;
+  const versions = JSON.parse(execFileSync(tessera, ['version', '--json'], { cwd: work, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: work } })) as Record<string, string>;
   expect(versions).toMatchObject({ cli: VERSION, composer: VERSION, agent: VERSION, 'terraform-provider-tessera': VERSION, '@tessera/pulumi': VERSION, '@tessera/cdktf': VERSION, api: '1' });
 
   const tfrc = path.join(work, 'cli.tfrc');
@@ -224,4 +232,36 @@ test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example;
   expect(await tofu(['destroy', '-auto-approve'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
   expect((await get('/v1/volumes')).items).toHaveLength(0);
   expect((await get('/v1/clusters')).items).toHaveLength(0);
+});
+
+test('the CSI controller from the single executable answers Identity and creates and deletes a volume through the composer', async () => {
+  fs.writeFileSync(path.join(work, 'csi.token'), TOKEN, { mode: 0o600 });
+  const socket = path.join(work, 'csi.sock');
+  const started = await startBundled(['csi', 'controller', '--endpoint', `unix://${socket}`, '--composer', url, '--token-file', path.join(work, 'csi.token'), '--cluster', 'k8s-install'], /^(unix:\/\/\S+)\n/m);
+  const { proc } = started;
+  // The test's own gRPC client reads csi.proto from the checkout; the driver reads the copy inside the executable.
+  type Cb<T> = (e: grpc.ServiceError | null, r: T) => void;
+  const identity = new (csiServices().Identity)(started.line, grpc.credentials.createInsecure()) as unknown as grpc.Client & { GetPluginInfo(req: object, cb: Cb<{ name: string; vendor_version: string }>): void };
+  const controller = new (csiServices().Controller)(started.line, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    CreateVolume(req: object, cb: Cb<{ volume: { volume_id: string; capacity_bytes: string } }>): void;
+    DeleteVolume(req: object, cb: Cb<object>): void;
+  };
+  const call = <T>(fn: (cb: Cb<T>) => void) => new Promise<T>((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
+  try {
+    const info = await call<{ name: string; vendor_version: string }>((cb) => identity.GetPluginInfo({}, cb));
+    expect(info).toMatchObject({ name: 'csi.tessera.io', vendor_version: VERSION });
+    const created = await call<{ volume: { volume_id: string; capacity_bytes: string } }>((cb) =>
+      controller.CreateVolume({ name: 'pvc-install-0001', capacity_range: { required_bytes: String(100 * 2 ** 30) }, volume_capabilities: [{ mount: { fs_type: 'ext4' }, access_mode: { mode: 'SINGLE_NODE_WRITER' } }], parameters: { type: 'slice' } }, cb),
+    );
+    expect(Number(created.volume.capacity_bytes)).toBeGreaterThanOrEqual(100 * 2 ** 30);
+    expect((await get('/v1/volumes')).items.map((v) => v.name)).toContain('pvc-install-0001');
+    await call((cb) => controller.DeleteVolume({ volume_id: created.volume.volume_id }, cb));
+    expect((await get('/v1/volumes')).items).toHaveLength(0);
+  } finally {
+    identity.close();
+    controller.close();
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await gone;
+  }
 });
