@@ -266,6 +266,8 @@ export function buildRoutes(d: HttpDeps): Route[] {
     },
     rebuildVolume: (c) => svc().rebuildVolume(c.params[0], who(c)),
     listDrives: (c) => svc().drives(c.page),
+    poolSummary: (c) => svc().poolSummary(who(c)),
+    listPoolDrives: (c) => svc().poolDrives({ storageGroup: c.q.storageGroup, enclosure: c.q.enclosure, search: c.q.search }, c.page, who(c)),
     drainDrive: (c) => svc().drainDrive(c.params[0]),
     removeDrive: (c) => svc().removeDrive(c.params[0]),
     drainEnclosure: (c) => svc().drainEnclosure(c.params[0]),
