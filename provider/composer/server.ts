@@ -18,6 +18,7 @@ import { Counter, Histogram } from './metrics';
 import { pageRequest, type PageRequest } from './paging';
 import { HttpProblem, problems } from './problem';
 import type { ComposerService } from './service';
+import { isUiPath, serveUi } from './ui';
 
 export interface RequestContext {
   principal?: Principal;
@@ -465,6 +466,12 @@ export function createHandler(d: HttpDeps): http.RequestListener {
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://composer');
+        if (isUiPath(url.pathname)) {
+          routeName = '/ui';
+          req.resume();
+          await serveUi(req, res, url.pathname);
+          return;
+        }
         const candidates = routes.filter((r) => r.pattern.test(url.pathname));
         if (candidates.length === 0) throw new HttpProblem(404, PROBLEM.notFound, `no such endpoint: ${url.pathname}`);
         const route = candidates.find((r) => r.method === req.method);
