@@ -102,7 +102,7 @@ export function CapacityView() {
       {answer && (
         <div class="answer" role="status" aria-live="polite">
           <p>
-            The largest volume that would succeed: <strong data-field="maximum">{gib(answer.maximumVolumeSizeGiB)}</strong> ({gib(answer.availableGiB)} free on matching drives)
+            The largest volume that would succeed: <strong data-field="maximum">{answer.maximumVolumeSizeGiB} GiB</strong> ({gib(answer.availableGiB)} free on matching drives)
           </p>
           <ul aria-label="free by storage group">
             {Object.entries(answer.byStorageGroup).map(([g, n]) => (
