@@ -175,6 +175,28 @@ test('a degraded volume after its member drive is reported gone, in the volume a
   await shot('servers');
 });
 
+test('keyboard: the views are reached with Tab and Enter, and extents take focus with their label', async () => {
+  // A fresh load, so Tab starts at the top of the document.
+  await page.goto(`${composer.url}/ui#/pool`);
+  await page.reload();
+  await page.locator(`tr[data-serial]`).first().waitFor();
+  const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+  expect(await (async () => (await page.keyboard.press('Tab'), focused()))()).toBe('Skip to content');
+  for (let i = 0; i < 10 && (await focused()) !== 'Operations'; i++) await page.keyboard.press('Tab');
+  expect(await focused()).toBe('Operations');
+  await page.keyboard.press('Enter');
+  await page.getByRole('table', { name: 'Operations' }).waitFor();
+  expect(new URL(page.url()).hash).toBe('#/operations');
+  // A volume's extent is a link: focused by Tab it names the volume; Enter opens the volume.
+  await page.goto(`${composer.url}/ui#/pool`);
+  const extent = page.locator(`a.extent[href="#/volumes/${mirror.id}"]`).first();
+  await extent.waitFor();
+  await extent.focus();
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toContain(`volume orders (${mirror.id})`);
+  await page.keyboard.press('Enter');
+  await page.getByRole('table', { name: `members of ${mirror.id}` }).waitFor();
+});
+
 test('a reader cannot change anything: the page offers no writes and the API refuses them', async () => {
   const readOnly = new Set(['Log out', 'Search', 'Refresh', 'Ask', '← Previous', 'Next →']);
   const seen = new Set<string>();
