@@ -180,7 +180,8 @@ test('keyboard: the views are reached with Tab and Enter, and extents take focus
   await page.goto(`${composer.url}/ui#/pool`);
   await page.reload();
   await page.locator(`tr[data-serial]`).first().waitFor();
-  const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+  // Strings: they run in the page, whose DOM this file's types do not describe.
+  const focused = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
   expect(await (async () => (await page.keyboard.press('Tab'), focused()))()).toBe('Skip to content');
   for (let i = 0; i < 10 && (await focused()) !== 'Operations'; i++) await page.keyboard.press('Tab');
   expect(await focused()).toBe('Operations');
@@ -192,7 +193,7 @@ test('keyboard: the views are reached with Tab and Enter, and extents take focus
   const extent = page.locator(`a.extent[href="#/volumes/${mirror.id}"]`).first();
   await extent.waitFor();
   await extent.focus();
-  expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toContain(`volume orders (${mirror.id})`);
+  expect(await page.evaluate<string>("document.activeElement?.getAttribute('aria-label') ?? ''")).toContain(`volume orders (${mirror.id})`);
   await page.keyboard.press('Enter');
   await page.getByRole('table', { name: `members of ${mirror.id}` }).waitFor();
 });
