@@ -49,7 +49,9 @@ export function CapacityView() {
       if (r.maximumVolumeSizeGiB === 0) {
         const f = await post<FeasibilityAnswer>('/v1/feasibility', { steps: [{ key: 'question', kind: a.kind, action: 'create', spec: a.spec }] });
         const step = f.steps[0];
-        setWhy(step && !step.ok ? `${step.constraint ?? step.field ?? ''}: ${step.message ?? ''}` : 'the smallest volume would fit (the answer changed meanwhile)');
+        // The engine's message names its constraint first ("requiredTags: no ssd carries ..."); say it once.
+        const named = (m: string, c?: string) => (c && !m.startsWith(`${c}:`) ? `${c}: ${m}` : m);
+        setWhy(step && !step.ok ? named(step.message ?? '', step.constraint ?? step.field) : 'the smallest volume would fit (the answer changed meanwhile)');
       }
     } catch (e) {
       setAnswer(undefined);

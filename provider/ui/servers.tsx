@@ -25,7 +25,7 @@ export function ServersView() {
               <th scope="col">agent</th>
               <th scope="col">last heartbeat</th>
               <th scope="col">backend, transports</th>
-              <th scope="col">staged here</th>
+              <th scope="col">volumes and slices for it (state)</th>
             </tr>
           </thead>
           <tbody>

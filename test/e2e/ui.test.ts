@@ -6,12 +6,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page, Request } from 'playwright-core';
-import { enclosureTokenOf, OPERATOR_TOKEN, READER_TOKEN, smallInventory, startTestComposer, type TestComposer, tokensWithEnclosures } from '../helpers/composer';
+import { startAgent, type RunningAgent } from '../../provider/agent/daemon';
+import { SimulatedFabric } from '../../provider/agent/sim/fabric';
+import { agentToken, enclosureTokenOf, OPERATOR_TOKEN, READER_TOKEN, smallInventory, startTestComposer, type TestComposer, tokensWithEnclosures } from '../helpers/composer';
 import { launchChromium, UI_ARTIFACTS, type Browser } from '../helpers/browser';
 
 let composer: TestComposer;
 let browser: Browser;
 let page: Page;
+/** k1's agent on the simulated fabric (provider/agent/sim): it stages what is assigned to k1. */
+let agent: RunningAgent;
 const requests: string[] = [];
 /** Script errors and policy violations the page met (there must be none). */
 const pageProblems: string[] = [];
@@ -33,7 +37,9 @@ const shot = (name: string) => page.screenshot({ path: path.join(UI_ARTIFACTS, `
 beforeAll(async () => {
   fs.mkdirSync(UI_ARTIFACTS, { recursive: true });
   const inventory = smallInventory();
-  composer = await startTestComposer({ inventory, tokens: tokensWithEnclosures(inventory) });
+  // insecureDev: the agent talks plain HTTP to this loopback composer (docs/agent.md, "Key channel").
+  composer = await startTestComposer({ inventory, tokens: tokensWithEnclosures(inventory), insecureDev: true });
+  agent = await startAgent({ composer: composer.url, insecureDev: true, token: agentToken('k1'), server: 'k1', backend: 'simulated', fabric: new SimulatedFabric(), stateDir: path.join(composer.dir, 'agent-k1'), heartbeatMs: 500, waitSeconds: 2 });
   const c = await api('POST', '/v1/clusters', OPERATOR_TOKEN, { name: 'analytics', servers: ['k1', 'k2'] });
   expect(c.status).toBe(201);
   clusterId = c.body.id as string;
@@ -51,6 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await agent?.stop();
   await composer?.close();
 });
 
@@ -149,7 +156,8 @@ test("capacity: the largest volume that fits, and the engine's reason when nothi
     steps: [{ key: 'q', kind: 'volumes', action: 'create', spec: { type: 'ssd', sizeGiB: 1, requiredTags: ['optane'], excludedTags: [], storageGroup: [], redundancy: false, striping: true, sgResiliency: true, jbodResiliency: true } }],
   });
   expect(engine.body.steps[0].ok).toBe(false);
-  expect(await why.textContent()).toBe(`Nothing fits: ${engine.body.steps[0].constraint}: ${engine.body.steps[0].message}`);
+  expect(engine.body.steps[0].message).toMatch(/^requiredTags: .*optane/);
+  expect(await why.textContent()).toBe(`Nothing fits: ${engine.body.steps[0].message}`);
   expect(await page.locator('[data-field="maximum"]').textContent()).toBe('0 GiB');
   await shot('capacity');
 });
@@ -168,10 +176,14 @@ test('a degraded volume after its member drive is reported gone, in the volume a
   await row.waitFor();
   expect(await row.getAttribute('data-health')).toBe('failed');
   expect(await row.locator('.health').textContent()).toContain('failed');
+  for (let i = 0; i < 100 && (await api('GET', `/v1/volumes/${mirror.id}`, READER_TOKEN)).body.state !== 'staged'; i++) await new Promise((r) => setTimeout(r, 200));
   await page.goto(`${composer.url}/ui#/servers`);
   await page.locator('tr[data-server="k1"]').waitFor();
   await page.locator(`tr[data-enclosure="${m0.enclosure}"]`).waitFor();
-  await page.locator('tr[data-server="k1"] td').last().filter({ hasText: 'orders' }).waitFor();
+  // k1's agent is up and has staged the mirror; k3 has no agent.
+  await page.locator('tr[data-server="k1"] td').last().filter({ hasText: 'orders (staged)' }).waitFor();
+  expect(await page.locator('tr[data-server="k1"] .health').textContent()).toContain('up');
+  expect(await page.locator('tr[data-server="k3"] .health').textContent()).toContain('unknown');
   await shot('servers');
 });
 
