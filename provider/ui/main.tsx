@@ -1,7 +1,7 @@
 // The Tessera dashboard (docs/ui.md): a token login, then read-only views of the pool, volumes,
 // servers, the operation journal and the capacity question, routed by the URL's hash. It offers
 // no change: every button reads. Built by provider/composer/ui.ts or scripts/build.mjs.
-import type { InventorySummary } from '../api/contract';
+import type { ListPage, Operation } from '../api/contract';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, token, whenUnauthorized } from './api';
@@ -41,8 +41,9 @@ function Login({ onIn }: { onIn: () => void }) {
         onSubmit={(e) => {
           e.preventDefault();
           const t = value.trim();
-          // Any role that reads will do (a reader token suffices); the summary proves the token works.
-          get<InventorySummary>('/v1/pool', t).then(
+          // Any role that reads will do (a reader token suffices); one journal entry proves the
+          // token works, with or without an inventory loaded.
+          get<ListPage<Operation>>('/v1/operations?limit=1', t).then(
             () => {
               token.set(t);
               setValue('');

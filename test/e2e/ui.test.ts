@@ -187,6 +187,22 @@ test('a degraded volume after its member drive is reported gone, in the volume a
   await shot('servers');
 });
 
+test('before any inventory is loaded, a login works and the pool view says what is missing', async () => {
+  const empty = await startTestComposer({ inventory: false });
+  const other = await browser.context.newPage();
+  try {
+    await other.goto(`${empty.url}/ui`);
+    await other.getByLabel('API token').fill(READER_TOKEN);
+    await other.getByRole('button', { name: 'Log in' }).click();
+    await other.getByRole('alert').first().waitFor();
+    expect(await other.getByRole('alert').first().textContent()).toContain('no inventory is loaded');
+    expect(await other.getByRole('button', { name: 'Log out' }).count()).toBe(1);
+  } finally {
+    await other.close();
+    await empty.close();
+  }
+});
+
 test('keyboard: the views are reached with Tab and Enter, and extents take focus with their label', async () => {
   // A fresh load, so Tab starts at the top of the document.
   await page.goto(`${composer.url}/ui#/pool`);
