@@ -180,21 +180,21 @@ export function compositionTable(volumes: WireVolume[], slices: WireVolume[]): s
 
 /**
  * `--dashboard`: the reader token goes to a 0600 file in the working directory (never to the
- * terminal), and the demo waits for Enter while the dashboard is open (docs/ui.md).
+ * terminal), and the demo waits for a line on `input` (Enter) while the dashboard is open (docs/ui.md).
  */
-async function showDashboard(env: LabEnv, work: string): Promise<void> {
+export async function showDashboard(env: Pick<LabEnv, 'url' | 'readerToken'>, work: string, input: NodeJS.ReadableStream = process.stdin): Promise<void> {
   const file = path.join(work, 'dashboard.token');
   fs.writeFileSync(file, `${env.readerToken}\n`, { mode: 0o600 });
   say(`dashboard: open ${env.url}/ui and log in with the reader token in ${file}`);
   say('press Enter to go on (destroy the stack and stop)');
   await new Promise<void>((resolve) => {
     const done = () => {
-      process.stdin.off('data', done).off('end', done);
-      process.stdin.pause();
+      input.off('data', done).off('end', done);
+      input.pause();
       resolve();
     };
-    process.stdin.on('data', done).on('end', done);
-    process.stdin.resume();
+    input.on('data', done).on('end', done);
+    input.resume();
   });
 }
 
