@@ -26,7 +26,8 @@ const common = {
 
 /** [output name, entry, externals] */
 const entries = [
-  ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3']],
+  // esbuild builds the dashboard in a checkout only (provider/composer/ui.ts); a release serves dist/ui.
+  ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3', 'esbuild']],
   ['terraform-provider-tessera.js', 'provider/terraform/main.ts', ['better-sqlite3']],
 ];
 
@@ -61,6 +62,13 @@ for (const mod of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
     recursive: true,
     filter: (src) => !/[/\\](deps|src|docs|test)([/\\]|$)/.test(path.relative(from, src)) && !src.endsWith('.o') && !/[/\\]obj(\.target)?([/\\]|$)/.test(src),
   });
+}
+// The dashboard (docs/ui.md): its script bundled as provider/ui/build.json says, beside its static files.
+{
+  const ui = JSON.parse(fs.readFileSync(path.join(root, 'provider/ui/build.json'), 'utf8'));
+  const out = path.join(dist, 'ui');
+  await esbuild.build({ ...ui.esbuild, absWorkingDir: root, entryPoints: [path.join(root, ui.entry)], outfile: path.join(out, 'app.js') });
+  for (const f of ui.static) fs.copyFileSync(path.join(root, f), path.join(out, path.basename(f)));
 }
 fs.writeFileSync(path.join(dist, 'VERSION'), `${version}\n`);
 
