@@ -1,5 +1,5 @@
-// Files that libraries read from disk at run time: the gRPC protocol definitions of CSI, etcd and
-// the Terraform plugin protocol. In the checkout and in the bundles (dist/) they are files next to
+// Files read from disk at run time: the gRPC protocol definitions of CSI, etcd and the Terraform
+// plugin protocol, and the dashboard's built files (dist/ui). In the checkout and in the bundles (dist/) they are files next to
 // the code. In the `tessera` single executable (scripts/build-sea.mjs, docs/install.md) there is
 // no such directory: they travel as SEA assets, and assetDir() writes each group once into a
 // private cache directory named after the content's hash, then answers that path.
@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export type AssetGroup = 'csi' | 'etcd3' | 'terraform';
+export type AssetGroup = 'csi' | 'etcd3' | 'terraform' | 'ui';
 
 /** What the single executable carries: asset key `manifest.json` lists, per group, its files. */
 export type AssetManifest = Record<AssetGroup, string[]>;

@@ -4,7 +4,7 @@
 // Node (`--experimental-sea-config`), and injected by postject into a copy of that Node binary.
 //
 // What the bundles read from disk travels as SEA assets (provider/assets.ts writes them once to a
-// private cache dir): the CSI, etcd and Terraform plugin protocol definitions. etcd3 reads its
+// private cache dir): the CSI, etcd and Terraform plugin protocol definitions and the dashboard. etcd3 reads its
 // protos from its own __dirname when its module loads, so its one path expression is rewritten
 // here to ask provider/assets.ts. The native SQLite addon cannot be inside: the executable's store
 // runs on node:sqlite (docs/store.md "SQLite drivers").
@@ -43,20 +43,24 @@ export async function buildSea({ root, dist, common }) {
     outfile: main,
     // Never loaded in the executable unless --sqlite-driver better-sqlite3 is asked for, which
     // then fails with a message naming the flag (provider/store/sqlite-driver.ts).
-    external: ['better-sqlite3'],
+    // esbuild builds the dashboard in a checkout only; the executable serves its copy of dist/ui.
+    external: ['better-sqlite3', 'esbuild'],
     plugins: [rewriteEtcd3],
   });
 
   // The assets: every file of each group, under "<group>/<file>", and the manifest listing them.
+  // [directory, which of its files]; the dashboard's are what scripts/build.mjs wrote to dist/ui.
   const groups = {
-    csi: path.join(root, 'provider/csi/proto'),
-    etcd3: path.join(root, 'node_modules/etcd3/proto'),
-    terraform: path.join(root, 'provider/terraform/proto'),
+    csi: [path.join(root, 'provider/csi/proto'), /\.proto$/],
+    etcd3: [path.join(root, 'node_modules/etcd3/proto'), /\.proto$/],
+    terraform: [path.join(root, 'provider/terraform/proto'), /\.proto$/],
+    ui: [path.join(dist, 'ui'), /\.(html|css|js)$/],
   };
   const manifest = {};
   const assets = {};
-  for (const [group, dir] of Object.entries(groups)) {
-    manifest[group] = fs.readdirSync(dir).filter((f) => f.endsWith('.proto')).sort();
+  for (const [group, [dir, files]] of Object.entries(groups)) {
+    manifest[group] = fs.readdirSync(dir).filter((f) => files.test(f)).sort();
+    if (manifest[group].length === 0) throw new Error(`single executable: no files for asset group ${group} in ${dir}`);
     for (const f of manifest[group]) assets[`${group}/${f}`] = path.join(dir, f);
   }
   const manifestFile = path.join(out, 'manifest.json');

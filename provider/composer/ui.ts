@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
+import { assetDir } from '../assets';
 
 /** The headers of every /ui answer: a strict policy (no inline script or style, this origin only, never framed). */
 export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -53,7 +54,7 @@ export async function buildUi(root: string): Promise<Map<string, Asset>> {
   return assets;
 }
 
-/** dist/ui next to dist/bin in a release (scripts/build.mjs). */
+/** dist/ui next to dist/bin in a release (scripts/build.mjs), or the single executable's copy (provider/assets.ts). */
 function readBuilt(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const name of fs.readdirSync(dir)) {
@@ -68,7 +69,7 @@ let loading: Promise<Map<string, Asset>> | undefined;
 function assets(): Promise<Map<string, Asset>> {
   if (!loading) {
     const root = checkoutRoot();
-    loading = root ? buildUi(root) : Promise.resolve(readBuilt(path.resolve(__dirname, '../ui')));
+    loading = root ? buildUi(root) : Promise.resolve(readBuilt(assetDir('ui', path.resolve(__dirname, '../ui'))));
     // A failed build is retried on the next request rather than remembered.
     loading.catch(() => (loading = undefined));
   }

@@ -82,7 +82,7 @@ beforeAll(async () => {
   gpg(['--import', 'tessera-release-key.asc']);
   gpg(['--verify', `terraform-provider-tessera_${VERSION}_SHA256SUMS.sig`, `terraform-provider-tessera_${VERSION}_SHA256SUMS`]);
   // A tampered checksum file does not verify.
-  fs.writeFileSync(path.join(work, 'tampered'), fs.readFileSync(path.join(rel, `terraform-provider-tessera_${VERSION}_SHA256SUMS`), 'utf8').replace(/^./, '0'));
+  fs.writeFileSync(path.join(work, 'tampered'), fs.readFileSync(path.join(rel, `terraform-provider-tessera_${VERSION}_SHA256SUMS`), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')));
   expect(() => gpg(['--verify', `terraform-provider-tessera_${VERSION}_SHA256SUMS.sig`, path.join(work, 'tampered')])).toThrow();
 
   // tofu installs the provider from the filesystem mirror; `direct` excludes it, so a mirror miss fails.
@@ -110,11 +110,21 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-test('release artifacts: checksums and signature verify, the bundled composer serves, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
+test('release artifacts: checksums and signature verify, the composer from the single executable serves the API and the dashboard, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
   const engines = enginePaths();
   // `tessera version` from the bundle names every component and the API version.
   const versions = JSON.parse(execFileSync(tessera, ['version', '--json'], { cwd: work, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: work } })) as Record<string, string>;
   expect(versions).toMatchObject({ cli: VERSION, composer: VERSION, agent: VERSION, 'terraform-provider-tessera': VERSION, '@tessera/pulumi': VERSION, '@tessera/cdktf': VERSION, api: '1' });
+
+  // The dashboard from the executable's own copy of dist/ui (no checkout to build it from).
+  const page = await fetch(`${url}/ui/`);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const script = /<script[^>]*src="([^"]+)"/.exec(html)?.[1];
+  expect(script).toBeDefined();
+  const js = await fetch(new URL(script!, `${url}/ui/`));
+  expect(js.status).toBe(200);
+  expect((await js.text()).length).toBeGreaterThan(1000);
 
   const tfrc = path.join(work, 'cli.tfrc');
   const source = 'registry.opentofu.org/tessera/tessera';
