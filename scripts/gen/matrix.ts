@@ -18,6 +18,7 @@ export const ENGINES: Record<string, string> = {
   'test/e2e/terraform.test.ts': 'terraform (HCL)',
   'test/e2e/terraform-matrix.test.ts': 'terraform (HCL)',
   'test/e2e/cdktf.test.ts': 'tofu (CDKTF)',
+  'test/e2e/cdktf-terraform.test.ts': 'terraform (CDKTF)',
 };
 
 export const KINDS = ['Cluster', 'Volume', 'Slice', 'KeyPolicy'] as const;
