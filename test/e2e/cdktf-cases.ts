@@ -81,7 +81,8 @@ export async function synthApplyDestroy(): Promise<void> {
   });
   workspaces.push(ws);
   const init = await runTofu(ws, ['init', '-input=false', `-plugin-dir=${mirror}`]);
-  expect(init.stdout).toMatch(/Installing tessera\/tessera v0\.1\.0/);
+  // tofu names the provider by its short address, terraform by the full one.
+  expect(init.stdout).toMatch(/Installing (registry\.opentofu\.org\/)?tessera\/tessera v0\.1\.0/);
   const applied = await apply(ws);
   expect(applied.stdout).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   const state = stateResources(await showState(ws));
