@@ -233,6 +233,9 @@ export class SqliteStore implements Store {
       // so before SQLite opens it (SQLite would create it 0644 under the usual umask).
       fs.closeSync(fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT, PRIVATE_MODE));
       this.db = openDatabase(file, driver);
+      // Before the switch to WAL: another process opening a new file at the same moment holds
+      // the lock for its own switch, and must be waited for rather than answered "locked".
+      this.db.exec('PRAGMA busy_timeout = 10000');
       this.db.exec('PRAGMA journal_mode = WAL');
     } catch (err) {
       throw new StoreRequestError('path', `cannot open ${file} as a SQLite store: ${(err as Error).message}`);

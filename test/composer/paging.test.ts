@@ -71,7 +71,9 @@ test('pages in id order: creates and deletes between page reads neither repeat n
       deletedLater.add(unseen);
     }
   } while (cursor !== undefined);
-  expect(pages).toBeGreaterThan(4);
+  // 30 objects, 7 a page, one deleted per page: at least 4 pages, more when creates land after
+  // the cursor (random ids). "More than 4" failed the rare run where every create landed before.
+  expect(pages).toBeGreaterThanOrEqual(4);
   expect(new Set(seen).size).toBe(seen.length);
   expect([...seen].sort()).toEqual(seen);
   const throughout = initial.filter((id) => !deletedLater.has(id));
