@@ -176,6 +176,14 @@ fi
 if wanted shim; then
   write_shim
 fi
+# The YAML language host (issue 17: the native provider's YAML programs), from pulumi-yaml.
+PULUMI_LANGUAGE_YAML_VERSION=v1.25.0
+[[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY language-yaml"
+if wanted language-yaml; then
+  build_go_tool pulumi-language-yaml github.com/pulumi/pulumi-yaml "$PULUMI_LANGUAGE_YAML_VERSION" \
+    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_LANGUAGE_YAML_VERSION"
+fi
 if wanted csi-sanity; then
   build_go_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \
     github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity "-s -w"
