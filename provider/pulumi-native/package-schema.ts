@@ -102,7 +102,7 @@ function describe(a: AttributeSpec): string {
 }
 
 function property(types: ObjectTypes, kind: string, name: string, a: AttributeSpec, asInput: boolean): PulumiProperty {
-  const p: PulumiProperty = { ...types.typeOf(kind, name, a.type), description: describe(a) };
+  const p: PulumiProperty = { ...types.typeOf(kind, name, a.type), description: a.role === 'name' ? `${describe(a)} Defaults to the resource's Pulumi name.` : describe(a) };
   if (a.sensitive) p.secret = true;
   if (asInput && a.default !== undefined && typeof a.default !== 'object') p.default = a.default;
   // Only an unconditional replacement: a conditional one (a growth in place for some types) is the provider's Diff to decide.
@@ -136,7 +136,8 @@ export function packageSchema(): Record<string, unknown> {
       // Always present in the state: the required inputs, those with a default, and the stable outputs.
       required: all.filter((f) => spec.attributes[f].required || spec.attributes[f].default !== undefined || (spec.attributes[f].stable && !isInput(spec.attributes[f]))),
       inputProperties: block(types, spec, inputs, true),
-      requiredInputs: inputs.filter((f) => spec.attributes[f].required),
+      // The name defaults to the Pulumi resource name (rpc/check.ts).
+      requiredInputs: inputs.filter((f) => spec.attributes[f].required && f !== KINDS[type].name),
     };
   }
 

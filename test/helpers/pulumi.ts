@@ -240,3 +240,17 @@ export async function removeStack(stack: PulumiStack, options: { removeProjectDi
   fs.rmSync(stack.backendDir, { recursive: true, force: true });
   if (options.removeProjectDir) fs.rmSync(stack.projectDir, { recursive: true, force: true });
 }
+
+/** Writes a Pulumi YAML project (Pulumi.yaml holds the program; `runtime: yaml`). Returns the project dir. */
+export function createPulumiYamlProject(options: { name: string; program: string; dir?: string }): string {
+  assertSafeName('name', options.name);
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `tessera-pulumi-${options.name}-`));
+  fs.mkdirSync(dir, { recursive: true });
+  writeFiles(dir, { 'Pulumi.yaml': `name: ${options.name}\nruntime: yaml\ndescription: tessera end-to-end test project\n${options.program}` });
+  return dir;
+}
+
+/** Puts the checkout's bin/ (pulumi-resource-tessera, the native provider) on the stack's PATH. */
+export function useNativeProvider(stack: PulumiStack): void {
+  stack.env = { ...stack.env, PATH: `${path.join(repoRoot, 'bin')}${path.delimiter}${stack.env.PATH ?? ''}` };
+}

@@ -14,6 +14,9 @@ export async function check(p: NativeProvider, req: pb.CheckRequest): Promise<pb
   const news = decodeState(req.getNews());
   const olds = decodeState(req.getOlds()).clean;
   const hasOlds = Object.keys(olds).length > 0;
+  // Names default to the Pulumi resource name (kept from the state once created), as in the dynamic SDK.
+  const nameAttr = modelFor(type).kind.name;
+  if (news.clean[nameAttr] === undefined) news.clean[nameAttr] = olds[nameAttr] ?? req.getName();
   const unknown = unknownFields(news.clean);
   const opts = { preview: !hasOlds, olds: hasOlds ? olds : undefined, unknown, owner: urn };
   // Not connected yet (an endpoint known only after apply): validation without the pool.

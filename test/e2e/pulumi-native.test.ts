@@ -1,0 +1,202 @@
+// End to end with the real engine and the native provider (bin/pulumi-resource-tessera, served
+// by provider/pulumi-native): a Pulumi YAML program (the YAML language host built by
+// scripts/engines.sh: no SDK involved), a real composer on SQLite and simulated agents.
+// up -> empty preview -> in-place update whose preview keeps the stable outputs known ->
+// refused and opted-in replacement -> refresh of an object deleted behind Pulumi's back ->
+// `pulumi import` of a volume made outside -> destroy restores the pool; the key policy
+// secret and the token never appear in `pulumi stack export`.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ComposerClient } from '../../provider/client';
+import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
+import { EnginesMissingError, enginePaths } from '../helpers/engines';
+import { createPulumiYamlProject, createStack, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, useNativeProvider } from '../helpers/pulumi';
+
+const KEY_SECRET = 'native-key-secret-never-in-plaintext-51c2';
+const PROJECT = 'tessera-native';
+
+/** The program; `extra` adds resources (the imported volume). */
+function program(extra = ''): string {
+  return `config:
+  cacheGiB: { type: integer }
+  cacheType: { type: string, default: slice }
+  cacheAllowDataLoss: { type: boolean, default: false }
+  dataMount: { type: string, default: /srv/data }
+  keySecret: { type: string, secret: true }
+resources:
+  keys:
+    type: tessera:index:KeyPolicy
+    properties:
+      secret: \${keySecret}
+  cluster:
+    type: tessera:index:Cluster
+    properties:
+      name: native
+      servers: [k1, k2]
+  cache:
+    type: tessera:index:Volume
+    properties:
+      cluster: \${cluster.id}
+      type: \${cacheType}
+      sizeGiB: \${cacheGiB}
+      server: k1
+      mountPath: /srv/cache
+      allowDataLoss: \${cacheAllowDataLoss}
+  data:
+    type: tessera:index:Volume
+    properties:
+      cluster: \${cluster.id}
+      type: ssd
+      sizeGiB: 100
+      redundancy: true
+      encrypt: true
+      keyPolicy: \${keys.id}
+      server: k2
+      mountPath: \${dataMount}
+${extra}variables:
+  capacity:
+    fn::invoke:
+      function: tessera:index:getCapacity
+      arguments: { type: ssd }
+outputs:
+  cacheId: \${cache.id}
+  cacheType: \${cache.type}
+  cacheCapacity: \${cache.capacityGiB}
+  cacheState: \${cache.state}
+  cacheOwner: \${cache.owner}
+  dataId: \${data.id}
+  dataRaid: \${data.raidLevel}
+  dataMembers: \${data.members}
+  keyFingerprint: \${keys.fingerprint}
+  keySecret: \${keys.secret}
+  ssdAvailable: \${capacity.availableGiB}
+`;
+}
+
+describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML program against a real composer', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  beforeAll(async () => {
+    const engines = enginePaths(); // throws, naming scripts/engines.sh, when the engines are missing
+    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-yaml'))) throw new EnginesMissingError(['pulumi-language-yaml'], engines.dir);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    const projectDir = createPulumiYamlProject({ name: PROJECT, program: program(), dir: path.join(work, 'project') });
+    stack = await createStack(projectDir, {
+      stack: 'e2e',
+      config: { 'tessera:endpoint': env.url, cacheGiB: '10' },
+      secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET },
+    });
+    useNativeProvider(stack);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const setConfig = (key: string, value: string) => runPulumi(stack, ['config', 'set', key, value]);
+  const stepsFor = (p: { steps: { op: string; urn: string }[] }, name: string) => p.steps.filter((s) => s.urn.endsWith(`::${name}`));
+  const urnOf = (type: string, name: string) => `urn:pulumi:e2e::${PROJECT}::tessera:index:${type}::${name}`;
+  const noSecretsInState = async () => {
+    const checkpoint = JSON.stringify(await exportStack(stack));
+    expect(checkpoint).not.toContain(KEY_SECRET);
+    expect(checkpoint).not.toContain(env.token);
+    return checkpoint;
+  };
+
+  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, imports and destroys back to the pool', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
+
+    // 1. up: composed and staged; owners are the native URNs; the secret is a secret output.
+    await up(stack);
+    const out1 = await stackOutputs(stack);
+    expect(out1).toMatchObject({ cacheType: 'slice', cacheCapacity: 10, cacheState: 'staged', dataRaid: 'raid1', keySecret: '[secret]', cacheOwner: urnOf('Volume', 'cache') });
+    expect(out1.ssdAvailable).toEqual(expect.any(Number));
+    const cache1 = (await client.request<{ owner: string; state: string; name: string }>('GET', `/v1/volumes/${String(out1.cacheId)}`)).data;
+    expect(cache1).toMatchObject({ owner: urnOf('Volume', 'cache'), state: 'staged', name: 'cache' });
+    const checkpoint = await noSecretsInState();
+    expect(checkpoint).toContain('tessera:index:KeyPolicy');
+    // No provider code in the state (the dynamic provider stores its bundle in every resource).
+    expect(checkpoint).not.toContain('__provider');
+
+    // 2. An unchanged program: nothing to do (the engine checks it too).
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+
+    // 3. In-place update of the data volume's mount path: the preview keeps the stable
+    // placement outputs (raidLevel, members) known instead of unknown.
+    await setConfig('dataMount', '/srv/data2');
+    const move = await preview(stack);
+    expect(move.changeSummary).toMatchObject({ update: 1 });
+    const moveStep = stepsFor(move, 'data')[0] as unknown as { op: string; newState?: { outputs?: Record<string, unknown> } };
+    expect(moveStep.op).toBe('update');
+    expect(moveStep.newState?.outputs?.raidLevel).toBe('raid1');
+    expect(moveStep.newState?.outputs?.members).toEqual(out1.dataMembers);
+    await up(stack);
+    const out2 = await stackOutputs(stack);
+    expect(out2.dataId).toBe(out1.dataId);
+    expect((await client.request<{ mountPath: string }>('GET', `/v1/volumes/${String(out1.dataId)}`)).data.mountPath).toBe('/srv/data2');
+    await noSecretsInState();
+
+    // Grow the slice volume in place.
+    await setConfig('cacheGiB', '20');
+    const grow = await preview(stack);
+    expect(stepsFor(grow, 'cache').map((s) => s.op)).toEqual(['update']);
+    await up(stack);
+    expect((await stackOutputs(stack)).cacheCapacity).toBe(20);
+
+    // 4. A type change replaces the volume and its data: refused on the property, then opted in
+    // (delete before replace: the name is reused).
+    await setConfig('cacheType', 'ssd');
+    const refused = await preview(stack, { allowFailure: true });
+    expect(refused.raw.code).not.toBe(0);
+    expect(refused.raw.stdout + refused.raw.stderr).toMatch(/changing type replaces the volume[^\n]*allowDataLoss = true/);
+    await setConfig('cacheAllowDataLoss', 'true');
+    const retype = await preview(stack);
+    expect(stepsFor(retype, 'cache').map((s) => s.op)).toEqual(['replace']);
+    const replaced = await up(stack);
+    const order = replaced.stdout.split('\n').filter((l) => /cache (deleted original|creating replacement)/.test(l));
+    expect(order[0]).toMatch(/deleted original/);
+    const out3 = await stackOutputs(stack);
+    expect(out3.cacheId).not.toBe(out1.cacheId);
+    expect(out3.cacheType).toBe('ssd');
+    expect(await client.request('GET', `/v1/volumes/${String(out1.cacheId)}`, { accept: [404] })).toMatchObject({ status: 404 });
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+
+    // 5. Drift: the data volume deleted behind Pulumi's back (by its owner) leaves the state on refresh.
+    await client.request('DELETE', `/v1/volumes/${String(out1.dataId)}`, { query: { owner: urnOf('Volume', 'data') } });
+    await refresh(stack);
+    const urns = ((await exportStack(stack)).deployment.resources ?? []).map((r) => String(r.urn));
+    expect(urns).not.toContain(urnOf('Volume', 'data'));
+    expect(urns).toContain(urnOf('Volume', 'cache'));
+    await noSecretsInState();
+    expect(stepsFor(await preview(stack), 'data').map((s) => s.op)).toEqual(['create']);
+    await up(stack);
+
+    // 6. Import: a volume made outside Pulumi, adopted by CLUSTER/NAME; with the program
+    // declaring it the next preview is empty; destroy deletes it.
+    await client.request('POST', '/v1/volumes', { body: { cluster: 'native', name: 'outside', type: 'hdd', sizeGiB: 50, owner: 'ops' } });
+    await runPulumi(stack, ['import', 'tessera:index:Volume', 'outside', 'native/outside', '--yes', '--protect=false']);
+    const imported = ((await exportStack(stack)).deployment.resources ?? []).find((r) => r.urn === urnOf('Volume', 'outside'));
+    expect(imported?.id).toMatch(/^vol-/);
+    fs.writeFileSync(
+      path.join(stack.projectDir, 'Pulumi.yaml'),
+      `name: ${PROJECT}\nruntime: yaml\n${program('  outside:\n    type: tessera:index:Volume\n    properties:\n      cluster: ${cluster.id}\n      type: hdd\n      sizeGiB: 50\n')}`,
+    );
+    const afterImport = await preview(stack, {}, ['--expect-no-changes']);
+    expect(hasNoChanges(afterImport.changeSummary)).toBe(true);
+
+    // 7. destroy: the pool is exactly as before.
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    console.log(JSON.stringify({ test: 'pulumi-native yaml', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 900_000);
+});
