@@ -27,6 +27,8 @@ const common = {
 const entries = [
   ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3']],
   ['terraform-provider-tessera.js', 'provider/terraform/main.ts', ['better-sqlite3']],
+  // The native Pulumi provider (docs/pulumi.md "The native provider"): self-contained, no protos read at run time.
+  ['pulumi-resource-tessera.js', 'provider/pulumi-native/main.ts', []],
 ];
 
 fs.rmSync(dist, { recursive: true, force: true });

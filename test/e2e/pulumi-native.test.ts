@@ -1,5 +1,6 @@
-// End to end with the real engine and the native provider (bin/pulumi-resource-tessera, served
-// by provider/pulumi-native): a Pulumi YAML program (the YAML language host built by
+// End to end with the real engine and the native provider (pulumi-resource-tessera, served by
+// provider/pulumi-native, bundled and installed with `pulumi plugin install --file`): a Pulumi
+// YAML program (the YAML language host built by
 // scripts/engines.sh: no SDK involved), a real composer on SQLite and simulated agents.
 // up -> empty preview -> in-place update whose preview keeps the stable outputs known ->
 // refused and opted-in replacement -> refresh of an object deleted behind Pulumi's back ->
@@ -11,7 +12,8 @@ import * as path from 'node:path';
 import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
 import { EnginesMissingError, enginePaths } from '../helpers/engines';
-import { createPulumiYamlProject, createStack, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, useNativeProvider } from '../helpers/pulumi';
+import { createPulumiYamlProject, createStack, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider } from '../helpers/pulumi';
+import { VERSION } from '../../provider/version';
 
 const KEY_SECRET = 'native-key-secret-never-in-plaintext-51c2';
 const PROJECT = 'tessera-native';
@@ -97,7 +99,8 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
       config: { 'tessera:endpoint': env.url, cacheGiB: '10' },
       secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET },
     });
-    useNativeProvider(stack);
+    // As from the release artifact: `pulumi plugin install resource tessera <version> --file`.
+    await installNativeProvider(stack, VERSION);
   }, 300_000);
 
   afterAll(async () => {
