@@ -184,6 +184,32 @@ if wanted language-yaml; then
     github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
     "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_LANGUAGE_YAML_VERSION"
 fi
+# pulumi-gen-sdk (scripts/pulumi-gen-sdk/main.go): Pulumi's SDK code generators for the native
+# provider's package schema (issue 17), built against the same pkg/v3 as the pulumi CLI.
+[[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY gen-sdk"
+if wanted gen-sdk; then
+  gen_wrap=$SRC_DIR/pulumi-gen-sdk-$PULUMI_VERSION
+  gen_stamp=$BIN_DIR/.pulumi-gen-sdk.version
+  gen_want="$PULUMI_VERSION $(sha256sum "$REPO_ROOT/scripts/pulumi-gen-sdk/main.go" | cut -c1-16)"
+  if [[ -x $BIN_DIR/pulumi-gen-sdk && -f $gen_stamp && $(cat "$gen_stamp") == "$gen_want" ]]; then
+    say "pulumi-gen-sdk: cached ($BIN_DIR/pulumi-gen-sdk)"
+  else
+    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.mod ]] || die "pulumi-gen-sdk: build pulumi first (its wrapper module is reused)"
+    mkdir -p "$gen_wrap"
+    sed 's#^module .*#module tessera.local/engines/pulumi-gen-sdk#' "$SRC_DIR/pulumi-$PULUMI_VERSION/go.mod" >"$gen_wrap/go.mod"
+    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.sum ]] && cp "$SRC_DIR/pulumi-$PULUMI_VERSION/go.sum" "$gen_wrap/go.sum"
+    cp "$REPO_ROOT/scripts/pulumi-gen-sdk/main.go" "$gen_wrap/main.go"
+    say "pulumi-gen-sdk: building (log: $LOG_DIR/pulumi-gen-sdk.log)"
+    gen_start=$SECONDS
+    if ! (cd "$gen_wrap" && go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/pulumi-gen-sdk.tmp" .) >"$LOG_DIR/pulumi-gen-sdk.log" 2>&1; then
+      tail -n 30 "$LOG_DIR/pulumi-gen-sdk.log" >&2
+      die "pulumi-gen-sdk: go build failed, see $LOG_DIR/pulumi-gen-sdk.log"
+    fi
+    mv "$BIN_DIR/pulumi-gen-sdk.tmp" "$BIN_DIR/pulumi-gen-sdk"
+    echo "$gen_want" >"$gen_stamp"
+    printf '%s %s %ss %s\n' pulumi-gen-sdk "$PULUMI_VERSION" "$((SECONDS - gen_start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
+  fi
+fi
 if wanted csi-sanity; then
   build_go_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \
     github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity "-s -w"

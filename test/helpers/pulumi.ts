@@ -277,3 +277,20 @@ export async function installNativeProvider(stack: PulumiStack, version: string)
   if (res.code !== 0) throw new CommandFailedError(res);
   return bundle;
 }
+
+/** The native provider's package schema (npm run gen writes it from schema.json). */
+export const NATIVE_PACKAGE_SCHEMA = path.join(repoRoot, 'provider/pulumi-native/schema.generated.json');
+
+/**
+ * Generates the native provider's SDK for a language into `outDir` with pulumi-gen-sdk (Pulumi's
+ * own code generators, built by scripts/engines.sh) from the package schema.
+ */
+export async function generateNativeSdk(language: 'nodejs' | 'python' | 'go', outDir: string): Promise<string[]> {
+  const engines = enginePaths();
+  const tool = path.join(engines.binDir, 'pulumi-gen-sdk');
+  if (!fs.existsSync(tool)) throw new Error(`${tool}: missing; run scripts/engines.sh (it builds pulumi-gen-sdk)`);
+  const res = await runCommand(tool, [NATIVE_PACKAGE_SCHEMA, language, outDir], { cwd: repoRoot, env: { PATH: enginesPath(engines), HOME: os.homedir() } });
+  if (res.code !== 0) throw new CommandFailedError(res);
+  const list = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(path.join(dir, e.name)) : [path.relative(outDir, path.join(dir, e.name))]));
+  return list(outDir).sort();
+}
