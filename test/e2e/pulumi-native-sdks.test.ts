@@ -1,7 +1,7 @@
 // The SDKs generated from the native provider's package schema by Pulumi's own code generators
 // (pulumi-gen-sdk, scripts/engines.sh) are valid code: the TypeScript one type-checks against the
 // project's @pulumi/pulumi, the Python one compiles, the Go one parses (gofmt). Each names the
-// four resources and the two functions.
+// four resources and the two functions. An e2e file: it needs the engines built.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
