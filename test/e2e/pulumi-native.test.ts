@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
+import { OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
 import { EnginesMissingError, enginePaths } from '../helpers/engines';
 import { createPulumiProject, createPulumiYamlProject, createStack, generateNativeSdk, PULUMI_PROGRAM_TSCONFIG, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider } from '../helpers/pulumi';
 import { VERSION } from '../../provider/version';
@@ -26,7 +27,30 @@ function program(extra = ''): string {
   cacheAllowDataLoss: { type: boolean, default: false }
   dataMount: { type: string, default: /srv/data }
   keySecret: { type: string, secret: true }
+  siteBEndpoint: { type: string }
+  siteBToken: { type: string, secret: true }
 resources:
+  # A second site: an explicit provider instance with its own endpoint and token.
+  siteB:
+    type: pulumi:providers:tessera
+    properties:
+      endpoint: \${siteBEndpoint}
+      token: \${siteBToken}
+  remoteCluster:
+    type: tessera:index:Cluster
+    properties:
+      name: remote
+      servers: [k3]
+    options:
+      provider: \${siteB}
+  remote:
+    type: tessera:index:Volume
+    properties:
+      cluster: \${remoteCluster.id}
+      type: hdd
+      sizeGiB: 10
+    options:
+      provider: \${siteB}
   keys:
     type: tessera:index:KeyPolicy
     properties:
@@ -78,6 +102,7 @@ outputs:
   keyFingerprint: \${keys.fingerprint}
   keySecret: \${keys.secret}
   ssdAvailable: \${capacity.availableGiB}
+  remoteId: \${remote.id}
 `;
 }
 
@@ -86,6 +111,7 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
   let work: string;
   let stack: PulumiStack;
   let client: ComposerClient;
+  let siteB: TestComposer;
 
   beforeAll(async () => {
     const engines = enginePaths(); // throws, naming scripts/engines.sh, when the engines are missing
@@ -93,11 +119,12 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-'));
     env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
     client = new ComposerClient({ endpoint: env.url, token: env.token });
+    siteB = await startTestComposer();
     const projectDir = createPulumiYamlProject({ name: PROJECT, program: program(), dir: path.join(work, 'project') });
     stack = await createStack(projectDir, {
       stack: 'e2e',
-      config: { 'tessera:endpoint': env.url, cacheGiB: '10' },
-      secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET },
+      config: { 'tessera:endpoint': env.url, cacheGiB: '10', siteBEndpoint: siteB.url },
+      secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET, siteBToken: OPERATOR_TOKEN },
     });
     // As from the release artifact: `pulumi plugin install resource tessera <version> --file`.
     await installNativeProvider(stack, VERSION);
@@ -106,6 +133,7 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
   afterAll(async () => {
     if (stack) await removeStack(stack);
     if (env) await env.close();
+    if (siteB) await siteB.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -129,9 +157,14 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     const out1 = await stackOutputs(stack);
     expect(out1).toMatchObject({ cacheType: 'slice', cacheCapacity: 10, cacheState: 'staged', dataRaid: 'raid1', keySecret: '[secret]', cacheOwner: urnOf('Volume', 'cache') });
     expect(out1.ssdAvailable).toEqual(expect.any(Number));
+    // The remote volume lives in site B only, made by its own provider instance.
+    const siteBClient = new ComposerClient({ endpoint: siteB.url, token: OPERATOR_TOKEN });
+    expect((await siteBClient.request<{ owner: string }>('GET', `/v1/volumes/${String(out1.remoteId)}`)).data.owner).toBe(urnOf('Volume', 'remote'));
+    expect(await client.request('GET', `/v1/volumes/${String(out1.remoteId)}`, { accept: [404] })).toMatchObject({ status: 404 });
     const cache1 = (await client.request<{ owner: string; state: string; name: string }>('GET', `/v1/volumes/${String(out1.cacheId)}`)).data;
     expect(cache1).toMatchObject({ owner: urnOf('Volume', 'cache'), state: 'staged', name: 'cache' });
     const checkpoint = await noSecretsInState();
+    expect(checkpoint).not.toContain(OPERATOR_TOKEN);
     expect(checkpoint).toContain('tessera:index:KeyPolicy');
     // No provider code in the state (the dynamic provider stores its bundle in every resource).
     expect(checkpoint).not.toContain('__provider');
@@ -208,6 +241,7 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     // 7. destroy: the pool is exactly as before.
     await destroy(stack);
     expect(await poolSnapshot(client)).toEqual(before);
+    expect((await siteBClient.request<{ items: unknown[] }>('GET', '/v1/volumes')).data.items).toEqual([]);
     console.log(JSON.stringify({ test: 'pulumi-native yaml', seconds: Math.round((Date.now() - started) / 1000) }));
   }, 900_000);
 });
