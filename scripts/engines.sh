@@ -9,6 +9,7 @@
 # Usage: scripts/engines.sh [--print-env]
 #   TESSERA_ENGINES_DIR  cache dir (default: $HOME/.cache/tessera/engines)
 #   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim csi-sanity
+#                        language-yaml gen-sdk (the native Pulumi provider's YAML host and SDK generator)
 set -euo pipefail
 
 # Pinned versions. The Go module proxy reachable here serves only some versions:
