@@ -9,7 +9,8 @@
 # Usage: scripts/engines.sh [--print-env]
 #   TESSERA_ENGINES_DIR  cache dir (default: $HOME/.cache/tessera/engines)
 #   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim csi-sanity
-#                        language-yaml gen-sdk (the native Pulumi provider's YAML host and SDK generator)
+#                        language-yaml language-python gen-sdk (the native Pulumi provider's YAML and
+#                        Python hosts and SDK generator)
 set -euo pipefail
 
 # Pinned versions. The Go module proxy reachable here serves only some versions:
@@ -210,6 +211,16 @@ if wanted gen-sdk; then
     echo "$gen_want" >"$gen_stamp"
     printf '%s %s %ss %s\n' pulumi-gen-sdk "$PULUMI_VERSION" "$((SECONDS - gen_start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
   fi
+fi
+# The Python language host (issue 17: Python programs on the native provider), from the same
+# sdk/v3 version as the Node language host.
+[[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY language-python"
+if wanted language-python; then
+  build_go_tool pulumi-language-python "$PULUMI_LANGUAGE_NODEJS_MODULE" "$PULUMI_LANGUAGE_NODEJS_VERSION" \
+    github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_LANGUAGE_NODEJS_VERSION"
+  # The host runs programs through its exec shim, which it looks for next to itself.
+  install -m 0755 "$(go env GOMODCACHE)/github.com/pulumi/pulumi/sdk/v3@$PULUMI_LANGUAGE_NODEJS_VERSION/python/cmd/pulumi-language-python-exec" "$BIN_DIR/pulumi-language-python-exec"
 fi
 if wanted csi-sanity; then
   build_go_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \

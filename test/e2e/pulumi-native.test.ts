@@ -6,13 +6,14 @@
 // refused and opted-in replacement -> refresh of an object deleted behind Pulumi's back ->
 // `pulumi import` of a volume made outside -> destroy restores the pool; the key policy
 // secret and the token never appear in `pulumi stack export`.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
 import { OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
-import { EnginesMissingError, enginePaths } from '../helpers/engines';
+import { EnginesMissingError, enginePaths, repoRoot } from '../helpers/engines';
 import { createPulumiProject, createPulumiYamlProject, createStack, generateNativeSdk, PULUMI_PROGRAM_TSCONFIG, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider } from '../helpers/pulumi';
 import { VERSION } from '../../provider/version';
 
@@ -320,5 +321,89 @@ describe('the native provider from a TypeScript program on the SDK generated fro
     await destroy(stack);
     expect(await poolSnapshot(client)).toEqual(before);
     console.log(JSON.stringify({ test: 'pulumi-native typescript', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 600_000);
+});
+
+const PY_PROGRAM = `import pulumi
+import pulumi_tessera as tessera
+
+config = pulumi.Config()
+keys = tessera.KeyPolicy("keys", secret=config.require_secret("keySecret"))
+cluster = tessera.Cluster("py", servers=["k1", "k2"])
+data = tessera.Volume(
+    "data",
+    cluster=cluster.id,
+    type="ssd",
+    size_gi_b=100,
+    redundancy=True,
+    encrypt=True,
+    key_policy=keys.id,
+    server="k1",
+    mount_path=config.get("dataMount") or "/srv/data",
+)
+# Known in the preview of data's in-place update only if the provider keeps stable outputs.
+tessera.Cluster("witness", servers=["k2"], labels=[data.raid_level.apply(lambda r: f"raid-{r}")])
+pulumi.export("dataId", data.id)
+pulumi.export("dataRaid", data.raid_level)
+pulumi.export("keySecret", keys.secret)
+pulumi.export("ssdAvailable", tessera.get_capacity_output(type="ssd").available_gi_b)
+`;
+
+describe('the native provider from a Python program on the SDK generated from its package schema', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  beforeAll(async () => {
+    const engines = enginePaths();
+    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-python'))) throw new EnginesMissingError(['pulumi-language-python'], engines.dir);
+    // The `pulumi` package from PyPI in a cached venv (scripts/ensure-pulumi-python.sh).
+    const venv = execFileSync('bash', [path.join(repoRoot, 'scripts/ensure-pulumi-python.sh')], { encoding: 'utf8' }).trim().split('\n').pop() as string;
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-py-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    const projectDir = path.join(work, 'project');
+    fs.mkdirSync(projectDir, { recursive: true });
+    fs.writeFileSync(path.join(projectDir, 'Pulumi.yaml'), `name: ${PROJECT}\nruntime:\n  name: python\n  options:\n    virtualenv: ${venv}\n`);
+    fs.writeFileSync(path.join(projectDir, '__main__.py'), PY_PROGRAM);
+    // The generated SDK, installed (for its package metadata: the SDK reads its version from it)
+    // into a directory of the project that PYTHONPATH names; no network, no build isolation.
+    const sdk = path.join(work, 'sdk-python');
+    await generateNativeSdk('python', sdk);
+    const site = path.join(projectDir, 'site');
+    execFileSync(path.join(venv, 'bin/python'), ['-m', 'pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--disable-pip-version-check', '--target', site, sdk], { stdio: 'pipe' });
+    stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET } });
+    // The v3.68 host does not see runtime options the newer CLI sends (virtualenv): the venv's
+    // python first on PATH is what it runs.
+    stack.env = { ...stack.env, PYTHONPATH: site, VIRTUAL_ENV: venv, PATH: `${path.join(venv, 'bin')}${path.delimiter}${stack.env.PATH ?? ''}` };
+    await installNativeProvider(stack, VERSION);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    await up(stack);
+    const out = await stackOutputs(stack);
+    expect(out).toMatchObject({ dataRaid: 'raid1', keySecret: '[secret]' });
+    expect(out.ssdAvailable).toEqual(expect.any(Number));
+    const checkpoint = JSON.stringify(await exportStack(stack));
+    expect(checkpoint).not.toContain(KEY_SECRET);
+    expect(checkpoint).not.toContain(env.token);
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    await runPulumi(stack, ['config', 'set', 'dataMount', '/srv/data2']);
+    const move = await preview(stack);
+    expect(move.changeSummary.update).toBe(1);
+    await up(stack);
+    expect((await stackOutputs(stack)).dataId).toBe(out.dataId);
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    console.log(JSON.stringify({ test: 'pulumi-native python', seconds: Math.round((Date.now() - started) / 1000) }));
   }, 600_000);
 });
