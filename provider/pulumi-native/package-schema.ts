@@ -173,7 +173,3 @@ export function packageSchema(): Record<string, unknown> {
   };
 }
 
-/** The owner attribute of a resource type (set to the URN by Create). */
-export function ownerOf(type: string): string {
-  return KINDS[type as keyof typeof KINDS].owner;
-}

@@ -69,9 +69,3 @@ export class NativeProvider {
   }
 }
 
-/** The type token in a URN (urn:pulumi:stack::project::[parent$]type::name). */
-export function tokenOfUrn(urn: string): string {
-  const parts = urn.split('::');
-  const types = parts[2] ?? '';
-  return types.split('$').pop() ?? '';
-}

@@ -6,8 +6,8 @@ import { PROVIDER_SETTINGS, validateConnection } from '../../handlers';
 import { decode, encode, UNKNOWN } from '../values';
 
 /** Provider config keys arrive bare (endpoint) or, from the stack's config, as tessera:endpoint. */
-export function settingsOf(props: Record<string, unknown>): { endpoint?: string; token?: string; unknown: string[] } {
-  const out: { endpoint?: string; token?: string; unknown: string[] } = { unknown: [] };
+export function settingsOf(props: Record<string, unknown>): { endpoint?: string; token?: string; unknown: (keyof typeof PROVIDER_SETTINGS)[] } {
+  const out: { endpoint?: string; token?: string; unknown: (keyof typeof PROVIDER_SETTINGS)[] } = { unknown: [] };
   for (const name of Object.keys(PROVIDER_SETTINGS) as (keyof typeof PROVIDER_SETTINGS)[]) {
     const v = props[name] ?? props[PROVIDER_SETTINGS[name].config];
     if (v === UNKNOWN) out.unknown.push(name);
