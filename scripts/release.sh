@@ -2,7 +2,9 @@
 # `npm run release`: the Terraform/OpenTofu provider as the registries ship it, from `npm run build`.
 # Writes release/ (docs/install.md):
 #   terraform-provider-tessera_<v>_linux_amd64.zip   launcher + the project's Node 22 binary + bundle
-#   terraform-provider-tessera_<v>_SHA256SUMS        sha256 of the zip
+#   tessera_<v>_linux_amd64                          the single executable: composer, agent,
+#                                                    enclosure service, CSI driver and CLI
+#   terraform-provider-tessera_<v>_SHA256SUMS        sha256 of the zip and of the executable
 #   terraform-provider-tessera_<v>_SHA256SUMS.sig    detached gpg signature (throwaway release key)
 #   tessera-release-key.asc                          the public key that verifies it
 #   npm/tessera-pulumi-<v>.tgz, npm/tessera-cdktf-<v>.tgz   the npm packages (npm pack)
@@ -44,7 +46,9 @@ cp -r dist/bin/proto "$pkg/proto"
 cp LICENSE "$pkg/" 2>/dev/null || true
 mkdir -p "$out"
 (cd "$pkg" && zip -q -r -X "$out/$zipname" .)
-(cd "$out" && sha256sum "$zipname" >"${name}_${version}_SHA256SUMS")
+exe="tessera_${version}_linux_amd64"
+cp dist/sea/tessera "$out/$exe"
+(cd "$out" && sha256sum "$zipname" "$exe" >"${name}_${version}_SHA256SUMS")
 
 if [ -n "${TESSERA_GNUPGHOME:-}" ]; then
   export GNUPGHOME="$TESSERA_GNUPGHOME"
@@ -84,4 +88,4 @@ mkdir -p "$out/npm"
 for p in pulumi cdktf; do
   npm pack --silent --pack-destination "$out/npm" "dist/packages/$p" >/dev/null
 done
-printf '{"version":"%s","host":"%s","zip":"%s","mirror":"%s"}\n' "$version" "$host" "$zipname" "$out/mirror"
+printf '{"version":"%s","host":"%s","zip":"%s","executable":"%s","mirror":"%s"}\n' "$version" "$host" "$zipname" "$exe" "$out/mirror"

@@ -11,4 +11,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 bash scripts/ensure-system-deps.sh >/dev/null
 tsc -p tsconfig.json --noEmit
+tsc -p provider/ui/tsconfig.json   # the dashboard: DOM types, TSX (docs/ui.md)
 exec jest "$@"

@@ -491,6 +491,66 @@ export interface EnclosureReported extends EnclosureReport {
   reportedAt: string;
 }
 
+/** One extent of a drive: a whole-drive member or a slice, at its offset. Of an object outside a scoped caller's clusters only where it is. */
+export interface PoolExtent {
+  offsetGiB: number;
+  sizeGiB: number;
+  /** The volume or slice id (absent when the caller does not see it). */
+  id?: string;
+  kind?: 'volumes' | 'slices';
+  name?: string;
+  /** The id of the object's cluster. */
+  cluster?: string;
+  /** Mirror half (0 or 1). */
+  mirror?: number;
+  /** Position in the stripe. */
+  stripe?: number;
+}
+
+/** A drive where it sits (storage group, enclosure) with its health and extents (docs/ui.md). */
+export interface PoolDrive {
+  serial: string;
+  storageGroup: string;
+  enclosure: string;
+  type: 'hdd' | 'ssd';
+  sizeGiB: number;
+  freeGiB: number;
+  health: DriveHealthState;
+  /** Why the health is not ok. */
+  reason?: string;
+  extents: PoolExtent[];
+}
+
+/** One drive type's capacity in a storage group. */
+export interface PoolTypeTotals {
+  drives: number;
+  sizeGiB: number;
+  /** Free GiB on drives that take new extents (health ok). */
+  freeGiB: number;
+  /** The largest free run on one of those drives. */
+  largestFreeGiB: number;
+  /** 1 - (the largest free run of each drive, summed) / freeGiB: 0 when each drive's free space is one run. */
+  fragmentation: number;
+}
+
+/** A storage group: its enclosures and drives by health, capacity by drive type, bandwidth domains. */
+export interface PoolStorageGroup {
+  name: string;
+  enclosures: number;
+  drives: number;
+  /** Drives by health. */
+  health: Record<string, number>;
+  bandwidthDomains: string[];
+  types: Record<string, PoolTypeTotals>;
+}
+
+/** The pool by storage group (docs/ui.md): one pass over the inventory, no drive lists. */
+export interface PoolSummary {
+  storageGroups: PoolStorageGroup[];
+  drives: number;
+  revision: number;
+}
+
 /** A drive's health as the composer keeps it (docs/failure.md): fed by enclosure reports, agent reports and operators. */
 export interface DriveStatus {
   serial: string;
@@ -1669,6 +1729,205 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
       "reportedAt"
     ]
   },
+  "PoolExtent": {
+    "type": "object",
+    "properties": {
+      "offsetGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "sizeGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "id": {
+        "type": "string"
+      },
+      "kind": {
+        "type": "string",
+        "enum": [
+          "volumes",
+          "slices"
+        ]
+      },
+      "name": {
+        "type": "string"
+      },
+      "cluster": {
+        "type": "string"
+      },
+      "mirror": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "stripe": {
+        "type": "integer",
+        "minimum": 0
+      }
+    },
+    "required": [
+      "offsetGiB",
+      "sizeGiB"
+    ]
+  },
+  "PoolDrive": {
+    "type": "object",
+    "properties": {
+      "serial": {
+        "type": "string"
+      },
+      "storageGroup": {
+        "type": "string"
+      },
+      "enclosure": {
+        "type": "string"
+      },
+      "type": {
+        "type": "string",
+        "enum": [
+          "hdd",
+          "ssd"
+        ]
+      },
+      "sizeGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "freeGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "health": {
+        "type": "string",
+        "enum": [
+          "ok",
+          "degraded",
+          "failed",
+          "draining",
+          "removed"
+        ]
+      },
+      "reason": {
+        "type": "string"
+      },
+      "extents": {
+        "type": "array",
+        "items": {
+          "$ref": "PoolExtent"
+        }
+      }
+    },
+    "required": [
+      "serial",
+      "storageGroup",
+      "enclosure",
+      "type",
+      "sizeGiB",
+      "freeGiB",
+      "health",
+      "extents"
+    ]
+  },
+  "PoolTypeTotals": {
+    "type": "object",
+    "properties": {
+      "drives": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "sizeGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "freeGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "largestFreeGiB": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "fragmentation": {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1
+      }
+    },
+    "required": [
+      "drives",
+      "sizeGiB",
+      "freeGiB",
+      "largestFreeGiB",
+      "fragmentation"
+    ]
+  },
+  "PoolStorageGroup": {
+    "type": "object",
+    "properties": {
+      "name": {
+        "type": "string"
+      },
+      "enclosures": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "drives": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "health": {
+        "type": "object",
+        "additionalProperties": {
+          "type": "integer",
+          "minimum": 0
+        }
+      },
+      "bandwidthDomains": {
+        "type": "array",
+        "items": {
+          "type": "string"
+        }
+      },
+      "types": {
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "PoolTypeTotals"
+        }
+      }
+    },
+    "required": [
+      "name",
+      "enclosures",
+      "drives",
+      "health",
+      "bandwidthDomains",
+      "types"
+    ]
+  },
+  "PoolSummary": {
+    "type": "object",
+    "properties": {
+      "storageGroups": {
+        "type": "array",
+        "items": {
+          "$ref": "PoolStorageGroup"
+        }
+      },
+      "drives": {
+        "type": "integer",
+        "minimum": 0
+      },
+      "revision": {
+        "type": "integer",
+        "minimum": 0
+      }
+    },
+    "required": [
+      "storageGroups",
+      "drives",
+      "revision"
+    ]
+  },
   "DriveStatus": {
     "type": "object",
     "properties": {
@@ -1837,6 +2096,21 @@ export const validateEnclosureReport = (value: unknown): Checked<EnclosureReport
 /** Checks a EnclosureReported: the known fields, and one failure per bad field. */
 export const validateEnclosureReported = (value: unknown): Checked<EnclosureReported> => checkMessage<EnclosureReported>(MESSAGE_SCHEMAS, 'EnclosureReported', value);
 
+/** Checks a PoolExtent: the known fields, and one failure per bad field. */
+export const validatePoolExtent = (value: unknown): Checked<PoolExtent> => checkMessage<PoolExtent>(MESSAGE_SCHEMAS, 'PoolExtent', value);
+
+/** Checks a PoolDrive: the known fields, and one failure per bad field. */
+export const validatePoolDrive = (value: unknown): Checked<PoolDrive> => checkMessage<PoolDrive>(MESSAGE_SCHEMAS, 'PoolDrive', value);
+
+/** Checks a PoolTypeTotals: the known fields, and one failure per bad field. */
+export const validatePoolTypeTotals = (value: unknown): Checked<PoolTypeTotals> => checkMessage<PoolTypeTotals>(MESSAGE_SCHEMAS, 'PoolTypeTotals', value);
+
+/** Checks a PoolStorageGroup: the known fields, and one failure per bad field. */
+export const validatePoolStorageGroup = (value: unknown): Checked<PoolStorageGroup> => checkMessage<PoolStorageGroup>(MESSAGE_SCHEMAS, 'PoolStorageGroup', value);
+
+/** Checks a PoolSummary: the known fields, and one failure per bad field. */
+export const validatePoolSummary = (value: unknown): Checked<PoolSummary> => checkMessage<PoolSummary>(MESSAGE_SCHEMAS, 'PoolSummary', value);
+
 /** Checks a DriveStatus: the known fields, and one failure per bad field. */
 export const validateDriveStatus = (value: unknown): Checked<DriveStatus> => checkMessage<DriveStatus>(MESSAGE_SCHEMAS, 'DriveStatus', value);
 
@@ -1851,7 +2125,7 @@ export const PATH_PARAM_PATTERN = '[A-Za-z0-9._-]{1,128}';
 /** A path parameter's name (`kind` is a {kind} route's collection). */
 export type PathParam = 'kind' | 'id' | 'server' | 'volumeId' | 'enclosure' | 'serial';
 
-export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'rebuildVolume' | 'listDrives' | 'drainDrive' | 'removeDrive' | 'drainEnclosure' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
+export type RouteId = 'healthz' | 'readyz' | 'openapi' | 'metrics' | 'loadInventory' | 'getInventory' | 'inventorySummary' | 'capacity' | 'feasibility' | 'listOperations' | 'getOperation' | 'listServers' | 'createResource' | 'listResources' | 'getResource' | 'updateResource' | 'deleteResource' | 'purgeVolume' | 'rebuildVolume' | 'listDrives' | 'poolSummary' | 'listPoolDrives' | 'drainDrive' | 'removeDrive' | 'drainEnclosure' | 'agentRegister' | 'agentHeartbeat' | 'agentAssignments' | 'agentStatus' | 'agentVolumeKey' | 'listEnclosures' | 'enclosureRegister' | 'enclosureHeartbeat' | 'enclosureAssignments' | 'enclosureReport';
 
 /** A route as the HTTP layer serves it (a `{kind}` route once for every resource collection). */
 export interface RouteSpec {
@@ -2198,6 +2472,42 @@ export const ROUTES: readonly RouteSpec[] = [
     "paged": true
   },
   {
+    "id": "poolSummary",
+    "method": "GET",
+    "name": "/v1/pool",
+    "pattern": "^/v1/pool$",
+    "params": [],
+    "auth": "resources",
+    "write": false,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {},
+    "paged": false
+  },
+  {
+    "id": "listPoolDrives",
+    "method": "GET",
+    "name": "/v1/pool/drives",
+    "pattern": "^/v1/pool/drives$",
+    "params": [],
+    "auth": "resources",
+    "write": false,
+    "tlsOnly": false,
+    "bodyLimit": 0,
+    "query": {
+      "storageGroup": {
+        "type": "string"
+      },
+      "enclosure": {
+        "type": "string"
+      },
+      "search": {
+        "type": "string"
+      }
+    },
+    "paged": true
+  },
+  {
     "id": "drainDrive",
     "method": "POST",
     "name": "/v1/drives/{serial}/drain",
@@ -2446,6 +2756,8 @@ export interface RouteQueries {
   purgeVolume: { owner?: string; };
   rebuildVolume: Record<string, never>;
   listDrives: Record<string, never>;
+  poolSummary: Record<string, never>;
+  listPoolDrives: { storageGroup?: string; enclosure?: string; search?: string; };
   drainDrive: Record<string, never>;
   removeDrive: Record<string, never>;
   drainEnclosure: Record<string, never>;
@@ -2483,6 +2795,8 @@ export interface RouteResponses {
   purgeVolume: undefined;
   rebuildVolume: unknown;
   listDrives: ListPage<DriveStatus>;
+  poolSummary: PoolSummary;
+  listPoolDrives: ListPage<PoolDrive>;
   drainDrive: DriveStatus;
   removeDrive: DriveStatus;
   drainEnclosure: ListPage<DriveStatus>;

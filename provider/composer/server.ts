@@ -18,6 +18,7 @@ import { Counter, Histogram } from './metrics';
 import { pageRequest, type PageRequest } from './paging';
 import { HttpProblem, problems } from './problem';
 import type { ComposerService } from './service';
+import { isUiPath, serveUi } from './ui';
 
 export interface RequestContext {
   principal?: Principal;
@@ -266,6 +267,8 @@ export function buildRoutes(d: HttpDeps): Route[] {
     },
     rebuildVolume: (c) => svc().rebuildVolume(c.params[0], who(c)),
     listDrives: (c) => svc().drives(c.page),
+    poolSummary: (c) => svc().poolSummary(who(c)),
+    listPoolDrives: (c) => svc().poolDrives({ storageGroup: c.q.storageGroup, enclosure: c.q.enclosure, search: c.q.search }, c.page, who(c)),
     drainDrive: (c) => svc().drainDrive(c.params[0]),
     removeDrive: (c) => svc().removeDrive(c.params[0]),
     drainEnclosure: (c) => svc().drainEnclosure(c.params[0]),
@@ -463,6 +466,12 @@ export function createHandler(d: HttpDeps): http.RequestListener {
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://composer');
+        if (isUiPath(url.pathname)) {
+          routeName = '/ui';
+          req.resume();
+          await serveUi(req, res, url.pathname);
+          return;
+        }
         const candidates = routes.filter((r) => r.pattern.test(url.pathname));
         if (candidates.length === 0) throw new HttpProblem(404, PROBLEM.notFound, `no such endpoint: ${url.pathname}`);
         const route = candidates.find((r) => r.method === req.method);

@@ -17,6 +17,8 @@ import type {
   KeyPolicy,
   ListPage,
   Operation,
+  PoolDrive,
+  PoolSummary,
   ResourceKind,
   ServerStatus,
   Slice,
@@ -37,6 +39,7 @@ import { Drives } from './resources/drives';
 import type { CreateOptions, CreateResult } from './resources/common';
 import { InventoryResource } from './resources/inventory';
 import { KeyPolicies } from './resources/key-policies';
+import { type PoolFilter, PoolResource } from './resources/pool';
 import { type OperationFilter, Reads } from './resources/reads';
 import { planFeasibility } from './resources/feasibility';
 import { Volumes } from './resources/volumes';
@@ -60,6 +63,7 @@ export class ComposerService {
   private readonly agents: AgentChannel;
   private readonly enclosureChannel: EnclosureChannel;
   private readonly drivesModule: Drives;
+  private readonly pool: PoolResource;
 
   constructor(opts: ServiceOptions, state: ComposerState) {
     const ctx = (this.ctx = new ComposerContext(opts, state));
@@ -68,6 +72,7 @@ export class ComposerService {
     this.leadership = new Leadership(ctx, ops, () => this.keyPolicies.checkMasterKey());
     this.reads = new Reads(ctx);
     this.inventory = new InventoryResource(ctx, ops);
+    this.pool = new PoolResource(ctx);
     this.clusters = new Clusters(ctx, ops);
     this.volumes = new Volumes(ctx, ops);
     this.drivesModule = new Drives(ctx, ops, (id, server) => this.volumes.update('volumes', id, { server }, SYSTEM));
@@ -194,6 +199,13 @@ export class ComposerService {
   /** Drives whose health is not ok. */
   drives(page: PageRequest): ListPage<DriveStatus> {
     return this.drivesModule.drives(page);
+  }
+  /** The pool by storage group, and its drives with their extents, a page at a time (the dashboard's, docs/ui.md). */
+  poolSummary(caller: Caller): PoolSummary {
+    return this.pool.summary(caller);
+  }
+  poolDrives(filter: PoolFilter, page: PageRequest, caller: Caller): ListPage<PoolDrive> {
+    return this.pool.drives(filter, page, caller);
   }
   /** Drain a drive / every drive of an enclosure, or take an empty drive out of service (docs/failure.md). */
   drainDrive(serial: string): Promise<DriveStatus> {

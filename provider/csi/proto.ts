@@ -5,8 +5,9 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { assetDir } from '../assets';
 
-export const CSI_PROTO = path.join(__dirname, 'proto', 'csi.proto');
+export const CSI_PROTO = path.join(assetDir('csi', path.join(__dirname, 'proto')), 'csi.proto');
 export const CSI_SPEC_VERSION = '1.13.0';
 
 export interface CsiServices {

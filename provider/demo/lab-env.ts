@@ -32,6 +32,8 @@ export interface LabEnv {
   token: string;
   /** Admin token (inventory). */
   adminToken: string;
+  /** Reader token: the dashboard's login in the demo (docs/ui.md). */
+  readerToken: string;
   inventory: Inventory;
   composer: RunningComposer;
   agents: RunningAgent[];
@@ -53,6 +55,7 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
   const servers = o.servers ?? inventory.servers.map((s) => s.name);
   const token = randomToken();
   const adminToken = randomToken();
+  const readerToken = randomToken();
   const agentTokens = new Map(servers.map((s) => [s, randomToken()]));
   const dbFile = path.join(o.dir, 'tessera.db');
   progress(`starting the composer (SQLite ${dbFile}, inventory ${path.relative(process.cwd(), inventoryFile) || inventoryFile})`);
@@ -61,6 +64,7 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
     tokens: [
       { name: 'operator', token, role: 'operator' },
       { name: 'admin', token: adminToken, role: 'admin' },
+      { name: 'dashboard', token: readerToken, role: 'reader' },
       ...servers.map((server) => ({ name: `agent-${server}`, token: agentTokens.get(server)!, role: 'agent' as const, server })),
     ],
     inventory: inventoryFile,
@@ -107,6 +111,7 @@ export async function startLabEnv(o: LabEnvOptions): Promise<LabEnv> {
     url: composer.url,
     token,
     adminToken,
+    readerToken,
     inventory,
     composer,
     agents,

@@ -3,22 +3,40 @@
 // both) while requests wait on the event loop; a worker thread with its own connection does it,
 // with PASSIVE checkpoints that never block the writer.
 import { Worker } from 'node:worker_threads';
+import type { SqliteDriverName } from './sqlite-driver';
 
 // Plain JavaScript, run with eval: the worker must load under ts-jest and tsx alike.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 10000');
-db.pragma('synchronous = FULL'); // a checkpoint fsyncs the WAL before and the database after copying
+let exec, checkpoint, close;
+if (workerData.driver === 'node') {
+  // The same one experimental-feature warning the store's driver drops (./sqlite-driver.ts).
+  const emit = process.emitWarning;
+  process.emitWarning = (w, ...rest) => (/SQLite is an experimental feature/.test(String(w && w.message || w)) ? undefined : emit.call(process, w, ...rest));
+  const { DatabaseSync } = require('node:sqlite');
+  process.emitWarning = emit;
+  const db = new DatabaseSync(workerData.file);
+  const stmt = () => db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  exec = (sql) => db.exec(sql);
+  checkpoint = () => stmt().get();
+  close = () => db.close();
+} else {
+  const Database = require(workerData.path);
+  const db = new Database(workerData.file);
+  exec = (sql) => db.exec(sql);
+  checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
+  close = () => db.close();
+}
+exec('PRAGMA busy_timeout = 10000');
+exec('PRAGMA synchronous = FULL'); // a checkpoint fsyncs the WAL before and the database after copying
 parentPort.on('message', (msg) => {
   if (msg.type === 'close') {
-    try { db.close(); } finally { parentPort.close(); }
+    try { close(); } finally { parentPort.close(); }
     return;
   }
   let reply;
   try {
-    const [row] = db.pragma('wal_checkpoint(PASSIVE)');
+    const row = checkpoint();
     reply = { busy: row.busy, log: row.log, checkpointed: row.checkpointed };
   } catch (err) {
     reply = { error: String((err && err.message) || err) };
@@ -42,8 +60,9 @@ export class WalCheckpointer {
   private readonly exited: Promise<void>;
 
   /** onDead: the worker ended on its own (it could not open the file, or crashed); called once. */
-  constructor(file: string, onDead: (message: string) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver: require.resolve('better-sqlite3') } });
+  constructor(file: string, driver: SqliteDriverName, onDead: (message: string) => void) {
+    const workerData = driver === 'node' ? { file, driver } : { file, driver, path: require.resolve('better-sqlite3') };
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (msg: CheckpointResult) => this.settle(msg));

@@ -17,10 +17,11 @@
 //
 // Several processes may open the same file (SQLite serialises the writers); each process notices
 // the others' commits through PRAGMA data_version and feeds them to its watchers.
-import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { inSingleExecutable } from '../assets';
 import { CheckpointResult, WalCheckpointer } from './sqlite-checkpoint';
+import { openDatabase, SQLITE_DRIVERS, type SqlDatabase, type SqliteDriverName } from './sqlite-driver';
 import { CompactedError, LeaseNotFoundError, StoreClosedError, StoreRequestError } from './errors';
 import type { Compare, KeyValue, Lease, Op, Store, TxnRequest, TxnResponse, WatchEvent, Watcher } from './store';
 import { checkKey, checkRevision, checkTtl, checkTxn, prefixEnd } from './validate';
@@ -34,11 +35,19 @@ export interface SqliteStoreOptions {
   pollIntervalMs?: number;
   /** WAL size in pages past which writes pause for one catch-up checkpoint (default 10,000). */
   walDrainFrames?: number;
+  /** The SQLite library (./sqlite-driver.ts; default DEFAULT_SQLITE_DRIVER). */
+  driver?: SqliteDriverName;
 }
+
+/**
+ * The driver a store opens with when none is named (docs/store.md "SQLite drivers"): the native
+ * addon, except in the single executable, which cannot carry one.
+ */
+export const DEFAULT_SQLITE_DRIVER: SqliteDriverName = inSingleExecutable() ? 'node' : 'better-sqlite3';
 
 interface KvRow {
   key: Buffer;
-  value: string;
+  value: string | Buffer;
   create_rev: number;
   mod_rev: number;
   version: number;
@@ -50,7 +59,7 @@ interface EventRow {
   seq: number;
   type: number; // 0 put, 1 delete
   key: Buffer;
-  value: string;
+  value: string | Buffer;
   create_rev: number;
   version: number;
   lease: number;
@@ -135,10 +144,13 @@ function restrictMode(file: string): void {
   }
 }
 
+/** A value column as text: node:sqlite reads TEXT only up to its first NUL, so it reads BLOB (see prepare()). */
+const asText = (v: string | Buffer): string => (typeof v === 'string' ? v : v.toString('utf8'));
+
 function toKeyValue(row: KvRow): KeyValue {
   const kv: KeyValue = {
     key: row.key.toString('utf8'),
-    value: row.value,
+    value: asText(row.value),
     createRevision: row.create_rev,
     modRevision: row.mod_rev,
     version: row.version,
@@ -151,7 +163,7 @@ function toWatchEvent(row: EventRow): WatchEvent {
   if (row.type === DELETE) {
     return { type: 'delete', kv: { key: row.key.toString('utf8'), value: '', createRevision: 0, modRevision: row.rev, version: 0 } };
   }
-  const kv: KeyValue = { key: row.key.toString('utf8'), value: row.value, createRevision: row.create_rev, modRevision: row.rev, version: row.version };
+  const kv: KeyValue = { key: row.key.toString('utf8'), value: asText(row.value), createRevision: row.create_rev, modRevision: row.rev, version: row.version };
   if (row.lease !== 0) kv.lease = String(row.lease);
   return { type: 'put', kv };
 }
@@ -171,7 +183,7 @@ function callSafely(fn: () => void): void {
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  private readonly db: Database.Database;
+  private readonly db: SqlDatabase;
   private readonly retainRevisions: number;
   private queue: WriteJob[] = [];
   private flushScheduled = false;
@@ -211,6 +223,8 @@ export class SqliteStore implements Store {
     if (!Number.isInteger(this.retainRevisions) || this.retainRevisions < 1) throw new StoreRequestError('retainRevisions', 'must be an integer >= 1');
     this.walDrainFrames = options.walDrainFrames ?? DRAIN_WAL_FRAMES;
     if (!Number.isInteger(this.walDrainFrames) || this.walDrainFrames < 1) throw new StoreRequestError('walDrainFrames', 'must be an integer >= 1');
+    const driver = options.driver ?? DEFAULT_SQLITE_DRIVER;
+    if (!SQLITE_DRIVERS.includes(driver)) throw new StoreRequestError('driver', `must be one of ${SQLITE_DRIVERS.join(', ')}`);
     const pollMs = options.pollIntervalMs ?? 100;
     if (!Number.isInteger(pollMs) || pollMs < 1) throw new StoreRequestError('pollIntervalMs', 'must be an integer >= 1');
 
@@ -218,16 +232,16 @@ export class SqliteStore implements Store {
       // The store holds sealed secrets, fingerprints and the whole layout: owner-only, created
       // so before SQLite opens it (SQLite would create it 0644 under the usual umask).
       fs.closeSync(fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT, PRIVATE_MODE));
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
+      this.db = openDatabase(file, driver);
+      this.db.exec('PRAGMA journal_mode = WAL');
     } catch (err) {
       throw new StoreRequestError('path', `cannot open ${file} as a SQLite store: ${(err as Error).message}`);
     }
     this.fsyncEachCommit = sync === 'full';
     // 'full' fsyncs the WAL itself, off the event loop (see the top of this file).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('wal_autocheckpoint = 0');
-    this.db.pragma('busy_timeout = 10000');
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    this.db.exec('PRAGMA wal_autocheckpoint = 0');
+    this.db.exec('PRAGMA busy_timeout = 10000');
     // kv and events are rowid tables: their rows hold whole JSON values, and a WITHOUT ROWID
     // b-tree keyed by (random) key moves those large cells on every insert. Measured: about 3x
     // the time per composer create and twice the WAL volume. Files created before keep their
@@ -273,11 +287,11 @@ export class SqliteStore implements Store {
       this.db.close();
       throw new StoreRequestError('path', `cannot open the write-ahead log ${this.walPath}: ${(err as Error).message}`);
     }
-    this.checkpointer = new WalCheckpointer(path.resolve(file), (reason) => {
+    this.checkpointer = new WalCheckpointer(path.resolve(file), driver, (reason) => {
       if (this.closed) return;
       // Without its worker the WAL would grow for ever: let COMMIT checkpoint again, as SQLite does by default.
       process.emitWarning(`sqlite checkpoint worker ended (${reason}); checkpoints run on commit again`);
-      this.db.pragma('wal_autocheckpoint = 1000');
+      this.db.exec('PRAGMA wal_autocheckpoint = 1000');
     });
     this.pollTimer = setInterval(() => this.poll(), pollMs);
     this.pollTimer.unref();
@@ -285,6 +299,11 @@ export class SqliteStore implements Store {
 
   private prepare() {
     const db = this.db;
+    // node:sqlite returns a TEXT column only up to its first NUL (the value is stored whole): that
+    // driver reads values as BLOB, decoded by asText(). better-sqlite3 reads TEXT as it is.
+    const V = db.driver === 'node' ? 'CAST(value AS BLOB) AS value' : 'value';
+    const KV = `key, ${V}, create_rev, mod_rev, version, lease`;
+    const EV = `rev, seq, type, key, ${V}, create_rev, version, lease`;
     return {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
@@ -293,14 +312,14 @@ export class SqliteStore implements Store {
       release: db.prepare('RELEASE job'),
       rollbackTo: db.prepare('ROLLBACK TO job'),
       // Prepared once: db.pragma() would compile the statement on every commit.
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
-      getMeta: db.prepare('SELECT value FROM meta WHERE name = ?').pluck(),
+      dataVersion: db.prepareScalar('PRAGMA data_version'),
+      getMeta: db.prepareScalar('SELECT value FROM meta WHERE name = ?'),
       setMeta: db.prepare('UPDATE meta SET value = ? WHERE name = ?'),
-      getKv: db.prepare('SELECT * FROM kv WHERE key = ?'),
-      getValue: db.prepare('SELECT value FROM kv WHERE key = ?').pluck(),
+      getKv: db.prepare(`SELECT ${KV} FROM kv WHERE key = ?`),
+      getValue: db.prepareScalar(`SELECT ${V} FROM kv WHERE key = ?`),
       getRevs: db.prepare('SELECT mod_rev, version FROM kv WHERE key = ?'),
-      rangeFrom: db.prepare('SELECT * FROM kv WHERE key >= ? ORDER BY key LIMIT ?'),
-      rangeBetween: db.prepare('SELECT * FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?'),
+      rangeFrom: db.prepare(`SELECT ${KV} FROM kv WHERE key >= ? ORDER BY key LIMIT ?`),
+      rangeBetween: db.prepare(`SELECT ${KV} FROM kv WHERE key >= ? AND key < ? ORDER BY key LIMIT ?`),
       upsert: db.prepare(`INSERT INTO kv (key, value, create_rev, mod_rev, version, lease) VALUES (@key, @value, @rev, @rev, 1, @lease)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev, version = kv.version + 1, lease = excluded.lease
         RETURNING create_rev, version`),
@@ -310,16 +329,16 @@ export class SqliteStore implements Store {
       deleteByLease: db.prepare('DELETE FROM kv WHERE lease = ? RETURNING key'),
       addEvent: db.prepare(`INSERT INTO events (rev, seq, type, key, value, create_rev, version, lease)
         VALUES (@rev, @seq, @type, @key, @value, @create_rev, @version, @lease)`),
-      eventsAfterFrom: db.prepare('SELECT * FROM events WHERE rev > ? AND rev <= ? AND key >= ? ORDER BY rev, seq'),
-      eventsAfterBetween: db.prepare('SELECT * FROM events WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev, seq'),
+      eventsAfterFrom: db.prepare(`SELECT ${EV} FROM events WHERE rev > ? AND rev <= ? AND key >= ? ORDER BY rev, seq`),
+      eventsAfterBetween: db.prepare(`SELECT ${EV} FROM events WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev, seq`),
       compactEvents: db.prepare('DELETE FROM events WHERE rev <= ?'),
-      leaseExists: db.prepare('SELECT 1 FROM leases WHERE id = ?').pluck(),
-      grantLease: db.prepare('INSERT INTO leases (ttl, expires_at) VALUES (?, ?) RETURNING id').pluck(),
+      leaseExists: db.prepareScalar('SELECT 1 FROM leases WHERE id = ?'),
+      grantLease: db.prepareScalar('INSERT INTO leases (ttl, expires_at) VALUES (?, ?) RETURNING id'),
       // An expired lease is never renewed, even before the sweep has removed it.
       renewLease: db.prepare('UPDATE leases SET expires_at = ? WHERE id = ? AND expires_at > ?'),
       deleteLease: db.prepare('DELETE FROM leases WHERE id = ?'),
-      expiredLeases: db.prepare('SELECT id FROM leases WHERE expires_at <= ? ORDER BY id').pluck(),
-      anyExpired: db.prepare('SELECT 1 FROM leases WHERE expires_at <= ? LIMIT 1').pluck(),
+      expiredLeases: db.prepareScalar('SELECT id FROM leases WHERE expires_at <= ? ORDER BY id'),
+      anyExpired: db.prepareScalar('SELECT 1 FROM leases WHERE expires_at <= ? LIMIT 1'),
     };
   }
 
@@ -388,8 +407,8 @@ export class SqliteStore implements Store {
     const key = Buffer.from(c.key, 'utf8');
     switch (c.target) {
       case 'value': {
-        const value = this.stmt.getValue.get(key) as string | undefined;
-        return value !== undefined && value === c.value; // as etcd: a value compare on an absent key fails
+        const value = this.stmt.getValue.get(key) as string | Buffer | undefined;
+        return value !== undefined && asText(value) === c.value; // as etcd: a value compare on an absent key fails
       }
       case 'version':
       case 'modRevision': {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { assetDir } from '../assets';
 import { makeServerCertificate } from './tls';
 
 export const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
@@ -14,7 +15,7 @@ export const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a
 export const CORE_PROTOCOL_VERSION = 1;
 export const APP_PROTOCOL_VERSION = 6;
 
-const PROTO_DIR = join(__dirname, 'proto');
+const PROTO_DIR = assetDir('terraform', join(__dirname, 'proto'));
 
 export const protoOptions: protoLoader.Options = {
   keepCase: true,

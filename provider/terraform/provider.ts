@@ -8,11 +8,13 @@ import { applyResourceChange } from './rpc/apply-resource-change';
 import { configureProvider } from './rpc/configure-provider';
 import { getMetadata } from './rpc/get-metadata';
 import { getProviderSchema } from './rpc/get-provider-schema';
+import { getResourceIdentitySchemas } from './rpc/get-resource-identity-schemas';
 import { importResourceState } from './rpc/import-resource-state';
 import { planResourceChange } from './rpc/plan-resource-change';
 import { readDataSource } from './rpc/read-data-source';
 import { readResource } from './rpc/read-resource';
 import { stopProvider } from './rpc/stop-provider';
+import { upgradeResourceIdentity } from './rpc/upgrade-resource-identity';
 import { upgradeResourceState } from './rpc/upgrade-resource-state';
 import { validateProviderConfig } from './rpc/validate-provider-config';
 import { validateDataResourceConfig, validateResourceConfig } from './rpc/validate-resource-config';
@@ -41,11 +43,12 @@ export function providerService(p: TesseraProvider, log: (line: string) => void)
   return {
     GetMetadata: wrap('GetMetadata', () => getMetadata()),
     GetProviderSchema: wrap('GetProviderSchema', () => getProviderSchema()),
-    GetResourceIdentitySchemas: wrap('GetResourceIdentitySchemas', () => ({ identity_schemas: {}, diagnostics: [] })),
+    GetResourceIdentitySchemas: wrap('GetResourceIdentitySchemas', () => getResourceIdentitySchemas()),
     ValidateProviderConfig: wrap('ValidateProviderConfig', (r) => validateProviderConfig(p, r)),
     ValidateResourceConfig: wrap('ValidateResourceConfig', (r) => validateResourceConfig(r)),
     ValidateDataResourceConfig: wrap('ValidateDataResourceConfig', (r) => validateDataResourceConfig(r)),
     UpgradeResourceState: wrap('UpgradeResourceState', (r) => upgradeResourceState(r)),
+    UpgradeResourceIdentity: wrap('UpgradeResourceIdentity', (r) => upgradeResourceIdentity(r)),
     ConfigureProvider: wrap('ConfigureProvider', (r) => configureProvider(p, r)),
     ReadResource: wrap('ReadResource', (r) => readResource(p, r)),
     PlanResourceChange: wrap('PlanResourceChange', (r) => planResourceChange(p, r)),

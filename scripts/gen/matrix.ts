@@ -15,7 +15,10 @@ export const ENGINES: Record<string, string> = {
   'test/e2e/pulumi-matrix.test.ts': 'pulumi',
   'test/e2e/tofu.test.ts': 'tofu (HCL)',
   'test/e2e/tofu-matrix.test.ts': 'tofu (HCL)',
+  'test/e2e/terraform.test.ts': 'terraform (HCL)',
+  'test/e2e/terraform-matrix.test.ts': 'terraform (HCL)',
   'test/e2e/cdktf.test.ts': 'tofu (CDKTF)',
+  'test/e2e/cdktf-terraform.test.ts': 'terraform (CDKTF)',
 };
 
 export const KINDS = ['Cluster', 'Volume', 'Slice', 'KeyPolicy'] as const;

@@ -1,7 +1,7 @@
 // Installed the way a user installs it (issue 15, docs/install.md): `npm run release` builds the
 // artifacts, then everything runs in a temporary directory outside the checkout from those
-// artifacts only — the composer from the bundle copied there (on the Node the release ships),
-// and OpenTofu installing the provider from the filesystem mirror (provider_installation
+// artifacts only — the composer, the agents and the CSI driver from the `tessera` single
+// executable (its store on node:sqlite), and OpenTofu installing the provider from the filesystem mirror (provider_installation
 // filesystem_mirror in a TF_CLI_CONFIG_FILE), applying and destroying examples/hcl-platform.
 // The release's SHA256SUMS and signature are checked as a user would (sha256sum -c, gpg --verify).
 // Missing engines fail this file (scripts/engines.sh); nothing is skipped.
@@ -10,6 +10,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { csiServices } from '../../provider/csi';
 import { enginePaths, enginesPath, runCommand } from '../helpers/engines';
 import { createStack, destroy, removeStack, stackOutputs, up } from '../helpers/pulumi';
 
@@ -43,9 +45,12 @@ const get = async (p: string) => {
   return (await res.json()) as { items: { name: string; state?: string }[] };
 };
 
-/** A bundled `tessera` command on the release's Node, outside the checkout; resolves at its first stdout line. */
+/** The release's single executable, copied out of the checkout. */
+let tessera: string;
+
+/** A `tessera` command from the single executable, outside the checkout; resolves at its first stdout line matching `ready`. */
 function startBundled(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: work } });
+  const proc = spawn(tessera, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', HOME: work } });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5000)));
   return new Promise((resolve, reject) => {
@@ -67,7 +72,6 @@ beforeAll(async () => {
   // The artifacts, copied out: nothing below refers to the checkout.
   rel = path.join(work, 'release');
   fs.cpSync(path.join(REPO, 'release'), rel, { recursive: true });
-  fs.cpSync(path.join(REPO, 'dist'), path.join(work, 'tessera'), { recursive: true });
   fs.copyFileSync(path.join(REPO, 'examples', 'inventory', 'lab.yaml'), path.join(work, 'lab.yaml'));
   fs.copyFileSync(path.join(REPO, 'examples', 'hcl-platform', 'main.tf'), path.join(work, 'main.tf'));
 
@@ -78,10 +82,18 @@ beforeAll(async () => {
   gpg(['--import', 'tessera-release-key.asc']);
   gpg(['--verify', `terraform-provider-tessera_${VERSION}_SHA256SUMS.sig`, `terraform-provider-tessera_${VERSION}_SHA256SUMS`]);
   // A tampered checksum file does not verify.
-  fs.writeFileSync(path.join(work, 'tampered'), fs.readFileSync(path.join(rel, `terraform-provider-tessera_${VERSION}_SHA256SUMS`), 'utf8').replace(/^./, '0'));
+  fs.writeFileSync(path.join(work, 'tampered'), fs.readFileSync(path.join(rel, `terraform-provider-tessera_${VERSION}_SHA256SUMS`), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')));
   expect(() => gpg(['--verify', `terraform-provider-tessera_${VERSION}_SHA256SUMS.sig`, path.join(work, 'tampered')])).toThrow();
 
-  // The composer from the bundle, on the Node binary inside the provider zip (no repo node_modules).
+  // tofu installs the provider from the filesystem mirror; `direct` excludes it, so a mirror miss fails.
+  const source = 'registry.opentofu.org/tessera/tessera';
+  fs.writeFileSync(path.join(work, 'cli.tfrc'), `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(path.join(rel, 'mirror'))}\n    include = ["${source}"]\n  }\n  direct {\n    exclude = ["${source}"]\n  }\n}\n`);
+
+  // The composer from the single executable; the Node binary inside the provider zip runs npm and Pulumi.
+  tessera = path.join(work, 'bin', 'tessera');
+  fs.mkdirSync(path.dirname(tessera));
+  fs.copyFileSync(path.join(rel, `tessera_${VERSION}_linux_amd64`), tessera);
+  fs.chmodSync(tessera, 0o755);
   nodeDir = path.join(work, 'node');
   execFileSync('unzip', ['-q', path.join(rel, ZIP), 'node', '-d', nodeDir]);
   fs.writeFileSync(path.join(work, 'master.key'), crypto.randomBytes(32).toString('base64'), { mode: 0o600 });
@@ -90,24 +102,32 @@ beforeAll(async () => {
   const started = await startBundled(['composer', 'start', '--store', `sqlite:${path.join(work, 'tessera.db')}`, '--tokens', path.join(work, 'tokens.json'), '--inventory', path.join(work, 'lab.yaml'), '--master-key-file', path.join(work, 'master.key'), '--listen', '127.0.0.1:0', '--insecure-dev'], /^(https?:\/\/\S+)\n/m);
   composer = started.proc;
   url = started.line;
-  // Agents for the brokers from the same bundle (simulated host: docs/agent.md "What runs for real").
+  // Agents for the brokers from the same executable (simulated host: docs/agent.md "What runs for real").
   for (const s of BROKERS) {
     fs.writeFileSync(path.join(work, `${s}.token`), agentToken(s), { mode: 0o600 });
-    const agent = spawn(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), 'agent', 'start', '--composer', url, '--insecure-dev', '--token', path.join(work, `${s}.token`), '--server', s, '--backend', 'simulated', '--state-dir', path.join(work, `agent-${s}`), '--heartbeat-ms', '500', '--wait-seconds', '5'], { cwd: work, stdio: 'ignore', env: { PATH: '/usr/bin:/bin', HOME: work } });
+    const agent = spawn(tessera, ['agent', 'start', '--composer', url, '--insecure-dev', '--token', path.join(work, `${s}.token`), '--server', s, '--backend', 'simulated', '--state-dir', path.join(work, `agent-${s}`), '--heartbeat-ms', '500', '--wait-seconds', '5'], { cwd: work, stdio: 'ignore', env: { PATH: '/usr/bin:/bin', HOME: work } });
     agents.push(agent);
   }
 }, 300_000);
 
-test('release artifacts: checksums and signature verify, the bundled composer serves, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
+test('release artifacts: checksums and signature verify, the composer from the single executable serves the API and the dashboard, tofu init installs the provider from the filesystem mirror and applies/destroys the HCL example', async () => {
   const engines = enginePaths();
-  // tofu init from the filesystem mirror; `direct` excludes the provider, so a mirror miss fails.
   // `tessera version` from the bundle names every component and the API version.
-  const versions = JSON.parse(execFileSync(path.join(nodeDir, 'node'), [path.join(work, 'tessera', 'bin', 'tessera.js'), 'version', '--json'], { cwd: work, encoding: 'utf8' })) as Record<string, string>;
+  const versions = JSON.parse(execFileSync(tessera, ['version', '--json'], { cwd: work, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: work } })) as Record<string, string>;
   expect(versions).toMatchObject({ cli: VERSION, composer: VERSION, agent: VERSION, 'terraform-provider-tessera': VERSION, '@tessera/pulumi': VERSION, '@tessera/cdktf': VERSION, api: '1' });
+
+  // The dashboard from the executable's own copy of dist/ui (no checkout to build it from).
+  const page = await fetch(`${url}/ui/`);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const script = /<script[^>]*src="([^"]+)"/.exec(html)?.[1];
+  expect(script).toBeDefined();
+  const js = await fetch(new URL(script!, `${url}/ui/`));
+  expect(js.status).toBe(200);
+  expect((await js.text()).length).toBeGreaterThan(1000);
 
   const tfrc = path.join(work, 'cli.tfrc');
   const source = 'registry.opentofu.org/tessera/tessera';
-  fs.writeFileSync(tfrc, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(path.join(rel, 'mirror'))}\n    include = ["${source}"]\n  }\n  direct {\n    exclude = ["${source}"]\n  }\n}\n`);
   const env = { PATH: `${path.dirname(engines.tofu)}:/usr/bin:/bin`, HOME: work, TF_CLI_CONFIG_FILE: tfrc, TF_IN_AUTOMATION: '1', TESSERA_ENDPOINT: url, TESSERA_TOKEN: TOKEN };
   const tofu = async (args: string[]) => {
     const r = await runCommand(engines.tofu, [...args, '-no-color'], { cwd: work, env, timeoutMs: 300_000 });
@@ -169,7 +189,7 @@ test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi 
   }
 });
 
-test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example, and tofu init installs its provider from the mirror', async () => {
+test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example; tofu installs its provider from the mirror, applies it (staged by the bundled agents), re-plans empty and destroys it', async () => {
   const engines = enginePaths();
   const app = path.join(work, 'cdktf-app');
   fs.mkdirSync(app);
@@ -197,4 +217,61 @@ test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example,
   expect(init.stdout).toMatch(new RegExp(`Installed tessera/tessera v${VERSION.replace(/\./g, '\\.')}`));
   const validate = await runCommand(engines.tofu, ['validate', '-no-color'], { cwd: stackDir, env, timeoutMs: 120_000 });
   expect(validate.stdout).toMatch(/The configuration is valid/);
+
+  // Applied and destroyed against the bundled composer, as `cdktf deploy` / `cdktf destroy` would
+  // (they run the same engine in the same directory). The secret goes in as the ephemeral
+  // variable only: it must appear in neither the state nor the plan.
+  const secret = 'install test cdktf secret';
+  const applyEnv = { ...env, TESSERA_ENDPOINT: url, TESSERA_TOKEN: TOKEN, TF_VAR_kafka_secret: secret };
+  const tofu = async (args: string[]) => {
+    const r = await runCommand(engines.tofu, [...args, '-no-color', '-input=false'], { cwd: stackDir, env: applyEnv, timeoutMs: 600_000 });
+    if (r.code !== 0) throw new Error(`tofu ${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  expect(await tofu(['apply', '-auto-approve'])).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
+  const volumes = (await get('/v1/volumes')).items;
+  expect(volumes).toHaveLength(6);
+  expect(volumes.every((v) => v.state === 'staged')).toBe(true);
+  // CDKTF names the local state file after the stack: ask the engine for it instead.
+  const state = (await runCommand(engines.tofu, ['state', 'pull'], { cwd: stackDir, env: applyEnv, timeoutMs: 60_000 })).stdout;
+  expect(state).toMatch(/"tessera_key_policy"/);
+  expect(state).not.toContain(secret);
+  // The next plan is empty (exit code 0 with -detailed-exitcode: 2 would mean changes).
+  const replan = await runCommand(engines.tofu, ['plan', '-detailed-exitcode', '-no-color', '-input=false'], { cwd: stackDir, env: applyEnv, timeoutMs: 300_000 });
+  expect({ code: replan.code, stderr: replan.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(await tofu(['destroy', '-auto-approve'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
+  expect((await get('/v1/volumes')).items).toHaveLength(0);
+  expect((await get('/v1/clusters')).items).toHaveLength(0);
+});
+
+test('the CSI controller from the single executable answers Identity and creates and deletes a volume through the composer', async () => {
+  fs.writeFileSync(path.join(work, 'csi.token'), TOKEN, { mode: 0o600 });
+  const socket = path.join(work, 'csi.sock');
+  const started = await startBundled(['csi', 'controller', '--endpoint', `unix://${socket}`, '--composer', url, '--token-file', path.join(work, 'csi.token'), '--cluster', 'k8s-install'], /^(unix:\/\/\S+)\n/m);
+  const { proc } = started;
+  // The test's own gRPC client reads csi.proto from the checkout; the driver reads the copy inside the executable.
+  type Cb<T> = (e: grpc.ServiceError | null, r: T) => void;
+  const identity = new (csiServices().Identity)(started.line, grpc.credentials.createInsecure()) as unknown as grpc.Client & { GetPluginInfo(req: object, cb: Cb<{ name: string; vendor_version: string }>): void };
+  const controller = new (csiServices().Controller)(started.line, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    CreateVolume(req: object, cb: Cb<{ volume: { volume_id: string; capacity_bytes: string } }>): void;
+    DeleteVolume(req: object, cb: Cb<object>): void;
+  };
+  const call = <T>(fn: (cb: Cb<T>) => void) => new Promise<T>((resolve, reject) => fn((e, r) => (e ? reject(e) : resolve(r))));
+  try {
+    const info = await call<{ name: string; vendor_version: string }>((cb) => identity.GetPluginInfo({}, cb));
+    expect(info).toMatchObject({ name: 'csi.tessera.io', vendor_version: VERSION });
+    const created = await call<{ volume: { volume_id: string; capacity_bytes: string } }>((cb) =>
+      controller.CreateVolume({ name: 'pvc-install-0001', capacity_range: { required_bytes: String(100 * 2 ** 30) }, volume_capabilities: [{ mount: { fs_type: 'ext4' }, access_mode: { mode: 'SINGLE_NODE_WRITER' } }], parameters: { type: 'slice' } }, cb),
+    );
+    expect(Number(created.volume.capacity_bytes)).toBeGreaterThanOrEqual(100 * 2 ** 30);
+    expect((await get('/v1/volumes')).items.map((v) => v.name)).toContain('pvc-install-0001');
+    await call((cb) => controller.DeleteVolume({ volume_id: created.volume.volume_id }, cb));
+    expect((await get('/v1/volumes')).items).toHaveLength(0);
+  } finally {
+    identity.close();
+    controller.close();
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await gone;
+  }
 });

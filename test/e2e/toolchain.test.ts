@@ -1,11 +1,12 @@
 // Proves the IaC engines built by scripts/engines.sh work here, offline: a real `pulumi up` of a
 // TypeScript program with a dynamic provider against a file:// backend, and a real `tofu apply`
-// of built-in resources, plus tofu starting a local provider executable through dev_overrides.
+// of built-in resources, plus tofu starting a local provider executable through dev_overrides,
+// and HashiCorp terraform (its version, the local backend, the stubbed remote-state backends).
 // Missing engines fail these tests (enginePaths throws); nothing is skipped.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { enginePaths, runCommand } from '../helpers/engines';
+import { enginePaths, requireTerraform, runCommand } from '../helpers/engines';
 import { createPulumiProject, createStack, destroy, exportStack, hasNoChanges, preview, refresh, removeStack, stackOutputs, up } from '../helpers/pulumi';
 import { apply, createTofuWorkspace, destroy as tofuDestroy, init, plan, removeTofuWorkspace, runTofu, showState, writeTofuFiles } from '../helpers/tofu';
 
@@ -255,6 +256,36 @@ describe('OpenTofu', () => {
       removeTofuWorkspace(second);
       expect(fs.existsSync(first.cliConfigFile)).toBe(true);
       removeTofuWorkspace(first);
+    }
+  });
+});
+
+describe('HashiCorp terraform', () => {
+  test('is the pinned release (>= 1.12, for resource identity), not a -dev build', async () => {
+    const engines = requireTerraform();
+    const result = await runCommand(engines.terraform, ['version', '-json'], { cwd: os.tmpdir(), env: { PATH: '/usr/bin:/bin', HOME: os.tmpdir(), CHECKPOINT_DISABLE: '1' } });
+    expect(result.code).toBe(0);
+    const version = (JSON.parse(result.stdout) as { terraform_version: string }).terraform_version;
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    const [major, minor] = version.split('.').map(Number);
+    expect(major > 1 || (major === 1 && minor >= 12)).toBe(true);
+  });
+
+  test('built-in resources apply with the local backend; a stubbed remote-state backend refuses init, naming why', async () => {
+    const ws = createTofuWorkspace({ engine: 'terraform', files: { 'main.tf': BUILTIN_HCL } });
+    try {
+      await init(ws);
+      await apply(ws);
+      expect((await runTofu(ws, ['output', '-raw', 'derived'])).stdout).toBe('one-derived');
+      expect((await plan(ws)).code).toBe(0);
+      await tofuDestroy(ws);
+      // The module zip lacks the remote-state backends; scripts/engines.sh stubs them.
+      writeTofuFiles(ws, { 'backend.tf': 'terraform {\n  backend "s3" {}\n}\n' });
+      const refused = await runTofu(ws, ['init', '-input=false', '-reconfigure'], { allowFailure: true });
+      expect(refused.code).toBe(1);
+      expect((refused.stdout + refused.stderr).replace(/\s+/g, ' ')).toMatch(/the "s3" backend is not built into this terraform: it was built from the Go module proxy/);
+    } finally {
+      removeTofuWorkspace(ws);
     }
   });
 });

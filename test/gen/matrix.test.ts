@@ -26,4 +26,7 @@ test('the committed matrix lists the cells the e2e tests name', () => {
   const md = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'acceptance-matrix.md'), 'utf8');
   expect(md).toBe(renderMatrix(coveredCells()));
   expect(md).toMatch(/\| Volume \| data-loss-refused \| \[\d+\] \| \[\d+\] \|/);
+  // HashiCorp terraform has its own column, filled by test/e2e/terraform-matrix.test.ts.
+  expect(md).toContain('| kind | operation | pulumi | tofu (HCL) | terraform (HCL) | tofu (CDKTF) |');
+  expect(md).toMatch(/\| Slice \| create \| [^|]* \| [^|]* \| \[\d+\] \|/);
 });

@@ -83,3 +83,21 @@ test('claims planned in parallel (as the engines plan) still see each other: exa
   const results = await Promise.all(Array.from({ length: SSDS + 1 }, (_, i) => h.tessera_volume.check(ssd(`p${i}`), { preview: true })));
   expect(results.filter((r) => r.failures.length > 0)).toHaveLength(1);
 });
+
+test('an object the plan already created takes nothing more: a claim whose create has landed is not counted twice', async () => {
+  // The apply of a plan: the engine re-plans each resource before applying it, in parallel with
+  // other creates, so a check can carry the claim of a volume whose create has just landed.
+  const claims = new PlanClaims();
+  const h = handlersFor({ endpoint: fx.url, token: fx.token }, { claims });
+  const half = SSDS / 2;
+  for (let i = 0; i < half; i++) expect((await h.tessera_volume.check(ssd(`a${i}`, 1788), { preview: true })).failures).toEqual([]);
+  // Those creates land through another client: the claims are still held.
+  const other = handlersFor({ endpoint: fx.url, token: fx.token }, { claims: new PlanClaims() });
+  const made = [];
+  for (let i = 0; i < half; i++) made.push(await other.tessera_volume.create(ssd(`a${i}`, 1788), 'o'));
+  expect(claims.size).toBe(half);
+  // The other half of the pool still fits beside them: counted once, as real placements.
+  for (let i = 0; i < half; i++) expect((await h.tessera_volume.check(ssd(`b${i}`, 1788), { preview: true })).failures).toEqual([]);
+  expect((await h.tessera_volume.check(ssd('one-too-many', 1788), { preview: true })).failures).toHaveLength(1);
+  for (const m of made) await other.tessera_volume.delete(m.id, { ...m.outputs });
+});

@@ -1,5 +1,5 @@
-// Locates the IaC engines built by scripts/engines.sh (pulumi, pulumi-language-nodejs, tofu and
-// the pulumi-resource-pulumi-nodejs shim). End-to-end tests must fail loudly when they are
+// Locates the IaC engines built by scripts/engines.sh (pulumi, pulumi-language-nodejs, tofu,
+// HashiCorp terraform and the pulumi-resource-pulumi-nodejs shim). End-to-end tests must fail loudly when they are
 // missing, never skip: enginePaths() throws with the command that fixes it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,6 +15,11 @@ export interface EnginePaths {
   languageNodejs: string;
   /** Absolute path of the OpenTofu CLI. */
   tofu: string;
+  /**
+   * Absolute path of the HashiCorp terraform CLI. Not checked by enginePaths(): only the tests
+   * that run it ask for it, with requireTerraform().
+   */
+  terraform: string;
   /** Dir holding pulumi-resource-pulumi-nodejs (the dynamic-provider plugin). */
   shimDir: string;
   /** Dir holding the pulumi and tofu executables. */
@@ -69,6 +74,7 @@ export function enginePaths(env: NodeJS.ProcessEnv = process.env): EnginePaths {
     pulumi: path.join(binDir, 'pulumi'),
     languageNodejs: path.join(binDir, 'pulumi-language-nodejs'),
     tofu: path.join(binDir, 'tofu'),
+    terraform: path.join(binDir, 'terraform'),
     shimDir,
     binDir,
     nodeBinDir,
@@ -83,6 +89,13 @@ export function enginePaths(env: NodeJS.ProcessEnv = process.env): EnginePaths {
   ];
   const missing = required.filter(([, file]) => !isExecutable(file)).map(([name, file]) => `${name} (${file})`);
   if (missing.length > 0) throw new EnginesMissingError(missing, dir);
+  return paths;
+}
+
+/** The engines with terraform too; throws EnginesMissingError when terraform is not built. */
+export function requireTerraform(env: NodeJS.ProcessEnv = process.env): EnginePaths {
+  const paths = enginePaths(env);
+  if (!isExecutable(paths.terraform)) throw new EnginesMissingError([`terraform (${paths.terraform})`], paths.dir);
   return paths;
 }
 

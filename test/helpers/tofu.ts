@@ -1,5 +1,6 @@
-// Drives the real OpenTofu CLI (built by scripts/engines.sh) in a temp working dir with a clean
-// environment and a CLI config of its own, so nothing reaches a registry.
+// Drives the real OpenTofu CLI, or HashiCorp terraform (both built by scripts/engines.sh), in a
+// temp working dir with a clean environment and a CLI config of its own, so nothing reaches a
+// registry. Both read the same CLI config (TF_CLI_CONFIG_FILE) and take the same commands here.
 //
 // Local providers: a `dev_overrides` block in the CLI config (TF_CLI_CONFIG_FILE) maps a provider
 // source address to a directory holding `terraform-provider-<type>`; tofu then starts that
@@ -10,12 +11,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CommandFailedError, CommandResult, EnginePaths, enginePaths, enginesPath, runCommand } from './engines';
+import { CommandFailedError, CommandResult, EnginePaths, enginePaths, enginesPath, requireTerraform, runCommand } from './engines';
 
 /** Source address -> dir holding terraform-provider-<type>, e.g. { 'tessera/tessera': '/abs/dir' }. */
 export type DevOverrides = Record<string, string>;
 
+/** The CLI a workspace runs: OpenTofu (the default) or HashiCorp terraform. */
+export type TfEngine = 'tofu' | 'terraform';
+
 export interface TofuWorkspace {
+  /** The CLI this workspace runs. */
+  engine: TfEngine;
+  /** Absolute path of that CLI. */
+  cli: string;
   /** Working dir holding the configuration (*.tf / *.tf.json) and the local state. */
   dir: string;
   /** The CLI config written for this workspace (TF_CLI_CONFIG_FILE). */
@@ -79,6 +87,8 @@ export function tofuEnv(engines: EnginePaths, cliConfigFile: string, home: strin
 }
 
 export interface TofuWorkspaceOptions {
+  /** The CLI to run (default tofu); terraform must have been built (requireTerraform). */
+  engine?: TfEngine;
   /** Working dir; default: a fresh temp dir. */
   dir?: string;
   /** Configuration files, name -> content (e.g. { 'main.tf': '...' }). */
@@ -91,7 +101,8 @@ export interface TofuWorkspaceOptions {
 
 /** Creates a working dir with its own CLI config and HOME; nothing is run yet. */
 export function createTofuWorkspace(options: TofuWorkspaceOptions = {}): TofuWorkspace {
-  const engines = enginePaths();
+  const engine = options.engine ?? 'tofu';
+  const engines = engine === 'terraform' ? requireTerraform() : enginePaths();
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-tofu-'));
   fs.mkdirSync(dir, { recursive: true });
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-tofu-home-'));
@@ -100,6 +111,8 @@ export function createTofuWorkspace(options: TofuWorkspaceOptions = {}): TofuWor
   // The workspace's own CLI config and HOME win over options.env (which may be another
   // workspace's env, reused for its endpoint or credentials).
   const workspace: TofuWorkspace = {
+    engine,
+    cli: engines[engine],
     dir,
     cliConfigFile,
     homeDir: home,
@@ -121,10 +134,10 @@ export function writeTofuFiles(workspace: TofuWorkspace, files: Record<string, s
 // Subcommands that take -no-color right after their name.
 const COLOR_FLAG_COMMANDS = new Set(['init', 'plan', 'apply', 'destroy', 'refresh', 'import', 'show', 'validate', 'output', 'console', 'taint', 'untaint']);
 
-/** Runs `tofu <args>` in the workspace dir with its clean env (adds -no-color where the subcommand takes it). */
+/** Runs `tofu <args>` (or `terraform <args>`) in the workspace dir with its clean env (adds -no-color where the subcommand takes it). */
 export async function runTofu(workspace: TofuWorkspace, args: string[], options: TofuRunOptions = {}): Promise<CommandResult> {
   const fullArgs = COLOR_FLAG_COMMANDS.has(args[0] ?? '') && !args.includes('-no-color') ? [args[0], '-no-color', ...args.slice(1)] : args;
-  const result = await runCommand(workspace.engines.tofu, fullArgs, {
+  const result = await runCommand(workspace.cli, fullArgs, {
     cwd: workspace.dir,
     env: { ...workspace.env, ...options.env },
     timeoutMs: options.timeoutMs,

@@ -150,7 +150,8 @@ describe('terraform-provider-tessera handshake', () => {
       ]);
       // The RPCs a client may call besides the lifecycle ones answer sensibly.
       expect(await p.call('GetFunctions')).toEqual({ diagnostics: [] });
-      expect(await p.call('GetResourceIdentitySchemas')).toEqual({ identity_schemas: {}, diagnostics: [] });
+      // Resource identity (Terraform >= 1.12): one schema per resource type (identity.test.ts).
+      expect(Object.keys((await p.call('GetResourceIdentitySchemas')).identity_schemas).sort()).toEqual(['tessera_cluster', 'tessera_key_policy', 'tessera_slice', 'tessera_volume']);
       expect(await p.call('StopProvider')).toEqual({ Error: '' });
       // Configure without endpoint anywhere: a diagnostic naming the attribute.
       const cfg = await p.call('ConfigureProvider', { config: await p.dv('provider', { endpoint: null, token: null }), terraform_version: 'test' });

@@ -178,7 +178,27 @@ export function compositionTable(volumes: WireVolume[], slices: WireVolume[]): s
   return table(['VOLUME', 'TYPE', 'RAID', 'TRANSPORT', 'GiB', 'MEMBER (enclosure/storage group, mirror/stripe)', 'SERVER', 'MOUNTED AT / DEVICE', 'STATE'], rows);
 }
 
-async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDestroy: boolean }): Promise<number> {
+/**
+ * `--dashboard`: the reader token goes to a 0600 file in the working directory (never to the
+ * terminal), and the demo waits for a line on `input` (Enter) while the dashboard is open (docs/ui.md).
+ */
+export async function showDashboard(env: Pick<LabEnv, 'url' | 'readerToken'>, work: string, input: NodeJS.ReadableStream = process.stdin): Promise<void> {
+  const file = path.join(work, 'dashboard.token');
+  fs.writeFileSync(file, `${env.readerToken}\n`, { mode: 0o600 });
+  say(`dashboard: open ${env.url}/ui and log in with the reader token in ${file}`);
+  say('press Enter to go on (destroy the stack and stop)');
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      input.off('data', done).off('end', done);
+      input.pause();
+      resolve();
+    };
+    input.on('data', done).on('end', done);
+    input.resume();
+  });
+}
+
+async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDestroy: boolean; dashboard: boolean }): Promise<number> {
   const started = Date.now();
   const binDir = path.join(enginesDir(), 'bin');
   await ensureEngines(binDir);
@@ -253,6 +273,9 @@ async function demo(opts: { keep: boolean; dir?: string; json: boolean; skipDest
       console.log(`\n${staged} of ${volumes.length + slices.length} staged by the simulated agents.`);
     }
 
+    if (opts.dashboard) await showDashboard(env, work);
+    else say(`to browse the composition in the dashboard (${env.url}/ui while the demo runs), run \`npm run demo -- --dashboard\``);
+
     if (opts.skipDestroy) {
       say(`--no-destroy: leaving the stack up; composer ${env.url} stops when this exits`);
       return 0;
@@ -276,16 +299,17 @@ export const commands: Command[] = [
   {
     path: ['demo'],
     summary: 'Embedded composer + simulated agents + a real `pulumi up` of examples/pulumi-platform, then the composition',
-    options: [{ flags: '--keep', description: 'keep the working directory (state, logs)' }, { flags: '--dir <dir>', description: 'work in DIR (kept)' }, { flags: '--no-destroy', description: 'leave the stack up (the composer still stops when the demo exits)' }, JSON_OPTION],
+    options: [{ flags: '--keep', description: 'keep the working directory (state, logs)' }, { flags: '--dir <dir>', description: 'work in DIR (kept)' }, { flags: '--no-destroy', description: 'leave the stack up (the composer still stops when the demo exits)' }, { flags: '--dashboard', description: 'after pulumi up, keep the composer serving the dashboard (/ui) until Enter' }, JSON_OPTION],
     usage: [
       '  --keep         keep the working directory (state, logs)',
       '  --dir DIR      work in DIR (kept)',
       '  --no-destroy   leave the stack up (the composer still stops when the demo exits)',
+      '  --dashboard    after pulumi up, serve the dashboard at <composer>/ui until Enter (reader token in a 0600 file)',
       '  --json         print the composition as JSON',
       'Engines come from $TESSERA_ENGINES_DIR (default ~/.cache/tessera/engines) and are built by scripts/engines.sh when missing.',
     ].join('\n'),
     async run(args) {
-      return demo({ keep: flagBool(args, 'keep'), dir: flagString(args, 'dir'), json: flagBool(args, 'json'), skipDestroy: flagBool(args, 'no-destroy') });
+      return demo({ keep: flagBool(args, 'keep'), dir: flagString(args, 'dir'), json: flagBool(args, 'json'), skipDestroy: flagBool(args, 'no-destroy'), dashboard: flagBool(args, 'dashboard') });
     },
   },
 ];

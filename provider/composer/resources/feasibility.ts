@@ -10,7 +10,7 @@ import type { PlacementResult } from '../../model/placement';
 import { formatFailures, type PlacementAttribute, resourceSpec, validateInput } from '../../schema';
 import type { ComposerContext } from '../context';
 import { RESOURCE_TYPE, type VolumeKind } from '../kinds';
-import { findCluster, requireEngine, table } from '../lookups';
+import { findCluster, idByName, requireEngine, table } from '../lookups';
 import { problems } from '../problem';
 import { placementRequest } from './volumes';
 
@@ -61,6 +61,14 @@ function tryStep(ctx: ComposerContext, engine: Allocator, step: FeasibilityStep,
   // create / replace: the spec with defaults; the cluster (and its transports) when known.
   const spec = { ...(step.spec ?? {}) };
   const cluster = typeof spec.cluster === 'string' ? findCluster(s, spec.cluster) : undefined;
+  // A step whose object already exists under its name (and is not the object it replaces) takes
+  // nothing more: its placement is already in the pool. This is the apply of a plan: the engine
+  // applies resources in parallel and re-plans each one first, and a claim lives in the provider
+  // until the create's answer reaches it, so an object just created would otherwise count twice.
+  if (cluster && typeof spec.name === 'string') {
+    const existing = idByName(s, kind, cluster.id, spec.name);
+    if (existing !== undefined && existing !== step.id && s.allocations.has(existing)) return { key: step.key, ok: true };
+  }
   const { value, failures } = validateInput(RESOURCE_TYPE[kind], { name: 'feasibility', ...spec, cluster: cluster?.id ?? 'unknown' }, { mode: 'create' });
   if (failures.length) return fail(step, failures[0].field, 'validation', formatFailures(failures));
   if (step.action === 'replace') {

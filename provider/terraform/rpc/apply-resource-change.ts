@@ -3,6 +3,7 @@
 import { modelFor, type Props, timeoutMs } from '../../handlers';
 import { containsUnknown, decodeDynamicValue, type DynamicValueWire, encodeDynamicValue } from '../cty';
 import { errorDiagnostics } from '../diagnostics';
+import { identityMessage } from '../identity';
 import { blockOf, isInputAttr, ownerFor, readPrivate, sameValue, stateFrom, type TfObject, tfNameOf, timeoutsOf, writeOnlyInputs, writePrivate } from '../objects';
 import { fromTfObject, resourceBlocks } from '../schema';
 import type { TesseraProvider } from '../server';
@@ -57,7 +58,8 @@ export async function applyResourceChange(p: TesseraProvider, req: ApplyRequest)
       }
     }
     // The state records which composer holds the object (docs/terraform.md "Composer identity").
-    return { new_state: encodeDynamicValue(state, b.type), private: writePrivate({ composer: h.composerId ?? readPrivate(priv).composer }), diagnostics: [] };
+    // The object's resource identity (../identity.ts): Terraform >= 1.12 stores it.
+    return { new_state: encodeDynamicValue(state, b.type), new_identity: identityMessage(b, state), private: writePrivate({ composer: h.composerId ?? readPrivate(priv).composer }), diagnostics: [] };
   } catch (e) {
     const action = !planned ? 'Deleting' : !prior ? 'Creating' : 'Updating';
     // On a failed update or delete the object is unchanged: hand the prior state back.

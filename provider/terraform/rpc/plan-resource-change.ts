@@ -10,6 +10,7 @@
 import { dataLossReason, modelFor, type Plan, type ResourceModel } from '../../handlers';
 import { decodeDynamicValue, type DynamicValueWire, encodeDynamicValue, unknown } from '../cty';
 import { type Diagnostic, error, errorDiagnostics, failureDiagnostics, inTfTerms, warning } from '../diagnostics';
+import { identityMessage } from '../identity';
 import { blockOf, inputsOf, isInputAttr, ownerFor, readPrivate, type TfObject, tfNameOf, writeOnlyInputs, writePrivate } from '../objects';
 import { fromTfObject, resourceBlocks, type TfBlock, tfName, toTfObject } from '../schema';
 import type { TesseraProvider } from '../server';
@@ -108,5 +109,8 @@ export async function planResourceChange(p: TesseraProvider, req: PlanRequest): 
       diags.push(...errorDiagnostics(e, `Planning ${b.typeName}`));
     }
   }
-  return { planned_private: plannedPrivate, planned_state: encodeDynamicValue(planned, b.type), requires_replace: requiresReplace, diagnostics: diags };
+  // An update in place keeps the object, so its identity (../identity.ts); a create or a
+  // replacement has none until the apply.
+  const plannedIdentity = prior && !plan.create && plan.replaces.length === 0 ? identityMessage(b, prior) : undefined;
+  return { planned_private: plannedPrivate, planned_state: encodeDynamicValue(planned, b.type), planned_identity: plannedIdentity, requires_replace: requiresReplace, diagnostics: diags };
 }
