@@ -29,6 +29,8 @@ const entries = [
   // esbuild builds the dashboard in a checkout only (provider/composer/ui.ts); a release serves dist/ui.
   ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3', 'esbuild']],
   ['terraform-provider-tessera.js', 'provider/terraform/main.ts', ['better-sqlite3']],
+  // The native Pulumi provider (docs/pulumi.md "The native provider"): self-contained, no protos read at run time.
+  ['pulumi-resource-tessera.js', 'provider/pulumi-native/main.ts', []],
 ];
 
 fs.rmSync(dist, { recursive: true, force: true });

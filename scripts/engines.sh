@@ -10,7 +10,8 @@
 # Usage: scripts/engines.sh [--print-env]
 #   TESSERA_ENGINES_DIR  cache dir (default: $HOME/.cache/tessera/engines)
 #   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim csi-sanity
-#                        terraform
+#                        terraform language-yaml language-python gen-sdk (the last three: the
+#                        native Pulumi provider's YAML and Python hosts and SDK generator)
 set -euo pipefail
 
 # Pinned versions. The Go module proxy reachable here serves only some versions:
@@ -183,6 +184,50 @@ if wanted tofu; then
 fi
 if wanted shim; then
   write_shim
+fi
+# The YAML language host (issue 17: the native provider's YAML programs), from pulumi-yaml.
+PULUMI_LANGUAGE_YAML_VERSION=v1.25.0
+[[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY language-yaml"
+if wanted language-yaml; then
+  build_go_tool pulumi-language-yaml github.com/pulumi/pulumi-yaml "$PULUMI_LANGUAGE_YAML_VERSION" \
+    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_LANGUAGE_YAML_VERSION"
+fi
+# pulumi-gen-sdk (scripts/pulumi-gen-sdk/main.go): Pulumi's SDK code generators for the native
+# provider's package schema (issue 17), built against the same pkg/v3 as the pulumi CLI.
+[[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY gen-sdk"
+if wanted gen-sdk; then
+  gen_wrap=$SRC_DIR/pulumi-gen-sdk-$PULUMI_VERSION
+  gen_stamp=$BIN_DIR/.pulumi-gen-sdk.version
+  gen_want="$PULUMI_VERSION $(sha256sum "$REPO_ROOT/scripts/pulumi-gen-sdk/main.go" | cut -c1-16)"
+  if [[ -x $BIN_DIR/pulumi-gen-sdk && -f $gen_stamp && $(cat "$gen_stamp") == "$gen_want" ]]; then
+    say "pulumi-gen-sdk: cached ($BIN_DIR/pulumi-gen-sdk)"
+  else
+    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.mod ]] || die "pulumi-gen-sdk: build pulumi first (its wrapper module is reused)"
+    mkdir -p "$gen_wrap"
+    sed 's#^module .*#module tessera.local/engines/pulumi-gen-sdk#' "$SRC_DIR/pulumi-$PULUMI_VERSION/go.mod" >"$gen_wrap/go.mod"
+    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.sum ]] && cp "$SRC_DIR/pulumi-$PULUMI_VERSION/go.sum" "$gen_wrap/go.sum"
+    cp "$REPO_ROOT/scripts/pulumi-gen-sdk/main.go" "$gen_wrap/main.go"
+    say "pulumi-gen-sdk: building (log: $LOG_DIR/pulumi-gen-sdk.log)"
+    gen_start=$SECONDS
+    if ! (cd "$gen_wrap" && go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/pulumi-gen-sdk.tmp" .) >"$LOG_DIR/pulumi-gen-sdk.log" 2>&1; then
+      tail -n 30 "$LOG_DIR/pulumi-gen-sdk.log" >&2
+      die "pulumi-gen-sdk: go build failed, see $LOG_DIR/pulumi-gen-sdk.log"
+    fi
+    mv "$BIN_DIR/pulumi-gen-sdk.tmp" "$BIN_DIR/pulumi-gen-sdk"
+    echo "$gen_want" >"$gen_stamp"
+    printf '%s %s %ss %s\n' pulumi-gen-sdk "$PULUMI_VERSION" "$((SECONDS - gen_start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
+  fi
+fi
+# The Python language host (issue 17: Python programs on the native provider), from the same
+# sdk/v3 version as the Node language host.
+[[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY language-python"
+if wanted language-python; then
+  build_go_tool pulumi-language-python "$PULUMI_LANGUAGE_NODEJS_MODULE" "$PULUMI_LANGUAGE_NODEJS_VERSION" \
+    github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_LANGUAGE_NODEJS_VERSION"
+  # The host runs programs through its exec shim, which it looks for next to itself.
+  install -m 0755 "$(go env GOMODCACHE)/github.com/pulumi/pulumi/sdk/v3@$PULUMI_LANGUAGE_NODEJS_VERSION/python/cmd/pulumi-language-python-exec" "$BIN_DIR/pulumi-language-python-exec"
 fi
 if wanted csi-sanity; then
   build_go_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \

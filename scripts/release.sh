@@ -8,6 +8,9 @@
 #   terraform-provider-tessera_<v>_SHA256SUMS.sig    detached gpg signature (throwaway release key)
 #   tessera-release-key.asc                          the public key that verifies it
 #   npm/tessera-pulumi-<v>.tgz, npm/tessera-cdktf-<v>.tgz   the npm packages (npm pack)
+#   pulumi-resource-tessera-v<v>-linux-amd64.tar.gz  the native Pulumi provider plugin (launcher +
+#                                                    Node 22 + bundle), for `pulumi plugin install
+#                                                    resource tessera <v> --file <tarball>`
 #   mirror/<host>/tessera/tessera/<zip>              a filesystem mirror (packed layout) for
 #                                                    provider_installation { filesystem_mirror }
 # TESSERA_PROVIDER_HOST picks <host> (default registry.opentofu.org, what source = "tessera/tessera"
@@ -63,6 +66,22 @@ gpg --batch --quiet --verify "$out/${name}_${version}_SHA256SUMS.sig" "$out/${na
 mirror="$out/mirror/$host/tessera/tessera"
 mkdir -p "$mirror"
 cp "$out/$zipname" "$mirror/"
+
+# The native Pulumi provider plugin (docs/pulumi.md "The native provider"): pulumi runs the
+# executable named pulumi-resource-tessera in the plugin's dir.
+plugin="$stage/pulumi-plugin"
+mkdir -p "$plugin"
+cat >"$plugin/pulumi-resource-tessera" <<'LAUNCH'
+#!/bin/sh
+here="$(dirname "$(readlink -f "$0")")"
+NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tessera/node-compile-cache}"
+export NODE_COMPILE_CACHE
+exec "$here/node" "$here/provider.js" "$@"
+LAUNCH
+chmod 755 "$plugin/pulumi-resource-tessera"
+cp "$(readlink -f node_modules/.bin/node)" "$plugin/node"
+cp dist/bin/pulumi-resource-tessera.js "$plugin/provider.js"
+tar -C "$plugin" -czf "$out/pulumi-resource-tessera-v${version}-linux-amd64.tar.gz" .
 
 # The npm packages, as `npm install ./<tarball>` takes them.
 mkdir -p "$out/npm"

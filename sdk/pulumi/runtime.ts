@@ -4,6 +4,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { TIMEOUTS_KEY } from '../../provider/pulumi/provider';
 import { serializableProvider } from '../../provider/pulumi/serializable';
+import { pulumiAttributes } from '../../provider/pulumi-native/package-schema';
 import { resourceSpec } from '../../provider/schema';
 
 const providers = new Map<string, pulumi.dynamic.ResourceProvider>();
@@ -17,12 +18,8 @@ export function providerFor(type: string): pulumi.dynamic.ResourceProvider {
   return p;
 }
 
-/** Attributes a Pulumi resource carries: everything but the id and Terraform-only write-only forms. */
-export function pulumiAttributes(type: string): string[] {
-  const spec = resourceSpec(type);
-  const versions = new Set(Object.values(spec.attributes).map((a) => (a.writeOnly ? a.versionAttribute : undefined)));
-  return Object.keys(spec.attributes).filter((f) => spec.attributes[f].role !== 'id' && !spec.attributes[f].writeOnly && !versions.has(f));
-}
+/** Attributes a Pulumi resource carries (one definition for both providers). */
+export { pulumiAttributes };
 
 export function secretAttributes(type: string): string[] {
   const spec = resourceSpec(type);

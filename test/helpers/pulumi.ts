@@ -240,3 +240,57 @@ export async function removeStack(stack: PulumiStack, options: { removeProjectDi
   fs.rmSync(stack.backendDir, { recursive: true, force: true });
   if (options.removeProjectDir) fs.rmSync(stack.projectDir, { recursive: true, force: true });
 }
+
+/** Writes a Pulumi YAML project (Pulumi.yaml holds the program; `runtime: yaml`). Returns the project dir. */
+export function createPulumiYamlProject(options: { name: string; program: string; dir?: string }): string {
+  assertSafeName('name', options.name);
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `tessera-pulumi-${options.name}-`));
+  fs.mkdirSync(dir, { recursive: true });
+  writeFiles(dir, { 'Pulumi.yaml': `name: ${options.name}\nruntime: yaml\ndescription: tessera end-to-end test project\n${options.program}` });
+  return dir;
+}
+
+/**
+ * Installs the native provider into the stack's PULUMI_HOME the way a user does from the release
+ * artifact: the esbuild bundle scripts/build.mjs ships as dist/bin/pulumi-resource-tessera.js
+ * (the same entry and options), then `pulumi plugin install resource tessera <version> --file`.
+ * Returns the bundle's path.
+ */
+export async function installNativeProvider(stack: PulumiStack, version: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  const bundle = path.join(stack.backendDir, 'plugin', 'pulumi-resource-tessera.js');
+  await esbuild.build({
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    legalComments: 'none',
+    logLevel: 'warning',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { TESSERA_BUNDLED: 'true' },
+    entryPoints: [path.join(repoRoot, 'provider/pulumi-native/main.ts')],
+    outfile: bundle,
+  });
+  fs.chmodSync(bundle, 0o755);
+  // Not stack-scoped: runCommand, not runPulumi (which adds --stack).
+  const res = await runCommand(stack.engines.pulumi, ['plugin', 'install', 'resource', 'tessera', version, '--file', bundle, '--non-interactive'], { cwd: stack.projectDir, env: stack.env });
+  if (res.code !== 0) throw new CommandFailedError(res);
+  return bundle;
+}
+
+/** The native provider's package schema (npm run gen writes it from schema.json). */
+export const NATIVE_PACKAGE_SCHEMA = path.join(repoRoot, 'provider/pulumi-native/schema.generated.json');
+
+/**
+ * Generates the native provider's SDK for a language into `outDir` with pulumi-gen-sdk (Pulumi's
+ * own code generators, built by scripts/engines.sh) from the package schema.
+ */
+export async function generateNativeSdk(language: 'nodejs' | 'python' | 'go', outDir: string): Promise<string[]> {
+  const engines = enginePaths();
+  const tool = path.join(engines.binDir, 'pulumi-gen-sdk');
+  if (!fs.existsSync(tool)) throw new Error(`${tool}: missing; run scripts/engines.sh (it builds pulumi-gen-sdk)`);
+  const res = await runCommand(tool, [NATIVE_PACKAGE_SCHEMA, language, outDir], { cwd: repoRoot, env: { PATH: enginesPath(engines), HOME: os.homedir() } });
+  if (res.code !== 0) throw new CommandFailedError(res);
+  const list = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(path.join(dir, e.name)) : [path.relative(outDir, path.join(dir, e.name))]));
+  return list(outDir).sort();
+}

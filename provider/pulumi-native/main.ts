@@ -1,0 +1,62 @@
+// pulumi-resource-tessera: the native Pulumi provider plugin the engine starts. The protocol
+// (docs/pulumi.md "The native provider"): the engine runs the executable with its own gRPC
+// address as the argument; the plugin serves pulumirpc.ResourceProvider on a local port and
+// prints that port as the first line of stdout. Nothing else goes to stdout; logs go to
+// stderr, and warnings for a resource through the engine's Log RPC.
+import * as grpc from '@grpc/grpc-js';
+import * as engineRpc from '@pulumi/pulumi/proto/engine_grpc_pb';
+import * as enginePb from '@pulumi/pulumi/proto/engine_pb';
+import * as providerRpc from '@pulumi/pulumi/proto/provider_grpc_pb';
+import { type EngineLog, NativeProvider } from './server';
+import { providerService } from './service';
+
+function log(line: string): void {
+  process.stderr.write(`[pulumi-resource-tessera] ${line}\n`);
+}
+
+/** The engine's address among the arguments (flags such as --logtostderr or -v=9 come first). */
+export function engineAddress(argv: string[]): string | undefined {
+  return argv.filter((a) => !a.startsWith('-')).find((a) => /^[^\s/]+:\d+$/.test(a));
+}
+
+const SEVERITY = { debug: enginePb.LogSeverity.DEBUG, info: enginePb.LogSeverity.INFO, warning: enginePb.LogSeverity.WARNING, error: enginePb.LogSeverity.ERROR };
+
+function engineLogger(address: string | undefined): EngineLog {
+  const client = address ? new engineRpc.EngineClient(address, grpc.credentials.createInsecure()) : undefined;
+  return (severity, message, urn) =>
+    new Promise((resolve) => {
+      if (!client) {
+        log(`${severity}: ${message}`);
+        return resolve();
+      }
+      const req = new enginePb.LogRequest().setSeverity(SEVERITY[severity]).setMessage(message).setUrn(urn ?? '');
+      client.log(req, (err) => {
+        if (err) log(`${severity}: ${message}`);
+        resolve();
+      });
+    });
+}
+
+async function main(): Promise<void> {
+  // Libraries must never write to stdout: its first line is the port.
+  console.log = (...args: unknown[]) => log(args.map(String).join(' '));
+  console.info = console.log;
+  const provider = new NativeProvider(process.env, log, engineLogger(engineAddress(process.argv.slice(2))));
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024, 'grpc.max_send_message_length': 256 * 1024 * 1024 });
+  server.addService(providerRpc.ResourceProviderService, providerService(provider) as unknown as grpc.UntypedServiceImplementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.stdout.write(`${port}\n`);
+  // The engine kills the plugin when it is done; a SIGINT (Ctrl-C to the process group) is
+  // answered by Cancel from the engine, so only SIGTERM ends the process here.
+  process.on('SIGINT', () => log('interrupt received; waiting for the engine to cancel'));
+  process.on('SIGTERM', () => server.tryShutdown(() => process.exit(0)));
+}
+
+if (require.main === module) {
+  main().catch((e: Error) => {
+    log(`fatal: ${e.stack ?? e.message}`);
+    process.exit(1);
+  });
+}

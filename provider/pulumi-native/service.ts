@@ -1,0 +1,54 @@
+// The pulumirpc.ResourceProvider service: routes each gRPC call to its file under rpc/ and
+// turns what they throw into a gRPC status the engine shows under the resource. What is not
+// implemented here (Handshake, Parameterize, Call, List, Construct, Attach, GetMapping(s))
+// is answered UNIMPLEMENTED by grpc-js, which the engine handles as "not supported".
+import * as grpc from '@grpc/grpc-js';
+import { cancel } from './rpc/cancel';
+import { check } from './rpc/check';
+import { checkConfig } from './rpc/check-config';
+import { configure } from './rpc/configure';
+import { create } from './rpc/create';
+import { deleteResource } from './rpc/delete';
+import { diff } from './rpc/diff';
+import { diffConfig } from './rpc/diff-config';
+import { getPluginInfo } from './rpc/get-plugin-info';
+import { getSchema } from './rpc/get-schema';
+import { invoke } from './rpc/invoke';
+import { read } from './rpc/read';
+import { update } from './rpc/update';
+import { type NativeProvider, ProtocolError } from './server';
+
+type Unary = (call: grpc.ServerUnaryCall<never, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
+
+/** The method table for grpc-js (keys as the generated service definition names them). */
+export function providerService(p: NativeProvider): Record<string, Unary> {
+  const wrap =
+    (name: string, fn: (req: never) => unknown): Unary =>
+    (call, cb) => {
+      Promise.resolve()
+        .then(() => fn(call.request))
+        .then(
+          (res) => cb(null, res),
+          (e: Error) => {
+            // Messages name fields and reasons only: the handlers never put a secret in one.
+            p.log(`${name}: ${e.message}`);
+            cb({ code: e instanceof ProtocolError ? grpc.status.INVALID_ARGUMENT : grpc.status.UNKNOWN, details: e.message } as grpc.ServiceError);
+          },
+        );
+    };
+  return {
+    getSchema: wrap('GetSchema', (r) => getSchema(r)),
+    checkConfig: wrap('CheckConfig', (r) => checkConfig(r)),
+    diffConfig: wrap('DiffConfig', (r) => diffConfig(r)),
+    configure: wrap('Configure', (r) => configure(p, r)),
+    invoke: wrap('Invoke', (r) => invoke(p, r)),
+    check: wrap('Check', (r) => check(p, r)),
+    diff: wrap('Diff', (r) => diff(p, r)),
+    create: wrap('Create', (r) => create(p, r)),
+    read: wrap('Read', (r) => read(p, r)),
+    update: wrap('Update', (r) => update(p, r)),
+    delete: wrap('Delete', (r) => deleteResource(p, r)),
+    cancel: wrap('Cancel', () => cancel(p)),
+    getPluginInfo: wrap('GetPluginInfo', () => getPluginInfo()),
+  };
+}

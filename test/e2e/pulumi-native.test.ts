@@ -1,0 +1,409 @@
+// End to end with the real engine and the native provider (pulumi-resource-tessera, served by
+// provider/pulumi-native, bundled and installed with `pulumi plugin install --file`): a Pulumi
+// YAML program (the YAML language host built by
+// scripts/engines.sh: no SDK involved), a real composer on SQLite and simulated agents.
+// up -> empty preview -> in-place update whose preview keeps the stable outputs known ->
+// refused and opted-in replacement -> refresh of an object deleted behind Pulumi's back ->
+// `pulumi import` of a volume made outside -> destroy restores the pool; the key policy
+// secret and the token never appear in `pulumi stack export`.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ComposerClient } from '../../provider/client';
+import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
+import { OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
+import { EnginesMissingError, enginePaths, repoRoot } from '../helpers/engines';
+import { createPulumiProject, createPulumiYamlProject, createStack, generateNativeSdk, PULUMI_PROGRAM_TSCONFIG, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider } from '../helpers/pulumi';
+import { VERSION } from '../../provider/version';
+
+const KEY_SECRET = 'native-key-secret-never-in-plaintext-51c2';
+const PROJECT = 'tessera-native';
+
+/** The program; `extra` adds resources (the imported volume). */
+function program(extra = ''): string {
+  return `config:
+  cacheGiB: { type: integer }
+  cacheType: { type: string, default: slice }
+  cacheAllowDataLoss: { type: boolean, default: false }
+  dataMount: { type: string, default: /srv/data }
+  keySecret: { type: string, secret: true }
+  siteBEndpoint: { type: string }
+  siteBToken: { type: string, secret: true }
+resources:
+  # A second site: an explicit provider instance with its own endpoint and token.
+  siteB:
+    type: pulumi:providers:tessera
+    properties:
+      endpoint: \${siteBEndpoint}
+      token: \${siteBToken}
+  remoteCluster:
+    type: tessera:index:Cluster
+    properties:
+      name: remote
+      servers: [k3]
+    options:
+      provider: \${siteB}
+  remote:
+    type: tessera:index:Volume
+    properties:
+      cluster: \${remoteCluster.id}
+      type: hdd
+      sizeGiB: 10
+    options:
+      provider: \${siteB}
+  keys:
+    type: tessera:index:KeyPolicy
+    properties:
+      secret: \${keySecret}
+  cluster:
+    type: tessera:index:Cluster
+    properties:
+      name: native
+      servers: [k1, k2]
+  cache:
+    type: tessera:index:Volume
+    properties:
+      cluster: \${cluster.id}
+      type: \${cacheType}
+      sizeGiB: \${cacheGiB}
+      server: k1
+      mountPath: /srv/cache
+      allowDataLoss: \${cacheAllowDataLoss}
+  data:
+    type: tessera:index:Volume
+    properties:
+      cluster: \${cluster.id}
+      type: ssd
+      sizeGiB: 100
+      redundancy: true
+      encrypt: true
+      keyPolicy: \${keys.id}
+      server: k2
+      mountPath: \${dataMount}
+  witness:
+    type: tessera:index:Cluster
+    properties:
+      servers: [k1]
+      labels: ['raid-\${data.raidLevel}', '\${data.transport}']
+${extra}variables:
+  capacity:
+    fn::invoke:
+      function: tessera:index:getCapacity
+      arguments: { type: ssd }
+outputs:
+  cacheId: \${cache.id}
+  cacheType: \${cache.type}
+  cacheCapacity: \${cache.capacityGiB}
+  cacheState: \${cache.state}
+  cacheOwner: \${cache.owner}
+  dataId: \${data.id}
+  dataRaid: \${data.raidLevel}
+  dataMembers: \${data.members}
+  keyFingerprint: \${keys.fingerprint}
+  keySecret: \${keys.secret}
+  ssdAvailable: \${capacity.availableGiB}
+  remoteId: \${remote.id}
+`;
+}
+
+describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML program against a real composer', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+  let siteB: TestComposer;
+
+  beforeAll(async () => {
+    const engines = enginePaths(); // throws, naming scripts/engines.sh, when the engines are missing
+    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-yaml'))) throw new EnginesMissingError(['pulumi-language-yaml'], engines.dir);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    siteB = await startTestComposer();
+    const projectDir = createPulumiYamlProject({ name: PROJECT, program: program(), dir: path.join(work, 'project') });
+    stack = await createStack(projectDir, {
+      stack: 'e2e',
+      config: { 'tessera:endpoint': env.url, cacheGiB: '10', siteBEndpoint: siteB.url },
+      secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET, siteBToken: OPERATOR_TOKEN },
+    });
+    // As from the release artifact: `pulumi plugin install resource tessera <version> --file`.
+    await installNativeProvider(stack, VERSION);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (siteB) await siteB.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const setConfig = (key: string, value: string) => runPulumi(stack, ['config', 'set', key, value]);
+  const stepsFor = (p: { steps: { op: string; urn: string }[] }, name: string) => p.steps.filter((s) => s.urn.endsWith(`::${name}`));
+  const urnOf = (type: string, name: string) => `urn:pulumi:e2e::${PROJECT}::tessera:index:${type}::${name}`;
+  const noSecretsInState = async () => {
+    const checkpoint = JSON.stringify(await exportStack(stack));
+    expect(checkpoint).not.toContain(KEY_SECRET);
+    expect(checkpoint).not.toContain(env.token);
+    return checkpoint;
+  };
+
+  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, imports and destroys back to the pool', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
+
+    // 1. up: composed and staged; owners are the native URNs; the secret is a secret output.
+    await up(stack);
+    const out1 = await stackOutputs(stack);
+    expect(out1).toMatchObject({ cacheType: 'slice', cacheCapacity: 10, cacheState: 'staged', dataRaid: 'raid1', keySecret: '[secret]', cacheOwner: urnOf('Volume', 'cache') });
+    expect(out1.ssdAvailable).toEqual(expect.any(Number));
+    // The remote volume lives in site B only, made by its own provider instance.
+    const siteBClient = new ComposerClient({ endpoint: siteB.url, token: OPERATOR_TOKEN });
+    expect((await siteBClient.request<{ owner: string }>('GET', `/v1/volumes/${String(out1.remoteId)}`)).data.owner).toBe(urnOf('Volume', 'remote'));
+    expect(await client.request('GET', `/v1/volumes/${String(out1.remoteId)}`, { accept: [404] })).toMatchObject({ status: 404 });
+    const cache1 = (await client.request<{ owner: string; state: string; name: string }>('GET', `/v1/volumes/${String(out1.cacheId)}`)).data;
+    expect(cache1).toMatchObject({ owner: urnOf('Volume', 'cache'), state: 'staged', name: 'cache' });
+    const checkpoint = await noSecretsInState();
+    expect(checkpoint).not.toContain(OPERATOR_TOKEN);
+    expect(checkpoint).toContain('tessera:index:KeyPolicy');
+    // No provider code in the state (the dynamic provider stores its bundle in every resource).
+    expect(checkpoint).not.toContain('__provider');
+
+    // 2. An unchanged program: nothing to do (the engine checks it too).
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+
+    // 3. In-place update of the data volume's mount path: the preview keeps the stable
+    // placement outputs (raidLevel, members) known instead of unknown.
+    await setConfig('dataMount', '/srv/data2');
+    const move = await preview(stack);
+    expect(move.changeSummary.update).toBe(1);
+    expect(stepsFor(move, 'data').map((s) => s.op)).toEqual(['update']);
+    // The witness cluster's labels are made of data's raidLevel and transport: known in the
+    // preview, they are unchanged, so the witness is not updated (unknown, it would be).
+    expect(stepsFor(move, 'witness').filter((s) => s.op !== 'same')).toEqual([]);
+    await up(stack);
+    const out2 = await stackOutputs(stack);
+    expect(out2.dataId).toBe(out1.dataId);
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    expect((await client.request<{ mountPath: string }>('GET', `/v1/volumes/${String(out1.dataId)}`)).data.mountPath).toBe('/srv/data2');
+    await noSecretsInState();
+
+    // Grow the slice volume in place.
+    await setConfig('cacheGiB', '20');
+    const grow = await preview(stack);
+    expect(stepsFor(grow, 'cache').map((s) => s.op)).toEqual(['update']);
+    await up(stack);
+    expect((await stackOutputs(stack)).cacheCapacity).toBe(20);
+
+    // 4. A type change replaces the volume and its data: refused on the property, then opted in
+    // (delete before replace: the name is reused).
+    await setConfig('cacheType', 'ssd');
+    const refused = await preview(stack, { allowFailure: true });
+    expect(refused.raw.code).not.toBe(0);
+    expect(refused.raw.stdout + refused.raw.stderr).toMatch(/changing type replaces the volume[^\n]*allowDataLoss = true/);
+    await setConfig('cacheAllowDataLoss', 'true');
+    const retype = await preview(stack);
+    expect(stepsFor(retype, 'cache').map((s) => s.op)).toEqual(['replace']);
+    const replaced = await up(stack);
+    const order = replaced.stdout.split('\n').filter((l) => /cache (deleted original|creating replacement)/.test(l));
+    expect(order[0]).toMatch(/deleted original/);
+    const out3 = await stackOutputs(stack);
+    expect(out3.cacheId).not.toBe(out1.cacheId);
+    expect(out3.cacheType).toBe('ssd');
+    expect(await client.request('GET', `/v1/volumes/${String(out1.cacheId)}`, { accept: [404] })).toMatchObject({ status: 404 });
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+
+    // 5. Drift: the data volume deleted behind Pulumi's back (by its owner) leaves the state on refresh.
+    await client.request('DELETE', `/v1/volumes/${String(out1.dataId)}`, { query: { owner: urnOf('Volume', 'data') } });
+    await refresh(stack);
+    const urns = ((await exportStack(stack)).deployment.resources ?? []).map((r) => String(r.urn));
+    expect(urns).not.toContain(urnOf('Volume', 'data'));
+    expect(urns).toContain(urnOf('Volume', 'cache'));
+    await noSecretsInState();
+    expect(stepsFor(await preview(stack), 'data').map((s) => s.op)).toEqual(['create']);
+    await up(stack);
+
+    // 6. Import: a volume made outside Pulumi, adopted by CLUSTER/NAME; with the program
+    // declaring it the next preview is empty; destroy deletes it.
+    await client.request('POST', '/v1/volumes', { body: { cluster: 'native', name: 'outside', type: 'hdd', sizeGiB: 50, owner: 'ops' } });
+    await runPulumi(stack, ['import', 'tessera:index:Volume', 'outside', 'native/outside', '--yes', '--protect=false']);
+    const imported = ((await exportStack(stack)).deployment.resources ?? []).find((r) => r.urn === urnOf('Volume', 'outside'));
+    expect(imported?.id).toMatch(/^vol-/);
+    fs.writeFileSync(
+      path.join(stack.projectDir, 'Pulumi.yaml'),
+      `name: ${PROJECT}\nruntime: yaml\n${program('  outside:\n    type: tessera:index:Volume\n    properties:\n      cluster: ${cluster.id}\n      type: hdd\n      sizeGiB: 50\n')}`,
+    );
+    const afterImport = await preview(stack, {}, ['--expect-no-changes']);
+    expect(hasNoChanges(afterImport.changeSummary)).toBe(true);
+    // An up of the unchanged program records the imported volume's dependency on the cluster (destroy order).
+    await up(stack);
+
+    // 7. destroy: the pool is exactly as before.
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    expect((await siteBClient.request<{ items: unknown[] }>('GET', '/v1/volumes')).data.items).toEqual([]);
+    console.log(JSON.stringify({ test: 'pulumi-native yaml', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 900_000);
+});
+
+const TS_PROGRAM = `
+import * as pulumi from '@pulumi/pulumi';
+import * as tessera from './sdk';
+
+const config = new pulumi.Config();
+const keys = new tessera.KeyPolicy('keys', { secret: config.requireSecret('keySecret') });
+const cluster = new tessera.Cluster('ts', { servers: ['k1', 'k2'] });
+const data = new tessera.Volume('data', {
+  cluster: cluster.id,
+  type: 'ssd',
+  sizeGiB: 100,
+  redundancy: true,
+  encrypt: true,
+  keyPolicy: keys.id,
+  server: 'k1',
+  mountPath: config.get('dataMount') ?? '/srv/data',
+});
+// Known in the preview of data's in-place update only if the provider keeps stable outputs.
+new tessera.Cluster('witness', { servers: ['k2'], labels: [pulumi.interpolate\`raid-\${data.raidLevel}\`] });
+export const dataId = data.id;
+export const dataRaid = data.raidLevel;
+export const dataOwner = data.owner;
+export const keySecret = keys.secret;
+export const ssdAvailable = tessera.getCapacityOutput({ type: 'ssd' }).availableGiB;
+`;
+
+describe('the native provider from a TypeScript program on the SDK generated from its package schema', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  beforeAll(async () => {
+    enginePaths();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-ts-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    const projectDir = createPulumiProject({ name: PROJECT, program: TS_PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
+    // The SDK as `pulumi package gen-sdk` would write it, generated now from the committed schema.
+    await generateNativeSdk('nodejs', path.join(projectDir, 'sdk'));
+    stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET } });
+    await installNativeProvider(stack, VERSION);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    await up(stack);
+    const out = await stackOutputs(stack);
+    expect(out).toMatchObject({ dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` });
+    expect(out.ssdAvailable).toEqual(expect.any(Number));
+    let checkpoint = JSON.stringify(await exportStack(stack));
+    expect(checkpoint).not.toContain(KEY_SECRET);
+    expect(checkpoint).not.toContain(env.token);
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+
+    await runPulumi(stack, ['config', 'set', 'dataMount', '/srv/data2']);
+    const move = await preview(stack);
+    expect(move.changeSummary.update).toBe(1);
+    expect(move.steps.filter((s) => s.urn.endsWith('::witness') && s.op !== 'same')).toEqual([]);
+    await up(stack);
+    expect((await stackOutputs(stack)).dataId).toBe(out.dataId);
+    checkpoint = JSON.stringify(await exportStack(stack));
+    expect(checkpoint).not.toContain(KEY_SECRET);
+
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    console.log(JSON.stringify({ test: 'pulumi-native typescript', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 600_000);
+});
+
+const PY_PROGRAM = `import pulumi
+import pulumi_tessera as tessera
+
+config = pulumi.Config()
+keys = tessera.KeyPolicy("keys", secret=config.require_secret("keySecret"))
+cluster = tessera.Cluster("py", servers=["k1", "k2"])
+data = tessera.Volume(
+    "data",
+    cluster=cluster.id,
+    type="ssd",
+    size_gi_b=100,
+    redundancy=True,
+    encrypt=True,
+    key_policy=keys.id,
+    server="k1",
+    mount_path=config.get("dataMount") or "/srv/data",
+)
+# Known in the preview of data's in-place update only if the provider keeps stable outputs.
+tessera.Cluster("witness", servers=["k2"], labels=[data.raid_level.apply(lambda r: f"raid-{r}")])
+pulumi.export("dataId", data.id)
+pulumi.export("dataRaid", data.raid_level)
+pulumi.export("keySecret", keys.secret)
+pulumi.export("ssdAvailable", tessera.get_capacity_output(type="ssd").available_gi_b)
+`;
+
+describe('the native provider from a Python program on the SDK generated from its package schema', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  beforeAll(async () => {
+    const engines = enginePaths();
+    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-python'))) throw new EnginesMissingError(['pulumi-language-python'], engines.dir);
+    // The `pulumi` package from PyPI in a cached venv (scripts/ensure-pulumi-python.sh).
+    const venv = execFileSync('bash', [path.join(repoRoot, 'scripts/ensure-pulumi-python.sh')], { encoding: 'utf8' }).trim().split('\n').pop() as string;
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-py-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    const projectDir = path.join(work, 'project');
+    fs.mkdirSync(projectDir, { recursive: true });
+    fs.writeFileSync(path.join(projectDir, 'Pulumi.yaml'), `name: ${PROJECT}\nruntime:\n  name: python\n  options:\n    virtualenv: ${venv}\n`);
+    fs.writeFileSync(path.join(projectDir, '__main__.py'), PY_PROGRAM);
+    // The generated SDK, installed (for its package metadata: the SDK reads its version from it)
+    // into a directory of the project that PYTHONPATH names; no network, no build isolation.
+    const sdk = path.join(work, 'sdk-python');
+    await generateNativeSdk('python', sdk);
+    const site = path.join(projectDir, 'site');
+    execFileSync(path.join(venv, 'bin/python'), ['-m', 'pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--disable-pip-version-check', '--target', site, sdk], { stdio: 'pipe' });
+    stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET } });
+    // The v3.68 host does not see runtime options the newer CLI sends (virtualenv): the venv's
+    // python first on PATH is what it runs.
+    stack.env = { ...stack.env, PYTHONPATH: site, VIRTUAL_ENV: venv, PATH: `${path.join(venv, 'bin')}${path.delimiter}${stack.env.PATH ?? ''}` };
+    await installNativeProvider(stack, VERSION);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    await up(stack);
+    const out = await stackOutputs(stack);
+    expect(out).toMatchObject({ dataRaid: 'raid1', keySecret: '[secret]' });
+    expect(out.ssdAvailable).toEqual(expect.any(Number));
+    const checkpoint = JSON.stringify(await exportStack(stack));
+    expect(checkpoint).not.toContain(KEY_SECRET);
+    expect(checkpoint).not.toContain(env.token);
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    await runPulumi(stack, ['config', 'set', 'dataMount', '/srv/data2']);
+    const move = await preview(stack);
+    expect(move.changeSummary.update).toBe(1);
+    await up(stack);
+    expect((await stackOutputs(stack)).dataId).toBe(out.dataId);
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    console.log(JSON.stringify({ test: 'pulumi-native python', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 600_000);
+});
