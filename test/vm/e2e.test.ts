@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { expect } from 'expect';
 import { dmName, stagingPath } from '../../provider/agent/names';
-import { hostNqn } from '../../provider/model/naming';
+import type { Member } from '../../provider/model/placement';
+import { hostNqn, nvmeNqn } from '../../provider/model/naming';
 
 const GiB = 1024 ** 3;
 const CFG = '/sys/kernel/config';
@@ -705,6 +706,7 @@ test('drain a drive under writes: `tessera drives drain` moves the RAID1 half on
   const back = fs.readFileSync(path.join(MNT_R1, 'drain-writes.bin'));
   for (const [slot, digest] of slots) expect({ slot, digest: hash(back.subarray(slot * BLOCK, (slot + 1) * BLOCK)) }).toEqual({ slot, digest });
   verifyR1Files();
+  r1Files['drain-writes.bin'] = sha(path.join(MNT_R1, 'drain-writes.bin'));
   await halvesIdentical([moved, partner]);
   // The drive holds nothing: it is listed draining with no volume, its export is gone, and it can leave.
   const listed = await cliJson(['drives', 'ls']);
@@ -716,6 +718,54 @@ test('drain a drive under writes: `tessera drives drain` moves the RAID1 half on
   expect(removed.body).toMatchObject({ serial: old.serial, health: 'removed' });
   extents.push({ serial: old.serial, offsetGiB: old.offsetGiB, sizeGiB: old.sizeGiB });
   drained = true;
+});
+
+test('a server dies (its agent killed, its network cut): the autoMove volume is fenced — the enclosures take its exports down without wiping them, k2\'s connect is refused — and staged on k1 with its data', async () => {
+  if (!r1 || !drained) throw new Error('needs the RAID1 volume of the tests before, on k2');
+  const start = Date.now();
+  expect((await ok('GET', `/v1/volumes/${r1.id}`)).server).toBe('k2');
+  await ok('PATCH', `/v1/volumes/${r1.id}`, { autoMove: true });
+  const members = await r1Members();
+  const nqns = members.map((m) => nvmeNqn(m as Member, false));
+  // k2 dies: its agent first, then what its kernel held (one kernel serves k1 and k2 in the lab:
+  // a real server's would be gone with it), then its network.
+  await kill9('agent-k2');
+  const state = path.join(dir, 'state-k2');
+  for (const m of [MNT_R1, stagingPath(state, r1.id)]) await must('umount', [m]);
+  await must('cryptsetup', ['close', dmName(r1.id)]);
+  await must('mdadm', ['--stop', mdOf(r1.id)]);
+  for (const nqn of nqns) await must('nvme', ['disconnect', '--nqn', nqn]);
+  await must('ip', ['link', 'set', 've-k2', 'down']);
+  note(`k2 down (agent killed, network cut); waiting for the fenced move of ${r1.id}`);
+  let fenced = false;
+  try {
+    await until('r1 fenced, then staged on k1', async () => {
+      // Fenced: no enclosure exports any of its members, to anybody.
+      if (!nqns.some((n) => fs.existsSync(`${CFG}/nvmet/subsystems/${n}`))) fenced = true;
+      const v = (await api('GET', `/v1/volumes/${r1.id}`)).body;
+      return v?.state === 'staged' && v.server === 'k1' ? v : undefined;
+    }, 600_000, async () => (await api('GET', `/v1/volumes/${r1.id}`)).body);
+  } finally {
+    await must('ip', ['link', 'set', 've-k2', 'up']);
+  }
+  note(`r1 fenced and staged on k1 in ${Math.round((Date.now() - start) / 1000)} s`);
+  expect(fenced).toBe(true);
+  const v = await ok('GET', `/v1/volumes/${r1.id}`);
+  expect(v.observed.degraded).toBeUndefined();
+  // Its data, every file of before (not wiped by the fence: docs/failure.md "Fencing").
+  expect(await blkid(mdOf(r1.id), 'UUID')).toBe(r1.luksUuid);
+  verifyR1Files();
+  for (const n of nqns) expect(fs.readdirSync(`${CFG}/nvmet/subsystems/${n}/allowed_hosts`)).toEqual([hostNqn('k1')]);
+  // k2, its network back, tries a member as its agent would: refused by the enclosure's ACL.
+  const m0 = members[0];
+  const refused = await run('nsenter', ['--net=/run/netns/k2', '--', 'nvme', 'connect', '--transport', 'tcp', '--traddr', addr(m0.enclosure as Ns), '--trsvcid', '4420', '--nqn', nqns[0], '--hostnqn', hostNqn('k2')]);
+  expect({ member: m0.serial, connect: refused.code === 0 ? 'connected' : 'refused' }).toEqual({ member: m0.serial, connect: 'refused' });
+  // k2 comes back as a re-installed server would: its record of r1 went with its kernel state
+  // (in the lab its stale teardown of r1 would hit k1's devices of the same names).
+  fs.rmSync(path.join(state, 'volumes', `${r1.id}.json`), { force: true });
+  const restarted = Date.now();
+  startAgent('k2');
+  if (raw) await staged(raw.id, 'k2', (x) => Date.parse(x.observed.reportedAt) > restarted);
 });
 
 test('delete: the agents unstage, the enclosures remove their exports and wipe the released extents, the pool is whole again', async () => {
