@@ -22,6 +22,7 @@ import type { FieldFailure } from '../../schema';
 import type { ComposerContext } from '../context';
 import { type PageRequest, takePage } from '../paging';
 import { HttpProblem, problems } from '../problem';
+import { rebuildDone } from '../operations/volume-rebuild';
 import type { ComposerState, StoredVolume } from '../state';
 import type { Drives } from '../resources/drives';
 import { Heartbeats, requireKnown } from './channel';
@@ -47,7 +48,10 @@ export function exportsByEnclosure(state: ComposerState): Map<string, EnclosureE
       const placement = state.allocations.get(v.id);
       if (!server || !placement) continue;
       const slice = kind === 'slice' || placement.type === 'slice';
-      for (const m of placement.members) {
+      // A drain's old members too, until its rebuild is done: md copies from them online, and an
+      // export no longer listed is released (wiped) by its enclosure (docs/failure.md).
+      const draining = v.rebuilding?.drain && !rebuildDone(v) ? v.rebuilding.replaced.flatMap((r) => (r.old && !placement.members.some((m) => m.serial === r.old!.serial && m.offsetGiB === r.old!.offsetGiB) ? [r.old] : [])) : [];
+      for (const m of [...placement.members, ...draining]) {
         const e: EnclosureExport = { volumeId: v.id, kind, serial: m.serial, slice, offsetGiB: m.offsetGiB, sizeGiB: m.sizeGiB, transport: placement.transport, server };
         if (placement.transport === 'iscsi') Object.assign(e, { iqn: iscsiIqn(m, slice), initiatorIqn: initiatorIqn(server) });
         else {
