@@ -446,6 +446,8 @@ export interface EnclosureAssignments {
   portal: string;
   transports: Transport[];
   exports: EnclosureExport[];
+  /** Targets (NQN or IQN) of members exported to nobody but kept: a fenced move's (docs/failure.md). Unexported if exported, never wiped as released. Absent: none. */
+  held?: string[];
 }
 
 /** What the enclosure service can see of one of its drives; further fields are ignored. */
@@ -1562,6 +1564,14 @@ export const MESSAGE_SCHEMAS: Readonly<Record<string, WireSchema>> = {
         "type": "array",
         "items": {
           "$ref": "EnclosureExport"
+        }
+      },
+      "held": {
+        "type": "array",
+        "items": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 223
         }
       }
     },

@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
 import type { Assignment, Cluster, DriveHealthState, KeyPolicy, Operation, Slice, Volume, AgentFacts } from '../api/contract';
 import type { Allocator } from '../engine/api';
 import type { Inventory } from '../model/inventory';
-import type { Placement } from '../model/placement';
+import type { Member, Placement } from '../model/placement';
 import type { KeyValue, Store } from '../store/store';
 import { ELECTION_PREFIX, INVENTORY_BLOBS, INVENTORY_CURRENT, ROOT, parseKey } from './layout';
 
@@ -25,7 +25,11 @@ export interface StoredVolume extends Volume {
    */
   moving?: { from: string; op: string; generation: number; fence?: { since: string } };
   /** A rebuild onto replacement members, until the agent reports the array whole (operations/volume-rebuild.ts). */
-  rebuilding?: { op: string; generation: number; replaced: { index: number; from: string; to: string }[]; drain?: boolean };
+  /**
+   * A drain's replaced members keep `old`, their extent: exported (to the volume's server) until
+   * the rebuild is done, as md copies from it online (docs/failure.md, "Drain and removal").
+   */
+  rebuilding?: { op: string; generation: number; replaced: { index: number; from: string; to: string; old?: Member }[]; drain?: boolean };
   /** Why no replacement could be placed for a failed member, with the numbers (docs/failure.md). */
   rebuildBlocked?: string;
 }

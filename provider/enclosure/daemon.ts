@@ -106,7 +106,7 @@ export async function startEnclosure(o: StartEnclosureOptions): Promise<RunningE
     const targets = a.exports.map((e) => (e.transport === 'iscsi' ? e.iqn : e.nqn)).filter((t): t is string => !!t);
     const dms = a.exports.filter((e) => e.slice).map((e) => dmName(o.enclosure, e.serial, e.offsetGiB));
     const observed = await kernel.observe(owned, targets, dms, driveState);
-    const p = plan({ enclosure: o.enclosure, exports: a.exports, portal: a.portal, transports: a.transports, drives: driveState, observed, owned, listen: o.listen });
+    const p = plan({ enclosure: o.enclosure, exports: a.exports, held: a.held, portal: a.portal, transports: a.transports, drives: driveState, observed, owned, listen: o.listen });
     const failed = new Map<string, string>();
     for (const x of p.actions) {
       const obj = objectOf(x);

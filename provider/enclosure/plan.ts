@@ -99,6 +99,8 @@ export interface Listen {
 export interface PlanInput {
   enclosure: string;
   exports: EnclosureExport[];
+  /** Targets exported to nobody but not released: a fenced move's members (never wiped). */
+  held?: string[];
   portal: string;
   transports: Transport[];
   drives: DriveFact[];
@@ -297,9 +299,10 @@ export function plan(i: PlanInput): Plan {
 
   // An export the composer no longer lists at all is released (its volume deleted): its extent is
   // wiped before the export goes. One it still lists but cannot make here (refused, rebuilt, a
-  // drive no longer managed) is not released, and a device this service does not manage is never
-  // written (docs/agent.md "Enclosure service", "Release wipes").
-  const assigned = new Set(i.exports.map((e) => (e.transport === 'iscsi' ? e.iqn : e.nqn)));
+  // drive no longer managed) is not released, nor is one it holds (a fenced move's member, taken
+  // down for now and exported again to the new server: docs/failure.md "Fencing"), and a device
+  // this service does not manage is never written (docs/agent.md "Enclosure service", "Release wipes").
+  const assigned = new Set([...i.exports.map((e) => (e.transport === 'iscsi' ? e.iqn : e.nqn)), ...(i.held ?? [])]);
   const drivesByDevice = new Map(i.drives.filter((d) => d.present).map((d) => [d.device, d as DriveFact & { present: true }]));
   const extentBytes = (device: string): number | undefined => {
     const d = drivesByDevice.get(device);

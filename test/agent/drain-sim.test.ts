@@ -10,7 +10,7 @@ import type { Fault } from '../../provider/agent/faults';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
 import { SimulatedHost } from '../../provider/agent/sim/host';
 import { MemoryStateStore } from '../../provider/agent/state';
-import { ADMIN_TOKEN } from '../helpers/composer';
+import { ADMIN_TOKEN, enclosureTokenOf } from '../helpers/composer';
 import { api, eventually, inventory, simulatedAgentOptions, startTestComposer, type TestComposer } from './composer-fixture';
 
 jest.setTimeout(120_000);
@@ -43,7 +43,7 @@ const drainOps = async () => ((await tc.ops.get('/v1/operations?limit=500')).bod
 
 beforeAll(async () => {
   // 4 enclosures in 2 storage groups (sg0: enc0 enc1, sg1: enc2 enc3), 4 SSDs of 16 GiB each.
-  tc = await startTestComposer(inventory({ servers: ['k1'], enclosures: 4, ssdPerEnclosure: 4, ssdGiB: 16, hddPerEnclosure: 0 }), { heartbeatGraceMs: 3000 });
+  tc = await startTestComposer(inventory({ servers: ['k1'], enclosures: 4, ssdPerEnclosure: 4, ssdGiB: 16, hddPerEnclosure: 0 }), { heartbeatGraceMs: 3000, enclosureTokens: true });
   fabric = new SimulatedFabric();
   host = new SimulatedHost(fabric, { resyncMs: 1200 });
   cluster = (await tc.ops.post('/v1/clusters', { name: 'apps', servers: ['k1'] })).body.id;
@@ -85,16 +85,26 @@ test('draining a drive under RAID1 volumes moves each member online, one at a ti
   expect(r.body.health).toBe('draining');
   expect(r.body.blocked).toBeUndefined();
 
-  // One at a time: never two drain rebuilds pending together.
+  // One at a time: never two drain rebuilds pending together. While one is, the old member's
+  // enclosure still exports it to k1: md copies from it (an export no longer listed would be
+  // released, and wiped, under the running array).
   let maxPending = 0;
+  const keptExported = new Set<string>();
+  const enclosure = api(tc.composer.url, enclosureTokenOf(target.enclosure));
   const empty = await eventually(async () => {
-    const pending = (await drainOps()).filter((o) => o.state === 'pending').length;
+    const pendingOps = (await drainOps()).filter((o) => o.state === 'pending');
+    const pending = pendingOps.length;
     maxPending = Math.max(maxPending, pending);
+    if (pending > 0) {
+      const exports = (await enclosure.get(`/v1/enclosures/${target.enclosure}/assignments`)).body.exports as { volumeId: string; serial: string; server: string }[];
+      for (const o of pendingOps) if (exports.some((e) => e.volumeId === o.objectId && e.serial === target.serial && e.server === 'k1')) keptExported.add(o.objectId);
+    }
     const d = await drive(target.serial);
     const all = await Promise.all(ids.map(volume));
     return d && d.volumes.length === 0 && all.every((v) => v.health === 'ok') ? all : undefined;
   }, 60_000, 'drive empty, volumes ok');
   expect(maxPending).toBeLessThanOrEqual(1);
+  expect(keptExported.size).toBeGreaterThan(0);
 
   for (const [i, v] of empty.entries()) {
     expect(v.members.some((m) => m.serial === target.serial)).toBe(false);

@@ -165,6 +165,9 @@ test('a move away from a down server is fenced: exported to nobody until every m
   expect((await ops.patch(`/v1/volumes/${v.id}`, { server: 'k2' })).status).toBe(200);
   // Fenced: no enclosure exports the volume to anybody, and k2 has no assignment.
   expect(await exportsOf(v.id)).toEqual([]);
+  // Yet each member enclosure holds its extent (unexported, not released: never wiped).
+  const held = async (m: { enclosure: string }) => (await enc(m.enclosure).get(`/v1/enclosures/${m.enclosure}/assignments`)).body.held;
+  for (const m of v.members) expect(await held(m)).toEqual([nvmeNqn(m, false)]);
   const k2 = client(composer.url, tok('agent-k2'));
   const k2Has = async () => (await k2.get('/v1/agents/k2/assignments')).body.assignments.some((x: { volumeId: string }) => x.volumeId === v.id);
   expect(await k2Has()).toBe(false);
@@ -188,6 +191,7 @@ test('a move away from a down server is fenced: exported to nobody until every m
     ['k2', hostNqn('k2')],
     ['k2', hostNqn('k2')],
   ]);
+  for (const m of v.members) expect(await held(m)).toBeUndefined();
   const op = (await ops.get('/v1/operations')).body.items.find((o: { objectId: string; kind: string }) => o.objectId === v.id && o.kind === 'update');
   expect(op).toMatchObject({ state: 'done', detail: { fence: true, moveFrom: 'k1', moveTo: 'k2' } });
 });

@@ -406,6 +406,18 @@ describe('release wipes: a released extent is wiped once no host can reach it, n
     expect(wipes(plan(i).actions)).toEqual([]);
   });
 
+  test('held (a fenced move\'s members, docs/failure.md): every export taken down, no host can reach it, nothing wiped', () => {
+    const i = { ...input([], made.observed, made.owned), held: [whole.nqn!, slice.nqn!, lun.iqn!] };
+    const p = converge(i);
+    expect(wipes(p.actions)).toEqual([]);
+    expect(lines(p.actions)).toEqual(expect.arrayContaining([`rmdir nvmet/subsystems/${whole.nqn}`, `rmdir nvmet/subsystems/${slice.nqn}`, `rmdir target/iscsi/${lun.iqn}`]));
+    expect(Object.keys(p.observed.subsystems)).toEqual([]);
+    // The fence lifted, the export to the new server is made again on the same extent.
+    const back = converge({ ...input([nvmeExport('d0', 'k2')], p.observed, p.owned) });
+    expect(wipes(back.actions)).toEqual([]);
+    expect(back.observed.subsystems[whole.nqn!].namespaces['1'].devicePath).toBe('/dev/loop0');
+  });
+
   test('a namespace on a device this service does not manage is taken down but never written', () => {
     const o = structuredClone(made.observed);
     o.subsystems[whole.nqn!].namespaces['1'].devicePath = '/dev/sda';

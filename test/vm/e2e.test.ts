@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { expect } from 'expect';
 import { dmName, stagingPath } from '../../provider/agent/names';
-import { hostNqn } from '../../provider/model/naming';
+import type { Member } from '../../provider/model/placement';
+import { hostNqn, nvmeNqn } from '../../provider/model/naming';
 
 const GiB = 1024 ** 3;
 const CFG = '/sys/kernel/config';
@@ -25,6 +26,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
 /** The daemons' logs: on the results share when there is one, so the host keeps them (docs/vm-lab.md). */
 const logDir = process.env.TESSERA_VM_RESULTS ? fs.mkdtempSync(path.join(process.env.TESSERA_VM_RESULTS, 'e2e-logs-')) : dir;
 const OPS = `ops-${crypto.randomBytes(16).toString('hex')}`;
+/** Drains and removals are inventory changes: an admin's (docs/failure.md, "Drain and removal"). */
+const ADMIN = `admin-${crypto.randomBytes(16).toString('hex')}`;
 const token = (who: string) => `${who}-${crypto.createHash('sha256').update(OPS + who).digest('hex').slice(0, 32)}`;
 
 /**
@@ -190,6 +193,7 @@ const tesseraTargets = () => (fs.existsSync(`${CFG}/target/iscsi`) ? fs.readdirS
 const loops: string[] = [];
 /** Each drive's block device as its enclosure service knows it. */
 const drivePath: Record<string, string> = {};
+
 let iscsid: ChildProcess | undefined;
 const t0 = Date.now();
 
@@ -209,11 +213,12 @@ before(async () => {
     await inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
     await inNs(ns, 'ip', ['route', 'add', 'default', 'via', gw(ns)]);
   }
-  // The drives: sparse files on loop devices, 1 GiB disks and a 2 GiB SSD. They live on the guest's
-  // tmpfs overlay (half its memory): md's resync fills a mirror half, so they stay small.
+  // The drives: sparse files on loop devices, 1 GiB disks and a 4 GiB SSD. They live on the guest's
+  // tmpfs overlay (half its memory): md's resync fills a mirror half, so they stay small. A second
+  // disk in each enclosure takes the rebuild's replacement (enc-b) and the drain's (enc-a).
   const drives: Record<'enc-a' | 'enc-b', { serial: string; type: 'hdd' | 'ssd'; gib: number }[]> = {
-    'enc-a': [{ serial: 'a-hdd-0', type: 'hdd', gib: 1 }, { serial: 'a-ssd-0', type: 'ssd', gib: 4 }],
-    'enc-b': [{ serial: 'b-hdd-0', type: 'hdd', gib: 1 }],
+    'enc-a': [{ serial: 'a-hdd-0', type: 'hdd', gib: 1 }, { serial: 'a-hdd-1', type: 'hdd', gib: 1 }, { serial: 'a-ssd-0', type: 'ssd', gib: 4 }],
+    'enc-b': [{ serial: 'b-hdd-0', type: 'hdd', gib: 1 }, { serial: 'b-hdd-1', type: 'hdd', gib: 1 }],
   };
   for (const [enc, list] of Object.entries(drives)) {
     const cfg: { serial: string; device: string }[] = [];
@@ -248,11 +253,13 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'inventory.json'), JSON.stringify(inventory));
   const tokens = [
     { name: 'ops', token: OPS, role: 'operator' },
+    { name: 'admin', token: ADMIN, role: 'admin' },
     ...(['k1', 'k2'] as const).map((s) => ({ name: `agent-${s}`, token: token(s), role: 'agent', server: s })),
     ...(['enc-a', 'enc-b'] as const).map((e) => ({ name: `encl-${e}`, token: token(e), role: 'enclosure', enclosure: e })),
   ];
   writeSecret(path.join(dir, 'tokens.json'), JSON.stringify(tokens));
   for (const who of ['k1', 'k2', 'enc-a', 'enc-b']) writeSecret(path.join(dir, `${who}.token`), token(who));
+  writeSecret(path.join(dir, 'admin.token'), ADMIN);
   writeSecret(path.join(dir, 'master.key'), crypto.randomBytes(32).toString('hex'));
 
   tessera('composer', undefined, [
@@ -294,6 +301,8 @@ after(async () => {
 let clusterId: string;
 let policy: { id: string };
 let r1: { id: string; devicePath: string; fsUuid: string; luksUuid: string; digest: string; nqns: string[] };
+/** Every file written on r1 (before the failure, while degraded, during the rebuild and the drain) and its digest. */
+const r1Files: Record<string, string> = {};
 /** The md array under a RAID volume, which carries its LUKS header (docs/agent.md "Device naming"). */
 const mdOf = (id: string) => `/dev/md/${id}`;
 let capacityBefore: number[];
@@ -330,6 +339,8 @@ test('(a) an encrypted RAID1 xfs volume, halves in enc-a and enc-b over NVMe/TCP
   const v = await ok('POST', '/v1/volumes', {
     cluster: clusterId, name: 'r1', type: 'hdd', sizeGiB: 1, redundancy: true, striping: false, sgResiliency: false, jbodResiliency: true,
     networkTransportsAllowed: ['nvmetcp'], encrypt: true, keyPolicy: policy.id, fsType: 'xfs', server: 'k1', mountPath: MNT_R1,
+    // Until the rebuild test turns it on: the detach test below looks at the degraded array itself.
+    autoRebuild: false,
   });
   expect(v.raidLevel).toBe('raid1');
   expect(new Set(v.members.map((m: { enclosure: string }) => m.enclosure))).toEqual(new Set(['enc-a', 'enc-b']));
@@ -344,6 +355,7 @@ test('(a) an encrypted RAID1 xfs volume, halves in enc-a and enc-b over NVMe/TCP
   await must('sync', []);
   expect(await blkid(mdOf(v.id), 'TYPE')).toBe('crypto_LUKS');
   r1 = { id: v.id, devicePath: s.devicePath, fsUuid: await blkid(s.devicePath, 'UUID'), luksUuid: await blkid(mdOf(v.id), 'UUID'), digest: sha(path.join(MNT_R1, 'data.bin')), nqns };
+  r1Files['data.bin'] = r1.digest;
 });
 
 test('(b) an ext4 slice volume over iSCSI, staged on k1 through its initiator IQN; data written', async () => {
@@ -484,8 +496,10 @@ test('one mirror half\'s export is detached at its enclosure: the volume keeps s
   fs.writeFileSync(`${CFG}/nvmet/subsystems/${nqn}/namespaces/1/enable`, '0');
   try {
     // md learns of it from the next write.
-    fs.writeFileSync(path.join(MNT_R1, 'after.bin'), crypto.randomBytes(1024 * 1024));
+    const after = crypto.randomBytes(1024 * 1024);
+    fs.writeFileSync(path.join(MNT_R1, 'after.bin'), after);
     await must('sync', []);
+    r1Files['after.bin'] = hash(after);
     const v = await until('the volume reported degraded', async () => {
       const cur = (await api('GET', `/v1/volumes/${r1.id}`)).body;
       return cur?.state === 'staged' && cur.observed?.degraded?.length === 1 ? cur : undefined;
@@ -496,11 +510,264 @@ test('one mirror half\'s export is detached at its enclosure: the volume keeps s
     fs.writeFileSync(path.join(MNT_R1, 'more.bin'), more);
     await must('sync', []);
     expect(sha(path.join(MNT_R1, 'more.bin'))).toBe(hash(more));
+    r1Files['more.bin'] = hash(more);
   } finally {
     // Back up, enc-b's service repairs the drift (the namespace enabled again); md keeps the
     // member failed until a rebuild adds it back.
     startEnclosure('enc-b');
   }
+});
+
+// ---------------------------------------------------------------- rebuild and drain (docs/failure.md)
+
+/** The sysfs directory of r1's md array. */
+const mdSys = () => `/sys/block/${path.basename(fs.realpathSync(mdOf(r1.id)))}/md`;
+/** Each member device's state in md's sysfs (dev-<name>/state: in_sync, faulty, want_replacement, replacement, spare...). */
+const memberStates = (): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const d of fs.readdirSync(mdSys())) if (d.startsWith('dev-')) out[d.slice(4)] = fs.readFileSync(`${mdSys()}/${d}/state`, 'utf8').trim();
+  return out;
+};
+/** md's resync throttle (/proc/sys/dev/raid): the floor matters under writes, when md slows to it. */
+function resyncSpeed(minKiB: number, maxKiB: number): void {
+  fs.writeFileSync('/proc/sys/dev/raid/speed_limit_max', String(maxKiB));
+  fs.writeFileSync('/proc/sys/dev/raid/speed_limit_min', String(minKiB));
+}
+/** Set once the drain test removed its drive. */
+let drained = false;
+type VolumeMember = { serial: string; enclosure: string; offsetGiB: number; sizeGiB: number };
+const r1Members = async (): Promise<VolumeMember[]> => (await ok('GET', `/v1/volumes/${r1.id}`)).members;
+/** Every file written on r1 still reads back as written. */
+function verifyR1Files(): void {
+  for (const [f, digest] of Object.entries(r1Files)) expect({ file: f, digest: sha(path.join(MNT_R1, f)) }).toEqual({ file: f, digest });
+}
+
+/**
+ * The two halves of r1 hold the same bytes: md's data area of each member (from its v1.2
+ * superblock's data_offset, for the array's component_size) compared on the drives' backing files,
+ * with the filesystem frozen so nothing writes in between. Proves a copy made by a rebuild or a
+ * drain, not only that reads through md (which may serve from the other half) succeed.
+ */
+async function halvesIdentical(members: VolumeMember[]): Promise<void> {
+  expect(members).toHaveLength(2);
+  const bytes = Number(fs.readFileSync(`${mdSys()}/component_size`, 'utf8').trim()) * 1024;
+  const at = members.map((m) => {
+    const file = path.join(dir, `${m.serial}.img`);
+    const sb = Buffer.alloc(144);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, sb, 0, sb.length, m.offsetGiB * GiB + 4096);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect({ serial: m.serial, magic: sb.readUInt32LE(0).toString(16) }).toEqual({ serial: m.serial, magic: 'a92b4efc' });
+    return { file, offset: m.offsetGiB * GiB + Number(sb.readBigUInt64LE(128)) * 512 };
+  });
+  await must('fsfreeze', ['--freeze', MNT_R1]);
+  try {
+    const r = await run('cmp', ['--bytes', String(bytes), `--ignore-initial=${at[0].offset}:${at[1].offset}`, at[0].file, at[1].file]);
+    expect({ members: members.map((m) => m.serial), cmp: r.code === 0 ? 'identical' : r.stdout + r.stderr }).toEqual({ members: members.map((m) => m.serial), cmp: 'identical' });
+  } finally {
+    await must('fsfreeze', ['--unfreeze', MNT_R1]);
+  }
+}
+
+/** `tessera ARGS --json` as an admin against the composer: the exit code and the parsed output. */
+async function cliJson(args: string[]): Promise<{ code: number; body: any; stderr: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const r = await run(process.execPath, [CLI, ...args, '--json', '--endpoint', 'http://127.0.0.1:7420', '--token-file', path.join(dir, 'admin.token')]);
+  let body: unknown;
+  try {
+    body = r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
+  } catch {
+    body = r.stdout;
+  }
+  return { code: r.code, body, stderr: r.stderr };
+}
+
+test('rebuild: the composer places a replacement for the failed half in the other enclosure, the agent adds it, progress is reported, the volume is ok again and both halves hold the same data', async () => {
+  if (!r1 || !r1Files['more.bin']) throw new Error('needs the degraded RAID1 volume of the test before');
+  const start = Date.now();
+  const before = await ok('GET', `/v1/volumes/${r1.id}`);
+  const failed = (before.members as VolumeMember[]).find((m) => m.enclosure === 'enc-b')!;
+  const partner = (before.members as VolumeMember[]).find((m) => m.enclosure === 'enc-a')!;
+  expect({ health: before.health, failedMembers: before.failedMembers }).toEqual({ health: 'degraded', failedMembers: [failed.serial] });
+  expect(before.healthReason).toContain('autoRebuild');
+  // The copy at full speed (it is what is tested now), floored so md does not slow to a crawl.
+  resyncSpeed(50_000, 500_000);
+  // The default policy, turned on: the composer's reconciler starts the rebuild by itself.
+  await ok('PATCH', `/v1/volumes/${r1.id}`, { autoRebuild: true });
+  const progress = new Set<number>();
+  let rebuilding: { healthReason: string } | undefined;
+  const v = await until('the rebuild to complete', async () => {
+    const cur = (await api('GET', `/v1/volumes/${r1.id}`)).body;
+    if (cur?.health === 'rebuilding') {
+      if (!rebuilding) {
+        rebuilding = cur;
+        note(`r1 rebuilding: ${cur.healthReason}`);
+        // Written while the replacement is being filled.
+        const during = crypto.randomBytes(1024 * 1024);
+        fs.writeFileSync(path.join(MNT_R1, 'during-rebuild.bin'), during);
+        await must('sync', []);
+        r1Files['during-rebuild.bin'] = hash(during);
+      }
+      if (typeof cur.observed?.resyncPercent === 'number') progress.add(cur.observed.resyncPercent);
+    }
+    return cur?.health === 'ok' && cur.state === 'staged' && !cur.members.some((m: VolumeMember) => m.serial === failed.serial) ? cur : undefined;
+  }, 600_000, async () => (await api('GET', `/v1/volumes/${r1.id}`)).body);
+  resyncSpeed(1000, 2000);
+  const replacement = (v.members as VolumeMember[]).find((m) => m.serial !== partner.serial)!;
+  note(`r1 rebuilt onto ${replacement.serial} in ${Math.round((Date.now() - start) / 1000)} s; progress seen ${[...progress].sort((a, b) => a - b).join(',')}`);
+  // jbodResiliency: the replacement is in another enclosure than the surviving half.
+  expect({ enclosure: replacement.enclosure, serial: replacement.serial === failed.serial ? 'the failed drive' : 'another drive' }).toEqual({ enclosure: 'enc-b', serial: 'another drive' });
+  expect(rebuilding?.healthReason).toContain(replacement.serial);
+  expect(progress.size).toBeGreaterThan(0);
+  expect(v.observed.degraded).toBeUndefined();
+  expect(v.failedMembers ?? []).toEqual([]);
+  // The kernel's view: two members in sync, nothing degraded, no resync running.
+  expect(fs.readFileSync(`${mdSys()}/degraded`, 'utf8').trim()).toBe('0');
+  expect(fs.readFileSync(`${mdSys()}/sync_action`, 'utf8').trim()).toBe('idle');
+  expect(Object.values(memberStates())).toEqual(['in_sync', 'in_sync']);
+  verifyR1Files();
+  await halvesIdentical([partner, replacement]);
+  // The failed half's extent is released: the delete test checks it was wiped.
+  extents.push({ serial: failed.serial, offsetGiB: failed.offsetGiB, sizeGiB: failed.sizeGiB });
+});
+
+test('drain a drive under writes: `tessera drives drain` moves the RAID1 half online with mdadm --replace, no I/O error, data verified, the drive ends empty and `drives remove` succeeds', async () => {
+  if (!r1 || !r1Files['during-rebuild.bin']) throw new Error('needs the rebuilt RAID1 volume of the test before');
+  const start = Date.now();
+  const members = await r1Members();
+  const old = members.find((m) => m.enclosure === 'enc-a')!;
+  const partner = members.find((m) => m.enclosure === 'enc-b')!;
+  resyncSpeed(50_000, 500_000);
+  // A writer in the guest: 256 KiB blocks over a 16 MiB file, each fsync'ed, until the drain ends.
+  const BLOCK = 256 * 1024;
+  const SLOTS = 64;
+  const slots = new Map<number, string>();
+  const errors: string[] = [];
+  let writes = 0;
+  let stopping = false;
+  const fh = await fs.promises.open(path.join(MNT_R1, 'drain-writes.bin'), 'w+');
+  const writer = (async () => {
+    while (!stopping) {
+      const slot = writes % SLOTS;
+      const b = crypto.randomBytes(BLOCK);
+      try {
+        await fh.write(b, 0, BLOCK, slot * BLOCK);
+        await fh.sync();
+      } catch (e) {
+        errors.push(`write ${writes}: ${(e as Error).message}`);
+        return;
+      }
+      slots.set(slot, hash(b));
+      writes++;
+      await sleep(20);
+    }
+  })();
+  // What md shows meanwhile: the old member wanting a replacement, the new one as its replacement.
+  const seen = new Set<string>();
+  let mdstatReplacement = false;
+  const watch = setInterval(() => {
+    try {
+      for (const st of Object.values(memberStates())) for (const w of st.split(',')) seen.add(w);
+      if (/\(R\)/.test(fs.readFileSync('/proc/mdstat', 'utf8'))) mdstatReplacement = true;
+    } catch {
+      // A member leaving the array between readdir and read.
+    }
+  }, 200);
+  let v: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    const drain = await cliJson(['drives', 'drain', old.serial]);
+    expect({ code: drain.code, stderr: drain.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(drain.body).toMatchObject({ serial: old.serial, health: 'draining' });
+    note(`draining ${old.serial} under writes`);
+    v = await until('the drain to move r1\'s half', async () => {
+      const cur = (await api('GET', `/v1/volumes/${r1.id}`)).body;
+      return cur?.health === 'ok' && cur.state === 'staged' && !cur.members.some((m: VolumeMember) => m.serial === old.serial) ? cur : undefined;
+    }, 600_000, async () => (await api('GET', `/v1/volumes/${r1.id}`)).body);
+  } finally {
+    clearInterval(watch);
+    stopping = true;
+    await writer;
+    await fh.close();
+    resyncSpeed(1000, 2000);
+  }
+  const moved = (v.members as VolumeMember[]).find((m) => m.serial !== partner.serial)!;
+  note(`${old.serial} drained onto ${moved.serial} in ${Math.round((Date.now() - start) / 1000)} s, ${writes} writes meanwhile; md states seen: ${[...seen].join(',')}`);
+  expect(errors).toEqual([]);
+  expect(writes).toBeGreaterThan(0);
+  // mdadm --replace really ran: md marked the old member want_replacement and copied onto the new one as its replacement.
+  expect({ wantReplacement: seen.has('want_replacement'), replacement: seen.has('replacement') || mdstatReplacement }).toEqual({ wantReplacement: true, replacement: true });
+  // The partner stays in the other enclosure (jbodResiliency); the new half is on another drive of enc-a.
+  expect({ enclosure: moved.enclosure, other: moved.serial !== old.serial }).toEqual({ enclosure: 'enc-a', other: true });
+  // Two members in sync. The old one may still be listed `faulty` (a known leftover: md marks it
+  // so when the agent disconnects it after its pass took it out, and nothing removes it since).
+  expect(Object.values(memberStates()).filter((x) => x !== 'faulty')).toEqual(['in_sync', 'in_sync']);
+  expect(fs.readFileSync(`${mdSys()}/degraded`, 'utf8').trim()).toBe('0');
+  // Every block the writer saw fsync'ed reads back, and the files of before.
+  const back = fs.readFileSync(path.join(MNT_R1, 'drain-writes.bin'));
+  for (const [slot, digest] of slots) expect({ slot, digest: hash(back.subarray(slot * BLOCK, (slot + 1) * BLOCK)) }).toEqual({ slot, digest });
+  verifyR1Files();
+  r1Files['drain-writes.bin'] = sha(path.join(MNT_R1, 'drain-writes.bin'));
+  await halvesIdentical([moved, partner]);
+  // The drive holds nothing: it is listed draining with no volume, its export is gone, and it can leave.
+  const listed = await cliJson(['drives', 'ls']);
+  expect(listed.code).toBe(0);
+  expect((listed.body as { serial: string; health: string; volumes?: string[] }[]).find((d) => d.serial === old.serial)).toMatchObject({ health: 'draining', volumes: [] });
+  await until(`enc-a to unexport ${old.serial}`, async () => (tesseraSubsystems().some((n) => n.endsWith(`:${old.serial}`)) ? undefined : true), 120_000, async () => tesseraSubsystems());
+  const removed = await cliJson(['drives', 'remove', old.serial]);
+  expect({ code: removed.code, stderr: removed.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(removed.body).toMatchObject({ serial: old.serial, health: 'removed' });
+  extents.push({ serial: old.serial, offsetGiB: old.offsetGiB, sizeGiB: old.sizeGiB });
+  drained = true;
+});
+
+test('a server dies (its agent killed, its network cut): the autoMove volume is fenced — the enclosures take its exports down without wiping them, k2\'s connect is refused — and staged on k1 with its data', async () => {
+  if (!r1 || !drained) throw new Error('needs the RAID1 volume of the tests before, on k2');
+  const start = Date.now();
+  expect((await ok('GET', `/v1/volumes/${r1.id}`)).server).toBe('k2');
+  await ok('PATCH', `/v1/volumes/${r1.id}`, { autoMove: true });
+  const members = await r1Members();
+  const nqns = members.map((m) => nvmeNqn(m as Member, false));
+  // k2 dies: its agent first, then what its kernel held (one kernel serves k1 and k2 in the lab:
+  // a real server's would be gone with it), then its network.
+  await kill9('agent-k2');
+  const state = path.join(dir, 'state-k2');
+  for (const m of [MNT_R1, stagingPath(state, r1.id)]) await must('umount', [m]);
+  await must('cryptsetup', ['close', dmName(r1.id)]);
+  await must('mdadm', ['--stop', mdOf(r1.id)]);
+  for (const nqn of nqns) await must('nvme', ['disconnect', '--nqn', nqn]);
+  await must('ip', ['link', 'set', 've-k2', 'down']);
+  note(`k2 down (agent killed, network cut); waiting for the fenced move of ${r1.id}`);
+  let fenced = false;
+  try {
+    await until('r1 fenced, then staged on k1', async () => {
+      // Fenced: no enclosure exports any of its members, to anybody.
+      if (!nqns.some((n) => fs.existsSync(`${CFG}/nvmet/subsystems/${n}`))) fenced = true;
+      const v = (await api('GET', `/v1/volumes/${r1.id}`)).body;
+      return v?.state === 'staged' && v.server === 'k1' ? v : undefined;
+    }, 600_000, async () => (await api('GET', `/v1/volumes/${r1.id}`)).body);
+  } finally {
+    await must('ip', ['link', 'set', 've-k2', 'up']);
+  }
+  note(`r1 fenced and staged on k1 in ${Math.round((Date.now() - start) / 1000)} s`);
+  expect(fenced).toBe(true);
+  const v = await ok('GET', `/v1/volumes/${r1.id}`);
+  expect(v.observed.degraded).toBeUndefined();
+  // Its data, every file of before (not wiped by the fence: docs/failure.md "Fencing").
+  expect(await blkid(mdOf(r1.id), 'UUID')).toBe(r1.luksUuid);
+  verifyR1Files();
+  for (const n of nqns) expect(fs.readdirSync(`${CFG}/nvmet/subsystems/${n}/allowed_hosts`)).toEqual([hostNqn('k1')]);
+  // k2, its network back, tries a member as its agent would: refused by the enclosure's ACL.
+  const m0 = members[0];
+  const refused = await run('nsenter', ['--net=/run/netns/k2', '--', 'nvme', 'connect', '--transport', 'tcp', '--traddr', addr(m0.enclosure as Ns), '--trsvcid', '4420', '--nqn', nqns[0], '--hostnqn', hostNqn('k2')]);
+  expect({ member: m0.serial, connect: refused.code === 0 ? 'connected' : 'refused' }).toEqual({ member: m0.serial, connect: 'refused' });
+  // k2 comes back as a re-installed server would: its record of r1 went with its kernel state
+  // (in the lab its stale teardown of r1 would hit k1's devices of the same names).
+  fs.rmSync(path.join(state, 'volumes', `${r1.id}.json`), { force: true });
+  const restarted = Date.now();
+  startAgent('k2');
+  if (raw) await staged(raw.id, 'k2', (x) => Date.parse(x.observed.reportedAt) > restarted);
 });
 
 test('delete: the agents unstage, the enclosures remove their exports and wipe the released extents, the pool is whole again', async () => {
@@ -511,6 +778,10 @@ test('delete: the agents unstage, the enclosures remove their exports and wipe t
   for (const id of ids) await until(`volume ${id} gone`, async () => ((await api('GET', `/v1/volumes/${id}`)).status === 404 ? true : undefined), 600_000);
   await until('the exports removed', async () => (tesseraSubsystems().length === 0 && tesseraTargets().length === 0 ? true : undefined), 180_000);
   expect(await capacity()).toEqual(capacityBefore);
+  // The disks out of service stay so after the delete: the failed half's drive (degraded, by the
+  // agent's report) and the drained one (removed).
+  const out = ((await ok('GET', '/v1/drives')).items as { serial: string; health: string }[]).map((d) => d.health).sort();
+  expect(out).toEqual([...(r1Files['more.bin'] ? ['degraded'] : []), ...(drained ? ['removed'] : [])]);
   expect(isMounted(MNT_R1) || isMounted(MNT_S1)).toBe(false);
   // Nothing of Tessera's left at the start of any released extent: no md superblock, no LUKS
   // header, no filesystem (blkid probes the region; the first 64 KiB are all zero).

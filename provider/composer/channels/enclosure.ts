@@ -22,6 +22,7 @@ import type { FieldFailure } from '../../schema';
 import type { ComposerContext } from '../context';
 import { type PageRequest, takePage } from '../paging';
 import { HttpProblem, problems } from '../problem';
+import { rebuildDone } from '../operations/volume-rebuild';
 import type { ComposerState, StoredVolume } from '../state';
 import type { Drives } from '../resources/drives';
 import { Heartbeats, requireKnown } from './channel';
@@ -47,7 +48,10 @@ export function exportsByEnclosure(state: ComposerState): Map<string, EnclosureE
       const placement = state.allocations.get(v.id);
       if (!server || !placement) continue;
       const slice = kind === 'slice' || placement.type === 'slice';
-      for (const m of placement.members) {
+      // A drain's old members too, until its rebuild is done: md copies from them online, and an
+      // export no longer listed is released (wiped) by its enclosure (docs/failure.md).
+      const draining = v.rebuilding?.drain && !rebuildDone(v) ? v.rebuilding.replaced.flatMap((r) => (r.old && !placement.members.some((m) => m.serial === r.old!.serial && m.offsetGiB === r.old!.offsetGiB) ? [r.old] : [])) : [];
+      for (const m of [...placement.members, ...draining]) {
         const e: EnclosureExport = { volumeId: v.id, kind, serial: m.serial, slice, offsetGiB: m.offsetGiB, sizeGiB: m.sizeGiB, transport: placement.transport, server };
         if (placement.transport === 'iscsi') Object.assign(e, { iqn: iscsiIqn(m, slice), initiatorIqn: initiatorIqn(server) });
         else {
@@ -64,6 +68,33 @@ export function exportsByEnclosure(state: ComposerState): Map<string, EnclosureE
   return out;
 }
 
+/**
+ * Per enclosure, the targets of a fenced move's members (docs/failure.md, "Fencing"): exported to
+ * nobody while the move waits, yet not released, so the enclosure takes the export down without
+ * wiping the extent (it would otherwise read an export no longer listed as a deleted volume's).
+ */
+export function heldByEnclosure(state: ComposerState): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const tables: ['volume' | 'slice', Map<string, StoredVolume>][] = [
+    ['volume', state.volumes],
+    ['slice', state.slices as Map<string, StoredVolume>],
+  ];
+  for (const [kind, table] of tables) {
+    for (const v of table.values()) {
+      const placement = state.allocations.get(v.id);
+      if (!v.moving?.fence || v.state === 'retained' || !placement) continue;
+      const slice = kind === 'slice' || placement.type === 'slice';
+      for (const m of placement.members) {
+        let list = out.get(m.enclosure);
+        if (!list) out.set(m.enclosure, (list = []));
+        list.push(placement.transport === 'iscsi' ? iscsiIqn(m, slice) : nvmeNqn(m, slice));
+      }
+    }
+  }
+  for (const list of out.values()) list.sort();
+  return out;
+}
+
 export class EnclosureChannel {
   /** Services' liveness; facts and last reports beside it, in the leader's memory only. */
   private readonly beats: Heartbeats;
@@ -73,7 +104,7 @@ export class EnclosureChannel {
   private readonly ioCounts = new Map<string, number>();
   private readonly ioAt = new Map<string, number>();
   /** The last computed export sets, valid while the state object and its revision are unchanged. */
-  private cache?: { state: ComposerState; revision: number; sets: Map<string, EnclosureExport[]> };
+  private cache?: { state: ComposerState; revision: number; sets: Map<string, EnclosureExport[]>; held: Map<string, string[]> };
   /** Per enclosure: the digest of its last answer and the revision it first appeared at. */
   private readonly seen = new Map<string, { digest: string; revision: number }>();
 
@@ -113,20 +144,22 @@ export class EnclosureChannel {
     return all.find((e) => e.name === name)!;
   }
 
-  private sets(): Map<string, EnclosureExport[]> {
+  private sets(): { sets: Map<string, EnclosureExport[]>; held: Map<string, string[]> } {
     const s = this.ctx.state;
-    if (this.cache?.state !== s || this.cache.revision !== s.revision) this.cache = { state: s, revision: s.revision, sets: exportsByEnclosure(s) };
-    return this.cache.sets;
+    if (this.cache?.state !== s || this.cache.revision !== s.revision) this.cache = { state: s, revision: s.revision, sets: exportsByEnclosure(s), held: heldByEnclosure(s) };
+    return this.cache;
   }
 
   /** The enclosure's answer now, with the revision at which this replica first saw it. */
   private current(name: string): EnclosureAssignments {
     const enc = this.enclosure(name);
-    const exports = this.sets().get(name) ?? [];
-    const digest = crypto.createHash('sha256').update(JSON.stringify([enc.portal, enc.transports, exports])).digest('hex');
+    const { sets, held: holds } = this.sets();
+    const exports = sets.get(name) ?? [];
+    const held = holds.get(name) ?? [];
+    const digest = crypto.createHash('sha256').update(JSON.stringify([enc.portal, enc.transports, exports, held])).digest('hex');
     let seen = this.seen.get(name);
     if (seen?.digest !== digest) this.seen.set(name, (seen = { digest, revision: this.ctx.state.revision }));
-    return { revision: seen.revision, portal: enc.portal, transports: enc.transports, exports };
+    return { revision: seen.revision, portal: enc.portal, transports: enc.transports, exports, ...(held.length ? { held } : {}) };
   }
 
   /**

@@ -54,7 +54,8 @@ export const volumeRebuild: OperationType<VolumeRebuildParams, StoredVolume> = {
       }
       placement = r.placement;
     }
-    const replaced = failed.map((index) => ({ index, from: stored.members[index].serial, to: placement.members[index].serial }));
+    // A drain's old member still serves until md's copy ends: its extent is kept exported (../channels/enclosure.ts).
+    const replaced = failed.map((index) => ({ index, from: stored.members[index].serial, to: placement.members[index].serial, ...(drain ? { old: stored.members[index] } : {}) }));
     const op = newOp('rebuild', kind, id, { replaced, ...(drain ? { drain: true } : {}) });
     const oldAssign = cur.server ? ctx.state.assigns.get(cur.server)?.get(id) : undefined;
     const generation = (oldAssign?.generation ?? 0) + 1;
