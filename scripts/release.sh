@@ -28,20 +28,26 @@ node_modules/.bin/node scripts/build.mjs >/dev/null
 rm -rf "$out"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-pkg="$stage/pkg"
-mkdir -p "$pkg"
-# The executable tofu starts (it runs the file whose name begins terraform-provider-tessera).
-# NODE_COMPILE_CACHE keeps V8's compiled bundle between starts: the handshake (bench/handshake.ts).
-cat >"$pkg/${name}_v${version}" <<'LAUNCH'
+# A provider plugin directory: LAUNCHER (the file the engine runs), the project's Node 22 binary
+# and BUNDLE as provider.js. NODE_COMPILE_CACHE keeps V8's compiled bundle between starts: the
+# handshake (bench/handshake.ts).
+stage_plugin() { # DIR LAUNCHER BUNDLE
+  mkdir -p "$1"
+  cat >"$1/$2" <<'LAUNCH'
 #!/bin/sh
 here="$(dirname "$(readlink -f "$0")")"
 NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tessera/node-compile-cache}"
 export NODE_COMPILE_CACHE
 exec "$here/node" "$here/provider.js" "$@"
 LAUNCH
-chmod 755 "$pkg/${name}_v${version}"
-cp "$(readlink -f node_modules/.bin/node)" "$pkg/node"
-cp dist/bin/terraform-provider-tessera.js "$pkg/provider.js"
+  chmod 755 "$1/$2"
+  cp "$(readlink -f node_modules/.bin/node)" "$1/node"
+  cp "$3" "$1/provider.js"
+}
+
+# tofu runs the file whose name begins terraform-provider-tessera.
+pkg="$stage/pkg"
+stage_plugin "$pkg" "${name}_v${version}" dist/bin/terraform-provider-tessera.js
 cp -r dist/bin/proto "$pkg/proto"
 cp LICENSE "$pkg/" 2>/dev/null || true
 mkdir -p "$out"
@@ -70,17 +76,7 @@ cp "$out/$zipname" "$mirror/"
 # The native Pulumi provider plugin (docs/pulumi.md "The native provider"): pulumi runs the
 # executable named pulumi-resource-tessera in the plugin's dir.
 plugin="$stage/pulumi-plugin"
-mkdir -p "$plugin"
-cat >"$plugin/pulumi-resource-tessera" <<'LAUNCH'
-#!/bin/sh
-here="$(dirname "$(readlink -f "$0")")"
-NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tessera/node-compile-cache}"
-export NODE_COMPILE_CACHE
-exec "$here/node" "$here/provider.js" "$@"
-LAUNCH
-chmod 755 "$plugin/pulumi-resource-tessera"
-cp "$(readlink -f node_modules/.bin/node)" "$plugin/node"
-cp dist/bin/pulumi-resource-tessera.js "$plugin/provider.js"
+stage_plugin "$plugin" pulumi-resource-tessera dist/bin/pulumi-resource-tessera.js
 tar -C "$plugin" -czf "$out/pulumi-resource-tessera-v${version}-linux-amd64.tar.gz" .
 
 # The npm packages, as `npm install ./<tarball>` takes them.
