@@ -4,6 +4,7 @@
 // a log line names the RPC, the status code and the message only.
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { unary, type Unary } from '../grpc/unary';
 import { csiServices } from './proto';
 import { CsiError } from './errors';
 
@@ -16,18 +17,13 @@ export function socketPath(endpoint: string): string {
   return m[1];
 }
 
-function wrap(name: string, fn: (req: never) => Promise<unknown>, log: (line: string) => void): grpc.handleUnaryCall<unknown, unknown> {
-  return (call, callback) => {
-    fn(call.request as never).then(
-      (res) => callback(null, res),
-      (err: unknown) => {
-        const code = err instanceof CsiError ? err.code : grpc.status.INTERNAL;
-        const message = (err as Error)?.message ?? String(err);
-        log(JSON.stringify({ level: code === grpc.status.INTERNAL ? 'error' : 'info', rpc: name, code: grpc.status[code], message }));
-        callback({ code, details: message });
-      },
-    );
-  };
+function wrap(name: string, fn: (req: never) => Promise<unknown>, log: (line: string) => void): Unary {
+  return unary(fn, (err) => {
+    const code = err instanceof CsiError ? err.code : grpc.status.INTERNAL;
+    const message = (err as Error)?.message ?? String(err);
+    log(JSON.stringify({ level: code === grpc.status.INTERNAL ? 'error' : 'info', rpc: name, code: grpc.status[code], message }));
+    return { status: code, details: message };
+  });
 }
 
 function implementation(handlers: object, log: (line: string) => void): grpc.UntypedServiceImplementation {

@@ -3,6 +3,7 @@
 // implemented here (Handshake, Parameterize, Call, List, Construct, Attach, GetMapping(s))
 // is answered UNIMPLEMENTED by grpc-js, which the engine handles as "not supported".
 import * as grpc from '@grpc/grpc-js';
+import { unary, type Unary } from '../grpc/unary';
 import { cancel } from './rpc/cancel';
 import { check } from './rpc/check';
 import { checkConfig } from './rpc/check-config';
@@ -18,24 +19,15 @@ import { read } from './rpc/read';
 import { update } from './rpc/update';
 import { type NativeProvider, ProtocolError } from './server';
 
-type Unary = (call: grpc.ServerUnaryCall<never, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
-
 /** The method table for grpc-js (keys as the generated service definition names them). */
 export function providerService(p: NativeProvider): Record<string, Unary> {
-  const wrap =
-    (name: string, fn: (req: never) => unknown): Unary =>
-    (call, cb) => {
-      Promise.resolve()
-        .then(() => fn(call.request))
-        .then(
-          (res) => cb(null, res),
-          (e: Error) => {
-            // Messages name fields and reasons only: the handlers never put a secret in one.
-            p.log(`${name}: ${e.message}`);
-            cb({ code: e instanceof ProtocolError ? grpc.status.INVALID_ARGUMENT : grpc.status.UNKNOWN, details: e.message } as grpc.ServiceError);
-          },
-        );
-    };
+  const wrap = (name: string, fn: (req: never) => unknown): Unary =>
+    unary(fn, (e) => {
+      const message = (e as Error)?.message ?? String(e);
+      // Messages name fields and reasons only: the handlers never put a secret in one.
+      p.log(`${name}: ${message}`);
+      return { status: e instanceof ProtocolError ? grpc.status.INVALID_ARGUMENT : grpc.status.UNKNOWN, details: message };
+    });
   return {
     getSchema: wrap('GetSchema', (r) => getSchema(r)),
     checkConfig: wrap('CheckConfig', (r) => checkConfig(r)),

@@ -2,7 +2,8 @@
 // shared resource handlers (provider/handlers: validate, plan, carryOver, then the CRUD calls),
 // with the schema derived from schema.json (./schema.ts). One file per RPC under rpc/; this
 // module routes the gRPC calls to them (docs/terraform.md).
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
+import { unary, type Unary } from '../grpc/unary';
 import { error, ProtocolError } from './diagnostics';
 import { applyResourceChange } from './rpc/apply-resource-change';
 import { configureProvider } from './rpc/configure-provider';
@@ -22,24 +23,15 @@ import type { TesseraProvider } from './server';
 
 export { type HandlerFactory, type ProviderState, TesseraProvider } from './server';
 
-type Unary = (call: grpc.ServerUnaryCall<never, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
-
 /** gRPC method table for the tfplugin6.Provider service. Protocol errors become INVALID_ARGUMENT. */
 export function providerService(p: TesseraProvider, log: (line: string) => void): Record<string, Unary> {
-  const wrap =
-    (name: string, fn: (req: never) => unknown): Unary =>
-    (call, cb) => {
-      Promise.resolve()
-        .then(() => fn(call.request))
-        .then(
-          (res) => cb(null, res),
-          (e: Error) => {
-            log(`${name}: ${e.message}`);
-            if (e instanceof ProtocolError) cb({ code: 3, details: e.message } as grpc.ServiceError);
-            else cb(null, { diagnostics: [error(`${name} failed`, e.message)] });
-          },
-        );
-    };
+  const wrap = (name: string, fn: (req: never) => unknown): Unary =>
+    unary(fn, (e) => {
+      const message = (e as Error)?.message ?? String(e);
+      log(`${name}: ${message}`);
+      // Anything else is answered as an error diagnostic, which the engine shows under the resource.
+      return e instanceof ProtocolError ? { status: grpc.status.INVALID_ARGUMENT, details: message } : { reply: { diagnostics: [error(`${name} failed`, message)] } };
+    });
   return {
     GetMetadata: wrap('GetMetadata', () => getMetadata()),
     GetProviderSchema: wrap('GetProviderSchema', () => getProviderSchema()),
