@@ -63,13 +63,22 @@ export async function startCsiServer(o: { endpoint: string; identity: object; co
     socket,
     close: () =>
       new Promise<void>((resolve) => {
-        // In-flight RPCs get 5 s (a NodeStage waiting for the agent), then the server stops anyway.
-        const force = setTimeout(() => server.forceShutdown(), 5000);
-        server.tryShutdown(() => {
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
           clearTimeout(force);
           fs.rmSync(socket, { force: true });
           resolve();
-        });
+        };
+        // In-flight RPCs get 5 s (a NodeStage waiting for the agent), then the server stops anyway.
+        // close resolves on the forced stop itself rather than on tryShutdown's callback, which
+        // waits for the listener's close event: a driver's shutdown must not hang on a connection.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          finish();
+        }, 5000);
+        server.tryShutdown(finish);
       }),
   };
 }

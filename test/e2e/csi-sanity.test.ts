@@ -66,12 +66,27 @@ beforeAll(async () => {
   servers.push(await startCsiNode({ endpoint: `unix://${root}/node.sock`, client: client(), server: 'k1', log: () => undefined }));
 }, 120_000);
 
+/** One shutdown step, bounded: a step that hangs fails the file naming itself instead of a hook timeout. */
+async function step(name: string, p: Promise<unknown> | undefined, ms = 60_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const t0 = Date.now();
+  try {
+    await Promise.race([p, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`shutdown: ${name} did not finish in ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (Date.now() - t0 > 10_000) console.warn(`shutdown: ${name} took ${Date.now() - t0} ms`);
+}
+
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  await agent?.stop();
-  await tc?.close();
-  if (root) cleanupLab(root);
-});
+  try {
+    await step('the CSI servers', Promise.all(servers.map((s) => s.close())));
+    await step('the agent', agent?.stop());
+    await step('the composer', tc?.close());
+  } finally {
+    if (root) cleanupLab(root);
+  }
+}, 300_000);
 
 test('csi-sanity passes every spec that applies; the skipped ones are skipped by capability', async () => {
   const sanity = path.join(enginesDir(), 'bin', 'csi-sanity');
