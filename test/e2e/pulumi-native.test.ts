@@ -4,7 +4,8 @@
 // scripts/engines.sh: no SDK involved), a real composer on SQLite and simulated agents.
 // up -> empty preview -> in-place update whose preview keeps the stable outputs known ->
 // refused and opted-in replacement -> refresh of an object deleted behind Pulumi's back ->
-// `pulumi import` of a volume made outside -> destroy restores the pool; the key policy
+// `pulumi import` and the `import` resource option adopt volumes made outside -> destroy
+// restores the pool; the key policy
 // secret and the token never appear in `pulumi stack export`.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -224,20 +225,29 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     expect(stepsFor(await preview(stack), 'data').map((s) => s.op)).toEqual(['create']);
     await up(stack);
 
-    // 6. Import: a volume made outside Pulumi, adopted by CLUSTER/NAME; with the program
-    // declaring it the next preview is empty; destroy deletes it.
+    // 6. Import: two volumes made outside Pulumi. `outside` is adopted by `pulumi import` by
+    // CLUSTER/NAME; `adopted` by the program's `import` resource option with its composer id.
+    // With the program declaring both, the preview has only the option's import, the up adopts
+    // it and the next preview is empty; destroy deletes both.
     await client.request('POST', '/v1/volumes', { body: { cluster: 'native', name: 'outside', type: 'hdd', sizeGiB: 50, owner: 'ops' } });
+    const adoptedId = (await client.request<{ id: string }>('POST', '/v1/volumes', { body: { cluster: 'native', name: 'adopted', type: 'hdd', sizeGiB: 20, owner: 'ops' } })).data.id;
+    expect(adoptedId).toMatch(/^vol-/);
     await runPulumi(stack, ['import', 'tessera:index:Volume', 'outside', 'native/outside', '--yes', '--protect=false']);
     const imported = ((await exportStack(stack)).deployment.resources ?? []).find((r) => r.urn === urnOf('Volume', 'outside'));
     expect(imported?.id).toMatch(/^vol-/);
+    const declared = (name: string, sizeGiB: number, options = '') => `  ${name}:\n    type: tessera:index:Volume\n    properties:\n      cluster: \${cluster.id}\n      type: hdd\n      sizeGiB: ${sizeGiB}\n${options}`;
     fs.writeFileSync(
       path.join(stack.projectDir, 'Pulumi.yaml'),
-      `name: ${PROJECT}\nruntime: yaml\n${program('  outside:\n    type: tessera:index:Volume\n    properties:\n      cluster: ${cluster.id}\n      type: hdd\n      sizeGiB: 50\n')}`,
+      `name: ${PROJECT}\nruntime: yaml\n${program(declared('outside', 50) + declared('adopted', 20, `    options:\n      import: ${adoptedId}\n`))}`,
     );
-    const afterImport = await preview(stack, {}, ['--expect-no-changes']);
-    expect(hasNoChanges(afterImport.changeSummary)).toBe(true);
-    // An up of the unchanged program records the imported volume's dependency on the cluster (destroy order).
+    const adopt = await preview(stack);
+    expect(adopt.steps.filter((s) => s.op !== 'same').map((s) => [s.op, s.urn])).toEqual([['import', urnOf('Volume', 'adopted')]]);
+    // The up adopts it (and records the imported volumes' dependency on the cluster: destroy order).
     await up(stack);
+    const adoptedState = ((await exportStack(stack)).deployment.resources ?? []).find((r) => r.urn === urnOf('Volume', 'adopted'));
+    expect(adoptedState?.id).toBe(adoptedId);
+    expect((await client.request<{ id: string }>('GET', `/v1/volumes/${adoptedId}`)).data.id).toBe(adoptedId);
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
 
     // 7. destroy: the pool is exactly as before.
     await destroy(stack);
@@ -346,7 +356,7 @@ data = tessera.Volume(
     "data",
     cluster=cluster.id,
     type="ssd",
-    size_gi_b=100,
+    size_gib=100,
     redundancy=True,
     encrypt=True,
     key_policy=keys.id,
@@ -358,7 +368,7 @@ tessera.Cluster("witness", servers=["k2"], labels=[data.raid_level.apply(lambda 
 pulumi.export("dataId", data.id)
 pulumi.export("dataRaid", data.raid_level)
 pulumi.export("keySecret", keys.secret)
-pulumi.export("ssdAvailable", tessera.get_capacity_output(type="ssd").available_gi_b)
+pulumi.export("ssdAvailable", tessera.get_capacity_output(type="ssd").available_gib)
 `;
 
 describe('the native provider from a Python program on the SDK generated from its package schema', () => {
