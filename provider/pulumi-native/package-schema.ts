@@ -118,6 +118,26 @@ function block(types: ObjectTypes, spec: BlockSpec, names: string[], asInput: bo
   return out;
 }
 
+/**
+ * The Python name of a property: snake_case with a binary unit (GiB, MiB, TiB) as one word
+ * (sizeGiB -> size_gib). Pulumi's Python generator splits every capital (size_gi_b) and has no
+ * per-property name setting, so the package schema lists these names under
+ * language.python.propertyNames and pulumi-gen-sdk applies them (docs/pulumi.md "SDKs").
+ */
+export function pythonName(name: string): string {
+  const words = name.match(/[A-Z][a-z]B(?![a-z])|[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])/g) ?? [name];
+  return words.map((w) => w.toLowerCase()).join('_');
+}
+
+/** A property name the Python generator would split inside a unit: it gets an entry. */
+const UNIT = /[A-Z][a-z]B(?![a-z])/;
+
+function pythonNames(docs: Record<string, PulumiProperty>[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of docs) for (const n of Object.keys(d)) if (UNIT.test(n)) out[n] = pythonName(n);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** The package schema (https://www.pulumi.com/docs/iac/guides/building-extending/packages/schema/). */
 export function packageSchema(): Record<string, unknown> {
   const types = new ObjectTypes();
@@ -152,6 +172,13 @@ export function packageSchema(): Record<string, unknown> {
     };
   }
 
+  const propertyDocs: Record<string, PulumiProperty>[] = [config, ...Object.values(types.specs).map((t) => t.properties)];
+  for (const r of Object.values(resources) as { properties: Record<string, PulumiProperty>; inputProperties: Record<string, PulumiProperty> }[]) propertyDocs.push(r.properties, r.inputProperties);
+  for (const f of Object.values(functions) as { inputs?: { properties: Record<string, PulumiProperty> }; outputs: { properties: Record<string, PulumiProperty> } }[]) {
+    if (f.inputs) propertyDocs.push(f.inputs.properties);
+    propertyDocs.push(f.outputs.properties);
+  }
+
   return {
     name: PACKAGE,
     displayName: 'Tessera',
@@ -167,7 +194,8 @@ export function packageSchema(): Record<string, unknown> {
     functions,
     language: {
       nodejs: { packageName: '@tessera/pulumi-native', respectSchemaVersion: true },
-      python: { packageName: 'pulumi_tessera', respectSchemaVersion: true },
+      // propertyNames is Tessera's (Pulumi's generator ignores unknown keys): see pythonName.
+      python: { packageName: 'pulumi_tessera', respectSchemaVersion: true, propertyNames: pythonNames(propertyDocs) },
       go: { importBasePath: 'github.com/tessera/pulumi-tessera/sdk/go/tessera', respectSchemaVersion: true, generateResourceContainerTypes: false },
     },
   };

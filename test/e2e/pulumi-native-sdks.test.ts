@@ -34,6 +34,14 @@ describe('SDKs generated from the native provider package schema', () => {
     const py = files.filter((f) => f.endsWith('.py'));
     expect(py.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['volume.py', 'key_policy.py', 'get_capacity.py', 'provider.py']));
     execFileSync('python3', ['-m', 'py_compile', ...py.map((f) => path.join(out, f))], { stdio: 'pipe' });
+    // A unit is one word in a Python name (language.python.propertyNames): size_gib, not size_gi_b;
+    // the wire name stays the schema's.
+    const volume = fs.readFileSync(path.join(out, 'pulumi_tessera/volume.py'), 'utf8');
+    expect(volume).toContain('@pulumi.getter(name="sizeGiB")\n    def size_gib(self)');
+    expect(volume).toMatch(/def __init__\(__self__,[^)]*\bsize_gib: pulumi\.Input/);
+    const capacity = fs.readFileSync(path.join(out, 'pulumi_tessera/get_capacity.py'), 'utf8');
+    expect(capacity).toContain('def available_gib(self)');
+    for (const f of py) expect({ file: f, split: fs.readFileSync(path.join(out, f), 'utf8').match(/\b\w*_gi_b\b/g) }).toEqual({ file: f, split: null });
   }, 120_000);
 
   it('Go: every file parses', async () => {
