@@ -10,8 +10,9 @@
 # Usage: scripts/engines.sh [--print-env]
 #   TESSERA_ENGINES_DIR  cache dir (default: $HOME/.cache/tessera/engines)
 #   TESSERA_ENGINES_ONLY space-separated subset of: pulumi language-nodejs tofu shim csi-sanity
-#                        terraform language-yaml language-python gen-sdk (the last three: the
-#                        native Pulumi provider's YAML and Python hosts and SDK generator)
+#                        terraform language-yaml language-python language-go gen-sdk (the last
+#                        four: the native Pulumi provider's YAML, Python and Go hosts and SDK
+#                        generator)
 set -euo pipefail
 
 # Pinned versions. The Go module proxy reachable here serves only some versions:
@@ -217,6 +218,33 @@ if wanted gen-sdk; then
     mv "$BIN_DIR/pulumi-gen-sdk.tmp" "$BIN_DIR/pulumi-gen-sdk"
     echo "$gen_want" >"$gen_stamp"
     printf '%s %s %ss %s\n' pulumi-gen-sdk "$PULUMI_VERSION" "$((SECONDS - gen_start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
+  fi
+fi
+# pulumi-language-go (scripts/pulumi-language-go/main.go): a minimal Go language host for Go
+# programs on the native provider's generated Go SDK (issue 17). Pulumi's own host module is not
+# served by the reachable Go module proxy; this one is built against the same sdk/v3 as the CLI.
+[[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY language-go"
+if wanted language-go; then
+  lgo_wrap=$SRC_DIR/pulumi-language-go-$PULUMI_VERSION
+  lgo_stamp=$BIN_DIR/.pulumi-language-go.version
+  lgo_want="$PULUMI_VERSION $(sha256sum "$REPO_ROOT/scripts/pulumi-language-go/main.go" | cut -c1-16)"
+  if [[ -x $BIN_DIR/pulumi-language-go && -f $lgo_stamp && $(cat "$lgo_stamp") == "$lgo_want" ]]; then
+    say "pulumi-language-go: cached ($BIN_DIR/pulumi-language-go)"
+  else
+    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.mod ]] || die "pulumi-language-go: build pulumi first (its wrapper module is reused)"
+    mkdir -p "$lgo_wrap"
+    sed 's#^module .*#module tessera.local/engines/pulumi-language-go#' "$SRC_DIR/pulumi-$PULUMI_VERSION/go.mod" >"$lgo_wrap/go.mod"
+    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.sum ]] && cp "$SRC_DIR/pulumi-$PULUMI_VERSION/go.sum" "$lgo_wrap/go.sum"
+    cp "$REPO_ROOT/scripts/pulumi-language-go/main.go" "$lgo_wrap/main.go"
+    say "pulumi-language-go: building (log: $LOG_DIR/pulumi-language-go.log)"
+    lgo_start=$SECONDS
+    if ! (cd "$lgo_wrap" && go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/pulumi-language-go.tmp" .) >"$LOG_DIR/pulumi-language-go.log" 2>&1; then
+      tail -n 30 "$LOG_DIR/pulumi-language-go.log" >&2
+      die "pulumi-language-go: go build failed, see $LOG_DIR/pulumi-language-go.log"
+    fi
+    mv "$BIN_DIR/pulumi-language-go.tmp" "$BIN_DIR/pulumi-language-go"
+    echo "$lgo_want" >"$lgo_stamp"
+    printf '%s %s %ss %s\n' pulumi-language-go "$PULUMI_VERSION" "$((SECONDS - lgo_start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
   fi
 fi
 # The Python language host (issue 17: Python programs on the native provider), from the same

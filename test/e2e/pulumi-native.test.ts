@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
 import { OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
-import { EnginesMissingError, enginePaths, repoRoot } from '../helpers/engines';
+import { CommandFailedError, EnginesMissingError, enginePaths, repoRoot, runCommand } from '../helpers/engines';
 import { createPulumiProject, createPulumiYamlProject, createStack, generateNativeSdk, PULUMI_PROGRAM_TSCONFIG, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider } from '../helpers/pulumi';
 import { VERSION } from '../../provider/version';
 
@@ -410,5 +410,103 @@ describe('the native provider from a Python program on the SDK generated from it
 
   it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'python', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]' } });
+  }, 600_000);
+});
+
+const GO_PROGRAM = `package main
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	"github.com/tessera/pulumi-tessera/sdk/go/tessera"
+)
+
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		cfg := config.New(ctx, "")
+		keys, err := tessera.NewKeyPolicy(ctx, "keys", &tessera.KeyPolicyArgs{Secret: cfg.RequireSecret("keySecret")})
+		if err != nil {
+			return err
+		}
+		cluster, err := tessera.NewCluster(ctx, "go", &tessera.ClusterArgs{Servers: pulumi.ToStringArray([]string{"k1", "k2"})})
+		if err != nil {
+			return err
+		}
+		mount := cfg.Get("dataMount")
+		if mount == "" {
+			mount = "/srv/data"
+		}
+		data, err := tessera.NewVolume(ctx, "data", &tessera.VolumeArgs{
+			Cluster:    cluster.ID(),
+			Type:       pulumi.String("ssd"),
+			SizeGiB:    pulumi.Int(100),
+			Redundancy: pulumi.Bool(true),
+			Encrypt:    pulumi.Bool(true),
+			KeyPolicy:  keys.ID(),
+			Server:     pulumi.String("k1"),
+			MountPath:  pulumi.String(mount),
+		})
+		if err != nil {
+			return err
+		}
+		// Known in the preview of data's in-place update only if the provider keeps stable outputs.
+		if _, err := tessera.NewCluster(ctx, "witness", &tessera.ClusterArgs{
+			Servers: pulumi.ToStringArray([]string{"k2"}),
+			Labels:  pulumi.StringArray{pulumi.Sprintf("raid-%s", data.RaidLevel)},
+		}); err != nil {
+			return err
+		}
+		ctx.Export("dataId", data.ID())
+		ctx.Export("dataRaid", data.RaidLevel)
+		ctx.Export("dataOwner", data.Owner)
+		ctx.Export("keySecret", keys.Secret)
+		ctx.Export("ssdAvailable", tessera.GetCapacityOutput(ctx, tessera.GetCapacityOutputArgs{Type: pulumi.String("ssd")}).AvailableGiB())
+		return nil
+	})
+}
+`;
+
+describe('the native provider from a Go program on the SDK generated from its package schema', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  beforeAll(async () => {
+    const engines = enginePaths();
+    // A stand-in for Pulumi's Go host, which the reachable module proxy does not serve (scripts/pulumi-language-go).
+    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-go'))) throw new EnginesMissingError(['pulumi-language-go'], engines.dir);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-go-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    // The program's module is the SDK's import base path's parent, so the generated SDK (./tessera)
+    // is a package of it; the Pulumi Go SDK comes from the module proxy (cache: GOMODCACHE).
+    const projectDir = path.join(work, 'project');
+    fs.mkdirSync(projectDir, { recursive: true });
+    await generateNativeSdk('go', projectDir);
+    fs.writeFileSync(path.join(projectDir, 'go.mod'), 'module github.com/tessera/pulumi-tessera/sdk/go\n\ngo 1.24\n\nrequire github.com/pulumi/pulumi/sdk/v3 v3.259.0\n');
+    fs.writeFileSync(path.join(projectDir, 'main.go'), GO_PROGRAM);
+    fs.writeFileSync(path.join(projectDir, 'Pulumi.yaml'), `name: ${PROJECT}\nruntime:\n  name: go\n  options:\n    binary: ./program\n`);
+    const go = fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
+    const built = Date.now();
+    const build = await runCommand(go, ['build', '-o', 'program', '.'], {
+      cwd: projectDir,
+      env: { ...process.env, GOFLAGS: '-mod=mod -buildvcs=false', GOSUMDB: 'off', GOTOOLCHAIN: 'local' },
+      timeoutMs: 600_000,
+    });
+    if (build.code !== 0) throw new CommandFailedError(build);
+    console.log(JSON.stringify({ test: 'pulumi-native go build', seconds: Math.round((Date.now() - built) / 1000) }));
+    stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET } });
+    await installNativeProvider(stack, VERSION);
+  }, 660_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
+    await sdkAcceptance({ label: 'go', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
   }, 600_000);
 });
