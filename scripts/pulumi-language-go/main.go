@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/constant"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -113,8 +114,9 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		"PULUMI_ENGINE="+h.engine,
 	)
 	if err := cmd.Run(); err != nil {
-		// The program reported its error through the engine already; bail without another message.
-		if _, exited := err.(*exec.ExitError); exited {
+		// Exit status 32 is the SDK's "error already reported to the engine" (constant.
+		// ExitStatusLoggedError): bail without another message; any other failure is named.
+		if exit, ok := err.(*exec.ExitError); ok && exit.ExitCode() == constant.ExitStatusLoggedError {
 			return &pulumirpc.RunResponse{Bail: true}, nil
 		}
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("%s: %v", program, err)}, nil
