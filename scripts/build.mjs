@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { buildSea } from './build-sea.mjs';
 
@@ -12,25 +13,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node22',
-  sourcemap: 'linked',
-  legalComments: 'none',
-  logLevel: 'warning',
-  banner: { js: '#!/usr/bin/env node' },
-  define: { TESSERA_BUNDLED: 'true' },
-};
+const require = createRequire(import.meta.url);
+const bundleOptions = require('./bundle-options.cjs');
+const common = { ...bundleOptions.common, sourcemap: 'linked' };
 
 /** [output name, entry, externals] */
 const entries = [
   // esbuild builds the dashboard in a checkout only (provider/composer/ui.ts); a release serves dist/ui.
   ['tessera.js', 'provider/cli/bundle.ts', ['better-sqlite3', 'esbuild']],
-  ['terraform-provider-tessera.js', 'provider/terraform/main.ts', ['better-sqlite3']],
-  // The native Pulumi provider (docs/pulumi.md "The native provider"): self-contained, no protos read at run time.
-  ['pulumi-resource-tessera.js', 'provider/pulumi-native/main.ts', []],
+  ...Object.entries(bundleOptions.plugins).map(([name, p]) => [`${name}.js`, p.entry, p.external]),
 ];
 
 fs.rmSync(dist, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { enginePaths, enginesPath, requireTerraform, runCommand } from '../helpers/engines';
+import { terraformProviderDir } from '../helpers/bundle';
 import { apply, createTofuWorkspace, destroy, plan, removeTofuWorkspace, runTofu, showState, type TfEngine, type TofuWorkspace } from '../helpers/tofu';
 import { OPERATOR_TOKEN, type Platform, REPO, startPlatform, stateResources } from '../terraform/e2e-fixture';
 
@@ -73,7 +74,7 @@ export async function synthApplyDestroy(): Promise<void> {
   const mirror = tempDir('tessera-provider-mirror-');
   const pkg = path.join(mirror, 'registry.opentofu.org', 'tessera', 'tessera', '0.1.0', `linux_amd64`);
   fs.mkdirSync(pkg, { recursive: true });
-  fs.symlinkSync(path.join(REPO, 'bin', 'terraform-provider-tessera'), path.join(pkg, 'terraform-provider-tessera'));
+  fs.symlinkSync(path.join(terraformProviderDir(), 'terraform-provider-tessera'), path.join(pkg, 'terraform-provider-tessera'));
   const ws = createTofuWorkspace({
     engine,
     dir: stackDir,

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ADMIN_TOKEN, OPERATOR_TOKEN, REPO, startTestComposer, type TestComposer } from '../helpers/composer';
+import { terraformProviderDir } from '../helpers/bundle';
 import { enginePaths } from '../helpers/engines';
 import { createPulumiProject, createStack, destroy as pulumiDestroy, preview, PULUMI_PROGRAM_TSCONFIG, type PulumiStack, removeStack, stackOutputs, up } from '../helpers/pulumi';
 import { apply, createTofuWorkspace, destroy as tofuDestroy, removeTofuWorkspace, runTofu, type TofuWorkspace } from '../helpers/tofu';
@@ -84,7 +85,7 @@ beforeAll(async () => {
   ws = createTofuWorkspace({
     dir: path.join(work, 'tofu'),
     files: { 'main.tf': HCL },
-    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    devOverrides: { 'tessera/tessera': terraformProviderDir() },
     env: { TESSERA_ENDPOINT: composer.url, TESSERA_TOKEN: OPERATOR_TOKEN },
   });
 }, 600_000);

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { enginePaths, requireTerraform } from '../helpers/engines';
+import { terraformProviderDir } from '../helpers/bundle';
 import { apply, createTofuWorkspace, destroy, plan, removeTofuWorkspace, runTofu, showState, type TfEngine, type TofuWorkspace } from '../helpers/tofu';
 import { BROKERS, OPERATOR_TOKEN, type Platform, REPO, startPlatform, stateResources } from '../terraform/e2e-fixture';
 
@@ -26,7 +27,7 @@ export function useHclCases(cli: TfEngine): void {
     ws = createTofuWorkspace({
       engine,
       files: { 'main.tf': fs.readFileSync(path.join(REPO, 'examples', 'hcl-platform', 'main.tf'), 'utf8') },
-      devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+      devOverrides: { 'tessera/tessera': terraformProviderDir() },
       env: { TESSERA_ENDPOINT: platform.composer.url, TESSERA_TOKEN: OPERATOR_TOKEN },
     });
   });
@@ -144,7 +145,7 @@ resource "tessera_volume" "adopted" {
 }
 `,
     },
-    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    devOverrides: { 'tessera/tessera': terraformProviderDir() },
     env: ws.env,
   });
   extra.push(imp);
@@ -190,7 +191,7 @@ resource "tessera_key_policy" "saved" {
   secret_wo_version = var.secret_version
 }
 `;
-  const w = createTofuWorkspace({ engine, files: { 'main.tf': config }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  const w = createTofuWorkspace({ engine, files: { 'main.tf': config }, devOverrides: { 'tessera/tessera': terraformProviderDir() }, env: ws.env });
   extra.push(w);
   const first = 'saved plan secret number one';
   const planned = await runTofu(w, ['plan', '-input=false', '-out=first.tfplan', '-var', `secret=${first}`]);
@@ -238,7 +239,7 @@ resource "tessera_volume" "huge" {
 }
 `,
     },
-    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    devOverrides: { 'tessera/tessera': terraformProviderDir() },
     env: ws.env,
   });
   extra.push(w);
@@ -275,7 +276,7 @@ resource "tessera_volume" "big" {
   size_gib = ${sliceGiB}
 }
 `;
-  const w = createTofuWorkspace({ engine, files: { 'main.tf': config(2, 1700, '["k5"]') }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  const w = createTofuWorkspace({ engine, files: { 'main.tf': config(2, 1700, '["k5"]') }, devOverrides: { 'tessera/tessera': terraformProviderDir() }, env: ws.env });
   extra.push(w);
   const before = await platform.pool();
   const free = ((await platform.get('/v1/capacity?type=ssd')) as { availableGiB: number }).availableGiB;
@@ -336,7 +337,7 @@ resource "tessera_key_policy" "wo" {
   secret_wo_version = ${version}
 }
 `;
-  const w = createTofuWorkspace({ engine, files: { 'main.tf': config(1) }, devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') }, env: ws.env });
+  const w = createTofuWorkspace({ engine, files: { 'main.tf': config(1) }, devOverrides: { 'tessera/tessera': terraformProviderDir() }, env: ws.env });
   extra.push(w);
   const first = 'first write-only secret 0001';
   await apply(w, {}, ['-var', `secret=${first}`]);

@@ -7,8 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { enginePaths, requireTerraform } from '../helpers/engines';
+import { terraformProviderDir } from '../helpers/bundle';
 import { apply, createTofuWorkspace, destroy, plan, removeTofuWorkspace, runTofu, showState, type TfEngine, type TofuWorkspace } from '../helpers/tofu';
-import { OPERATOR_TOKEN, type Platform, REPO, startPlatform, stateResources } from '../terraform/e2e-fixture';
+import { OPERATOR_TOKEN, type Platform, startPlatform, stateResources } from '../terraform/e2e-fixture';
 
 // One engine per test file: jest gives each file its own copy of this module.
 let engine: TfEngine = 'tofu';
@@ -41,7 +42,7 @@ function workspace(mainTf: string): TofuWorkspace {
   const w = createTofuWorkspace({
     engine,
     files: { 'main.tf': mainTf },
-    devOverrides: { 'tessera/tessera': path.join(REPO, 'bin') },
+    devOverrides: { 'tessera/tessera': terraformProviderDir() },
     env: { TESSERA_ENDPOINT: platform.composer.url, TESSERA_TOKEN: OPERATOR_TOKEN },
   });
   workspaces.push(w);

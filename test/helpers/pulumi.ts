@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { bundlePlugin } from './bundle';
 import {
   CommandFailedError,
   CommandResult,
@@ -253,25 +254,11 @@ export function createPulumiYamlProject(options: { name: string; program: string
 /**
  * Installs the native provider into the stack's PULUMI_HOME the way a user does from the release
  * artifact: the esbuild bundle scripts/build.mjs ships as dist/bin/pulumi-resource-tessera.js
- * (the same entry and options), then `pulumi plugin install resource tessera <version> --file`.
+ * (the same entry and options, ./bundle.ts), then `pulumi plugin install resource tessera <version> --file`.
  * Returns the bundle's path.
  */
 export async function installNativeProvider(stack: PulumiStack, version: string): Promise<string> {
-  const esbuild = await import('esbuild');
-  const bundle = path.join(stack.backendDir, 'plugin', 'pulumi-resource-tessera.js');
-  await esbuild.build({
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: '#!/usr/bin/env node' },
-    define: { TESSERA_BUNDLED: 'true' },
-    entryPoints: [path.join(repoRoot, 'provider/pulumi-native/main.ts')],
-    outfile: bundle,
-  });
-  fs.chmodSync(bundle, 0o755);
+  const bundle = bundlePlugin('pulumi-resource-tessera', path.join(stack.backendDir, 'plugin', 'pulumi-resource-tessera.js'));
   // Not stack-scoped: runCommand, not runPulumi (which adds --stack).
   const res = await runCommand(stack.engines.pulumi, ['plugin', 'install', 'resource', 'tessera', version, '--file', bundle, '--non-interactive'], { cwd: stack.projectDir, env: stack.env });
   if (res.code !== 0) throw new CommandFailedError(res);
