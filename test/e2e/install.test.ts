@@ -4,6 +4,8 @@
 // executable (its store on node:sqlite), and OpenTofu installing the provider from the filesystem mirror (provider_installation
 // filesystem_mirror in a TF_CLI_CONFIG_FILE), applying and destroying examples/hcl-platform.
 // The release's SHA256SUMS and signature are checked as a user would (sha256sum -c, gpg --verify).
+// The CDKTF app goes through the real cdktf CLI (cdktf-cli 0.21.0, and cdktn-cli 0.24.0 for a
+// diff), installed with npm into the temp directory only (docs/terraform.md "cdktf deploy").
 // Missing engines fail this file (scripts/engines.sh); nothing is skipped.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -232,7 +234,7 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
   const cdktfBin = path.join(cliDir, 'node_modules', '.bin', 'cdktf');
   expect(JSON.parse(fs.readFileSync(path.join(cliDir, 'node_modules', 'cdktf-cli', 'package.json'), 'utf8')).version).toBe('0.21.0');
 
-  // cdktf 0.21 runs the binary TERRAFORM_BINARY_NAME names (@cdktf/commons src/terraform.ts) for
+  // cdktf 0.21 runs the binary TERRAFORM_BINARY_NAME names (@cdktf/commons src/terraform.js) for
   // init/plan/apply, through the same process env: tofu, installing from the mirror config.
   // Checkpoint/version checks off (no network); the plugin cache env off so tofu init reads the
   // mirror only. The secret goes in as the ephemeral variable only: it must appear in neither the
