@@ -1,7 +1,8 @@
 // The Kafka platform of examples/hcl-platform as a CDKTF app (cdktf 0.21, or its fork cdktn:
 // see docs/terraform.md). `cdktf synth` (or `npx tsx main.ts`, which is what synth runs) writes
 // cdktf.out/stacks/kafka-platform/cdk.tf.json; `tofu init -plugin-dir=<mirror>` and
-// `tofu apply` there, or `cdktf deploy`.
+// `tofu apply` there, or `cdktf deploy kafka-platform --auto-approve --skip-provider-lock` with
+// TERRAFORM_BINARY_NAME=tofu (docs/terraform.md "cdktf deploy against Tessera").
 //
 // Environment: TESSERA_ENDPOINT / TESSERA_TOKEN (read by the provider), TF_VAR_kafka_secret (the
 // key policy's secret: an ephemeral variable into the write-only secretWo, so it is in neither

@@ -19,6 +19,9 @@ export const ENGINES: Record<string, string> = {
   'test/e2e/terraform-matrix.test.ts': 'terraform (HCL)',
   'test/e2e/cdktf.test.ts': 'tofu (CDKTF)',
   'test/e2e/cdktf-terraform.test.ts': 'terraform (CDKTF)',
+  // The release install test: only its CDKTF test carries tags, and it goes through the real
+  // cdktf CLI (synth, deploy, diff, destroy) with tofu as the engine (docs/terraform.md).
+  'test/e2e/install.test.ts': 'tofu (cdktf CLI)',
 };
 
 export const KINDS = ['Cluster', 'Volume', 'Slice', 'KeyPolicy'] as const;

@@ -4,6 +4,8 @@
 // executable (its store on node:sqlite), and OpenTofu installing the provider from the filesystem mirror (provider_installation
 // filesystem_mirror in a TF_CLI_CONFIG_FILE), applying and destroying examples/hcl-platform.
 // The release's SHA256SUMS and signature are checked as a user would (sha256sum -c, gpg --verify).
+// The CDKTF app goes through the real cdktf CLI (cdktf-cli 0.21.0, and cdktn-cli 0.24.0 for a
+// diff), installed with npm into the temp directory only (docs/terraform.md "cdktf deploy").
 // Missing engines fail this file (scripts/engines.sh); nothing is skipped.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -43,6 +45,14 @@ const get = async (p: string) => {
   const res = await fetch(url + p, { headers: { authorization: `Bearer ${TOKEN}` } });
   expect(res.status).toBe(200);
   return (await res.json()) as { items: { name: string; state?: string }[] };
+};
+
+/** Free capacity per type and the number of objects of each kind: "the pool" (as test/terraform/e2e-fixture.ts counts it). */
+const pool = async () => {
+  const out: Record<string, unknown> = {};
+  for (const type of ['hdd', 'ssd', 'slice']) out[type] = await get(`/v1/capacity?type=${type}`);
+  for (const kind of ['clusters', 'volumes', 'slices', 'key-policies']) out[kind] = (await get(`/v1/${kind}`)).items.length;
+  return out;
 };
 
 /** The release's single executable, copied out of the checkout. */
@@ -189,57 +199,117 @@ test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi 
   }
 });
 
-test('a CDKTF app on the packed @tessera/cdktf synthesizes the platform example; tofu installs its provider from the mirror, applies it (staged by the bundled agents), re-plans empty and destroys it', async () => {
+/** Installs a pinned CLI package (cdktf-cli) into DIR outside the checkout, from npm's cache under ~/.cache/tessera when warm. */
+async function installCli(dir: string, spec: string, env: NodeJS.ProcessEnv): Promise<number> {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'cli', private: true }));
+  const cache = path.join(os.homedir(), '.cache', 'tessera', 'npm-cdktf-cli');
+  const t0 = Date.now();
+  const r = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--cache', cache, spec], { cwd: dir, env, timeoutMs: 600_000 });
+  if (r.code !== 0) throw new Error(`npm install ${spec}: ${r.stderr}`);
+  return Date.now() - t0;
+}
+
+test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cdktf-cli 0.21.0) with OpenTofu as its engine: cdktf synth, deploy (tofu installs the provider from the mirror; staged by the bundled agents), diff shows no changes (so does cdktn-cli 0.24.0, the maintained fork), destroy restores the pool {Cluster: create replan destroy} {Volume: create replan destroy} {KeyPolicy: create replan destroy}', async () => {
   const engines = enginePaths();
   const app = path.join(work, 'cdktf-app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'kafka-platform-cdktf', private: true }));
+  // The example as it is, with its cdktf.json (`app: npx tsx main.ts`): it imports the package, which here is the packed one.
   const example = fs.readFileSync(path.join(REPO, 'examples', 'cdktf-platform', 'main.ts'), 'utf8');
-  // The example as it is: it imports the package, which here is the packed one.
   expect(example).toMatch(/from '@tessera\/cdktf'/);
   fs.writeFileSync(path.join(app, 'main.ts'), example);
+  fs.copyFileSync(path.join(REPO, 'examples', 'cdktf-platform', 'cdktf.json'), path.join(app, 'cdktf.json'));
   const npmEnv: NodeJS.ProcessEnv = { PATH: `${nodeDir}:/usr/bin:/bin`, HOME: process.env.HOME };
   for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) if (process.env[k]) npmEnv[k] = process.env[k];
+  const t0 = Date.now();
   const npm = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'cdktf@0.21.0', 'constructs@^10', 'tsx@^4', path.join(rel, 'npm', `tessera-cdktf-${VERSION}.tgz`)], { cwd: app, env: npmEnv, timeoutMs: 300_000 });
   if (npm.code !== 0) throw new Error(`npm install: ${npm.stderr}`);
-  const outdir = path.join(app, 'cdktf.out');
-  const synth = await runCommand(path.join(app, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: app, env: { PATH: `${nodeDir}:/usr/bin:/bin`, HOME: work, CDKTF_OUTDIR: outdir }, timeoutMs: 120_000 });
-  if (synth.code !== 0) throw new Error(`synth: ${synth.stderr}`);
-  const stackDir = path.join(outdir, 'stacks', 'kafka-platform');
+  const appMs = Date.now() - t0;
+  // The CLI the way a user installs it (`npm install -g cdktf-cli@0.21.0`): its own prefix,
+  // outside the checkout and not a dependency of the project.
+  const cliDir = path.join(work, 'cdktf-cli');
+  const cliMs = await installCli(cliDir, 'cdktf-cli@0.21.0', npmEnv);
+  process.stderr.write(`install test: app npm install in ${appMs} ms, cdktf-cli install in ${cliMs} ms\n`);
+  const cdktfBin = path.join(cliDir, 'node_modules', '.bin', 'cdktf');
+  expect(JSON.parse(fs.readFileSync(path.join(cliDir, 'node_modules', 'cdktf-cli', 'package.json'), 'utf8')).version).toBe('0.21.0');
+
+  // cdktf 0.21 runs the binary TERRAFORM_BINARY_NAME names (@cdktf/commons src/terraform.js) for
+  // init/plan/apply, through the same process env: tofu, installing from the mirror config.
+  // Checkpoint/version checks off (no network); the plugin cache env off so tofu init reads the
+  // mirror only. The secret goes in as the ephemeral variable only: it must appear in neither the
+  // state nor the saved plan `cdktf diff` writes.
+  const secret = 'install test cdktf secret';
+  const cliEnv: NodeJS.ProcessEnv = {
+    PATH: `${nodeDir}:${path.dirname(engines.tofu)}:/usr/bin:/bin`,
+    HOME: work,
+    TERRAFORM_BINARY_NAME: engines.tofu,
+    TF_CLI_CONFIG_FILE: path.join(work, 'cli.tfrc'),
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    DISABLE_VERSION_CHECK: 'true',
+    CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true',
+    CI: '1',
+    TESSERA_ENDPOINT: url,
+    TESSERA_TOKEN: TOKEN,
+    TF_VAR_kafka_secret: secret,
+  };
+  const cdktf = async (args: string[]) => {
+    const started = Date.now();
+    const r = await runCommand(cdktfBin, args, { cwd: app, env: cliEnv, timeoutMs: 600_000 });
+    process.stderr.write(`install test: cdktf ${args[0]} in ${Date.now() - started} ms\n`);
+    if (r.code !== 0) throw new Error(`cdktf ${args.join(' ')} exited ${r.code}: ${r.stdout}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+
+  const poolBefore = await pool();
+  await cdktf(['synth']);
+  const stackDir = path.join(app, 'cdktf.out', 'stacks', 'kafka-platform');
   const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>>; terraform: { required_providers: Record<string, { source: string }> } };
   expect(stack.terraform.required_providers.tessera.source).toBe('registry.opentofu.org/tessera/tessera');
   expect(Object.keys(stack.resource.tessera_volume ?? {}).length).toBeGreaterThanOrEqual(6);
 
-  const tfrc = path.join(work, 'cli.tfrc');
-  const env = { PATH: `${path.dirname(engines.tofu)}:/usr/bin:/bin`, HOME: work, TF_CLI_CONFIG_FILE: tfrc, TF_IN_AUTOMATION: '1' };
-  const init = await runCommand(engines.tofu, ['init', '-input=false', '-no-color'], { cwd: stackDir, env, timeoutMs: 300_000 });
-  if (init.code !== 0) throw new Error(`tofu init: ${init.stdout}\n${init.stderr}`);
-  expect(init.stdout).toMatch(new RegExp(`Installed tessera/tessera v${VERSION.replace(/\./g, '\\.')}`));
-  const validate = await runCommand(engines.tofu, ['validate', '-no-color'], { cwd: stackDir, env, timeoutMs: 120_000 });
-  expect(validate.stdout).toMatch(/The configuration is valid/);
-
-  // Applied and destroyed against the bundled composer, as `cdktf deploy` / `cdktf destroy` would
-  // (they run the same engine in the same directory). The secret goes in as the ephemeral
-  // variable only: it must appear in neither the state nor the plan.
-  const secret = 'install test cdktf secret';
-  const applyEnv = { ...env, TESSERA_ENDPOINT: url, TESSERA_TOKEN: TOKEN, TF_VAR_kafka_secret: secret };
-  const tofu = async (args: string[]) => {
-    const r = await runCommand(engines.tofu, [...args, '-no-color', '-input=false'], { cwd: stackDir, env: applyEnv, timeoutMs: 600_000 });
-    if (r.code !== 0) throw new Error(`tofu ${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  };
-  expect(await tofu(['apply', '-auto-approve'])).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
+  // --skip-provider-lock: without a lock file, cdktf 0.21 runs `tofu providers lock
+  // -platform=linux_amd64` after init (@cdktf/cli-core src/lib/models/terraform-cli.js, init()),
+  // which by design ignores the CLI config's installation methods and asks the origin registry,
+  // where this provider is not published: it fails (docs/terraform.md "cdktf deploy").
+  // `tofu init` from the mirror has already written the lock file.
+  const deployed = await cdktf(['deploy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color']);
+  expect(deployed).toMatch(new RegExp(`Installed tessera/tessera v${VERSION.replace(/\./g, '\\.')}`));
+  expect(deployed).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
+  expect(deployed).not.toContain(secret);
+  const installed = path.join(stackDir, '.terraform', 'providers', 'registry.opentofu.org', 'tessera', 'tessera', VERSION, 'linux_amd64');
+  expect(fs.readdirSync(installed)).toContain(`terraform-provider-tessera_v${VERSION}`);
   const volumes = (await get('/v1/volumes')).items;
   expect(volumes).toHaveLength(6);
   expect(volumes.every((v) => v.state === 'staged')).toBe(true);
   // CDKTF names the local state file after the stack: ask the engine for it instead.
-  const state = (await runCommand(engines.tofu, ['state', 'pull'], { cwd: stackDir, env: applyEnv, timeoutMs: 60_000 })).stdout;
+  const state = (await runCommand(engines.tofu, ['state', 'pull'], { cwd: stackDir, env: cliEnv, timeoutMs: 60_000 })).stdout;
   expect(state).toMatch(/"tessera_key_policy"/);
   expect(state).not.toContain(secret);
-  // The next plan is empty (exit code 0 with -detailed-exitcode: 2 would mean changes).
-  const replan = await runCommand(engines.tofu, ['plan', '-detailed-exitcode', '-no-color', '-input=false'], { cwd: stackDir, env: applyEnv, timeoutMs: 300_000 });
-  expect({ code: replan.code, stderr: replan.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(await tofu(['destroy', '-auto-approve'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
+
+  // The plan after deploy is empty; cdktf diff saves it as `plan` in the stack dir.
+  const diff = await cdktf(['diff', 'kafka-platform', '--skip-provider-lock', '--no-color']);
+  expect(diff).toMatch(/No changes\. Your infrastructure matches the configuration\./);
+  expect(diff).not.toMatch(/Plan: \d+ to add/);
+  const saved = await runCommand(engines.tofu, ['show', '-json', 'plan'], { cwd: stackDir, env: cliEnv, timeoutMs: 60_000 });
+  expect(saved.code).toBe(0);
+  expect(saved.stdout).toMatch(/"format_version"/);
+  expect(saved.stdout).not.toContain(secret);
+
+  // The maintained fork's CLI (cdktn-cli 0.24.0) drives the same app and engine the same way
+  // (it reads cdktf.json and TERRAFORM_BINARY_NAME too): its diff of the deployed stack is empty.
+  const cdktnDir = path.join(work, 'cdktn-cli');
+  const cdktnMs = await installCli(cdktnDir, 'cdktn-cli@0.24.0', npmEnv);
+  process.stderr.write(`install test: cdktn-cli install in ${cdktnMs} ms\n`);
+  const cdktnStarted = Date.now();
+  const cdktnDiff = await runCommand(path.join(cdktnDir, 'node_modules', '.bin', 'cdktn'), ['diff', 'kafka-platform', '--skip-provider-lock', '--no-color'], { cwd: app, env: cliEnv, timeoutMs: 600_000 });
+  process.stderr.write(`install test: cdktn diff in ${Date.now() - cdktnStarted} ms\n`);
+  if (cdktnDiff.code !== 0) throw new Error(`cdktn diff exited ${cdktnDiff.code}: ${cdktnDiff.stdout}\n${cdktnDiff.stderr}`);
+  expect(cdktnDiff.stdout + cdktnDiff.stderr).toMatch(/No changes\. Your infrastructure matches the configuration\./);
+
+  expect(await cdktf(['destroy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
+  expect(await pool()).toEqual(poolBefore);
   expect((await get('/v1/volumes')).items).toHaveLength(0);
   expect((await get('/v1/clusters')).items).toHaveLength(0);
 });
