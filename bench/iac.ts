@@ -146,6 +146,18 @@ function expectMatch(text: string, re: RegExp, what: string): void {
   if (!re.test(text)) throw new Error(`${what}: expected ${re}, got:\n${text.slice(-3000)}`);
 }
 
+/**
+ * BENCH_CPU_PROF=<dir>: every Node process the engines start (providers, language host) writes a
+ * V8 CPU profile into <dir>/<variant> (scripts/cpuprofile-top.ts summarises them).
+ */
+function profileEnv(variant: string): NodeJS.ProcessEnv {
+  const base = process.env.BENCH_CPU_PROF;
+  if (!base) return {};
+  const dir = path.resolve(base, variant);
+  fs.mkdirSync(dir, { recursive: true });
+  return { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The composer: in this process (its CPU is this process's minus the sampler's), SQLite, an
 // inventory with room for every volume on its own hdd and the slices on ssd.
@@ -245,7 +257,7 @@ async function tofuRun(kind: 'tessera' | 'floor', work: string): Promise<{ steps
     files: { 'main.tf': hcl(kind) },
     devOverrides: providerDir ? { 'tessera/tessera': providerDir } : {},
     // NODE_PATH: the bundle keeps better-sqlite3 external, as the release does (dist/node_modules).
-    env: c ? { TESSERA_ENDPOINT: c.url, TESSERA_TOKEN: OPERATOR_TOKEN, NODE_PATH: path.join(repoRoot, 'node_modules') } : {},
+    env: c ? { TESSERA_ENDPOINT: c.url, TESSERA_TOKEN: OPERATOR_TOKEN, NODE_PATH: path.join(repoRoot, 'node_modules'), ...profileEnv('tofu') } : {},
   });
   const match = kind === 'tessera' ? PROVIDER_MATCH.tofu : PROVIDER_MATCH.floor;
   const cpu0 = process.cpuUsage();
@@ -324,6 +336,7 @@ async function pulumiRun(kind: 'floor' | 'dynamic' | 'native', work: string): Pr
   // Type-checking the program is the language host's cost, the same for every variant but
   // heavier with the SDK's types; transpile only, so the ratio is about resources.
   stack.env.PULUMI_NODEJS_TRANSPILE_ONLY = 'true';
+  Object.assign(stack.env, profileEnv(`pulumi-${kind}`));
   if (kind === 'native') await installNativeProvider(stack, VERSION);
   const match = PROVIDER_MATCH[kind === 'floor' ? 'floor' : kind];
   const timeout = { timeoutMs: 1_800_000 };
