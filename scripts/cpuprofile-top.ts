@@ -15,12 +15,16 @@ if (args.length === 0) throw new Error('usage: cpuprofile-top.ts <dir-or-file>..
 const files = args.flatMap((a) => (fs.statSync(a).isDirectory() ? fs.readdirSync(a).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(a, f)) : [a]));
 
 const byFn = new Map<string, number>();
+// Inclusive time: each function counted once per sample, over its whole stack.
+const inclusive = new Map<string, number>();
 const byFile = new Map<string, number>();
 let totalMs = 0;
 let wallMs = 0;
 for (const file of files) {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
   wallMs += (p.endTime - p.startTime) / 1000;
   p.samples.forEach((id, i) => {
     const ms = (p.timeDeltas[i] ?? 0) / 1000;
@@ -32,6 +36,12 @@ for (const file of files) {
     const fileKey = url ? short.replace(/^(nm\/(@[^/]+\/)?[^/]+).*$/, '$1') : `(${functionName})`;
     byFile.set(fileKey, (byFile.get(fileKey) ?? 0) + ms);
     if (functionName !== '(idle)' && functionName !== '(program)') totalMs += ms;
+    const names = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const f = nodes.get(at)!.callFrame;
+      if (f.functionName && !f.url.startsWith('node:')) names.add(f.functionName);
+    }
+    for (const k of names) inclusive.set(k, (inclusive.get(k) ?? 0) + ms);
   });
 }
 const print = (title: string, m: Map<string, number>) => {
@@ -41,3 +51,4 @@ const print = (title: string, m: Map<string, number>) => {
 console.log(`${files.length} profiles, ${wallMs.toFixed(0)} ms wall, ${totalMs.toFixed(0)} ms on CPU (not idle/program)`);
 print('self time by package/file', byFile);
 print('self time by function', byFn);
+print('inclusive time by function name (not node: internals)', inclusive);
