@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import forge from 'node-forge';
+import { X509Certificate } from 'node:crypto';
 import { loadProtos } from '../../provider/terraform/plugin';
 import { makeServerCertificate } from '../../provider/terraform/tls';
 import { type CtyType, type CtyValue, decodeDynamicValue, encodeDynamicValue } from '../../provider/terraform/cty';
@@ -27,10 +27,9 @@ export function parseHandshake(line: string): Handshake {
   return { core: Number(core), version: Number(version), network, address, protocol, cert: cert ?? '' };
 }
 
-/** base64 (no padding) DER from the handshake line -> PEM. */
-function derToPem(b64: string): string {
-  const der = Buffer.from(b64, 'base64').toString('binary');
-  return forge.pki.certificateToPem(forge.pki.certificateFromAsn1(forge.asn1.fromDer(der)));
+/** base64 (no padding) DER from the handshake line -> PEM (Node parses it, as go-plugin's client does). */
+export function derToPem(b64: string): string {
+  return new X509Certificate(Buffer.from(b64, 'base64')).toString();
 }
 
 export interface StartOptions {

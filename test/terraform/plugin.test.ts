@@ -4,9 +4,33 @@ import { existsSync, readlinkSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import { unknown } from '../../provider/terraform/cty';
-import { ProviderProcess, runToExit } from './harness';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { makeServerCertificate } from '../../provider/terraform/tls';
+import { derToPem, ProviderProcess, runToExit } from './harness';
 
 describe('terraform-provider-tessera handshake', () => {
+  test('the server certificate: self-signed ECDSA P-256 CA for localhost and 127.0.0.1, valid now, DER as parsed by OpenSSL', () => {
+    const now = new Date();
+    const c = makeServerCertificate(now);
+    const x = new X509Certificate(c.certPem);
+    expect(x.subject).toBe('O=Tessera\nCN=localhost');
+    expect(x.issuer).toBe(x.subject);
+    expect(x.ca).toBe(true);
+    expect(x.checkHost('localhost')).toBe('localhost');
+    expect(x.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(x.checkHost('example.com')).toBeUndefined();
+    expect(x.publicKey.asymmetricKeyType).toBe('ec');
+    expect(x.publicKey.asymmetricKeyDetails).toMatchObject({ namedCurve: 'prime256v1' });
+    expect(x.verify(x.publicKey)).toBe(true);
+    expect(x.checkPrivateKey(createPrivateKey(c.keyPem))).toBe(true);
+    expect(x.keyUsage).toEqual(expect.arrayContaining(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']));
+    expect(new Date(x.validFrom).getTime()).toBeLessThanOrEqual(now.getTime());
+    expect(new Date(x.validTo).getTime()).toBeGreaterThan(now.getTime() + 29 * 24 * 3600 * 1000);
+    expect(Buffer.from(c.handshakeCert, 'base64').equals(x.raw)).toBe(true);
+    // Two processes never share a key or a serial.
+    expect(new X509Certificate(makeServerCertificate().certPem).serialNumber).not.toBe(x.serialNumber);
+  });
+
   test('refuses to run without the magic cookie, printing nothing on stdout', async () => {
     const r = await runToExit({ cookie: false });
     expect(r.code).toBe(1);
@@ -75,8 +99,7 @@ describe('terraform-provider-tessera handshake', () => {
       const grpc = await import('@grpc/grpc-js');
       const { loadProtos } = await import('../../provider/terraform/plugin');
       const stranger = makeServerCertificate();
-      const forge = (await import('node-forge')).default;
-      const serverPem = forge.pki.certificateToPem(forge.pki.certificateFromAsn1(forge.asn1.fromDer(Buffer.from(p.handshake.cert, 'base64').toString('binary'))));
+      const serverPem = derToPem(p.handshake.cert);
       const Health = ((loadProtos().grpc as never as Record<string, Record<string, Record<string, ServiceClientConstructor>>>).health.v1.Health);
       const c = new Health(`unix://${p.handshake.address}`, grpc.credentials.createSsl(Buffer.from(serverPem), Buffer.from(stranger.keyPem), Buffer.from(stranger.certPem)), {
         'grpc.ssl_target_name_override': 'localhost',
