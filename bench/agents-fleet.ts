@@ -296,11 +296,16 @@ async function main() {
     const created = await createVolumes(ops, cluster, nAgents, nVolumes, concurrency);
     log(`${nVolumes} creates in ${created.seconds.toFixed(1)} s`);
     let fleet = await fleetStats(workers);
+    let lastProgress = performance.now();
     for (;;) {
       if (fleet.staged >= nVolumes) break;
       if (performance.now() - t0 > 60 * 60_000) throw new Error(`only ${fleet.staged} of ${nVolumes} staged after 60 minutes; agent errors: ${fleet.errors.join(' | ')}`);
       await sleep(250);
       fleet = await fleetStats(workers);
+      if (performance.now() - lastProgress > 10_000) {
+        lastProgress = performance.now();
+        log(`${fleet.staged} of ${nVolumes} staged, ${fleet.failed} failed${fleet.errors.length ? `; agent errors: ${fleet.errors.join(' | ')}` : ''}`);
+      }
     }
     const stagedSeconds = (performance.now() - t0) / 1000;
     const c1 = procSample(pid0);
@@ -351,7 +356,9 @@ async function main() {
     const stagedAfterRestart = list2.filter((v) => v.state === 'staged').length;
     const restarted = procSample(composer.proc.pid!);
     if (profileDir) {
-      // A profile is written at a normal exit only: this instance gets SIGTERM.
+      // A profile is written at a normal exit only: this instance gets SIGTERM, after the agents
+      // stopped (a graceful stop lets open long polls, up to 300 s, finish).
+      await Promise.all(workers.map((w) => w.stop()));
       const gone = new Promise((r) => composer!.proc.once('exit', r));
       composer.proc.kill('SIGTERM');
       await gone;
