@@ -255,6 +255,59 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     expect((await siteBClient.request<{ items: unknown[] }>('GET', '/v1/volumes')).data.items).toEqual([]);
     console.log(JSON.stringify({ test: 'pulumi-native yaml', seconds: Math.round((Date.now() - started) / 1000) }));
   }, 900_000);
+
+  // The component from a YAML program: the engine sends it to the provider's Construct, which
+  // registers the cluster, volumes and slices (sdk/common/scaleout.ts expand()) under it.
+  it('constructs the ScaleOutCluster component: children under it, an empty preview, destroy back to the pool', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    fs.writeFileSync(
+      path.join(stack.projectDir, 'Pulumi.yaml'),
+      `name: ${PROJECT}
+runtime: yaml
+resources:
+  kafka:
+    type: tessera:index:ScaleOutCluster
+    properties:
+      servers: [k1, k2]
+      volumes:
+        - { name: log, type: hdd, sizeGiB: 10, mountPath: /srv/kafka }
+      slices:
+        - { name: cache, sizeGiB: 4 }
+outputs:
+  clusterId: \${kafka.clusterId}
+  volumeIds: \${kafka.volumeIds}
+  sliceIds: \${kafka.sliceIds}
+`,
+    );
+    await up(stack);
+    const out = await stackOutputs(stack);
+    const component = urnOf('ScaleOutCluster', 'kafka');
+    const childUrn = (type: string, name: string) => `urn:pulumi:e2e::${PROJECT}::tessera:index:ScaleOutCluster$tessera:index:${type}::${name}`;
+    const resources = (await exportStack(stack)).deployment.resources ?? [];
+    const parents = Object.fromEntries(resources.filter((r) => String(r.type).startsWith('tessera:index:')).map((r) => [String(r.urn), r.parent]));
+    expect(parents).toEqual({
+      [component]: expect.stringMatching(/pulumi:pulumi:Stack/),
+      [childUrn('Cluster', 'kafka')]: component,
+      [childUrn('Volume', 'kafka-k1-log')]: component,
+      [childUrn('Volume', 'kafka-k2-log')]: component,
+      [childUrn('Slice', 'kafka-k1-cache')]: component,
+      [childUrn('Slice', 'kafka-k2-cache')]: component,
+    });
+    // The composer holds what the outputs name, staged on each server, owned by the child URNs.
+    const volumeIds = out.volumeIds as Record<string, string>;
+    expect(Object.keys(volumeIds).sort()).toEqual(['k1-log', 'k2-log']);
+    for (const server of ['k1', 'k2']) {
+      const v = (await client.request<{ name: string; cluster: string; server: string; mountPath: string; state: string; owner: string }>('GET', `/v1/volumes/${volumeIds[`${server}-log`]}`)).data;
+      expect(v).toMatchObject({ name: `${server}-log`, cluster: out.clusterId, server, mountPath: '/srv/kafka', state: 'staged', owner: childUrn('Volume', `kafka-${server}-log`) });
+    }
+    expect(Object.keys(out.sliceIds as Record<string, string>).sort()).toEqual(['k1-cache', 'k2-cache']);
+    expect((await poolSnapshot(client)).objects).toEqual({ ...before.objects, clusters: 1, volumes: 2, slices: 2 });
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    console.log(JSON.stringify({ test: 'pulumi-native component', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 300_000);
 });
 
 const TS_PROGRAM = `
