@@ -563,3 +563,91 @@ describe('the native provider from a Go program on the SDK generated from its pa
     await sdkAcceptance({ label: 'go', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
   }, 600_000);
 });
+
+// docs/pulumi.md "Moving a stack between the dynamic and the native provider", end to end: a
+// TypeScript stack on the dynamic provider (sdk/pulumi) is moved, in place, to the native one.
+const MOVE_PROJECT = 'tessera-move';
+const DYNAMIC_PROGRAM = `
+import * as tessera from ${JSON.stringify(path.join(repoRoot, 'sdk'))};
+
+const cluster = new tessera.Cluster('mv', { servers: ['k1', 'k2'] });
+const data = new tessera.Volume('data', { cluster: cluster.id, type: 'ssd', sizeGiB: 50, redundancy: true, server: 'k1', mountPath: '/srv/data' });
+export const clusterId = cluster.id;
+export const dataId = data.id;
+`;
+
+/** The same objects for the native provider (YAML), each adopted by the `import` option with its composer id. */
+const nativeMoveProgram = (clusterId: string, dataId: string) => `name: ${MOVE_PROJECT}
+runtime: yaml
+resources:
+  mv:
+    type: tessera:index:Cluster
+    properties: { servers: [k1, k2] }
+    options: { import: ${clusterId} }
+  data:
+    type: tessera:index:Volume
+    properties: { cluster: "\${mv.id}", type: ssd, sizeGiB: 50, redundancy: true, server: k1, mountPath: /srv/data }
+    options: { import: ${dataId} }
+outputs:
+  clusterId: \${mv.id}
+  dataId: \${data.id}
+`;
+
+describe('moving a stack from the dynamic provider to the native one', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  beforeAll(async () => {
+    const engines = enginePaths();
+    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-yaml'))) throw new EnginesMissingError(['pulumi-language-yaml'], engines.dir);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-move-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    const projectDir = createPulumiProject({ name: MOVE_PROJECT, program: DYNAMIC_PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
+    stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token } });
+    await installNativeProvider(stack, VERSION);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('forgets the dynamic resources, imports them on the native provider: same ids, an empty preview, nothing created or deleted', async () => {
+    const started = Date.now();
+    const empty = await poolSnapshot(client);
+    await up(stack);
+    const dyn = await stackOutputs(stack);
+    const pool = await poolSnapshot(client);
+    expect(pool.objects).toEqual({ ...empty.objects, clusters: 1, volumes: 1 });
+    const types = async () => ((await exportStack(stack)).deployment.resources ?? []).map((r) => String(r.type)).sort();
+    expect(await types()).toEqual(['pulumi-nodejs:dynamic/tessera:Cluster', 'pulumi-nodejs:dynamic/tessera:Volume', 'pulumi:providers:pulumi-nodejs', 'pulumi:pulumi:Stack']);
+
+    // 1. Forget: the cluster with everything that depends on it, then the dynamic default provider.
+    const urns = ((await exportStack(stack)).deployment.resources ?? []).map((r) => String(r.urn));
+    const clusterUrn = urns.find((u) => u.endsWith('::mv')) as string;
+    await runPulumi(stack, ['state', 'delete', clusterUrn, '--target-dependents', '--yes']);
+    await runPulumi(stack, ['state', 'delete', urns.find((u) => u.includes('::pulumi:providers:pulumi-nodejs::')) as string, '--yes']);
+    expect(await types()).toEqual(['pulumi:pulumi:Stack']);
+    expect(await poolSnapshot(client)).toEqual(pool);
+
+    // 2. Adopt: the native program imports each object by its composer id; the preview only imports.
+    fs.writeFileSync(path.join(stack.projectDir, 'Pulumi.yaml'), nativeMoveProgram(String(dyn.clusterId), String(dyn.dataId)));
+    const adopt = await preview(stack);
+    expect(adopt.steps.filter((s) => s.op !== 'same').map((s) => s.op)).toEqual(['import', 'import']);
+    await up(stack);
+    expect(await stackOutputs(stack)).toMatchObject({ clusterId: dyn.clusterId, dataId: dyn.dataId });
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    // Same objects, same ids: nothing was created or deleted in the composer.
+    expect(await poolSnapshot(client)).toEqual(pool);
+    expect((await client.request<{ id: string; state: string }>('GET', `/v1/volumes/${String(dyn.dataId)}`)).data).toMatchObject({ id: dyn.dataId, state: 'staged' });
+
+    // 3. The native stack owns them now: destroy releases them (the recorded owner is the old URN).
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(empty);
+    console.log(JSON.stringify({ test: 'pulumi move dynamic -> native', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 300_000);
+});
