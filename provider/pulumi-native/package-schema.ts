@@ -4,6 +4,7 @@
 // TypeScript, Python and Go SDKs from it (docs/pulumi.md "The native provider").
 import { type AttributeSpec, type AttributeType, type BlockSpec, isInput, KINDS, RESOURCE_TYPES, resourceSpec, schema } from '../schema';
 import { VERSION } from '../version';
+import { PER_SERVER, SCALE_OUT_DESCRIPTION, SCALE_OUT_TYPE } from '../../sdk/common/scaleout';
 
 /** The package name: every token is tessera:index:<Name>. */
 export const PACKAGE = schema.provider.name;
@@ -42,6 +43,7 @@ export function pulumiInputs(type: string): string[] {
 export interface PulumiTypeRef {
   type?: string;
   items?: PulumiTypeRef;
+  additionalProperties?: PulumiTypeRef;
   $ref?: string;
 }
 
@@ -118,6 +120,54 @@ function block(types: ObjectTypes, spec: BlockSpec, names: string[], asInput: bo
   return out;
 }
 
+/** The component token (tessera:index:ScaleOutCluster): Construct serves it (rpc/construct.ts). */
+export const COMPONENT_TOKEN = SCALE_OUT_TYPE;
+
+/**
+ * A template of the component: the volume's (or slice's) inputs but those the layout sets per
+ * server (sdk/common/scaleout.ts PER_SERVER), plus the template name. No defaults and no
+ * replace marks here: the child resource's own Check and Diff apply them.
+ */
+function templateType(types: ObjectTypes, type: string): PulumiTypeRef {
+  const spec = resourceSpec(type);
+  const names = pulumiInputs(type).filter((f) => !(PER_SERVER as readonly string[]).includes(f));
+  const properties: Record<string, PulumiProperty> = {
+    name: { type: 'string', description: `The template name: each server's ${spec.kind.toLowerCase()} is named \`<server>-<name>\`.` },
+  };
+  for (const [n, prop] of Object.entries(block(types, spec, names, false))) properties[n] = prop;
+  const token = `${PACKAGE}:${MODULE}:${spec.kind}Template`;
+  types.specs[token] = {
+    type: 'object',
+    description: `One ${spec.kind.toLowerCase()} every server of a ScaleOutCluster gets.`,
+    properties,
+    required: ['name', ...names.filter((f) => spec.attributes[f].required)],
+  };
+  return { type: 'array', items: { $ref: `#/types/${token}` } };
+}
+
+/** The ScaleOutCluster component: inputs as the TypeScript SDK's ScaleOutClusterArgs, outputs the ids it made. */
+function scaleOutComponent(types: ObjectTypes): Record<string, unknown> {
+  const cluster = resourceSpec('tessera_cluster');
+  const names = { type: 'array', items: { type: 'string' } };
+  const ids = (what: string): PulumiProperty => ({ type: 'object', additionalProperties: { type: 'string' }, description: `The composer id of each ${what}, by its name (\`<server>-<template>\`).` });
+  return {
+    isComponent: true,
+    description: SCALE_OUT_DESCRIPTION,
+    inputProperties: {
+      clusterName: { type: 'string', description: "Cluster name (default: the component's name)." },
+      servers: { ...names, description: 'The member servers, by inventory name: one set of volumes each.' },
+      keyPolicy: { type: 'string', description: "Key policy id for the encrypted volumes (also the cluster's default)." },
+      networkTransportsAllowed: property(types, cluster.kind, 'networkTransportsAllowed', cluster.attributes.networkTransportsAllowed, false),
+      volumes: { ...templateType(types, 'tessera_volume'), description: 'The volumes every server gets.' },
+      slices: { ...templateType(types, 'tessera_slice'), description: 'The slices every server gets.' },
+      stage: { type: 'boolean', description: 'Stage each volume and slice on its server (default true). false composes only: no server, no mount path.' },
+    },
+    requiredInputs: ['servers', 'volumes'],
+    properties: { clusterId: { type: 'string', description: 'The composer id of the cluster.' }, volumeIds: ids('volume'), sliceIds: ids('slice') },
+    required: ['clusterId', 'volumeIds', 'sliceIds'],
+  };
+}
+
 /**
  * The Python name of a property: snake_case with a binary unit (GiB, MiB, TiB) as one word
  * (sizeGiB -> size_gib). Pulumi's Python generator splits every capital (size_gi_b) and has no
@@ -160,6 +210,8 @@ export function packageSchema(): Record<string, unknown> {
       requiredInputs: inputs.filter((f) => spec.attributes[f].required && f !== KINDS[type].name),
     };
   }
+
+  resources[COMPONENT_TOKEN] = scaleOutComponent(types);
 
   const functions: Record<string, unknown> = {};
   for (const [type, spec] of Object.entries(schema.dataSources)) {

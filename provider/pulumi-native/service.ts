@@ -1,6 +1,6 @@
 // The pulumirpc.ResourceProvider service: routes each gRPC call to its file under rpc/ and
 // turns what they throw into a gRPC status the engine shows under the resource. What is not
-// implemented here (Handshake, Parameterize, Call, List, Construct, Attach, GetMapping(s))
+// implemented here (Handshake, Parameterize, Call, List, Attach, GetMapping(s))
 // is answered UNIMPLEMENTED by grpc-js, which the engine handles as "not supported".
 import * as grpc from '@grpc/grpc-js';
 import { unary, type Unary } from '../grpc/unary';
@@ -8,6 +8,7 @@ import { cancel } from './rpc/cancel';
 import { check } from './rpc/check';
 import { checkConfig } from './rpc/check-config';
 import { configure } from './rpc/configure';
+import { construct } from './rpc/construct';
 import { create } from './rpc/create';
 import { deleteResource } from './rpc/delete';
 import { diff } from './rpc/diff';
@@ -34,6 +35,7 @@ export function providerService(p: NativeProvider): Record<string, Unary> {
     diffConfig: wrap('DiffConfig', (r) => diffConfig(r)),
     configure: wrap('Configure', (r) => configure(p, r)),
     invoke: wrap('Invoke', (r) => invoke(p, r)),
+    construct: wrap('Construct', (r) => construct(r)),
     check: wrap('Check', (r) => check(p, r)),
     diff: wrap('Diff', (r) => diff(p, r)),
     create: wrap('Create', (r) => create(p, r)),

@@ -4,6 +4,15 @@
 // docs/terraform.md). expand() checks the names and says what to create; each SDK only turns
 // the rows into its own resources. Pure: no SDK, no I/O.
 
+/** The component's type token, in the TypeScript SDK and the native provider's package schema. */
+export const SCALE_OUT_TYPE = 'tessera:index:ScaleOutCluster';
+
+export const SCALE_OUT_DESCRIPTION =
+  'A cluster of N servers, each with the same volumes (and slices) named `<server>-<template>` inside the cluster (docs/pulumi.md "ScaleOutCluster").';
+
+/** Attributes of a volume or slice that the layout sets per server: a template has none of them (its `name` is the template's). */
+export const PER_SERVER = ['cluster', 'name', 'server'] as const;
+
 /** Names of clusters, servers and templates: what the composer accepts in an object name. */
 export const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 

@@ -3,19 +3,19 @@
 // laid out. Per-server names are `<server>-<template>` inside the cluster; the layout itself is
 // sdk/common/scaleout.ts's expand(), shared with the CDKTF construct.
 import * as pulumi from '@pulumi/pulumi';
-import { expand } from '../common/scaleout';
+import { expand, PER_SERVER, SCALE_OUT_TYPE } from '../common/scaleout';
 import { Cluster, Slice, Volume } from './resources.generated';
 import type { SliceArgs, VolumeArgs, VolumeMember } from './types.generated';
 
-export const SCALE_OUT_TYPE = 'tessera:index:ScaleOutCluster';
+export { SCALE_OUT_TYPE };
 
 /** One volume every server gets. `name` becomes `<server>-<name>`. */
-export interface VolumeTemplate extends Omit<VolumeArgs, 'cluster' | 'name' | 'server'> {
+export interface VolumeTemplate extends Omit<VolumeArgs, (typeof PER_SERVER)[number]> {
   name: string;
 }
 
 /** One slice every server gets. `name` becomes `<server>-<name>`. */
-export interface SliceTemplate extends Omit<SliceArgs, 'cluster' | 'name' | 'server'> {
+export interface SliceTemplate extends Omit<SliceArgs, (typeof PER_SERVER)[number]> {
   name: string;
 }
 

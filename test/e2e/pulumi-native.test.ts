@@ -255,6 +255,59 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     expect((await siteBClient.request<{ items: unknown[] }>('GET', '/v1/volumes')).data.items).toEqual([]);
     console.log(JSON.stringify({ test: 'pulumi-native yaml', seconds: Math.round((Date.now() - started) / 1000) }));
   }, 900_000);
+
+  // The component from a YAML program: the engine sends it to the provider's Construct, which
+  // registers the cluster, volumes and slices (sdk/common/scaleout.ts expand()) under it.
+  it('constructs the ScaleOutCluster component: children under it, an empty preview, destroy back to the pool', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    fs.writeFileSync(
+      path.join(stack.projectDir, 'Pulumi.yaml'),
+      `name: ${PROJECT}
+runtime: yaml
+resources:
+  kafka:
+    type: tessera:index:ScaleOutCluster
+    properties:
+      servers: [k1, k2]
+      volumes:
+        - { name: log, type: hdd, sizeGiB: 10, mountPath: /srv/kafka }
+      slices:
+        - { name: cache, sizeGiB: 4 }
+outputs:
+  clusterId: \${kafka.clusterId}
+  volumeIds: \${kafka.volumeIds}
+  sliceIds: \${kafka.sliceIds}
+`,
+    );
+    await up(stack);
+    const out = await stackOutputs(stack);
+    const component = urnOf('ScaleOutCluster', 'kafka');
+    const childUrn = (type: string, name: string) => `urn:pulumi:e2e::${PROJECT}::tessera:index:ScaleOutCluster$tessera:index:${type}::${name}`;
+    const resources = (await exportStack(stack)).deployment.resources ?? [];
+    const parents = Object.fromEntries(resources.filter((r) => String(r.type).startsWith('tessera:index:')).map((r) => [String(r.urn), r.parent]));
+    expect(parents).toEqual({
+      [component]: expect.stringMatching(/pulumi:pulumi:Stack/),
+      [childUrn('Cluster', 'kafka')]: component,
+      [childUrn('Volume', 'kafka-k1-log')]: component,
+      [childUrn('Volume', 'kafka-k2-log')]: component,
+      [childUrn('Slice', 'kafka-k1-cache')]: component,
+      [childUrn('Slice', 'kafka-k2-cache')]: component,
+    });
+    // The composer holds what the outputs name, staged on each server, owned by the child URNs.
+    const volumeIds = out.volumeIds as Record<string, string>;
+    expect(Object.keys(volumeIds).sort()).toEqual(['k1-log', 'k2-log']);
+    for (const server of ['k1', 'k2']) {
+      const v = (await client.request<{ name: string; cluster: string; server: string; mountPath: string; state: string; owner: string }>('GET', `/v1/volumes/${volumeIds[`${server}-log`]}`)).data;
+      expect(v).toMatchObject({ name: `${server}-log`, cluster: out.clusterId, server, mountPath: '/srv/kafka', state: 'staged', owner: childUrn('Volume', `kafka-${server}-log`) });
+    }
+    expect(Object.keys(out.sliceIds as Record<string, string>).sort()).toEqual(['k1-cache', 'k2-cache']);
+    expect((await poolSnapshot(client)).objects).toEqual({ ...before.objects, clusters: 1, volumes: 2, slices: 2 });
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    console.log(JSON.stringify({ test: 'pulumi-native component', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 300_000);
 });
 
 const TS_PROGRAM = `
@@ -509,4 +562,92 @@ describe('the native provider from a Go program on the SDK generated from its pa
   it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'go', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
   }, 600_000);
+});
+
+// docs/pulumi.md "Moving a stack between the dynamic and the native provider", end to end: a
+// TypeScript stack on the dynamic provider (sdk/pulumi) is moved, in place, to the native one.
+const MOVE_PROJECT = 'tessera-move';
+const DYNAMIC_PROGRAM = `
+import * as tessera from ${JSON.stringify(path.join(repoRoot, 'sdk'))};
+
+const cluster = new tessera.Cluster('mv', { servers: ['k1', 'k2'] });
+const data = new tessera.Volume('data', { cluster: cluster.id, type: 'ssd', sizeGiB: 50, redundancy: true, server: 'k1', mountPath: '/srv/data' });
+export const clusterId = cluster.id;
+export const dataId = data.id;
+`;
+
+/** The same objects for the native provider (YAML), each adopted by the `import` option with its composer id. */
+const nativeMoveProgram = (clusterId: string, dataId: string) => `name: ${MOVE_PROJECT}
+runtime: yaml
+resources:
+  mv:
+    type: tessera:index:Cluster
+    properties: { servers: [k1, k2] }
+    options: { import: ${clusterId} }
+  data:
+    type: tessera:index:Volume
+    properties: { cluster: "\${mv.id}", type: ssd, sizeGiB: 50, redundancy: true, server: k1, mountPath: /srv/data }
+    options: { import: ${dataId} }
+outputs:
+  clusterId: \${mv.id}
+  dataId: \${data.id}
+`;
+
+describe('moving a stack from the dynamic provider to the native one', () => {
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  beforeAll(async () => {
+    const engines = enginePaths();
+    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-yaml'))) throw new EnginesMissingError(['pulumi-language-yaml'], engines.dir);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-move-'));
+    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    const projectDir = createPulumiProject({ name: MOVE_PROJECT, program: DYNAMIC_PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
+    stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token } });
+    await installNativeProvider(stack, VERSION);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack) await removeStack(stack);
+    if (env) await env.close();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('forgets the dynamic resources, imports them on the native provider: same ids, an empty preview, nothing created or deleted', async () => {
+    const started = Date.now();
+    const empty = await poolSnapshot(client);
+    await up(stack);
+    const dyn = await stackOutputs(stack);
+    const pool = await poolSnapshot(client);
+    expect(pool.objects).toEqual({ ...empty.objects, clusters: 1, volumes: 1 });
+    const types = async () => ((await exportStack(stack)).deployment.resources ?? []).map((r) => String(r.type)).sort();
+    expect(await types()).toEqual(['pulumi-nodejs:dynamic/tessera:Cluster', 'pulumi-nodejs:dynamic/tessera:Volume', 'pulumi:providers:pulumi-nodejs', 'pulumi:pulumi:Stack']);
+
+    // 1. Forget: the cluster with everything that depends on it, then the dynamic default provider.
+    const urns = ((await exportStack(stack)).deployment.resources ?? []).map((r) => String(r.urn));
+    const clusterUrn = urns.find((u) => u.endsWith('::mv')) as string;
+    await runPulumi(stack, ['state', 'delete', clusterUrn, '--target-dependents', '--yes']);
+    await runPulumi(stack, ['state', 'delete', urns.find((u) => u.includes('::pulumi:providers:pulumi-nodejs::')) as string, '--yes']);
+    expect(await types()).toEqual(['pulumi:pulumi:Stack']);
+    expect(await poolSnapshot(client)).toEqual(pool);
+
+    // 2. Adopt: the native program imports each object by its composer id; the preview only imports.
+    fs.writeFileSync(path.join(stack.projectDir, 'Pulumi.yaml'), nativeMoveProgram(String(dyn.clusterId), String(dyn.dataId)));
+    const adopt = await preview(stack);
+    expect(adopt.steps.filter((s) => s.op !== 'same').map((s) => s.op)).toEqual(['import', 'import']);
+    await up(stack);
+    expect(await stackOutputs(stack)).toMatchObject({ clusterId: dyn.clusterId, dataId: dyn.dataId });
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    // Same objects, same ids: nothing was created or deleted in the composer.
+    expect(await poolSnapshot(client)).toEqual(pool);
+    expect((await client.request<{ id: string; state: string }>('GET', `/v1/volumes/${String(dyn.dataId)}`)).data).toMatchObject({ id: dyn.dataId, state: 'staged' });
+
+    // 3. The native stack owns them now: destroy releases them (the recorded owner is the old URN).
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(empty);
+    console.log(JSON.stringify({ test: 'pulumi move dynamic -> native', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 300_000);
 });
