@@ -13,6 +13,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export const ENGINES: Record<string, string> = {
   'test/e2e/pulumi.test.ts': 'pulumi',
   'test/e2e/pulumi-matrix.test.ts': 'pulumi',
+  // The native provider (pulumi-resource-tessera): what the dynamic one cannot do, import, is here.
+  'test/e2e/pulumi-native.test.ts': 'pulumi (native)',
   'test/e2e/tofu.test.ts': 'tofu (HCL)',
   'test/e2e/tofu-matrix.test.ts': 'tofu (HCL)',
   'test/e2e/terraform.test.ts': 'terraform (HCL)',

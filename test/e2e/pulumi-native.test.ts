@@ -149,7 +149,7 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     return checkpoint;
   };
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, imports and destroys back to the pool', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, imports and destroys back to the pool {Cluster: create replan destroy} {Volume: create replan update grow replace data-loss-refused drift-deleted import destroy} {KeyPolicy: create replan destroy}', async () => {
     const started = Date.now();
     const before = await poolSnapshot(client);
     expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
@@ -258,7 +258,7 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
 
   // The component from a YAML program: the engine sends it to the provider's Construct, which
   // registers the cluster, volumes and slices (sdk/common/scaleout.ts expand()) under it.
-  it('constructs the ScaleOutCluster component: children under it, an empty preview, destroy back to the pool', async () => {
+  it('constructs the ScaleOutCluster component: children under it, an empty preview, destroy back to the pool {Cluster: create replan destroy} {Volume: create replan destroy} {Slice: create replan destroy}', async () => {
     const started = Date.now();
     const before = await poolSnapshot(client);
     fs.writeFileSync(
@@ -616,7 +616,7 @@ describe('moving a stack from the dynamic provider to the native one', () => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('forgets the dynamic resources, imports them on the native provider: same ids, an empty preview, nothing created or deleted', async () => {
+  it('forgets the dynamic resources, imports them on the native provider: same ids, an empty preview, nothing created or deleted {Cluster: import destroy} {Volume: import destroy}', async () => {
     const started = Date.now();
     const empty = await poolSnapshot(client);
     await up(stack);

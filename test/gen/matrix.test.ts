@@ -27,6 +27,6 @@ test('the committed matrix lists the cells the e2e tests name', () => {
   expect(md).toBe(renderMatrix(coveredCells()));
   expect(md).toMatch(/\| Volume \| data-loss-refused \| \[\d+\] \| \[\d+\] \|/);
   // HashiCorp terraform has its own column, filled by test/e2e/terraform-matrix.test.ts.
-  expect(md).toContain('| kind | operation | pulumi | tofu (HCL) | terraform (HCL) | tofu (CDKTF) |');
+  expect(md).toContain('| kind | operation | pulumi | pulumi (native) | tofu (HCL) | terraform (HCL) | tofu (CDKTF) |');
   expect(md).toMatch(/\| Slice \| create \| [^|]* \| [^|]* \| \[\d+\] \|/);
 });

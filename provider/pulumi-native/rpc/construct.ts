@@ -19,8 +19,6 @@ import { ProtocolError } from '../server';
 import { encode, isSecret, UNKNOWN } from '../values';
 import { VERSION } from '../../version';
 
-type Row = { args: Props; secrets: string[] };
-
 /** A template with secret values unwrapped, the names of its secret fields remembered. */
 function template(field: string, raw: unknown): Template & { secretFields: string[] } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ProtocolError(`ScaleOutCluster: ${field}: must be an object`);
