@@ -184,6 +184,8 @@ test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi 
   // Pulumi's Node is the release's, and nothing points into the checkout.
   stack.env = { ...stack.env, PATH: `${nodeDir}:${enginesPath(engines)}` };
   delete stack.env.TESSERA_ROOT;
+  // As a user runs it: the language host type-checks the program against the packed SDK's types.
+  delete stack.env.PULUMI_NODEJS_TRANSPILE_ONLY;
   try {
     await up(stack, { timeoutMs: 600_000 });
     const outputs = await stackOutputs(stack);

@@ -15,7 +15,7 @@ import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
 import { OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
 import { CommandFailedError, EnginesMissingError, enginePaths, repoRoot, runCommand } from '../helpers/engines';
-import { createPulumiProject, createPulumiYamlProject, createStack, generateNativeSdk, PULUMI_PROGRAM_TSCONFIG, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider } from '../helpers/pulumi';
+import { createPulumiProject, createPulumiYamlProject, createStack, generateNativeSdk, PULUMI_PROGRAM_TSCONFIG, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider, typeCheckProgram } from '../helpers/pulumi';
 import { VERSION } from '../../provider/version';
 
 const KEY_SECRET = 'native-key-secret-never-in-plaintext-51c2';
@@ -347,9 +347,10 @@ describe('the native provider from a TypeScript program on the SDK generated fro
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-ts-'));
     env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
     client = new ComposerClient({ endpoint: env.url, token: env.token });
-    const projectDir = createPulumiProject({ name: PROJECT, program: TS_PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
+    const projectDir = createPulumiProject({ name: PROJECT, program: TS_PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG }, typeCheck: false });
     // The SDK as `pulumi package gen-sdk` would write it, generated now from the committed schema.
     await generateNativeSdk('nodejs', path.join(projectDir, 'sdk'));
+    typeCheckProgram(projectDir);
     stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token, keySecret: KEY_SECRET } });
     await installNativeProvider(stack, VERSION);
   }, 300_000);
