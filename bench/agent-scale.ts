@@ -14,14 +14,9 @@ import { fleetInventory as inventory, pool } from './lib/fleet';
 import { startAgent, RunningAgent } from '../provider/agent/daemon';
 import { SimulatedFabric } from '../provider/agent/sim/fabric';
 import { SimulatedHost } from '../provider/agent/sim/host';
+import { numberArg } from './lib/args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name}: must be a positive integer`);
-  return v;
-}
+const arg = (name: string, fallback: number): number => numberArg(name, fallback);
 
 interface Run {
   agents: number;

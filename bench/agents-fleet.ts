@@ -23,16 +23,11 @@ import { ComposerClient } from '../provider/client';
 import { OPERATOR_TOKEN, REPO, TESSERA_BIN, agentToken, composerStartArgs, writeComposerFiles } from '../test/helpers/composer';
 import { fleetInventory, pool } from './lib/fleet';
 import type { WorkerStart, WorkerStats } from './lib/agent-worker';
+import { numberArg } from './lib/args';
 
 const SHORT = process.argv.includes('--short');
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name}: must be a positive integer`);
-  return v;
-}
+const arg = (name: string, fallback: number): number => numberArg(name, fallback);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

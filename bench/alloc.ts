@@ -5,14 +5,9 @@ import { AllocationEngine } from '../provider/engine';
 import { synthesizeInventory } from '../provider/inventory';
 import { NaiveAllocator } from './lib/naive';
 import { makeWorkload, type Op } from './lib/workload';
+import { numberArg } from './lib/args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name}: must be a non-negative integer`);
-  return v;
-}
+const arg = (name: string, fallback: number): number => numberArg(name, fallback, 'non-negative integer');
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;

@@ -17,14 +17,9 @@ import { SimulatedHost } from '../provider/agent/sim/host';
 import type { Inventory } from '../provider/model/inventory';
 import type { TokenEntry } from '../provider/composer/auth';
 import { OPERATOR_TOKEN, agentToken, startTestComposer, testTokens } from '../test/helpers/composer';
+import { numberArg } from './lib/args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name}: must be a positive number`);
-  return v;
-}
+const arg = (name: string, fallback: number): number => numberArg(name, fallback, 'positive number');
 
 // Mirrored volumes take whole drives (a slice is a single extent, never mirrored): small SSDs.
 const SSD_GIB = 16;

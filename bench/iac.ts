@@ -18,12 +18,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import type { Inventory } from '../provider/model/inventory';
 import { ComposerClient } from '../provider/client';
 import { synthesizeInventory } from '../provider/inventory';
 import { VERSION } from '../provider/version';
 import { OPERATOR_TOKEN, startTestComposer, testTokens, type TestComposer } from '../test/helpers/composer';
+import { PROVIDER_DIR_PREFIX, terraformProviderDir } from '../test/helpers/bundle';
 import { enginePaths, repoRoot, type CommandResult } from '../test/helpers/engines';
 import { apply as tofuApply, createTofuWorkspace, plan as tofuPlan, removeTofuWorkspace, type TofuWorkspace } from '../test/helpers/tofu';
 import { createPulumiProject, createStack, exportStack, installNativeProvider, preview, PULUMI_PROGRAM_TSCONFIG, removeStack, runPulumi, type PulumiStack } from '../test/helpers/pulumi';
@@ -122,7 +122,7 @@ class ProcessSampler {
 }
 
 const PROVIDER_MATCH: Record<Engine | 'floor', (cmd: string) => boolean> = {
-  tofu: (c) => c.includes('terraform-provider-tessera'),
+  tofu: (c) => c.includes(`/${PROVIDER_DIR_PREFIX}`) && c.includes('/provider.js'),
   dynamic: (c) => c.includes('dynamic-provider') || c.includes('pulumi-resource-pulumi-nodejs'),
   native: (c) => c.includes('pulumi-resource-tessera'),
   floor: () => false,
@@ -259,36 +259,12 @@ resource "tessera_slice" "s" {
 `;
 }
 
-/**
- * The provider executable as the release ships it (scripts/build.mjs: an esbuild bundle run by
- * Node 22, protos beside it), not bin/terraform-provider-tessera, which compiles TypeScript with
- * tsx on every start: tofu starts the provider several times per command, and users run the bundle.
- */
-async function bundleTerraformProvider(dir: string): Promise<string> {
-  const out = path.join(dir, 'terraform-provider-tessera');
-  await esbuild.build({
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    legalComments: 'none',
-    logLevel: 'warning',
-    banner: { js: '#!/usr/bin/env node' },
-    define: { TESSERA_BUNDLED: 'true' },
-    entryPoints: [path.join(repoRoot, 'provider/terraform/main.ts')],
-    outfile: out,
-    external: ['better-sqlite3'],
-  });
-  fs.chmodSync(out, 0o755);
-  fs.cpSync(path.join(repoRoot, 'provider/terraform/proto'), path.join(dir, 'proto'), { recursive: true });
-  return dir;
-}
-
 async function tofuRun(kind: 'tessera' | 'floor', work: string): Promise<{ steps: Step[]; stateBytesPerResource: number }> {
   const dir = path.join(work, `tofu-${kind}`);
   fs.mkdirSync(dir, { recursive: true });
   const c = kind === 'tessera' ? await composer(path.join(dir, 'composer')) : undefined;
-  const providerDir = kind === 'tessera' ? await bundleTerraformProvider(path.join(dir, 'provider')) : undefined;
+  // The provider as the release ships it (an esbuild bundle run by Node 22), not bin/'s tsx launcher.
+  const providerDir = kind === 'tessera' ? terraformProviderDir() : undefined;
   const ws: TofuWorkspace = createTofuWorkspace({
     dir: path.join(dir, 'stack'),
     files: { 'main.tf': hcl(kind) },

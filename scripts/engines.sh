@@ -194,59 +194,42 @@ if wanted language-yaml; then
     github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
     "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=$PULUMI_LANGUAGE_YAML_VERSION"
 fi
+# A tool of this repo's (scripts/NAME/main.go) built against the pulumi CLI's own module graph:
+# the pulumi build's go.mod under another module name, so the versions are the CLI's. Cached by
+# the pulumi version and the source's hash.
+build_on_pulumi_module() { # NAME
+  local name=$1 wrap stamp want start
+  wrap=$SRC_DIR/$name-$PULUMI_VERSION
+  stamp=$BIN_DIR/.$name.version
+  want="$PULUMI_VERSION $(sha256sum "$REPO_ROOT/scripts/$name/main.go" | cut -c1-16)"
+  if [[ -x $BIN_DIR/$name && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    say "$name: cached ($BIN_DIR/$name)"
+    return 0
+  fi
+  [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.mod ]] || die "$name: build pulumi first (its wrapper module is reused)"
+  mkdir -p "$wrap"
+  sed "s#^module .*#module tessera.local/engines/$name#" "$SRC_DIR/pulumi-$PULUMI_VERSION/go.mod" >"$wrap/go.mod"
+  [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.sum ]] && cp "$SRC_DIR/pulumi-$PULUMI_VERSION/go.sum" "$wrap/go.sum"
+  cp "$REPO_ROOT/scripts/$name/main.go" "$wrap/main.go"
+  say "$name: building (log: $LOG_DIR/$name.log)"
+  start=$SECONDS
+  if ! (cd "$wrap" && go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/$name.tmp" .) >"$LOG_DIR/$name.log" 2>&1; then
+    tail -n 30 "$LOG_DIR/$name.log" >&2
+    die "$name: go build failed, see $LOG_DIR/$name.log"
+  fi
+  mv "$BIN_DIR/$name.tmp" "$BIN_DIR/$name"
+  echo "$want" >"$stamp"
+  printf '%s %s %ss %s\n' "$name" "$PULUMI_VERSION" "$((SECONDS - start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
+}
 # pulumi-gen-sdk (scripts/pulumi-gen-sdk/main.go): Pulumi's SDK code generators for the native
 # provider's package schema (issue 17), built against the same pkg/v3 as the pulumi CLI.
 [[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY gen-sdk"
-if wanted gen-sdk; then
-  gen_wrap=$SRC_DIR/pulumi-gen-sdk-$PULUMI_VERSION
-  gen_stamp=$BIN_DIR/.pulumi-gen-sdk.version
-  gen_want="$PULUMI_VERSION $(sha256sum "$REPO_ROOT/scripts/pulumi-gen-sdk/main.go" | cut -c1-16)"
-  if [[ -x $BIN_DIR/pulumi-gen-sdk && -f $gen_stamp && $(cat "$gen_stamp") == "$gen_want" ]]; then
-    say "pulumi-gen-sdk: cached ($BIN_DIR/pulumi-gen-sdk)"
-  else
-    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.mod ]] || die "pulumi-gen-sdk: build pulumi first (its wrapper module is reused)"
-    mkdir -p "$gen_wrap"
-    sed 's#^module .*#module tessera.local/engines/pulumi-gen-sdk#' "$SRC_DIR/pulumi-$PULUMI_VERSION/go.mod" >"$gen_wrap/go.mod"
-    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.sum ]] && cp "$SRC_DIR/pulumi-$PULUMI_VERSION/go.sum" "$gen_wrap/go.sum"
-    cp "$REPO_ROOT/scripts/pulumi-gen-sdk/main.go" "$gen_wrap/main.go"
-    say "pulumi-gen-sdk: building (log: $LOG_DIR/pulumi-gen-sdk.log)"
-    gen_start=$SECONDS
-    if ! (cd "$gen_wrap" && go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/pulumi-gen-sdk.tmp" .) >"$LOG_DIR/pulumi-gen-sdk.log" 2>&1; then
-      tail -n 30 "$LOG_DIR/pulumi-gen-sdk.log" >&2
-      die "pulumi-gen-sdk: go build failed, see $LOG_DIR/pulumi-gen-sdk.log"
-    fi
-    mv "$BIN_DIR/pulumi-gen-sdk.tmp" "$BIN_DIR/pulumi-gen-sdk"
-    echo "$gen_want" >"$gen_stamp"
-    printf '%s %s %ss %s\n' pulumi-gen-sdk "$PULUMI_VERSION" "$((SECONDS - gen_start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
-  fi
-fi
+if wanted gen-sdk; then build_on_pulumi_module pulumi-gen-sdk; fi
 # pulumi-language-go (scripts/pulumi-language-go/main.go): a minimal Go language host for Go
 # programs on the native provider's generated Go SDK (issue 17). Pulumi's own host module is not
 # served by the reachable Go module proxy; this one is built against the same sdk/v3 as the CLI.
 [[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY language-go"
-if wanted language-go; then
-  lgo_wrap=$SRC_DIR/pulumi-language-go-$PULUMI_VERSION
-  lgo_stamp=$BIN_DIR/.pulumi-language-go.version
-  lgo_want="$PULUMI_VERSION $(sha256sum "$REPO_ROOT/scripts/pulumi-language-go/main.go" | cut -c1-16)"
-  if [[ -x $BIN_DIR/pulumi-language-go && -f $lgo_stamp && $(cat "$lgo_stamp") == "$lgo_want" ]]; then
-    say "pulumi-language-go: cached ($BIN_DIR/pulumi-language-go)"
-  else
-    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.mod ]] || die "pulumi-language-go: build pulumi first (its wrapper module is reused)"
-    mkdir -p "$lgo_wrap"
-    sed 's#^module .*#module tessera.local/engines/pulumi-language-go#' "$SRC_DIR/pulumi-$PULUMI_VERSION/go.mod" >"$lgo_wrap/go.mod"
-    [[ -f $SRC_DIR/pulumi-$PULUMI_VERSION/go.sum ]] && cp "$SRC_DIR/pulumi-$PULUMI_VERSION/go.sum" "$lgo_wrap/go.sum"
-    cp "$REPO_ROOT/scripts/pulumi-language-go/main.go" "$lgo_wrap/main.go"
-    say "pulumi-language-go: building (log: $LOG_DIR/pulumi-language-go.log)"
-    lgo_start=$SECONDS
-    if ! (cd "$lgo_wrap" && go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/pulumi-language-go.tmp" .) >"$LOG_DIR/pulumi-language-go.log" 2>&1; then
-      tail -n 30 "$LOG_DIR/pulumi-language-go.log" >&2
-      die "pulumi-language-go: go build failed, see $LOG_DIR/pulumi-language-go.log"
-    fi
-    mv "$BIN_DIR/pulumi-language-go.tmp" "$BIN_DIR/pulumi-language-go"
-    echo "$lgo_want" >"$lgo_stamp"
-    printf '%s %s %ss %s\n' pulumi-language-go "$PULUMI_VERSION" "$((SECONDS - lgo_start))" "$(date -u +%FT%TZ)" >>"$ENGINES_DIR/build-times.log"
-  fi
-fi
+if wanted language-go; then build_on_pulumi_module pulumi-language-go; fi
 # The Python language host (issue 17: Python programs on the native provider), from the same
 # sdk/v3 version as the Node language host.
 [[ -n ${TESSERA_ENGINES_ONLY:-} ]] || ONLY="$ONLY language-python"

@@ -108,6 +108,27 @@ outputs:
 `;
 }
 
+/** Fails (naming scripts/engines.sh) when the engines or the language host a describe needs are missing. */
+function enginesWith(host: string): ReturnType<typeof enginePaths> {
+  const engines = enginePaths();
+  if (!fs.existsSync(path.join(engines.binDir, host))) throw new EnginesMissingError([host], engines.dir);
+  return engines;
+}
+
+/** A lab (a composer with simulated agents on k1 and k2) in a fresh temp dir, for one describe. */
+async function openLab(prefix: string): Promise<{ work: string; env: LabEnv; client: ComposerClient }> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
+  return { work, env, client: new ComposerClient({ endpoint: env.url, token: env.token }) };
+}
+
+/** Tears down, in order, what a describe made: its stack, its lab, its temp dir (each if it got that far). */
+async function closeLab(stack: PulumiStack | undefined, env: LabEnv | undefined, work: string | undefined): Promise<void> {
+  if (stack) await removeStack(stack);
+  if (env) await env.close();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+}
+
 describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML program against a real composer', () => {
   let env: LabEnv;
   let work: string;
@@ -116,11 +137,8 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
   let siteB: TestComposer;
 
   beforeAll(async () => {
-    const engines = enginePaths(); // throws, naming scripts/engines.sh, when the engines are missing
-    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-yaml'))) throw new EnginesMissingError(['pulumi-language-yaml'], engines.dir);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-'));
-    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
-    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    enginesWith('pulumi-language-yaml');
+    ({ work, env, client } = await openLab('tessera-e2e-native-'));
     siteB = await startTestComposer();
     const projectDir = createPulumiYamlProject({ name: PROJECT, program: program(), dir: path.join(work, 'project') });
     stack = await createStack(projectDir, {
@@ -133,10 +151,8 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
   }, 300_000);
 
   afterAll(async () => {
-    if (stack) await removeStack(stack);
-    if (env) await env.close();
+    await closeLab(stack, env, work);
     if (siteB) await siteB.close();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
   const setConfig = (key: string, value: string) => runPulumi(stack, ['config', 'set', key, value]);
@@ -344,9 +360,7 @@ describe('the native provider from a TypeScript program on the SDK generated fro
 
   beforeAll(async () => {
     enginePaths();
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-ts-'));
-    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
-    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    ({ work, env, client } = await openLab('tessera-e2e-native-ts-'));
     const projectDir = createPulumiProject({ name: PROJECT, program: TS_PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG }, typeCheck: false });
     // The SDK as `pulumi package gen-sdk` would write it, generated now from the committed schema.
     await generateNativeSdk('nodejs', path.join(projectDir, 'sdk'));
@@ -355,11 +369,7 @@ describe('the native provider from a TypeScript program on the SDK generated fro
     await installNativeProvider(stack, VERSION);
   }, 300_000);
 
-  afterAll(async () => {
-    if (stack) await removeStack(stack);
-    if (env) await env.close();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeLab(stack, env, work));
 
   it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'typescript', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
@@ -432,13 +442,10 @@ describe('the native provider from a Python program on the SDK generated from it
   let client: ComposerClient;
 
   beforeAll(async () => {
-    const engines = enginePaths();
-    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-python'))) throw new EnginesMissingError(['pulumi-language-python'], engines.dir);
+    enginesWith('pulumi-language-python');
     // The `pulumi` package from PyPI in a cached venv (scripts/ensure-pulumi-python.sh).
     const venv = execFileSync('bash', [path.join(repoRoot, 'scripts/ensure-pulumi-python.sh')], { encoding: 'utf8' }).trim().split('\n').pop() as string;
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-py-'));
-    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
-    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    ({ work, env, client } = await openLab('tessera-e2e-native-py-'));
     const projectDir = path.join(work, 'project');
     fs.mkdirSync(projectDir, { recursive: true });
     fs.writeFileSync(path.join(projectDir, 'Pulumi.yaml'), `name: ${PROJECT}\nruntime:\n  name: python\n  options:\n    virtualenv: ${venv}\n`);
@@ -456,11 +463,7 @@ describe('the native provider from a Python program on the SDK generated from it
     await installNativeProvider(stack, VERSION);
   }, 300_000);
 
-  afterAll(async () => {
-    if (stack) await removeStack(stack);
-    if (env) await env.close();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeLab(stack, env, work));
 
   it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'python', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]' } });
@@ -527,12 +530,9 @@ describe('the native provider from a Go program on the SDK generated from its pa
   let client: ComposerClient;
 
   beforeAll(async () => {
-    const engines = enginePaths();
     // A stand-in for Pulumi's Go host, which the reachable module proxy does not serve (scripts/pulumi-language-go).
-    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-go'))) throw new EnginesMissingError(['pulumi-language-go'], engines.dir);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-native-go-'));
-    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
-    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    enginesWith('pulumi-language-go');
+    ({ work, env, client } = await openLab('tessera-e2e-native-go-'));
     // The program's module is the SDK's import base path's parent, so the generated SDK (./tessera)
     // is a package of it; the Pulumi Go SDK comes from the module proxy (cache: GOMODCACHE).
     const projectDir = path.join(work, 'project');
@@ -554,11 +554,7 @@ describe('the native provider from a Go program on the SDK generated from its pa
     await installNativeProvider(stack, VERSION);
   }, 660_000);
 
-  afterAll(async () => {
-    if (stack) await removeStack(stack);
-    if (env) await env.close();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeLab(stack, env, work));
 
   it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'go', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
@@ -601,21 +597,14 @@ describe('moving a stack from the dynamic provider to the native one', () => {
   let client: ComposerClient;
 
   beforeAll(async () => {
-    const engines = enginePaths();
-    if (!fs.existsSync(path.join(engines.binDir, 'pulumi-language-yaml'))) throw new EnginesMissingError(['pulumi-language-yaml'], engines.dir);
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-move-'));
-    env = await startLabEnv({ dir: path.join(work, 'lab'), servers: ['k1', 'k2'] });
-    client = new ComposerClient({ endpoint: env.url, token: env.token });
+    enginesWith('pulumi-language-yaml');
+    ({ work, env, client } = await openLab('tessera-e2e-move-'));
     const projectDir = createPulumiProject({ name: MOVE_PROJECT, program: DYNAMIC_PROGRAM, dir: path.join(work, 'project'), files: { 'tsconfig.json': PULUMI_PROGRAM_TSCONFIG } });
     stack = await createStack(projectDir, { stack: 'e2e', config: { 'tessera:endpoint': env.url }, secrets: { 'tessera:token': env.token } });
     await installNativeProvider(stack, VERSION);
   }, 300_000);
 
-  afterAll(async () => {
-    if (stack) await removeStack(stack);
-    if (env) await env.close();
-    if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => closeLab(stack, env, work));
 
   it('forgets the dynamic resources, imports them on the native provider: same ids, an empty preview, nothing created or deleted {Cluster: import destroy} {Volume: import destroy}', async () => {
     const started = Date.now();

@@ -27,6 +27,9 @@ export function bundlePlugin(name: PluginName, outfile: string): string {
   return outfile;
 }
 
+/** The temp dir's name prefix: a process listing shows `<tmp>/tessera-provider-XXXXXX/provider.js`. */
+export const PROVIDER_DIR_PREFIX = 'tessera-provider-';
+
 let providerDir: string | undefined;
 
 /**
@@ -36,8 +39,9 @@ let providerDir: string | undefined;
  */
 export function terraformProviderDir(): string {
   if (providerDir) return providerDir;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-provider-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), PROVIDER_DIR_PREFIX));
   process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  // provider.js as in the release: tofu takes any executable whose name begins with the plugin's.
   const bundle = bundlePlugin('terraform-provider-tessera', path.join(dir, 'provider.js'));
   fs.cpSync(path.join(repoRoot, 'provider', 'terraform', 'proto'), path.join(dir, 'proto'), { recursive: true });
   const node = fs.realpathSync(path.join(repoRoot, 'node_modules', '.bin', 'node'));
