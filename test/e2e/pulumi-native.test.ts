@@ -371,7 +371,7 @@ describe('the native provider from a TypeScript program on the SDK generated fro
 
   afterAll(() => closeLab(stack, env, work));
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, refreshes drift, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'typescript', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
   }, 600_000);
 });
@@ -404,6 +404,20 @@ async function sdkAcceptance(o: { label: string; stack: PulumiStack; client: Com
   await up(stack);
   expect((await stackOutputs(stack)).dataId).toBe(out.dataId);
   await noSecrets();
+
+  // Drift: the data volume deleted out of band (by its owner) leaves the state on refresh, and
+  // the next up makes it again.
+  const urns = async () => ((await exportStack(stack)).deployment.resources ?? []).map((r) => ({ urn: String(r.urn), id: r.id }));
+  const dataUrn = (await urns()).find((r) => r.id === out.dataId)?.urn;
+  expect(dataUrn).toMatch(/::tessera:index:Volume::data$/);
+  await client.request('DELETE', `/v1/volumes/${String(out.dataId)}`, { query: { owner: dataUrn } });
+  await refresh(stack);
+  expect((await urns()).map((r) => r.urn)).not.toContain(dataUrn);
+  await noSecrets();
+  await up(stack);
+  const recreated = (await stackOutputs(stack)).dataId;
+  expect(recreated).toEqual(expect.any(String));
+  expect(recreated).not.toBe(out.dataId);
 
   await destroy(stack);
   expect(await poolSnapshot(client)).toEqual(before);
@@ -465,7 +479,7 @@ describe('the native provider from a Python program on the SDK generated from it
 
   afterAll(() => closeLab(stack, env, work));
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, refreshes drift, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'python', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]' } });
   }, 600_000);
 });
@@ -556,7 +570,7 @@ describe('the native provider from a Go program on the SDK generated from its pa
 
   afterAll(() => closeLab(stack, env, work));
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, and destroys back to the pool', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, refreshes drift, and destroys back to the pool', async () => {
     await sdkAcceptance({ label: 'go', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
   }, 600_000);
 });
