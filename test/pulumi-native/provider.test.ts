@@ -72,10 +72,12 @@ describe('pulumi-resource-tessera: the ResourceProvider service', () => {
 
   it('answers GetSchema with the schema npm run gen writes, and GetPluginInfo with the version', async () => {
     const res = await call.getSchema(new pb.GetSchemaRequest());
-    const doc = JSON.parse(res.getSchema()) as { resources: Record<string, { properties: Record<string, { secret?: boolean }> }>; functions: Record<string, unknown>; config: { variables: Record<string, { secret?: boolean }> } };
+    const doc = JSON.parse(res.getSchema()) as { resources: Record<string, { isComponent?: boolean; properties: Record<string, { secret?: boolean }> }>; functions: Record<string, unknown>; config: { variables: Record<string, { secret?: boolean }> } };
     expect(doc).toEqual(packageSchema());
     expect(doc).toEqual(JSON.parse(fs.readFileSync(path.join(REPO, 'provider/pulumi-native/schema.generated.json'), 'utf8')));
-    expect(Object.keys(doc.resources).sort()).toEqual(['tessera:index:Cluster', 'tessera:index:KeyPolicy', 'tessera:index:Slice', 'tessera:index:Volume']);
+    expect(Object.keys(doc.resources).sort()).toEqual(['tessera:index:Cluster', 'tessera:index:KeyPolicy', 'tessera:index:ScaleOutCluster', 'tessera:index:Slice', 'tessera:index:Volume']);
+    // The component is served by Construct, not Create (docs/pulumi.md).
+    expect(doc.resources['tessera:index:ScaleOutCluster'].isComponent).toBe(true);
     expect(Object.keys(doc.functions).sort()).toEqual(['tessera:index:getCapacity', 'tessera:index:getInventory']);
     expect(doc.resources['tessera:index:KeyPolicy'].properties.secret.secret).toBe(true);
     expect(doc.resources['tessera:index:KeyPolicy'].properties.secretWo).toBeUndefined(); // Terraform-only
