@@ -29,15 +29,15 @@ rm -rf "$out"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 # A provider plugin directory: LAUNCHER (the file the engine runs), the project's Node 22 binary
-# and BUNDLE as provider.js (start-up: bench/handshake.ts).
-# The launcher sets no NODE_COMPILE_CACHE: tofu starts several provider processes at once, and
-# V8 can abort on a code cache another process is writing (the e2e run saw the provider die
-# before its handshake, "Failed to read any lines from plugin's stdout"; nodejs/node#51555).
+# and BUNDLE as provider.js. NODE_COMPILE_CACHE keeps V8's compiled bundle between starts: the
+# handshake (bench/handshake.ts).
 stage_plugin() { # DIR LAUNCHER BUNDLE
   mkdir -p "$1"
   cat >"$1/$2" <<'LAUNCH'
 #!/bin/sh
 here="$(dirname "$(readlink -f "$0")")"
+NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tessera/node-compile-cache}"
+export NODE_COMPILE_CACHE
 exec "$here/node" "$here/provider.js" "$@"
 LAUNCH
   chmod 755 "$1/$2"
