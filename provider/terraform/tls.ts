@@ -52,13 +52,15 @@ const extension = (id: string, critical: boolean, value: Buffer) => seq(oid(id),
 const ECDSA_SHA256 = seq(oid('1.2.840.10045.4.3.2'));
 
 /** A self-signed certificate for "localhost" (the name go-plugin's client verifies). */
-export function makeServerCertificate(now = new Date()): ServerCertificate {
+export function makeServerCertificate(now = new Date(), random: (n: number) => Buffer = randomBytes): ServerCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const spki = publicKey.export({ type: 'spki', format: 'der' });
-  // A positive serial: high bit clear.
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  // A positive serial in minimal DER: high bit clear, and never a leading zero byte, which DER
+  // forbids before a byte below 0x80 (OpenSSL refuses it as "illegal padding", so 1 start in 256
+  // died before its handshake).
+  const serial = random(16);
+  serial[0] = (serial[0] & 0x7f) | 0x40;
   const name = seq(set(seq(oid('2.5.4.10'), utf8('Tessera'))), set(seq(oid('2.5.4.3'), utf8('localhost'))));
   const tbs = seq(
     explicit(0, integer(Buffer.from([2]))), // v3

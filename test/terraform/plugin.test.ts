@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import { unknown } from '../../provider/terraform/cty';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { makeServerCertificate } from '../../provider/terraform/tls';
 import { derToPem, ProviderProcess, runToExit } from './harness';
 
@@ -29,6 +30,15 @@ describe('terraform-provider-tessera handshake', () => {
     expect(Buffer.from(c.handshakeCert, 'base64').equals(x.raw)).toBe(true);
     // Two processes never share a key or a serial.
     expect(new X509Certificate(makeServerCertificate().certPem).serialNumber).not.toBe(x.serialNumber);
+  });
+
+  test('the serial is minimal DER whatever the random bytes (a leading zero byte made OpenSSL refuse 1 certificate in 256)', () => {
+    for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff]) {
+      // The random bytes that broke it: a zero byte after masking, then a byte below 0x80.
+      const c = makeServerCertificate(new Date(), (n) => Buffer.concat([Buffer.from([first, 0x01]), Buffer.alloc(n - 2, 0x22)]));
+      expect(() => createSecureContext({ cert: c.certPem, key: c.keyPem })).not.toThrow();
+      expect(new X509Certificate(c.certPem).serialNumber).toMatch(/^[4-7]/);
+    }
   });
 
   test('refuses to run without the magic cookie, printing nothing on stdout', async () => {
