@@ -12,7 +12,7 @@
 //   npm run bench:agents -- --agents 10000 --volumes 100000 [--workers 5] [--concurrency 48]
 //     [--idle-seconds 10] [--floor-volumes V/10] [--short] [--json]
 //   --short: 400 agents, 4,000 volumes, 2 workers, 3 s idle (under 60 s on 2 cores; bench:check).
-import { ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -24,6 +24,7 @@ import { OPERATOR_TOKEN, REPO, TESSERA_BIN, agentToken, composerStartArgs, write
 import { fleetInventory, pool } from './lib/fleet';
 import type { WorkerStart, WorkerStats } from './lib/agent-worker';
 import { numberArg } from './lib/args';
+import { CLK_TCK, procStat, procStatusBytes } from './lib/proc';
 
 const SHORT = process.argv.includes('--short');
 
@@ -33,22 +34,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- the composer process, seen from outside ----------------------------------------------------
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
 interface ProcSample {
   cpuSeconds: number;
   rssBytes: number;
   peakRssBytes: number;
 }
 
-/** CPU (utime + stime) from /proc/PID/stat, RSS and its peak (VmRSS, VmHWM) from /proc/PID/status. */
+/** CPU (utime + stime), RSS and its peak (VmRSS, VmHWM) of one process (bench/lib/proc.ts). */
 function procSample(pid: number): ProcSample {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after "pid (comm) ": state is the first; utime and stime are the 12th and 13th.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { cpuSeconds: (Number(f[11]) + Number(f[12])) / CLK_TCK, rssBytes: kb('VmRSS'), peakRssBytes: kb('VmHWM') };
+  const [rssBytes, peakRssBytes] = procStatusBytes(pid, 'VmRSS', 'VmHWM');
+  return { cpuSeconds: procStat(pid).cpuTicks / CLK_TCK, rssBytes, peakRssBytes };
 }
 
 interface Composer {

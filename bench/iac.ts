@@ -24,6 +24,7 @@ import { synthesizeInventory } from '../provider/inventory';
 import { VERSION } from '../provider/version';
 import { OPERATOR_TOKEN, startTestComposer, testTokens, type TestComposer } from '../test/helpers/composer';
 import { PROVIDER_DIR_PREFIX, terraformProviderDir } from '../test/helpers/bundle';
+import { CLK_TCK, procStat, procStatusBytes } from './lib/proc';
 import { enginePaths, repoRoot, type CommandResult } from '../test/helpers/engines';
 import { apply as tofuApply, createTofuWorkspace, plan as tofuPlan, removeTofuWorkspace, type TofuWorkspace } from '../test/helpers/tofu';
 import { createPulumiProject, createStack, exportStack, installNativeProvider, preview, PULUMI_PROGRAM_TSCONFIG, removeStack, runPulumi, type PulumiStack } from '../test/helpers/pulumi';
@@ -57,7 +58,6 @@ const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 // names a provider, and keeps each one's last CPU time and its peak RSS (VmHWM, the kernel's own
 // high-water mark, so a peak between samples is not lost). CPU in the last < 100 ms of a process's
 // life is missed; at seconds of CPU per step that is within the noise.
-const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
 interface ProcUse {
   processes: number;
   cpuSec: number;
@@ -89,10 +89,8 @@ class ProcessSampler {
     for (const name of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(name)) continue;
       try {
-        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // f[0] is field 3 (state): ppid is field 4, utime 14, stime 15, starttime 22.
-        parent.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19] });
+        const { ppid, cpuTicks, start } = procStat(Number(name));
+        parent.set(Number(name), { ppid, ticks: cpuTicks, start });
       } catch {
         // exited between readdir and read
       }
@@ -108,8 +106,7 @@ class ProcessSampler {
       let hwm = 0;
       try {
         cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-        hwm = m ? Number(m[1]) : 0;
+        hwm = procStatusBytes(pid, 'VmHWM')[0] / 1024;
       } catch {
         continue;
       }
