@@ -70,10 +70,12 @@ export const cmd = {
   mdGrow: (md: string) => c('mdadm', '--grow', md, '--size=max'),
   /** A replacement member joins the running array; md resyncs onto it (docs/failure.md). */
   mdAdd: (md: string, dev: string) => c('mdadm', '--manage', md, '--add', dev),
-  /** Faulty members (their drive died) leave the array, so their device can be disconnected. */
   /** md copies onto SPARE while OLD keeps serving, then marks OLD faulty (mdadm(8) --replace/--with; SPARE must already be a spare). */
   mdReplace: (md: string, old: string, spare: string) => c('mdadm', '--manage', md, '--replace', old, '--with', spare),
+  /** Faulty members (their drive died, or a finished --replace let them go) leave the array, so their device can be disconnected. */
   mdRemoveFailed: (md: string) => c('mdadm', '--manage', md, '--remove', 'failed'),
+  /** Members whose device node is gone (disconnected) are failed and leave the array (mdadm(8) "detached"). */
+  mdRemoveDetached: (md: string) => c('mdadm', '--manage', md, '--fail', 'detached', '--remove', 'detached'),
   /** The human form of --detail: "Rebuild Status : N% complete" while md resyncs onto a member. */
   mdDetailText: (md: string) => c('mdadm', '--detail', md),
   mdStop: (md: string) => c('mdadm', '--stop', md),

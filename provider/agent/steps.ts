@@ -371,6 +371,7 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
         }
       }
       if (rec.formatting?.layer === 'md') rec.formatting = undefined;
+      await dropFaulty(runner, md);
       if (rec.detach?.length) replacing = await replaceMembers(ctx, md, id, a, rec.detach, acc, devices, missing);
       degraded = await degradedMembers(runner, md, acc, devices);
       if (degraded.length > 0) {
@@ -394,6 +395,12 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
   if (rec.detach?.length && !replacing) {
     await s.step('disconnect replaced members', async () => {
       for (const m of accessesOf(ctx, a, rec.detach!)) await m.disconnect(runner);
+      // md may still list a member whose device just went (faulty or detached): it leaves the
+      // array now, so `mdadm --detail` shows only the members of the placement.
+      if (raid !== 'none') {
+        await mustRun(runner, cmd.mdRemoveDetached(mdPath(id)));
+        await dropFaulty(runner, mdPath(id));
+      }
       rec.detach = undefined;
     });
   }
@@ -565,11 +572,7 @@ export async function stageVolume(ctx: HostContext, a: Assignment, rec: VolumeRe
 async function addMembers(ctx: HostContext, md: string, id: string, acc: MemberAccess[], devices: (string | undefined)[], missing: Map<number, Error>, degraded: string[]): Promise<string[]> {
   const { runner } = ctx;
   const roles = async () => parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
-  let detail = await roles();
-  if (Object.entries(detail).some(([k, v]) => /^MD_DEVICE_.+_ROLE$/.test(k) && v === 'faulty')) {
-    await mustRun(runner, cmd.mdRemoveFailed(md));
-    detail = await roles();
-  }
+  const detail = await roles();
   // A device the array lists already (a spare md is recovering onto) is not added twice.
   const listed = new Set(Object.entries(detail).filter(([k]) => /^MD_DEVICE_.+_DEV$/.test(k)).map(([, v]) => v));
   let added = false;
@@ -645,6 +648,16 @@ async function replaceMembers(ctx: HostContext, md: string, id: string, a: Assig
     await mustRun(runner, cmd.mdReplace(md, o.dev, n.dev));
   }
   return true;
+}
+
+/**
+ * A member md lists `faulty` serves nothing (its drive died, or a finished `--replace` let it
+ * go): it leaves the array at every pass, degraded or not, so no leftover outlives a rebuild or
+ * a drain, and its slot is free for a replacement.
+ */
+async function dropFaulty(runner: Runner, md: string): Promise<void> {
+  const detail = parseExport((await mustRun(runner, cmd.mdDetail(md))).stdout);
+  if (Object.entries(detail).some(([k, v]) => /^MD_DEVICE_.+_ROLE$/.test(k) && v === 'faulty')) await mustRun(runner, cmd.mdRemoveFailed(md));
 }
 
 /** How far md is copying onto an added member (`mdadm --detail`: "Rebuild Status : N% complete"), or undefined when no resync runs. */

@@ -40,7 +40,7 @@ export interface Allocator {
   setDriveUsable(serial: string, usable: boolean): void;
   /** Is `serial` a drive of the inventory? */
   hasDrive(serial: string): boolean;
-  /** Available capacity and the largest volume that would succeed (CSI GetCapacity). */
+  /** Available capacity and the largest volume that would succeed (CSI GetCapacity); drives marked unusable (setDriveUsable) count for neither. */
   capacity(query: CapacityQuery): CapacityAnswer;
   /** The current placement of an allocation. */
   get(allocationId: string): Placement | undefined;

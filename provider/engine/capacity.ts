@@ -52,7 +52,12 @@ function bestRaid10(sortedDesc: Item[], kMax: number, upper: number, color: ((x:
   return best;
 }
 
-export function capacity(pool: Pool, ctx: Ctx): CapacityAnswer {
+/**
+ * `unusable`: the drives that take no new extent (failed, draining, removed; kept by the engine):
+ * their free space is neither available nor part of the largest feasible answer, as place() would
+ * not use it either.
+ */
+export function capacity(pool: Pool, ctx: Ctx, unusable: ReadonlySet<number> = new Set()): CapacityAnswer {
   const req = ctx.req;
   const byStorageGroup: Record<string, number> = {};
   let availableGiB = 0;
@@ -63,6 +68,7 @@ export function capacity(pool: Pool, ctx: Ctx): CapacityAnswer {
   if (!filtered.ok) return { availableGiB: 0, maximumVolumeSizeGiB: 0, byStorageGroup };
   const items: Item[] = [];
   for (const d of filtered.drives) {
+    if (unusable.has(d)) continue;
     const free = ctx.slice ? pool.freeGiB[d] : pool.isWholeFree(d) ? pool.size[d] : 0;
     if (free === 0) continue;
     availableGiB += free;

@@ -202,7 +202,7 @@ export class AllocationEngine implements Allocator {
       if (ctx.failure.constraint === 'networkTransportsAllowed') return { availableGiB: 0, maximumVolumeSizeGiB: 0, byStorageGroup: {} };
       throw new Error(ctx.failure.message);
     }
-    return capacity(this.pool, ctx.value);
+    return capacity(this.pool, ctx.value, this.unusable);
   }
 
   get(allocationId: string): Placement | undefined {

@@ -47,11 +47,27 @@ async function main(): Promise<void> {
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
+  // Installed before the port goes out: the engine may signal as soon as it has read it.
+  // The engine starts each plugin in a process group of its own (a Ctrl-C in the user's terminal
+  // reaches the CLI, which answers it with Cancel), and when it is done with the plugin it sends
+  // that group SIGINT, then SIGKILL 5 s later. So SIGINT, like SIGTERM, means "shut down now": a
+  // plugin that waited for the SIGKILL added 5 s to every pulumi command (docs/pulumi.md).
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // In-flight calls (there should be none: the engine closed its connection first) get 1 s.
+    const force = setTimeout(() => {
+      log(`${signal}: calls still running after 1 s; stopping anyway`);
+      server.forceShutdown();
+      process.exit(0);
+    }, 1000);
+    force.unref();
+    server.tryShutdown(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   process.stdout.write(`${port}\n`);
-  // The engine kills the plugin when it is done; a SIGINT (Ctrl-C to the process group) is
-  // answered by Cancel from the engine, so only SIGTERM ends the process here.
-  process.on('SIGINT', () => log('interrupt received; waiting for the engine to cancel'));
-  process.on('SIGTERM', () => server.tryShutdown(() => process.exit(0)));
 }
 
 if (require.main === module) {

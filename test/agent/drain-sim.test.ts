@@ -8,6 +8,8 @@
 import { startAgent, RunningAgent } from '../../provider/agent/daemon';
 import type { Fault } from '../../provider/agent/faults';
 import { SimulatedFabric } from '../../provider/agent/sim/fabric';
+import { cmd } from '../../provider/agent/commands';
+import { mdPath } from '../../provider/agent/names';
 import { SimulatedHost } from '../../provider/agent/sim/host';
 import { MemoryStateStore } from '../../provider/agent/state';
 import { ADMIN_TOKEN, enclosureTokenOf } from '../helpers/composer';
@@ -111,6 +113,12 @@ test('draining a drive under RAID1 volumes moves each member online, one at a ti
     // sgResiliency (default true): the two halves stay in different storage groups.
     expect(v.members[0].storageGroup).not.toBe(v.members[1].storageGroup);
     expect(host.readFile(`/srv/${'abc'[i]}/rows`)).toBe(`data of ${ids[i]}`);
+  }
+  // No leftover in md: each array lists exactly the two members of its placement, both working
+  // (a finished --replace marks the old member faulty; the agent takes it out before it disconnects).
+  for (const v of empty) {
+    const detail = (await host.run(cmd.mdDetail(mdPath(v.id)))).stdout;
+    expect(detail.match(/_ROLE=.*/g)!.map((l) => l.slice(6)).sort()).toEqual(['0', '1']);
   }
   // Online: md replaced each old member with the new one added as a spare (the old one served
   // until the copy ended), one --replace per moved member.

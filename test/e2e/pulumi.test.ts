@@ -41,11 +41,18 @@ const data = new tessera.Volume('data', {
   mountPath: '/srv/data',
 });
 const scratch = new tessera.Slice('scratch', { cluster: cluster.id, sizeGiB: 8, server: 'k1' });
-// An object made outside Pulumi, adopted by id (read, never created or deleted by Pulumi).
-const adoptId = config.get('adoptId');
-const adopted = adoptId ? tessera.Slice.get('adopted', adoptId) : undefined;
+// Objects made outside Pulumi, adopted by id (read, never created or deleted by Pulumi): one of each kind.
+const adopt: Record<string, string> = JSON.parse(config.get('adopt') ?? '{}');
+const adoptedCluster = adopt.cluster ? tessera.Cluster.get('adopted-cluster', adopt.cluster) : undefined;
+const adoptedVolume = adopt.volume ? tessera.Volume.get('adopted-volume', adopt.volume) : undefined;
+const adoptedKeys = adopt.keyPolicy ? tessera.KeyPolicy.get('adopted-keys', adopt.keyPolicy) : undefined;
+const adopted = adopt.slice ? tessera.Slice.get('adopted', adopt.slice) : undefined;
 export const adoptedCapacity = adopted?.capacityGiB;
 export const adoptedOwner = adopted?.owner;
+export const adoptedClusterServers = adoptedCluster?.servers;
+export const adoptedVolumeSize = adoptedVolume?.sizeGiB;
+export const adoptedVolumeOwner = adoptedVolume?.owner;
+export const adoptedKeysName = adoptedKeys?.name;
 const hugeGiB = config.getNumber('hugeGiB');
 if (hugeGiB) new tessera.Volume('huge', { cluster: cluster.id, type: 'ssd', sizeGiB: hugeGiB, striping: false });
 
@@ -98,7 +105,7 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
   const setConfig = (key: string, value: string) => runPulumi(stack, ['config', 'set', key, value]);
   const stepsFor = (p: { steps: { op: string; urn: string; replaceReasons?: string[]; diffReasons?: string[] }[] }, name: string) => p.steps.filter((s) => s.urn.endsWith(`::${name}`));
 
-  it('composes the stack, keeps it stable, grows in place, replaces on type, notices drift and destroys back to the original pool {Cluster: create replan destroy} {Volume: create replan grow replace data-loss-refused drift-deleted destroy infeasible-create} {Slice: create replan import destroy} {KeyPolicy: create replan destroy}', async () => {
+  it('composes the stack, keeps it stable, grows in place, replaces on type, notices drift and destroys back to the original pool {Cluster: create replan import destroy} {Volume: create replan grow replace data-loss-refused drift-deleted import destroy infeasible-create infeasible-growth} {Slice: create replan import destroy} {KeyPolicy: create replan import destroy}', async () => {
     const before = await poolSnapshot(client);
     expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
 
@@ -145,6 +152,13 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     expect(infeasible.raw.code).not.toBe(0);
     expect(infeasible.raw.stdout + infeasible.raw.stderr).toMatch(/property sizeGiB value \{50000\} has a problem: [^\n]*50000 GiB[^\n]*largest[^\n]*1788 GiB/);
     await runPulumi(stack, ['config', 'rm', 'hugeGiB']);
+
+    // A growth past what its drive has after the extent fails the preview, on sizeGiB, naming the numbers.
+    await setConfig('cacheGiB', '5000');
+    const tooBig = await preview(stack, { allowFailure: true });
+    expect(tooBig.raw.code).not.toBe(0);
+    expect((tooBig.raw.stdout + tooBig.raw.stderr).replace(/\s+/g, ' ')).toMatch(/sizeGiB[^.]*cannot grow vol-[0-9a-f]+ from 10 to 5000 GiB in place: drive \S+ has \d+ GiB free after the extent/);
+    expect(await poolSnapshot(client)).toMatchObject({ objects: { volumes: 2, slices: 1 } });
 
     // 3. Grow the slice volume: an in-place update, same members (drive and offset).
     await setConfig('cacheGiB', '20');
@@ -195,17 +209,38 @@ describe('pulumi up/preview/refresh/destroy with the Tessera SDK against a real 
     expect(recreate.changeSummary).toMatchObject({ create: 1 });
     expect(stepsFor(recreate, 'data').map((s) => s.op)).toEqual(['create']);
 
-    // Adopt a slice made outside Pulumi by its id: read, not created; destroy leaves it alone.
-    const outside = await client.request<{ id: string }>('POST', '/v1/slices', { body: { cluster: String((await client.request<{ items: { id: string; name: string }[] }>('GET', '/v1/clusters')).data.items[0].id), name: 'outside', sizeGiB: 3, owner: 'ops' } });
-    await setConfig('adoptId', outside.data.id);
+    // Adopt a cluster, a volume, a key policy and a slice made outside Pulumi by their ids
+    // (Kind.get: Pulumi's dynamic providers cannot serve the `import` option, docs/pulumi.md):
+    // read, not created; dropping them from the program deletes nothing.
+    const post = async (p: string, body: Record<string, unknown>) => {
+      const r = await client.request<{ id: string }>('POST', p, { body });
+      return r.data.id;
+    };
+    const made = { cluster: await post('/v1/clusters', { name: 'outside-cluster', servers: ['k2'], owner: 'ops' }) } as Record<string, string>;
+    made.volume = await post('/v1/volumes', { cluster: made.cluster, name: 'outside-volume', type: 'hdd', sizeGiB: 4, striping: false, owner: 'ops' });
+    made.keyPolicy = await post('/v1/key-policies', { name: 'outside-keys', secret: 'an operator key secret, outside pulumi', owner: 'ops' });
+    made.slice = await post('/v1/slices', { cluster: made.cluster, name: 'outside', sizeGiB: 3, owner: 'ops' });
+    await setConfig('adopt', JSON.stringify(made));
+    const adoptPreview = await preview(stack);
+    expect(adoptPreview.changeSummary.create ?? 0).toBe(0);
+    for (const n of ['adopted-cluster', 'adopted-volume', 'adopted-keys', 'adopted']) expect(stepsFor(adoptPreview, n).map((s) => s.op)).toEqual(['read']);
     await up(stack);
     const adoptedOut = await stackOutputs(stack);
-    expect(adoptedOut.adoptedCapacity).toBe(3);
-    expect(adoptedOut.adoptedOwner).toBe('ops');
-    await runPulumi(stack, ['config', 'rm', 'adoptId']);
+    expect(adoptedOut).toMatchObject({ adoptedCapacity: 3, adoptedOwner: 'ops', adoptedClusterServers: ['k2'], adoptedVolumeSize: 4, adoptedVolumeOwner: 'ops', adoptedKeysName: 'outside-keys' });
+    expect(JSON.stringify(await exportStack(stack))).not.toContain('an operator key secret, outside pulumi');
+    await runPulumi(stack, ['config', 'rm', 'adopt']);
     await up(stack);
-    expect((await client.request('GET', `/v1/slices/${outside.data.id}`)).status).toBe(200);
-    await client.request('DELETE', `/v1/slices/${outside.data.id}`, { query: { owner: 'ops' } }); // its owner deletes it
+    // Still there, and their owner deletes them (the slice and the volume before their cluster).
+    const paths: [string, string][] = [['slices', made.slice], ['volumes', made.volume], ['key-policies', made.keyPolicy], ['clusters', made.cluster]];
+    for (const [kind, id] of paths) expect({ kind, status: (await client.request('GET', `/v1/${kind}/${id}`)).status }).toEqual({ kind, status: 200 });
+    for (const [kind, id] of paths) {
+      await client.request('DELETE', `/v1/${kind}/${id}`, { query: { owner: 'ops' } });
+      const deadline = Date.now() + 30_000;
+      while ((await client.request(`GET`, `/v1/${kind}/${id}`, { accept: [404] })).status !== 404) {
+        if (Date.now() > deadline) throw new Error(`${kind}/${id} still there 30 s after its owner deleted it`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
 
     // 6. destroy: the pool is exactly as before.
     await destroy(stack);

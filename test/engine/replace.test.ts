@@ -101,3 +101,16 @@ test('an unusable drive takes no extent in a first placement either, and usable 
   expect(ok(e.place('y', req({ type: 'hdd', sizeGiB: 500 }))).members[0].serial).toBe('a1-h0');
   expect(() => e.setDriveUsable('nope', false)).toThrow('unknown drive "nope"');
 });
+
+test('capacity (CSI GetCapacity, /v1/capacity) counts no unusable drive: neither its free GiB nor the largest feasible answer', () => {
+  const e = new AllocationEngine(inventory({ 'sg-a': [enc('a1', [hdd('a1-h0', 1000), hdd('a1-h1', 2000)])], 'sg-b': [enc('b1', [hdd('b1-h0', 3000)])] }));
+  const q = req({ type: 'hdd', sizeGiB: 1 });
+  expect(e.capacity(q)).toEqual({ availableGiB: 6000, maximumVolumeSizeGiB: 3000, byStorageGroup: { 'sg-a': 3000, 'sg-b': 3000 } });
+  e.setDriveUsable('b1-h0', false);
+  expect(e.capacity(q)).toEqual({ availableGiB: 3000, maximumVolumeSizeGiB: 2000, byStorageGroup: { 'sg-a': 3000 } });
+  // What capacity says fits, place() accepts; one GiB more it refuses.
+  expect(failed(e.place('big', req({ type: 'hdd', sizeGiB: 2001 }))).constraint).toBeDefined();
+  expect(ok(e.place('fits', req({ type: 'hdd', sizeGiB: 2000 }))).members[0].serial).toBe('a1-h1');
+  e.setDriveUsable('b1-h0', true);
+  expect(e.capacity(q).maximumVolumeSizeGiB).toBe(3000);
+});

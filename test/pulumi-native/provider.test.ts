@@ -182,3 +182,26 @@ describe('pulumi-resource-tessera: the ResourceProvider service', () => {
     await expect(check('Disk', 'd', {})).rejects.toThrow(/unknown resource type tessera:index:Disk/);
   });
 });
+
+test('the plugin process shuts down on the SIGINT the engine sends its process group when done (the engine SIGKILLs it 5 s later otherwise)', async () => {
+  const { spawn } = await import('node:child_process');
+  // As the engine starts a plugin: its own process group, the engine's address as the argument, the port on stdout's first line.
+  const child = spawn(path.join(REPO, 'bin', 'pulumi-resource-tessera'), ['127.0.0.1:1'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`the plugin exited (${code}) before printing its port: ${stderr}`)));
+  });
+  expect(port).toMatch(/^\d+$/);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  process.kill(-child.pid!, 'SIGINT');
+  // Without the handler's exit the process lives on after SIGINT; 4.5 s stays under the engine's 5 s grace.
+  const result = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 4500))]);
+  if (result === 'still running') process.kill(-child.pid!, 'SIGKILL');
+  expect({ result, stderr: stderr.includes('fatal') ? stderr : '' }).toEqual({ result: { code: 0, signal: null }, stderr: '' });
+}, 30_000);

@@ -700,9 +700,10 @@ test('drain a drive under writes: `tessera drives drain` moves the RAID1 half on
   expect({ wantReplacement: seen.has('want_replacement'), replacement: seen.has('replacement') || mdstatReplacement }).toEqual({ wantReplacement: true, replacement: true });
   // The partner stays in the other enclosure (jbodResiliency); the new half is on another drive of enc-a.
   expect({ enclosure: moved.enclosure, other: moved.serial !== old.serial }).toEqual({ enclosure: 'enc-a', other: true });
-  // Two members in sync. The old one may still be listed `faulty` (a known leftover: md marks it
-  // so when the agent disconnects it after its pass took it out, and nothing removes it since).
-  expect(Object.values(memberStates()).filter((x) => x !== 'faulty')).toEqual(['in_sync', 'in_sync']);
+  // Exactly two members, both in sync: the old one left the array (the agent removes a member md
+  // lists faulty or whose device is gone, at the pass that disconnects it and at every pass after).
+  await until('md to list only the two members of the placement', async () => (Object.values(memberStates()).length === 2 ? true : undefined), 60_000, async () => memberStates());
+  expect(Object.values(memberStates())).toEqual(['in_sync', 'in_sync']);
   expect(fs.readFileSync(`${mdSys()}/degraded`, 'utf8').trim()).toBe('0');
   // Every block the writer saw fsync'ed reads back, and the files of before.
   const back = fs.readFileSync(path.join(MNT_R1, 'drain-writes.bin'));

@@ -438,7 +438,8 @@ export class SimulatedHost implements Runner {
    * the first slot whose member is missing or faulty, and the array resyncs onto it (resyncMs).
    * A whole array takes it as a spare; `mdadm --manage MD --replace OLD --with SPARE` copies onto
    * the spare while OLD keeps serving, then OLD is faulty (as md's want_replacement does).
-   * `mdadm --manage MD --remove failed`: faulty members leave the array (their device is free).
+   * `mdadm --manage MD --remove failed`: faulty members leave the array (their device is free);
+   * `--fail detached --remove detached`: so do members whose device is gone.
    */
   private mdManage(p: Parsed, md: string): CommandResult {
     const d = this.devices.get(md);
@@ -454,6 +455,11 @@ export class SimulatedHost implements Runner {
       const gone = present.filter(faulty).map((dv) => this.devices.get(dv)?.holderKey ?? dv);
       this.mdMembers.set(md, present.filter((dv) => !faulty(dv)));
       if (a.faulty) a.faulty = a.faulty.filter((k) => !gone.includes(k));
+      return ok();
+    }
+    if (p.flags.has('--remove') && p.pos[1] === 'detached') {
+      // --fail detached --remove detached: members whose device node is gone leave the array.
+      this.mdMembers.set(md, present.filter((dv) => this.devices.has(dv)));
       return ok();
     }
     if (p.flags.has('--replace')) {
@@ -473,7 +479,7 @@ export class SimulatedHost implements Runner {
       this.endRecovery(a);
       return ok(`mdadm: Marked ${oldDv} (device ${a.members.indexOf(oKey)} in ${md}) for replacement\nmdadm: Marked ${newDv} in ${md} as replacement for device ${a.members.indexOf(oKey)}\n`);
     }
-    if (!p.flags.has('--add')) return fail(1, 'mdadm: the simulated host models --manage --add DEV, --replace OLD --with NEW and --remove failed only');
+    if (!p.flags.has('--add')) return fail(1, 'mdadm: the simulated host models --manage --add DEV, --replace OLD --with NEW, --remove failed and --fail detached --remove detached only');
     const dv = p.pos[1];
     const x = this.dev(dv);
     if (!x) return fail(1, `mdadm: cannot find ${dv}: No such file or directory`);
