@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { csiServices } from '../../provider/csi';
 import { enginePaths, enginesPath, runCommand } from '../helpers/engines';
-import { createStack, destroy, removeStack, stackOutputs, up } from '../helpers/pulumi';
+import { createPulumiYamlProject, createStack, destroy, removeStack, stackOutputs, up } from '../helpers/pulumi';
 
 const REPO = path.resolve(__dirname, '../..');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
@@ -315,6 +315,54 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
   expect((await get('/v1/volumes')).items).toHaveLength(0);
   expect((await get('/v1/clusters')).items).toHaveLength(0);
 });
+
+test('the native Pulumi provider from its release tarball: `pulumi plugin install resource tessera VERSION --file` the .tar.gz, then a YAML program ups and destroys, with no Node on PATH (the launcher runs the Node inside the tarball)', async () => {
+  const engines = enginePaths();
+  const tarball = path.join(rel, `pulumi-resource-tessera-v${VERSION}-linux-amd64.tar.gz`);
+  const program = [
+    'resources:',
+    '  cluster:',
+    '    type: tessera:index:Cluster',
+    '    properties:',
+    '      name: install-native',
+    '      servers: [k1]',
+    '  vol:',
+    '    type: tessera:index:Volume',
+    '    properties:',
+    '      cluster: ${cluster.id}',
+    '      type: ssd',
+    '      sizeGiB: 100',
+    '      server: k1',
+    'outputs:',
+    '  volId: ${vol.id}',
+    '  volState: ${vol.state}',
+    '',
+  ].join('\n');
+  const projectDir = createPulumiYamlProject({ name: 'install-native', program, dir: path.join(work, 'pulumi-native') });
+  const stack = await createStack(projectDir, { stack: 'install', config: { 'tessera:endpoint': url }, secrets: { 'tessera:token': TOKEN } });
+  try {
+    // Only what the launcher (/bin/sh, dirname, readlink) and pulumi with its YAML host need: no node anywhere on PATH.
+    const tools = path.join(work, 'pulumi-native-tools');
+    fs.mkdirSync(tools);
+    for (const t of ['dirname', 'readlink']) fs.symlinkSync(`/usr/bin/${t}`, path.join(tools, t));
+    stack.env = { ...stack.env, PATH: [tools, engines.binDir].join(path.delimiter) };
+    expect(fs.existsSync(path.join(engines.binDir, 'node'))).toBe(false);
+    const inst = await runCommand(engines.pulumi, ['plugin', 'install', 'resource', 'tessera', VERSION, '--file', tarball, '--non-interactive'], { cwd: projectDir, env: stack.env });
+    expect({ code: inst.code, stderr: inst.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const ls = await runCommand(engines.pulumi, ['plugin', 'ls', '--json'], { cwd: projectDir, env: stack.env });
+    const plugins = JSON.parse(ls.stdout) as { name: string; kind: string; version: string }[];
+    expect(plugins.filter((p) => p.name === 'tessera').map((p) => [p.kind, p.version])).toEqual([['resource', VERSION]]);
+    const before = await pool();
+    await up(stack);
+    const out = await stackOutputs(stack);
+    expect(out).toMatchObject({ volId: expect.stringMatching(/^vol-/), volState: 'staged' });
+    expect((await get('/v1/clusters')).items.map((c) => c.name)).toContain('install-native');
+    await destroy(stack);
+    expect(await pool()).toEqual(before);
+  } finally {
+    await removeStack(stack);
+  }
+}, 600_000);
 
 test('the CSI controller from the single executable answers Identity and creates and deletes a volume through the composer', async () => {
   fs.writeFileSync(path.join(work, 'csi.token'), TOKEN, { mode: 0o600 });

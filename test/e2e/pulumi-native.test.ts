@@ -344,7 +344,8 @@ const data = new tessera.Volume('data', {
   mountPath: config.get('dataMount') ?? '/srv/data',
 });
 // Known in the preview of data's in-place update only if the provider keeps stable outputs.
-new tessera.Cluster('witness', { servers: ['k2'], labels: [pulumi.interpolate\`raid-\${data.raidLevel}\`] });
+const witness = new tessera.Cluster('witness', { name: config.get('witnessName'), servers: ['k2'], labels: [pulumi.interpolate\`raid-\${data.raidLevel}\`] });
+export const witnessId = witness.id;
 export const dataId = data.id;
 export const dataRaid = data.raidLevel;
 export const dataOwner = data.owner;
@@ -371,7 +372,7 @@ describe('the native provider from a TypeScript program on the SDK generated fro
 
   afterAll(() => closeLab(stack, env, work));
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, refreshes drift, and destroys back to the pool', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, and destroys back to the pool {Cluster: create replan replace destroy} {Volume: create replan update drift-deleted destroy} {KeyPolicy: create replan destroy}', async () => {
     await sdkAcceptance({ label: 'typescript', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
   }, 600_000);
 });
@@ -379,7 +380,8 @@ describe('the native provider from a TypeScript program on the SDK generated fro
 /**
  * The acceptance steps every language's program on the generated SDK goes through: up (no secret
  * or token in the state), an empty preview, an in-place update of the data volume's mount that
- * touches nothing else and keeps the volume, destroy back to the pool as it was.
+ * touches nothing else and keeps the volume, a replacement (the witness cluster renamed), drift
+ * (deleted out of band) seen by refresh, destroy back to the pool as it was.
  */
 async function sdkAcceptance(o: { label: string; stack: PulumiStack; client: ComposerClient; token: string; outputs: Record<string, unknown> }): Promise<void> {
   const { stack, client } = o;
@@ -404,6 +406,20 @@ async function sdkAcceptance(o: { label: string; stack: PulumiStack; client: Com
   await up(stack);
   expect((await stackOutputs(stack)).dataId).toBe(out.dataId);
   await noSecrets();
+
+  // A replacement: the witness cluster renamed (a cluster's name is its identity, schema.json
+  // replaceOnChanges): a new cluster in the composer, the old one gone, the volume untouched.
+  await runPulumi(stack, ['config', 'set', 'witnessName', `${o.label}-witness-2`]);
+  const rename = await preview(stack);
+  expect(rename.changeSummary.replace).toBe(1);
+  expect(rename.steps.filter((s) => s.urn.endsWith('::witness')).map((s) => s.op)).toContain('replace');
+  expect(rename.steps.filter((s) => s.urn.endsWith('::data') && s.op !== 'same')).toEqual([]);
+  await up(stack);
+  const renamed = await stackOutputs(stack);
+  expect(renamed.witnessId).not.toBe(out.witnessId);
+  expect(renamed.dataId).toBe(out.dataId);
+  expect((await client.request('GET', `/v1/clusters/${String(out.witnessId)}`, { accept: [404] })).status).toBe(404);
+  expect((await client.request<{ name: string }>('GET', `/v1/clusters/${String(renamed.witnessId)}`)).data.name).toBe(`${o.label}-witness-2`);
 
   // Drift: the data volume deleted out of band (by its owner) leaves the state on refresh, and
   // the next up makes it again.
@@ -442,7 +458,8 @@ data = tessera.Volume(
     mount_path=config.get("dataMount") or "/srv/data",
 )
 # Known in the preview of data's in-place update only if the provider keeps stable outputs.
-tessera.Cluster("witness", servers=["k2"], labels=[data.raid_level.apply(lambda r: f"raid-{r}")])
+witness = tessera.Cluster("witness", name=config.get("witnessName"), servers=["k2"], labels=[data.raid_level.apply(lambda r: f"raid-{r}")])
+pulumi.export("witnessId", witness.id)
 pulumi.export("dataId", data.id)
 pulumi.export("dataRaid", data.raid_level)
 pulumi.export("keySecret", keys.secret)
@@ -479,7 +496,7 @@ describe('the native provider from a Python program on the SDK generated from it
 
   afterAll(() => closeLab(stack, env, work));
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, refreshes drift, and destroys back to the pool', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, and destroys back to the pool {Cluster: create replan replace destroy} {Volume: create replan update drift-deleted destroy} {KeyPolicy: create replan destroy}', async () => {
     await sdkAcceptance({ label: 'python', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]' } });
   }, 600_000);
 });
@@ -521,12 +538,19 @@ func main() {
 			return err
 		}
 		// Known in the preview of data's in-place update only if the provider keeps stable outputs.
-		if _, err := tessera.NewCluster(ctx, "witness", &tessera.ClusterArgs{
+		var witnessName pulumi.StringPtrInput
+		if n := cfg.Get("witnessName"); n != "" {
+			witnessName = pulumi.String(n)
+		}
+		witness, err := tessera.NewCluster(ctx, "witness", &tessera.ClusterArgs{
+			Name:    witnessName,
 			Servers: pulumi.ToStringArray([]string{"k2"}),
 			Labels:  pulumi.StringArray{pulumi.Sprintf("raid-%s", data.RaidLevel)},
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
+		ctx.Export("witnessId", witness.ID())
 		ctx.Export("dataId", data.ID())
 		ctx.Export("dataRaid", data.RaidLevel)
 		ctx.Export("dataOwner", data.Owner)
@@ -582,7 +606,7 @@ describe('the native provider from a Go program on the SDK generated from its pa
 
   afterAll(() => closeLab(stack, env, work));
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, refreshes drift, and destroys back to the pool', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, and destroys back to the pool {Cluster: create replan replace destroy} {Volume: create replan update drift-deleted destroy} {KeyPolicy: create replan destroy}', async () => {
     await sdkAcceptance({ label: 'go', stack, client, token: env.token, outputs: { dataRaid: 'raid1', keySecret: '[secret]', dataOwner: `urn:pulumi:e2e::${PROJECT}::tessera:index:Volume::data` } });
   }, 600_000);
 });
