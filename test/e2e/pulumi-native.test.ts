@@ -691,3 +691,313 @@ describe('moving a stack from the dynamic provider to the native one', () => {
     console.log(JSON.stringify({ test: 'pulumi move dynamic -> native', seconds: Math.round((Date.now() - started) / 1000) }));
   }, 300_000);
 });
+
+// The acceptance matrix's "pulumi (native)" cells (docs/acceptance-matrix.md): the dynamic
+// provider's scenario (test/e2e/pulumi-matrix.test.ts) on pulumi-resource-tessera from a YAML
+// program driven by stack config, plus the `import` resource option, which only the native
+// provider serves. YAML has no loops or conditionals: the steps that add resources (the huge
+// creates, the plan-wide batches, the imports) rewrite Pulumi.yaml and restore it afterwards.
+describe('the native provider through the acceptance matrix from a Pulumi YAML program', () => {
+  const MPROJECT = 'tessera-native-matrix';
+  const OPS_SECRET = 'an operator key secret, made outside pulumi';
+  let env: LabEnv;
+  let work: string;
+  let stack: PulumiStack;
+  let client: ComposerClient;
+
+  const matrixProgram = (extra = '') => `config:
+  keySecret: { type: string, secret: true }
+  opsKeySecret: { type: string, secret: true }
+  spareBits: { type: integer, default: 512 }
+  sideName: { type: string, default: pn-side }
+  sideServers: { type: array, items: { type: string }, default: [k2] }
+  journalGiB: { type: integer, default: 10 }
+  journalServer: { type: string, default: k1 }
+  journalRequired: { type: array, items: { type: string }, default: [] }
+  journalExcluded: { type: array, items: { type: string }, default: [] }
+  journalAllowDataLoss: { type: boolean, default: false }
+  volServer: { type: string, default: k1 }
+  volReclaim: { type: string, default: Delete }
+  volRequired: { type: array, items: { type: string }, default: [] }
+  volAllowDataLoss: { type: boolean, default: false }
+resources:
+  keys:
+    type: tessera:index:KeyPolicy
+    properties:
+      name: pn-keys
+      secret: \${keySecret}
+  spare:
+    type: tessera:index:KeyPolicy
+    properties:
+      name: pn-spare
+      secret: 'a spare key secret, never rotated'
+      keySizeBits: \${spareBits}
+  main:
+    type: tessera:index:Cluster
+    properties:
+      name: pn
+      servers: [k1, k2]
+      keyPolicy: \${keys.id}
+  side:
+    type: tessera:index:Cluster
+    properties:
+      name: \${sideName}
+      servers: \${sideServers}
+  journal:
+    type: tessera:index:Slice
+    properties:
+      cluster: \${main.id}
+      sizeGiB: \${journalGiB}
+      server: \${journalServer}
+      requiredTags: \${journalRequired}
+      excludedTags: \${journalExcluded}
+      allowDataLoss: \${journalAllowDataLoss}
+  vol:
+    type: tessera:index:Volume
+    properties:
+      cluster: \${main.id}
+      type: ssd
+      sizeGiB: 1000
+      striping: false
+      server: \${volServer}
+      reclaimPolicy: \${volReclaim}
+      requiredTags: \${volRequired}
+      allowDataLoss: \${volAllowDataLoss}
+${extra}outputs:
+  keysId: \${keys.id}
+  keysVersion: \${keys.version}
+  keysFingerprint: \${keys.fingerprint}
+  spareId: \${spare.id}
+  spareBits: \${spare.keySizeBits}
+  mainId: \${main.id}
+  sideId: \${side.id}
+  sideServers: \${side.servers}
+  journalId: \${journal.id}
+  journalServer: \${journal.server}
+  journalCapacity: \${journal.capacityGiB}
+  journalMembers: \${journal.members}
+  volId: \${vol.id}
+  volServer: \${vol.server}
+  volReclaim: \${vol.reclaimPolicy}
+  volMembers: \${vol.members}
+`;
+  const writeProgram = (extra = '') => fs.writeFileSync(path.join(stack.projectDir, 'Pulumi.yaml'), `name: ${MPROJECT}\nruntime: yaml\n${matrixProgram(extra)}`);
+  /** YAML for one resource: a type, block-style properties (values as given) and options. */
+  const resource = (name: string, type: string, props: Record<string, string | number | boolean>, options: Record<string, string | boolean | string[]> = {}) =>
+    `  ${name}:\n    type: tessera:index:${type}\n    properties:\n${Object.entries(props)
+      .map(([k, v]) => `      ${k}: ${String(v)}\n`)
+      .join('')}${Object.keys(options).length ? `    options:\n${Object.entries(options).map(([k, v]) => `      ${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}\n`).join('')}` : ''}`;
+  const many = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i)).join('');
+
+  beforeAll(async () => {
+    enginesWith('pulumi-language-yaml');
+    ({ work, env, client } = await openLab('tessera-e2e-native-matrix-'));
+    const projectDir = createPulumiYamlProject({ name: MPROJECT, program: matrixProgram(), dir: path.join(work, 'project') });
+    stack = await createStack(projectDir, {
+      stack: 'matrix',
+      config: { 'tessera:endpoint': env.url },
+      secrets: { 'tessera:token': env.token, keySecret: 'the first key secret of the native matrix', opsKeySecret: OPS_SECRET },
+    });
+    await installNativeProvider(stack, VERSION);
+  }, 300_000);
+
+  afterAll(() => closeLab(stack, env, work));
+
+  const urn = (type: string, name: string) => `urn:pulumi:matrix::${MPROJECT}::tessera:index:${type}::${name}`;
+  // A list is set item by item (--path): a project-level array config takes no JSON string.
+  const set = async (values: Record<string, string | string[]>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (!Array.isArray(v)) await runPulumi(stack, ['config', 'set', k, v]);
+      else {
+        await runPulumi(stack, ['config', 'rm', k], { allowFailure: true });
+        for (const [i, item] of v.entries()) await runPulumi(stack, ['config', 'set', '--path', `${k}[${i}]`, item]);
+      }
+    }
+  };
+  const unset = async (...keys: string[]) => {
+    for (const k of keys) await runPulumi(stack, ['config', 'rm', k]);
+  };
+  const setSecret = (k: string, v: string) => runPulumi(stack, ['config', 'set', '--secret', k, v]);
+  const opsOf = (p: { steps: { op: string; urn: string }[] }) => Object.fromEntries(p.steps.filter((s) => s.op !== 'same').map((s) => [s.urn.replace(/^.*::/, ''), s.op]));
+  const failText = (p: { raw: { stdout: string; stderr: string } }) => (p.raw.stdout + p.raw.stderr).replace(/\s+/g, ' ');
+  const get = async <T = Record<string, unknown>,>(p: string) => (await client.request<T>('GET', p, { accept: [404] })) as { status: number; data: T };
+  const stateOf = async () => ((await exportStack(stack)).deployment.resources ?? []) as { urn: string; id?: string; outputs?: Record<string, unknown> }[];
+  async function until(what: string, done: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`${what}: not after 30 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const staged = (p: string) => until(`${p} staged`, async () => (await get(p)).data.state === 'staged');
+  const gone = (p: string) => until(`${p} deleted`, async () => (await get(p)).status === 404);
+  /** Sets config (and adds resources), previews, expects the failure text, then puts both back. */
+  async function infeasible(values: Record<string, string | string[]>, pattern: RegExp, extra = ''): Promise<void> {
+    await set(values);
+    if (extra) writeProgram(extra);
+    const p = await preview(stack, { allowFailure: true });
+    expect(p.raw.code).not.toBe(0);
+    expect(failText(p)).toMatch(pattern);
+    if (extra) writeProgram();
+    await unset(...Object.keys(values));
+  }
+
+  it('every operation of every kind on the native provider {Cluster: update replace drift-changed drift-deleted import saved-plan} {Volume: update move drift-changed saved-plan infeasible-create infeasible-replacement infeasible-plan-wide} {Slice: create replan update grow move replace data-loss-refused drift-changed drift-deleted import saved-plan destroy infeasible-create infeasible-growth infeasible-replacement infeasible-plan-wide} {KeyPolicy: rotate replace drift-changed drift-deleted import saved-plan}', async () => {
+    const started = Date.now();
+    const before = await poolSnapshot(client);
+    await up(stack);
+    const out1 = await stackOutputs(stack);
+    expect(out1).toMatchObject({ journalCapacity: 10, journalServer: 'k1', volServer: 'k1', sideServers: ['k2'], keysVersion: 1, spareBits: 512 });
+    expect((await get<{ owner: string }>(`/v1/slices/${String(out1.journalId)}`)).data.owner).toBe(urn('Slice', 'journal'));
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    const journalMembers = out1.journalMembers as { serial: string; offsetGiB: number }[];
+    expect(journalMembers.length).toBeGreaterThan(0);
+
+    // A replacing change without the opt-in is refused at preview, on the property.
+    await set({ journalExcluded: ['sed'] });
+    const refused = await preview(stack, { allowFailure: true });
+    expect(refused.raw.code).not.toBe(0);
+    expect(failText(refused)).toMatch(/excludedTags.*changing excludedTags replaces the slice.*allowDataLoss = true/);
+    await unset('journalExcluded');
+
+    // Infeasible at preview, nothing changed: growth past a drive, a new slice or volume that
+    // fits nowhere, a replacement no drive matches, more objects together than the pool holds.
+    await infeasible({ journalGiB: '5000' }, /sizeGiB: cannot grow slc-[0-9a-f]+ from 10 to 5000 GiB in place: drive \S+ has \d+ GiB free after the extent/);
+    await infeasible({}, /property sizeGiB value \{5000\} has a problem/, resource('huge', 'Slice', { cluster: '${main.id}', sizeGiB: 5000 }));
+    await infeasible({}, /50000 GiB in RAID10 needs 8 mirrored pairs of free ssd .{1,8} 6250 GiB \(raidMaxDrives 16\); only 0 such drives are free/, resource('hugevol', 'Volume', { cluster: '${main.id}', type: 'ssd', sizeGiB: 50000 }));
+    await infeasible({ journalRequired: ['no-such-tag'], journalAllowDataLoss: 'true' }, /Slice slc-[0-9a-f]+: requiredTags: no ssd .* carries all of \[no-such-tag\]/);
+    await infeasible({ volRequired: ['no-such-tag'], volAllowDataLoss: 'true' }, /Volume vol-[0-9a-f]+: requiredTags: no ssd .* carries all of \[no-such-tag\]/);
+    const cap = (await get<{ availableGiB: number; maximumVolumeSizeGiB: number }>('/v1/capacity?type=slice')).data;
+    const slices = Math.floor(cap.availableGiB / cap.maximumVolumeSizeGiB) + 1;
+    await infeasible({}, /together with the \d+ other creates, growths and replacements this plan already claimed/, many(slices, (i) => resource(`many${i}`, 'Slice', { cluster: '${main.id}', sizeGiB: cap.maximumVolumeSizeGiB })));
+    const ssd = (await get<{ availableGiB: number }>('/v1/capacity?type=ssd')).data;
+    const volumes = Math.floor(ssd.availableGiB / 1788) + 1;
+    await infeasible({}, /together with the \d+ other creates, growths and replacements this plan already claimed/, many(volumes, (i) => resource(`mv${i}`, 'Volume', { cluster: '${main.id}', type: 'ssd', sizeGiB: 1000, striping: false })));
+    expect(hasNoChanges((await preview(stack)).changeSummary)).toBe(true);
+    expect(await poolSnapshot(client)).toMatchObject({ objects: { clusters: 2, volumes: 1, slices: 1, 'key-policies': 2 } });
+
+    // In place, all in one up: cluster servers, key rotation, the slice's opt-in alone, the
+    // volume's reclaim policy; the spare policy's key size is a replacement.
+    await set({ sideServers: ['k1', 'k2'], journalAllowDataLoss: 'true', volReclaim: 'Retain', spareBits: '256' });
+    await setSecret('keySecret', 'the second key secret of the native matrix');
+    expect(opsOf(await preview(stack))).toEqual({ side: 'update', keys: 'update', journal: 'update', vol: 'update', spare: 'replace' });
+    await up(stack);
+    const out2 = await stackOutputs(stack);
+    expect(out2).toMatchObject({ sideId: out1.sideId, sideServers: ['k1', 'k2'], keysId: out1.keysId, keysVersion: 2, journalId: out1.journalId, volId: out1.volId, volReclaim: 'Retain', spareBits: 256 });
+    expect(out2.keysFingerprint).not.toBe(out1.keysFingerprint);
+    expect(out2.spareId).not.toBe(out1.spareId);
+    expect((await get(`/v1/key-policies/${String(out1.spareId)}`)).status).toBe(404);
+
+    // Grow and move the slice, move the volume: the same objects and drives, no copy.
+    await set({ journalGiB: '20', journalServer: 'k2', volServer: 'k2' });
+    await up(stack);
+    const out3 = await stackOutputs(stack);
+    expect(out3).toMatchObject({ journalId: out1.journalId, journalCapacity: 20, journalServer: 'k2', volId: out1.volId, volServer: 'k2', volMembers: out1.volMembers });
+    expect((out3.journalMembers as typeof journalMembers).map((m) => [m.serial, m.offsetGiB])).toEqual(journalMembers.map((m) => [m.serial, m.offsetGiB]));
+    await staged(`/v1/volumes/${String(out1.volId)}`);
+
+    // The opted-in slice replacement and a cluster rename (its name is its identity): new objects.
+    await set({ journalExcluded: ['sed'], sideName: 'pn-side-2' });
+    expect(opsOf(await preview(stack))).toEqual({ journal: 'replace', side: 'replace' });
+    await up(stack);
+    const out4 = await stackOutputs(stack);
+    expect(out4.journalId).not.toBe(out1.journalId);
+    expect(out4.sideId).not.toBe(out1.sideId);
+    expect((await get(`/v1/slices/${String(out1.journalId)}`)).status).toBe(404);
+    expect((await get(`/v1/clusters/${String(out1.sideId)}`)).status).toBe(404);
+    await staged(`/v1/slices/${String(out4.journalId)}`);
+
+    // Drift changed out of band: both moved back to k1, the side cluster's servers, the key
+    // rotated elsewhere. refresh takes all four into the state; up puts back what the program says.
+    await client.request('PATCH', `/v1/volumes/${String(out1.volId)}`, { body: { server: 'k1' } });
+    await client.request('PATCH', `/v1/slices/${String(out4.journalId)}`, { body: { server: 'k1' } });
+    await client.request('PATCH', `/v1/clusters/${String(out4.sideId)}`, { body: { servers: ['k2'] } });
+    await client.request('PATCH', `/v1/key-policies/${String(out1.keysId)}`, { body: { secret: 'rotated out of band by an operator' } });
+    await staged(`/v1/volumes/${String(out1.volId)}`);
+    await staged(`/v1/slices/${String(out4.journalId)}`);
+    await refresh(stack);
+    const refreshed = await stateOf();
+    const outputsOf = (name: string) => refreshed.find((r) => r.urn === urn(name === 'vol' ? 'Volume' : name === 'journal' ? 'Slice' : name === 'side' ? 'Cluster' : 'KeyPolicy', name))?.outputs ?? {};
+    expect(outputsOf('vol')).toMatchObject({ server: 'k1' });
+    expect(outputsOf('journal')).toMatchObject({ server: 'k1' });
+    expect(outputsOf('side')).toMatchObject({ servers: ['k2'] });
+    expect(outputsOf('keys')).toMatchObject({ version: 3 });
+    expect(opsOf(await preview(stack))).toEqual({ vol: 'update', journal: 'update', side: 'update' });
+    await up(stack);
+    expect(await stackOutputs(stack)).toMatchObject({ volServer: 'k2', journalServer: 'k2', sideServers: ['k1', 'k2'], keysVersion: 3 });
+
+    // Drift deleted out of band (each for its owner, the native URN): refresh drops them, up makes them again.
+    await staged(`/v1/slices/${String(out4.journalId)}`);
+    await client.request('DELETE', `/v1/slices/${String(out4.journalId)}`, { query: { owner: urn('Slice', 'journal') } });
+    await client.request('DELETE', `/v1/clusters/${String(out4.sideId)}`, { query: { owner: urn('Cluster', 'side') } });
+    await client.request('DELETE', `/v1/key-policies/${String(out2.spareId)}`, { query: { owner: urn('KeyPolicy', 'spare') } });
+    await gone(`/v1/slices/${String(out4.journalId)}`);
+    await refresh(stack);
+    const names = (await stateOf()).map((r) => r.urn.replace(/^.*::/, ''));
+    expect(names).not.toContain('journal');
+    expect(names).not.toContain('side');
+    expect(names).not.toContain('spare');
+    expect(names).toContain('vol');
+    expect(opsOf(await preview(stack))).toEqual({ journal: 'create', side: 'create', spare: 'create' });
+    await up(stack);
+
+    // A saved update plan: previewed to a file, then applied exactly (Pulumi's update plans).
+    await set({ journalGiB: '24', volReclaim: 'Delete', sideServers: ['k2'] });
+    await setSecret('keySecret', 'the third key secret of the native matrix');
+    const planFile = path.join(work, 'update-plan.json');
+    const experimental = { env: { PULUMI_EXPERIMENTAL: 'true' } };
+    await runPulumi(stack, ['preview', `--save-plan=${planFile}`], experimental);
+    expect(JSON.parse(fs.readFileSync(planFile, 'utf8'))).toHaveProperty('resourcePlans');
+    await runPulumi(stack, ['up', '--yes', '--skip-preview', `--plan=${planFile}`], experimental);
+    expect(await stackOutputs(stack)).toMatchObject({ journalCapacity: 24, volReclaim: 'Delete', sideServers: ['k2'], keysVersion: 4 });
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+
+    // Import: a cluster, a slice in it and a key policy made outside Pulumi. The cluster and
+    // the slice by the program's `import` resource option. The key policy by `pulumi import`:
+    // the composer never returns its secret, so the option's check that the imported inputs
+    // match the program fails on `secret`, and `ignoreChanges: [secret]` strips the required
+    // secret before Check. Its first apply then sends the program's secret, the same one: an
+    // update that rotates nothing.
+    const post = async (p: string, body: Record<string, unknown>) => (await client.request<{ id: string }>('POST', p, { body })).data.id;
+    const opsCluster = await post('/v1/clusters', { name: 'ops-c', servers: ['k2'], owner: 'ops' });
+    const opsSlice = await post('/v1/slices', { cluster: opsCluster, name: 'ops-s', sizeGiB: 3, owner: 'ops' });
+    const opsKeys = await post('/v1/key-policies', { name: 'ops-keys', secret: OPS_SECRET, owner: 'ops' });
+    const opsKeysBefore = (await get<{ version: number; fingerprint: string }>(`/v1/key-policies/${opsKeys}`)).data;
+    const keysDiagnostics = (p: { diagnostics: { urn?: string; message?: string }[] }) => p.diagnostics.filter((d) => d.urn === urn('KeyPolicy', 'opsKeys')).map((d) => d.message).join(' ');
+    const imports = (option: (id: string) => Record<string, string>, keysOptions: Record<string, string | string[]> = {}) =>
+      resource('opsCluster', 'Cluster', { name: 'ops-c', servers: '[k2]' }, { ...option(opsCluster), retainOnDelete: true }) +
+      resource('opsSlice', 'Slice', { cluster: '${opsCluster.id}', name: 'ops-s', sizeGiB: 3 }, option(opsSlice)) +
+      resource('opsKeys', 'KeyPolicy', { name: 'ops-keys', secret: '${opsKeySecret}' }, keysOptions);
+    writeProgram(imports((id) => ({ import: id }), { import: opsKeys }));
+    expect(keysDiagnostics(await preview(stack, { allowFailure: true }))).toMatch(/inputs to import do not match the existing resource/);
+    writeProgram(imports((id) => ({ import: id }), { import: opsKeys, ignoreChanges: ['secret'] }));
+    expect(keysDiagnostics(await preview(stack, { allowFailure: true }))).toMatch(/property secret value .* has a problem: is required/);
+    writeProgram();
+    await runPulumi(stack, ['import', 'tessera:index:KeyPolicy', 'opsKeys', 'ops-keys', '--yes', '--protect=false', '--generate-code=false']);
+    writeProgram(imports((id) => ({ import: id })));
+    expect(opsOf(await preview(stack))).toEqual({ opsCluster: 'import', opsSlice: 'import', opsKeys: 'update' });
+    await up(stack);
+    const adopted = await stateOf();
+    expect(Object.fromEntries(['opsCluster', 'opsSlice', 'opsKeys'].map((n) => [n, adopted.find((r) => r.urn.endsWith(`::${n}`))?.id]))).toEqual({ opsCluster, opsSlice, opsKeys });
+    expect(adopted.find((r) => r.urn.endsWith('::opsSlice'))?.outputs).toMatchObject({ owner: 'ops', sizeGiB: 3 });
+    expect((await get(`/v1/key-policies/${opsKeys}`)).data).toMatchObject({ version: opsKeysBefore.version, fingerprint: opsKeysBefore.fingerprint });
+    // The import options dropped (ignored once the resources are in the state): nothing to do.
+    writeProgram(imports(() => ({})));
+    expect(hasNoChanges((await preview(stack, {}, ['--expect-no-changes'])).changeSummary)).toBe(true);
+    // Out of the program: the slice and the key policy are deleted (for their recorded owner,
+    // ops); the cluster is retained (retainOnDelete) and its owner deletes it.
+    writeProgram();
+    expect(opsOf(await preview(stack))).toEqual({ opsCluster: 'delete', opsSlice: 'delete', opsKeys: 'delete' });
+    await up(stack);
+    await gone(`/v1/slices/${opsSlice}`);
+    expect((await get(`/v1/key-policies/${opsKeys}`)).status).toBe(404);
+    expect((await get<{ owner: string }>(`/v1/clusters/${opsCluster}`)).data.owner).toBe('ops');
+    await client.request('DELETE', `/v1/clusters/${opsCluster}`, { query: { owner: 'ops' } });
+    await gone(`/v1/clusters/${opsCluster}`);
+
+    // destroy: the pool exactly as before.
+    await destroy(stack);
+    expect(await poolSnapshot(client)).toEqual(before);
+    console.log(JSON.stringify({ test: 'pulumi-native matrix', seconds: Math.round((Date.now() - started) / 1000) }));
+  }, 900_000);
+});
