@@ -52,7 +52,35 @@ export const BENCHES: Record<string, Bench> = {
     minBand: 0.3,
     sane: (o) => (num(o, 'failed') === 0 ? null : `${num(o, 'failed')} creates failed`),
   },
+  iac: {
+    script: 'iac.ts',
+    args: ['--short', '--json'],
+    ratio: 'floor time ÷ Tessera time, geometric mean over the steps (tofu plan/apply, pulumi native preview/up), each against the same engine with resources that need no provider (bench/iac.ts)',
+    pick: (o) => {
+      const steps = [...stepsOf(o, 'tofu'), ...stepsOf(o, 'pulumi', 'native')];
+      if (steps.length === 0) throw new Error('output has no tofu or pulumi.native steps');
+      return Math.exp(steps.reduce((a, s) => a + Math.log(num(s, 'floorSeconds') / num(s, 'seconds')), 0) / steps.length);
+    },
+    minBand: 0.35,
+  },
+  agents: {
+    script: 'agents-fleet.ts',
+    // Without --json its last line is the compact JSON (--json pretty-prints). The script itself
+    // fails when the idle fleet asked for assignments or the restart formatted anything again.
+    args: ['--short'],
+    ratio: 'volume creates/s with every agent registered, heartbeating and staging ÷ creates/s of a second composer process no agent talks to (bench/agents-fleet.ts)',
+    pick: (o) => num(o, 'ratio', 'createRate'),
+    minBand: 0.35,
+  },
 };
+
+/** The steps of one engine in bench/iac.ts's output (`tofu.steps`, `pulumi.native.steps`). */
+function stepsOf(o: Record<string, unknown>, ...keys: string[]): Record<string, unknown>[] {
+  let v: unknown = o;
+  for (const k of keys) v = (v as Record<string, unknown> | undefined)?.[k];
+  const steps = (v as { steps?: unknown } | undefined)?.steps;
+  return Array.isArray(steps) ? (steps as Record<string, unknown>[]) : [];
+}
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -323,7 +323,13 @@ ${loop(`new tessera.Cluster('c' + i, { name: 'c' + i })`, `new tessera.Volume(na
   }
   // Native: the package's type tokens registered directly (what a generated SDK does), so the
   // program is the same TypeScript as the dynamic one, on the same language host.
-  return `${head}const r = (type: string, n: string, args: Record<string, unknown>) => new pulumi.CustomResource('tessera:index:' + type, n, args);
+  // (CustomResource is abstract in @pulumi/pulumi's types: a generated SDK subclasses it too.)
+  return `${head}class Native extends pulumi.CustomResource {
+  constructor(type: string, n: string, args: Record<string, unknown>) {
+    super('tessera:index:' + type, n, args);
+  }
+}
+const r = (type: string, n: string, args: Record<string, unknown>) => new Native(type, n, args);
 ${loop(`r('Cluster', 'c' + i, { name: 'c' + i })`, `r('Volume', name('v', i), ${volumeArgs})`, `r('Slice', name('s', i), ${sliceArgs})`)}`;
 }
 

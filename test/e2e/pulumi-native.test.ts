@@ -967,6 +967,15 @@ ${extra}outputs:
       resource('opsKeys', 'KeyPolicy', { name: 'ops-keys', secret: '${opsKeySecret}' }, keysOptions);
     writeProgram();
     await runPulumi(stack, ['import', 'tessera:index:KeyPolicy', 'opsKeys', 'ops-keys', '--yes', '--protect=false', '--generate-code=false']);
+    // A different secret on the first apply after the import is refused (the provider adopts,
+    // ?adopt=true), not a silent rotation of the operator's key.
+    await setSecret('opsKeySecret', 'not the operator key secret');
+    writeProgram(resource('opsKeys', 'KeyPolicy', { name: 'ops-keys', secret: '${opsKeySecret}' }));
+    const mismatch = await up(stack, { allowFailure: true });
+    expect(mismatch.code).not.toBe(0);
+    expect((mismatch.stdout + mismatch.stderr).replace(/\s+/g, ' ')).toMatch(/the secret given is not its current secret \(version \d+\); adopting it would rotate the key, so nothing was changed/);
+    expect((await get(`/v1/key-policies/${opsKeys}`)).data).toMatchObject({ version: opsKeysBefore.version, fingerprint: opsKeysBefore.fingerprint });
+    await setSecret('opsKeySecret', OPS_SECRET);
     writeProgram(imports((id) => ({ import: id })));
     expect(opsOf(await preview(stack))).toEqual({ opsCluster: 'import', opsSlice: 'import', opsKeys: 'update' });
     await up(stack);

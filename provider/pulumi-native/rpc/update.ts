@@ -22,6 +22,13 @@ export async function update(p: NativeProvider, req: pb.UpdateRequest): Promise<
     return new pb.UpdateResponse().setProperties(previewState(type, news.clean, known, composer, secrets));
   }
   const h = p.handler(type);
-  const outs = await h.update(req.getId(), state.clean, news.clean, { timeoutMs: timeoutOf(req.getTimeout()), signal: p.signal });
+  // An imported key policy's state holds no secret (the composer never returns one), so its
+  // first update sends the program's secret: with adopt, the composer takes it only if it is the
+  // current one (409 secret_mismatch otherwise), never rotating the key by surprise. The
+  // Terraform provider does the same after an import (docs/pulumi.md "The native provider").
+  const model = modelFor(type);
+  const { updates } = model.plan(state.clean, news.clean);
+  const adopt = updates.length > 0 && updates.every((f) => model.spec.attributes[f]?.sensitive && (state.clean[f] === undefined || state.clean[f] === null));
+  const outs = await h.update(req.getId(), state.clean, news.clean, { timeoutMs: timeoutOf(req.getTimeout()), signal: p.signal, adopt });
   return new pb.UpdateResponse().setProperties(encodeState(type, outs, composer ?? h.composerId, secrets));
 }
