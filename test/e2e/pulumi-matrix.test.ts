@@ -12,6 +12,7 @@ import { ComposerClient } from '../../provider/client';
 import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-env';
 import { enginePaths } from '../helpers/engines';
 import { createPulumiProject, createStack, destroy, exportStack, hasNoChanges, preview, PULUMI_PROGRAM_TSCONFIG, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up } from '../helpers/pulumi';
+import { driftOutOfBand } from './pulumi-matrix-cases';
 
 const REPO = path.resolve(__dirname, '../..');
 const URN = (type: string, name: string) => `urn:pulumi:matrix::tessera-matrix::pulumi-nodejs:dynamic/tessera:${type}::${name}`;
@@ -184,12 +185,7 @@ test('every operation of every kind on pulumi {Cluster: update replace drift-cha
 
   // Drift changed out of band: both moved back to k1, the side cluster's servers, the key
   // rotated elsewhere. refresh takes all four into the state; up puts back what the program says.
-  await client.request('PATCH', `/v1/volumes/${String(out1.volId)}`, { body: { server: 'k1' } });
-  await client.request('PATCH', `/v1/slices/${String(out4.journalId)}`, { body: { server: 'k1' } });
-  await client.request('PATCH', `/v1/clusters/${String(out4.sideId)}`, { body: { servers: ['k2'] } });
-  await client.request('PATCH', `/v1/key-policies/${String(out1.keysId)}`, { body: { secret: 'rotated out of band by an operator' } });
-  await staged(`/v1/volumes/${String(out1.volId)}`);
-  await staged(`/v1/slices/${String(out4.journalId)}`);
+  await driftOutOfBand(client, { volId: String(out1.volId), journalId: String(out4.journalId), sideId: String(out4.sideId), keysId: String(out1.keysId) }, staged);
   await refresh(stack);
   // refresh rewrites the resources' state (the stack outputs follow at the next up).
   const resources = ((await exportStack(stack)).deployment.resources ?? []) as { urn: string; outputs?: Record<string, unknown> }[];

@@ -16,6 +16,7 @@ import { poolSnapshot, startLabEnv, type LabEnv } from '../../provider/demo/lab-
 import { OPERATOR_TOKEN, startTestComposer, type TestComposer } from '../helpers/composer';
 import { CommandFailedError, EnginesMissingError, enginePaths, repoRoot, runCommand } from '../helpers/engines';
 import { createPulumiProject, createPulumiYamlProject, createStack, generateNativeSdk, PULUMI_PROGRAM_TSCONFIG, destroy, exportStack, hasNoChanges, preview, type PulumiStack, refresh, removeStack, runPulumi, stackOutputs, up, installNativeProvider, typeCheckProgram } from '../helpers/pulumi';
+import { driftOutOfBand } from './pulumi-matrix-cases';
 import { VERSION } from '../../provider/version';
 
 const KEY_SECRET = 'native-key-secret-never-in-plaintext-51c2';
@@ -909,12 +910,7 @@ ${extra}outputs:
 
     // Drift changed out of band: both moved back to k1, the side cluster's servers, the key
     // rotated elsewhere. refresh takes all four into the state; up puts back what the program says.
-    await client.request('PATCH', `/v1/volumes/${String(out1.volId)}`, { body: { server: 'k1' } });
-    await client.request('PATCH', `/v1/slices/${String(out4.journalId)}`, { body: { server: 'k1' } });
-    await client.request('PATCH', `/v1/clusters/${String(out4.sideId)}`, { body: { servers: ['k2'] } });
-    await client.request('PATCH', `/v1/key-policies/${String(out1.keysId)}`, { body: { secret: 'rotated out of band by an operator' } });
-    await staged(`/v1/volumes/${String(out1.volId)}`);
-    await staged(`/v1/slices/${String(out4.journalId)}`);
+    await driftOutOfBand(client, { volId: String(out1.volId), journalId: String(out4.journalId), sideId: String(out4.sideId), keysId: String(out1.keysId) }, staged);
     await refresh(stack);
     const refreshed = await stateOf();
     const outputsOf = (name: string) => refreshed.find((r) => r.urn === urn(name === 'vol' ? 'Volume' : name === 'journal' ? 'Slice' : name === 'side' ? 'Cluster' : 'KeyPolicy', name))?.outputs ?? {};
