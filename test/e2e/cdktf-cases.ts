@@ -29,7 +29,7 @@ export function tempDir(prefix: string): string {
 }
 
 /** Runs the app like `cdktf synth` (cwd = where the state file goes); returns the stack dir. */
-export async function synth(appFile: string, cwd: string, env: Record<string, string> = {}): Promise<string> {
+export async function synth(appFile: string, cwd: string, env: Record<string, string> = {}, stack = STACK): Promise<string> {
   const outdir = path.join(cwd, 'cdktf.out');
   const res = await runCommand(NODE, [...TSX, appFile], {
     cwd,
@@ -38,7 +38,7 @@ export async function synth(appFile: string, cwd: string, env: Record<string, st
     timeoutMs: 120_000,
   });
   if (res.code !== 0) throw new Error(`synth of ${appFile} failed (${res.code}): ${res.stderr}`);
-  return path.join(outdir, 'stacks', STACK);
+  return path.join(outdir, 'stacks', stack);
 }
 
 export function stackJson(dir: string): Record<string, Record<string, unknown>> {
@@ -60,6 +60,26 @@ export function useCdktfCases(cli: TfEngine): void {
   });
 }
 
+/**
+ * A workspace on a synthesized stack, initialized. The stack carries cdktf's local backend,
+ * which needs `tofu init`, and init installs providers (dev_overrides are only for init-less
+ * runs): this one comes from a local mirror directory, the way a platform team ships a provider
+ * without a registry. The bindings name the provider registry.opentofu.org/tessera/tessera, so
+ * terraform looks for the same mirror path.
+ */
+async function initStack(stackDir: string, env: Record<string, string> = {}): Promise<TofuWorkspace> {
+  const mirror = tempDir('tessera-provider-mirror-');
+  const pkg = path.join(mirror, 'registry.opentofu.org', 'tessera', 'tessera', '0.1.0', `linux_amd64`);
+  fs.mkdirSync(pkg, { recursive: true });
+  fs.symlinkSync(path.join(terraformProviderDir(), 'terraform-provider-tessera'), path.join(pkg, 'terraform-provider-tessera'));
+  const ws = createTofuWorkspace({ engine, dir: stackDir, env: { TESSERA_ENDPOINT: platform.composer.url, TESSERA_TOKEN: OPERATOR_TOKEN, ...env } });
+  workspaces.push(ws);
+  const init = await runTofu(ws, ['init', '-input=false', `-plugin-dir=${mirror}`]);
+  // tofu names the provider by its short address, terraform by the full one.
+  expect(init.stdout).toMatch(/Installing (registry\.opentofu\.org\/)?tessera\/tessera v0\.1\.0/);
+  return ws;
+}
+
 export async function synthApplyDestroy(): Promise<void> {
   const poolBefore = await platform.pool();
   const cwd = tempDir('tessera-cdktf-app-');
@@ -67,23 +87,7 @@ export async function synthApplyDestroy(): Promise<void> {
   const json = stackJson(stackDir);
   expect((json.terraform as { backend: { local: { path: string } } }).backend.local.path.startsWith(cwd)).toBe(true);
 
-  // The stack carries cdktf's local backend, which needs `tofu init`, and init installs
-  // providers (dev_overrides are only for init-less runs): install this one from a local
-  // mirror directory, the way a platform team ships a provider without a registry. The bindings name the provider
-  // registry.opentofu.org/tessera/tessera, so terraform looks for the same mirror path.
-  const mirror = tempDir('tessera-provider-mirror-');
-  const pkg = path.join(mirror, 'registry.opentofu.org', 'tessera', 'tessera', '0.1.0', `linux_amd64`);
-  fs.mkdirSync(pkg, { recursive: true });
-  fs.symlinkSync(path.join(terraformProviderDir(), 'terraform-provider-tessera'), path.join(pkg, 'terraform-provider-tessera'));
-  const ws = createTofuWorkspace({
-    engine,
-    dir: stackDir,
-    env: { TESSERA_ENDPOINT: platform.composer.url, TESSERA_TOKEN: OPERATOR_TOKEN, TF_VAR_kafka_secret: SECRET },
-  });
-  workspaces.push(ws);
-  const init = await runTofu(ws, ['init', '-input=false', `-plugin-dir=${mirror}`]);
-  // tofu names the provider by its short address, terraform by the full one.
-  expect(init.stdout).toMatch(/Installing (registry\.opentofu\.org\/)?tessera\/tessera v0\.1\.0/);
+  const ws = await initStack(stackDir, { TF_VAR_kafka_secret: SECRET });
   const applied = await apply(ws);
   expect(applied.stdout).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   const state = stateResources(await showState(ws));
@@ -109,5 +113,114 @@ export async function synthApplyDestroy(): Promise<void> {
 
   const gone = await destroy(ws);
   expect(gone.stdout).toMatch(/Destroy complete! Resources: 8 destroyed/);
+  expect(await platform.pool()).toEqual(poolBefore);
+}
+
+/**
+ * The acceptance matrix on a CDKTF app (test/e2e/cdktf-matrix-app.ts): each step synthesizes the
+ * app with other inputs, then plans or applies the stack with the real engine. In-place updates
+ * (cluster servers, slice growth, key rotation through the write-only secret's version), the
+ * refused and the opted-in replacement, infeasible growth and create at plan time, drift changed
+ * and deleted out of band, an import block (`importFrom`), a saved plan, destroy to the pool.
+ */
+export async function synthMatrix(): Promise<void> {
+  const app = path.join(REPO, 'test', 'e2e', 'cdktf-matrix-app.ts');
+  const cwd = tempDir('tessera-cdktf-matrix-');
+  const poolBefore = await platform.pool();
+  let inputs: Record<string, string> = {};
+  const step = async (values: Record<string, string | undefined>) => {
+    inputs = Object.fromEntries(Object.entries({ ...inputs, ...values }).filter((e): e is [string, string] => e[1] !== undefined));
+    return synth(app, cwd, inputs, 'tessera-matrix');
+  };
+  const ws = await initStack(await step({}));
+  const text = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).replace(/\s+/g, ' ');
+  type Obj = { id: string; name: string; owner: string; servers?: string[]; capacityGiB?: number; version?: number; state?: string };
+  const byName = async (kind: string, name: string) => ((await platform.get(`/v1/${kind}`)) as { items: Obj[] }).items.find((o) => o.name === name);
+  const staged = async (name: string) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const s = await byName('slices', name);
+      if (s?.state === 'staged') return s;
+      if (Date.now() > deadline) throw new Error(`slice ${name}: ${s?.state ?? 'absent'}, not staged after 30 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  // create, empty re-plan
+  expect((await apply(ws)).stdout).toMatch(/Apply complete! Resources: 3 added, 0 changed, 0 destroyed/);
+  expect((await plan(ws)).code).toBe(0);
+  const j1 = await staged('cm-journal');
+  expect(j1.capacityGiB).toBe(10);
+
+  // in place, in one apply: the cluster's servers, the slice's growth, a key rotation
+  await step({ M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2' });
+  const upd = await plan(ws);
+  expect({ code: upd.code, summary: /Plan: 0 to add, 3 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
+  await apply(ws);
+  expect(await staged('cm-journal')).toMatchObject({ id: j1.id, capacityGiB: 20 });
+  expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
+  expect(await byName('key-policies', 'cm-keys')).toMatchObject({ version: 2 });
+
+  // a replacing change is refused at plan time without the opt-in, then replaces with it
+  await step({ M_EXCLUDED: '["sed"]' });
+  const refused = await plan(ws, { allowFailure: true });
+  expect(refused.code).toBe(1);
+  expect(text(refused)).toMatch(/changing excluded_tags replaces the slice.*allow_data_loss = true/);
+  await step({ M_ALLOW: 'true' });
+  const repl = await plan(ws);
+  expect(repl.stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
+  await apply(ws);
+  const j2 = await staged('cm-journal');
+  expect(j2.id).not.toBe(j1.id);
+
+  // infeasible at plan time: growth past the drive, a create that fits nowhere; nothing changes
+  await step({ M_JOURNAL_GIB: '5000' });
+  const grow = await plan(ws, { allowFailure: true });
+  expect(grow.code).toBe(1);
+  expect(text(grow)).toMatch(/cannot grow slc-[0-9a-f]+ from 20 to 5000 GiB in place/);
+  await step({ M_JOURNAL_GIB: '20', M_HUGE_GIB: '50000' });
+  const huge = await plan(ws, { allowFailure: true });
+  expect(huge.code).toBe(1);
+  expect(text(huge)).toMatch(/size_gib/);
+  await step({ M_HUGE_GIB: undefined });
+  expect((await plan(ws)).code).toBe(0);
+
+  // drift changed out of band (k3 added to the cluster): seen by -refresh-only, put back by apply
+  const c = (await byName('clusters', 'cm'))!;
+  expect((await platform.request('PATCH', `/v1/clusters/${c.id}`, { servers: ['k1', 'k2', 'k3'] })).status).toBe(200);
+  const changed = await plan(ws, {}, ['-refresh-only']);
+  expect(changed.code).toBe(2);
+  await apply(ws);
+  expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
+
+  // drift deleted out of band (for its owner): the next plan makes it again
+  expect((await platform.request('DELETE', `/v1/slices/${j2.id}?owner=${encodeURIComponent(j2.owner)}`)).status).toBeLessThan(300);
+  const deadline = Date.now() + 30_000;
+  while (await byName('slices', 'cm-journal')) {
+    if (Date.now() > deadline) throw new Error('the journal slice was not deleted out of band');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const recreate = await plan(ws);
+  expect(recreate.stdout).toMatch(/Plan: 1 to add, 0 to change, 0 to destroy/);
+  await apply(ws);
+  const j3 = await staged('cm-journal');
+
+  // import: a slice made outside the app, adopted by an import block
+  const outside = await platform.request('POST', '/v1/slices', { cluster: c.id, name: 'cm-outside', sizeGiB: 3, owner: 'ops' });
+  expect(outside.status).toBe(201);
+  await step({ M_IMPORT_SLICE: String(outside.body?.id) });
+  const imp = await plan(ws);
+  expect(imp.stdout).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy/);
+  await apply(ws);
+  expect((await plan(ws)).code).toBe(0);
+
+  // a saved plan: planned to a file, then applied exactly
+  await step({ M_JOURNAL_GIB: '24' });
+  expect((await plan(ws, {}, ['-out=grow.tfplan'])).code).toBe(2);
+  await runTofu(ws, ['apply', '-input=false', 'grow.tfplan']);
+  expect(await staged('cm-journal')).toMatchObject({ id: j3.id, capacityGiB: 24 });
+
+  // destroy: the imported slice too (its recorded owner, ops), the pool as before
+  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 4 destroyed/);
   expect(await platform.pool()).toEqual(poolBefore);
 }

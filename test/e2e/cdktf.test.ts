@@ -7,11 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { enginePaths, enginesPath, runCommand } from '../helpers/engines';
 import { REPO } from '../terraform/e2e-fixture';
-import { stackJson, synth, synthApplyDestroy, tempDir, useCdktfCases } from './cdktf-cases';
+import { stackJson, synth, synthApplyDestroy, synthMatrix, tempDir, useCdktfCases } from './cdktf-cases';
 
 useCdktfCases('tofu');
 
 test('cdktf synth output of the platform app: tofu apply, empty plan, destroy leaves the pool as before {Cluster: create replan destroy} {Volume: create replan destroy} {KeyPolicy: create replan destroy}', synthApplyDestroy);
+
+test('the matrix on a CDKTF app, each step a synth: in-place updates, refused and opted-in replacement, infeasible growth and create at plan time, drift changed and deleted, an import block, a saved plan, destroy {Cluster: update drift-changed destroy} {Slice: create replan update grow replace data-loss-refused infeasible-growth infeasible-create drift-deleted import saved-plan destroy} {KeyPolicy: rotate destroy}', synthMatrix);
 
 test('the bindings synthesize the same stack under the maintained fork cdktn', async () => {
   // cdktn installed with npm in a temp dir only, under the name `cdktf` (npm alias): the

@@ -51,14 +51,7 @@ function workspace(mainTf: string): TofuWorkspace {
 
 const write = (w: TofuWorkspace, mainTf: string) => fs.writeFileSync(path.join(w.dir, 'main.tf'), mainTf);
 const text = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).replace(/\s+/g, ' ');
-const api = async (method: string, p: string, body?: unknown) => {
-  const res = await fetch(platform.composer.url + p, {
-    method,
-    headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as Record<string, unknown>) };
-};
+const api = (method: string, p: string, body?: unknown) => platform.request(method, p, body);
 /** Wait until the composer reports `state` for the object (agents stage asynchronously). */
 async function settled(p: string, state: string): Promise<Record<string, unknown>> {
   const deadline = Date.now() + 30_000;

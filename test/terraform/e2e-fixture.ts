@@ -16,6 +16,8 @@ export interface Platform {
   agents: RunningAgent[];
   dir: string;
   get<T = any>(p: string): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Any call as the operator, acting out of band (JSON body); the status and the parsed answer. */
+  request(method: string, p: string, body?: unknown): Promise<{ status: number; body?: Record<string, unknown> }>;
   /** Free capacity per type and the objects in the composer: "the pool". */
   pool(): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -41,11 +43,20 @@ export async function startPlatform(): Promise<Platform> {
     if (!res.ok) throw new Error(`GET ${p}: HTTP ${res.status}: ${await res.text()}`);
     return (await res.json()) as T;
   };
+  const request = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(composer.url + p, {
+      method,
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as Record<string, unknown>) };
+  };
   return {
     composer,
     agents,
     dir,
     get,
+    request,
     async pool() {
       const out: Record<string, unknown> = {};
       for (const type of ['hdd', 'ssd', 'slice']) out[type] = await get(`/v1/capacity?type=${type}`);

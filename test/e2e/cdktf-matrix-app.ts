@@ -1,0 +1,33 @@
+// The CDKTF app of the acceptance matrix's CDKTF cells (test/e2e/cdktf-cases.ts synthMatrix):
+// a key policy, a cluster and a slice, driven by environment variables, so each step of the
+// scenario is a synth with other values, as a CI pipeline changes an app's inputs.
+import { App, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { cluster, keyPolicy, provider, slice } from '@tessera/cdktf';
+
+const env = process.env;
+const list = (k: string, d: string[]): string[] => (env[k] ? (JSON.parse(env[k] as string) as string[]) : d);
+
+class Matrix extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new provider.TesseraProvider(this, 'tessera', {});
+    // Write-only: the secret is in neither the state nor a saved plan; a new version rotates.
+    const keys = new keyPolicy.KeyPolicy(this, 'keys', { name: 'cm-keys', secretWo: env.M_SECRET ?? 'the first cdktf matrix secret', secretWoVersion: Number(env.M_SECRET_VERSION ?? 1) });
+    const main = new cluster.Cluster(this, 'main', { name: 'cm', servers: list('M_SERVERS', ['k1']), keyPolicy: keys.id });
+    new slice.Slice(this, 'journal', {
+      cluster: main.id,
+      name: 'cm-journal',
+      sizeGib: Number(env.M_JOURNAL_GIB ?? 10),
+      server: 'k1',
+      excludedTags: list('M_EXCLUDED', []),
+      allowDataLoss: env.M_ALLOW === 'true',
+    });
+    if (env.M_HUGE_GIB) new slice.Slice(this, 'huge', { cluster: main.id, name: 'cm-huge', sizeGib: Number(env.M_HUGE_GIB) });
+    if (env.M_IMPORT_SLICE) new slice.Slice(this, 'outside', { cluster: main.id, name: 'cm-outside', sizeGib: 3 }).importFrom(env.M_IMPORT_SLICE);
+  }
+}
+
+const app = new App();
+new Matrix(app, 'tessera-matrix');
+app.synth();
