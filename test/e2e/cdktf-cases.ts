@@ -134,32 +134,46 @@ export async function synthMatrix(): Promise<void> {
   };
   const ws = await initStack(await step({}));
   const text = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).replace(/\s+/g, ' ');
-  type Obj = { id: string; name: string; owner: string; servers?: string[]; capacityGiB?: number; version?: number; state?: string };
+  type Obj = { id: string; name: string; owner: string; servers?: string[]; capacityGiB?: number; version?: number; state?: string; server?: string; reclaimPolicy?: string; members?: unknown[]; keyPolicy?: string };
   const byName = async (kind: string, name: string) => ((await platform.get(`/v1/${kind}`)) as { items: Obj[] }).items.find((o) => o.name === name);
-  const staged = async (name: string) => {
+  const staged = async (name: string, kind = 'slices') => {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const s = await byName('slices', name);
+      const s = await byName(kind, name);
       if (s?.state === 'staged') return s;
-      if (Date.now() > deadline) throw new Error(`slice ${name}: ${s?.state ?? 'absent'}, not staged after 30 s`);
+      if (Date.now() > deadline) throw new Error(`${kind} ${name}: ${s?.state ?? 'absent'}, not staged after 30 s`);
       await new Promise((r) => setTimeout(r, 200));
     }
   };
 
   // create, empty re-plan
-  expect((await apply(ws)).stdout).toMatch(/Apply complete! Resources: 3 added, 0 changed, 0 destroyed/);
+  expect((await apply(ws)).stdout).toMatch(/Apply complete! Resources: 5 added, 0 changed, 0 destroyed/);
   expect((await plan(ws)).code).toBe(0);
   const j1 = await staged('cm-journal');
   expect(j1.capacityGiB).toBe(10);
 
-  // in place, in one apply: the cluster's servers, the slice's growth, a key rotation
-  await step({ M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2' });
+  const v1 = await staged('cm-vol', 'volumes');
+
+  // in place, in one apply: the cluster's servers, the slice's growth, a key rotation, the
+  // volume's reclaim policy and its move to k2 (the same drive, reattached)
+  await step({ M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2', M_VOL_RECLAIM: 'Retain', M_VOL_SERVER: 'k2' });
   const upd = await plan(ws);
-  expect({ code: upd.code, summary: /Plan: 0 to add, 3 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
+  expect({ code: upd.code, summary: /Plan: 0 to add, 4 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
   await apply(ws);
   expect(await staged('cm-journal')).toMatchObject({ id: j1.id, capacityGiB: 20 });
   expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
   expect(await byName('key-policies', 'cm-keys')).toMatchObject({ version: 2 });
+  expect(await staged('cm-vol', 'volumes')).toMatchObject({ id: v1.id, server: 'k2', reclaimPolicy: 'Retain', members: v1.members });
+
+  // a key policy's key size is a replacement (it holds no data: no opt-in)
+  const spare1 = (await byName('key-policies', 'cm-spare'))!;
+  await step({ M_SPARE_BITS: '256' });
+  expect((await plan(ws)).stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
+  await apply(ws);
+  const spare2 = (await byName('key-policies', 'cm-spare'))!;
+  expect(spare2.id).not.toBe(spare1.id);
+  expect((await platform.request('GET', `/v1/key-policies/${spare1.id}`)).status).toBe(404);
+  const k2 = (await byName('key-policies', 'cm-keys'))!;
 
   // a replacing change is refused at plan time without the opt-in, then replaces with it
   await step({ M_EXCLUDED: '["sed"]' });
@@ -185,13 +199,19 @@ export async function synthMatrix(): Promise<void> {
   await step({ M_HUGE_GIB: undefined });
   expect((await plan(ws)).code).toBe(0);
 
-  // drift changed out of band (k3 added to the cluster): seen by -refresh-only, put back by apply
+  // drift changed out of band (k3 added to the cluster, the volume moved back to k1, the key
+  // rotated by an operator): seen by -refresh-only, the cluster and the volume put back by apply
   const c = (await byName('clusters', 'cm'))!;
   expect((await platform.request('PATCH', `/v1/clusters/${c.id}`, { servers: ['k1', 'k2', 'k3'] })).status).toBe(200);
+  expect((await platform.request('PATCH', `/v1/volumes/${v1.id}`, { server: 'k1' })).status).toBe(200);
+  expect((await platform.request('PATCH', `/v1/key-policies/${k2.id}`, { secret: 'rotated out of band by an operator' })).status).toBe(200);
+  await staged('cm-vol', 'volumes');
   const changed = await plan(ws, {}, ['-refresh-only']);
   expect(changed.code).toBe(2);
+  expect(changed.stdout).toMatch(/tessera_key_policy\.keys[\s\S]*version/);
   await apply(ws);
   expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
+  expect(await staged('cm-vol', 'volumes')).toMatchObject({ server: 'k2' });
 
   // drift deleted out of band (for its owner): the next plan makes it again
   expect((await platform.request('DELETE', `/v1/slices/${j2.id}?owner=${encodeURIComponent(j2.owner)}`)).status).toBeLessThan(300);
@@ -215,12 +235,14 @@ export async function synthMatrix(): Promise<void> {
   expect((await plan(ws)).code).toBe(0);
 
   // a saved plan: planned to a file, then applied exactly
-  await step({ M_JOURNAL_GIB: '24' });
+  // (the volume's reclaim policy back to Delete with it: a retained volume would outlive destroy)
+  await step({ M_JOURNAL_GIB: '24', M_VOL_RECLAIM: 'Delete' });
   expect((await plan(ws, {}, ['-out=grow.tfplan'])).code).toBe(2);
   await runTofu(ws, ['apply', '-input=false', 'grow.tfplan']);
   expect(await staged('cm-journal')).toMatchObject({ id: j3.id, capacityGiB: 24 });
+  expect(await byName('volumes', 'cm-vol')).toMatchObject({ id: v1.id, reclaimPolicy: 'Delete' });
 
   // destroy: the imported slice too (its recorded owner, ops), the pool as before
-  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 4 destroyed/);
+  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 6 destroyed/);
   expect(await platform.pool()).toEqual(poolBefore);
 }

@@ -1,9 +1,9 @@
 // The CDKTF app of the acceptance matrix's CDKTF cells (test/e2e/cdktf-cases.ts synthMatrix):
-// a key policy, a cluster and a slice, driven by environment variables, so each step of the
+// a key policy, a cluster, a slice and a volume, driven by environment variables, so each step of the
 // scenario is a synth with other values, as a CI pipeline changes an app's inputs.
 import { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { cluster, keyPolicy, provider, slice } from '@tessera/cdktf';
+import { cluster, keyPolicy, provider, slice, volume } from '@tessera/cdktf';
 
 const env = process.env;
 const list = (k: string, d: string[]): string[] => (env[k] ? (JSON.parse(env[k] as string) as string[]) : d);
@@ -13,7 +13,13 @@ class Matrix extends TerraformStack {
     super(scope, id);
     new provider.TesseraProvider(this, 'tessera', {});
     // Write-only: the secret is in neither the state nor a saved plan; a new version rotates.
-    const keys = new keyPolicy.KeyPolicy(this, 'keys', { name: 'cm-keys', secretWo: env.M_SECRET ?? 'the first cdktf matrix secret', secretWoVersion: Number(env.M_SECRET_VERSION ?? 1) });
+    const keys = new keyPolicy.KeyPolicy(this, 'keys', {
+      name: 'cm-keys',
+      secretWo: env.M_SECRET ?? 'the first cdktf matrix secret',
+      secretWoVersion: Number(env.M_SECRET_VERSION ?? 1),
+    });
+    // Referenced by nothing: its key size is a replacement (delete first: its name is its identity).
+    new keyPolicy.KeyPolicy(this, 'spare', { name: 'cm-spare', secretWo: 'a spare key secret, never rotated', secretWoVersion: 1, keySizeBits: Number(env.M_SPARE_BITS ?? 512) });
     const main = new cluster.Cluster(this, 'main', { name: 'cm', servers: list('M_SERVERS', ['k1']), keyPolicy: keys.id });
     new slice.Slice(this, 'journal', {
       cluster: main.id,
@@ -22,6 +28,15 @@ class Matrix extends TerraformStack {
       server: 'k1',
       excludedTags: list('M_EXCLUDED', []),
       allowDataLoss: env.M_ALLOW === 'true',
+    });
+    new volume.Volume(this, 'vol', {
+      cluster: main.id,
+      name: 'cm-vol',
+      type: 'ssd',
+      sizeGib: 1000,
+      striping: false,
+      server: env.M_VOL_SERVER ?? 'k1',
+      reclaimPolicy: env.M_VOL_RECLAIM ?? 'Delete',
     });
     if (env.M_HUGE_GIB) new slice.Slice(this, 'huge', { cluster: main.id, name: 'cm-huge', sizeGib: Number(env.M_HUGE_GIB) });
     if (env.M_IMPORT_SLICE) new slice.Slice(this, 'outside', { cluster: main.id, name: 'cm-outside', sizeGib: 3 }).importFrom(env.M_IMPORT_SLICE);
