@@ -119,9 +119,10 @@ export async function synthApplyDestroy(): Promise<void> {
 /**
  * The acceptance matrix on a CDKTF app (test/e2e/cdktf-matrix-app.ts): each step synthesizes the
  * app with other inputs, then plans or applies the stack with the real engine. In-place updates
- * (cluster servers, slice growth, key rotation through the write-only secret's version), the
- * refused and the opted-in replacement, infeasible growth and create at plan time, drift changed
- * and deleted out of band, an import block (`importFrom`), a saved plan, destroy to the pool.
+ * (cluster servers, slice growth and move, key rotation through the write-only secret's version,
+ * a volume's reclaim policy and move), a key policy's replacement, the slice's refused and
+ * opted-in replacement, every infeasible plan (growth, create, replacement, plan-wide), drift
+ * changed and deleted out of band, an import block (`importFrom`), a saved plan, destroy.
  */
 export async function synthMatrix(): Promise<void> {
   const app = path.join(REPO, 'test', 'e2e', 'cdktf-matrix-app.ts');
@@ -156,11 +157,15 @@ export async function synthMatrix(): Promise<void> {
 
   // in place, in one apply: the cluster's servers, the slice's growth, a key rotation, the
   // volume's reclaim policy and its move to k2 (the same drive, reattached)
-  await step({ M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2', M_VOL_RECLAIM: 'Retain', M_VOL_SERVER: 'k2' });
+  await step({ M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_JOURNAL_SERVER: 'k2', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2', M_VOL_RECLAIM: 'Retain', M_VOL_SERVER: 'k2' });
   const upd = await plan(ws);
   expect({ code: upd.code, summary: /Plan: 0 to add, 4 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
   await apply(ws);
-  expect(await staged('cm-journal')).toMatchObject({ id: j1.id, capacityGiB: 20 });
+  const grown = await staged('cm-journal');
+  expect(grown).toMatchObject({ id: j1.id, capacityGiB: 20, server: 'k2' });
+  // Grown in place and moved: the same drive and offset, no copy.
+  const where = (o: Obj) => (o.members as { serial: string; offsetGiB: number }[]).map((m) => [m.serial, m.offsetGiB]);
+  expect(where(grown)).toEqual(where(j1));
   expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
   expect(await byName('key-policies', 'cm-keys')).toMatchObject({ version: 2 });
   expect(await staged('cm-vol', 'volumes')).toMatchObject({ id: v1.id, server: 'k2', reclaimPolicy: 'Retain', members: v1.members });
@@ -196,7 +201,21 @@ export async function synthMatrix(): Promise<void> {
   const huge = await plan(ws, { allowFailure: true });
   expect(huge.code).toBe(1);
   expect(text(huge)).toMatch(/size_gib/);
-  await step({ M_HUGE_GIB: undefined });
+  await step({ M_HUGE_GIB: undefined, M_HUGE_VOL_GIB: '50000' });
+  const hugeVol = await plan(ws, { allowFailure: true });
+  expect(hugeVol.code).toBe(1);
+  expect(text(hugeVol)).toMatch(/50000 GiB/);
+  // a replacement no drive matches, and slices that fit one by one but not together
+  await step({ M_HUGE_VOL_GIB: undefined, M_REQUIRED: '["no-such-tag"]' });
+  const nowhere = await plan(ws, { allowFailure: true });
+  expect(nowhere.code).toBe(1);
+  expect(text(nowhere)).toMatch(/required_tags: no ssd .* carries all of \[no-such-tag\]/);
+  const cap = (await platform.get('/v1/capacity?type=slice')) as { availableGiB: number; maximumVolumeSizeGiB: number };
+  await step({ M_REQUIRED: undefined, M_MANY: String(Math.floor(cap.availableGiB / cap.maximumVolumeSizeGiB) + 1), M_MANY_GIB: String(cap.maximumVolumeSizeGiB) });
+  const together = await plan(ws, { allowFailure: true });
+  expect(together.code).toBe(1);
+  expect(text(together)).toMatch(/together with the \d+ other creates, growths and replacements this plan already claimed/);
+  await step({ M_MANY: undefined, M_MANY_GIB: undefined });
   expect((await plan(ws)).code).toBe(0);
 
   // drift changed out of band (k3 added to the cluster, the volume moved back to k1, the key
@@ -204,6 +223,8 @@ export async function synthMatrix(): Promise<void> {
   const c = (await byName('clusters', 'cm'))!;
   expect((await platform.request('PATCH', `/v1/clusters/${c.id}`, { servers: ['k1', 'k2', 'k3'] })).status).toBe(200);
   expect((await platform.request('PATCH', `/v1/volumes/${v1.id}`, { server: 'k1' })).status).toBe(200);
+  expect((await platform.request('PATCH', `/v1/slices/${j2.id}`, { server: 'k1' })).status).toBe(200);
+  await staged('cm-journal');
   expect((await platform.request('PATCH', `/v1/key-policies/${k2.id}`, { secret: 'rotated out of band by an operator' })).status).toBe(200);
   await staged('cm-vol', 'volumes');
   const changed = await plan(ws, {}, ['-refresh-only']);
@@ -212,6 +233,7 @@ export async function synthMatrix(): Promise<void> {
   await apply(ws);
   expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
   expect(await staged('cm-vol', 'volumes')).toMatchObject({ server: 'k2' });
+  expect(await staged('cm-journal')).toMatchObject({ server: 'k2' });
 
   // drift deleted out of band (for its owner): the next plan makes it again
   expect((await platform.request('DELETE', `/v1/slices/${j2.id}?owner=${encodeURIComponent(j2.owner)}`)).status).toBeLessThan(300);
@@ -236,9 +258,12 @@ export async function synthMatrix(): Promise<void> {
 
   // a saved plan: planned to a file, then applied exactly
   // (the volume's reclaim policy back to Delete with it: a retained volume would outlive destroy)
-  await step({ M_JOURNAL_GIB: '24', M_VOL_RECLAIM: 'Delete' });
+  const keysBefore = (await byName('key-policies', 'cm-keys'))!;
+  await step({ M_JOURNAL_GIB: '24', M_VOL_RECLAIM: 'Delete', M_SERVERS: '["k1","k2","k3"]', M_SECRET: 'the third cdktf matrix secret', M_SECRET_VERSION: '3' });
   expect((await plan(ws, {}, ['-out=grow.tfplan'])).code).toBe(2);
   await runTofu(ws, ['apply', '-input=false', 'grow.tfplan']);
+  expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2', 'k3'] });
+  expect((await byName('key-policies', 'cm-keys'))!.version).toBe((keysBefore.version ?? 0) + 1);
   expect(await staged('cm-journal')).toMatchObject({ id: j3.id, capacityGiB: 24 });
   expect(await byName('volumes', 'cm-vol')).toMatchObject({ id: v1.id, reclaimPolicy: 'Delete' });
 

@@ -25,7 +25,8 @@ class Matrix extends TerraformStack {
       cluster: main.id,
       name: 'cm-journal',
       sizeGib: Number(env.M_JOURNAL_GIB ?? 10),
-      server: 'k1',
+      server: env.M_JOURNAL_SERVER ?? 'k1',
+      requiredTags: list('M_REQUIRED', []),
       excludedTags: list('M_EXCLUDED', []),
       allowDataLoss: env.M_ALLOW === 'true',
     });
@@ -39,6 +40,9 @@ class Matrix extends TerraformStack {
       reclaimPolicy: env.M_VOL_RECLAIM ?? 'Delete',
     });
     if (env.M_HUGE_GIB) new slice.Slice(this, 'huge', { cluster: main.id, name: 'cm-huge', sizeGib: Number(env.M_HUGE_GIB) });
+    if (env.M_HUGE_VOL_GIB) new volume.Volume(this, 'huge-vol', { cluster: main.id, name: 'cm-huge-vol', type: 'ssd', sizeGib: Number(env.M_HUGE_VOL_GIB), striping: false });
+    // Slices that fit one by one but not together (plan-wide feasibility).
+    for (let i = 0; i < Number(env.M_MANY ?? 0); i++) new slice.Slice(this, `many-${i}`, { cluster: main.id, name: `cm-many-${i}`, sizeGib: Number(env.M_MANY_GIB) });
     if (env.M_IMPORT_SLICE) new slice.Slice(this, 'outside', { cluster: main.id, name: 'cm-outside', sizeGib: 3 }).importFrom(env.M_IMPORT_SLICE);
   }
 }
