@@ -119,10 +119,11 @@ export async function synthApplyDestroy(): Promise<void> {
 /**
  * The acceptance matrix on a CDKTF app (test/e2e/cdktf-matrix-app.ts): each step synthesizes the
  * app with other inputs, then plans or applies the stack with the real engine. In-place updates
- * (cluster servers, slice growth and move, key rotation through the write-only secret's version,
- * a volume's reclaim policy and move), a key policy's replacement, the slice's refused and
- * opted-in replacement, every infeasible plan (growth, create, replacement, plan-wide), drift
- * changed and deleted out of band, an import block (`importFrom`), a saved plan, destroy.
+ * (cluster servers, slice and volume growth, moves, key rotation through the write-only secret's
+ * version, a volume's reclaim policy), replacements (a key policy's key size, a cluster rename, a
+ * slice's and a volume's refused without the opt-in and done with it), every infeasible plan
+ * (growth, create, replacement, plan-wide), drift changed and deleted out of band, import blocks
+ * (`importFrom`) for a slice, a volume and a cluster, a saved plan, destroy to the pool.
  */
 export async function synthMatrix(): Promise<void> {
   const app = path.join(REPO, 'test', 'e2e', 'cdktf-matrix-app.ts');
@@ -135,7 +136,7 @@ export async function synthMatrix(): Promise<void> {
   };
   const ws = await initStack(await step({}));
   const text = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).replace(/\s+/g, ' ');
-  type Obj = { id: string; name: string; owner: string; servers?: string[]; capacityGiB?: number; version?: number; state?: string; server?: string; reclaimPolicy?: string; members?: unknown[]; keyPolicy?: string };
+  type Obj = { id: string; name: string; owner: string; type?: string; servers?: string[]; capacityGiB?: number; version?: number; state?: string; server?: string; reclaimPolicy?: string; members?: unknown[]; keyPolicy?: string };
   const byName = async (kind: string, name: string) => ((await platform.get(`/v1/${kind}`)) as { items: Obj[] }).items.find((o) => o.name === name);
   const staged = async (name: string, kind = 'slices') => {
     const deadline = Date.now() + 30_000;
@@ -148,7 +149,7 @@ export async function synthMatrix(): Promise<void> {
   };
 
   // create, empty re-plan
-  expect((await apply(ws)).stdout).toMatch(/Apply complete! Resources: 5 added, 0 changed, 0 destroyed/);
+  expect((await apply(ws)).stdout).toMatch(/Apply complete! Resources: 7 added, 0 changed, 0 destroyed/);
   expect((await plan(ws)).code).toBe(0);
   const j1 = await staged('cm-journal');
   expect(j1.capacityGiB).toBe(10);
@@ -157,9 +158,10 @@ export async function synthMatrix(): Promise<void> {
 
   // in place, in one apply: the cluster's servers, the slice's growth, a key rotation, the
   // volume's reclaim policy and its move to k2 (the same drive, reattached)
-  await step({ M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_JOURNAL_SERVER: 'k2', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2', M_VOL_RECLAIM: 'Retain', M_VOL_SERVER: 'k2' });
+  const cache1 = (await byName('volumes', 'cm-cache'))!;
+  await step({ M_CACHE_GIB: '20', M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_JOURNAL_SERVER: 'k2', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2', M_VOL_RECLAIM: 'Retain', M_VOL_SERVER: 'k2' });
   const upd = await plan(ws);
-  expect({ code: upd.code, summary: /Plan: 0 to add, 4 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
+  expect({ code: upd.code, summary: /Plan: 0 to add, 5 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
   await apply(ws);
   const grown = await staged('cm-journal');
   expect(grown).toMatchObject({ id: j1.id, capacityGiB: 20, server: 'k2' });
@@ -168,6 +170,7 @@ export async function synthMatrix(): Promise<void> {
   expect(where(grown)).toEqual(where(j1));
   expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
   expect(await byName('key-policies', 'cm-keys')).toMatchObject({ version: 2 });
+  expect(await byName('volumes', 'cm-cache')).toMatchObject({ id: cache1.id, capacityGiB: 20 });
   expect(await staged('cm-vol', 'volumes')).toMatchObject({ id: v1.id, server: 'k2', reclaimPolicy: 'Retain', members: v1.members });
 
   // a key policy's key size is a replacement (it holds no data: no opt-in)
@@ -176,6 +179,29 @@ export async function synthMatrix(): Promise<void> {
   expect((await plan(ws)).stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
   await apply(ws);
   const spare2 = (await byName('key-policies', 'cm-spare'))!;
+  // a cluster rename: a new cluster, the old one gone
+  const side1 = (await byName('clusters', 'cm-side'))!;
+  await step({ M_SIDE_NAME: 'cm-side-2' });
+  expect((await plan(ws)).stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
+  await apply(ws);
+  const side2 = (await byName('clusters', 'cm-side-2'))!;
+  expect(side2.id).not.toBe(side1.id);
+  expect((await platform.request('GET', `/v1/clusters/${side1.id}`)).status).toBe(404);
+  // the volume's type change: refused without the opt-in, infeasible when no drive matches, then a replacement
+  await step({ M_CACHE_TYPE: 'ssd', M_CACHE_GIB: '100' });
+  const cacheRefused = await plan(ws, { allowFailure: true });
+  expect(cacheRefused.code).toBe(1);
+  expect(text(cacheRefused)).toMatch(/replaces the volume.*allow_data_loss = true/);
+  await step({ M_CACHE_ALLOW: 'true', M_CACHE_REQUIRED: '["no-such-tag"]' });
+  const cacheNowhere = await plan(ws, { allowFailure: true });
+  expect(cacheNowhere.code).toBe(1);
+  expect(text(cacheNowhere)).toMatch(/Not feasible: required_tags .* required_tags: no ssd.* carries all of \[no-such-tag\]/);
+  await step({ M_CACHE_REQUIRED: undefined });
+  expect((await plan(ws)).stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
+  await apply(ws);
+  const cache2 = (await byName('volumes', 'cm-cache'))!;
+  expect(cache2).toMatchObject({ type: 'ssd' });
+  expect(cache2.id).not.toBe(cache1.id);
   expect(spare2.id).not.toBe(spare1.id);
   expect((await platform.request('GET', `/v1/key-policies/${spare1.id}`)).status).toBe(404);
   const k2 = (await byName('key-policies', 'cm-keys'))!;
@@ -242,17 +268,23 @@ export async function synthMatrix(): Promise<void> {
     if (Date.now() > deadline) throw new Error('the journal slice was not deleted out of band');
     await new Promise((r) => setTimeout(r, 200));
   }
+  // the side cluster and the spare key policy deleted out of band too, each for its owner
+  expect((await platform.request('DELETE', `/v1/clusters/${side2.id}?owner=${encodeURIComponent(side2.owner)}`)).status).toBeLessThan(300);
+  expect((await platform.request('DELETE', `/v1/key-policies/${spare2.id}?owner=${encodeURIComponent(spare2.owner)}`)).status).toBeLessThan(300);
   const recreate = await plan(ws);
-  expect(recreate.stdout).toMatch(/Plan: 1 to add, 0 to change, 0 to destroy/);
+  expect(recreate.stdout).toMatch(/Plan: 3 to add, 0 to change, 0 to destroy/);
   await apply(ws);
   const j3 = await staged('cm-journal');
 
   // import: a slice made outside the app, adopted by an import block
   const outside = await platform.request('POST', '/v1/slices', { cluster: c.id, name: 'cm-outside', sizeGiB: 3, owner: 'ops' });
   expect(outside.status).toBe(201);
-  await step({ M_IMPORT_SLICE: String(outside.body?.id) });
+  const outsideVol = await platform.request('POST', '/v1/volumes', { cluster: c.id, name: 'cm-outside-vol', type: 'slice', sizeGiB: 2, owner: 'ops' });
+  const outsideCluster = await platform.request('POST', '/v1/clusters', { name: 'cm-outside-cluster', servers: ['k3'], owner: 'ops' });
+  expect([outsideVol.status, outsideCluster.status]).toEqual([201, 201]);
+  await step({ M_IMPORT_SLICE: String(outside.body?.id), M_IMPORT_VOLUME: String(outsideVol.body?.id), M_IMPORT_CLUSTER: String(outsideCluster.body?.id) });
   const imp = await plan(ws);
-  expect(imp.stdout).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy/);
+  expect(imp.stdout).toMatch(/Plan: 3 to import, 0 to add, 0 to change, 0 to destroy/);
   await apply(ws);
   expect((await plan(ws)).code).toBe(0);
 
@@ -268,6 +300,6 @@ export async function synthMatrix(): Promise<void> {
   expect(await byName('volumes', 'cm-vol')).toMatchObject({ id: v1.id, reclaimPolicy: 'Delete' });
 
   // destroy: the imported slice too (its recorded owner, ops), the pool as before
-  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 6 destroyed/);
+  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 10 destroyed/);
   expect(await platform.pool()).toEqual(poolBefore);
 }

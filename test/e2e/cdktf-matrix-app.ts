@@ -21,6 +21,17 @@ class Matrix extends TerraformStack {
     // Referenced by nothing: its key size is a replacement (delete first: its name is its identity).
     new keyPolicy.KeyPolicy(this, 'spare', { name: 'cm-spare', secretWo: 'a spare key secret, never rotated', secretWoVersion: 1, keySizeBits: Number(env.M_SPARE_BITS ?? 512) });
     const main = new cluster.Cluster(this, 'main', { name: 'cm', servers: list('M_SERVERS', ['k1']), keyPolicy: keys.id });
+    // A cluster of its own: its name is its identity (a rename replaces it).
+    new cluster.Cluster(this, 'side', { name: env.M_SIDE_NAME ?? 'cm-side', servers: ['k2'] });
+    // A slice-type volume: grows in place; a type change replaces it (and its data) only with the opt-in.
+    new volume.Volume(this, 'cache', {
+      cluster: main.id,
+      name: 'cm-cache',
+      type: env.M_CACHE_TYPE ?? 'slice',
+      sizeGib: Number(env.M_CACHE_GIB ?? 10),
+      requiredTags: list('M_CACHE_REQUIRED', []),
+      allowDataLoss: env.M_CACHE_ALLOW === 'true',
+    });
     new slice.Slice(this, 'journal', {
       cluster: main.id,
       name: 'cm-journal',
@@ -44,6 +55,8 @@ class Matrix extends TerraformStack {
     // Slices that fit one by one but not together (plan-wide feasibility).
     for (let i = 0; i < Number(env.M_MANY ?? 0); i++) new slice.Slice(this, `many-${i}`, { cluster: main.id, name: `cm-many-${i}`, sizeGib: Number(env.M_MANY_GIB) });
     if (env.M_IMPORT_SLICE) new slice.Slice(this, 'outside', { cluster: main.id, name: 'cm-outside', sizeGib: 3 }).importFrom(env.M_IMPORT_SLICE);
+    if (env.M_IMPORT_VOLUME) new volume.Volume(this, 'outside-vol', { cluster: main.id, name: 'cm-outside-vol', type: 'slice', sizeGib: 2 }).importFrom(env.M_IMPORT_VOLUME);
+    if (env.M_IMPORT_CLUSTER) new cluster.Cluster(this, 'outside-cluster', { name: 'cm-outside-cluster', servers: ['k3'] }).importFrom(env.M_IMPORT_CLUSTER);
   }
 }
 

@@ -13,7 +13,7 @@ useCdktfCases('tofu');
 
 test('cdktf synth output of the platform app: tofu apply, empty plan, destroy leaves the pool as before {Cluster: create replan destroy} {Volume: create replan destroy} {KeyPolicy: create replan destroy}', synthApplyDestroy);
 
-test('the matrix on a CDKTF app, each step a synth: in-place updates and a move, replacements (refused without the opt-in), every infeasible plan, drift changed and deleted, an import block, a saved plan, destroy {Cluster: update drift-changed saved-plan destroy} {Volume: update move drift-changed saved-plan destroy infeasible-create} {Slice: create replan update grow move replace data-loss-refused drift-changed drift-deleted import saved-plan destroy infeasible-create infeasible-growth infeasible-replacement infeasible-plan-wide} {KeyPolicy: rotate replace drift-changed saved-plan destroy}', synthMatrix);
+test('the matrix on a CDKTF app, each step a synth: in-place updates and a move, replacements (refused without the opt-in), every infeasible plan, drift changed and deleted, import blocks, a saved plan, destroy {Cluster: update replace drift-changed drift-deleted import saved-plan destroy} {Volume: update grow move replace data-loss-refused drift-changed import saved-plan destroy infeasible-create infeasible-replacement} {Slice: create replan update grow move replace data-loss-refused drift-changed drift-deleted import saved-plan destroy infeasible-create infeasible-growth infeasible-replacement infeasible-plan-wide} {KeyPolicy: rotate replace drift-changed drift-deleted saved-plan destroy}', synthMatrix);
 
 test('the bindings synthesize the same stack under the maintained fork cdktn', async () => {
   // cdktn installed with npm in a temp dir only, under the name `cdktf` (npm alias): the
