@@ -241,7 +241,12 @@ export async function synthMatrix(): Promise<void> {
   const together = await plan(ws, { allowFailure: true });
   expect(together.code).toBe(1);
   expect(text(together)).toMatch(/together with the \d+ other creates, growths and replacements this plan already claimed/);
-  await step({ M_MANY: undefined, M_MANY_GIB: undefined });
+  const ssd = (await platform.get('/v1/capacity?type=ssd')) as { availableGiB: number };
+  await step({ M_MANY: undefined, M_MANY_GIB: undefined, M_MANY_VOLUMES: String(Math.floor(ssd.availableGiB / 1788) + 1) });
+  const togetherVols = await plan(ws, { allowFailure: true });
+  expect(togetherVols.code).toBe(1);
+  expect(text(togetherVols)).toMatch(/together with the \d+ other creates, growths and replacements this plan already claimed/);
+  await step({ M_MANY_VOLUMES: undefined });
   expect((await plan(ws)).code).toBe(0);
 
   // drift changed out of band (k3 added to the cluster, the volume moved back to k1, the key
@@ -268,11 +273,18 @@ export async function synthMatrix(): Promise<void> {
     if (Date.now() > deadline) throw new Error('the journal slice was not deleted out of band');
     await new Promise((r) => setTimeout(r, 200));
   }
-  // the side cluster and the spare key policy deleted out of band too, each for its owner
+  // the side cluster, the spare key policy and the cache volume deleted out of band too, each for its owner
   expect((await platform.request('DELETE', `/v1/clusters/${side2.id}?owner=${encodeURIComponent(side2.owner)}`)).status).toBeLessThan(300);
   expect((await platform.request('DELETE', `/v1/key-policies/${spare2.id}?owner=${encodeURIComponent(spare2.owner)}`)).status).toBeLessThan(300);
+  const cacheNow = (await byName('volumes', 'cm-cache'))!;
+  expect((await platform.request('DELETE', `/v1/volumes/${cacheNow.id}?owner=${encodeURIComponent(cacheNow.owner)}`)).status).toBeLessThan(300);
+  const cacheGone = Date.now() + 30_000;
+  while (await byName('volumes', 'cm-cache')) {
+    if (Date.now() > cacheGone) throw new Error('the cache volume was not deleted out of band');
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const recreate = await plan(ws);
-  expect(recreate.stdout).toMatch(/Plan: 3 to add, 0 to change, 0 to destroy/);
+  expect(recreate.stdout).toMatch(/Plan: 4 to add, 0 to change, 0 to destroy/);
   await apply(ws);
   const j3 = await staged('cm-journal');
 

@@ -53,6 +53,7 @@ class Matrix extends TerraformStack {
     if (env.M_HUGE_GIB) new slice.Slice(this, 'huge', { cluster: main.id, name: 'cm-huge', sizeGib: Number(env.M_HUGE_GIB) });
     if (env.M_HUGE_VOL_GIB) new volume.Volume(this, 'huge-vol', { cluster: main.id, name: 'cm-huge-vol', type: 'ssd', sizeGib: Number(env.M_HUGE_VOL_GIB), striping: false });
     // Slices that fit one by one but not together (plan-wide feasibility).
+    for (let i = 0; i < Number(env.M_MANY_VOLUMES ?? 0); i++) new volume.Volume(this, `many-vol-${i}`, { cluster: main.id, name: `cm-many-vol-${i}`, type: 'ssd', sizeGib: 1000, striping: false });
     for (let i = 0; i < Number(env.M_MANY ?? 0); i++) new slice.Slice(this, `many-${i}`, { cluster: main.id, name: `cm-many-${i}`, sizeGib: Number(env.M_MANY_GIB) });
     if (env.M_IMPORT_SLICE) new slice.Slice(this, 'outside', { cluster: main.id, name: 'cm-outside', sizeGib: 3 }).importFrom(env.M_IMPORT_SLICE);
     if (env.M_IMPORT_VOLUME) new volume.Volume(this, 'outside-vol', { cluster: main.id, name: 'cm-outside-vol', type: 'slice', sizeGib: 2 }).importFrom(env.M_IMPORT_VOLUME);
