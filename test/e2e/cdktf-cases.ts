@@ -159,9 +159,9 @@ export async function synthMatrix(): Promise<void> {
   // in place, in one apply: the cluster's servers, the slice's growth, a key rotation, the
   // volume's reclaim policy and its move to k2 (the same drive, reattached)
   const cache1 = (await byName('volumes', 'cm-cache'))!;
-  await step({ M_CACHE_GIB: '20', M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_JOURNAL_SERVER: 'k2', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2', M_VOL_RECLAIM: 'Retain', M_VOL_SERVER: 'k2' });
+  await step({ M_SERVERS: '["k1","k2"]', M_JOURNAL_GIB: '20', M_JOURNAL_SERVER: 'k2', M_SECRET: 'the second cdktf matrix secret', M_SECRET_VERSION: '2', M_VOL_RECLAIM: 'Retain', M_VOL_SERVER: 'k2' });
   const upd = await plan(ws);
-  expect({ code: upd.code, summary: /Plan: 0 to add, 5 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
+  expect({ code: upd.code, summary: /Plan: 0 to add, 4 to change, 0 to destroy/.test(upd.stdout) }).toEqual({ code: 2, summary: true });
   await apply(ws);
   const grown = await staged('cm-journal');
   expect(grown).toMatchObject({ id: j1.id, capacityGiB: 20, server: 'k2' });
@@ -170,7 +170,6 @@ export async function synthMatrix(): Promise<void> {
   expect(where(grown)).toEqual(where(j1));
   expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
   expect(await byName('key-policies', 'cm-keys')).toMatchObject({ version: 2 });
-  expect(await byName('volumes', 'cm-cache')).toMatchObject({ id: cache1.id, capacityGiB: 20 });
   expect(await staged('cm-vol', 'volumes')).toMatchObject({ id: v1.id, server: 'k2', reclaimPolicy: 'Retain', members: v1.members });
 
   // a key policy's key size is a replacement (it holds no data: no opt-in)
@@ -188,19 +187,19 @@ export async function synthMatrix(): Promise<void> {
   expect(side2.id).not.toBe(side1.id);
   expect((await platform.request('GET', `/v1/clusters/${side1.id}`)).status).toBe(404);
   // the volume's type change: refused without the opt-in, infeasible when no drive matches, then a replacement
-  await step({ M_CACHE_TYPE: 'ssd', M_CACHE_GIB: '100' });
+  await step({ M_CACHE_TYPE: 'hdd' });
   const cacheRefused = await plan(ws, { allowFailure: true });
   expect(cacheRefused.code).toBe(1);
   expect(text(cacheRefused)).toMatch(/replaces the volume.*allow_data_loss = true/);
   await step({ M_CACHE_ALLOW: 'true', M_CACHE_REQUIRED: '["no-such-tag"]' });
   const cacheNowhere = await plan(ws, { allowFailure: true });
   expect(cacheNowhere.code).toBe(1);
-  expect(text(cacheNowhere)).toMatch(/Not feasible: required_tags .* required_tags: no ssd.* carries all of \[no-such-tag\]/);
+  expect(text(cacheNowhere)).toMatch(/Not feasible: required_tags .* required_tags: no hdd.* carries all of \[no-such-tag\]/);
   await step({ M_CACHE_REQUIRED: undefined });
   expect((await plan(ws)).stdout).toMatch(/Plan: 1 to add, 0 to change, 1 to destroy/);
   await apply(ws);
   const cache2 = (await byName('volumes', 'cm-cache'))!;
-  expect(cache2).toMatchObject({ type: 'ssd' });
+  expect(cache2).toMatchObject({ type: 'hdd' });
   expect(cache2.id).not.toBe(cache1.id);
   expect(spare2.id).not.toBe(spare1.id);
   expect((await platform.request('GET', `/v1/key-policies/${spare1.id}`)).status).toBe(404);
@@ -293,11 +292,22 @@ export async function synthMatrix(): Promise<void> {
   expect(outside.status).toBe(201);
   const outsideVol = await platform.request('POST', '/v1/volumes', { cluster: c.id, name: 'cm-outside-vol', type: 'slice', sizeGiB: 2, owner: 'ops' });
   const outsideCluster = await platform.request('POST', '/v1/clusters', { name: 'cm-outside-cluster', servers: ['k3'], owner: 'ops' });
-  expect([outsideVol.status, outsideCluster.status]).toEqual([201, 201]);
-  await step({ M_IMPORT_SLICE: String(outside.body?.id), M_IMPORT_VOLUME: String(outsideVol.body?.id), M_IMPORT_CLUSTER: String(outsideCluster.body?.id) });
+  const keysSecret = 'an operator key secret, made outside the app';
+  const outsideKeys = await platform.request('POST', '/v1/key-policies', { name: 'cm-outside-keys', secret: keysSecret, owner: 'ops' });
+  expect([outsideVol.status, outsideCluster.status, outsideKeys.status]).toEqual([201, 201, 201]);
+  // The key policy with a secret that is not its current one: the first apply adopts (the
+  // provider marks the import), so it is refused, never a rotation of the operator's key.
+  const keysId = String(outsideKeys.body?.id);
+  await step({ M_IMPORT_KEYS: keysId, M_IMPORT_KEYS_SECRET: 'not the operator secret' });
+  const wrong = await apply(ws, { allowFailure: true });
+  expect(wrong.code).toBe(1);
+  expect(text(wrong)).toMatch(/the secret given is not its current secret/);
+  expect(await byName('key-policies', 'cm-outside-keys')).toMatchObject({ version: 1 });
+  await step({ M_IMPORT_KEYS_SECRET: keysSecret, M_IMPORT_SLICE: String(outside.body?.id), M_IMPORT_VOLUME: String(outsideVol.body?.id), M_IMPORT_CLUSTER: String(outsideCluster.body?.id) });
   const imp = await plan(ws);
-  expect(imp.stdout).toMatch(/Plan: 3 to import, 0 to add, 0 to change, 0 to destroy/);
+  expect(imp.stdout).toMatch(/Plan: 3 to import, 0 to add, 1 to change, 0 to destroy/);
   await apply(ws);
+  expect(await byName('key-policies', 'cm-outside-keys')).toMatchObject({ id: keysId, version: 1, owner: 'ops' });
   expect((await plan(ws)).code).toBe(0);
 
   // a saved plan: planned to a file, then applied exactly
@@ -312,6 +322,6 @@ export async function synthMatrix(): Promise<void> {
   expect(await byName('volumes', 'cm-vol')).toMatchObject({ id: v1.id, reclaimPolicy: 'Delete' });
 
   // destroy: the imported slice too (its recorded owner, ops), the pool as before
-  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 10 destroyed/);
+  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 11 destroyed/);
   expect(await platform.pool()).toEqual(poolBefore);
 }

@@ -23,12 +23,13 @@ class Matrix extends TerraformStack {
     const main = new cluster.Cluster(this, 'main', { name: 'cm', servers: list('M_SERVERS', ['k1']), keyPolicy: keys.id });
     // A cluster of its own: its name is its identity (a rename replaces it).
     new cluster.Cluster(this, 'side', { name: env.M_SIDE_NAME ?? 'cm-side', servers: ['k2'] });
-    // A slice-type volume: grows in place; a type change replaces it (and its data) only with the opt-in.
+    // A whole-drive volume: a type change replaces it (and its data) only with the opt-in.
     new volume.Volume(this, 'cache', {
       cluster: main.id,
       name: 'cm-cache',
-      type: env.M_CACHE_TYPE ?? 'slice',
-      sizeGib: Number(env.M_CACHE_GIB ?? 10),
+      type: env.M_CACHE_TYPE ?? 'ssd',
+      sizeGib: 100,
+      striping: false,
       requiredTags: list('M_CACHE_REQUIRED', []),
       allowDataLoss: env.M_CACHE_ALLOW === 'true',
     });
@@ -57,6 +58,7 @@ class Matrix extends TerraformStack {
     for (let i = 0; i < Number(env.M_MANY ?? 0); i++) new slice.Slice(this, `many-${i}`, { cluster: main.id, name: `cm-many-${i}`, sizeGib: Number(env.M_MANY_GIB) });
     if (env.M_IMPORT_SLICE) new slice.Slice(this, 'outside', { cluster: main.id, name: 'cm-outside', sizeGib: 3 }).importFrom(env.M_IMPORT_SLICE);
     if (env.M_IMPORT_VOLUME) new volume.Volume(this, 'outside-vol', { cluster: main.id, name: 'cm-outside-vol', type: 'slice', sizeGib: 2 }).importFrom(env.M_IMPORT_VOLUME);
+    if (env.M_IMPORT_KEYS) new keyPolicy.KeyPolicy(this, 'outside-keys', { name: 'cm-outside-keys', secretWo: env.M_IMPORT_KEYS_SECRET, secretWoVersion: 1 }).importFrom(env.M_IMPORT_KEYS);
     if (env.M_IMPORT_CLUSTER) new cluster.Cluster(this, 'outside-cluster', { name: 'cm-outside-cluster', servers: ['k3'] }).importFrom(env.M_IMPORT_CLUSTER);
   }
 }

@@ -166,7 +166,7 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     return checkpoint;
   };
 
-  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, imports and destroys back to the pool {Cluster: create replan destroy} {Volume: create replan update grow replace data-loss-refused drift-deleted import destroy} {KeyPolicy: create replan destroy}', async () => {
+  it('ups, keeps an empty preview, updates in place with stable outputs known, replaces, refreshes drift, imports and destroys back to the pool {Cluster: create replan destroy} {Volume: create replan update grow replace data-loss-refused drift-deleted import destroy infeasible-growth} {KeyPolicy: create replan destroy}', async () => {
     const started = Date.now();
     const before = await poolSnapshot(client);
     expect(before.objects).toEqual({ clusters: 0, volumes: 0, slices: 0, 'key-policies': 0 });
@@ -207,7 +207,12 @@ describe('the native provider (pulumi-resource-tessera) from a Pulumi YAML progr
     expect((await client.request<{ mountPath: string }>('GET', `/v1/volumes/${String(out1.dataId)}`)).data.mountPath).toBe('/srv/data2');
     await noSecretsInState();
 
-    // Grow the slice volume in place.
+    // A growth past what its drive has after the extent fails the preview, on sizeGiB; then the
+    // slice volume grows in place.
+    await setConfig('cacheGiB', '5000');
+    const tooBig = await preview(stack, { allowFailure: true });
+    expect(tooBig.raw.code).not.toBe(0);
+    expect((tooBig.raw.stdout + tooBig.raw.stderr).replace(/\s+/g, ' ')).toMatch(/sizeGiB[^.]*cannot grow vol-[0-9a-f]+ from 10 to 5000 GiB in place: drive \S+ has \d+ GiB free after the extent/);
     await setConfig('cacheGiB', '20');
     const grow = await preview(stack);
     expect(stepsFor(grow, 'cache').map((s) => s.op)).toEqual(['update']);

@@ -212,3 +212,23 @@ test('changing a volume\'s key policy in place: a new key epoch, the old key unt
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('adopting (an import\'s first apply) with the write-only secret: the current secret is taken without a rotation, another one is refused', async () => {
+  const { composer } = await startTest({ insecureDev: true });
+  try {
+    const ops = client(composer.url, tok('ops'));
+    // Made outside the importer's tool, with the plain secret: no write-only version yet.
+    const kp = (await ops.post('/v1/key-policies', { name: 'imported-wo', secret: SECRET })).body;
+    expect(kp.version).toBe(1);
+    const wrong = await ops.patch(`/v1/key-policies/${kp.id}?adopt=true`, { secretWo: SECRET2, secretWoVersion: 1 });
+    expect({ status: wrong.status, code: wrong.body.code }).toEqual({ status: 409, code: 'secret_mismatch' });
+    const same = await ops.patch(`/v1/key-policies/${kp.id}?adopt=true`, { secretWo: SECRET, secretWoVersion: 1 });
+    expect(same.status).toBe(200);
+    expect(same.body).toMatchObject({ id: kp.id, version: 1, fingerprint: kp.fingerprint });
+    // Not adopting, a new write-only version is a rotation as before.
+    const rotated = await ops.patch(`/v1/key-policies/${kp.id}`, { secretWo: SECRET2, secretWoVersion: 2 });
+    expect(rotated.body.version).toBe(2);
+  } finally {
+    await composer.close();
+  }
+});

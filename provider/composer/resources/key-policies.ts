@@ -102,9 +102,13 @@ export class KeyPolicies {
       if (replaces.length > 0) throw problems.replaceRequired(replaces);
       const mk = this.requireMasterKey();
       const newSecret = (patch.secret ?? patch.secretWo) as string | undefined;
-      const rotates =
-        (patch.secret !== undefined && fingerprint(mk, patch.secret as string) !== cur.fingerprint) ||
-        (patch.secretWo !== undefined && patch.secretWoVersion !== cur.secretWoVersion);
+      // Adopting (an import's first apply) compares the secret itself, whichever attribute
+      // carries it: the importer's write-only version is new to this policy by nature, so a
+      // version change cannot mean a rotation there. Otherwise a new write-only version rotates.
+      const rotates = adopt && newSecret !== undefined
+        ? fingerprint(mk, newSecret) !== cur.fingerprint
+        : (patch.secret !== undefined && fingerprint(mk, patch.secret as string) !== cur.fingerprint) ||
+          (patch.secretWo !== undefined && patch.secretWoVersion !== cur.secretWoVersion);
       if (adopt && rotates) {
         throw new HttpProblem(409, PROBLEM.secretMismatch, `key policy ${id}: the secret given is not its current secret (version ${cur.version}); adopting it would rotate the key, so nothing was changed`);
       }
