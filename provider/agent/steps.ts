@@ -610,7 +610,7 @@ async function replaceMembers(ctx: HostContext, md: string, id: string, a: Assig
     }
     return roles;
   };
-  let roles = await rolesNow();
+  const roles = await rolesNow();
   const olds: { label: string; dev: string; role: string }[] = [];
   for (const m of accessesOf(ctx, a, detach)) {
     const dev = await m.probe(runner);
@@ -619,10 +619,7 @@ async function replaceMembers(ctx: HostContext, md: string, id: string, a: Assig
     const role = roles.get(c);
     if (role !== undefined) olds.push({ label: m.label, dev: c, role });
   }
-  if (olds.some((o) => o.role === 'faulty')) {
-    await mustRun(runner, cmd.mdRemoveFailed(md));
-    roles = await rolesNow();
-  }
+  // (A member md let go is gone already: dropFaulty ran before this, in the same step.)
   const serving = olds.filter((o) => /^\d+$/.test(o.role));
   if (serving.length === 0) return false;
   const fresh: { label: string; dev: string; role?: string }[] = [];
