@@ -28,9 +28,11 @@ interface Bench {
   sane?(out: Record<string, unknown>): string | null;
 }
 
+/** The value at a path of keys in a script's JSON output (undefined where a key is missing). */
+const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+
 const num = (o: unknown, ...keys: string[]): number => {
-  let v: unknown = o;
-  for (const k of keys) v = (v as Record<string, unknown> | undefined)?.[k];
+  const v = at(o, ...keys);
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`output field ${keys.join('.')}: not a finite number (${JSON.stringify(v)})`);
   return v;
 };
@@ -76,9 +78,7 @@ export const BENCHES: Record<string, Bench> = {
 
 /** The steps of one engine in bench/iac.ts's output (`tofu.steps`, `pulumi.native.steps`). */
 function stepsOf(o: Record<string, unknown>, ...keys: string[]): Record<string, unknown>[] {
-  let v: unknown = o;
-  for (const k of keys) v = (v as Record<string, unknown> | undefined)?.[k];
-  const steps = (v as { steps?: unknown } | undefined)?.steps;
+  const steps = at(o, ...keys, 'steps');
   return Array.isArray(steps) ? (steps as Record<string, unknown>[]) : [];
 }
 
