@@ -2,10 +2,14 @@
 // and, in the same run, on a naive first-fit baseline that scans every drive. Prints figures,
 // asserts nothing: `npm run bench:alloc -- --drives 100000 --servers 10000 --ops 200000 --json`.
 import { AllocationEngine } from '../provider/engine';
+import { PLACEMENT_DEFAULTS, type CapacityQuery } from '../provider/model/placement';
+import type { Inventory } from '../provider/model/inventory';
+import { rng } from '../provider/inventory';
 import { synthesizeInventory } from '../provider/inventory';
 import { NaiveAllocator } from './lib/naive';
 import { makeWorkload, type Op } from './lib/workload';
 import { numberArg } from './lib/args';
+import { procStatusBytes } from './lib/proc';
 
 const arg = (name: string, fallback: number): number => numberArg(name, fallback, 'non-negative integer');
 
@@ -76,6 +80,43 @@ function summary(r: RunResult, first?: number) {
   };
 }
 
+/**
+ * The capacity queries (CSI GetCapacity: available GiB and the largest feasible volume): the four
+ * workload kinds (slice, ssd RAID1, hdd, hdd RAID10 by striping), each pool-wide and for a random
+ * server's bandwidth domain, in a fixed shuffled order.
+ */
+function capacityQueries(inv: Inventory, count: number, seed: number): { kind: string; query: CapacityQuery }[] {
+  const r = rng(seed ^ 0xcafe);
+  const base = PLACEMENT_DEFAULTS;
+  const kinds: { kind: string; query: CapacityQuery }[] = [
+    { kind: 'slice', query: { ...base, type: 'slice' } },
+    { kind: 'ssd-raid1', query: { ...base, type: 'ssd', redundancy: true } },
+    { kind: 'hdd', query: { ...base, type: 'hdd', striping: false } },
+    { kind: 'hdd-raid10', query: { ...base, type: 'hdd', striping: true, raidMaxDrives: 8 } },
+  ];
+  const out: { kind: string; query: CapacityQuery }[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = kinds[i % kinds.length];
+    const server = Math.floor(i / kinds.length) % 2 === 1 ? inv.servers[Math.floor(r() * inv.servers.length)]?.name : undefined;
+    out.push({ kind: k.kind + (server ? '@server' : ''), query: { ...k.query, server, softDomains: false } });
+  }
+  return out;
+}
+
+/** Milliseconds per call of `answer` over the queries, p50/p99/max. */
+function timeQueries<T>(queries: { query: CapacityQuery }[], answer: (q: CapacityQuery) => T): { p50Ms: number; p99Ms: number; maxMs: number; answers: T[] } {
+  const lat: number[] = [];
+  const answers: T[] = [];
+  for (const { query } of queries) {
+    const t0 = process.hrtime.bigint();
+    answers.push(answer(query));
+    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const sorted = Float64Array.from(lat).sort();
+  const f = (x: number) => Number(x.toFixed(3));
+  return { p50Ms: f(percentile(sorted, 0.5)), p99Ms: f(percentile(sorted, 0.99)), maxMs: f(sorted[sorted.length - 1] ?? 0), answers };
+}
+
 function main(): void {
   const drives = arg('drives', 100000);
   const servers = arg('servers', 10000);
@@ -124,9 +165,19 @@ function main(): void {
   );
   log(`engine: ${ops.length} ops in ${Date.now() - t} ms`);
   const rssMiB = Math.round(process.memoryUsage().rss / 1048576);
+  // The kernel's peak for this process (VmHWM): the inventory, the workload's operations and the engine.
+  const peakRssMiB = Math.round(procStatusBytes(process.pid, 'VmHWM')[0] / 1048576);
   const fragmentation = engine.ssdFragmentation(100);
   const balance = engine.enclosureBalance();
   const stats = engine.stats();
+
+  // The capacity query at this size, after the churn (the state a long-running composer holds);
+  // its floor is one naive scan over every drive for the same query (bench/lib/naive.ts largest).
+  const queries = capacityQueries(inventory, arg('capacity-queries', 200), seed);
+  for (const q of queries.slice(0, 8)) engine.capacity(q.query); // warm
+  t = Date.now();
+  const cap = timeQueries(queries, (q) => engine.capacity(q));
+  log(`capacity: ${queries.length} queries in ${Date.now() - t} ms`);
 
   t = Date.now();
   const naive = new NaiveAllocator(inventory);
@@ -139,6 +190,9 @@ function main(): void {
     Math.min(baselineOps, ops.length),
   );
   log(`baseline: ${baselineOps} ops in ${Date.now() - t} ms`);
+  for (const q of queries.slice(0, 8)) naive.largest(q.query); // warm
+  const capFloor = timeQueries(queries, (q) => naive.largest(q));
+  const feasibleKinds = new Set(queries.filter((_, i) => cap.answers[i].maximumVolumeSizeGiB > 0).map((q) => q.kind));
 
   const engineAll = summary(engineRun);
   const enginePrefix = summary(engineRun, baseRun.places);
@@ -161,6 +215,7 @@ function main(): void {
     p99Us: engineAll.p99Us,
     maxUs: engineAll.maxUs,
     rssMiB,
+    peakRssMiB,
     liveAllocations: stats.allocations,
     utilisation: {
       hdd: Number((stats.byType.hdd.usedGiB / stats.byType.hdd.totalGiB).toFixed(4)),
@@ -180,6 +235,20 @@ function main(): void {
     engineOnBaselineOps: { allocsPerSec: enginePrefix.allocsPerSec, p99Us: enginePrefix.p99Us },
     /** Engine vs baseline allocations/s on the same operations (the baseline's prefix of the run). */
     speedup: Number((enginePrefix.allocsPerSec / base.allocsPerSec).toFixed(1)),
+    /**
+     * The capacity query (available GiB and the largest feasible volume, pool-wide and per server)
+     * on the engine after the whole run; floor: one naive scan over every drive for the same query.
+     * ratio = engine p99 / floor p99 (lower is better; below 1 is faster than a bare scan).
+     */
+    capacity: {
+      queries: queries.length,
+      kindsWithAnswer: [...feasibleKinds].sort(),
+      p50Ms: cap.p50Ms,
+      p99Ms: cap.p99Ms,
+      maxMs: cap.maxMs,
+      floor: { p50Ms: capFloor.p50Ms, p99Ms: capFloor.p99Ms },
+      p99Ratio: Number((cap.p99Ms / capFloor.p99Ms).toFixed(2)),
+    },
   };
   console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 }

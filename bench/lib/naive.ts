@@ -69,6 +69,51 @@ export class NaiveAllocator {
     return true;
   }
 
+  /**
+   * The floor of the capacity benchmark: one scan over every drive, in inventory order, for the
+   * free capacity a query matches and the largest single member (mirrored: the largest seen on
+   * another storage group than the running best, in the same pass). No indexes, no RAID10 search:
+   * about the least an exhaustive answer has to do, so it is the capacity query's floor.
+   */
+  largest(req: Omit<PlacementRequest, 'sizeGiB'>): { availableGiB: number; maximumGiB: number } {
+    const server = req.server ? this.servers.get(req.server) : undefined;
+    const tmask = (req.networkTransportsAllowed.length ? mask(req.networkTransportsAllowed) : 7) & (server ? server.tmask : 7);
+    const bd = server && !req.softDomains ? server.bd : undefined;
+    const slice = req.type === 'slice';
+    const ssd = req.type !== 'hdd';
+    let availableGiB = 0;
+    let maximumGiB = 0;
+    for (let t = 0; t < TRANSPORTS.length; t++) {
+      const tbit = 1 << t;
+      if ((tmask & tbit) === 0) continue;
+      // Best and second best with a storage group other than the best's (the mirrored answer).
+      let best = 0;
+      let bestSg = -1;
+      let other = 0;
+      for (let d = 0; d < this.drives.length; d++) {
+        const x = this.drives[d];
+        if (x.ssd !== ssd || (x.tmask & tbit) === 0 || (bd !== undefined && x.bd !== bd)) continue;
+        let size = 0;
+        if (slice) {
+          for (let i = 1; i < x.free.length; i += 2) {
+            if (t === 0) availableGiB += x.free[i];
+            if (x.free[i] > size) size = x.free[i];
+          }
+        } else if (x.free.length === 2 && x.free[1] === x.size) {
+          size = x.size;
+          if (t === 0) availableGiB += size;
+        }
+        if (size > best) {
+          if (x.sg !== bestSg) other = best;
+          best = size;
+          bestSg = x.sg;
+        } else if (size > other && x.sg !== bestSg) other = size;
+      }
+      maximumGiB = Math.max(maximumGiB, req.redundancy ? other : best);
+    }
+    return { availableGiB, maximumGiB };
+  }
+
   private attempt(req: PlacementRequest, tbit: number, bd: string | undefined): Taken[] | null {
     const slice = req.type === 'slice';
     const ssd = req.type !== 'hdd';
