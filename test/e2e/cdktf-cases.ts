@@ -136,7 +136,7 @@ export async function synthMatrix(): Promise<void> {
   };
   const ws = await initStack(await step({}));
   const text = (r: { stdout: string; stderr: string }) => (r.stdout + r.stderr).replace(/\s+/g, ' ');
-  type Obj = { id: string; name: string; owner: string; type?: string; servers?: string[]; capacityGiB?: number; version?: number; state?: string; server?: string; reclaimPolicy?: string; members?: unknown[]; keyPolicy?: string };
+  type Obj = { id: string; name: string; owner: string; type?: string; sizeGiB?: number; servers?: string[]; capacityGiB?: number; version?: number; state?: string; server?: string; reclaimPolicy?: string; members?: unknown[]; keyPolicy?: string };
   const byName = async (kind: string, name: string) => ((await platform.get(`/v1/${kind}`)) as { items: Obj[] }).items.find((o) => o.name === name);
   const staged = async (name: string, kind = 'slices') => {
     const deadline = Date.now() + 30_000;
@@ -171,6 +171,25 @@ export async function synthMatrix(): Promise<void> {
   expect(await byName('clusters', 'cm')).toMatchObject({ servers: ['k1', 'k2'] });
   expect(await byName('key-policies', 'cm-keys')).toMatchObject({ version: 2 });
   expect(await staged('cm-vol', 'volumes')).toMatchObject({ id: v1.id, server: 'k2', reclaimPolicy: 'Retain', members: v1.members });
+
+  // a slice-type volume grows in place: made alone, then grown by the very next apply
+  // Not placement-luck: no slice was freed yet, so every free extent runs to its drive's end (the engine puts a slice at a free extent's start and grows it into the space right after), and nothing is placed between the two applies.
+  await step({ M_GROW_GIB: '10' });
+  expect((await plan(ws)).stdout).toMatch(/Plan: 1 to add, 0 to change, 0 to destroy/);
+  await apply(ws);
+  const g1 = await staged('cm-grow', 'volumes');
+  expect(g1).toMatchObject({ type: 'slice', capacityGiB: 10, server: 'k1' });
+  await step({ M_GROW_GIB: '20' });
+  const growVol = await plan(ws);
+  expect({ code: growVol.code, inPlace: /tessera_volume\.grow will be updated in-place/.test(growVol.stdout), replaced: /must be replaced/.test(growVol.stdout) }).toEqual({ code: 2, inPlace: true, replaced: false });
+  expect(growVol.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy/);
+  await apply(ws);
+  const g2 = await staged('cm-grow', 'volumes');
+  expect(g2).toMatchObject({ id: g1.id, capacityGiB: 20 });
+  // The same drive and offset, the extent longer.
+  expect(where(g2)).toEqual(where(g1));
+  expect((g2.members as { sizeGiB: number }[]).map((m) => m.sizeGiB)).toEqual([20]);
+  expect((await plan(ws)).code).toBe(0);
 
   // a key policy's key size is a replacement (it holds no data: no opt-in)
   const spare1 = (await byName('key-policies', 'cm-spare'))!;
@@ -217,12 +236,24 @@ export async function synthMatrix(): Promise<void> {
   const j2 = await staged('cm-journal');
   expect(j2.id).not.toBe(j1.id);
 
-  // infeasible at plan time: growth past the drive, a create that fits nowhere; nothing changes
+  // infeasible at plan time: growth past the drive (a slice, a slice-type volume), a create that
+  // fits nowhere; nothing changes
+  const snapshot = async () => {
+    const g = (await byName('volumes', 'cm-grow'))!;
+    return { pool: await platform.pool(), grow: [g.id, g.sizeGiB, g.capacityGiB, g.members, g.state], journal: (await byName('slices', 'cm-journal'))?.capacityGiB };
+  };
+  const beforeInfeasible = await snapshot();
   await step({ M_JOURNAL_GIB: '5000' });
   const grow = await plan(ws, { allowFailure: true });
   expect(grow.code).toBe(1);
   expect(text(grow)).toMatch(/cannot grow slc-[0-9a-f]+ from 20 to 5000 GiB in place/);
-  await step({ M_JOURNAL_GIB: '20', M_HUGE_GIB: '50000' });
+  expect(await snapshot()).toEqual(beforeInfeasible);
+  await step({ M_JOURNAL_GIB: '20', M_GROW_GIB: '5000' });
+  const growVolTooBig = await plan(ws, { allowFailure: true });
+  expect(growVolTooBig.code).toBe(1);
+  expect(text(growVolTooBig)).toMatch(/cannot grow vol-[0-9a-f]+ from 20 to 5000 GiB in place: drive \S+ has \d+ GiB free after the extent/);
+  expect(await snapshot()).toEqual(beforeInfeasible);
+  await step({ M_GROW_GIB: '20', M_HUGE_GIB: '50000' });
   const huge = await plan(ws, { allowFailure: true });
   expect(huge.code).toBe(1);
   expect(text(huge)).toMatch(/size_gib/);
@@ -321,7 +352,9 @@ export async function synthMatrix(): Promise<void> {
   expect(await staged('cm-journal')).toMatchObject({ id: j3.id, capacityGiB: 24 });
   expect(await byName('volumes', 'cm-vol')).toMatchObject({ id: v1.id, reclaimPolicy: 'Delete' });
 
+  expect(await byName('volumes', 'cm-grow')).toMatchObject({ id: g1.id, capacityGiB: 20 });
+
   // destroy: the imported slice too (its recorded owner, ops), the pool as before
-  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 11 destroyed/);
+  expect((await destroy(ws)).stdout).toMatch(/Destroy complete! Resources: 12 destroyed/);
   expect(await platform.pool()).toEqual(poolBefore);
 }

@@ -1,5 +1,5 @@
 // The CDKTF app of the acceptance matrix's CDKTF cells (test/e2e/cdktf-cases.ts synthMatrix):
-// a key policy, a cluster, a slice and a volume, driven by environment variables, so each step of the
+// key policies, clusters, slices and volumes, driven by environment variables, so each step of the
 // scenario is a synth with other values, as a CI pipeline changes an app's inputs.
 import { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
@@ -51,6 +51,9 @@ class Matrix extends TerraformStack {
       server: env.M_VOL_SERVER ?? 'k1',
       reclaimPolicy: env.M_VOL_RECLAIM ?? 'Delete',
     });
+    // A slice-type volume (its extent grows in place), made only from the step that sets M_GROW_GIB,
+    // on k1's rack, on the sed SSDs (the journal's replacements exclude them: cdktf-cases.ts).
+    if (env.M_GROW_GIB) new volume.Volume(this, 'grow', { cluster: main.id, name: 'cm-grow', type: 'slice', sizeGib: Number(env.M_GROW_GIB), server: 'k1', requiredTags: ['sed'] });
     if (env.M_HUGE_GIB) new slice.Slice(this, 'huge', { cluster: main.id, name: 'cm-huge', sizeGib: Number(env.M_HUGE_GIB) });
     if (env.M_HUGE_VOL_GIB) new volume.Volume(this, 'huge-vol', { cluster: main.id, name: 'cm-huge-vol', type: 'ssd', sizeGib: Number(env.M_HUGE_VOL_GIB), striping: false });
     // Slices that fit one by one but not together (plan-wide feasibility).
