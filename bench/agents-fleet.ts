@@ -130,7 +130,16 @@ function operator(url: string, concurrency: number): AxiosInstance {
 }
 
 /** V creates of 10 GiB slices, `concurrency` at a time, retried as agent-scale.ts does (create is idempotent by name). */
-async function createVolumes(ops: AxiosInstance, cluster: string, servers: number, volumes: number, concurrency: number): Promise<{ seconds: number; retries: number }> {
+/** A cluster holds at most 5,000 servers (schema.json): the fleet's servers in clusters of that size, in order. */
+const CLUSTER_SERVERS = 5000;
+async function createClusters(ops: AxiosInstance, servers: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < servers.length; i += CLUSTER_SERVERS) ids.push((await ops.post('/v1/clusters', { name: `bench${ids.length}`, servers: servers.slice(i, i + CLUSTER_SERVERS) })).data.id as string);
+  return ids;
+}
+
+/** Volume j goes to server k(j mod servers), in that server's cluster (createClusters). */
+async function createVolumes(ops: AxiosInstance, clusters: string[], servers: number, volumes: number, concurrency: number): Promise<{ seconds: number; retries: number }> {
   let retries = 0;
   const t0 = performance.now();
   await pool(
@@ -139,7 +148,7 @@ async function createVolumes(ops: AxiosInstance, cluster: string, servers: numbe
     async (j) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await ops.post('/v1/volumes', { cluster, name: `v${j}`, type: 'slice', sizeGiB: 10, server: `k${j % servers}`, mountPath: `/srv/v${j}` });
+          await ops.post('/v1/volumes', { cluster: clusters[Math.floor((j % servers) / CLUSTER_SERVERS)], name: `v${j}`, type: 'slice', sizeGiB: 10, server: `k${j % servers}`, mountPath: `/srv/v${j}` });
           return;
         } catch (e) {
           const retriable = axios.isAxiosError(e) && (!e.response || e.response.status === 503);
@@ -233,9 +242,9 @@ async function main() {
     let floor: { creates: number; seconds: number; createsPerSecond: number; composerCpuSeconds: number; retries: number };
     try {
       const fops = operator(floorComposer.url, concurrency);
-      const cluster = (await fops.post('/v1/clusters', { name: 'bench', servers })).data.id as string;
+      const clusters = await createClusters(fops, servers);
       const c0 = procSample(floorComposer.proc.pid!);
-      const r = await createVolumes(fops, cluster, nAgents, floorVolumes, concurrency);
+      const r = await createVolumes(fops, clusters, nAgents, floorVolumes, concurrency);
       floor = { creates: floorVolumes, seconds: r.seconds, createsPerSecond: floorVolumes / r.seconds, composerCpuSeconds: procSample(floorComposer.proc.pid!).cpuSeconds - c0.cpuSeconds, retries: r.retries };
     } finally {
       if (floorProfile) {
@@ -279,11 +288,11 @@ async function main() {
     const registerSeconds = (performance.now() - tStart) / 1000;
     log(`${nAgents} agents in ${nWorkers} processes registered in ${registerSeconds.toFixed(1)} s`);
 
-    const cluster = (await ops.post('/v1/clusters', { name: 'bench', servers })).data.id as string;
+    const clusters = await createClusters(ops, servers);
     const before = await requestCounts(ops);
     const c0 = procSample(pid0);
     const t0 = performance.now();
-    const created = await createVolumes(ops, cluster, nAgents, nVolumes, concurrency);
+    const created = await createVolumes(ops, clusters, nAgents, nVolumes, concurrency);
     log(`${nVolumes} creates in ${created.seconds.toFixed(1)} s`);
     let fleet = await fleetStats(workers);
     let lastProgress = performance.now();
@@ -302,7 +311,7 @@ async function main() {
     log(`all ${nVolumes} staged in ${stagedSeconds.toFixed(1)} s`);
     const afterStaging = await requestCounts(ops);
     // The composer agrees: every volume is staged.
-    const list = await client.listAll<{ state: string }>('/v1/volumes', { cluster });
+    const list = await client.listAll<{ state: string }>('/v1/volumes');
     const composerStaged = list.filter((v) => v.state === 'staged').length;
     if (composerStaged !== nVolumes) throw new Error(`composer shows ${composerStaged} of ${nVolumes} staged; agent errors: ${fleet.errors.join(' | ')}`);
 
@@ -342,7 +351,7 @@ async function main() {
     log(`agents converged ${convergedSeconds.toFixed(2)} s after the kill`);
     await sleep(2000);
     const afterRestart = await fleetStats(workers);
-    const list2 = await new ComposerClient({ endpoint: composer.url, token: OPERATOR_TOKEN }).listAll<{ state: string }>('/v1/volumes', { cluster });
+    const list2 = await new ComposerClient({ endpoint: composer.url, token: OPERATOR_TOKEN }).listAll<{ state: string }>('/v1/volumes');
     const stagedAfterRestart = list2.filter((v) => v.state === 'staged').length;
     const restarted = procSample(composer.proc.pid!);
     if (profileDir) {
