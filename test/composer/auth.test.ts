@@ -107,6 +107,15 @@ describe('authenticator and roles', () => {
     expect(() => auth.authenticate(`Bearer ${tok('ops')}x`)).toThrow();
     expect(() => auth.authenticate(`Bearer ${tok('ops').slice(0, -1)}`)).toThrow();
   });
+  test('one token per agent: each of 10,000 finds its own principal, the first entry wins a repeated token, a replace drops the old set', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ name: `agent-k${i}`, token: `agent-token-k${i}-0123456789abcdef`, role: 'agent' as const, server: `k${i}` }));
+    const a = new Authenticator([...many, { name: 'twin', token: many[42].token, role: 'admin' as const }]);
+    for (const i of [0, 42, 4_999, 9_999]) expect(a.authenticate(`Bearer ${many[i].token}`)).toMatchObject({ name: `agent-k${i}`, role: 'agent', server: `k${i}` });
+    expect(() => a.authenticate('Bearer agent-token-k10000-0123456789abcdef')).toThrow();
+    a.replace(TOKENS);
+    expect(() => a.authenticate(`Bearer ${many[0].token}`)).toThrow();
+    expect(a.authenticate(`Bearer ${tok('ops')}`).name).toBe('ops');
+  });
   test('role matrix', () => {
     const p = (name: string) => auth.authenticate(`Bearer ${tok(name)}`);
     expect(() => authorize(p('root'), { area: 'inventory', write: true })).not.toThrow();
