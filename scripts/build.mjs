@@ -105,19 +105,31 @@ function writePackage(dir, manifest, otherSdk) {
 }
 {
   const dir = path.join(pkgs, 'cdktf');
-  // cdktf, or the fork cdktn under its own name: whichever the app installed (docs/terraform.md).
-  const shim = 'function __tesseraCdk() { try { return require("cdktf"); } catch (e) { if (e.code !== "MODULE_NOT_FOUND") throw e; return require("cdktn"); } }';
+  // One bundle, two entry files (docs/terraform.md "cdktn"): `@tessera/cdktf` loads cdktf, or
+  // the fork cdktn when the app has only that; `@tessera/cdktf/cdktn` loads cdktn only, so an
+  // app importing cdktn under its own name never mixes its constructs with another copy's (an
+  // App from one package does not accept a stack or resource built on the other's classes).
+  const shims = {
+    'index.js': 'function __tesseraCdk() { try { return require("cdktf"); } catch (e) { if (e.code !== "MODULE_NOT_FOUND") throw e; return require("cdktn"); } }',
+    'cdktn.js': 'function __tesseraCdk() { return require("cdktn"); }',
+  };
   const built = await esbuild.build({
     ...common,
-    banner: { js: shim },
+    banner: undefined,
+    sourcemap: false,
     write: false,
     entryPoints: [path.join(root, 'sdk/cdktf/index.ts')],
     outfile: path.join(dir, 'index.js'),
     external: ['cdktf', 'constructs'],
   });
-  for (const f of built.outputFiles) {
-    fs.mkdirSync(path.dirname(f.path), { recursive: true });
-    fs.writeFileSync(f.path, f.path.endsWith('.js') ? f.text.replace(/require\("cdktf"\)/g, (m, off) => (off < shim.length ? m : '__tesseraCdk()')) : f.text);
+  const bundle = built.outputFiles[0].text;
+  if (!bundle.includes('require("cdktf")')) throw new Error('sdk/cdktf bundle: no require("cdktf") to route through the shim');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [file, shim] of Object.entries(shims)) {
+    const body = bundle.replace(/require\("cdktf"\)/g, '__tesseraCdk()');
+    // The shim after the "use strict" directive, so that the module stays strict.
+    const strict = body.startsWith('"use strict";\n') ? '"use strict";\n' : '';
+    fs.writeFileSync(path.join(dir, file), `${strict}${shim}\n${body.slice(strict.length)}`);
   }
   fs.copyFileSync(path.join(root, 'sdk/cdktf/README.md'), path.join(dir, 'README.md'));
   writePackage(dir, {
@@ -125,10 +137,27 @@ function writePackage(dir, manifest, otherSdk) {
     description: 'Tessera for CDKTF and cdktn: provider bindings and the ScaleOutCluster construct.',
     main: 'index.js',
     types: 'types/sdk/cdktf/index.d.ts',
-    files: ['index.js', 'index.js.map', 'types', 'README.md', 'CHANGELOG.md'],
+    exports: {
+      '.': { types: './types/sdk/cdktf/index.d.ts', default: './index.js' },
+      './cdktn': { types: './cdktn.d.ts', default: './cdktn.js' },
+      './package.json': './package.json',
+    },
+    files: ['index.js', 'cdktn.js', 'cdktn.d.ts', 'types', 'types-cdktn', 'README.md', 'CHANGELOG.md'],
     peerDependencies: { cdktf: '>=0.21.0', cdktn: '>=0.24.0', constructs: '^10.0.0' },
     peerDependenciesMeta: { cdktf: { optional: true }, cdktn: { optional: true } },
   }, 'pulumi');
+  // The declarations for `@tessera/cdktf/cdktn`: the same tree with its imports of cdktf naming
+  // cdktn (the fork keeps cdktf 0.21's API), and cdktn.d.ts at the package root for resolvers
+  // that do not read `exports` (moduleResolution node10).
+  const cdktnTypes = path.join(dir, 'types-cdktn');
+  fs.cpSync(path.join(dir, 'types'), cdktnTypes, { recursive: true });
+  const fromCdktf = /(from |import\()(['"])cdktf\2/g;
+  for (const f of fs.readdirSync(cdktnTypes, { recursive: true, withFileTypes: true })) {
+    if (!f.isFile() || !f.name.endsWith('.d.ts')) continue;
+    const file = path.join(f.parentPath, f.name);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(fromCdktf, '$1$2cdktn$2'));
+  }
+  fs.writeFileSync(path.join(dir, 'cdktn.d.ts'), "export * from './types-cdktn/sdk/cdktf/index';\n");
 }
 fs.rmSync(path.join(dist, 'types'), { recursive: true, force: true });
 console.log(JSON.stringify({ dist, version, files: fs.readdirSync(dist) }));

@@ -201,6 +201,37 @@ test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi 
   }
 });
 
+/** The environment npm runs with to install a user's packages: the release's Node, the user's npm cache and proxy settings. */
+function installEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: `${nodeDir}:/usr/bin:/bin`, HOME: process.env.HOME };
+  for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) if (process.env[k]) env[k] = process.env[k];
+  return env;
+}
+
+/**
+ * The environment of the cdktf and cdktn CLIs. cdktf 0.21 (and cdktn 0.24) run the binary
+ * TERRAFORM_BINARY_NAME names (@cdktf/commons src/terraform.js) for init/plan/apply, through the
+ * same process env: tofu, installing from the mirror config. Checkpoint/version checks off (no
+ * network); the plugin cache env off so tofu init reads the mirror only. The secret goes in as the
+ * ephemeral variable only: it must appear in neither the state nor a saved plan.
+ */
+function cdkCliEnv(tofu: string, secret: string): NodeJS.ProcessEnv {
+  return {
+    PATH: `${nodeDir}:${path.dirname(tofu)}:/usr/bin:/bin`,
+    HOME: work,
+    TERRAFORM_BINARY_NAME: tofu,
+    TF_CLI_CONFIG_FILE: path.join(work, 'cli.tfrc'),
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    DISABLE_VERSION_CHECK: 'true',
+    CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true',
+    CI: '1',
+    TESSERA_ENDPOINT: url,
+    TESSERA_TOKEN: TOKEN,
+    TF_VAR_kafka_secret: secret,
+  };
+}
+
 /** Installs a pinned CLI package (cdktf-cli) into DIR outside the checkout, from npm's cache under ~/.cache/tessera when warm. */
 async function installCli(dir: string, spec: string, env: NodeJS.ProcessEnv): Promise<number> {
   fs.mkdirSync(dir, { recursive: true });
@@ -222,8 +253,7 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
   expect(example).toMatch(/from '@tessera\/cdktf'/);
   fs.writeFileSync(path.join(app, 'main.ts'), example);
   fs.copyFileSync(path.join(REPO, 'examples', 'cdktf-platform', 'cdktf.json'), path.join(app, 'cdktf.json'));
-  const npmEnv: NodeJS.ProcessEnv = { PATH: `${nodeDir}:/usr/bin:/bin`, HOME: process.env.HOME };
-  for (const k of ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) if (process.env[k]) npmEnv[k] = process.env[k];
+  const npmEnv = installEnv();
   const t0 = Date.now();
   const npm = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'cdktf@0.21.0', 'constructs@^10', 'tsx@^4', path.join(rel, 'npm', `tessera-cdktf-${VERSION}.tgz`)], { cwd: app, env: npmEnv, timeoutMs: 300_000 });
   if (npm.code !== 0) throw new Error(`npm install: ${npm.stderr}`);
@@ -236,26 +266,10 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
   const cdktfBin = path.join(cliDir, 'node_modules', '.bin', 'cdktf');
   expect(JSON.parse(fs.readFileSync(path.join(cliDir, 'node_modules', 'cdktf-cli', 'package.json'), 'utf8')).version).toBe('0.21.0');
 
-  // cdktf 0.21 runs the binary TERRAFORM_BINARY_NAME names (@cdktf/commons src/terraform.js) for
-  // init/plan/apply, through the same process env: tofu, installing from the mirror config.
-  // Checkpoint/version checks off (no network); the plugin cache env off so tofu init reads the
-  // mirror only. The secret goes in as the ephemeral variable only: it must appear in neither the
+  // The secret goes in as the ephemeral variable only (cdkCliEnv): it must appear in neither the
   // state nor the saved plan `cdktf diff` writes.
   const secret = 'install test cdktf secret';
-  const cliEnv: NodeJS.ProcessEnv = {
-    PATH: `${nodeDir}:${path.dirname(engines.tofu)}:/usr/bin:/bin`,
-    HOME: work,
-    TERRAFORM_BINARY_NAME: engines.tofu,
-    TF_CLI_CONFIG_FILE: path.join(work, 'cli.tfrc'),
-    TF_IN_AUTOMATION: '1',
-    CHECKPOINT_DISABLE: '1',
-    DISABLE_VERSION_CHECK: 'true',
-    CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true',
-    CI: '1',
-    TESSERA_ENDPOINT: url,
-    TESSERA_TOKEN: TOKEN,
-    TF_VAR_kafka_secret: secret,
-  };
+  const cliEnv = cdkCliEnv(engines.tofu, secret);
   const cdktf = async (args: string[]) => {
     const started = Date.now();
     const r = await runCommand(cdktfBin, args, { cwd: app, env: cliEnv, timeoutMs: 600_000 });
@@ -311,6 +325,73 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
   expect(cdktnDiff.stdout + cdktnDiff.stderr).toMatch(/No changes\. Your infrastructure matches the configuration\./);
 
   expect(await cdktf(['destroy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
+  expect(await pool()).toEqual(poolBefore);
+  expect((await get('/v1/volumes')).items).toHaveLength(0);
+  expect((await get('/v1/clusters')).items).toHaveLength(0);
+});
+
+test('a CDKTF app importing the maintained fork under its own name (cdktn 0.24.0 installed, cdktf not) with the packed @tessera/cdktf/cdktn, type-checked by tsc, driven by the real cdktn CLI (cdktn-cli 0.24.0) with OpenTofu as its engine: synth, deploy, diff shows no changes, destroy restores the pool {Cluster: create replan destroy} {Volume: create replan destroy} {KeyPolicy: create replan destroy}', async () => {
+  const engines = enginePaths();
+  const app = path.join(work, 'cdktn-app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'kafka-platform-cdktn', private: true }));
+  // The example with its two imports pointed at the fork: `cdktn` and the entry that loads only it.
+  const example = fs.readFileSync(path.join(REPO, 'examples', 'cdktf-platform', 'main.ts'), 'utf8');
+  const program = example.replace(/from 'cdktf';/g, "from 'cdktn';").replace(/from '@tessera\/cdktf';/g, "from '@tessera/cdktf/cdktn';");
+  expect(program).not.toMatch(/from '(cdktf|@tessera\/cdktf)'/);
+  expect(program).toMatch(/from 'cdktn'/);
+  fs.writeFileSync(path.join(app, 'main.ts'), program);
+  fs.copyFileSync(path.join(REPO, 'examples', 'cdktf-platform', 'cdktf.json'), path.join(app, 'cdktf.json'));
+  fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, files: ['main.ts'] }));
+  const npmEnv = installEnv();
+  const t0 = Date.now();
+  const npm = await runCommand('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'cdktn@0.24.0', 'constructs@>=10.6.0 <10.8.0', 'tsx@^4', 'typescript@^5', '@types/node@^22', path.join(rel, 'npm', `tessera-cdktf-${VERSION}.tgz`)], { cwd: app, env: npmEnv, timeoutMs: 300_000 });
+  if (npm.code !== 0) throw new Error(`npm install: ${npm.stderr}`);
+  expect(fs.existsSync(path.join(app, 'node_modules', 'cdktf'))).toBe(false);
+  expect(JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'cdktn', 'package.json'), 'utf8')).version).toBe('0.24.0');
+  const cliDir = path.join(work, 'cdktn-cli');
+  const cliMs = await installCli(cliDir, 'cdktn-cli@0.24.0', npmEnv);
+  process.stderr.write(`install test: cdktn app npm install in ${Date.now() - t0 - cliMs} ms, cdktn-cli install in ${cliMs} ms\n`);
+
+  // The bindings' declarations name cdktn: the program type-checks, and a wrong type is refused
+  // (had the types fallen back to `any`, as an unresolved `cdktf` would make them, it would pass).
+  const tsc = (project: string) => runCommand(path.join(app, 'node_modules', '.bin', 'tsc'), ['-p', project], { cwd: app, env: npmEnv, timeoutMs: 300_000 });
+  const checked = await tsc('tsconfig.json');
+  if (checked.code !== 0) throw new Error(`tsc: ${checked.stdout}\n${checked.stderr}`);
+  fs.writeFileSync(path.join(app, 'wrong.ts'), "import { App, TerraformStack } from 'cdktn';\nimport { provider } from '@tessera/cdktf/cdktn';\nnew provider.TesseraProvider(new TerraformStack(new App(), 's'), 'p', { endpoint: 42 });\n");
+  fs.writeFileSync(path.join(app, 'tsconfig.wrong.json'), JSON.stringify({ extends: './tsconfig.json', files: ['wrong.ts'] }));
+  const wrong = await tsc('tsconfig.wrong.json');
+  expect(wrong.code).not.toBe(0);
+  expect(wrong.stdout).toMatch(/wrong\.ts\(3,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
+
+  const secret = 'install test cdktn secret';
+  const cliEnv = cdkCliEnv(engines.tofu, secret);
+  const cdktn = async (args: string[]) => {
+    const started = Date.now();
+    const r = await runCommand(path.join(cliDir, 'node_modules', '.bin', 'cdktn'), args, { cwd: app, env: cliEnv, timeoutMs: 600_000 });
+    process.stderr.write(`install test: cdktn ${args[0]} in ${Date.now() - started} ms\n`);
+    if (r.code !== 0) throw new Error(`cdktn ${args.join(' ')} exited ${r.code}: ${r.stdout}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+
+  const poolBefore = await pool();
+  await cdktn(['synth']);
+  const stackDir = path.join(app, 'cdktf.out', 'stacks', 'kafka-platform');
+  const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>>; terraform: { required_providers: Record<string, { source: string }> } };
+  expect(synthesized.terraform.required_providers.tessera.source).toBe('registry.opentofu.org/tessera/tessera');
+  expect(Object.keys(synthesized.resource.tessera_volume ?? {}).length).toBeGreaterThanOrEqual(6);
+  const deployed = await cdktn(['deploy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color']);
+  expect(deployed).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
+  expect(deployed).not.toContain(secret);
+  const volumes = (await get('/v1/volumes')).items;
+  expect(volumes).toHaveLength(6);
+  expect(volumes.every((v) => v.state === 'staged')).toBe(true);
+  const state = (await runCommand(engines.tofu, ['state', 'pull'], { cwd: stackDir, env: cliEnv, timeoutMs: 60_000 })).stdout;
+  expect(state).toMatch(/"tessera_key_policy"/);
+  expect(state).not.toContain(secret);
+  const diff = await cdktn(['diff', 'kafka-platform', '--skip-provider-lock', '--no-color']);
+  expect(diff).toMatch(/No changes\. Your infrastructure matches the configuration\./);
+  expect(await cdktn(['destroy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
   expect(await pool()).toEqual(poolBefore);
   expect((await get('/v1/volumes')).items).toHaveLength(0);
   expect((await get('/v1/clusters')).items).toHaveLength(0);

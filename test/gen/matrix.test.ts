@@ -2,7 +2,7 @@
 // staleness of docs/acceptance-matrix.md is checked with every generator in gen.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { coveredCells, ENGINES, renderMatrix } from '../../scripts/gen/matrix';
+import { coveredCells, ENGINE_OF_TEST, ENGINES, renderMatrix } from '../../scripts/gen/matrix';
 
 const files = (body: string) => (f: string) => (f === Object.keys(ENGINES)[0] ? body : '');
 
@@ -20,6 +20,18 @@ test('tags in test names become cells; unknown kinds, operations and misplaced o
   expect(() => coveredCells(files("it('x {Tape: create}', () => {});"))).toThrow(/unknown kind Tape/);
   expect(() => coveredCells(files("it('x {Volume: explode}', () => {});"))).toThrow(/unknown operation explode/);
   expect(() => coveredCells(files("it('x {Cluster: grow}', () => {});"))).toThrow(/grow does not apply to Cluster/);
+});
+
+test('a test whose title starts with an ENGINE_OF_TEST prefix gets that column; the other tests of its file keep the file column', () => {
+  const [file, prefix, engine] = ENGINE_OF_TEST[0];
+  const body = `test('${prefix} x {Volume: create}', async () => {});\ntest('another {Volume: destroy}', async () => {});`;
+  const cells = coveredCells((f) => (f === file ? body : ''));
+  expect(cells.map((c) => [c.engine, c.operation])).toEqual([
+    [engine, 'create'],
+    [ENGINES[file], 'destroy'],
+  ]);
+  expect(engine).not.toBe(ENGINES[file]);
+  expect(renderMatrix(cells)).toContain(`| ${engine} |`);
 });
 
 test('the committed matrix lists the cells the e2e tests name', () => {
