@@ -2,7 +2,6 @@
 // details (docs/api.md, "Errors"), and the one place that reads problem codes on the client side.
 import { randomBytes } from 'node:crypto';
 import { PROBLEM } from '../api/wire.generated';
-import type { AxiosResponse } from 'axios';
 import type { FieldFailure } from '../schema';
 
 /** A composer error carried up to the user: problem details plus the failing fields. */
@@ -62,7 +61,7 @@ export function namedLeader(status: number, body: unknown): string | undefined {
 }
 
 /** Turn a non-2xx answer into a ComposerError carrying the problem details. */
-export function problemToError(method: string, path: string, res: Pick<AxiosResponse, 'status' | 'data'>): ComposerError {
+export function problemToError(method: string, path: string, res: { status: number; data: unknown }): ComposerError {
   const p = (res.data ?? {}) as { code?: string; title?: string; detail?: string; errors?: { field: string; reason: string }[] };
   const code = typeof p.code === 'string' ? p.code : `http_${res.status}`;
   const fieldErrors = Array.isArray(p.errors) ? p.errors.filter((e) => e && typeof e.field === 'string').map((e) => ({ field: e.field, reason: String(e.reason) })) : [];

@@ -8,7 +8,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as tls from 'node:tls';
-import axios, { AxiosError, AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { API_VERSION, API_VERSION_HEADER, COMPOSER_ID_HEADER } from '../api/contract';
 import { VERSION } from '../version';
 import { endpointKey, leaderToFollow, parseEndpoints } from './endpoints';
@@ -58,6 +57,43 @@ export interface RequestOptions {
 }
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** One HTTP answer as read off the socket: status, lower-cased headers, the body parsed when it is JSON. */
+export interface HttpAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Parsed JSON; the text when it does not parse; '' for an empty body. */
+  data: unknown;
+}
+
+/** Default per-attempt timeout: a composer that accepted the connection but does not answer. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A failed attempt that never got an answer, with the socket-level code (ECONNREFUSED, ...). */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The body as sent: JSON text for anything but a string (what the composer reads). */
+function encodeBody(body: unknown): Buffer | undefined {
+  if (body === undefined) return undefined;
+  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+}
+
+/** JSON when it parses (whatever the content type says), else the text. */
+function decodeBody(text: string): unknown {
+  if (text === '') return '';
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 export interface ComposerResponse<T> {
   status: number;
@@ -126,7 +162,8 @@ export class Transport {
   private baseURL: string;
   /** The configured replicas: the only addresses requests (and so the token) go to. */
   private readonly known: string[];
-  private readonly http: AxiosInstance;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
   private readonly retry: RetryPolicy;
 
   /** `known` overrides the parsing of `config.endpoint` (a facade that checked them itself). */
@@ -137,23 +174,62 @@ export class Transport {
     this.known = known ?? parseEndpoints(config.endpoint);
     this.baseURL = this.known[0];
     this.retry = { ...DEFAULT_RETRY, ...(config.retry ?? {}) };
-    this.http = axios.create({
-      timeout: 30_000,
-      // Every status is an answer here; this module decides what is an error.
-      validateStatus: () => true,
-      // No proxies from the environment: the composer is addressed directly.
-      proxy: false,
-      headers: { accept: 'application/json, application/problem+json' },
-      httpAgent: new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-      // A private CA (and a client certificate) belong to this client's own agent only: no
-      // process-wide state.
-      httpsAgent: new https.Agent({
-        keepAlive: true,
-        maxSockets: MAX_SOCKETS,
-        ca: config.ca ? [...tls.rootCertificates, config.ca] : undefined,
-        cert: config.cert,
-        key: config.key,
-      }),
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+    // A private CA (and a client certificate) belong to this client's own agent only: no
+    // process-wide state.
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets: MAX_SOCKETS,
+      ca: config.ca ? [...tls.rootCertificates, config.ca] : undefined,
+      cert: config.cert,
+      key: config.key,
+    });
+  }
+
+  /**
+   * One attempt on node:http directly (no proxy from the environment, no redirect followed: the
+   * composer is addressed directly and a redirect is an answer). Every status is an answer; the
+   * caller decides what is an error. Rejects with an AttemptError carrying the socket's code when
+   * there is no answer: ETIMEDOUT after `timeoutMs` without one, ERR_CANCELED when aborted.
+   */
+  private send(method: Method, url: string, headers: Record<string, string>, body: Buffer | undefined, opts: RequestOptions): Promise<HttpAnswer> {
+    return new Promise((resolve, reject) => {
+      if (opts.signal?.aborted) return reject(new AttemptError('the request was aborted', 'ERR_CANCELED'));
+      const target = new URL(url);
+      const secure = target.protocol === 'https:';
+      const all: http.OutgoingHttpHeaders = { accept: 'application/json, application/problem+json', ...headers };
+      if (body) {
+        all['content-type'] = 'application/json';
+        all['content-length'] = body.length;
+      }
+      const req = (secure ? https : http).request(target, { method, headers: all, agent: secure ? this.httpsAgent : this.httpAgent, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: opts.signal });
+      let settled = false;
+      const fail = (e: AttemptError) => {
+        if (settled) return;
+        settled = true;
+        req.destroy();
+        reject(e);
+      };
+      req.on('timeout', () => fail(new AttemptError(`no answer within ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, 'ETIMEDOUT')));
+      req.on('error', (e: NodeJS.ErrnoException) => fail(opts.signal?.aborted ? new AttemptError('the request was aborted', 'ERR_CANCELED') : new AttemptError(e.message, e.code ?? 'ERR_REQUEST')));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('error', (e: NodeJS.ErrnoException) => fail(new AttemptError(e.message, e.code ?? 'ECONNRESET')));
+        res.on('aborted', () => fail(new AttemptError('the answer was cut off', 'ECONNRESET')));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, data: decodeBody(Buffer.concat(chunks).toString('utf8')) });
+        });
+      });
+      if (opts.upload) {
+        const stream = countedStream(opts.upload);
+        stream.on('error', (e: NodeJS.ErrnoException) => fail(new AttemptError(`reading the upload: ${e.message}`, e.code ?? 'ERR_UPLOAD')));
+        stream.pipe(req);
+      } else {
+        req.end(body);
+      }
     });
   }
 
@@ -181,26 +257,24 @@ export class Transport {
     const tagged = (e: ComposerError): ComposerError => withRequestId(e, requestId);
     for (let attempt = 0; attempt < attempts; attempt++) {
       const backoff = backoffMs(attempt, this.retry);
-      let res: AxiosResponse;
+      let res: HttpAnswer;
       try {
         const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId, ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}) };
-        const req: AxiosRequestConfig = { method, url: this.baseURL + url, data: opts.body, headers, timeout: opts.timeoutMs, signal: opts.signal, maxRedirects: 0 };
         if (opts.upload) {
+          // Streamed as-is, re-opened for every attempt: no buffering, no body size cap.
           headers['content-type'] = opts.upload.contentType ?? 'application/json';
           headers['content-length'] = String(opts.upload.length);
-          // Streamed as-is: no redirect buffering, no body size cap.
-          Object.assign(req, { data: countedStream(opts.upload), maxBodyLength: Infinity });
         }
-        res = await this.http.request(req);
+        res = await this.send(method, this.baseURL + url, headers, opts.upload ? undefined : encodeBody(opts.body), opts);
       } catch (err) {
-        const e = err as AxiosError;
+        const e = err as AttemptError;
         if (e.code && RETRYABLE_CODES.has(e.code) && !opts.signal?.aborted) {
           lastError = tagged(new ComposerError(`${method} ${path}: cannot reach the composer at ${this.baseURL} (${e.code})`, 0, CLIENT_CODES.unreachable));
           this.rotate();
           await sleep(backoff);
           continue;
         }
-        // Never let axios' error (which holds the request config, token included) escape.
+        // The message is the socket's or ours: it never holds the request's headers (the token).
         throw tagged(new ComposerError(`${method} ${path}: ${e.code ?? 'request failed'}: ${e.message}`, 0, e.code ?? CLIENT_CODES.requestFailed));
       }
       // A composer of another API version: refuse before reading its answer (docs/install.md).

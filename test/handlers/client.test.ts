@@ -187,6 +187,80 @@ describe('ComposerClient', () => {
     }
   });
 
+  it('an attempt without an answer in timeoutMs is retried, then given up as unreachable; the body of every attempt is the same JSON', async () => {
+    const bodies: string[] = [];
+    const { url, server } = await serve((req, res) => {
+      let b = '';
+      req.on('data', (d: Buffer) => (b += d.toString()));
+      req.on('end', () => {
+        bodies.push(`${req.headers['content-type']} ${b}`);
+        if (bodies.length < 2) return; // the first attempt never gets an answer
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ attempt: bodies.length }));
+      });
+    });
+    try {
+      const client = new ComposerClient({ endpoint: url, token: 't', retry: fast });
+      const t0 = Date.now();
+      const res = await client.request<{ attempt: number }>('POST', '/v1/volumes', { body: { name: 'v', sizeGiB: 1 }, timeoutMs: 300 });
+      expect(res).toMatchObject({ status: 201, data: { attempt: 2 } });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+      expect(bodies).toEqual(['application/json {"name":"v","sizeGiB":1}', 'application/json {"name":"v","sizeGiB":1}']);
+      const silent = await serve(() => undefined);
+      try {
+        const gone = new ComposerClient({ endpoint: silent.url, token: 'secret-token-value', retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
+        const err = (await gone.request('GET', '/v1/x', { timeoutMs: 150 }).catch((e: unknown) => e)) as ComposerError;
+        expect(err).toBeInstanceOf(ComposerError);
+        expect(err.code).toBe('unreachable');
+        expect(err.message).toMatch(/cannot reach the composer at http:\/\/127\.0\.0\.1:\d+ \(ETIMEDOUT\)/);
+        expect(err.message).not.toContain('secret-token-value');
+      } finally {
+        silent.server.closeAllConnections();
+        await close(silent.server);
+      }
+    } finally {
+      server.closeAllConnections();
+      await close(server);
+    }
+  });
+
+  it('an aborted request is not retried and rejects at once; an answer that is not JSON is returned as text; a cut-off answer is retried', async () => {
+    let requests = 0;
+    const { url, server } = await serve((req, res) => {
+      requests++;
+      if (req.url === '/v1/text') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return void res.end('plain words');
+      }
+      if (req.url === '/v1/cut' && requests < 4) {
+        // Headers and half a body, then the connection dies: no answer to read.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"half":');
+        return void setTimeout(() => res.destroy(), 20);
+      }
+      if (req.url === '/v1/cut') return void res.end('{"whole":true}');
+      // /v1/wait never answers: only the abort ends it.
+    });
+    try {
+      const client = new ComposerClient({ endpoint: url, token: 't', retry: fast });
+      const ac = new AbortController();
+      const t0 = Date.now();
+      const pending = client.request('GET', '/v1/wait', { signal: ac.signal }).catch((e: unknown) => e);
+      setTimeout(() => ac.abort(), 100);
+      const err = (await pending) as ComposerError;
+      expect(err).toBeInstanceOf(ComposerError);
+      expect(err.code).toBe('ERR_CANCELED');
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(requests).toBe(1);
+      expect((await client.request('GET', '/v1/text')).data).toBe('plain words');
+      expect((await client.request('GET', '/v1/cut')).data).toEqual({ whole: true });
+      expect(requests).toBe(4);
+    } finally {
+      server.closeAllConnections();
+      await close(server);
+    }
+  });
+
   describe('leader following: only configured endpoints, never https to http', () => {
     /** A would-be leader that records whether a request reached it, and with which Authorization. */
     async function recorder(): Promise<{ url: string; server: http.Server; seen: (string | undefined)[] }> {
