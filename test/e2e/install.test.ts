@@ -55,6 +55,12 @@ const pool = async () => {
   return out;
 };
 
+/** No volume and no cluster left on the composer: what every test's destroy ends with. */
+async function expectNothingLeft(): Promise<void> {
+  expect((await get('/v1/volumes')).items).toHaveLength(0);
+  expect((await get('/v1/clusters')).items).toHaveLength(0);
+}
+
 /** The release's single executable, copied out of the checkout. */
 let tessera: string;
 
@@ -152,8 +158,7 @@ test('release artifacts: checksums and signature verify, the composer from the s
   expect(await tofu(['apply', '-auto-approve', '-input=false', ...vars])).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   expect((await get('/v1/volumes')).items).toHaveLength(6);
   expect(await tofu(['destroy', '-auto-approve', '-input=false', ...vars])).toMatch(/Destroy complete! Resources: 8 destroyed/);
-  expect((await get('/v1/volumes')).items).toHaveLength(0);
-  expect((await get('/v1/clusters')).items).toHaveLength(0);
+  await expectNothingLeft();
 });
 
 test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi up and destroy of the platform example, staged by the bundled agents', async () => {
@@ -194,8 +199,7 @@ test('a fresh Pulumi TypeScript project with the packed @tessera/pulumi: pulumi 
     expect(volumes.length).toBeGreaterThanOrEqual(BROKERS.length * 2);
     expect(volumes.every((v) => v.state === 'staged')).toBe(true);
     await destroy(stack, { timeoutMs: 600_000 });
-    expect((await get('/v1/volumes')).items).toHaveLength(0);
-    expect((await get('/v1/clusters')).items).toHaveLength(0);
+    await expectNothingLeft();
   } finally {
     await removeStack(stack);
   }
@@ -230,6 +234,41 @@ function cdkCliEnv(tofu: string, secret: string): NodeJS.ProcessEnv {
     TESSERA_TOKEN: TOKEN,
     TF_VAR_kafka_secret: secret,
   };
+}
+
+/**
+ * After a deploy of the example app: its six volumes staged, and the state (which CDKTF names
+ * after the stack: asked of the engine) holds the key policy but never the secret.
+ */
+async function expectDeployed(tofu: string, stackDir: string, env: NodeJS.ProcessEnv, secret: string): Promise<void> {
+  const volumes = (await get('/v1/volumes')).items;
+  expect(volumes).toHaveLength(6);
+  expect(volumes.every((v) => v.state === 'staged')).toBe(true);
+  const state = (await runCommand(tofu, ['state', 'pull'], { cwd: stackDir, env, timeoutMs: 60_000 })).stdout;
+  expect(state).toMatch(/"tessera_key_policy"/);
+  expect(state).not.toContain(secret);
+}
+
+/** A runner of one CDK CLI (cdktf or cdktn) in the app dir: logs each command's time, throws with its output when it fails. */
+function cdkCli(bin: string, app: string, env: NodeJS.ProcessEnv): (args: string[]) => Promise<string> {
+  const name = path.basename(bin);
+  return async (args) => {
+    const started = Date.now();
+    const r = await runCommand(bin, args, { cwd: app, env, timeoutMs: 600_000 });
+    process.stderr.write(`install test: ${name} ${args[0]} in ${Date.now() - started} ms\n`);
+    if (r.code !== 0) throw new Error(`${name} ${args.join(' ')} exited ${r.code}: ${r.stdout}\n${r.stderr}`);
+    return r.stdout + r.stderr;
+  };
+}
+
+/** `synth` of the example app: its stack names the mirror's provider and holds the six volumes. Returns the stack dir. */
+async function synthPlatform(cli: (args: string[]) => Promise<string>, app: string): Promise<string> {
+  await cli(['synth']);
+  const stackDir = path.join(app, 'cdktf.out', 'stacks', 'kafka-platform');
+  const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>>; terraform: { required_providers: Record<string, { source: string }> } };
+  expect(stack.terraform.required_providers.tessera.source).toBe('registry.opentofu.org/tessera/tessera');
+  expect(Object.keys(stack.resource.tessera_volume ?? {}).length).toBeGreaterThanOrEqual(6);
+  return stackDir;
 }
 
 /** Installs a pinned CLI package (cdktf-cli) into DIR outside the checkout, from npm's cache under ~/.cache/tessera when warm. */
@@ -270,20 +309,10 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
   // state nor the saved plan `cdktf diff` writes.
   const secret = 'install test cdktf secret';
   const cliEnv = cdkCliEnv(engines.tofu, secret);
-  const cdktf = async (args: string[]) => {
-    const started = Date.now();
-    const r = await runCommand(cdktfBin, args, { cwd: app, env: cliEnv, timeoutMs: 600_000 });
-    process.stderr.write(`install test: cdktf ${args[0]} in ${Date.now() - started} ms\n`);
-    if (r.code !== 0) throw new Error(`cdktf ${args.join(' ')} exited ${r.code}: ${r.stdout}\n${r.stderr}`);
-    return r.stdout + r.stderr;
-  };
+  const cdktf = cdkCli(cdktfBin, app, cliEnv);
 
   const poolBefore = await pool();
-  await cdktf(['synth']);
-  const stackDir = path.join(app, 'cdktf.out', 'stacks', 'kafka-platform');
-  const stack = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>>; terraform: { required_providers: Record<string, { source: string }> } };
-  expect(stack.terraform.required_providers.tessera.source).toBe('registry.opentofu.org/tessera/tessera');
-  expect(Object.keys(stack.resource.tessera_volume ?? {}).length).toBeGreaterThanOrEqual(6);
+  const stackDir = await synthPlatform(cdktf, app);
 
   // --skip-provider-lock: without a lock file, cdktf 0.21 runs `tofu providers lock
   // -platform=linux_amd64` after init (@cdktf/cli-core src/lib/models/terraform-cli.js, init()),
@@ -296,13 +325,7 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
   expect(deployed).not.toContain(secret);
   const installed = path.join(stackDir, '.terraform', 'providers', 'registry.opentofu.org', 'tessera', 'tessera', VERSION, 'linux_amd64');
   expect(fs.readdirSync(installed)).toContain(`terraform-provider-tessera_v${VERSION}`);
-  const volumes = (await get('/v1/volumes')).items;
-  expect(volumes).toHaveLength(6);
-  expect(volumes.every((v) => v.state === 'staged')).toBe(true);
-  // CDKTF names the local state file after the stack: ask the engine for it instead.
-  const state = (await runCommand(engines.tofu, ['state', 'pull'], { cwd: stackDir, env: cliEnv, timeoutMs: 60_000 })).stdout;
-  expect(state).toMatch(/"tessera_key_policy"/);
-  expect(state).not.toContain(secret);
+  await expectDeployed(engines.tofu, stackDir, cliEnv, secret);
 
   // The plan after deploy is empty; cdktf diff saves it as `plan` in the stack dir.
   const diff = await cdktf(['diff', 'kafka-platform', '--skip-provider-lock', '--no-color']);
@@ -326,8 +349,7 @@ test('a CDKTF app on the packed @tessera/cdktf, driven by the real cdktf CLI (cd
 
   expect(await cdktf(['destroy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
   expect(await pool()).toEqual(poolBefore);
-  expect((await get('/v1/volumes')).items).toHaveLength(0);
-  expect((await get('/v1/clusters')).items).toHaveLength(0);
+  await expectNothingLeft();
 });
 
 test('a CDKTF app importing the maintained fork under its own name (cdktn 0.24.0 installed, cdktf not) with the packed @tessera/cdktf/cdktn, type-checked by tsc, driven by the real cdktn CLI (cdktn-cli 0.24.0) with OpenTofu as its engine: synth, deploy, diff shows no changes, destroy restores the pool {Cluster: create replan destroy} {Volume: create replan destroy} {KeyPolicy: create replan destroy}', async () => {
@@ -366,35 +388,19 @@ test('a CDKTF app importing the maintained fork under its own name (cdktn 0.24.0
 
   const secret = 'install test cdktn secret';
   const cliEnv = cdkCliEnv(engines.tofu, secret);
-  const cdktn = async (args: string[]) => {
-    const started = Date.now();
-    const r = await runCommand(path.join(cliDir, 'node_modules', '.bin', 'cdktn'), args, { cwd: app, env: cliEnv, timeoutMs: 600_000 });
-    process.stderr.write(`install test: cdktn ${args[0]} in ${Date.now() - started} ms\n`);
-    if (r.code !== 0) throw new Error(`cdktn ${args.join(' ')} exited ${r.code}: ${r.stdout}\n${r.stderr}`);
-    return r.stdout + r.stderr;
-  };
+  const cdktn = cdkCli(path.join(cliDir, 'node_modules', '.bin', 'cdktn'), app, cliEnv);
 
   const poolBefore = await pool();
-  await cdktn(['synth']);
-  const stackDir = path.join(app, 'cdktf.out', 'stacks', 'kafka-platform');
-  const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>>; terraform: { required_providers: Record<string, { source: string }> } };
-  expect(synthesized.terraform.required_providers.tessera.source).toBe('registry.opentofu.org/tessera/tessera');
-  expect(Object.keys(synthesized.resource.tessera_volume ?? {}).length).toBeGreaterThanOrEqual(6);
+  const stackDir = await synthPlatform(cdktn, app);
   const deployed = await cdktn(['deploy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color']);
   expect(deployed).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
   expect(deployed).not.toContain(secret);
-  const volumes = (await get('/v1/volumes')).items;
-  expect(volumes).toHaveLength(6);
-  expect(volumes.every((v) => v.state === 'staged')).toBe(true);
-  const state = (await runCommand(engines.tofu, ['state', 'pull'], { cwd: stackDir, env: cliEnv, timeoutMs: 60_000 })).stdout;
-  expect(state).toMatch(/"tessera_key_policy"/);
-  expect(state).not.toContain(secret);
+  await expectDeployed(engines.tofu, stackDir, cliEnv, secret);
   const diff = await cdktn(['diff', 'kafka-platform', '--skip-provider-lock', '--no-color']);
   expect(diff).toMatch(/No changes\. Your infrastructure matches the configuration\./);
   expect(await cdktn(['destroy', 'kafka-platform', '--auto-approve', '--skip-provider-lock', '--no-color'])).toMatch(/Destroy complete! Resources: 8 destroyed/);
   expect(await pool()).toEqual(poolBefore);
-  expect((await get('/v1/volumes')).items).toHaveLength(0);
-  expect((await get('/v1/clusters')).items).toHaveLength(0);
+  await expectNothingLeft();
 });
 
 test('the native Pulumi provider from its release tarball: `pulumi plugin install resource tessera VERSION --file` the .tar.gz, then a YAML program ups and destroys, with no Node on PATH (the launcher runs the Node inside the tarball)', async () => {
