@@ -124,13 +124,11 @@ function writePackage(dir, manifest, otherSdk) {
   });
   const bundle = built.outputFiles[0].text;
   if (!bundle.includes('require("cdktf")')) throw new Error('sdk/cdktf bundle: no require("cdktf") to route through the shim');
+  const body = bundle.replace(/require\("cdktf"\)/g, '__tesseraCdk()');
+  // The shim after the "use strict" directive, so that the module stays strict.
+  const strict = body.startsWith('"use strict";\n') ? '"use strict";\n' : '';
   fs.mkdirSync(dir, { recursive: true });
-  for (const [file, shim] of Object.entries(shims)) {
-    const body = bundle.replace(/require\("cdktf"\)/g, '__tesseraCdk()');
-    // The shim after the "use strict" directive, so that the module stays strict.
-    const strict = body.startsWith('"use strict";\n') ? '"use strict";\n' : '';
-    fs.writeFileSync(path.join(dir, file), `${strict}${shim}\n${body.slice(strict.length)}`);
-  }
+  for (const [file, shim] of Object.entries(shims)) fs.writeFileSync(path.join(dir, file), `${strict}${shim}\n${body.slice(strict.length)}`);
   fs.copyFileSync(path.join(root, 'sdk/cdktf/README.md'), path.join(dir, 'README.md'));
   writePackage(dir, {
     name: '@tessera/cdktf',

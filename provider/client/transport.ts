@@ -59,7 +59,7 @@ export interface RequestOptions {
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** One HTTP answer as read off the socket: status, lower-cased headers, the body parsed when it is JSON. */
-export interface HttpAnswer {
+interface HttpAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;
   /** Parsed JSON; the text when it does not parse; '' for an empty body. */

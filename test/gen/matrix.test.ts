@@ -2,7 +2,7 @@
 // staleness of docs/acceptance-matrix.md is checked with every generator in gen.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { coveredCells, ENGINE_OF_TEST, ENGINES, renderMatrix } from '../../scripts/gen/matrix';
+import { checkEngineOverrides, coveredCells, ENGINE_OF_TEST, ENGINES, renderMatrix } from '../../scripts/gen/matrix';
 
 const files = (body: string) => (f: string) => (f === Object.keys(ENGINES)[0] ? body : '');
 
@@ -32,6 +32,8 @@ test('a test whose title starts with an ENGINE_OF_TEST prefix gets that column; 
   ]);
   expect(engine).not.toBe(ENGINES[file]);
   expect(renderMatrix(cells)).toContain(`| ${engine} |`);
+  expect(() => checkEngineOverrides((f) => (f === file ? body : ''))).not.toThrow();
+  expect(() => checkEngineOverrides((f) => (f === file ? "test('renamed {Volume: create}', async () => {});" : ''))).toThrow(/ENGINE_OF_TEST names no test starting/);
 });
 
 test('the committed matrix lists the cells the e2e tests name', () => {
